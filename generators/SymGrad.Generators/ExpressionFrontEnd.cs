@@ -1,0 +1,299 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using SymGrad.Symbolic;
+
+namespace SymGrad.Generators;
+
+/// <summary>Why an expression could not be read, and where (offsets into the parsed text or syntax tree).</summary>
+public sealed class FrontEndError : IEquatable<FrontEndError>
+{
+    /// <summary>Creates an error.</summary>
+    public FrontEndError(int start, int length, string message)
+    {
+        Start = start;
+        Length = length;
+        Message = message;
+    }
+
+    /// <summary>Offset of the offending syntax.</summary>
+    public int Start { get; }
+    /// <summary>Length of the offending syntax.</summary>
+    public int Length { get; }
+    /// <summary>What is wrong, in one sentence.</summary>
+    public string Message { get; }
+
+    /// <inheritdoc />
+    public bool Equals(FrontEndError? other) => other != null && Start == other.Start && Length == other.Length && Message == other.Message;
+    /// <inheritdoc />
+    public override bool Equals(object? obj) => Equals(obj as FrontEndError);
+    /// <inheritdoc />
+    public override int GetHashCode() => Start * 31 + Message.GetHashCode();
+    /// <inheritdoc />
+    public override string ToString() => $"{Start}+{Length}: {Message}";
+}
+
+/// <summary>Either an expression or the first error met.</summary>
+public readonly struct FrontEndResult
+{
+    private FrontEndResult(Expr? value, FrontEndError? error)
+    {
+        Value = value;
+        Error = error;
+    }
+
+    /// <summary>The expression, when reading succeeded.</summary>
+    public Expr? Value { get; }
+    /// <summary>The error, when it failed.</summary>
+    public FrontEndError? Error { get; }
+    /// <summary>True when <see cref="Value"/> is set.</summary>
+    public bool Success => Value != null;
+
+    internal static FrontEndResult Ok(Expr e) => new(e, null);
+    internal static FrontEndResult Fail(FrontEndError e) => new(null, e);
+}
+
+/// <summary>What identifiers mean while reading an expression.</summary>
+public sealed class FrontEndScope
+{
+    private readonly Dictionary<string, Expr> _names = new(StringComparer.Ordinal);
+
+    /// <summary>When true, any unknown identifier is a free variable (the CLI); otherwise it is an error.</summary>
+    public bool UnknownIdentifiersAreVariables { get; set; } = true;
+
+    /// <summary>Binds an identifier (a parameter, a local, a constant) to an expression.</summary>
+    public FrontEndScope Bind(string name, Expr value)
+    {
+        _names[name] = value;
+        return this;
+    }
+
+    internal bool TryResolve(string name, out Expr value) => _names.TryGetValue(name, out value!);
+}
+
+/// <summary>
+/// Reads C# expression syntax into the engine's expression graph. One implementation serves the
+/// <c>symgrad</c> CLI (from text) and the source generator (from method bodies):
+/// <c>+ - * /</c>, unary minus, parentheses, numeric literals, <c>Math.*</c>/<c>MathF.*</c> functions and
+/// constants (also without the prefix), casts to floating-point types, and <c>?:</c> with comparisons.
+/// </summary>
+public static class ExpressionFrontEnd
+{
+    private static readonly Dictionary<string, (int Arity, Func<Expr[], Expr> Build)> Functions = new(StringComparer.Ordinal)
+    {
+        ["Exp"] = (1, a => Expr.Exp(a[0])),
+        ["Log"] = (1, a => Expr.Log(a[0])),
+        ["Log10"] = (1, a => Expr.Div(Expr.Log(a[0]), Expr.Log(Expr.Const(10)))),
+        ["Log2"] = (1, a => Expr.Div(Expr.Log(a[0]), Expr.Log(Expr.Const(2)))),
+        ["Pow"] = (2, a => Expr.Pow(a[0], a[1])),
+        ["Sqrt"] = (1, a => Expr.Sqrt(a[0])),
+        ["Tanh"] = (1, a => Expr.Tanh(a[0])),
+        ["Sinh"] = (1, a => Expr.Mul(Expr.Half, Expr.Sub(Expr.Exp(a[0]), Expr.Exp(Expr.Neg(a[0]))))),
+        ["Cosh"] = (1, a => Expr.Mul(Expr.Half, Expr.Add(Expr.Exp(a[0]), Expr.Exp(Expr.Neg(a[0]))))),
+        ["Sin"] = (1, a => Expr.Sin(a[0])),
+        ["Cos"] = (1, a => Expr.Cos(a[0])),
+        ["Tan"] = (1, a => Expr.Div(Expr.Sin(a[0]), Expr.Cos(a[0]))),
+        ["Abs"] = (1, a => Expr.Abs(a[0])),
+        ["Sign"] = (1, a => Expr.Sign(a[0])),
+        ["Max"] = (2, a => Expr.Max(a[0], a[1])),
+        ["Min"] = (2, a => Expr.Min(a[0], a[1])),
+    };
+
+    private static readonly HashSet<string> MathClasses = new(StringComparer.Ordinal) { "Math", "MathF", "System.Math", "System.MathF" };
+
+    /// <summary>The functions understood, by name.</summary>
+    public static IEnumerable<string> FunctionNames => Functions.Keys.OrderBy(k => k, StringComparer.Ordinal);
+
+    /// <summary>Parses and reads a C# expression given as text; every unknown identifier is a variable.</summary>
+    public static FrontEndResult ParseText(string text) => ParseText(text, new FrontEndScope());
+
+    /// <summary>Parses and reads a C# expression given as text.</summary>
+    public static FrontEndResult ParseText(string text, FrontEndScope scope)
+    {
+        if (string.IsNullOrWhiteSpace(text)) return FrontEndResult.Fail(new FrontEndError(0, 0, "the expression is empty"));
+        var syntax = SyntaxFactory.ParseExpression(text);
+        var error = syntax.GetDiagnostics().FirstOrDefault(d => d.Severity == DiagnosticSeverity.Error);
+        if (error != null)
+        {
+            var span = error.Location.SourceSpan;
+            return FrontEndResult.Fail(new FrontEndError(span.Start, span.Length, "syntax error: " + error.GetMessage(System.Globalization.CultureInfo.InvariantCulture)));
+        }
+        return Read(syntax, scope);
+    }
+
+    /// <summary>Reads an expression syntax node.</summary>
+    public static FrontEndResult Read(ExpressionSyntax syntax, FrontEndScope scope)
+    {
+        try
+        {
+            return FrontEndResult.Ok(new Reader(scope).Read(syntax));
+        }
+        catch (ReadException e)
+        {
+            return FrontEndResult.Fail(e.Error);
+        }
+    }
+
+    private sealed class ReadException : Exception
+    {
+        public ReadException(SyntaxNode node, string message) : base(message) =>
+            Error = new FrontEndError(node.SpanStart, node.Span.Length, message);
+
+        public FrontEndError Error { get; }
+    }
+
+    private sealed class Reader
+    {
+        private readonly FrontEndScope _scope;
+
+        public Reader(FrontEndScope scope) => _scope = scope;
+
+        public Expr Read(ExpressionSyntax s)
+        {
+            switch (s)
+            {
+                case ParenthesizedExpressionSyntax p:
+                    return Read(p.Expression);
+                case LiteralExpressionSyntax l when l.IsKind(SyntaxKind.NumericLiteralExpression):
+                    return Literal(l);
+                case IdentifierNameSyntax id:
+                    return Identifier(id);
+                case PrefixUnaryExpressionSyntax u when u.IsKind(SyntaxKind.UnaryMinusExpression):
+                    return Expr.Neg(Read(u.Operand));
+                case PrefixUnaryExpressionSyntax u when u.IsKind(SyntaxKind.UnaryPlusExpression):
+                    return Read(u.Operand);
+                case BinaryExpressionSyntax b:
+                    return Binary(b);
+                case ConditionalExpressionSyntax c:
+                    return Expr.If(Condition(c.Condition), Read(c.WhenTrue), Read(c.WhenFalse));
+                case InvocationExpressionSyntax call:
+                    return Invocation(call);
+                case MemberAccessExpressionSyntax m:
+                    return MemberConstant(m, m.Name.Identifier.ValueText, MathClasses.Contains(m.Expression.ToString()));
+                case CastExpressionSyntax cast when IsFloatingType(cast.Type):
+                    return Read(cast.Expression);
+                case CheckedExpressionSyntax ch:
+                    return Read(ch.Expression);
+            }
+            throw new ReadException(s, $"'{Describe(s)}' is not supported in a differentiable expression");
+        }
+
+        private static string Describe(SyntaxNode s)
+        {
+            var text = s.ToString();
+            return text.Length > 40 ? text.Substring(0, 37) + "..." : text;
+        }
+
+        private static bool IsFloatingType(TypeSyntax t) =>
+            t is PredefinedTypeSyntax p && (p.Keyword.IsKind(SyntaxKind.DoubleKeyword) || p.Keyword.IsKind(SyntaxKind.FloatKeyword));
+
+        private static Expr Literal(LiteralExpressionSyntax l)
+        {
+            var text = l.Token.Text.Replace("_", "");
+            if (text.StartsWith("0x", StringComparison.OrdinalIgnoreCase) || text.StartsWith("0b", StringComparison.OrdinalIgnoreCase))
+                return Expr.Const(Convert.ToDouble(l.Token.Value, System.Globalization.CultureInfo.InvariantCulture));
+            text = text.TrimEnd('d', 'D', 'f', 'F', 'm', 'M', 'u', 'U', 'l', 'L');
+            try
+            {
+                var n = Number.ParseLiteral(text);
+                if (double.IsInfinity(n.Value)) throw new ReadException(l, $"the literal '{l.Token.Text}' is out of range");
+                return Expr.Const(n);
+            }
+            catch (FormatException)
+            {
+                throw new ReadException(l, $"'{l.Token.Text}' is not a number");
+            }
+            catch (OverflowException)
+            {
+                throw new ReadException(l, $"the literal '{l.Token.Text}' is out of range");
+            }
+        }
+
+        private Expr Identifier(IdentifierNameSyntax id)
+        {
+            var name = id.Identifier.ValueText;
+            if (_scope.TryResolve(name, out var bound)) return bound;
+            if (name is "PI" or "E") return MemberConstant(id, name, true);
+            if (_scope.UnknownIdentifiersAreVariables) return Expr.Var(name);
+            throw new ReadException(id, $"'{name}' is not a parameter, local or constant of this method");
+        }
+
+        private static Expr MemberConstant(ExpressionSyntax s, string name, bool isMath)
+        {
+            if (isMath && name == "PI") return Expr.Pi;
+            if (isMath && name == "E") return Expr.E;
+            if (isMath && name == "Tau") return Expr.Mul(Expr.Const(2), Expr.Pi);
+            throw new ReadException(s, $"'{s}' is not supported in a differentiable expression");
+        }
+
+        private Expr Binary(BinaryExpressionSyntax b)
+        {
+            switch (b.Kind())
+            {
+                case SyntaxKind.AddExpression: return Expr.Add(Read(b.Left), Read(b.Right));
+                case SyntaxKind.SubtractExpression: return Expr.Sub(Read(b.Left), Read(b.Right));
+                case SyntaxKind.MultiplyExpression: return Expr.Mul(Read(b.Left), Read(b.Right));
+                case SyntaxKind.DivideExpression:
+                {
+                    var right = Read(b.Right);
+                    if (right.IsZero) throw new ReadException(b.Right, "division by the constant zero");
+                    return Expr.Div(Read(b.Left), right);
+                }
+            }
+            if (ComparisonKind(b) is { } k) return Expr.Compare(k, Read(b.Left), Read(b.Right));
+            throw new ReadException(b, $"the operator '{b.OperatorToken.Text}' is not supported in a differentiable expression");
+        }
+
+        private static ExprKind? ComparisonKind(BinaryExpressionSyntax b) => b.Kind() switch
+        {
+            SyntaxKind.LessThanExpression => ExprKind.Less,
+            SyntaxKind.LessThanOrEqualExpression => ExprKind.LessEqual,
+            SyntaxKind.GreaterThanExpression => ExprKind.Greater,
+            SyntaxKind.GreaterThanOrEqualExpression => ExprKind.GreaterEqual,
+            SyntaxKind.EqualsExpression => ExprKind.Equal,
+            SyntaxKind.NotEqualsExpression => ExprKind.NotEqual,
+            _ => null,
+        };
+
+        private Expr Condition(ExpressionSyntax c)
+        {
+            while (c is ParenthesizedExpressionSyntax p) c = p.Expression;
+            if (c is BinaryExpressionSyntax b && ComparisonKind(b) is { } k) return Expr.Compare(k, Read(b.Left), Read(b.Right));
+            throw new ReadException(c, "the condition must be a comparison such as 'x > 0'");
+        }
+
+        private Expr Invocation(InvocationExpressionSyntax call)
+        {
+            string name;
+            switch (call.Expression)
+            {
+                case IdentifierNameSyntax id:
+                    name = id.Identifier.ValueText;
+                    break;
+                case MemberAccessExpressionSyntax m when MathClasses.Contains(m.Expression.ToString()):
+                    name = m.Name.Identifier.ValueText;
+                    break;
+                default:
+                    throw new ReadException(call.Expression, $"unknown function '{call.Expression}'");
+            }
+            if (!Functions.TryGetValue(name, out var f))
+            {
+                if (name == "Log" && call.ArgumentList.Arguments.Count == 2)
+                    return Expr.Div(Expr.Log(Read(call.ArgumentList.Arguments[0].Expression)), Expr.Log(Read(call.ArgumentList.Arguments[1].Expression)));
+                throw new ReadException(call.Expression, $"unknown function '{call.Expression}'");
+            }
+            var args = call.ArgumentList.Arguments;
+            if (name == "Log" && args.Count == 2)
+                return Expr.Div(Expr.Log(Read(args[0].Expression)), Expr.Log(Read(args[1].Expression)));
+            if (args.Count != f.Arity)
+                throw new ReadException(call, $"'{call.Expression}' takes {f.Arity} argument{(f.Arity == 1 ? "" : "s")}, not {args.Count}");
+            foreach (var a in args)
+                if (!a.RefKindKeyword.IsKind(SyntaxKind.None) || a.NameColon != null)
+                    throw new ReadException(a, "arguments must be plain expressions");
+            return f.Build(args.Select(a => Read(a.Expression)).ToArray());
+        }
+    }
+}

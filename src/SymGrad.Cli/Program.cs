@@ -1,0 +1,3 @@
+using SymGrad.Cli;
+
+return SymgradCommand.Create().Parse(args).Invoke();

@@ -1,0 +1,60 @@
+using System;
+using System.CommandLine;
+using System.IO;
+using System.Linq;
+
+namespace SymGrad.Cli;
+
+/// <summary>The <c>symgrad</c> command line: <c>symgrad diff "&lt;expr&gt;" --wrt w,b …</c>.</summary>
+public static class SymgradCommand
+{
+    /// <summary>The root command with its subcommands.</summary>
+    public static RootCommand Create()
+    {
+        var expression = new Argument<string>("expression")
+        {
+            Description = "A C# expression, e.g. \"0.5 * (y - (w * x + b)) * (y - (w * x + b))\"",
+        };
+        var wrt = new Option<string?>("--wrt")
+        {
+            Description = "Comma-separated variables to differentiate with respect to (default: every variable)",
+        };
+        var format = new Option<string>("--format", "-f")
+        {
+            Description = "Output format",
+            DefaultValueFactory = _ => "csharp",
+        };
+        format.AcceptOnlyFromAmong("csharp", "latex");
+        var steps = new Option<bool>("--steps") { Description = "With latex: add the step-by-step chain-rule derivation" };
+        var useFloat = new Option<bool>("--float") { Description = "With csharp: emit float code using MathF" };
+        var stats = new Option<bool>("--stats") { Description = "Print operation counts of the primal and the gradient program, and the time taken" };
+        var name = new Option<string>("--name")
+        {
+            Description = "Name of the emitted C# method",
+            DefaultValueFactory = _ => "F",
+        };
+
+        var diff = new Command("diff", "Differentiate an expression and print the gradient as C# or LaTeX")
+        {
+            expression, wrt, format, steps, useFloat, stats, name,
+        };
+        diff.SetAction(parse =>
+        {
+            var request = new DiffRequest(
+                parse.GetValue(expression)!,
+                parse.GetValue(wrt)?.Split(',').Select(s => s.Trim()).ToList(),
+                parse.GetValue(format)!,
+                parse.GetValue(steps),
+                parse.GetValue(useFloat),
+                parse.GetValue(stats),
+                parse.GetValue(name)!);
+            return DiffRunner.Run(request, parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error);
+        });
+
+        return new RootCommand("symgrad: symbolic derivatives of C# expressions, printed as C# or LaTeX") { diff };
+    }
+
+    /// <summary>Runs the command line with the given writers (for tests and embedding).</summary>
+    public static int Run(string[] args, TextWriter output, TextWriter error) =>
+        Create().Parse(args).Invoke(new InvocationConfiguration { Output = output, Error = error });
+}

@@ -1,0 +1,266 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Text;
+
+namespace SymGrad.Symbolic;
+
+/// <summary>
+/// Prints expressions and programs as C#: <c>double</c> with <c>Math</c>, or <c>float</c> with <c>MathF</c>;
+/// integer powers as multiplications; round-trip, culture-invariant literals; minimal parentheses that keep
+/// the evaluation order of the program.
+/// </summary>
+public sealed class CSharpPrinter
+{
+    /// <summary>Integer powers up to this magnitude are written as repeated multiplication.</summary>
+    public const int MaxUnrolledPower = 4;
+
+    /// <summary>Double precision, <c>System.Math</c>.</summary>
+    public static readonly CSharpPrinter Default = new(false);
+    /// <summary>Single precision, <c>System.MathF</c>.</summary>
+    public static readonly CSharpPrinter Float = new(true);
+
+    private const int Conditional = 1, Equality = 2, Relational = 3, Additive = 4, Multiplicative = 5, Unary = 6, Primary = 7;
+
+    private static readonly HashSet<string> Keywords = new(StringComparer.Ordinal)
+    {
+        "abstract", "as", "base", "bool", "break", "byte", "case", "catch", "char", "checked", "class", "const", "continue",
+        "decimal", "default", "delegate", "do", "double", "else", "enum", "event", "explicit", "extern", "false", "finally",
+        "fixed", "float", "for", "foreach", "goto", "if", "implicit", "in", "int", "interface", "internal", "is", "lock",
+        "long", "namespace", "new", "null", "object", "operator", "out", "override", "params", "private", "protected",
+        "public", "readonly", "ref", "return", "sbyte", "sealed", "short", "sizeof", "stackalloc", "static", "string",
+        "struct", "switch", "this", "throw", "true", "try", "typeof", "uint", "ulong", "unchecked", "unsafe", "ushort",
+        "using", "virtual", "void", "volatile", "while",
+    };
+
+    private CSharpPrinter(bool useFloat) => UseFloat = useFloat;
+
+    /// <summary>True for <c>float</c>/<c>MathF</c>.</summary>
+    public bool UseFloat { get; }
+
+    /// <summary>The numeric type keyword.</summary>
+    public string TypeName => UseFloat ? "float" : "double";
+
+    private string MathClass => UseFloat ? "MathF" : "Math";
+
+    /// <summary>A C# identifier for a variable name (keywords get <c>@</c>).</summary>
+    public static string Identifier(string name) => Keywords.Contains(name) ? "@" + name : name;
+
+    /// <summary>One expression, with no locals.</summary>
+    public string Print(Expr e) => new Writer(this, null).Emit(e, 0).Text;
+
+    /// <summary>
+    /// A static method computing the program: parameters are the free variables sorted by name, the first output
+    /// is returned and every other output is written to an <c>out</c> parameter of its name.
+    /// </summary>
+    public string PrintMethod(ExprProgram program, string methodName, string? summary = null, string accessibility = "public", string indent = "")
+    {
+        var sb = new StringBuilder();
+        var t = TypeName;
+        if (summary != null)
+        {
+            sb.Append(indent).Append("/// <summary>").Append(EscapeXml(summary)).Append("</summary>\n");
+        }
+        var parameters = program.Parameters.Select(p => t + " " + Identifier(p))
+            .Concat(program.Outputs.Skip(1).Select(o => "out " + t + " " + Identifier(o.Name)));
+        sb.Append(indent).Append(accessibility).Append(" static ").Append(t).Append(' ').Append(methodName)
+            .Append('(').Append(string.Join(", ", parameters)).Append(")\n");
+        sb.Append(indent).Append("{\n");
+        foreach (var line in Statements(program))
+            sb.Append(indent).Append("    ").Append(line).Append('\n');
+        sb.Append(indent).Append("}\n");
+        return sb.ToString();
+    }
+
+    /// <summary>
+    /// The method body: <c>var</c> locals, assignments to outputs 1…n, then <c>return</c> of output 0.
+    /// </summary>
+    public IReadOnlyList<string> Statements(ExprProgram program)
+    {
+        var w = new Writer(this, program);
+        var lines = new List<string>();
+        foreach (var (name, node) in program.Locals)
+            lines.Add("var " + name + " = " + w.Define(node) + ";");
+        foreach (var (name, value) in program.Outputs.Skip(1))
+            lines.Add(Identifier(name) + " = " + w.Emit(value, 0).Text + ";");
+        if (program.Outputs.Count > 0) lines.Add("return " + w.Emit(program.Outputs[0].Value, 0).Text + ";");
+        return lines;
+    }
+
+    /// <summary>A literal of the printer's type.</summary>
+    public string Literal(Number n) => LiteralWithPrecedence(n).Text;
+
+    private (string Text, int Precedence) LiteralWithPrecedence(Number n)
+    {
+        var v = n.Value;
+        string text;
+        if (!n.IsExact)
+        {
+            if (v == Math.PI) return (MathClass + ".PI", Primary);
+            if (v == Math.E) return (MathClass + ".E", Primary);
+            if (double.IsNaN(v)) return (TypeName + ".NaN", Primary);
+            if (double.IsPositiveInfinity(v)) return (TypeName + ".PositiveInfinity", Primary);
+            if (double.IsNegativeInfinity(v)) return (TypeName + ".NegativeInfinity", Primary);
+        }
+        else if (!n.HasTerminatingDecimal)
+        {
+            return ("(" + Literal(Number.Integer(n.Numerator)) + " / " + Literal(Number.Integer(n.Denominator)) + ")", Primary);
+        }
+        if (UseFloat)
+        {
+            text = ((float)v).ToString("R", CultureInfo.InvariantCulture);
+            if (text.IndexOf('E') >= 0 && text.IndexOf('.') < 0) text = text.Replace("E", ".0E");
+            text += "f";
+        }
+        else
+        {
+            text = Number.FormatDouble(v);
+            if (text.IndexOf('.') < 0 && text.IndexOf('E') < 0) text += ".0";
+        }
+        return (text, v < 0 ? Unary : Primary);
+    }
+
+    private static string EscapeXml(string s) => s.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
+
+    private sealed class Writer
+    {
+        private readonly CSharpPrinter _p;
+        private readonly ExprProgram? _program;
+
+        public Writer(CSharpPrinter p, ExprProgram? program)
+        {
+            _p = p;
+            _program = program;
+        }
+
+        private Expr[] ArgsOf(Expr n) => _program?.ArgsOf(n) ?? n.ArgArray;
+
+        private bool TryLocal(Expr n, out string name)
+        {
+            name = "";
+            return _program != null && _program.LocalNames.TryGetValue(n, out name!);
+        }
+
+        // A comparison local is a bool: `var cond0 = x > 0.0;`, read as `cond0 ? … : …`.
+        public string Define(Expr n) => n.IsComparison ? Comparison(n) : EmitNode(n, 0).Text;
+
+        public (string Text, int Precedence) Emit(Expr n, int required)
+        {
+            if (TryLocal(n, out var local))
+            {
+                if (!n.IsComparison) return (local, Primary);
+                var asNumber = local + " ? " + _p.Literal(Number.One) + " : " + _p.Literal(Number.Zero);
+                return Conditional < required ? ("(" + asNumber + ")", Primary) : (asNumber, Conditional);
+            }
+            var (text, prec) = EmitNode(n, required);
+            return prec < required ? ("(" + text + ")", Primary) : (text, prec);
+        }
+
+        private string At(Expr n, int required) => Emit(n, required).Text;
+
+        private (string Text, int Precedence) EmitNode(Expr n, int required)
+        {
+            var args = ArgsOf(n);
+            var math = _p.MathClass;
+            switch (n.Kind)
+            {
+                case ExprKind.Const:
+                    return _p.LiteralWithPrecedence(n.Value);
+                case ExprKind.Var:
+                    return (Identifier(n.Name!), Primary);
+                case ExprKind.Add:
+                    return (Sum(args), Additive);
+                case ExprKind.Mul:
+                    return Product(args);
+                case ExprKind.Pow:
+                    return Power(args[0], args[1]);
+                case ExprKind.Sigmoid:
+                    return (_p.Literal(Number.One) + " / (" + _p.Literal(Number.One) + " + " + math + ".Exp(" + At(Expr.Neg(args[0]), 0) + "))", Multiplicative);
+                case ExprKind.Max:
+                case ExprKind.Min:
+                    return (math + "." + Operators.Of(n.Kind).CSharpFunction + "(" + At(args[0], 0) + ", " + At(args[1], 0) + ")", Primary);
+                case ExprKind.If:
+                    return (Condition(args[0]) + " ? " + At(args[1], Conditional + 1) + " : " + At(args[2], Conditional), Conditional);
+            }
+            if (n.IsComparison)
+                return (Condition(n) + " ? " + _p.Literal(Number.One) + " : " + _p.Literal(Number.Zero), Conditional);
+            return (math + "." + Operators.Of(n.Kind).CSharpFunction + "(" + At(args[0], 0) + ")", Primary);
+        }
+
+        private string Condition(Expr c)
+        {
+            if (c.IsComparison) return TryLocal(c, out var local) ? local : Comparison(c);
+            return At(c, Equality + 1) + " != " + _p.Literal(Number.Zero);
+        }
+
+        private string Comparison(Expr c)
+        {
+            var op = Operators.Of(c.Kind).Name;
+            var prec = c.Kind is ExprKind.Equal or ExprKind.NotEqual ? Equality : Relational;
+            var a = ArgsOf(c);
+            return At(a[0], prec) + " " + op + " " + At(a[1], prec + 1);
+        }
+
+        private string Sum(Expr[] args)
+        {
+            var sb = new StringBuilder();
+            var first = true;
+            foreach (var t in TermLayout.Terms(args, a => TryLocal(a, out _)))
+            {
+                if (first) sb.Append(At(t.Original, Additive));
+                else if (t.Negative) sb.Append(" - ").Append(At(t.Magnitude, Additive + 1));
+                else sb.Append(" + ").Append(At(t.Original, Additive + 1));
+                first = false;
+            }
+            return sb.ToString();
+        }
+
+        private (string Text, int Precedence) Product(Expr[] args)
+        {
+            var (c, num, den) = TermLayout.Fraction(args, a => TryLocal(a, out _));
+            var negative = c.IsNegative;
+            var magnitude = negative ? -c : c;
+            var parts = new List<string>();
+            if (!magnitude.IsOne || num.Count == 0) parts.Add(_p.LiteralWithPrecedence(magnitude).Text);
+            for (var i = 0; i < num.Count; i++) parts.Add(At(num[i], parts.Count == 0 ? Multiplicative : Multiplicative + 1));
+            var text = string.Join(" * ", parts);
+            var prec = parts.Count == 1 && den.Count == 0 ? Emit(num.Count == 1 && magnitude.IsOne ? num[0] : Expr.Const(magnitude), 0).Precedence : Multiplicative;
+            if (den.Count > 0)
+            {
+                var d = den.Count == 1 ? At(den[0], Multiplicative + 1) : "(" + string.Join(" * ", den.Select((f, i) => At(f, i == 0 ? Multiplicative : Multiplicative + 1))) + ")";
+                text = text + " / " + d;
+                prec = Multiplicative;
+            }
+            if (negative)
+            {
+                if (prec < Unary && parts.Count == 1 && den.Count == 0) text = "(" + text + ")";
+                text = "-" + text;
+                prec = parts.Count == 1 && den.Count == 0 ? Unary : Multiplicative;
+            }
+            return (text, prec);
+        }
+
+        private (string Text, int Precedence) Power(Expr b, Expr e)
+        {
+            var one = _p.Literal(Number.One);
+            if (e.Kind == ExprKind.Const && e.Value.IsExact)
+            {
+                var k = e.Value;
+                if (k.IsInteger && Math.Abs(k.Numerator) <= MaxUnrolledPower)
+                {
+                    var count = (int)Math.Abs(k.Numerator);
+                    var factors = string.Join(" * ", Enumerable.Range(0, count).Select(i => At(b, i == 0 ? Multiplicative : Multiplicative + 1)));
+                    if (!k.IsNegative) return (factors, count == 1 ? Emit(b, 0).Precedence : Multiplicative);
+                    return (one + " / " + (count == 1 ? At(b, Multiplicative + 1) : "(" + factors + ")"), Multiplicative);
+                }
+                if (k.Denominator == 2 && Math.Abs(k.Numerator) == 1)
+                {
+                    var sqrt = _p.MathClass + ".Sqrt(" + At(b, 0) + ")";
+                    return k.IsNegative ? (one + " / " + sqrt, Multiplicative) : (sqrt, Primary);
+                }
+            }
+            return (_p.MathClass + ".Pow(" + At(b, 0) + ", " + At(e, 0) + ")", Primary);
+        }
+    }
+}

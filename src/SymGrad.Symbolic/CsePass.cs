@@ -1,0 +1,273 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+
+namespace SymGrad.Symbolic;
+
+/// <summary>
+/// A straight-line program computing several named outputs (a value and its partials) over shared locals.
+/// Built by <see cref="CsePass"/>; printed by <see cref="CSharpPrinter"/>.
+/// </summary>
+public sealed class ExprProgram
+{
+    internal ExprProgram(IReadOnlyList<string> parameters, IReadOnlyList<(string Name, Expr Value)> outputs,
+        IReadOnlyList<(string Name, Expr Node)> locals, Dictionary<Expr, Expr[]> emitArgs, Dictionary<Expr, string> localNames)
+    {
+        Parameters = parameters;
+        Outputs = outputs;
+        Locals = locals;
+        EmitArgs = emitArgs;
+        LocalNames = localNames;
+        OperationCount = CountOperations();
+    }
+
+    /// <summary>Free variables, sorted by name: the parameters of the emitted method.</summary>
+    public IReadOnlyList<string> Parameters { get; }
+    /// <summary>The outputs, in order.</summary>
+    public IReadOnlyList<(string Name, Expr Value)> Outputs { get; }
+    /// <summary>Locals in evaluation order.</summary>
+    public IReadOnlyList<(string Name, Expr Node)> Locals { get; }
+    /// <summary>Arithmetic operations and function calls the emitted code performs.</summary>
+    public int OperationCount { get; }
+
+    internal Dictionary<Expr, Expr[]> EmitArgs { get; }
+    internal Dictionary<Expr, string> LocalNames { get; }
+
+    /// <summary>The operands a node is emitted with (after pairing of shared sub-sums and sub-products).</summary>
+    internal Expr[] ArgsOf(Expr n) => EmitArgs.TryGetValue(n, out var a) ? a : n.ArgArray;
+
+    private int CountOperations()
+    {
+        // Every node emitted once (locals and inline subterms of outputs alike) costs its own operations.
+        var seen = new HashSet<Expr>();
+        var stack = new Stack<(Expr Node, Expr? Parent)>();
+        foreach (var o in Outputs) stack.Push((o.Value, null));
+        var total = 0;
+        while (stack.Count > 0)
+        {
+            var (n, parent) = stack.Pop();
+            if (LocalNames.ContainsKey(n) && !seen.Add(n)) continue;
+            if (!LocalNames.ContainsKey(n) && !seen.Add(n) && n.Kind is ExprKind.Const or ExprKind.Var) continue;
+            total += EmittedCost(n, parent);
+            foreach (var a in ArgsOf(n)) stack.Push((a, n));
+        }
+        return total;
+    }
+
+    private int EmittedCost(Expr n, Expr? parent)
+    {
+        var args = ArgsOf(n);
+        switch (n.Kind)
+        {
+            case ExprKind.Const:
+            case ExprKind.Var:
+                return 0;
+            case ExprKind.Add:
+                return args.Length - 1;
+            case ExprKind.Mul:
+            {
+                var (c, num, den) = TermLayout.Fraction(args, LocalNames.ContainsKey);
+                var ops = Math.Max(0, num.Count - 1) + (den.Count > 0 ? den.Count : 0);
+                if (c.IsMinusOne) ops += parent is { Kind: ExprKind.Add } ? 0 : 1;
+                else if (!c.IsOne) ops += 1;
+                foreach (var d in den) ops += Simplifier.OpCost(d); // the denominator's own power
+                return ops;
+            }
+            case ExprKind.Sigmoid:
+                return 4; // 1 / (1 + exp(-x))
+            default:
+                return Simplifier.OpCost(n);
+        }
+    }
+}
+
+/// <summary>
+/// Common-subexpression elimination over a set of outputs computed together. Interning already makes equal
+/// subterms one node; this pass also finds sub-sums and sub-products shared between flat n-ary nodes
+/// (the adjoint <c>a·b·c</c> inside <c>a·b·c·x₁</c>, <c>a·b·c·x₂</c>, …) by repeatedly pairing the most
+/// frequent operand pair, then gives every node used more than once a local.
+/// </summary>
+public static class CsePass
+{
+    /// <summary>Builds the program for the named outputs.</summary>
+    public static ExprProgram Build(IReadOnlyList<(string Name, Expr Value)> outputs)
+    {
+        var roots = outputs.Select(o => o.Value).ToList();
+        var parameters = Graph.Variables(roots.ToArray());
+        var emitArgs = PairSharedOperands(roots);
+
+        Expr[] ArgsOf(Expr n) => emitArgs.TryGetValue(n, out var a) ? a : n.ArgArray;
+
+        // Post-order over the emission graph, counting uses.
+        var uses = new Dictionary<Expr, int>();
+        var order = new List<Expr>();
+        var visited = new HashSet<Expr>();
+        var stack = new Stack<(Expr Node, int Next)>();
+        foreach (var root in roots)
+        {
+            uses[root] = uses.TryGetValue(root, out var u) ? u + 1 : 1;
+            if (!visited.Add(root)) continue;
+            stack.Push((root, 0));
+            while (stack.Count > 0)
+            {
+                var (node, next) = stack.Pop();
+                var args = ArgsOf(node);
+                if (next < args.Length)
+                {
+                    stack.Push((node, next + 1));
+                    var child = args[next];
+                    var weight = UnrolledUses(node, child);
+                    uses[child] = uses.TryGetValue(child, out var c) ? c + weight : weight;
+                    if (visited.Add(child)) stack.Push((child, 0));
+                }
+                else order.Add(node);
+            }
+        }
+
+        var taken = new HashSet<string>(parameters, StringComparer.Ordinal);
+        foreach (var o in outputs) taken.Add(o.Name);
+        var counters = new Dictionary<string, int>(StringComparer.Ordinal);
+        var locals = new List<(string, Expr)>();
+        var localNames = new Dictionary<Expr, string>();
+        var outputSet = new HashSet<Expr>(roots);
+        foreach (var n in order)
+        {
+            if (n.Kind is ExprKind.Const or ExprKind.Var) continue;
+            if (uses[n] < 2) continue;
+            if (IsCheapLeafTerm(n, ArgsOf(n)) && !outputSet.Contains(n)) continue;
+            var name = FreshName(Prefix(n), taken, counters);
+            localNames[n] = name;
+            locals.Add((name, n));
+        }
+        return new ExprProgram(parameters, outputs, locals, emitArgs, localNames);
+    }
+
+    // x^2 printed as x * x reads its base twice: a compound base must then be a local.
+    private static int UnrolledUses(Expr parent, Expr child)
+    {
+        if (parent.Kind != ExprKind.Pow || !ReferenceEquals(parent.ArgArray[0], child)) return 1;
+        var e = parent.ArgArray[1];
+        if (e.Kind == ExprKind.Const && e.Value.IsInteger && Math.Abs(e.Value.Numerator) >= 2 && Math.Abs(e.Value.Numerator) <= CSharpPrinter.MaxUnrolledPower)
+            return (int)Math.Abs(e.Value.Numerator);
+        return 1;
+    }
+
+    // −u is as cheap to write again as to name, and inside a sum it is a subtraction.
+    private static bool IsCheapLeafTerm(Expr n, Expr[] args) =>
+        n.Kind == ExprKind.Mul && args.Length == 2 && args[0].Kind == ExprKind.Const && args[0].Value.IsMinusOne;
+
+    private static string Prefix(Expr n) => n.Kind switch
+    {
+        ExprKind.Add => "sum",
+        ExprKind.Mul => "prod",
+        ExprKind.Pow when n.ArgArray[1].Kind == ExprKind.Const && n.ArgArray[1].Value.Equals(Number.Rational(1, 2)) => "sqrt",
+        ExprKind.Pow when n.ArgArray[1].Kind == ExprKind.Const && n.ArgArray[1].Value.IsMinusOne => "inv",
+        ExprKind.Pow when n.ArgArray[1].Kind == ExprKind.Const && n.ArgArray[1].Value.Equals(Number.Integer(2)) => "sq",
+        ExprKind.Pow => "pow",
+        ExprKind.Sigmoid => "sigma",
+        ExprKind.If => "sel",
+        _ when n.IsComparison => "cond",
+        _ => Operators.Of(n.Kind).Name,
+    };
+
+    private static string FreshName(string prefix, HashSet<string> taken, Dictionary<string, int> counters)
+    {
+        counters.TryGetValue(prefix, out var k);
+        string name;
+        do name = prefix + k++;
+        while (taken.Contains(name));
+        counters[prefix] = k;
+        taken.Add(name);
+        return name;
+    }
+
+    /// <summary>
+    /// Re-pair: while some pair of operands occurs together in two or more sums (or products), at least one of
+    /// them with three or more operands, replace the pair by the node of their sum (product) everywhere.
+    /// </summary>
+    private static Dictionary<Expr, Expr[]> PairSharedOperands(IReadOnlyList<Expr> roots)
+    {
+        var lists = new Dictionary<Expr, List<Expr>>();
+        foreach (var n in Graph.PostOrder(roots))
+        {
+            if (n.Kind is not (ExprKind.Add or ExprKind.Mul)) continue;
+            var operands = n.ArgArray.Where(a => a.Kind != ExprKind.Const).ToList();
+            if (operands.Count >= 2) lists[n] = operands;
+        }
+
+        var pairs = new Dictionary<(ExprKind, Expr, Expr), HashSet<Expr>>();
+        void Count(Expr owner, List<Expr> operands, bool add)
+        {
+            for (var i = 0; i < operands.Count; i++)
+            for (var j = i + 1; j < operands.Count; j++)
+            {
+                var key = Key(owner.Kind, operands[i], operands[j]);
+                if (!pairs.TryGetValue(key, out var set))
+                {
+                    if (!add) continue;
+                    pairs[key] = set = new HashSet<Expr>();
+                }
+                if (add) set.Add(owner);
+                else set.Remove(owner);
+            }
+        }
+        foreach (var kv in lists) Count(kv.Key, kv.Value, true);
+
+        var result = new Dictionary<Expr, Expr[]>();
+        var budget = 4 * lists.Count + 16;
+        while (budget-- > 0)
+        {
+            (ExprKind, Expr, Expr)? best = null;
+            var bestCount = 1;
+            foreach (var kv in pairs)
+            {
+                var c = kv.Value.Count;
+                if (c < 2 || !kv.Value.Any(o => lists[o].Count >= 3 || o.ArgArray.Length > lists[o].Count)) continue;
+                if (c > bestCount || (c == bestCount && best is { } b && CompareKeys(kv.Key, b) < 0))
+                {
+                    best = kv.Key;
+                    bestCount = c;
+                }
+            }
+            if (best is not { } chosen) break;
+            var (kind, x, y) = chosen;
+            var pair = kind == ExprKind.Add ? Expr.Add(x, y) : Expr.Mul(x, y);
+            foreach (var owner in pairs[chosen].ToList())
+            {
+                var operands = lists[owner];
+                if (ReferenceEquals(owner, pair)) continue;
+                Count(owner, operands, false);
+                operands.Remove(x);
+                operands.Remove(y);
+                operands.Add(pair);
+                Count(owner, operands, true);
+            }
+            if (!lists.ContainsKey(pair) && pair.Kind == kind && pair.ArgArray.Length == 2)
+            {
+                lists[pair] = new List<Expr> { x, y };
+                Count(pair, lists[pair], true);
+            }
+        }
+
+        foreach (var kv in lists)
+        {
+            var owner = kv.Key;
+            var original = owner.ArgArray.Where(a => a.Kind != ExprKind.Const).ToList();
+            if (original.Count == kv.Value.Count && original.SequenceEqual(kv.Value)) continue;
+            var constant = owner.ArgArray.Where(a => a.Kind == ExprKind.Const);
+            result[owner] = constant.Concat(kv.Value).ToArray();
+        }
+        return result;
+    }
+
+    private static (ExprKind, Expr, Expr) Key(ExprKind kind, Expr a, Expr b) =>
+        ExprOrder.Compare(a, b) <= 0 ? (kind, a, b) : (kind, b, a);
+
+    private static int CompareKeys((ExprKind, Expr, Expr) p, (ExprKind, Expr, Expr) q)
+    {
+        var c = p.Item1.CompareTo(q.Item1);
+        if (c != 0) return c;
+        c = ExprOrder.Compare(p.Item2, q.Item2);
+        return c != 0 ? c : ExprOrder.Compare(p.Item3, q.Item3);
+    }
+}

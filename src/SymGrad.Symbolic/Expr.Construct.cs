@@ -1,0 +1,333 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+
+namespace SymGrad.Symbolic;
+
+// Light canonicalisation on construction: flatten, sort commutative arguments, fold constants, drop
+// identities (x*1, x+0, x^1), combine like terms (2x + 3x → 5x) and like bases (x*x → x^2).
+// Anything heavier is a named rule in the Simplifier.
+//
+// Zero policy: a symbolic zero annihilates a product (0 * f → 0) even though IEEE gives NaN for
+// 0 * ∞; structural zeros come from derivatives of constants, where dropping the product is the intent.
+public sealed partial class Expr
+{
+    /// <summary>Sum of the given terms.</summary>
+    public static Expr Add(params Expr[] terms) => Add((IEnumerable<Expr>)terms);
+
+    /// <summary>Sum of the given terms.</summary>
+    public static Expr Add(IEnumerable<Expr> terms)
+    {
+        var constant = Number.Zero;
+        var order = new List<Expr>();
+        var coefficients = new Dictionary<Expr, Number>();
+
+        void AddTerm(Expr t)
+        {
+            if (t.Kind == ExprKind.Add)
+            {
+                foreach (var a in t._args) AddTerm(a);
+                return;
+            }
+            if (t.Kind == ExprKind.Const)
+            {
+                constant += t.Value;
+                return;
+            }
+            var (c, rest) = SplitCoefficient(t);
+            if (coefficients.TryGetValue(rest, out var old)) coefficients[rest] = old + c;
+            else
+            {
+                coefficients[rest] = c;
+                order.Add(rest);
+            }
+        }
+
+        foreach (var t in terms) AddTerm(t);
+
+        var result = new List<Expr>(order.Count + 1);
+        foreach (var rest in order)
+        {
+            var c = coefficients[rest];
+            if (c.IsZero) continue;
+            result.Add(c.IsOne ? rest : Mul(Const(c), rest));
+        }
+        ExprOrder.Sort(result);
+        if (!constant.IsZero || result.Count == 0) result.Insert(0, Const(constant));
+        return result.Count == 1 ? result[0] : Intern(ExprKind.Add, result.ToArray());
+    }
+
+    /// <summary>Product of the given factors.</summary>
+    public static Expr Mul(params Expr[] factors) => Mul((IEnumerable<Expr>)factors);
+
+    /// <summary>Product of the given factors.</summary>
+    public static Expr Mul(IEnumerable<Expr> factors)
+    {
+        var coefficient = Number.One;
+        var order = new List<Expr>();
+        var exponents = new Dictionary<Expr, List<Expr>>();
+
+        void AddFactor(Expr f)
+        {
+            switch (f.Kind)
+            {
+                case ExprKind.Mul:
+                    foreach (var a in f._args) AddFactor(a);
+                    return;
+                case ExprKind.Const:
+                    coefficient *= f.Value;
+                    return;
+            }
+            var (b, e) = f.Kind == ExprKind.Pow ? (f._args[0], f._args[1]) : (f, One);
+            if (b.Kind == ExprKind.Add && e.Kind == ExprKind.Const && e.Value.IsInteger)
+            {
+                // (c·s)^k = c^k · s^k with s the primitive sum, so (y − x)·(x − y)/2 meets as −(x − y)²/2.
+                var (content, primitive) = SplitContent(b);
+                if (!content.IsOne && content.TryPow(e.Value, out var scale))
+                {
+                    coefficient *= scale;
+                    b = primitive;
+                }
+            }
+            if (exponents.TryGetValue(b, out var list)) list.Add(e);
+            else
+            {
+                exponents[b] = new List<Expr> { e };
+                order.Add(b);
+            }
+        }
+
+        foreach (var f in factors) AddFactor(f);
+        if (coefficient.IsZero) return Const(coefficient.IsExact ? Number.Zero : coefficient);
+
+        var result = new List<Expr>(order.Count);
+        var regroup = false;
+        foreach (var b in order)
+        {
+            var list = exponents[b];
+            var p = list.Count == 1 ? (ReferenceEquals(list[0], One) ? b : Pow(b, list[0])) : Pow(b, Add(list));
+            if (p.Kind == ExprKind.Const) coefficient *= p.Value;
+            else
+            {
+                if (p.Kind == ExprKind.Mul) regroup = true;
+                result.Add(p);
+            }
+        }
+        if (regroup)
+        {
+            result.Insert(0, Const(coefficient));
+            return Mul(result);
+        }
+        if (coefficient.IsZero) return Zero;
+        if (result.Count == 0) return Const(coefficient);
+        if (coefficient.IsOne && result.Count == 1) return result[0];
+        if (result.Count == 1 && result[0].Kind == ExprKind.Add)
+        {
+            // c*(a + b) → c*a + c*b, so that −(y − x) reads x − y and like terms meet.
+            var c = Const(coefficient);
+            return Add(result[0]._args.Select(t => Mul(c, t)));
+        }
+        ExprOrder.Sort(result);
+        if (!coefficient.IsOne) result.Insert(0, Const(coefficient));
+        return Intern(ExprKind.Mul, result.ToArray());
+    }
+
+    /// <summary>Splits a term into its numeric coefficient and the rest: <c>3*x*y</c> → (3, x*y).</summary>
+    public static (Number Coefficient, Expr Remainder) SplitCoefficient(Expr term)
+    {
+        if (term.Kind == ExprKind.Const) return (term.Value, One);
+        if (term.Kind == ExprKind.Mul && term._args[0].Kind == ExprKind.Const)
+        {
+            var args = term._args;
+            var rest = args.Length == 2 ? args[1] : Intern(ExprKind.Mul, args.Skip(1).ToArray());
+            return (args[0].Value, rest);
+        }
+        return (Number.One, term);
+    }
+
+    /// <summary>
+    /// Splits a sum into content and primitive part, <c>c·s</c>, where in <c>s</c> the term that sorts first
+    /// (by its non-numeric part) has coefficient 1: <c>0.5y − 0.5x</c> → (−0.5, x − y).
+    /// </summary>
+    public static (Number Content, Expr Primitive) SplitContent(Expr sum)
+    {
+        if (sum.Kind != ExprKind.Add) return (Number.One, sum);
+        Expr? leadRest = null;
+        var lead = Number.One;
+        foreach (var t in sum._args)
+        {
+            if (t.Kind == ExprKind.Const) continue;
+            var (c, rest) = SplitCoefficient(t);
+            if (leadRest is null || ExprOrder.Compare(rest, leadRest) < 0)
+            {
+                leadRest = rest;
+                lead = c;
+            }
+        }
+        if (leadRest is null || lead.IsOne || lead.IsZero || !lead.IsExact) return (Number.One, sum);
+        var inverse = Const(lead.Reciprocal());
+        return (lead, Add(sum._args.Select(t => Mul(inverse, t))));
+    }
+
+    /// <summary><c>a − b</c>.</summary>
+    public static Expr Sub(Expr a, Expr b) => Add(a, Neg(b));
+
+    /// <summary><c>−a</c>.</summary>
+    public static Expr Neg(Expr a) => Mul(MinusOne, a);
+
+    /// <summary><c>a / b</c>, as <c>a * b^-1</c>.</summary>
+    public static Expr Div(Expr a, Expr b) => Mul(a, Pow(b, MinusOne));
+
+    /// <summary><c>base ^ exponent</c>.</summary>
+    public static Expr Pow(Expr @base, Expr exponent)
+    {
+        if (exponent.Kind == ExprKind.Const)
+        {
+            var k = exponent.Value;
+            if (k.IsZero) return One;
+            if (k.IsOne) return @base;
+            if (@base.Kind == ExprKind.Const && @base.Value.TryPow(k, out var folded)) return Const(folded);
+            if (k.IsInteger)
+            {
+                if (@base.Kind == ExprKind.Pow)
+                    return Pow(@base._args[0], Mul(@base._args[1], exponent));
+                if (@base.Kind == ExprKind.Mul)
+                    return Mul(@base._args.Select(f => Pow(f, exponent)));
+            }
+            if (@base.IsZero && !k.IsNegative) return Zero;
+        }
+        if (@base.IsOne) return One;
+        return Intern(ExprKind.Pow, @base, exponent);
+    }
+
+    /// <summary><c>base ^ exponent</c>.</summary>
+    public static Expr Pow(Expr @base, double exponent) => Pow(@base, Const(exponent));
+
+    /// <summary>Square root, as <c>x^(1/2)</c>.</summary>
+    public static Expr Sqrt(Expr a) => Pow(a, Half);
+
+    /// <summary><c>e^a</c>.</summary>
+    public static Expr Exp(Expr a)
+    {
+        if (a.IsZero) return One;
+        if (IsInexactConst(a)) return Const(Number.Inexact(Math.Exp(a.Value.Value)));
+        return Intern(ExprKind.Exp, a);
+    }
+
+    /// <summary>Natural logarithm.</summary>
+    public static Expr Log(Expr a)
+    {
+        if (a.IsOne) return Zero;
+        if (a.Kind == ExprKind.Exp) return a._args[0];
+        if (IsInexactConst(a)) return Const(Number.Inexact(Math.Log(a.Value.Value)));
+        return Intern(ExprKind.Log, a);
+    }
+
+    /// <summary>Sine.</summary>
+    public static Expr Sin(Expr a) => a.IsZero ? Zero : IsInexactConst(a) ? Const(Number.Inexact(Math.Sin(a.Value.Value))) : Intern(ExprKind.Sin, a);
+
+    /// <summary>Cosine.</summary>
+    public static Expr Cos(Expr a) => a.IsZero ? One : IsInexactConst(a) ? Const(Number.Inexact(Math.Cos(a.Value.Value))) : Intern(ExprKind.Cos, a);
+
+    /// <summary>Hyperbolic tangent.</summary>
+    public static Expr Tanh(Expr a) => a.IsZero ? Zero : IsInexactConst(a) ? Const(Number.Inexact(Math.Tanh(a.Value.Value))) : Intern(ExprKind.Tanh, a);
+
+    /// <summary>The logistic function σ(a) = 1 / (1 + e^−a).</summary>
+    public static Expr Sigmoid(Expr a) =>
+        a.IsZero ? Half : IsInexactConst(a) ? Const(Number.Inexact(1.0 / (1.0 + Math.Exp(-a.Value.Value)))) : Intern(ExprKind.Sigmoid, a);
+
+    /// <summary>Absolute value.</summary>
+    public static Expr Abs(Expr a)
+    {
+        if (a.Kind == ExprKind.Const) return Const(a.Value.IsNegative ? -a.Value : a.Value);
+        if (a.Kind is ExprKind.Abs or ExprKind.Exp or ExprKind.Sigmoid) return a;
+        return Intern(ExprKind.Abs, a);
+    }
+
+    /// <summary>Sign (−1, 0, 1; 0 at 0).</summary>
+    public static Expr Sign(Expr a)
+    {
+        if (a.Kind == ExprKind.Const)
+            return a.Value.IsZero ? Zero : a.Value.IsNegative ? MinusOne : double.IsNaN(a.Value.Value) ? a : One;
+        if (a.Kind is ExprKind.Exp or ExprKind.Sigmoid) return One;
+        if (a.Kind == ExprKind.Sign) return a;
+        return Intern(ExprKind.Sign, a);
+    }
+
+    /// <summary>Maximum.</summary>
+    public static Expr Max(Expr a, Expr b) => MinMax(ExprKind.Max, a, b);
+
+    /// <summary>Minimum.</summary>
+    public static Expr Min(Expr a, Expr b) => MinMax(ExprKind.Min, a, b);
+
+    private static Expr MinMax(ExprKind kind, Expr a, Expr b)
+    {
+        if (ReferenceEquals(a, b)) return a;
+        if (a.Kind == ExprKind.Const && b.Kind == ExprKind.Const)
+        {
+            var aFirst = kind == ExprKind.Max ? a.Value.Value >= b.Value.Value : a.Value.Value <= b.Value.Value;
+            return aFirst ? a : b;
+        }
+        if (ExprOrder.Compare(a, b) > 0) (a, b) = (b, a);
+        return Intern(kind, a, b);
+    }
+
+    /// <summary>A comparison node (<see cref="ExprKind.Less"/> … <see cref="ExprKind.NotEqual"/>), 1 when true, 0 when false.</summary>
+    public static Expr Compare(ExprKind kind, Expr a, Expr b)
+    {
+        if (kind < ExprKind.Less || kind > ExprKind.NotEqual) throw new ArgumentOutOfRangeException(nameof(kind));
+        if (a.Kind == ExprKind.Const && b.Kind == ExprKind.Const)
+            return EvaluateComparison(kind, a.Value.Value, b.Value.Value) ? One : Zero;
+        if (ReferenceEquals(a, b))
+            return kind is ExprKind.LessEqual or ExprKind.GreaterEqual or ExprKind.Equal ? One : Zero;
+        if (kind is ExprKind.Equal or ExprKind.NotEqual && ExprOrder.Compare(a, b) > 0) (a, b) = (b, a);
+        return Intern(kind, a, b);
+    }
+
+    internal static bool EvaluateComparison(ExprKind kind, double a, double b) => kind switch
+    {
+        ExprKind.Less => a < b,
+        ExprKind.LessEqual => a <= b,
+        ExprKind.Greater => a > b,
+        ExprKind.GreaterEqual => a >= b,
+        ExprKind.Equal => a == b,
+        ExprKind.NotEqual => a != b,
+        _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+    };
+
+    /// <summary><c>condition ? whenTrue : whenFalse</c>; the condition is true when nonzero.</summary>
+    public static Expr If(Expr condition, Expr whenTrue, Expr whenFalse)
+    {
+        if (condition.Kind == ExprKind.Const) return condition.Value.IsZero ? whenFalse : whenTrue;
+        if (ReferenceEquals(whenTrue, whenFalse)) return whenTrue;
+        return Intern(ExprKind.If, condition, whenTrue, whenFalse);
+    }
+
+    /// <summary>Rebuilds a node of the same kind over new arguments (through the canonicalising factories).</summary>
+    public Expr WithArgs(IReadOnlyList<Expr> args)
+    {
+        switch (Kind)
+        {
+            case ExprKind.Const:
+            case ExprKind.Var:
+                return this;
+            case ExprKind.Add: return Add(args);
+            case ExprKind.Mul: return Mul(args);
+            case ExprKind.Pow: return Pow(args[0], args[1]);
+            case ExprKind.Exp: return Exp(args[0]);
+            case ExprKind.Log: return Log(args[0]);
+            case ExprKind.Sin: return Sin(args[0]);
+            case ExprKind.Cos: return Cos(args[0]);
+            case ExprKind.Tanh: return Tanh(args[0]);
+            case ExprKind.Sigmoid: return Sigmoid(args[0]);
+            case ExprKind.Abs: return Abs(args[0]);
+            case ExprKind.Sign: return Sign(args[0]);
+            case ExprKind.Max: return Max(args[0], args[1]);
+            case ExprKind.Min: return Min(args[0], args[1]);
+            case ExprKind.If: return If(args[0], args[1], args[2]);
+            default: return Compare(Kind, args[0], args[1]);
+        }
+    }
+
+    private static bool IsInexactConst(Expr a) => a.Kind == ExprKind.Const && !a.Value.IsExact;
+}

@@ -1,0 +1,54 @@
+namespace SymGrad.Symbolic;
+
+/// <summary>
+/// The primitive operations of the expression graph. Everything else (subtraction, division, negation,
+/// square root, ReLU, …) is built from these, so there are few derivative rules to get right.
+/// The declaration order is the canonical order of kinds when sorting commutative arguments.
+/// </summary>
+public enum ExprKind
+{
+    /// <summary>A numeric constant (<see cref="Number"/>).</summary>
+    Const,
+    /// <summary>A named free variable.</summary>
+    Var,
+    /// <summary>n-ary sum; at most one constant argument, first.</summary>
+    Add,
+    /// <summary>n-ary product; at most one constant coefficient, first.</summary>
+    Mul,
+    /// <summary><c>base ^ exponent</c>.</summary>
+    Pow,
+    /// <summary><c>e^x</c>.</summary>
+    Exp,
+    /// <summary>Natural logarithm.</summary>
+    Log,
+    /// <summary>Sine.</summary>
+    Sin,
+    /// <summary>Cosine.</summary>
+    Cos,
+    /// <summary>Hyperbolic tangent.</summary>
+    Tanh,
+    /// <summary>The logistic function <c>σ(x) = 1/(1+e^{-x})</c>, first-class so that σ' = σ(1−σ) reuses σ.</summary>
+    Sigmoid,
+    /// <summary>Absolute value.</summary>
+    Abs,
+    /// <summary>Sign: −1, 0 or 1.</summary>
+    Sign,
+    /// <summary>Maximum of two arguments.</summary>
+    Max,
+    /// <summary>Minimum of two arguments.</summary>
+    Min,
+    /// <summary><c>a &lt; b</c>, 1 when true, 0 when false.</summary>
+    Less,
+    /// <summary><c>a &lt;= b</c>.</summary>
+    LessEqual,
+    /// <summary><c>a &gt; b</c>.</summary>
+    Greater,
+    /// <summary><c>a &gt;= b</c>.</summary>
+    GreaterEqual,
+    /// <summary><c>a == b</c>.</summary>
+    Equal,
+    /// <summary><c>a != b</c>.</summary>
+    NotEqual,
+    /// <summary><c>condition ? whenTrue : whenFalse</c>: the piecewise node (condition nonzero means true).</summary>
+    If,
+}

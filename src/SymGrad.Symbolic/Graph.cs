@@ -1,0 +1,97 @@
+using System.Collections.Generic;
+
+namespace SymGrad.Symbolic;
+
+/// <summary>Walks over expression DAGs without recursion, so very deep graphs do not overflow the stack.</summary>
+public static class Graph
+{
+    /// <summary>Every node reachable from the roots once, children before parents.</summary>
+    public static List<Expr> PostOrder(IEnumerable<Expr> roots)
+    {
+        var order = new List<Expr>();
+        var seen = new HashSet<Expr>();
+        var stack = new Stack<(Expr Node, int Next)>();
+        foreach (var root in roots)
+        {
+            if (!seen.Add(root)) continue;
+            stack.Push((root, 0));
+            while (stack.Count > 0)
+            {
+                var (node, next) = stack.Pop();
+                var args = node.ArgArray;
+                if (next < args.Length)
+                {
+                    stack.Push((node, next + 1));
+                    var child = args[next];
+                    if (seen.Add(child)) stack.Push((child, 0));
+                }
+                else order.Add(node);
+            }
+        }
+        return order;
+    }
+
+    /// <summary>Every node reachable from the root once, children before parents.</summary>
+    public static List<Expr> PostOrder(Expr root) => PostOrder(new[] { root });
+
+    /// <summary>The free variables of the expressions, sorted by name (ordinal).</summary>
+    public static List<string> Variables(params Expr[] roots)
+    {
+        var names = new SortedSet<string>(System.StringComparer.Ordinal);
+        foreach (var n in PostOrder(roots))
+            if (n.Kind == ExprKind.Var) names.Add(n.Name!);
+        return new List<string>(names);
+    }
+
+    /// <summary>Number of distinct nodes (the DAG size).</summary>
+    public static int Size(params Expr[] roots) => PostOrder(roots).Count;
+
+    /// <summary>
+    /// For each node reachable from the roots, whether it depends on any of the given variables.
+    /// </summary>
+    public static Dictionary<Expr, bool> DependsOn(IEnumerable<Expr> roots, ISet<Expr> variables)
+    {
+        var result = new Dictionary<Expr, bool>();
+        foreach (var n in PostOrder(roots))
+        {
+            var d = n.Kind == ExprKind.Var && variables.Contains(n);
+            if (!d)
+                foreach (var a in n.ArgArray)
+                    if (result[a]) { d = true; break; }
+            result[n] = d;
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// Rebuilds the graph bottom-up, replacing each node by <paramref name="rewrite"/> of the node rebuilt over
+    /// its rewritten arguments. Shared nodes are rewritten once.
+    /// </summary>
+    public static Expr Rewrite(Expr root, System.Func<Expr, Expr> rewrite, Dictionary<Expr, Expr>? memo = null)
+    {
+        memo ??= new Dictionary<Expr, Expr>();
+        foreach (var n in PostOrder(root))
+        {
+            if (memo.ContainsKey(n)) continue;
+            var args = n.ArgArray;
+            Expr rebuilt = n;
+            if (args.Length > 0)
+            {
+                var changed = false;
+                var newArgs = new Expr[args.Length];
+                for (var i = 0; i < args.Length; i++)
+                {
+                    newArgs[i] = memo[args[i]];
+                    changed |= !ReferenceEquals(newArgs[i], args[i]);
+                }
+                if (changed) rebuilt = n.WithArgs(newArgs);
+            }
+            memo[n] = rewrite(rebuilt);
+        }
+        return memo[root];
+    }
+
+    /// <summary>Replaces variables (by node) with expressions.</summary>
+    public static Expr Substitute(Expr root, IReadOnlyDictionary<Expr, Expr> replacements) =>
+        Rewrite(root, n => replacements.TryGetValue(n, out var r) ? r : n);
+}

@@ -1,0 +1,241 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Text;
+
+namespace SymGrad.Symbolic;
+
+/// <summary>
+/// Prints expressions, partial derivatives and step-by-step derivations as LaTeX that KaTeX and MathJax
+/// render: <c>\frac</c>, <c>\partial</c>, <c>\sigma</c>, <c>\tanh</c>, subscripts for <c>w1</c>/<c>w_1</c>,
+/// Greek letters for their names, and parentheses exactly where precedence needs them.
+/// </summary>
+public static class LatexPrinter
+{
+    private const int Sum = 1, Product = 2, Power = 3, Atom = 4;
+
+    private static readonly HashSet<string> Greek = new(StringComparer.Ordinal)
+    {
+        "alpha", "beta", "gamma", "delta", "epsilon", "varepsilon", "zeta", "eta", "theta", "iota", "kappa", "lambda",
+        "mu", "nu", "xi", "pi", "rho", "sigma", "tau", "upsilon", "phi", "varphi", "chi", "psi", "omega",
+        "Gamma", "Delta", "Theta", "Lambda", "Xi", "Pi", "Sigma", "Phi", "Psi", "Omega",
+    };
+
+    /// <summary>An expression.</summary>
+    public static string Print(Expr e) => Emit(e).Text;
+
+    /// <summary><c>\frac{\partial f}{\partial w} = …</c>.</summary>
+    public static string PrintPartial(string function, Expr variable, Expr partial) =>
+        Partial(function, variable) + " = " + Print(partial);
+
+    /// <summary>Every partial of a gradient, one equation per line.</summary>
+    public static IReadOnlyList<string> PrintGradient(string function, Gradient gradient) =>
+        gradient.Variables.Select((v, i) => PrintPartial(function, v, gradient.Partials[i])).ToList();
+
+    /// <summary>The LaTeX of a variable name: <c>w1</c> → <c>w_{1}</c>, <c>alpha</c> → <c>\alpha</c>, <c>yHat</c> → <c>\hat{y}</c>.</summary>
+    public static string Symbol(string name)
+    {
+        var underscore = name.IndexOf('_');
+        if (underscore > 0 && underscore < name.Length - 1)
+            return Symbol(name.Substring(0, underscore)) + "_{" + Subscript(name.Substring(underscore + 1)) + "}";
+        var digits = name.Length;
+        while (digits > 0 && char.IsDigit(name[digits - 1])) digits--;
+        if (digits > 0 && digits < name.Length)
+            return Symbol(name.Substring(0, digits)) + "_{" + name.Substring(digits) + "}";
+        if (name.Length > 3 && name.EndsWith("Hat", StringComparison.Ordinal)) return @"\hat{" + Symbol(name.Substring(0, name.Length - 3)) + "}";
+        if (Greek.Contains(name)) return "\\" + name;
+        if (name.Length == 1) return name;
+        return @"\mathrm{" + name.Replace("_", @"\_") + "}";
+    }
+
+    private static string Subscript(string s) =>
+        s.All(char.IsLetterOrDigit) && (s.Length == 1 || s.All(char.IsDigit)) ? s : Symbol(s);
+
+    /// <summary><c>\frac{\partial f}{\partial x}</c>, with parentheses around a compound denominator.</summary>
+    public static string Partial(string function, Expr of)
+    {
+        var inner = Emit(of);
+        var d = of.Kind == ExprKind.Var || inner.Precedence >= Power ? inner.Text : @"\left(" + inner.Text + @"\right)";
+        return @"\frac{\partial " + function + @"}{\partial " + d + "}";
+    }
+
+    /// <summary>
+    /// The step-by-step derivation of ∂f/∂<paramref name="variable"/>: the rewrites of the function, then for
+    /// each node on the way from the output to the variable the chain-rule sum, the rule that fired and the
+    /// simplified adjoint. A LaTeX <c>aligned</c> block.
+    /// </summary>
+    public static string PrintDerivation(string function, Gradient gradient, Expr variable)
+    {
+        var d = gradient.Derivation;
+        var lines = new List<string> { function + " &= " + Print(d.Input) };
+        if (d.FunctionRewrites.Count > 0)
+            lines.Add(@"&= " + Print(d.Function) + Because(string.Join(", ", d.FunctionRewrites.Select(r => r.Rule).Distinct())));
+        var adjoints = d.Steps.ToDictionary(s => s.Node, s => s.Result);
+        adjoints[d.Function] = Expr.One;
+        foreach (var step in d.StepsFor(variable))
+        {
+            var terms = step.Contributions.Select(c =>
+            {
+                var outer = ReferenceEquals(c.Parent, d.Function) ? "" : Partial(function, c.Parent) + @" \cdot ";
+                return outer + Partial(Emit(c.Parent).Text is var p && c.Parent.Kind == ExprKind.Var ? p : Wrap(c.Parent), step.Node);
+            });
+            lines.Add(Partial(function, step.Node) + " &= " + string.Join(" + ", terms)
+                + Because(string.Join(", ", step.Contributions.Select(c => c.Rule.Name).Distinct())));
+            var instantiated = string.Join(" + ", step.Contributions.Select(c =>
+            {
+                var outer = adjoints.TryGetValue(c.Parent, out var a) ? a : Expr.One;
+                return outer.IsOne ? Wrap(c.Local, Sum) : Wrap(outer, Product) + @" \cdot " + Wrap(c.Local, Product);
+            }));
+            lines.Add("&= " + instantiated);
+            if (step.Rewrites.Count > 0)
+                lines.Add("&= " + Print(step.Result) + Because(string.Join(", ", step.Rewrites.Select(r => r.Rule).Distinct())));
+            else if (Print(step.Result) != instantiated)
+                lines.Add("&= " + Print(step.Result));
+        }
+        return @"\begin{aligned}" + "\n" + string.Join(@" \\" + "\n", lines) + "\n" + @"\end{aligned}";
+    }
+
+    private static string Because(string rule) => @" && \text{(" + rule + ")}";
+
+    private static string Wrap(Expr e) => Wrap(e, Power);
+
+    private static string Wrap(Expr e, int required)
+    {
+        var (t, p) = Emit(e);
+        return p < required ? @"\left(" + t + @"\right)" : t;
+    }
+
+    private static (string Text, int Precedence) Emit(Expr e)
+    {
+        var a = e.ArgArray;
+        switch (e.Kind)
+        {
+            case ExprKind.Const:
+                return Literal(e.Value);
+            case ExprKind.Var:
+                return (Symbol(e.Name!), Atom);
+            case ExprKind.Add:
+            {
+                var sb = new StringBuilder();
+                var first = true;
+                foreach (var t in TermLayout.Terms(a))
+                {
+                    if (first) sb.Append(Wrap(t.Original, Sum));
+                    else sb.Append(t.Negative ? " - " : " + ").Append(Wrap(t.Negative ? t.Magnitude : t.Original, Product));
+                    first = false;
+                }
+                return (sb.ToString(), Sum);
+            }
+            case ExprKind.Mul:
+                return ProductOf(a);
+            case ExprKind.Pow:
+                return PowerOf(a[0], a[1]);
+            case ExprKind.Exp:
+                return a[0].Kind is ExprKind.Var or ExprKind.Const || (a[0].Kind == ExprKind.Mul && a[0].ArgArray.Length == 2 && a[0].ArgArray[1].Kind == ExprKind.Var)
+                    ? ("e^{" + Print(a[0]) + "}", Power)
+                    : (@"\exp\left(" + Print(a[0]) + @"\right)", Atom);
+            case ExprKind.Abs:
+                return (@"\left|" + Print(a[0]) + @"\right|", Atom);
+            case ExprKind.Max:
+            case ExprKind.Min:
+                return (Operators.Of(e.Kind).LatexFunction + @"\left(" + Print(a[0]) + ", " + Print(a[1]) + @"\right)", Atom);
+            case ExprKind.If:
+                return (@"\begin{cases} " + Print(a[1]) + " & " + Condition(a[0], false) + @" \\ " + Print(a[2]) + " & " + Condition(a[0], true) + @" \end{cases}", Atom);
+        }
+        if (e.IsComparison) return (Condition(e, false), Sum);
+        return (Operators.Of(e.Kind).LatexFunction + @"\left(" + Print(a[0]) + @"\right)", Atom);
+    }
+
+    private static string Condition(Expr c, bool negated)
+    {
+        if (!c.IsComparison) return negated ? Print(c) + " = 0" : Print(c) + @" \ne 0";
+        var kind = c.Kind;
+        if (negated)
+            kind = kind switch
+            {
+                ExprKind.Less => ExprKind.GreaterEqual,
+                ExprKind.LessEqual => ExprKind.Greater,
+                ExprKind.Greater => ExprKind.LessEqual,
+                ExprKind.GreaterEqual => ExprKind.Less,
+                ExprKind.Equal => ExprKind.NotEqual,
+                _ => ExprKind.Equal,
+            };
+        var op = kind switch
+        {
+            ExprKind.Less => "<",
+            ExprKind.LessEqual => @"\le",
+            ExprKind.Greater => ">",
+            ExprKind.GreaterEqual => @"\ge",
+            ExprKind.Equal => "=",
+            _ => @"\ne",
+        };
+        return Print(c.ArgArray[0]) + " " + op + " " + Print(c.ArgArray[1]);
+    }
+
+    private static (string Text, int Precedence) Literal(Number n)
+    {
+        if (!n.IsExact)
+        {
+            var v = n.Value;
+            if (v == Math.PI) return (@"\pi", Atom);
+            if (v == Math.E) return ("e", Atom);
+            if (double.IsNaN(v)) return (@"\mathrm{NaN}", Atom);
+            if (double.IsInfinity(v)) return (v > 0 ? @"\infty" : @"-\infty", v > 0 ? Atom : Sum);
+            var s = Number.FormatDouble(Math.Abs(v));
+            var e = s.IndexOf('E');
+            if (e >= 0) s = s.Substring(0, e) + @" \times 10^{" + int.Parse(s.Substring(e + 1), CultureInfo.InvariantCulture) + "}";
+            return v < 0 ? ("-" + s, Sum) : (s, e >= 0 ? Product : Atom);
+        }
+        if (n.IsInteger) return (n.Numerator.ToString(CultureInfo.InvariantCulture), n.IsNegative ? Sum : Atom);
+        var frac = @"\frac{" + Math.Abs(n.Numerator).ToString(CultureInfo.InvariantCulture) + "}{" + n.Denominator.ToString(CultureInfo.InvariantCulture) + "}";
+        return n.IsNegative ? ("-" + frac, Sum) : (frac, Atom);
+    }
+
+    private static (string Text, int Precedence) ProductOf(IReadOnlyList<Expr> args)
+    {
+        var (c, num, den) = TermLayout.Fraction(args);
+        var sign = c.IsNegative ? "-" : "";
+        var magnitude = c.IsNegative ? -c : c;
+        var inFraction = den.Count > 0;
+        var top = Juxtapose(num.Select(f => inFraction && num.Count == 1 && magnitude.IsOne ? Print(f) : Wrap(f, Product)).ToList());
+        if (inFraction)
+        {
+            var bottom = Juxtapose(den.Select(f => den.Count == 1 && magnitude.IsInteger ? Print(f) : Wrap(f, Product)).ToList());
+            if (magnitude.IsExact)
+            {
+                var p = Number.Integer(magnitude.Numerator);
+                if (!p.IsOne || top.Length == 0) top = Juxtapose(new[] { Literal(p).Text, top }.Where(s => s.Length > 0).ToList());
+                if (magnitude.Denominator != 1) bottom = Juxtapose(new List<string> { magnitude.Denominator.ToString(CultureInfo.InvariantCulture), bottom });
+            }
+            else top = Juxtapose(new[] { Literal(magnitude).Text, top }.Where(s => s.Length > 0).ToList());
+            return (sign + @"\frac{" + top + "}{" + bottom + "}", sign.Length > 0 ? Sum : Product);
+        }
+        if (!magnitude.IsOne) top = Juxtapose(new List<string> { Literal(magnitude).Text, top });
+        return (sign + top, sign.Length > 0 ? Sum : Product);
+    }
+
+    private static string Juxtapose(IReadOnlyList<string> parts)
+    {
+        var sb = new StringBuilder();
+        foreach (var p in parts)
+        {
+            if (p.Length == 0) continue;
+            if (sb.Length > 0) sb.Append(char.IsDigit(p[0]) || p[0] == '-' ? @" \cdot " : " ");
+            sb.Append(p);
+        }
+        return sb.ToString();
+    }
+
+    private static (string Text, int Precedence) PowerOf(Expr b, Expr e)
+    {
+        if (e.Kind == ExprKind.Const && e.Value.IsExact && e.Value.Denominator == 2 && e.Value.Numerator == 1)
+            return (@"\sqrt{" + Print(b) + "}", Atom);
+        if (e.Kind == ExprKind.Const && e.Value.IsNegative)
+            return (@"\frac{1}{" + Print(Expr.Pow(b, Expr.Const(-e.Value))) + "}", Product);
+        var exponent = "^{" + Print(e) + "}";
+        if (b.Kind is ExprKind.Tanh or ExprKind.Sin or ExprKind.Cos or ExprKind.Log or ExprKind.Sigmoid && e.Kind == ExprKind.Const)
+            return (Operators.Of(b.Kind).LatexFunction + exponent + @"\left(" + Print(b.ArgArray[0]) + @"\right)", Power);
+        return (Wrap(b, Atom) + exponent, Power);
+    }
+}

@@ -1,0 +1,131 @@
+using System;
+using System.Collections.Generic;
+
+namespace SymGrad.Symbolic;
+
+/// <summary>
+/// One row per primitive operation: its names in C# and LaTeX, how to evaluate it and its derivative rule.
+/// Printers, the evaluator and the differentiator all read this table, so an operation is described once.
+/// </summary>
+public sealed class OperatorInfo
+{
+    internal OperatorInfo(ExprKind kind, string name, string? csharpFunction, string? latexFunction,
+        Func<double, double>? unary, DerivativeRule rule)
+    {
+        Kind = kind;
+        Name = name;
+        CSharpFunction = csharpFunction;
+        LatexFunction = latexFunction;
+        Unary = unary;
+        Rule = rule;
+    }
+
+    /// <summary>The operation.</summary>
+    public ExprKind Kind { get; }
+    /// <summary>Short name (<c>tanh</c>, <c>mul</c>).</summary>
+    public string Name { get; }
+    /// <summary>The <c>System.Math</c> member for unary functions (<c>Tanh</c>); null for operators and σ.</summary>
+    public string? CSharpFunction { get; }
+    /// <summary>The LaTeX form of unary functions (<c>\tanh</c>, <c>\sigma</c>).</summary>
+    public string? LatexFunction { get; }
+    /// <summary>Numeric evaluation of unary functions.</summary>
+    public Func<double, double>? Unary { get; }
+    /// <summary>The derivative rule.</summary>
+    public DerivativeRule Rule { get; }
+}
+
+/// <summary>
+/// A derivative rule: the local partial derivative of a node with respect to one of its arguments,
+/// expressed through the node itself where that is cheaper (<c>d tanh(u) = 1 − tanh(u)²</c>, <c>dσ = σ(1−σ)</c>).
+/// </summary>
+public sealed class DerivativeRule
+{
+    internal DerivativeRule(string name, string latex, Func<Expr, int, Expr> local)
+    {
+        Name = name;
+        Latex = latex;
+        Local = local;
+    }
+
+    /// <summary>Name recorded in derivation logs (<c>tanh rule</c>).</summary>
+    public string Name { get; }
+    /// <summary>The rule as a LaTeX statement.</summary>
+    public string Latex { get; }
+    /// <summary>∂node/∂args[i], in terms of the node and its arguments.</summary>
+    public Func<Expr, int, Expr> Local { get; }
+}
+
+/// <summary>The operator table.</summary>
+public static class Operators
+{
+    private static readonly Dictionary<ExprKind, OperatorInfo> Table = new();
+
+    static Operators()
+    {
+        static Expr Arg(Expr n, int i) => n.ArgArray[i];
+        static Expr Others(Expr n, int i)
+        {
+            var rest = new List<Expr>(n.ArgArray.Length - 1);
+            for (var j = 0; j < n.ArgArray.Length; j++) if (j != i) rest.Add(n.ArgArray[j]);
+            return Expr.Mul(rest);
+        }
+        static Expr Zero(Expr n, int i) => Expr.Zero;
+
+        Add(ExprKind.Const, "const", null, null, null, new("constant", @"\frac{d}{du} c = 0", Zero));
+        Add(ExprKind.Var, "var", null, null, null, new("variable", @"\frac{\partial x}{\partial x} = 1", Zero));
+        Add(ExprKind.Add, "add", null, null, null, new("sum rule", @"\frac{\partial}{\partial u_i} \sum_j u_j = 1", (n, i) => Expr.One));
+        Add(ExprKind.Mul, "mul", null, null, null, new("product rule", @"\frac{\partial}{\partial u_i} \prod_j u_j = \prod_{j \ne i} u_j", Others));
+        Add(ExprKind.Pow, "pow", "Pow", null, null, new("power rule",
+            @"\frac{\partial u^{v}}{\partial u} = v u^{v-1},\; \frac{\partial u^{v}}{\partial v} = u^{v} \log u",
+            (n, i) => i == 0
+                ? Expr.Mul(Arg(n, 1), Expr.Pow(Arg(n, 0), Expr.Sub(Arg(n, 1), Expr.One)))
+                : Expr.Mul(n, Expr.Log(Arg(n, 0)))));
+        Add(ExprKind.Exp, "exp", "Exp", @"\exp", Math.Exp, new("exp rule", @"\frac{d}{du} e^{u} = e^{u}", (n, i) => n));
+        Add(ExprKind.Log, "log", "Log", @"\log", Math.Log, new("log rule", @"\frac{d}{du} \log u = \frac{1}{u}", (n, i) => Expr.Pow(Arg(n, 0), Expr.MinusOne)));
+        Add(ExprKind.Sin, "sin", "Sin", @"\sin", Math.Sin, new("sin rule", @"\frac{d}{du} \sin u = \cos u", (n, i) => Expr.Cos(Arg(n, 0))));
+        Add(ExprKind.Cos, "cos", "Cos", @"\cos", Math.Cos, new("cos rule", @"\frac{d}{du} \cos u = -\sin u", (n, i) => Expr.Neg(Expr.Sin(Arg(n, 0)))));
+        Add(ExprKind.Tanh, "tanh", "Tanh", @"\tanh", Math.Tanh, new("tanh rule", @"\frac{d}{du} \tanh u = 1 - \tanh^{2} u", (n, i) => Expr.Sub(Expr.One, Expr.Pow(n, 2))));
+        Add(ExprKind.Sigmoid, "sigmoid", null, @"\sigma", x => 1.0 / (1.0 + Math.Exp(-x)),
+            new("sigmoid rule", @"\frac{d}{du} \sigma(u) = \sigma(u)\left(1 - \sigma(u)\right)", (n, i) => Expr.Mul(n, Expr.Sub(Expr.One, n))));
+        // |x|'(0) = 0: sign(0) is 0.
+        Add(ExprKind.Abs, "abs", "Abs", null, Math.Abs, new("abs rule", @"\frac{d}{du} \lvert u \rvert = \operatorname{sign}(u)", (n, i) => Expr.Sign(Arg(n, 0))));
+        Add(ExprKind.Sign, "sign", "Sign", @"\operatorname{sign}", x => double.IsNaN(x) ? x : Math.Sign(x), new("sign rule", @"\frac{d}{du} \operatorname{sign}(u) = 0", Zero));
+        // Ties: the derivative flows to the first argument in canonical order, in which constants come first,
+        // so max(x, 0) has derivative 0 at x = 0 (ReLU'(0) = 0, as in the article).
+        Add(ExprKind.Max, "max", "Max", @"\max", null, new("max rule",
+            @"\frac{\partial \max(a,b)}{\partial a} = [a \ge b],\; \frac{\partial \max(a,b)}{\partial b} = [a < b]",
+            (n, i) => i == 0
+                ? Expr.If(Expr.Compare(ExprKind.GreaterEqual, Arg(n, 0), Arg(n, 1)), Expr.One, Expr.Zero)
+                : Expr.If(Expr.Compare(ExprKind.Less, Arg(n, 0), Arg(n, 1)), Expr.One, Expr.Zero)));
+        Add(ExprKind.Min, "min", "Min", @"\min", null, new("min rule",
+            @"\frac{\partial \min(a,b)}{\partial a} = [a \le b],\; \frac{\partial \min(a,b)}{\partial b} = [a > b]",
+            (n, i) => i == 0
+                ? Expr.If(Expr.Compare(ExprKind.LessEqual, Arg(n, 0), Arg(n, 1)), Expr.One, Expr.Zero)
+                : Expr.If(Expr.Compare(ExprKind.Greater, Arg(n, 0), Arg(n, 1)), Expr.One, Expr.Zero)));
+        foreach (var (k, name) in new[] { (ExprKind.Less, "<"), (ExprKind.LessEqual, "<="), (ExprKind.Greater, ">"), (ExprKind.GreaterEqual, ">="), (ExprKind.Equal, "=="), (ExprKind.NotEqual, "!=") })
+            Add(k, name, null, null, null, new("comparison", @"\frac{d}{du} [u < v] = 0", Zero));
+        Add(ExprKind.If, "if", null, null, null, new("piecewise rule",
+            @"\frac{\partial}{\partial a} \begin{cases} a & c \\ b & \neg c \end{cases} = [c]",
+            (n, i) => i switch
+            {
+                0 => Expr.Zero,
+                1 => Expr.If(Arg(n, 0), Expr.One, Expr.Zero),
+                _ => Expr.If(Arg(n, 0), Expr.Zero, Expr.One),
+            }));
+    }
+
+    private static void Add(ExprKind kind, string name, string? cs, string? latex, Func<double, double>? unary, DerivativeRule rule) =>
+        Table[kind] = new OperatorInfo(kind, name, cs, latex, unary, rule);
+
+    /// <summary>The row for an operation.</summary>
+    public static OperatorInfo Of(ExprKind kind) => Table[kind];
+
+    /// <summary>All rows, in kind order.</summary>
+    public static IEnumerable<OperatorInfo> All
+    {
+        get
+        {
+            foreach (ExprKind k in Enum.GetValues(typeof(ExprKind))) yield return Table[k];
+        }
+    }
+}

@@ -1,0 +1,302 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+
+namespace SymGrad.Symbolic;
+
+/// <summary>One application of a named rewrite rule, as recorded for derivation logs.</summary>
+public sealed class RuleApplication
+{
+    internal RuleApplication(string rule, Expr before, Expr after)
+    {
+        Rule = rule;
+        Before = before;
+        After = after;
+    }
+
+    /// <summary>The rule's name (<c>expand</c>, <c>logistic</c>).</summary>
+    public string Rule { get; }
+    /// <summary>The subterm the rule fired on.</summary>
+    public Expr Before { get; }
+    /// <summary>What it became.</summary>
+    public Expr After { get; }
+
+    /// <inheritdoc />
+    public override string ToString() => $"{Rule}: {Before} => {After}";
+}
+
+/// <summary>A named rewrite rule. <see cref="Apply"/> returns null when it does not match.</summary>
+public sealed class SimplificationRule
+{
+    internal SimplificationRule(string name, string description, bool onlyWhenCheaper, Func<Expr, Expr?> apply)
+    {
+        Name = name;
+        Description = description;
+        OnlyWhenCheaper = onlyWhenCheaper;
+        Apply = apply;
+    }
+
+    /// <summary>The rule's name.</summary>
+    public string Name { get; }
+    /// <summary>What it does.</summary>
+    public string Description { get; }
+    /// <summary>True when the result is kept only if it costs fewer operations than the input.</summary>
+    public bool OnlyWhenCheaper { get; }
+    /// <summary>Rewrites one node (whose arguments are already simplified), or returns null.</summary>
+    public Func<Expr, Expr?> Apply { get; }
+}
+
+/// <summary>
+/// Bottom-up simplification by a table of named rules on top of the constructors' canonical form.
+/// Results are memoised, so simplifying many expressions that share nodes costs each node once.
+/// Nodes in <see cref="Free"/> (typically the primal function's own nodes, which the gradient program computes
+/// anyway) cost nothing when rules compare costs.
+/// </summary>
+public sealed class Simplifier
+{
+    private readonly Dictionary<Expr, Expr> _memo = new();
+
+    /// <summary>The rules, in the order they are tried on each node.</summary>
+    public static IReadOnlyList<SimplificationRule> Rules { get; } = new[]
+    {
+        new SimplificationRule("logistic", @"\frac{1}{1 + e^{-u}} \to \sigma(u)", false, Logistic),
+        new SimplificationRule("piecewise product", @"[c]\,a \cdot b \to [c]\,(a b)", false, PiecewiseProduct),
+        new SimplificationRule("piecewise sum", @"[c]\,a + [c]\,b \to [c]\,(a + b)", false, PiecewiseSum),
+        new SimplificationRule("expand", @"a (b + c) \to a b + a c", true, e => e.Kind == ExprKind.Mul ? Expand(e, 256) : null),
+        new SimplificationRule("factor", @"a b + a c \to a (b + c)", true, Factor),
+    };
+
+    /// <summary>Nodes whose cost is already paid (the primal graph).</summary>
+    public HashSet<Expr> Free { get; } = new();
+
+    /// <summary>When set, every rule application is appended here.</summary>
+    public List<RuleApplication>? Log { get; set; }
+
+    /// <summary>Simplifies an expression.</summary>
+    public Expr Simplify(Expr e) => Graph.Rewrite(e, Step, _memo);
+
+    private Expr Step(Expr e)
+    {
+        for (var round = 0; round < 8; round++)
+        {
+            var changed = false;
+            foreach (var rule in Rules)
+            {
+                var r = rule.Apply(e);
+                if (r is null || ReferenceEquals(r, e)) continue;
+                if (rule.OnlyWhenCheaper && Cost(r) >= Cost(e)) continue;
+                Log?.Add(new RuleApplication(rule.Name, e, r));
+                e = r;
+                changed = true;
+                break;
+            }
+            if (!changed) break;
+        }
+        return e;
+    }
+
+    /// <summary>Operation count of the nodes reachable from <paramref name="e"/> that are not <see cref="Free"/>.</summary>
+    public int Cost(Expr e)
+    {
+        var seen = new HashSet<Expr>();
+        var stack = new Stack<Expr>();
+        stack.Push(e);
+        var cost = 0;
+        while (stack.Count > 0)
+        {
+            var n = stack.Pop();
+            if (!seen.Add(n) || Free.Contains(n)) continue;
+            cost += OpCost(n);
+            foreach (var a in n.ArgArray) stack.Push(a);
+        }
+        return cost;
+    }
+
+    /// <summary>Approximate operations to compute one node from its arguments.</summary>
+    public static int OpCost(Expr n)
+    {
+        switch (n.Kind)
+        {
+            case ExprKind.Const:
+            case ExprKind.Var:
+                return 0;
+            case ExprKind.Add:
+                return n.ArgArray.Length - 1;
+            case ExprKind.Mul:
+                return n.ArgArray.Length - 1;
+            case ExprKind.Pow:
+            {
+                var e = n.ArgArray[1];
+                if (e.Kind == ExprKind.Const && e.Value.IsInteger && Math.Abs(e.Value.Numerator) <= CSharpPrinter.MaxUnrolledPower)
+                    return (int)Math.Abs(e.Value.Numerator) - (e.Value.IsNegative ? 0 : 1);
+                return 4;
+            }
+            case ExprKind.Exp:
+            case ExprKind.Log:
+            case ExprKind.Sin:
+            case ExprKind.Cos:
+            case ExprKind.Tanh:
+            case ExprKind.Sigmoid:
+                return 4;
+            default:
+                return 1;
+        }
+    }
+
+    // ---- rules ----------------------------------------------------------------------------------
+
+    // (1 + e^u)^-1 → σ(−u)
+    private static Expr? Logistic(Expr e)
+    {
+        if (e.Kind != ExprKind.Pow || !ReferenceEquals(e.ArgArray[1], Expr.MinusOne)) return null;
+        var b = e.ArgArray[0];
+        if (b.Kind != ExprKind.Add || b.ArgArray.Length != 2 || !b.ArgArray[0].IsOne || b.ArgArray[1].Kind != ExprKind.Exp) return null;
+        return Expr.Sigmoid(Expr.Neg(b.ArgArray[1].ArgArray[0]));
+    }
+
+    private static bool IsPiecewiseWithZero(Expr f, out int zeroBranch)
+    {
+        zeroBranch = 0;
+        if (f.Kind != ExprKind.If) return false;
+        if (f.ArgArray[2].IsZero) zeroBranch = 2;
+        else if (f.ArgArray[1].IsZero) zeroBranch = 1;
+        return zeroBranch != 0;
+    }
+
+    // If(c, a, 0) * b → If(c, a*b, 0): the zero branch costs nothing at run time.
+    private static Expr? PiecewiseProduct(Expr e)
+    {
+        if (e.Kind != ExprKind.Mul) return null;
+        var args = e.ArgArray;
+        for (var i = 0; i < args.Length; i++)
+        {
+            if (!IsPiecewiseWithZero(args[i], out var zero)) continue;
+            var others = args.Where((_, j) => j != i).ToList();
+            var live = 3 - zero;
+            var product = Expr.Mul(others.Append(args[i].ArgArray[live]));
+            return live == 1 ? Expr.If(args[i].ArgArray[0], product, Expr.Zero) : Expr.If(args[i].ArgArray[0], Expr.Zero, product);
+        }
+        return null;
+    }
+
+    // If(c, a, 0) + If(c, b, 0) → If(c, a + b, 0)
+    private static Expr? PiecewiseSum(Expr e)
+    {
+        if (e.Kind != ExprKind.Add) return null;
+        var groups = new Dictionary<(Expr, int), List<int>>();
+        var args = e.ArgArray;
+        for (var i = 0; i < args.Length; i++)
+        {
+            if (!IsPiecewiseWithZero(args[i], out var zero)) continue;
+            var key = (args[i].ArgArray[0], zero);
+            if (!groups.TryGetValue(key, out var list)) groups[key] = list = new List<int>();
+            list.Add(i);
+        }
+        foreach (var kv in groups)
+        {
+            if (kv.Value.Count < 2) continue;
+            var (c, zero) = kv.Key;
+            var live = 3 - zero;
+            var sum = Expr.Add(kv.Value.Select(i => args[i].ArgArray[live]));
+            var merged = live == 1 ? Expr.If(c, sum, Expr.Zero) : Expr.If(c, Expr.Zero, sum);
+            var rest = args.Where((_, j) => !kv.Value.Contains(j)).Append(merged);
+            return Expr.Add(rest);
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// Distributes products over sums, recursively, into at most <paramref name="maxTerms"/> terms; null when
+    /// larger. One sum factor is distributed at a time and each partial product is rebuilt canonically, so a
+    /// factor that cancels against a denominator (<c>(1−σ)·a/(1−σ)</c>) cancels before it would be expanded;
+    /// where several sums could go first, the cheapest outcome wins. Does not look inside functions.
+    /// </summary>
+    public static Expr? Expand(Expr e, int maxTerms)
+    {
+        var budget = 64;
+        var terms = ExpandTerms(e, maxTerms, ref budget);
+        return terms is null ? null : Expr.Add(terms);
+    }
+
+    private static List<Expr>? ExpandTerms(Expr e, int maxTerms, ref int budget)
+    {
+        if (--budget < 0) return null;
+        switch (e.Kind)
+        {
+            case ExprKind.Add:
+            {
+                var all = new List<Expr>();
+                foreach (var t in e.ArgArray)
+                {
+                    var sub = ExpandTerms(t, maxTerms, ref budget);
+                    if (sub is null) return null;
+                    all.AddRange(sub);
+                    if (all.Count > maxTerms) return null;
+                }
+                return all;
+            }
+            case ExprKind.Mul:
+            {
+                List<Expr>? best = null;
+                var bestCost = int.MaxValue;
+                var args = e.ArgArray;
+                var tried = 0;
+                for (var i = 0; i < args.Length && tried < 3; i++)
+                {
+                    if (args[i].Kind != ExprKind.Add) continue;
+                    tried++;
+                    var others = args.Where((_, j) => j != i).ToArray();
+                    var terms = new List<Expr>();
+                    foreach (var t in args[i].ArgArray)
+                    {
+                        var sub = ExpandTerms(Expr.Mul(others.Append(t)), maxTerms, ref budget);
+                        if (sub is null) return best;
+                        terms.AddRange(sub);
+                        if (terms.Count > maxTerms) return best;
+                    }
+                    var cost = TreeCost(Expr.Add(terms));
+                    if (cost < bestCost)
+                    {
+                        best = terms;
+                        bestCost = cost;
+                    }
+                }
+                return best ?? new List<Expr> { e };
+            }
+            default:
+                return new List<Expr> { e };
+        }
+    }
+
+    private static int TreeCost(Expr e)
+    {
+        var total = 0;
+        foreach (var n in Graph.PostOrder(e)) total += OpCost(n);
+        return total;
+    }
+
+    // a*b + a*c → a*(b + c), for every factor common to all terms.
+    private static Expr? Factor(Expr e)
+    {
+        if (e.Kind != ExprKind.Add) return null;
+        var args = e.ArgArray;
+        if (args[0].Kind == ExprKind.Const) return null;
+        List<Expr>? common = null;
+        foreach (var t in args)
+        {
+            var factors = Factors(t);
+            common = common is null ? factors : common.Where(factors.Contains).ToList();
+            if (common.Count == 0) return null;
+        }
+        var divisor = Expr.Mul(common!);
+        var inverse = Expr.Pow(divisor, Expr.MinusOne);
+        var quotients = args.Select(t => Expr.Mul(t, inverse)).ToList();
+        return Expr.Mul(divisor, Expr.Add(quotients));
+    }
+
+    private static List<Expr> Factors(Expr t)
+    {
+        var (_, rest) = Expr.SplitCoefficient(t);
+        return rest.Kind == ExprKind.Mul ? rest.ArgArray.ToList() : new List<Expr> { rest };
+    }
+}
