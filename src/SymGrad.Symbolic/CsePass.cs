@@ -166,6 +166,7 @@ public static class CsePass
         ExprKind.Pow => "pow",
         ExprKind.Sigmoid => "sigma",
         ExprKind.If => "sel",
+        ExprKind.Shared => "adj",
         _ when n.IsComparison => "cond",
         _ => Operators.Of(n.Kind).Name,
     };

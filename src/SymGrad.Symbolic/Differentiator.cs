@@ -44,6 +44,9 @@ public sealed class Gradient
 /// </summary>
 public static class Differentiator
 {
+    /// <summary>Adjoints costing more operations than this are propagated as <see cref="ExprKind.Shared"/> nodes.</summary>
+    public const int ShareThreshold = 6;
+
     /// <summary>The gradient of <paramref name="f"/> with respect to <paramref name="variables"/>.</summary>
     public static Gradient Gradient(Expr f, IReadOnlyList<Expr> variables) => Gradient(f, variables, new Simplifier());
 
@@ -86,6 +89,8 @@ public static class Differentiator
             }
             adjoints[node] = adjoint;
             if (adjoint.IsZero) continue;
+            // A large adjoint is propagated whole, so the next products reference it instead of copying its factors.
+            var propagated = simplifier.Cost(adjoint) > ShareThreshold ? Expr.Shared(adjoint) : adjoint;
 
             var args = node.ArgArray;
             var rule = Operators.Of(node.Kind).Rule;
@@ -96,7 +101,7 @@ public static class Differentiator
                 var local = simplifier.Simplify(rule.Local(node, i));
                 if (local.IsZero) continue;
                 if (!contributions.TryGetValue(child, out var into)) contributions[child] = into = new List<Contribution>();
-                into.Add(new Contribution(node, rule, local, Expr.Mul(adjoint, local)));
+                into.Add(new Contribution(node, rule, local, Expr.Mul(propagated, local)));
             }
         }
 

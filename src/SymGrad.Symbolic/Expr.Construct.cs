@@ -300,8 +300,14 @@ public sealed partial class Expr
     {
         if (condition.Kind == ExprKind.Const) return condition.Value.IsZero ? whenFalse : whenTrue;
         if (ReferenceEquals(whenTrue, whenFalse)) return whenTrue;
+        // A comparison already is 1 or 0.
+        if (condition.IsComparison && whenTrue.IsOne && whenFalse.IsZero) return condition;
         return Intern(ExprKind.If, condition, whenTrue, whenFalse);
     }
+
+    /// <summary>Wraps a compound subterm so canonicalisation keeps it whole (see <see cref="ExprKind.Shared"/>).</summary>
+    public static Expr Shared(Expr a) =>
+        a.Kind is ExprKind.Const or ExprKind.Var or ExprKind.Shared ? a : Intern(ExprKind.Shared, a);
 
     /// <summary>Rebuilds a node of the same kind over new arguments (through the canonicalising factories).</summary>
     public Expr WithArgs(IReadOnlyList<Expr> args)
@@ -325,6 +331,7 @@ public sealed partial class Expr
             case ExprKind.Max: return Max(args[0], args[1]);
             case ExprKind.Min: return Min(args[0], args[1]);
             case ExprKind.If: return If(args[0], args[1], args[2]);
+            case ExprKind.Shared: return Shared(args[0]);
             default: return Compare(Kind, args[0], args[1]);
         }
     }

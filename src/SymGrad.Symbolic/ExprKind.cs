@@ -51,4 +51,10 @@ public enum ExprKind
     NotEqual,
     /// <summary><c>condition ? whenTrue : whenFalse</c>: the piecewise node (condition nonzero means true).</summary>
     If,
+    /// <summary>
+    /// A subterm kept whole: sums and products do not merge its contents into their own, so it is computed once
+    /// and reused. The reverse sweep wraps large adjoints in it so that a chain of n layers yields n small
+    /// products instead of products of n factors. Evaluates to its argument; its derivative rule is the identity.
+    /// </summary>
+    Shared,
 }

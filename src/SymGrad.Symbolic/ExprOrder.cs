@@ -20,25 +20,39 @@ public sealed class ExprOrder : IComparer<Expr>
     public static int Compare(Expr a, Expr b)
     {
         if (ReferenceEquals(a, b)) return 0;
-        // Powers sort by their base so that x, x^2 and y come out as x, x^2, y.
-        var ba = a.Kind == ExprKind.Pow ? a.ArgArray[0] : a;
-        var bb = b.Kind == ExprKind.Pow ? b.ArgArray[0] : b;
-        if (!ReferenceEquals(ba, bb) && (ba != a || bb != b)) return Compare(ba, bb);
-        if (a.Kind != b.Kind) return a.Kind.CompareTo(b.Kind);
-        switch (a.Kind)
+        // Lexicographic over (kind, payload, arity, arguments…), walked with an explicit stack so that comparing
+        // two very deep graphs cannot overflow the call stack.
+        var pending = new Stack<(Expr, Expr)>();
+        pending.Push((a, b));
+        while (pending.Count > 0)
         {
-            case ExprKind.Const:
-                return a.Value.CompareTo(b.Value);
-            case ExprKind.Var:
-                return string.CompareOrdinal(a.Name, b.Name);
-        }
-        var xa = a.ArgArray;
-        var xb = b.ArgArray;
-        if (xa.Length != xb.Length) return xa.Length.CompareTo(xb.Length);
-        for (var i = 0; i < xa.Length; i++)
-        {
-            var c = Compare(xa[i], xb[i]);
-            if (c != 0) return c;
+            var (x, y) = pending.Pop();
+            if (ReferenceEquals(x, y)) continue;
+            // Powers sort by their base so that x, x^2 and y come out as x, x^2, y.
+            var bx = x.Kind == ExprKind.Pow ? x.ArgArray[0] : x;
+            var by = y.Kind == ExprKind.Pow ? y.ArgArray[0] : y;
+            if (!ReferenceEquals(bx, by) && (!ReferenceEquals(bx, x) || !ReferenceEquals(by, y)))
+            {
+                pending.Push((bx, by));
+                continue;
+            }
+            if (x.Kind != y.Kind) return x.Kind.CompareTo(y.Kind);
+            int c;
+            switch (x.Kind)
+            {
+                case ExprKind.Const:
+                    c = x.Value.CompareTo(y.Value);
+                    if (c != 0) return c;
+                    continue;
+                case ExprKind.Var:
+                    c = string.CompareOrdinal(x.Name, y.Name);
+                    if (c != 0) return c;
+                    continue;
+            }
+            var xa = x.ArgArray;
+            var ya = y.ArgArray;
+            if (xa.Length != ya.Length) return xa.Length.CompareTo(ya.Length);
+            for (var i = xa.Length - 1; i >= 0; i--) pending.Push((xa[i], ya[i]));
         }
         return 0;
     }

@@ -70,10 +70,22 @@ public static class Graph
     public static Expr Rewrite(Expr root, System.Func<Expr, Expr> rewrite, Dictionary<Expr, Expr>? memo = null)
     {
         memo ??= new Dictionary<Expr, Expr>();
-        foreach (var n in PostOrder(root))
+        if (memo.TryGetValue(root, out var done)) return done;
+        // Post-order that does not descend into nodes already rewritten, so repeated calls that share a memo
+        // (one per adjoint in a reverse sweep) cost only their new nodes.
+        var stack = new Stack<(Expr Node, int Next)>();
+        stack.Push((root, 0));
+        while (stack.Count > 0)
         {
-            if (memo.ContainsKey(n)) continue;
+            var (n, next) = stack.Pop();
             var args = n.ArgArray;
+            if (next < args.Length)
+            {
+                stack.Push((n, next + 1));
+                if (!memo.ContainsKey(args[next])) stack.Push((args[next], 0));
+                continue;
+            }
+            if (memo.ContainsKey(n)) continue;
             Expr rebuilt = n;
             if (args.Length > 0)
             {

@@ -140,10 +140,13 @@ public static class LatexPrinter
             case ExprKind.Max:
             case ExprKind.Min:
                 return (Operators.Of(e.Kind).LatexFunction + @"\left(" + Print(a[0]) + ", " + Print(a[1]) + @"\right)", Atom);
+            case ExprKind.Shared:
+                return Emit(a[0]);
             case ExprKind.If:
                 return (@"\begin{cases} " + Print(a[1]) + " & " + Condition(a[0], false) + @" \\ " + Print(a[2]) + " & " + Condition(a[0], true) + @" \end{cases}", Atom);
         }
-        if (e.IsComparison) return (Condition(e, false), Sum);
+        if (e.IsComparison)
+            return (@"\begin{cases} 1 & " + Condition(e, false) + @" \\ 0 & " + Condition(e, true) + @" \end{cases}", Atom);
         return (Operators.Of(e.Kind).LatexFunction + @"\left(" + Print(a[0]) + @"\right)", Atom);
     }
 

@@ -112,7 +112,11 @@ public static class Operators
                 1 => Expr.If(Arg(n, 0), Expr.One, Expr.Zero),
                 _ => Expr.If(Arg(n, 0), Expr.Zero, Expr.One),
             }));
+        AddShared();
     }
+
+    private static void AddShared() =>
+        Add(ExprKind.Shared, "shared", null, null, x => x, new("shared subterm", @"\frac{d}{du} u = 1", (n, i) => Expr.One));
 
     private static void Add(ExprKind kind, string name, string? cs, string? latex, Func<double, double>? unary, DerivativeRule rule) =>
         Table[kind] = new OperatorInfo(kind, name, cs, latex, unary, rule);

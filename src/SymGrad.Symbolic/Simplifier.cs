@@ -60,9 +60,10 @@ public sealed class Simplifier
     public static IReadOnlyList<SimplificationRule> Rules { get; } = new[]
     {
         new SimplificationRule("logistic", @"\frac{1}{1 + e^{-u}} \to \sigma(u)", false, Logistic),
+        new SimplificationRule("logistic product", @"e^{u} \sigma(-u) \to \sigma(u)", false, LogisticProduct),
         new SimplificationRule("piecewise product", @"[c]\,a \cdot b \to [c]\,(a b)", false, PiecewiseProduct),
         new SimplificationRule("piecewise sum", @"[c]\,a + [c]\,b \to [c]\,(a + b)", false, PiecewiseSum),
-        new SimplificationRule("expand", @"a (b + c) \to a b + a c", true, e => e.Kind == ExprKind.Mul ? Expand(e, 256) : null),
+        new SimplificationRule("expand", @"a (b + c) \to a b + a c", true, e => e.Kind == ExprKind.Mul && MayCancel(e) ? Expand(e, 256) : null),
         new SimplificationRule("factor", @"a b + a c \to a (b + c)", true, Factor),
     };
 
@@ -107,6 +108,7 @@ public sealed class Simplifier
             var n = stack.Pop();
             if (!seen.Add(n) || Free.Contains(n)) continue;
             cost += OpCost(n);
+            if (n.Kind == ExprKind.Shared) continue; // paid for where it is computed
             foreach (var a in n.ArgArray) stack.Push(a);
         }
         return cost;
@@ -119,6 +121,7 @@ public sealed class Simplifier
         {
             case ExprKind.Const:
             case ExprKind.Var:
+            case ExprKind.Shared:
                 return 0;
             case ExprKind.Add:
                 return n.ArgArray.Length - 1;
@@ -154,14 +157,39 @@ public sealed class Simplifier
         return Expr.Sigmoid(Expr.Neg(b.ArgArray[1].ArgArray[0]));
     }
 
+    // e^u · σ(−u) = e^u / (1 + e^u) → σ(u)
+    private static Expr? LogisticProduct(Expr e)
+    {
+        if (e.Kind != ExprKind.Mul) return null;
+        var args = e.ArgArray;
+        for (var i = 0; i < args.Length; i++)
+        {
+            if (args[i].Kind != ExprKind.Exp) continue;
+            var target = Expr.Sigmoid(Expr.Neg(args[i].ArgArray[0]));
+            var j = Array.IndexOf(args, target);
+            if (j < 0) continue;
+            return Expr.Mul(args.Where((_, k) => k != i && k != j).Append(Expr.Sigmoid(args[i].ArgArray[0])));
+        }
+        return null;
+    }
+
     private static bool IsPiecewiseWithZero(Expr f, out int zeroBranch)
     {
         zeroBranch = 0;
+        if (f.IsComparison)
+        {
+            zeroBranch = 2;
+            return true;
+        }
         if (f.Kind != ExprKind.If) return false;
         if (f.ArgArray[2].IsZero) zeroBranch = 2;
         else if (f.ArgArray[1].IsZero) zeroBranch = 1;
         return zeroBranch != 0;
     }
+
+    // A comparison c is the piecewise [c ? 1 : 0].
+    private static (Expr Condition, Expr WhenTrue, Expr WhenFalse) AsPiecewise(Expr f) =>
+        f.IsComparison ? (f, Expr.One, Expr.Zero) : (f.ArgArray[0], f.ArgArray[1], f.ArgArray[2]);
 
     // If(c, a, 0) * b → If(c, a*b, 0): the zero branch costs nothing at run time.
     private static Expr? PiecewiseProduct(Expr e)
@@ -172,9 +200,8 @@ public sealed class Simplifier
         {
             if (!IsPiecewiseWithZero(args[i], out var zero)) continue;
             var others = args.Where((_, j) => j != i).ToList();
-            var live = 3 - zero;
-            var product = Expr.Mul(others.Append(args[i].ArgArray[live]));
-            return live == 1 ? Expr.If(args[i].ArgArray[0], product, Expr.Zero) : Expr.If(args[i].ArgArray[0], Expr.Zero, product);
+            var (c, t, f) = AsPiecewise(args[i]);
+            return zero == 2 ? Expr.If(c, Expr.Mul(others.Append(t)), Expr.Zero) : Expr.If(c, Expr.Zero, Expr.Mul(others.Append(f)));
         }
         return null;
     }
@@ -188,7 +215,7 @@ public sealed class Simplifier
         for (var i = 0; i < args.Length; i++)
         {
             if (!IsPiecewiseWithZero(args[i], out var zero)) continue;
-            var key = (args[i].ArgArray[0], zero);
+            var key = (AsPiecewise(args[i]).Condition, zero);
             if (!groups.TryGetValue(key, out var list)) groups[key] = list = new List<int>();
             list.Add(i);
         }
@@ -196,14 +223,37 @@ public sealed class Simplifier
         {
             if (kv.Value.Count < 2) continue;
             var (c, zero) = kv.Key;
-            var live = 3 - zero;
-            var sum = Expr.Add(kv.Value.Select(i => args[i].ArgArray[live]));
-            var merged = live == 1 ? Expr.If(c, sum, Expr.Zero) : Expr.If(c, Expr.Zero, sum);
+            var sum = Expr.Add(kv.Value.Select(i => zero == 2 ? AsPiecewise(args[i]).WhenTrue : AsPiecewise(args[i]).WhenFalse));
+            var merged = zero == 2 ? Expr.If(c, sum, Expr.Zero) : Expr.If(c, Expr.Zero, sum);
             var rest = args.Where((_, j) => !kv.Value.Contains(j)).Append(merged);
             return Expr.Add(rest);
         }
         return null;
     }
+
+    // Expanding pays off when a denominator can cancel (σ(1−σ)·(a/σ + b/(1−σ))); elsewhere it only grows terms.
+    private static bool MayCancel(Expr mul)
+    {
+        var hasSum = false;
+        var hasDenominator = false;
+        foreach (var f in mul.ArgArray)
+        {
+            if (IsDenominator(f)) hasDenominator = true;
+            if (f.Kind != ExprKind.Add) continue;
+            hasSum = true;
+            foreach (var t in f.ArgArray)
+            {
+                if (IsDenominator(t)) hasDenominator = true;
+                else if (t.Kind == ExprKind.Mul)
+                    foreach (var g in t.ArgArray)
+                        if (IsDenominator(g)) hasDenominator = true;
+            }
+        }
+        return hasSum && hasDenominator;
+    }
+
+    private static bool IsDenominator(Expr f) =>
+        f.Kind == ExprKind.Pow && f.ArgArray[1].Kind == ExprKind.Const && f.ArgArray[1].Value.IsNegative;
 
     /// <summary>
     /// Distributes products over sums, recursively, into at most <paramref name="maxTerms"/> terms; null when

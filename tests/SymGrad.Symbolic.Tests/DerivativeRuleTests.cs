@@ -1,0 +1,115 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using CsCheck;
+using SymGrad.Symbolic;
+using static SymGrad.Symbolic.Tests.TestExpressions;
+
+namespace SymGrad.Symbolic.Tests;
+
+/// <summary>Every derivative rule of the operator table, against central finite differences.</summary>
+public class DerivativeRuleTests
+{
+    public static IEnumerable<object[]> Primitives() => PrimitivesTable.Keys.Select(k => new object[] { k });
+
+    private static Expr Build(string name) => PrimitivesTable[name](X, Y);
+
+    // Each primitive applied to inner functions of x and y (so the chain rule is exercised too).
+    private static readonly Dictionary<string, Func<Expr, Expr, Expr>> PrimitivesTable = new()
+    {
+        ["add"] = (x, y) => x + y * y + 3,
+        ["mul"] = (x, y) => x * y * Expr.Sin(x),
+        ["pow-int"] = (x, y) => Expr.Pow(x + 2 * y, 3),
+        ["pow-negative"] = (x, y) => Expr.Pow(2 + x * x, -2),
+        ["pow-half"] = (x, y) => Expr.Sqrt(1 + x * x + y * y),
+        ["pow-symbolic"] = (x, y) => Expr.Pow(2 + Expr.Sigmoid(x), y),
+        ["exp"] = (x, y) => Expr.Exp(x * y),
+        ["log"] = (x, y) => Expr.Log(1 + x * x + y * y),
+        ["sin"] = (x, y) => Expr.Sin(x * y),
+        ["cos"] = (x, y) => Expr.Cos(x - y),
+        ["tanh"] = (x, y) => Expr.Tanh(x * y + x),
+        ["sigmoid"] = (x, y) => Expr.Sigmoid(3 * x - y),
+        ["abs"] = (x, y) => Expr.Abs(x - y),
+        ["sign"] = (x, y) => Expr.Sign(x - y) * x,
+        ["max"] = (x, y) => Expr.Max(x, y * y),
+        ["min"] = (x, y) => Expr.Min(x, y * y),
+        ["compare"] = (x, y) => Expr.Compare(ExprKind.Less, x, y) * y,
+        ["shared"] = (x, y) => Expr.Shared(x * y + Expr.Sin(x)) * x,
+        ["if"] = (x, y) => Expr.If(Expr.Compare(ExprKind.Greater, x, y), x * x, Expr.Sin(y)),
+    };
+
+    [Theory]
+    [MemberData(nameof(Primitives))]
+    public void Rule_AgreesWithCentralDifferences(string primitive)
+    {
+        var f = Build(primitive);
+        var g = Differentiator.Gradient(f, new[] { X, Y });
+        Gen.Double[-2, 2].Array[2].Sample(p =>
+        {
+            var at = Point(new[] { "x", "y" }, p);
+            // Stay away from kinks of the non-smooth primitives, where no derivative exists.
+            if (Math.Abs(p[0] - p[1]) < 1e-3 || Math.Abs(p[0] - p[1] * p[1]) < 1e-3) return true;
+            var scale = Math.Abs(Eval(f, at));
+            return new[] { "x", "y" }.Select((v, i) => Agree(Eval(g.Partials[i], at), CentralDifference(f, at, v), scale)).All(ok => ok);
+        }, iter: 300);
+    }
+
+    [Fact]
+    public void EveryKind_HasARuleThatIsTested()
+    {
+        var tested = PrimitivesTable.Values.SelectMany(b => Graph.PostOrder(b(X, Y))).Select(n => n.Kind).ToHashSet();
+        tested.UnionWith(new[] { ExprKind.Const, ExprKind.Var });
+        // Comparisons share one rule (derivative 0); one of them is exercised.
+        var missing = Enum.GetValues<ExprKind>().Where(k => !tested.Contains(k) && !(k >= ExprKind.Less && k <= ExprKind.NotEqual)).ToList();
+        Assert.Empty(missing);
+        Assert.All(Enum.GetValues<ExprKind>(), k => Assert.NotNull(Operators.Of(k).Rule));
+    }
+
+    [Fact]
+    public void Tanh_Derivative_IsOneMinusTanhSquared()
+    {
+        var d = Differentiator.Derivative(Expr.Tanh(X), X);
+        Assert.Same(1 - Expr.Pow(Expr.Tanh(X), 2), d);
+    }
+
+    [Fact]
+    public void Sigmoid_Derivative_IsSigmaTimesOneMinusSigma()
+    {
+        var d = Differentiator.Derivative(Parse("1.0 / (1.0 + Math.Exp(-x))"), X);
+        var s = Expr.Sigmoid(X);
+        Assert.Equal(Evaluator.Evaluate(s * (1 - s), Point(new[] { "x" }, new[] { 0.7 })), Evaluator.Evaluate(d, Point(new[] { "x" }, new[] { 0.7 })), 15);
+        Assert.Contains(s, Graph.PostOrder(d));
+        Assert.Equal(@"\sigma\left(x\right) \left(1 - \sigma\left(x\right)\right)", LatexPrinter.Print(d));
+    }
+
+    [Theory]
+    [InlineData("x > 0 ? x : 0")]
+    [InlineData("Math.Max(x, 0)")]
+    [InlineData("Math.Max(0, x)")]
+    public void Relu_DerivativeAtZero_IsZero(string relu)
+    {
+        var d = Differentiator.Derivative(Parse(relu), X);
+        Assert.Equal(0.0, Evaluator.Evaluate(d, Point(new[] { "x" }, new[] { 0.0 })));
+        Assert.Equal(1.0, Evaluator.Evaluate(d, Point(new[] { "x" }, new[] { 1e-9 })));
+        Assert.Equal(0.0, Evaluator.Evaluate(d, Point(new[] { "x" }, new[] { -1e-9 })));
+    }
+
+    [Fact]
+    public void Abs_DerivativeAtZero_IsZero()
+    {
+        var d = Differentiator.Derivative(Expr.Abs(X), X);
+        Assert.Equal(0.0, Evaluator.Evaluate(d, Point(new[] { "x" }, new[] { 0.0 })));
+        Assert.Equal(-1.0, Evaluator.Evaluate(d, Point(new[] { "x" }, new[] { -2.0 })));
+    }
+
+    [Fact]
+    public void MaxTie_GoesToTheFirstArgumentInCanonicalOrder()
+    {
+        var f = Expr.Max(X, Y);
+        var g = Differentiator.Gradient(f, new[] { X, Y });
+        var tie = Point(new[] { "x", "y" }, new[] { 1.0, 1.0 });
+        Assert.Equal(1.0, Evaluator.Evaluate(g.Partials[0], tie));
+        Assert.Equal(0.0, Evaluator.Evaluate(g.Partials[1], tie));
+        // The subgradients at a tie still add up to one, as for max's true directional derivative along (1, 1).
+    }
+}

@@ -1,0 +1,133 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using CsCheck;
+using SymGrad.Generators;
+using SymGrad.Symbolic;
+using static SymGrad.Symbolic.Tests.TestExpressions;
+
+namespace SymGrad.Symbolic.Tests;
+
+/// <summary>Properties over random expressions (CsCheck): gradients, simplification, printing.</summary>
+public class GradientPropertyTests
+{
+    private static readonly Expr[] Xyz = { X, Y, Z };
+
+    [Fact]
+    public void EveryPartial_AgreesWithCentralDifferences_WhereSmooth()
+    {
+        Gen.Select(Smooth(4), Points).Sample((f, p) =>
+        {
+            var at = Point(Names, p);
+            var value = Eval(f, at);
+            if (!double.IsFinite(value) || Math.Abs(value) > 1e6) return true;
+            var g = Differentiator.Gradient(f, Xyz);
+            for (var i = 0; i < 3; i++)
+            {
+                var analytic = Eval(g.Partials[i], at);
+                var numeric = CentralDifference(f, at, Names[i]);
+                if (!Agree(analytic, numeric, Math.Abs(value)))
+                    throw new Exception($"d/d{Names[i]} of {f} at ({string.Join(", ", p)}): symbolic {analytic}, finite difference {numeric}; partial {g.Partials[i]}");
+            }
+            return true;
+        }, iter: 400);
+    }
+
+    [Fact]
+    public void Gradient_AgreesWithForwardMode()
+    {
+        Gen.Select(Any(3), Points, Points).Sample((f, p, v) =>
+        {
+            var at = Point(Names, p);
+            var g = Differentiator.Gradient(f, Xyz);
+            var direction = new Dictionary<Expr, Expr> { [X] = Expr.Const(v[0]), [Y] = Expr.Const(v[1]), [Z] = Expr.Const(v[2]) };
+            var forward = Eval(Differentiator.Directional(f, direction), at);
+            var reverse = Enumerable.Range(0, 3).Sum(i => Eval(g.Partials[i], at) * Eval(direction[Xyz[i]], at));
+            if (!double.IsFinite(forward) && !double.IsFinite(reverse)) return true;
+            return Math.Abs(forward - reverse) <= 1e-9 * (1 + Math.Abs(forward));
+        }, iter: 300);
+    }
+
+    [Fact]
+    public void Simplification_PreservesValue()
+    {
+        Gen.Select(Any(4), Points).Sample((f, p) =>
+        {
+            var at = Point(Names, p);
+            var before = Eval(f, at);
+            var after = Eval(new Simplifier().Simplify(f), at);
+            if (!double.IsFinite(before)) return true;
+            return Math.Abs(before - after) <= 1e-9 * (1 + Math.Abs(before));
+        }, iter: 500);
+    }
+
+    [Fact]
+    public void PrintingAsCSharp_ThenReparsing_IsTheIdentity()
+    {
+        Any(4).Sample(f =>
+        {
+            var text = CSharpPrinter.Default.Print(f);
+            var back = ExpressionFrontEnd.ParseText(text);
+            if (!back.Success) throw new Exception($"'{text}' does not parse: {back.Error}");
+            // σ prints as 1/(1 + e^-x); the logistic rule reads it back.
+            var simplifier = new Simplifier();
+            if (!ReferenceEquals(back.Value, f) && !ReferenceEquals(simplifier.Simplify(back.Value!), simplifier.Simplify(f)))
+                throw new Exception($"{f} printed as '{text}' reads back as {back.Value}");
+            return true;
+        }, iter: 500);
+    }
+
+    [Fact]
+    public void Hessian_AgreesWithDifferencesOfTheGradient()
+    {
+        Gen.Select(Smooth(3), Points).Sample((f, p) =>
+        {
+            var at = Point(Names, p);
+            if (!double.IsFinite(Eval(f, at))) return true;
+            var g = Differentiator.Gradient(f, Xyz);
+            var h = Differentiator.Hessian(f, Xyz);
+            for (var i = 0; i < 3; i++)
+            for (var j = 0; j < 3; j++)
+            {
+                var analytic = Eval(h[i, j], at);
+                var numeric = CentralDifference(g.Partials[i], at, Names[j]);
+                if (!Agree(analytic, numeric, Math.Abs(Eval(g.Partials[i], at))))
+                    throw new Exception($"H[{i},{j}] of {f}: {analytic} vs {numeric}");
+            }
+            return true;
+        }, iter: 150);
+    }
+
+    [Fact]
+    public void HessianVectorProduct_EqualsHessianTimesVector()
+    {
+        var v = new[] { Expr.Var("v0"), Expr.Var("v1"), Expr.Var("v2") };
+        Gen.Select(Smooth(3), Points, Points).Sample((f, p, q) =>
+        {
+            var at = Point(Names.Concat(new[] { "v0", "v1", "v2" }).ToList(), p.Concat(q).ToList());
+            var h = Differentiator.Hessian(f, Xyz);
+            var hv = Differentiator.HessianVectorProduct(f, Xyz, v);
+            for (var i = 0; i < 3; i++)
+            {
+                var expected = Enumerable.Range(0, 3).Sum(j => Eval(h[i, j], at) * q[j]);
+                var actual = Eval(hv[i], at);
+                if (!double.IsFinite(expected)) continue;
+                if (Math.Abs(expected - actual) > 1e-8 * (1 + Math.Abs(expected))) return false;
+            }
+            return true;
+        }, iter: 150);
+    }
+
+    [Fact]
+    public void ReverseSweep_CostsOneSweepNotOnePerVariable()
+    {
+        // f = Σ_i tanh(w_i x) with 200 weights: the gradient graph grows linearly, not quadratically.
+        var x = Expr.Var("x");
+        var ws = Enumerable.Range(0, 200).Select(i => Expr.Var("w" + i)).ToArray();
+        var f = Expr.Add(ws.Select(w => Expr.Tanh(w * x)));
+        var g = Differentiator.Gradient(f, ws);
+        var program = CsePass.Build(new[] { ("f", f) }.Concat(ws.Select((w, i) => ("d" + w.Name, g.Partials[i]))).ToList());
+        var primal = CsePass.Build(new[] { ("f", f) });
+        Assert.InRange((double)program.OperationCount / primal.OperationCount, 1.0, 3.0);
+    }
+}
