@@ -176,7 +176,10 @@ public sealed class CSharpPrinter
                 case ExprKind.Pow:
                     return Power(args[0], args[1]);
                 case ExprKind.Sigmoid:
-                    return (_p.Literal(Number.One) + " / (" + _p.Literal(Number.One) + " + " + math + ".Exp(" + At(Expr.Neg(args[0]), 0) + "))", Multiplicative);
+                {
+                    var negated = TryLocal(args[0], out var name) ? "-" + name : At(Expr.Neg(args[0]), 0);
+                    return (_p.Literal(Number.One) + " / (" + _p.Literal(Number.One) + " + " + math + ".Exp(" + negated + "))", Multiplicative);
+                }
                 case ExprKind.Max:
                 case ExprKind.Min:
                     return (math + "." + Operators.Of(n.Kind).CSharpFunction + "(" + At(args[0], 0) + ", " + At(args[1], 0) + ")", Primary);

@@ -189,10 +189,24 @@ public static class CsePass
     private static Dictionary<Expr, Expr[]> PairSharedOperands(IReadOnlyList<Expr> roots)
     {
         var lists = new Dictionary<Expr, List<Expr>>();
+        var signFlips = new Dictionary<Expr, Expr?>();
+        var result = new Dictionary<Expr, Expr[]>();
         foreach (var n in Graph.PostOrder(roots))
         {
             if (n.Kind is not (ExprKind.Add or ExprKind.Mul)) continue;
             var operands = n.ArgArray.Where(a => a.Kind != ExprKind.Const).ToList();
+            if (n.Kind == ExprKind.Mul && n.ArgArray[0].Kind == ExprKind.Const && n.ArgArray[0].Value.IsNegative)
+            {
+                // −x·(y − σ) is emitted as x·(σ − y), sharing σ − y with wherever it appears on its own.
+                var i = operands.FindIndex(a => a.Kind == ExprKind.Add);
+                if (i >= 0)
+                {
+                    operands[i] = Expr.Neg(operands[i]);
+                    var magnitude = -n.ArgArray[0].Value;
+                    if (!magnitude.IsOne) signFlips[n] = Expr.Const(magnitude);
+                    else signFlips[n] = null;
+                }
+            }
             if (operands.Count >= 2) lists[n] = operands;
         }
 
@@ -214,7 +228,6 @@ public static class CsePass
         }
         foreach (var kv in lists) Count(kv.Key, kv.Value, true);
 
-        var result = new Dictionary<Expr, Expr[]>();
         var budget = 4 * lists.Count + 16;
         while (budget-- > 0)
         {
@@ -254,8 +267,11 @@ public static class CsePass
         {
             var owner = kv.Key;
             var original = owner.ArgArray.Where(a => a.Kind != ExprKind.Const).ToList();
-            if (original.Count == kv.Value.Count && original.SequenceEqual(kv.Value)) continue;
-            var constant = owner.ArgArray.Where(a => a.Kind == ExprKind.Const);
+            var flipped = signFlips.TryGetValue(owner, out var flippedCoefficient);
+            if (!flipped && original.Count == kv.Value.Count && original.SequenceEqual(kv.Value)) continue;
+            var constant = flipped
+                ? (flippedCoefficient is null ? Enumerable.Empty<Expr>() : new[] { flippedCoefficient })
+                : owner.ArgArray.Where(a => a.Kind == ExprKind.Const);
             result[owner] = constant.Concat(kv.Value).ToArray();
         }
         return result;

@@ -44,8 +44,8 @@ public sealed class Gradient
 /// </summary>
 public static class Differentiator
 {
-    /// <summary>Adjoints costing more operations than this are propagated as <see cref="ExprKind.Shared"/> nodes.</summary>
-    public const int ShareThreshold = 6;
+    /// <summary>Adjoint products of more factors than this are propagated as <see cref="ExprKind.Shared"/> nodes.</summary>
+    public const int ShareThreshold = 3;
 
     /// <summary>The gradient of <paramref name="f"/> with respect to <paramref name="variables"/>.</summary>
     public static Gradient Gradient(Expr f, IReadOnlyList<Expr> variables) => Gradient(f, variables, new Simplifier());
@@ -89,8 +89,10 @@ public static class Differentiator
             }
             adjoints[node] = adjoint;
             if (adjoint.IsZero) continue;
-            // A large adjoint is propagated whole, so the next products reference it instead of copying its factors.
-            var propagated = simplifier.Cost(adjoint) > ShareThreshold ? Expr.Shared(adjoint) : adjoint;
+            // A long product is propagated whole, so the next products reference it instead of copying its
+            // factors (a chain of n layers would otherwise give products of n factors). Sums never flatten into
+            // products, and short products stay open to rules such as e^u·σ(−u) → σ(u).
+            var propagated = adjoint.Kind == ExprKind.Mul && adjoint.ArgArray.Length > ShareThreshold ? Expr.Shared(adjoint) : adjoint;
 
             var args = node.ArgArray;
             var rule = Operators.Of(node.Kind).Rule;

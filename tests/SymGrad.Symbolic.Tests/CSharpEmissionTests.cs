@@ -1,0 +1,145 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Reflection;
+using System.Text;
+using CsCheck;
+using SymGrad.Symbolic;
+using SymGrad.Tests.Shared;
+using static SymGrad.Symbolic.Tests.TestExpressions;
+
+namespace SymGrad.Symbolic.Tests;
+
+/// <summary>Emitted C# is compiled with Roslyn and run; it must agree with the engine's own evaluator.</summary>
+public class CSharpEmissionTests
+{
+    private static readonly Expr[] Xyz = { X, Y, Z };
+
+    private static ExprProgram GradientProgram(Expr f, IReadOnlyList<Expr> wrt)
+    {
+        var g = Differentiator.Gradient(f, wrt);
+        var outputs = new List<(string, Expr)> { ("value", g.Function) };
+        outputs.AddRange(wrt.Select((v, i) => ("d" + v.Name, g.Partials[i])));
+        return CsePass.Build(outputs);
+    }
+
+    /// <summary>Calls an emitted method with values for its parameters (sorted by name) and returns the value and outs.</summary>
+    private static double[] Call(MethodInfo m, ExprProgram program, IReadOnlyDictionary<string, double> at, bool useFloat)
+    {
+        var args = new List<object?>();
+        foreach (var p in program.Parameters) args.Add(useFloat ? (object)(float)at[p] : at[p]);
+        for (var i = 1; i < program.Outputs.Count; i++) args.Add(null);
+        var array = args.ToArray();
+        var value = m.Invoke(null, array);
+        var result = new List<double> { Convert.ToDouble(value) };
+        for (var i = 1; i < program.Outputs.Count; i++) result.Add(Convert.ToDouble(array[program.Parameters.Count + i - 1]));
+        return result.ToArray();
+    }
+
+    private static bool Close(double expected, double actual, double relative) =>
+        (double.IsNaN(expected) && double.IsNaN(actual)) || expected.Equals(actual) ||
+        Math.Abs(expected - actual) <= relative * (1 + Math.Abs(expected));
+
+    [Fact]
+    public void EmittedGradients_Compile_AndAgreeWithTheEvaluator()
+    {
+        Any(3).Array[40].Sample(functions =>
+        {
+            var programs = functions.Select(f => GradientProgram(f, Xyz)).ToList();
+            var source = new StringBuilder("using System;\npublic static class Emitted\n{\n");
+            for (var i = 0; i < programs.Count; i++) source.Append(CSharpPrinter.Default.PrintMethod(programs[i], "M" + i, indent: "    "));
+            source.Append("}\n");
+            var type = RoslynCompiler.Compile(source.ToString()).GetType("Emitted")!;
+            var random = new Random(7);
+            for (var i = 0; i < programs.Count; i++)
+            {
+                var m = type.GetMethod("M" + i)!;
+                for (var k = 0; k < 5; k++)
+                {
+                    var at = Point(Names, new[] { random.NextDouble() * 3 - 1.5, random.NextDouble() * 3 - 1.5, random.NextDouble() * 3 - 1.5 });
+                    var expected = Evaluator.Evaluate(programs[i].Outputs.Select(o => o.Value).ToList(), at);
+                    var actual = Call(m, programs[i], at, false);
+                    for (var j = 0; j < expected.Length; j++)
+                        if (!Close(expected[j], actual[j], 1e-9))
+                            throw new Exception($"output {programs[i].Outputs[j].Name} of {functions[i]}: evaluator {expected[j]}, emitted {actual[j]}\n{CSharpPrinter.Default.PrintMethod(programs[i], "M")}");
+                }
+            }
+        }, iter: 3);
+    }
+
+    [Fact]
+    public void FloatCode_UsesMathF_Compiles_AndAgreesToSinglePrecision()
+    {
+        Smooth(3).Array[30].Sample(functions =>
+        {
+            var programs = functions.Select(f => GradientProgram(f, Xyz)).ToList();
+            var source = new StringBuilder("using System;\npublic static class Emitted\n{\n");
+            for (var i = 0; i < programs.Count; i++) source.Append(CSharpPrinter.Float.PrintMethod(programs[i], "M" + i, indent: "    "));
+            source.Append("}\n");
+            var text = source.ToString();
+            Assert.DoesNotContain("Math.", text.Replace("MathF.", ""));
+            var type = RoslynCompiler.Compile(text).GetType("Emitted")!;
+            var at = Point(Names, new[] { 0.25, -0.5, 0.75 });
+            for (var i = 0; i < programs.Count; i++)
+            {
+                var expected = Evaluator.Evaluate(programs[i].Outputs.Select(o => o.Value).ToList(), at);
+                var actual = Call(type.GetMethod("M" + i)!, programs[i], at, true);
+                for (var j = 0; j < expected.Length; j++)
+                    if (double.IsFinite(expected[j]) && Math.Abs(expected[j]) < 1e4 && !Close(expected[j], actual[j], 1e-3))
+                        throw new Exception($"float output {j} of {functions[i]}: {expected[j]} vs {actual[j]}");
+            }
+        }, iter: 2);
+    }
+
+    [Fact]
+    public void Literals_AreRoundTrip_AndCultureInvariant()
+    {
+        var previous = System.Globalization.CultureInfo.CurrentCulture;
+        try
+        {
+            System.Globalization.CultureInfo.CurrentCulture = new System.Globalization.CultureInfo("de-DE");
+            Assert.Equal("0.1", CSharpPrinter.Default.Literal(Number.ParseLiteral("0.1")));
+            Assert.Equal("2.0", CSharpPrinter.Default.Literal(Number.Integer(2)));
+            Assert.Equal("(1.0 / 3.0)", CSharpPrinter.Default.Literal(Number.Rational(1, 3)));
+            Assert.Equal("0.30000000000000004", CSharpPrinter.Default.Literal(Number.Inexact(0.1 + 0.2)));
+            Assert.Equal("1E-300", CSharpPrinter.Default.Literal(Number.Inexact(1e-300)));
+            Assert.Equal("0.1f", CSharpPrinter.Float.Literal(Number.ParseLiteral("0.1")));
+            Assert.Equal("Math.PI", CSharpPrinter.Default.Literal(Expr.Pi.Value));
+            Assert.Equal("MathF.PI", CSharpPrinter.Float.Literal(Expr.Pi.Value));
+        }
+        finally
+        {
+            System.Globalization.CultureInfo.CurrentCulture = previous;
+        }
+    }
+
+    [Fact]
+    public void IntegerPowers_AreMultiplications_AndSharedSubterms_AreLocals()
+    {
+        var f = Parse("Math.Pow(Math.Tanh(w * x + b), 3) + Math.Tanh(w * x + b) * y");
+        var program = GradientProgram(f, new[] { Expr.Var("w"), Expr.Var("b") });
+        var text = CSharpPrinter.Default.PrintMethod(program, "F");
+        Assert.DoesNotContain("Math.Pow", text);
+        // tanh(w x + b) is computed once, for the value and both partials.
+        Assert.Equal(1, CountOf(text, "Math.Tanh("));
+        Assert.Contains("var tanh0 = Math.Tanh(", text);
+    }
+
+    [Fact]
+    public void EmittedCode_IsDeterministic()
+    {
+        var f = Parse("Math.Log(1 + Math.Exp(w1 * x1 + w2 * x2 + b)) - y * (w1 * x1 + w2 * x2 + b)");
+        var wrt = new[] { Expr.Var("w1"), Expr.Var("w2"), Expr.Var("b") };
+        var a = CSharpPrinter.Default.PrintMethod(GradientProgram(f, wrt), "F");
+        var b = CSharpPrinter.Default.PrintMethod(GradientProgram(Parse("-y * (b + w2 * x2 + x1 * w1) + Math.Log(Math.Exp(x2 * w2 + w1 * x1 + b) + 1)"), wrt), "F");
+        Assert.Equal(a, b);
+        Snapshot.Verify("LogisticLossGradient", a, "cs");
+    }
+
+    private static int CountOf(string text, string part)
+    {
+        var n = 0;
+        for (var i = text.IndexOf(part, StringComparison.Ordinal); i >= 0; i = text.IndexOf(part, i + 1, StringComparison.Ordinal)) n++;
+        return n;
+    }
+}

@@ -1,0 +1,9 @@
+public static double F(double b, double w1, double w2, double x1, double x2, double y, out double dw1, out double dw2, out double db)
+{
+    var sum0 = b + w1 * x1 + w2 * x2;
+    var sum1 = 1.0 / (1.0 + Math.Exp(-sum0)) - y;
+    dw1 = sum1 * x1;
+    dw2 = sum1 * x2;
+    db = sum1;
+    return Math.Log(Math.Exp(sum0) + 1.0) - sum0 * y;
+}
