@@ -61,37 +61,63 @@ public static class LatexPrinter
     }
 
     /// <summary>
-    /// The step-by-step derivation of ∂f/∂<paramref name="variable"/>: the rewrites of the function, then for
-    /// each node on the way from the output to the variable the chain-rule sum, the rule that fired and the
-    /// simplified adjoint. A LaTeX <c>aligned</c> block.
+    /// The step-by-step derivation of ∂f/∂<paramref name="variable"/>: the rewrites of the function, names
+    /// <c>u_1, u_2, …</c> for its longer intermediate terms, then for each node on the way from the output to the
+    /// variable the chain-rule sum, the rule that fired and the simplified result. A LaTeX <c>aligned</c> block.
     /// </summary>
     public static string PrintDerivation(string function, Gradient gradient, Expr variable)
     {
         var d = gradient.Derivation;
+        var steps = d.StepsFor(variable);
         var lines = new List<string> { function + " &= " + Print(d.Input) };
         if (d.FunctionRewrites.Count > 0)
             lines.Add(@"&= " + Print(d.Function) + Because(string.Join(", ", d.FunctionRewrites.Select(r => r.Rule).Distinct())));
+
+        // Intermediate terms too long to repeat in every fraction get names, innermost first, each defined
+        // through the names before it; later lines refer to them by name.
+        var names = new Dictionary<Expr, Expr>();
+        var named = steps.Select(s => s.Node).Concat(steps.SelectMany(s => s.Contributions.Select(c => c.Parent)))
+            .Where(n => n.Kind != ExprKind.Var && !ReferenceEquals(n, d.Function) && Print(n).Length > 12)
+            .Distinct().OrderBy(n => n.Height).ThenBy(n => n, ExprOrder.Instance).ToList();
+        var memo = new Dictionary<Expr, Expr>();
+        Expr Named(Expr e)
+        {
+            if (names.TryGetValue(e, out var v)) return v;
+            if (memo.TryGetValue(e, out var done)) return done;
+            var result = e.ArgArray.Length == 0 ? e : e.WithArgs(e.ArgArray.Select(Named).ToArray());
+            memo[e] = result;
+            return result;
+        }
+        foreach (var n in named)
+        {
+            var definition = Print(Named(n));
+            names[n] = Expr.Var("u_" + (names.Count + 1));
+            memo.Clear();
+            lines.Add(Print(names[n]) + " &= " + definition);
+        }
+        string Ref(Expr n) => ReferenceEquals(n, d.Function) ? function : names.TryGetValue(n, out var s) ? Print(s) : Wrap(n);
+        string D(string of, Expr by) => @"\frac{\partial " + of + @"}{\partial " + Ref(by) + "}";
+
         var adjoints = d.Steps.ToDictionary(s => s.Node, s => s.Result);
         adjoints[d.Function] = Expr.One;
-        foreach (var step in d.StepsFor(variable))
+        foreach (var step in steps)
         {
-            var terms = step.Contributions.Select(c =>
-            {
-                var outer = ReferenceEquals(c.Parent, d.Function) ? "" : Partial(function, c.Parent) + @" \cdot ";
-                return outer + Partial(Emit(c.Parent).Text is var p && c.Parent.Kind == ExprKind.Var ? p : Wrap(c.Parent), step.Node);
-            });
-            lines.Add(Partial(function, step.Node) + " &= " + string.Join(" + ", terms)
-                + Because(string.Join(", ", step.Contributions.Select(c => c.Rule.Name).Distinct())));
+            var generic = string.Join(" + ", step.Contributions.Select(c =>
+                (ReferenceEquals(c.Parent, d.Function) ? "" : D(function, c.Parent) + @" \cdot ") + D(Ref(c.Parent), step.Node)));
             var instantiated = string.Join(" + ", step.Contributions.Select(c =>
             {
                 var outer = adjoints.TryGetValue(c.Parent, out var a) ? a : Expr.One;
-                return outer.IsOne ? Wrap(c.Local, Sum) : Wrap(outer, Product) + @" \cdot " + Wrap(c.Local, Product);
+                return outer.IsOne ? Wrap(Named(c.Local), Sum) : Wrap(Named(outer), Product) + @" \cdot " + Wrap(Named(c.Local), Product);
             }));
-            lines.Add("&= " + instantiated);
+            var rules = string.Join(", ", step.Contributions.Select(c => c.Rule.Name).Distinct());
+            var direct = step.Contributions.Count == 1 && ReferenceEquals(step.Contributions[0].Parent, d.Function);
+            lines.Add(D(function, step.Node) + " &= " + (direct ? "" : generic + " = ") + instantiated + Because(rules));
+            // The variable's own line is printed in full; intermediate ones through the names.
+            var result = Print(step.Node == variable ? step.Result : Named(step.Result));
             if (step.Rewrites.Count > 0)
-                lines.Add("&= " + Print(step.Result) + Because(string.Join(", ", step.Rewrites.Select(r => r.Rule).Distinct())));
-            else if (Print(step.Result) != instantiated)
-                lines.Add("&= " + Print(step.Result));
+                lines.Add("&= " + result + Because(string.Join(", ", step.Rewrites.Select(r => r.Rule).Distinct())));
+            else if (result != instantiated)
+                lines.Add("&= " + result);
         }
         return @"\begin{aligned}" + "\n" + string.Join(@" \\" + "\n", lines) + "\n" + @"\end{aligned}";
     }
