@@ -1,0 +1,96 @@
+using System;
+using System.IO;
+using System.Linq;
+using SymGrad.Cli;
+using SymGrad.Tests.Shared;
+
+namespace SymGrad.Cli.Tests;
+
+public class DiffCommandTests
+{
+    private static (int Exit, string Out, string Err) Run(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var exit = SymgradCommand.Run(args, output, error);
+        return (exit, output.ToString().Replace("\r\n", "\n"), error.ToString().Replace("\r\n", "\n"));
+    }
+
+    [Fact]
+    public void Diff_CSharp_PrintsACompilableMethod_ThatComputesValueAndPartials()
+    {
+        var (exit, text, err) = Run("diff", "0.5 * (y - (w * x + b)) * (y - (w * x + b))", "--wrt", "w,b");
+        Assert.Equal(0, exit);
+        Assert.Equal("", err);
+        Assert.Contains("public static double F(double b, double w, double x, double y, out double dw, out double db)", text);
+        var m = RoslynCompiler.CompileMethod(text, "F");
+        var args = new object?[] { 3.0, 2.0, 1.5, 10.0, null, null }; // b, w, x, y
+        var value = (double)m.Invoke(null, args)!;
+        var residual = 10.0 - (2.0 * 1.5 + 3.0);
+        Assert.Equal(0.5 * residual * residual, value, 12);
+        Assert.Equal(-residual * 1.5, (double)args[4]!, 12);
+        Assert.Equal(-residual, (double)args[5]!, 12);
+    }
+
+    [Fact]
+    public void Diff_Float_EmitsMathFCode()
+    {
+        var (exit, text, _) = Run("diff", "Math.Tanh(w * x)", "--wrt", "w", "--float", "--name", "Act");
+        Assert.Equal(0, exit);
+        Assert.Contains("public static float Act(float w, float x, out float dw)", text);
+        Assert.Contains("MathF.Tanh", text);
+        var m = RoslynCompiler.CompileMethod(text, "Act");
+        var args = new object?[] { 0.5f, 2f, null };
+        m.Invoke(null, args);
+        Assert.Equal(2 * (1 - Math.Pow(Math.Tanh(1.0), 2)), (float)args[2]!, 5);
+    }
+
+    [Fact]
+    public void Diff_WithoutWrt_DifferentiatesWithRespectToEveryVariable()
+    {
+        var (exit, text, _) = Run("diff", "x * y", "--format", "latex");
+        Assert.Equal(0, exit);
+        Assert.Equal("\\frac{\\partial f}{\\partial x} = y\n\\frac{\\partial f}{\\partial y} = x\n", text);
+    }
+
+    [Fact]
+    public void Diff_Latex_WithSteps_PrintsTheDerivation()
+    {
+        var (exit, text, _) = Run("diff", "1.0 / (1.0 + Math.Exp(-x))", "--format", "latex", "--steps");
+        Assert.Equal(0, exit);
+        Snapshot.Verify("Diff.Sigmoid.Steps", text, "tex");
+    }
+
+    [Fact]
+    public void Diff_Stats_ReportsOperationCounts()
+    {
+        var (exit, text, _) = Run("diff", "Math.Tanh(w * x + b)", "--wrt", "w,b", "--stats");
+        Assert.Equal(0, exit);
+        var line = text.Split('\n').Single(l => l.StartsWith("// primal:", StringComparison.Ordinal));
+        Assert.Matches(@"^// primal: \d+ ops; gradient program \(value \+ 2 partials\): \d+ ops \(\d+\.\d\dx\); \d+ locals; time \d+\.\d ms$", line);
+    }
+
+    [Theory]
+    [InlineData(new[] { "diff", "w * x +" }, "error: column 8: syntax error")]
+    [InlineData(new[] { "diff", "x + foo(x)" }, "error: column 5: unknown function 'foo'")]
+    [InlineData(new[] { "diff", "x * y", "--wrt", "q" }, "error: --wrt: 'q' does not occur in the expression (its variables are x, y)")]
+    [InlineData(new[] { "diff", "x * y", "--wrt", "x,,y" }, "error: --wrt: empty variable name")]
+    [InlineData(new[] { "diff", "x", "--name", "1bad" }, "error: --name: '1bad' is not a C# identifier")]
+    public void BadInput_PrintsOneClearLine_AndFails(string[] args, string expected)
+    {
+        var (exit, text, err) = Run(args);
+        Assert.NotEqual(0, exit);
+        Assert.Equal("", text);
+        var lines = err.TrimEnd('\n').Split('\n');
+        Assert.Single(lines);
+        Assert.StartsWith(expected, lines[0]);
+    }
+
+    [Fact]
+    public void UnknownFormat_IsRejectedByTheParser()
+    {
+        var (exit, _, err) = Run("diff", "x", "--format", "pdf");
+        Assert.NotEqual(0, exit);
+        Assert.Contains("pdf", err);
+    }
+}

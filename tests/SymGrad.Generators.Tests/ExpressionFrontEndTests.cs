@@ -1,0 +1,98 @@
+using SymGrad.Generators;
+using SymGrad.Symbolic;
+
+namespace SymGrad.Generators.Tests;
+
+public class ExpressionFrontEndTests
+{
+    private static Expr Read(string text)
+    {
+        var r = ExpressionFrontEnd.ParseText(text);
+        Assert.True(r.Success, r.Error?.ToString());
+        return r.Value!;
+    }
+
+    private static readonly Expr X = Expr.Var("x");
+    private static readonly Expr Y = Expr.Var("y");
+
+    [Theory]
+    [InlineData("x + y", "x + y")]
+    [InlineData("x - y", "x - y")]
+    [InlineData("-x", "-x")]
+    [InlineData("+x", "x")]
+    [InlineData("(x)", "x")]
+    [InlineData("x * y", "x * y")]
+    [InlineData("x / y", "x / y")]
+    [InlineData("2.5e-1 * x", "0.25 * x")]
+    [InlineData("1_000 * x", "1000.0 * x")]
+    [InlineData("0.5f * x", "0.5 * x")]
+    [InlineData("2d * x", "2.0 * x")]
+    [InlineData("(double)x", "x")]
+    [InlineData("(float)x", "x")]
+    [InlineData("Math.Exp(x)", "Math.Exp(x)")]
+    [InlineData("MathF.Exp(x)", "Math.Exp(x)")]
+    [InlineData("System.Math.Exp(x)", "Math.Exp(x)")]
+    [InlineData("Exp(x)", "Math.Exp(x)")]
+    [InlineData("Math.Log(x)", "Math.Log(x)")]
+    [InlineData("Math.Pow(x, y)", "Math.Pow(x, y)")]
+    [InlineData("Math.Pow(x, 2)", "x * x")]
+    [InlineData("Math.Sqrt(x)", "Math.Sqrt(x)")]
+    [InlineData("Math.Tanh(x)", "Math.Tanh(x)")]
+    [InlineData("Math.Sin(x)", "Math.Sin(x)")]
+    [InlineData("Math.Cos(x)", "Math.Cos(x)")]
+    [InlineData("Math.Abs(x)", "Math.Abs(x)")]
+    [InlineData("Math.Sign(x)", "Math.Sign(x)")]
+    [InlineData("Math.Max(x, y)", "Math.Max(x, y)")]
+    [InlineData("Math.Min(x, y)", "Math.Min(x, y)")]
+    [InlineData("Math.PI * x", "Math.PI * x")]
+    [InlineData("PI * x", "Math.PI * x")]
+    [InlineData("Math.E", "Math.E")]
+    [InlineData("MathF.PI", "Math.PI")]
+    [InlineData("x > 0 ? x : 0", "x > 0.0 ? x : 0.0")]
+    [InlineData("x <= y ? x : y", "x <= y ? x : y")]
+    [InlineData("(x == y) ? 1 : 2", "x == y ? 1.0 : 2.0")]
+    public void Reads_CSharpExpressionSyntax(string input, string printed) =>
+        Assert.Equal(printed, CSharpPrinter.Default.Print(Read(input)));
+
+    [Fact]
+    public void Reads_ComposedFunctionsIntoTheEngine()
+    {
+        Assert.Same(Expr.Sigmoid(X), new Simplifier().Simplify(Read("1.0 / (1.0 + Math.Exp(-x))")));
+        Assert.Same(Expr.Mul(Expr.Half, Expr.Pow(X - Y, 2)), Read("0.5 * (x - y) * (x - y)"));
+        Assert.Same(Expr.Log(X) / Expr.Log(Expr.Const(10)), Read("Math.Log10(x)"));
+        Assert.Same(Expr.Log(X) / Expr.Log(Y), Read("Math.Log(x, y)"));
+    }
+
+    [Theory]
+    [InlineData("w * x +", 7, "syntax error")]
+    [InlineData("(x", 2, "syntax error")]
+    [InlineData("x + * y", 4, "'* y' is not supported")]
+    [InlineData("foo(x)", 0, "unknown function 'foo'")]
+    [InlineData("x + Math.Foo(x)", 4, "unknown function 'Math.Foo'")]
+    [InlineData("Math.Exp(x, y)", 0, "takes 1 argument, not 2")]
+    [InlineData("x % y", 0, "the operator '%' is not supported")]
+    [InlineData("x++", 0, "'x++' is not supported")]
+    [InlineData("x > 0 && y > 0 ? x : y", 0, "the condition must be a comparison")]
+    [InlineData("x / 0", 4, "division by the constant zero")]
+    [InlineData("\"text\"", 0, "is not supported")]
+    [InlineData("1e400 * x", 0, "outside the range")]
+    [InlineData("", 0, "empty")]
+    public void Rejects_UnsupportedInput_WithItsPosition(string input, int start, string message)
+    {
+        var r = ExpressionFrontEnd.ParseText(input);
+        Assert.False(r.Success);
+        Assert.Equal(start, r.Error!.Start);
+        Assert.Contains(message, r.Error.Message);
+    }
+
+    [Fact]
+    public void Scope_BindsNames_AndRejectsUnknownOnesWhenClosed()
+    {
+        var scope = new FrontEndScope { UnknownIdentifiersAreVariables = false }.Bind("yHat", X * 2);
+        Assert.Same(X * 2 + 1, ExpressionFrontEnd.ParseText("yHat + 1", scope).Value);
+        var r = ExpressionFrontEnd.ParseText("yHat + q", scope);
+        Assert.False(r.Success);
+        Assert.Equal(7, r.Error!.Start);
+        Assert.Contains("'q' is not a parameter, local or constant", r.Error.Message);
+    }
+}
