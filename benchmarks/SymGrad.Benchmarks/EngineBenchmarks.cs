@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using SymGrad.Symbolic;
+using SymGrad.Tests.Shared;
 
 namespace SymGrad.Benchmarks;
 

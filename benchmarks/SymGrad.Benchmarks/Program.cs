@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using BenchmarkDotNet.Running;
 using SymGrad.Benchmarks;
+using SymGrad.Tests.Shared;
 
 // `-- report` prints the operation-count ratios (deterministic) and a single timing; anything else goes to
 // BenchmarkDotNet (e.g. `-- --filter '*'`).

@@ -2,7 +2,7 @@ using System.Collections.Generic;
 using System.Linq;
 using SymGrad.Symbolic;
 
-namespace SymGrad.Benchmarks;
+namespace SymGrad.Tests.Shared;
 
 /// <summary>
 /// The loss of a one-hidden-layer network written as one expression: tanh hidden units, a logistic output and
