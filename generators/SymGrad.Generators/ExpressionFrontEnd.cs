@@ -71,6 +71,34 @@ public sealed class FrontEndScope
         return this;
     }
 
+    /// <summary>
+    /// Consulted for identifiers and member accesses that are not bound (e.g. <c>const</c> fields, through the
+    /// semantic model); returns null when the syntax is not a constant.
+    /// </summary>
+    public Func<ExpressionSyntax, Expr?>? ResolveConstant { get; set; }
+
+    /// <summary>
+    /// Decides whether an invocation is a call to <c>System.Math</c>/<c>MathF</c> (default: by its name).
+    /// The generator answers from the semantic model so that a user method named <c>Exp</c> is not mistaken.
+    /// </summary>
+    public Func<InvocationExpressionSyntax, bool>? IsMathCall { get; set; }
+
+    /// <summary>True when the name is bound in this scope.</summary>
+    public bool IsBound(string name) => _names.ContainsKey(name);
+
+    /// <summary>A copy whose bindings can change without affecting this scope (a branch of an <c>if</c>).</summary>
+    public FrontEndScope Clone()
+    {
+        var copy = new FrontEndScope
+        {
+            UnknownIdentifiersAreVariables = UnknownIdentifiersAreVariables,
+            ResolveConstant = ResolveConstant,
+            IsMathCall = IsMathCall,
+        };
+        foreach (var kv in _names) copy._names[kv.Key] = kv.Value;
+        return copy;
+    }
+
     internal bool TryResolve(string name, out Expr value) => _names.TryGetValue(name, out value!);
 }
 
@@ -137,6 +165,19 @@ public static class ExpressionFrontEnd
         }
     }
 
+    /// <summary>Reads the condition of an <c>if</c> or <c>?:</c>: a comparison.</summary>
+    public static FrontEndResult ReadCondition(ExpressionSyntax syntax, FrontEndScope scope)
+    {
+        try
+        {
+            return FrontEndResult.Ok(new Reader(scope).Condition(syntax));
+        }
+        catch (ReadException e)
+        {
+            return FrontEndResult.Fail(e.Error);
+        }
+    }
+
     private sealed class ReadException : Exception
     {
         public ReadException(SyntaxNode node, string message) : base(message) =>
@@ -172,6 +213,7 @@ public static class ExpressionFrontEnd
                 case InvocationExpressionSyntax call:
                     return Invocation(call);
                 case MemberAccessExpressionSyntax m:
+                    if (!MathClasses.Contains(m.Expression.ToString()) && _scope.ResolveConstant?.Invoke(m) is { } member) return member;
                     return MemberConstant(m, m.Name.Identifier.ValueText, MathClasses.Contains(m.Expression.ToString()));
                 case CastExpressionSyntax cast when IsFloatingType(cast.Type):
                     return Read(cast.Expression);
@@ -216,6 +258,7 @@ public static class ExpressionFrontEnd
         {
             var name = id.Identifier.ValueText;
             if (_scope.TryResolve(name, out var bound)) return bound;
+            if (_scope.ResolveConstant?.Invoke(id) is { } constant) return constant;
             if (name is "PI" or "E") return MemberConstant(id, name, true);
             if (_scope.UnknownIdentifiersAreVariables) return Expr.Var(name);
             throw new ReadException(id, $"'{name}' is not a parameter, local or constant of this method");
@@ -258,7 +301,7 @@ public static class ExpressionFrontEnd
             _ => null,
         };
 
-        private Expr Condition(ExpressionSyntax c)
+        public Expr Condition(ExpressionSyntax c)
         {
             while (c is ParenthesizedExpressionSyntax p) c = p.Expression;
             if (c is BinaryExpressionSyntax b && ComparisonKind(b) is { } k) return Expr.Compare(k, Read(b.Left), Read(b.Right));
@@ -279,6 +322,8 @@ public static class ExpressionFrontEnd
                 default:
                     throw new ReadException(call.Expression, $"unknown function '{call.Expression}'");
             }
+            if (_scope.IsMathCall != null && !_scope.IsMathCall(call))
+                throw new ReadException(call.Expression, $"calls to '{call.Expression}' are not supported; use System.Math functions");
             if (!Functions.TryGetValue(name, out var f))
             {
                 if (name == "Log" && call.ArgumentList.Arguments.Count == 2)

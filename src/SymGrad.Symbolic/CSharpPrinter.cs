@@ -16,10 +16,14 @@ public sealed class CSharpPrinter
     /// <summary>Integer powers up to this magnitude are written as repeated multiplication.</summary>
     public const int MaxUnrolledPower = 4;
 
-    /// <summary>Double precision, <c>System.Math</c>.</summary>
-    public static readonly CSharpPrinter Default = new(false);
-    /// <summary>Single precision, <c>System.MathF</c>.</summary>
-    public static readonly CSharpPrinter Float = new(true);
+    /// <summary>Double precision, <c>Math</c>.</summary>
+    public static readonly CSharpPrinter Default = new(false, "Math");
+    /// <summary>Single precision, <c>MathF</c>.</summary>
+    public static readonly CSharpPrinter Float = new(true, "MathF");
+    /// <summary>Double precision, <c>global::System.Math</c>: for generated files, immune to user types named Math.</summary>
+    public static readonly CSharpPrinter DefaultQualified = new(false, "global::System.Math");
+    /// <summary>Single precision, <c>global::System.MathF</c>.</summary>
+    public static readonly CSharpPrinter FloatQualified = new(true, "global::System.MathF");
 
     private const int Conditional = 1, Equality = 2, Relational = 3, Additive = 4, Multiplicative = 5, Unary = 6, Primary = 7;
 
@@ -34,7 +38,13 @@ public sealed class CSharpPrinter
         "using", "virtual", "void", "volatile", "while",
     };
 
-    private CSharpPrinter(bool useFloat) => UseFloat = useFloat;
+    private readonly string _mathClass;
+
+    private CSharpPrinter(bool useFloat, string mathClass)
+    {
+        UseFloat = useFloat;
+        _mathClass = mathClass;
+    }
 
     /// <summary>True for <c>float</c>/<c>MathF</c>.</summary>
     public bool UseFloat { get; }
@@ -42,7 +52,7 @@ public sealed class CSharpPrinter
     /// <summary>The numeric type keyword.</summary>
     public string TypeName => UseFloat ? "float" : "double";
 
-    private string MathClass => UseFloat ? "MathF" : "Math";
+    private string MathClass => _mathClass;
 
     /// <summary>A C# identifier for a variable name (keywords get <c>@</c>).</summary>
     public static string Identifier(string name) => Keywords.Contains(name) ? "@" + name : name;

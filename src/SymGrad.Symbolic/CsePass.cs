@@ -90,7 +90,10 @@ public sealed class ExprProgram
 public static class CsePass
 {
     /// <summary>Builds the program for the named outputs.</summary>
-    public static ExprProgram Build(IReadOnlyList<(string Name, Expr Value)> outputs)
+    public static ExprProgram Build(IReadOnlyList<(string Name, Expr Value)> outputs) => Build(outputs, Array.Empty<string>());
+
+    /// <summary>Builds the program; locals avoid the <paramref name="reserved"/> names (e.g. unused parameters).</summary>
+    public static ExprProgram Build(IReadOnlyList<(string Name, Expr Value)> outputs, IEnumerable<string> reserved)
     {
         var roots = outputs.Select(o => o.Value).ToList();
         var parameters = Graph.Variables(roots.ToArray());
@@ -124,7 +127,7 @@ public static class CsePass
             }
         }
 
-        var taken = new HashSet<string>(parameters, StringComparer.Ordinal);
+        var taken = new HashSet<string>(parameters.Concat(reserved), StringComparer.Ordinal);
         foreach (var o in outputs) taken.Add(o.Name);
         var counters = new Dictionary<string, int>(StringComparer.Ordinal);
         var locals = new List<(string, Expr)>();

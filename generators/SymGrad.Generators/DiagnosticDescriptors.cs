@@ -1,0 +1,73 @@
+using System.Collections.Generic;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+
+namespace SymGrad.Generators;
+
+/// <summary>Every diagnostic the generator reports. Documented in docs/diagnostics.md; tracked in AnalyzerReleases.*.md.</summary>
+internal static class DiagnosticDescriptors
+{
+    private const string Category = "SymGrad";
+
+    public static readonly DiagnosticDescriptor MethodNotStatic = new(
+        "SG0001", "Differentiable method must be static",
+        "'{0}' must be static to be differentiated", Category, DiagnosticSeverity.Error, true);
+
+    public static readonly DiagnosticDescriptor TypeNotPartial = new(
+        "SG0002", "Containing type must be partial",
+        "'{0}' must be declared partial so that SymGrad can add the derivative of '{1}' to it", Category, DiagnosticSeverity.Error, true);
+
+    public static readonly DiagnosticDescriptor UnsupportedStatement = new(
+        "SG0003", "Unsupported statement in a differentiable method",
+        "{0}", Category, DiagnosticSeverity.Error, true);
+
+    public static readonly DiagnosticDescriptor UnsupportedExpression = new(
+        "SG0004", "Unsupported expression in a differentiable method",
+        "{0}", Category, DiagnosticSeverity.Error, true);
+
+    public static readonly DiagnosticDescriptor UnsupportedType = new(
+        "SG0005", "Unsupported parameter or return type",
+        "{0}", Category, DiagnosticSeverity.Error, true);
+
+    public static readonly DiagnosticDescriptor UnknownVariable = new(
+        "SG0006", "Differentiation variable is not a parameter",
+        "'{0}' is not a floating-point parameter of '{1}'", Category, DiagnosticSeverity.Error, true);
+
+    public static readonly DiagnosticDescriptor DerivativeIsZero = new(
+        "SG0007", "Derivative is identically zero",
+        "The derivative of '{0}' with respect to '{1}' is identically zero", Category, DiagnosticSeverity.Warning, true);
+
+    public static readonly DiagnosticDescriptor NonDifferentiablePoint = new(
+        "SG0008", "Function is not differentiable everywhere",
+        "'{0}' is not differentiable at {1}; SymGrad uses {2} there", Category, DiagnosticSeverity.Warning, true);
+
+    public static readonly DiagnosticDescriptor Recursion = new(
+        "SG0009", "Recursive differentiable method",
+        "'{0}' calls itself; recursion cannot be differentiated symbolically", Category, DiagnosticSeverity.Error, true);
+
+    public static readonly DiagnosticDescriptor NoVariables = new(
+        "SG0010", "Nothing to differentiate",
+        "'{0}' has no floating-point parameter to differentiate with respect to", Category, DiagnosticSeverity.Error, true);
+
+    public static readonly DiagnosticDescriptor InvalidOrder = new(
+        "SG0011", "Unsupported derivative order",
+        "Order {0} is not supported; use 1 or 2", Category, DiagnosticSeverity.Error, true);
+
+    public static readonly DiagnosticDescriptor AmbiguousOverload = new(
+        "SG0012", "Overloaded differentiable methods",
+        "'{0}' has another [Differentiable] overload of the same precision; give the methods distinct names", Category, DiagnosticSeverity.Error, true);
+
+    public static readonly DiagnosticDescriptor InternalError = new(
+        "SG0013", "SymGrad internal error",
+        "SymGrad could not process '{0}': {1}; please report this with the method's source", Category, DiagnosticSeverity.Error, true);
+
+    public static readonly IReadOnlyList<DiagnosticDescriptor> All = new[]
+    {
+        MethodNotStatic, TypeNotPartial, UnsupportedStatement, UnsupportedExpression, UnsupportedType, UnknownVariable,
+        DerivativeIsZero, NonDifferentiablePoint, Recursion, NoVariables, InvalidOrder, AmbiguousOverload, InternalError,
+    };
+
+    private static readonly Dictionary<string, DiagnosticDescriptor> Index = All.ToDictionary(d => d.Id);
+
+    public static DiagnosticDescriptor ById(string id) => Index[id];
+}

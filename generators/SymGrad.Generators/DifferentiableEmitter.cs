@@ -1,0 +1,208 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Text;
+using System.Threading;
+using SymGrad.Symbolic;
+
+namespace SymGrad.Generators;
+
+/// <summary>What the emitter produced for one method: its source file, registry entry and warnings.</summary>
+internal sealed record GeneratedMethod(
+    string HintName,
+    string Source,
+    string RegistryEntry,
+    EquatableArray<DiagnosticInfo> Diagnostics);
+
+/// <summary>
+/// Model → text: differentiates the body, builds the CSE'd programs and prints the generated members and the
+/// LaTeX derivation. Output is deterministic: members in a fixed order, invariant culture, round-trip literals.
+/// </summary>
+internal static class DifferentiableEmitter
+{
+    public static GeneratedMethod Generate(MethodModel m, CancellationToken ct)
+    {
+        var printer = m.IsFloat ? CSharpPrinter.FloatQualified : CSharpPrinter.DefaultQualified;
+        var readable = m.IsFloat ? CSharpPrinter.Float : CSharpPrinter.Default;
+        var t = printer.TypeName;
+        var variables = m.Variables.Select(Expr.Var).ToList();
+        var gradient = Differentiator.Gradient(m.Body, variables);
+        ct.ThrowIfCancellationRequested();
+
+        var diagnostics = new List<DiagnosticInfo>();
+        for (var i = 0; i < variables.Count; i++)
+            if (gradient.Partials[i].IsZero)
+                diagnostics.Add(new DiagnosticInfo(DiagnosticDescriptors.DerivativeIsZero.Id, m.AttributeLocation, new[] { m.Name, m.Variables[i] }.ToEquatableArray()));
+
+        var reserved = m.Parameters.ToList();
+        var outNames = new List<string>();
+        foreach (var v in m.Variables)
+        {
+            var name = "d" + v;
+            while (reserved.Contains(name) || outNames.Contains(name)) name += "_";
+            outNames.Add(name);
+        }
+        string Fresh(string name)
+        {
+            while (reserved.Contains(name) || outNames.Contains(name)) name += "_";
+            return name;
+        }
+
+        var parameters = string.Join(", ", m.Parameters.Select(p => t + " " + CSharpPrinter.Identifier(p)));
+        var arguments = string.Join(", ", m.Parameters.Select(CSharpPrinter.Identifier));
+        var formula = readable.Print(gradient.Function);
+        var members = new StringBuilder();
+        var indent = new string(' ', 4 * (m.ContainingTypes.Count + (m.Namespace is null ? 0 : 0)));
+        var see = $"<see cref=\"{m.Name}({string.Join(", ", m.Parameters.Select(_ => t))})\"/>";
+
+        void Method(string summary, string signature, IEnumerable<string> body)
+        {
+            members.Append(indent).Append("/// <summary>").Append(Xml(summary)).Append("</summary>\n");
+            members.Append(indent).Append(signature).Append('\n');
+            members.Append(indent).Append("{\n");
+            foreach (var line in body) members.Append(indent).Append("    ").Append(line).Append('\n');
+            members.Append(indent).Append("}\n\n");
+        }
+
+        IReadOnlyList<string> Body(IEnumerable<(string, Expr)> outputs) =>
+            printer.Statements(CsePass.Build(outputs.ToList(), reserved.Concat(outNames)));
+
+        var k = variables.Count;
+        if (k == 1)
+        {
+            Method($"The derivative of {m.Name} with respect to {m.Variables[0]}: {readable.Print(gradient.Partials[0])}.",
+                $"{m.Accessibility} static {t} {m.Name}Derivative({parameters})",
+                Body(new[] { ("derivative", gradient.Partials[0]) }));
+        }
+        var outs = string.Join(", ", outNames.Select(n => "out " + t + " " + n));
+        Method($"{m.Name} = {formula}; returns it and writes each partial derivative ∂/∂v to the out parameter d<v>.",
+            $"{m.Accessibility} static {t} {m.Name}Gradient({parameters}, {outs})",
+            Body(new[] { ("value", gradient.Function) }.Concat(outNames.Select((n, i) => (n, gradient.Partials[i])))));
+        if (k > 1)
+        {
+            var span = Fresh("gradient");
+            var spanBody = new List<string>
+            {
+                $"if ({span}.Length < {k}) throw new global::System.ArgumentException(\"The gradient span needs {k} elements ({string.Join(", ", m.Variables)}).\", nameof({span}));",
+            };
+            spanBody.AddRange(Body(new[] { ("value", gradient.Function) }.Concat(Enumerable.Range(0, k).Select(i => ($"{span}[{i}]", gradient.Partials[i])))));
+            Method($"{m.Name} = {formula}; returns it and writes the gradient ({string.Join(", ", m.Variables)}) into {span}.",
+                $"{m.Accessibility} static {t} {m.Name}Gradient({parameters}, global::System.Span<{t}> {span})",
+                spanBody);
+        }
+
+        if (m.Order == 2)
+        {
+            var hessian = Differentiator.Hessian(m.Body, variables);
+            ct.ThrowIfCancellationRequested();
+            if (k == 1)
+            {
+                Method($"The second derivative of {m.Name} with respect to {m.Variables[0]}: {readable.Print(hessian[0, 0])}.",
+                    $"{m.Accessibility} static {t} {m.Name}SecondDerivative({parameters})",
+                    Body(new[] { ("secondDerivative", hessian[0, 0]) }));
+            }
+            else
+            {
+                var h = Fresh("hessian");
+                var entries = new List<(string, Expr)> { ("value", gradient.Function) };
+                var mirror = new List<string>();
+                for (var i = 0; i < k; i++)
+                for (var j = i; j < k; j++)
+                {
+                    entries.Add(($"{h}[{i * k + j}]", hessian[i, j]));
+                    if (i != j) mirror.Add($"{h}[{j * k + i}] = {h}[{i * k + j}];");
+                }
+                var body = new List<string> { $"if ({h}.Length < {k * k}) throw new global::System.ArgumentException(\"The Hessian span needs {k * k} elements ({k}×{k}, row-major).\", nameof({h}));" };
+                var statements = Body(entries);
+                body.AddRange(statements.Take(statements.Count - 1));
+                body.AddRange(mirror);
+                body.Add(statements[statements.Count - 1]);
+                Method($"{m.Name} = {formula}; returns it and writes the Hessian with respect to ({string.Join(", ", m.Variables)}) into {h}, row-major.",
+                    $"{m.Accessibility} static {t} {m.Name}Hessian({parameters}, global::System.Span<{t}> {h})",
+                    body);
+
+                var vector = Fresh("vector");
+                var product = Fresh("product");
+                var direction = Enumerable.Range(0, k).Select(i => Expr.Var($"{vector}[{i}]")).ToList();
+                var hvp = Differentiator.HessianVectorProduct(m.Body, variables, direction);
+                var hvpBody = new List<string>
+                {
+                    $"if ({vector}.Length < {k} || {product}.Length < {k}) throw new global::System.ArgumentException(\"The vector and product spans need {k} elements ({string.Join(", ", m.Variables)}).\");",
+                };
+                hvpBody.AddRange(Body(new[] { ("value", gradient.Function) }.Concat(Enumerable.Range(0, k).Select(i => ($"{product}[{i}]", hvp[i])))));
+                Method($"{m.Name} = {formula}; returns it and writes the Hessian-vector product H·{vector} into {product}.",
+                    $"{m.Accessibility} static {t} {m.Name}HessianVectorProduct({parameters}, global::System.ReadOnlySpan<{t}> {vector}, global::System.Span<{t}> {product})",
+                    hvpBody);
+            }
+        }
+
+        // The derivation, as LaTeX constants.
+        var latexFormula = LatexPrinter.Print(gradient.Function);
+        var partials = variables.Select((v, i) => LatexPrinter.PrintPartial("f", v, gradient.Partials[i])).ToList();
+        var steps = variables.Select(v => LatexPrinter.PrintDerivation("f", gradient, v)).ToList();
+        members.Append(indent).Append($"/// <summary>The derivation of {see} as LaTeX (KaTeX/MathJax).</summary>\n");
+        members.Append(indent).Append($"{m.Accessibility} static class {m.Name}Derivation\n");
+        members.Append(indent).Append("{\n");
+        members.Append(indent).Append("    /// <summary>The function.</summary>\n");
+        members.Append(indent).Append("    public const string Formula = ").Append(Verbatim("f = " + latexFormula)).Append(";\n");
+        for (var i = 0; i < k; i++)
+        {
+            members.Append(indent).Append($"    /// <summary>∂f/∂{m.Variables[i]}.</summary>\n");
+            members.Append(indent).Append($"    public const string Partial_{m.Variables[i]} = ").Append(Verbatim(partials[i])).Append(";\n");
+            members.Append(indent).Append($"    /// <summary>The step-by-step derivation of ∂f/∂{m.Variables[i]}.</summary>\n");
+            members.Append(indent).Append($"    public const string Steps_{m.Variables[i]} = ").Append(Verbatim(steps[i])).Append(";\n");
+        }
+        members.Append(indent).Append("}\n");
+
+        var source = Wrap(m, members.ToString());
+        var registry = $"new global::SymGrad.DerivationInfo({Verbatim(m.TypeDisplayName)}, {Verbatim(m.Name)}, {Verbatim("f = " + latexFormula)}, " +
+                       $"new global::SymGrad.PartialDerivation[] {{ {string.Join(", ", variables.Select((v, i) => $"new global::SymGrad.PartialDerivation({Verbatim(v.Name!)}, {Verbatim(partials[i])})"))} }}, " +
+                       $"new string[] {{ {string.Join(", ", steps.Select(Verbatim))} }})";
+        return new GeneratedMethod(HintName(m), source, registry, diagnostics.ToEquatableArray());
+    }
+
+    public static string HintName(MethodModel m)
+    {
+        var type = new string(m.TypeDisplayName.Select(c => char.IsLetterOrDigit(c) || c == '.' || c == '_' ? c : '_').ToArray());
+        return $"{type}.{m.Name}{(m.IsFloat ? ".float" : "")}.g.cs";
+    }
+
+    private static string Wrap(MethodModel m, string members)
+    {
+        var sb = new StringBuilder();
+        sb.Append("// <auto-generated/>\n");
+        sb.Append("// Generated by SymGrad from ").Append(m.TypeDisplayName).Append('.').Append(m.Name).Append(". Do not edit.\n");
+        sb.Append("#nullable enable\n\n");
+        if (m.Namespace != null) sb.Append("namespace ").Append(m.Namespace).Append(";\n\n");
+        for (var i = 0; i < m.ContainingTypes.Count; i++)
+        {
+            var type = m.ContainingTypes[i];
+            var pad = new string(' ', 4 * i);
+            sb.Append(pad).Append("partial ").Append(type.Keyword).Append(' ').Append(type.Name).Append(type.TypeParameters).Append('\n');
+            sb.Append(pad).Append("{\n");
+        }
+        sb.Append(members.TrimEnd('\n')).Append('\n');
+        for (var i = m.ContainingTypes.Count - 1; i >= 0; i--) sb.Append(new string(' ', 4 * i)).Append("}\n");
+        return sb.ToString();
+    }
+
+    public static string Registry(IEnumerable<GeneratedMethod> methods)
+    {
+        var sb = new StringBuilder();
+        sb.Append("// <auto-generated/>\n");
+        sb.Append("#nullable enable\n\n");
+        sb.Append("namespace SymGrad.Generated;\n\n");
+        sb.Append("/// <summary>Every derivation SymGrad generated in this assembly, for tools and docs.</summary>\n");
+        sb.Append("internal static class DerivationRegistry\n{\n");
+        sb.Append("    /// <summary>The derivations, ordered by type and method name.</summary>\n");
+        sb.Append("    public static global::System.Collections.Generic.IReadOnlyList<global::SymGrad.DerivationInfo> All { get; } = new global::SymGrad.DerivationInfo[]\n    {\n");
+        foreach (var m in methods.OrderBy(m => m.HintName, StringComparer.Ordinal))
+            sb.Append("        ").Append(m.RegistryEntry).Append(",\n");
+        sb.Append("    };\n}\n");
+        return sb.ToString();
+    }
+
+    private static string Verbatim(string s) => "@\"" + s.Replace("\"", "\"\"") + "\"";
+
+    private static string Xml(string s) => s.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
+}

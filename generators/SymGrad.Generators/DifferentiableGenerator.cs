@@ -1,0 +1,75 @@
+using System;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace SymGrad.Generators;
+
+/// <summary>
+/// The incremental generator: <c>[Differentiable]</c> methods in, gradient code and LaTeX derivations out.
+/// Pipeline wiring only; <see cref="DifferentiableParser"/> reads, <see cref="DifferentiableEmitter"/> writes.
+/// </summary>
+[Generator(LanguageNames.CSharp)]
+public sealed class DifferentiableGenerator : IIncrementalGenerator
+{
+    /// <inheritdoc />
+    public void Initialize(IncrementalGeneratorInitializationContext context)
+    {
+        var methods = context.SyntaxProvider
+            .ForAttributeWithMetadataName(
+                DifferentiableParser.DifferentiableAttribute,
+                static (node, _) => node is MethodDeclarationSyntax,
+                static (ctx, ct) => Guard(() => DifferentiableParser.Parse(ctx, ct), ((IMethodSymbol)ctx.TargetSymbol).Name, ctx.TargetNode))
+            .WithTrackingName(TrackingNames.Methods);
+
+        var diagnostics = methods.Select(static (r, _) => r.Diagnostics).WithTrackingName(TrackingNames.Diagnostics);
+        context.RegisterSourceOutput(diagnostics, static (spc, list) =>
+        {
+            foreach (var d in list) spc.ReportDiagnostic(d.ToDiagnostic());
+        });
+
+        var generated = methods
+            .Where(static r => r.Model != null)
+            .Select(static (r, ct) => Generate(r.Model!, ct))
+            .WithTrackingName(TrackingNames.Models);
+        context.RegisterSourceOutput(generated, static (spc, g) =>
+        {
+            foreach (var d in g.Diagnostics) spc.ReportDiagnostic(d.ToDiagnostic());
+            if (g.Source.Length > 0) spc.AddSource(g.HintName, g.Source);
+        });
+
+        var all = generated.Collect().WithTrackingName(TrackingNames.Registry);
+        context.RegisterSourceOutput(all, static (spc, list) =>
+        {
+            var ok = list.Where(g => g.Source.Length > 0).ToList();
+            if (ok.Count > 0) spc.AddSource("SymGrad.DerivationRegistry.g.cs", DifferentiableEmitter.Registry(ok));
+        });
+    }
+
+    private static GeneratedMethod Generate(MethodModel model, System.Threading.CancellationToken ct)
+    {
+        try
+        {
+            return DifferentiableEmitter.Generate(model, ct);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            var d = new DiagnosticInfo(DiagnosticDescriptors.InternalError.Id, model.AttributeLocation, new[] { model.Name, e.GetType().Name + ": " + e.Message }.ToEquatableArray());
+            return new GeneratedMethod(DifferentiableEmitter.HintName(model), "", "", new[] { d }.ToEquatableArray());
+        }
+    }
+
+    // A generator exception is a compiler warning and silently no output: turn it into a diagnostic instead.
+    private static MethodResult Guard(Func<MethodResult> parse, string name, SyntaxNode node)
+    {
+        try
+        {
+            return parse();
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            var at = LocationInfo.From(node is MethodDeclarationSyntax m ? m.Identifier.GetLocation() : node.GetLocation());
+            return new MethodResult(null, new[] { new DiagnosticInfo(DiagnosticDescriptors.InternalError.Id, at, new[] { name, e.GetType().Name + ": " + e.Message }.ToEquatableArray()) }.ToEquatableArray());
+        }
+    }
+}

@@ -1,0 +1,328 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using SymGrad.Symbolic;
+
+namespace SymGrad.Generators;
+
+/// <summary>
+/// Roslyn → model: checks the method's shape, reads its body into the engine's expression graph and collects
+/// diagnostics. Never throws for bad input: every problem becomes an <c>SG…</c> diagnostic on its syntax.
+/// </summary>
+internal static class DifferentiableParser
+{
+    public const string DifferentiableAttribute = "SymGrad.DifferentiableAttribute";
+    public const string NoDiffAttribute = "SymGrad.NoDiffAttribute";
+
+    public static MethodResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    {
+        var diagnostics = new List<DiagnosticInfo>();
+        var method = (IMethodSymbol)context.TargetSymbol;
+        var syntax = (MethodDeclarationSyntax)context.TargetNode;
+        var attribute = context.Attributes[0];
+        var attributeSyntax = attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken);
+        var attributeLocation = (attributeSyntax is null ? null : LocationInfo.From(attributeSyntax)) ?? LocationInfo.From(syntax.Identifier.GetLocation());
+
+        void Report(DiagnosticDescriptor d, Location? at, params string[] args) =>
+            diagnostics.Add(new DiagnosticInfo(d.Id, LocationInfo.From(at), args.ToEquatableArray()));
+
+        MethodResult Fail() => new(null, diagnostics.ToEquatableArray());
+
+        if (!method.IsStatic) Report(DiagnosticDescriptors.MethodNotStatic, syntax.Identifier.GetLocation(), method.Name);
+        var overloads = method.ContainingType.GetMembers(method.Name).OfType<IMethodSymbol>()
+            .Count(m => m.ReturnType.SpecialType == method.ReturnType.SpecialType &&
+                        m.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == DifferentiableAttribute));
+        if (overloads > 1) Report(DiagnosticDescriptors.AmbiguousOverload, syntax.Identifier.GetLocation(), method.Name);
+
+        var types = new List<TypeDeclarationInfo>();
+        for (var t = syntax.Parent as TypeDeclarationSyntax; t != null; t = t.Parent as TypeDeclarationSyntax)
+        {
+            if (!t.Modifiers.Any(SyntaxKind.PartialKeyword))
+                Report(DiagnosticDescriptors.TypeNotPartial, t.Identifier.GetLocation(), t.Identifier.ValueText, method.Name);
+            types.Insert(0, new TypeDeclarationInfo(Keyword(t), t.Identifier.ValueText, t.TypeParameterList?.ToString() ?? ""));
+        }
+
+        // Types: all double or all float, by value.
+        var returnType = method.ReturnType.SpecialType;
+        var isFloat = returnType == SpecialType.System_Single;
+        if (returnType is not (SpecialType.System_Double or SpecialType.System_Single))
+            Report(DiagnosticDescriptors.UnsupportedType, syntax.ReturnType.GetLocation(), $"'{method.Name}' must return double or float, not '{method.ReturnType.ToDisplayString()}'");
+        if (method.IsGenericMethod)
+            Report(DiagnosticDescriptors.UnsupportedType, syntax.TypeParameterList?.GetLocation() ?? syntax.Identifier.GetLocation(), $"generic method '{method.Name}' cannot be differentiated");
+        var expected = isFloat ? SpecialType.System_Single : SpecialType.System_Double;
+        for (var i = 0; i < method.Parameters.Length; i++)
+        {
+            var p = method.Parameters[i];
+            var location = syntax.ParameterList.Parameters[i].GetLocation();
+            if (p.RefKind != RefKind.None)
+                Report(DiagnosticDescriptors.UnsupportedType, location, $"parameter '{p.Name}' must be passed by value, not '{p.RefKind.ToString().ToLowerInvariant()}'");
+            else if (p.Type.SpecialType != expected && returnType is SpecialType.System_Double or SpecialType.System_Single)
+                Report(DiagnosticDescriptors.UnsupportedType, location, $"parameter '{p.Name}' must be {(isFloat ? "float" : "double")} like the return type, not '{p.Type.ToDisplayString()}'");
+        }
+
+        // Variables: the attribute's names, or every parameter not marked [NoDiff].
+        var named = AttributeVariables(attribute);
+        var order = attribute.NamedArguments.FirstOrDefault(a => a.Key == "Order").Value.Value as int? ?? 1;
+        if (order is not (1 or 2)) Report(DiagnosticDescriptors.InvalidOrder, attributeLocation?.ToLocation(), order.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var parameterNames = method.Parameters.Select(p => p.Name).ToList();
+        List<string> variables;
+        if (named.Count > 0)
+        {
+            variables = new List<string>();
+            foreach (var v in named)
+            {
+                if (!parameterNames.Contains(v)) Report(DiagnosticDescriptors.UnknownVariable, attributeLocation?.ToLocation(), v, method.Name);
+                else if (!variables.Contains(v)) variables.Add(v);
+            }
+        }
+        else
+        {
+            variables = method.Parameters
+                .Where(p => !p.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == NoDiffAttribute))
+                .Select(p => p.Name).ToList();
+            if (variables.Count == 0) Report(DiagnosticDescriptors.NoVariables, syntax.Identifier.GetLocation(), method.Name);
+        }
+
+        if (diagnostics.Any(d => DiagnosticDescriptors.ById(d.Id).DefaultSeverity == DiagnosticSeverity.Error)) return Fail();
+
+        // Body.
+        var semantic = context.SemanticModel;
+        foreach (var call in syntax.DescendantNodes().OfType<InvocationExpressionSyntax>())
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var target = semantic.GetSymbolInfo(call, cancellationToken).Symbol as IMethodSymbol;
+            if (target != null && SymbolEqualityComparer.Default.Equals(target.OriginalDefinition, method.OriginalDefinition))
+            {
+                Report(DiagnosticDescriptors.Recursion, call.GetLocation(), method.Name);
+                return Fail();
+            }
+            if (target != null && IsMath(target) && NonDifferentiable(target.Name) is { } point)
+                Report(DiagnosticDescriptors.NonDifferentiablePoint, call.GetLocation(), $"Math.{target.Name}", point.At, point.Convention);
+        }
+
+        var scope = new FrontEndScope { UnknownIdentifiersAreVariables = false };
+        foreach (var p in method.Parameters) scope.Bind(p.Name, Expr.Var(p.Name));
+        scope.ResolveConstant = e => Constant(semantic, e, cancellationToken);
+        scope.IsMathCall = call => semantic.GetSymbolInfo(call, cancellationToken).Symbol is IMethodSymbol m && IsMath(m);
+
+        Expr body;
+        try
+        {
+            body = syntax.ExpressionBody != null
+                ? Expect(ExpressionFrontEnd.Read(syntax.ExpressionBody.Expression, scope), syntax.SyntaxTree)
+                : syntax.Body != null
+                    ? new BodyReader(parameterNames, syntax.SyntaxTree, cancellationToken).ReadBlock(syntax.Body.Statements.ToList(), 0, scope, syntax.Body)
+                    : throw new BodyException(DiagnosticDescriptors.UnsupportedStatement, syntax.Identifier.GetLocation(), $"'{method.Name}' has no body to differentiate");
+        }
+        catch (BodyException e)
+        {
+            diagnostics.Add(new DiagnosticInfo(e.Descriptor.Id, LocationInfo.From(e.At), new[] { e.Message }.ToEquatableArray()));
+            return Fail();
+        }
+
+        var model = new MethodModel(
+            method.ContainingNamespace.IsGlobalNamespace ? null : method.ContainingNamespace.ToDisplayString(),
+            types.ToEquatableArray(),
+            method.ContainingType.ToDisplayString(),
+            method.Name,
+            Accessibility(method),
+            isFloat,
+            parameterNames.ToEquatableArray(),
+            variables.ToEquatableArray(),
+            order,
+            body,
+            attributeLocation);
+        return new MethodResult(model, diagnostics.ToEquatableArray());
+    }
+
+    private static string Keyword(TypeDeclarationSyntax t) => t switch
+    {
+        RecordDeclarationSyntax r => r.ClassOrStructKeyword.IsKind(SyntaxKind.StructKeyword) ? "record struct" : "record",
+        _ => t.Keyword.ValueText,
+    };
+
+    private static string Accessibility(IMethodSymbol m) => m.DeclaredAccessibility switch
+    {
+        Microsoft.CodeAnalysis.Accessibility.Public => "public",
+        Microsoft.CodeAnalysis.Accessibility.Internal => "internal",
+        Microsoft.CodeAnalysis.Accessibility.Protected => "protected",
+        Microsoft.CodeAnalysis.Accessibility.ProtectedOrInternal => "protected internal",
+        Microsoft.CodeAnalysis.Accessibility.ProtectedAndInternal => "private protected",
+        _ => "private",
+    };
+
+    private static List<string> AttributeVariables(AttributeData attribute)
+    {
+        var names = new List<string>();
+        foreach (var arg in attribute.ConstructorArguments)
+        {
+            if (arg.Kind == TypedConstantKind.Array) names.AddRange(arg.Values.Select(v => v.Value as string).Where(v => v != null)!);
+            else if (arg.Value is string s) names.Add(s);
+        }
+        return names;
+    }
+
+    private static bool IsMath(IMethodSymbol m) =>
+        m.ContainingType?.ToDisplayString() is "System.Math" or "System.MathF";
+
+    private static (string At, string Convention)? NonDifferentiable(string name) => name switch
+    {
+        "Abs" => ("0", "the derivative 0"),
+        "Max" or "Min" => ("ties", "the derivative of the first argument in canonical order (constants first)"),
+        _ => null,
+    };
+
+    private static Expr? Constant(SemanticModel semantic, ExpressionSyntax e, CancellationToken ct)
+    {
+        var symbol = semantic.GetSymbolInfo(e, ct).Symbol;
+        object? value = symbol switch
+        {
+            IFieldSymbol { IsConst: true } f => f.ConstantValue,
+            ILocalSymbol { IsConst: true } l => l.ConstantValue,
+            _ => null,
+        };
+        return value switch
+        {
+            double d => Expr.Const(d),
+            float f => Expr.Const((double)(decimal)f),
+            int i => Expr.Const(i),
+            long l => Expr.Const(l),
+            _ => null,
+        };
+    }
+
+    private static Expr Expect(FrontEndResult r, SyntaxTree tree)
+    {
+        if (r.Success) return r.Value!;
+        var e = r.Error!;
+        throw new BodyException(DiagnosticDescriptors.UnsupportedExpression,
+            Location.Create(tree, new Microsoft.CodeAnalysis.Text.TextSpan(e.Start, e.Length)), e.Message);
+    }
+
+    private sealed class BodyException : Exception
+    {
+        public BodyException(DiagnosticDescriptor descriptor, Location at, string message) : base(message)
+        {
+            Descriptor = descriptor;
+            At = at;
+        }
+
+        public DiagnosticDescriptor Descriptor { get; }
+        public Location At { get; }
+    }
+
+    /// <summary>
+    /// Reads a block: local declarations and assignments to locals (rebinding them, as in SSA), <c>if</c>/<c>else</c>
+    /// whose branches return, and a final <c>return</c>.
+    /// </summary>
+    private sealed class BodyReader
+    {
+        private readonly HashSet<string> _parameters;
+        private readonly SyntaxTree _tree;
+        private readonly CancellationToken _ct;
+
+        public BodyReader(IEnumerable<string> parameters, SyntaxTree tree, CancellationToken ct)
+        {
+            _parameters = new HashSet<string>(parameters, StringComparer.Ordinal);
+            _tree = tree;
+            _ct = ct;
+        }
+
+        private static BodyException Unsupported(SyntaxNode at, string message) =>
+            new(DiagnosticDescriptors.UnsupportedStatement, at.GetLocation(), message);
+
+        public Expr ReadBlock(IReadOnlyList<StatementSyntax> statements, int start, FrontEndScope scope, SyntaxNode owner)
+        {
+            for (var i = start; i < statements.Count; i++)
+            {
+                _ct.ThrowIfCancellationRequested();
+                var s = statements[i];
+                switch (s)
+                {
+                    case LocalDeclarationStatementSyntax local:
+                        foreach (var v in local.Declaration.Variables)
+                        {
+                            if (v.Initializer is null) throw Unsupported(v, $"local '{v.Identifier.ValueText}' must be initialised where it is declared");
+                            scope.Bind(v.Identifier.ValueText, Expect(ExpressionFrontEnd.Read(v.Initializer.Value, scope), _tree));
+                        }
+                        break;
+                    case ExpressionStatementSyntax { Expression: AssignmentExpressionSyntax assignment }:
+                        Assign(assignment, scope);
+                        break;
+                    case ReturnStatementSyntax ret:
+                        if (ret.Expression is null) throw Unsupported(ret, "'return' must return a value");
+                        return Expect(ExpressionFrontEnd.Read(ret.Expression, scope), _tree);
+                    case BlockSyntax block:
+                        return ReadBlock(block.Statements.Concat(statements.Skip(i + 1)).ToList(), 0, scope, block);
+                    case IfStatementSyntax branch:
+                    {
+                        var condition = Expect(ExpressionFrontEnd.ReadCondition(branch.Condition, scope), _tree);
+                        var whenTrue = ReadBranch(branch.Statement, scope);
+                        var whenFalse = branch.Else != null
+                            ? ReadBranch(branch.Else.Statement, scope)
+                            : ReadBlock(statements, i + 1, scope.Clone(), owner);
+                        return Expr.If(condition, whenTrue, whenFalse);
+                    }
+                    case EmptyStatementSyntax:
+                        break;
+                    default:
+                        throw Unsupported(s, $"{Describe(s)} cannot be differentiated; use local declarations, if/else and return");
+                }
+            }
+            throw Unsupported(owner is BlockSyntax b ? (SyntaxNode)b : owner, "every path must end with 'return'");
+        }
+
+        private Expr ReadBranch(StatementSyntax statement, FrontEndScope scope)
+        {
+            var inner = scope.Clone();
+            return statement is BlockSyntax block
+                ? ReadBlock(block.Statements.ToList(), 0, inner, block)
+                : ReadBlock(new[] { statement }, 0, inner, statement);
+        }
+
+        private void Assign(AssignmentExpressionSyntax a, FrontEndScope scope)
+        {
+            if (a.Left is not IdentifierNameSyntax id)
+                throw Unsupported(a, $"only locals can be assigned, not '{a.Left}'");
+            var name = id.Identifier.ValueText;
+            if (_parameters.Contains(name))
+                throw Unsupported(a, $"assignment to parameter '{name}' is not supported; declare a local instead");
+            if (!scope.IsBound(name)) throw Unsupported(a, $"'{name}' is not a local of this method");
+            var right = Expect(ExpressionFrontEnd.Read(a.Right, scope), _tree);
+            var current = Expect(ExpressionFrontEnd.Read(id, scope), _tree);
+            Expr value = a.Kind() switch
+            {
+                SyntaxKind.SimpleAssignmentExpression => right,
+                SyntaxKind.AddAssignmentExpression => current + right,
+                SyntaxKind.SubtractAssignmentExpression => current - right,
+                SyntaxKind.MultiplyAssignmentExpression => current * right,
+                SyntaxKind.DivideAssignmentExpression => current / right,
+                _ => throw Unsupported(a, $"the operator '{a.OperatorToken.Text}' is not supported"),
+            };
+            scope.Bind(name, value);
+        }
+
+        private static string Describe(StatementSyntax s) => s switch
+        {
+            ForStatementSyntax => "a 'for' loop",
+            ForEachStatementSyntax => "a 'foreach' loop",
+            WhileStatementSyntax => "a 'while' loop",
+            DoStatementSyntax => "a 'do' loop",
+            SwitchStatementSyntax => "a 'switch' statement",
+            TryStatementSyntax => "a 'try' statement",
+            ThrowStatementSyntax => "a 'throw' statement",
+            ExpressionStatementSyntax e => $"the statement '{Shorten(e.ToString())}'",
+            _ => $"the statement '{Shorten(s.ToString())}'",
+        };
+
+        private static string Shorten(string text)
+        {
+            text = text.Replace("\r", " ").Replace("\n", " ");
+            return text.Length > 40 ? text.Substring(0, 37) + "..." : text;
+        }
+    }
+}

@@ -1,0 +1,48 @@
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Text;
+using SymGrad.Symbolic;
+
+namespace SymGrad.Generators;
+
+/// <summary>Where a diagnostic goes, without holding a syntax tree.</summary>
+internal sealed record LocationInfo(string FilePath, TextSpan Span, LinePositionSpan LineSpan)
+{
+    public static LocationInfo? From(Location? location) =>
+        location is null || location.SourceTree is null
+            ? null
+            : new LocationInfo(location.SourceTree.FilePath, location.SourceSpan, location.GetLineSpan().Span);
+
+    public static LocationInfo? From(SyntaxNode node) => From(node.GetLocation());
+
+    public Location ToLocation() => Location.Create(FilePath, Span, LineSpan);
+}
+
+/// <summary>A diagnostic to report, as plain data.</summary>
+internal sealed record DiagnosticInfo(string Id, LocationInfo? Location, EquatableArray<string> Arguments)
+{
+    public Diagnostic ToDiagnostic() =>
+        Diagnostic.Create(DiagnosticDescriptors.ById(Id), Location?.ToLocation(), System.Linq.Enumerable.ToArray<object>(Arguments));
+}
+
+/// <summary>A containing type declaration, outermost first: <c>partial class Model&lt;T&gt;</c>.</summary>
+internal sealed record TypeDeclarationInfo(string Keyword, string Name, string TypeParameters);
+
+/// <summary>
+/// One <c>[Differentiable]</c> method as the emitter needs it: names, types and the body as an expression of the
+/// engine (interned, so structurally equal bodies compare equal and the pipeline caches).
+/// </summary>
+internal sealed record MethodModel(
+    string? Namespace,
+    EquatableArray<TypeDeclarationInfo> ContainingTypes,
+    string TypeDisplayName,
+    string Name,
+    string Accessibility,
+    bool IsFloat,
+    EquatableArray<string> Parameters,
+    EquatableArray<string> Variables,
+    int Order,
+    Expr Body,
+    LocationInfo? AttributeLocation);
+
+/// <summary>The parser's result for one method: a model when it can be differentiated, and diagnostics.</summary>
+internal sealed record MethodResult(MethodModel? Model, EquatableArray<DiagnosticInfo> Diagnostics);

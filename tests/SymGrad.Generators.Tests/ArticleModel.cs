@@ -1,0 +1,70 @@
+using System;
+using SymGrad;
+
+namespace SymGrad.Generators.Tests;
+
+/// <summary>
+/// The activations, losses and regularizers of the article, written as a user would write them. Their
+/// derivatives are generated at build time by the SymGrad generator this project references as an analyzer.
+/// </summary>
+public static partial class ArticleModel
+{
+    private const double Half = 0.5;
+
+    [Differentiable]
+    public static double Sigmoid(double x) => 1.0 / (1.0 + Math.Exp(-x));
+
+    [Differentiable]
+    public static double Tanh(double x) => Math.Tanh(x);
+
+    [Differentiable]
+    public static double Relu(double x) => x > 0 ? x : 0;
+
+    [Differentiable]
+    public static double ReluWithIf(double x)
+    {
+        if (x > 0) return x;
+        return 0;
+    }
+
+    [Differentiable]
+    public static double Softplus(double x) => Math.Log(1 + Math.Exp(x));
+
+    [Differentiable(nameof(yHat))]
+    public static double SquaredError(double yHat, double y) => Half * (y - yHat) * (y - yHat);
+
+    [Differentiable(nameof(w), nameof(b))]
+    public static double LinearRegressionLoss(double w, double b, double x, double y)
+    {
+        var yHat = w * x + b;
+        return 0.5 * (y - yHat) * (y - yHat);
+    }
+
+    [Differentiable(nameof(w), nameof(b))]
+    public static double LogisticLoss(double w, double b, double x, double y)
+    {
+        var p = 1.0 / (1.0 + Math.Exp(-(w * x + b)));
+        return -(y * Math.Log(p) + (1 - y) * Math.Log(1 - p));
+    }
+
+    [Differentiable(nameof(z0), nameof(z1), nameof(z2))]
+    public static double SoftmaxCrossEntropy(double z0, double z1, double z2, [NoDiff] double y0, [NoDiff] double y1, [NoDiff] double y2)
+    {
+        var m = Math.Max(z0, Math.Max(z1, z2));
+        var sum = Math.Exp(z0 - m) + Math.Exp(z1 - m) + Math.Exp(z2 - m);
+        var logSum = m + Math.Log(sum);
+        return -(y0 * (z0 - logSum) + y1 * (z1 - logSum) + y2 * (z2 - logSum));
+    }
+
+    [Differentiable(nameof(w1), nameof(w2), nameof(w3))]
+    public static double L1(double w1, double w2, double w3, double lambda) => lambda * (Math.Abs(w1) + Math.Abs(w2) + Math.Abs(w3));
+
+    [Differentiable(nameof(w1), nameof(w2), nameof(w3))]
+    public static double L2(double w1, double w2, double w3, double lambda) => lambda * (w1 * w1 + w2 * w2 + w3 * w3);
+
+    [Differentiable(Order = 2)]
+    public static double Rosenbrock(double a, double b) => (1 - a) * (1 - a) + 100 * (b - a * a) * (b - a * a);
+
+    [Differentiable]
+    public static float SigmoidF(float x) => 1f / (1f + MathF.Exp(-x));
+}

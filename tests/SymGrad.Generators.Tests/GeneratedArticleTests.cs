@@ -1,0 +1,168 @@
+using System;
+using System.Linq;
+using System.Text;
+using SymGrad.Generated;
+using SymGrad.Tests.Shared;
+
+namespace SymGrad.Generators.Tests;
+
+/// <summary>
+/// The members the generator emitted for <see cref="ArticleModel"/> at build time, run and checked against
+/// central finite differences of the original methods.
+/// </summary>
+public class GeneratedArticleTests
+{
+    private static readonly double[] Points = { -3.0, -1.2, -0.4, 0.3, 0.9, 2.5 };
+
+    private static double Difference(Func<double[], double> f, double[] at, int i)
+    {
+        var h = 1e-6 * Math.Max(1, Math.Abs(at[i]));
+        var plus = (double[])at.Clone();
+        var minus = (double[])at.Clone();
+        plus[i] += h;
+        minus[i] -= h;
+        return (f(plus) - f(minus)) / (2 * h);
+    }
+
+    private static void AssertClose(double expected, double actual, string what) =>
+        Assert.True(Math.Abs(expected - actual) <= 1e-6 * (1 + Math.Abs(expected)), $"{what}: expected {expected}, got {actual}");
+
+    [Fact]
+    public void ScalarActivations_Derivatives_MatchFiniteDifferences()
+    {
+        foreach (var x in Points)
+        {
+            AssertClose(Difference(a => ArticleModel.Sigmoid(a[0]), new[] { x }, 0), ArticleModel.SigmoidDerivative(x), $"sigmoid'({x})");
+            AssertClose(Difference(a => ArticleModel.Tanh(a[0]), new[] { x }, 0), ArticleModel.TanhDerivative(x), $"tanh'({x})");
+            AssertClose(Difference(a => ArticleModel.Softplus(a[0]), new[] { x }, 0), ArticleModel.SoftplusDerivative(x), $"softplus'({x})");
+            AssertClose(Difference(a => ArticleModel.Relu(a[0]), new[] { x }, 0), ArticleModel.ReluDerivative(x), $"relu'({x})");
+            AssertClose(Difference(a => ArticleModel.ReluWithIf(a[0]), new[] { x }, 0), ArticleModel.ReluWithIfDerivative(x), $"relu'({x}) with if");
+            var s = ArticleModel.Sigmoid(x);
+            AssertClose(s * (1 - s), ArticleModel.SigmoidDerivative(x), "σ(1−σ)");
+            AssertClose(1 - Math.Tanh(x) * Math.Tanh(x), ArticleModel.TanhDerivative(x), "1 − tanh²");
+            var value = ArticleModel.SigmoidGradient(x, out var dx);
+            Assert.Equal(ArticleModel.Sigmoid(x), value, 15);
+            Assert.Equal(ArticleModel.SigmoidDerivative(x), dx, 15);
+        }
+    }
+
+    [Fact]
+    public void Relu_DerivativeAtZero_IsZero_AsInTheArticle()
+    {
+        Assert.Equal(0.0, ArticleModel.ReluDerivative(0.0));
+        Assert.Equal(0.0, ArticleModel.ReluWithIfDerivative(0.0));
+        Assert.Equal(1.0, ArticleModel.ReluDerivative(1e-12));
+    }
+
+    [Fact]
+    public void Losses_Gradients_MatchFiniteDifferences()
+    {
+        var random = new Random(11);
+        for (var k = 0; k < 20; k++)
+        {
+            double R() => random.NextDouble() * 4 - 2;
+            var (w, b, x, y) = (R(), R(), R(), R());
+            ArticleModel.LinearRegressionLossGradient(w, b, x, y, out var dw, out var db);
+            Func<double[], double> lin = a => ArticleModel.LinearRegressionLoss(a[0], a[1], x, y);
+            AssertClose(Difference(lin, new[] { w, b }, 0), dw, "linear regression ∂w");
+            AssertClose(Difference(lin, new[] { w, b }, 1), db, "linear regression ∂b");
+            AssertClose(-(y - (w * x + b)) * x, dw, "−(y − ŷ)x");
+
+            var label = random.Next(2);
+            ArticleModel.LogisticLossGradient(w, b, x, label, out dw, out db);
+            Func<double[], double> log = a => ArticleModel.LogisticLoss(a[0], a[1], x, label);
+            AssertClose(Difference(log, new[] { w, b }, 0), dw, "logistic ∂w");
+            AssertClose(Difference(log, new[] { w, b }, 1), db, "logistic ∂b");
+            AssertClose((ArticleModel.Sigmoid(w * x + b) - label) * x, dw, "(σ − y)x");
+
+            AssertClose(Difference(a => ArticleModel.SquaredError(a[0], y), new[] { w }, 0), ArticleModel.SquaredErrorDerivative(w, y), "MSE");
+
+            var z = new[] { R(), R(), R() };
+            var t = new double[3];
+            t[random.Next(3)] = 1;
+            ArticleModel.SoftmaxCrossEntropyGradient(z[0], z[1], z[2], t[0], t[1], t[2], out var d0, out var d1, out var d2);
+            var softmax = z.Select(Math.Exp).ToArray();
+            var total = softmax.Sum();
+            var grads = new[] { d0, d1, d2 };
+            for (var j = 0; j < 3; j++)
+            {
+                AssertClose(Difference(a => ArticleModel.SoftmaxCrossEntropy(a[0], a[1], a[2], t[0], t[1], t[2]), z, j), grads[j], $"softmax CE ∂z{j}");
+                AssertClose(softmax[j] / total - t[j], grads[j], $"softmax(z)_{j} − y_{j}");
+            }
+        }
+    }
+
+    [Fact]
+    public void Regularizers_Gradients_AreLambdaSignAndTwoLambdaW()
+    {
+        ArticleModel.L1Gradient(0.5, -2, 0, 0.1, out var a, out var b, out var c);
+        Assert.Equal(new[] { 0.1, -0.1, 0.0 }, new[] { a, b, c });
+        ArticleModel.L2Gradient(0.5, -2, 0, 0.1, out a, out b, out c);
+        Assert.Equal(new[] { 0.1, -0.4, 0.0 }, new[] { a, b, c }.Select(v => Math.Round(v, 12)));
+    }
+
+    [Fact]
+    public void SpanOverload_WritesTheSameGradient_AndRejectsAShortSpan()
+    {
+        Span<double> g = stackalloc double[2];
+        var value = ArticleModel.LogisticLossGradient(0.3, -0.2, 1.5, 1, g);
+        var expected = ArticleModel.LogisticLossGradient(0.3, -0.2, 1.5, 1, out var dw, out var db);
+        Assert.Equal(expected, value);
+        Assert.Equal(dw, g[0]);
+        Assert.Equal(db, g[1]);
+        var e = Assert.Throws<ArgumentException>(() => ArticleModel.LogisticLossGradient(0.3, -0.2, 1.5, 1, new double[1]));
+        Assert.Contains("2 elements (w, b)", e.Message);
+    }
+
+    [Fact]
+    public void OrderTwo_Hessian_AndHessianVectorProduct_MatchDifferencesOfTheGradient()
+    {
+        var (a, b) = (-1.2, 1.0);
+        Span<double> h = stackalloc double[4];
+        ArticleModel.RosenbrockHessian(a, b, h);
+        double Grad(int i, double x, double y)
+        {
+            ArticleModel.RosenbrockGradient(x, y, out var da, out var db);
+            return i == 0 ? da : db;
+        }
+        for (var i = 0; i < 2; i++)
+        {
+            AssertClose(Difference(p => Grad(i, p[0], p[1]), new[] { a, b }, 0), h[i * 2], $"H[{i},0]");
+            AssertClose(Difference(p => Grad(i, p[0], p[1]), new[] { a, b }, 1), h[i * 2 + 1], $"H[{i},1]");
+        }
+        Assert.Equal(h[1], h[2]);
+        Span<double> hv = stackalloc double[2];
+        ArticleModel.RosenbrockHessianVectorProduct(a, b, new[] { 0.5, -2.0 }, hv);
+        AssertClose(h[0] * 0.5 + h[1] * -2.0, hv[0], "Hv[0]");
+        AssertClose(h[2] * 0.5 + h[3] * -2.0, hv[1], "Hv[1]");
+    }
+
+    [Fact]
+    public void FloatMethods_GetFloatCode()
+    {
+        float d = ArticleModel.SigmoidFDerivative(0.25f);
+        var s = ArticleModel.SigmoidF(0.25f);
+        Assert.Equal(s * (1 - s), d, 6);
+        Assert.Equal(typeof(float), typeof(ArticleModel).GetMethod(nameof(ArticleModel.SigmoidFDerivative))!.ReturnType);
+    }
+
+    [Fact]
+    public void Registry_ListsEveryDerivation_AndItsLatexIsTheDocumentOfRecord()
+    {
+        var all = DerivationRegistry.All;
+        var names = all.Select(d => d.Method).ToList();
+        foreach (var m in new[] { "Sigmoid", "Tanh", "Relu", "SquaredError", "LinearRegressionLoss", "LogisticLoss", "SoftmaxCrossEntropy", "L1", "L2" })
+            Assert.Contains(m, names);
+        Assert.Equal(ArticleModel.LogisticLossDerivation.Partial_w, all.Single(d => d.Method == "LogisticLoss").Partials[0].Latex);
+        Assert.Equal(@"\frac{\partial f}{\partial w} = \left(\sigma\left(b + w x\right) - y\right) x", ArticleModel.LogisticLossDerivation.Partial_w);
+
+        var doc = new StringBuilder();
+        foreach (var d in all)
+        {
+            doc.Append("% ").Append(d.Type).Append('.').Append(d.Method).Append('\n').Append(d.Formula).Append("\n\n");
+            foreach (var p in d.Partials) doc.Append(p.Latex).Append("\n\n");
+            foreach (var (p, steps) in d.Partials.Zip(d.Steps)) doc.Append("% steps for ").Append(p.Variable).Append('\n').Append(steps).Append("\n\n");
+        }
+        Snapshot.Verify("ArticleModel.Derivations", doc.ToString(), "tex");
+    }
+}
