@@ -27,8 +27,9 @@ internal static class DifferentiableParser
         var attributeSyntax = attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken);
         var attributeLocation = (attributeSyntax is null ? null : LocationInfo.From(attributeSyntax)) ?? LocationInfo.From(syntax.Identifier.GetLocation());
 
-        void Report(DiagnosticDescriptor d, Location? at, params string[] args) =>
-            diagnostics.Add(new DiagnosticInfo(d.Id, LocationInfo.From(at), args.ToEquatableArray()));
+        void Report(DiagnosticDescriptor d, Location? at, params string[] args) => ReportAt(d, LocationInfo.From(at), args);
+        void ReportAt(DiagnosticDescriptor d, LocationInfo? at, params string[] args) =>
+            diagnostics.Add(new DiagnosticInfo(d.Id, at, args.ToEquatableArray()));
 
         MethodResult Fail() => new(null, diagnostics.ToEquatableArray());
 
@@ -67,7 +68,7 @@ internal static class DifferentiableParser
         // Variables: the attribute's names, or every parameter not marked [NoDiff].
         var named = AttributeVariables(attribute);
         var order = attribute.NamedArguments.FirstOrDefault(a => a.Key == "Order").Value.Value as int? ?? 1;
-        if (order is not (1 or 2)) Report(DiagnosticDescriptors.InvalidOrder, attributeLocation?.ToLocation(), order.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        if (order is not (1 or 2)) ReportAt(DiagnosticDescriptors.InvalidOrder, attributeLocation, order.ToString(System.Globalization.CultureInfo.InvariantCulture));
         var parameterNames = method.Parameters.Select(p => p.Name).ToList();
         List<string> variables;
         if (named.Count > 0)
@@ -75,7 +76,7 @@ internal static class DifferentiableParser
             variables = new List<string>();
             foreach (var v in named)
             {
-                if (!parameterNames.Contains(v)) Report(DiagnosticDescriptors.UnknownVariable, attributeLocation?.ToLocation(), v, method.Name);
+                if (!parameterNames.Contains(v)) ReportAt(DiagnosticDescriptors.UnknownVariable, attributeLocation, v, method.Name);
                 else if (!variables.Contains(v)) variables.Add(v);
             }
         }
@@ -273,7 +274,7 @@ internal static class DifferentiableParser
                         throw Unsupported(s, $"{Describe(s)} cannot be differentiated; use local declarations, if/else and return");
                 }
             }
-            throw Unsupported(owner is BlockSyntax b ? (SyntaxNode)b : owner, "every path must end with 'return'");
+            throw Unsupported(statements.Count > 0 ? statements[statements.Count - 1] : owner, "every path must end with 'return'");
         }
 
         private Expr ReadBranch(StatementSyntax statement, FrontEndScope scope)

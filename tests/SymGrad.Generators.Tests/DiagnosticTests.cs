@@ -1,0 +1,73 @@
+using System.Linq;
+using Microsoft.CodeAnalysis;
+
+namespace SymGrad.Generators.Tests;
+
+/// <summary>Every SG diagnostic, triggered on the exact syntax it should point at.</summary>
+public class DiagnosticTests
+{
+    private const string Header = "using System;\nusing SymGrad;\n";
+
+    private static (Diagnostic Diagnostic, string SpanText) First(string id, string source)
+    {
+        var result = GeneratorHarness.Run(Header + source);
+        var matching = result.GeneratorDiagnostics.Where(d => d.Id == id).ToList();
+        Assert.True(matching.Count >= 1, $"expected {id}, got: {string.Join("; ", result.GeneratorDiagnostics)}");
+        // Each method reports its own problem once (two overloads report SG0012 each, on their own name).
+        Assert.Equal(matching.Count, matching.Select(d => d.Location.SourceSpan).Distinct().Count());
+        return (matching[0], result.SpanText(matching[0]));
+    }
+
+    [Theory]
+    [InlineData("SG0001", "public static partial class M { [Differentiable] public double F(double x) => x * x; }", "F")]
+    [InlineData("SG0002", "public static class M { [Differentiable] public static double F(double x) => x * x; }", "M")]
+    [InlineData("SG0002", "public partial class Outer { public class Inner { [Differentiable] public static double F(double x) => x; } }", "Inner")]
+    [InlineData("SG0003", "public static partial class M { [Differentiable] public static double F(double x) { var s = 0.0; for (var i = 0; i < 3; i++) s += x; return s; } }", "for (var i = 0; i < 3; i++) s += x;")]
+    [InlineData("SG0003", "public static partial class M { [Differentiable] public static double F(double x) { x = x * 2; return x; } }", "x = x * 2")]
+    [InlineData("SG0003", "public static partial class M { [Differentiable] public static double F(double x) { if (x > 0) return x; } }", "if (x > 0) return x;")]
+    [InlineData("SG0004", "public static partial class M { static double G(double x) => x; [Differentiable] public static double F(double x) => G(x) + 1; }", "G")]
+    [InlineData("SG0004", "public static partial class M { [Differentiable] public static double F(double x) => x % 2; }", "x % 2")]
+    [InlineData("SG0004", "public static partial class M { [Differentiable] public static double F(double x) => x + q; }", "q")]
+    [InlineData("SG0005", "public static partial class M { [Differentiable] public static double F(double x, int n) => x * n; }", "int n")]
+    [InlineData("SG0005", "public static partial class M { [Differentiable] public static int F(int x) => x; }", "int")]
+    [InlineData("SG0005", "public static partial class M { [Differentiable] public static double F(ref double x) => x; }", "ref double x")]
+    [InlineData("SG0006", "public static partial class M { [Differentiable(\"q\")] public static double F(double x) => x; }", "Differentiable(\"q\")")]
+    [InlineData("SG0007", "public static partial class M { [Differentiable(nameof(x))] public static double F(double x, double y) => y * y; }", "Differentiable(nameof(x))")]
+    [InlineData("SG0008", "public static partial class M { [Differentiable] public static double F(double x) => Math.Abs(x) + 1; }", "Math.Abs(x)")]
+    [InlineData("SG0008", "public static partial class M { [Differentiable] public static double F(double x) => Math.Max(x, 0); }", "Math.Max(x, 0)")]
+    [InlineData("SG0009", "public static partial class M { [Differentiable] public static double F(double x) => x > 1 ? F(x / 2) : x; }", "F(x / 2)")]
+    [InlineData("SG0010", "public static partial class M { [Differentiable] public static double F([NoDiff] double x) => x; }", "F")]
+    [InlineData("SG0011", "public static partial class M { [Differentiable(Order = 3)] public static double F(double x) => x; }", "Differentiable(Order = 3)")]
+    [InlineData("SG0012", "public static partial class M { [Differentiable] public static double F(double x) => x; [Differentiable] public static double F(double x, double y) => x * y; }", "F")]
+    public void Diagnostic_IsReportedOnTheOffendingSyntax(string id, string source, string span)
+    {
+        var (d, text) = First(id, source);
+        Assert.Equal(span, text);
+        Assert.Equal(DiagnosticDescriptors.ById(id).DefaultSeverity, d.Severity);
+    }
+
+    [Fact]
+    public void ErrorsProduceNoCode_WarningsDo()
+    {
+        var error = GeneratorHarness.Run(Header + "public static partial class M { [Differentiable] public static double F(double x) { while (x > 1) x /= 2; return x; } }");
+        Assert.DoesNotContain(error.Run.Results.Single().GeneratedSources, s => s.HintName.StartsWith("M.", System.StringComparison.Ordinal));
+        Assert.Empty(error.CompileDiagnostics);
+
+        var warning = GeneratorHarness.Run(Header + "public static partial class M { [Differentiable] public static double F(double x) => Math.Abs(x); }");
+        Assert.Contains(warning.Run.Results.Single().GeneratedSources, s => s.HintName == "M.F.g.cs");
+        Assert.Empty(warning.CompileDiagnostics);
+    }
+
+    [Fact]
+    public void EveryDescriptor_IsDocumented_AndTracked()
+    {
+        var root = System.IO.Path.GetFullPath(System.IO.Path.Combine(System.AppContext.BaseDirectory, "../../../../.."));
+        var docs = System.IO.File.ReadAllText(System.IO.Path.Combine(root, "docs/diagnostics.md"));
+        var releases = System.IO.File.ReadAllText(System.IO.Path.Combine(root, "generators/SymGrad.Generators/AnalyzerReleases.Unshipped.md"));
+        foreach (var d in DiagnosticDescriptors.All)
+        {
+            Assert.Contains("## " + d.Id, docs);
+            Assert.Contains(d.Id + " |", releases);
+        }
+    }
+}
