@@ -50,7 +50,7 @@ internal static class DifferentiableEmitter
 
         var parameters = string.Join(", ", m.Parameters.Select(p => t + " " + CSharpPrinter.Identifier(p)));
         var arguments = string.Join(", ", m.Parameters.Select(CSharpPrinter.Identifier));
-        var formula = readable.Print(gradient.Function);
+        var formula = readable.PrintSummary(gradient.Function);
         var members = new StringBuilder();
         var indent = new string(' ', 4 * (m.ContainingTypes.Count + (m.Namespace is null ? 0 : 0)));
         var see = $"<see cref=\"{m.Name}({string.Join(", ", m.Parameters.Select(_ => t))})\"/>";
@@ -70,7 +70,7 @@ internal static class DifferentiableEmitter
         var k = variables.Count;
         if (k == 1)
         {
-            Method($"The derivative of {m.Name} with respect to {m.Variables[0]}: {readable.Print(gradient.Partials[0])}.",
+            Method($"The derivative of {m.Name} with respect to {m.Variables[0]}: {readable.PrintSummary(gradient.Partials[0])}.",
                 $"{m.Accessibility} static {t} {m.Name}Derivative({parameters})",
                 Body(new[] { ("derivative", gradient.Partials[0]) }));
         }
@@ -97,7 +97,7 @@ internal static class DifferentiableEmitter
             ct.ThrowIfCancellationRequested();
             if (k == 1)
             {
-                Method($"The second derivative of {m.Name} with respect to {m.Variables[0]}: {readable.Print(hessian[0, 0])}.",
+                Method($"The second derivative of {m.Name} with respect to {m.Variables[0]}: {readable.PrintSummary(hessian[0, 0])}.",
                     $"{m.Accessibility} static {t} {m.Name}SecondDerivative({parameters})",
                     Body(new[] { ("secondDerivative", hessian[0, 0]) }));
             }

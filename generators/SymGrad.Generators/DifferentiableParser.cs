@@ -108,7 +108,12 @@ internal static class DifferentiableParser
         var scope = new FrontEndScope { UnknownIdentifiersAreVariables = false };
         foreach (var p in method.Parameters) scope.Bind(p.Name, Expr.Var(p.Name));
         scope.ResolveConstant = e => Constant(semantic, e, cancellationToken);
-        scope.IsMathCall = call => semantic.GetSymbolInfo(call, cancellationToken).Symbol is IMethodSymbol m && IsMath(m);
+        scope.IsMathCall = call =>
+        {
+            // A call with wrong arguments binds to no symbol but still names its Math candidates.
+            var info = semantic.GetSymbolInfo(call, cancellationToken);
+            return (info.Symbol ?? info.CandidateSymbols.FirstOrDefault()) is IMethodSymbol m && IsMath(m);
+        };
 
         Expr body;
         try

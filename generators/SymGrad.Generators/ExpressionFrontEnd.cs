@@ -194,6 +194,7 @@ public static class ExpressionFrontEnd
 
         public Expr Read(ExpressionSyntax s)
         {
+            if (!TrySufficientStack()) throw new ReadException(s, "the expression is nested too deeply to differentiate");
             switch (s)
             {
                 case ParenthesizedExpressionSyntax p:
@@ -221,6 +222,19 @@ public static class ExpressionFrontEnd
                     return Read(ch.Expression);
             }
             throw new ReadException(s, $"'{Describe(s)}' is not supported in a differentiable expression");
+        }
+
+        private static bool TrySufficientStack()
+        {
+            try
+            {
+                System.Runtime.CompilerServices.RuntimeHelpers.EnsureSufficientExecutionStack();
+                return true;
+            }
+            catch (InsufficientExecutionStackException)
+            {
+                return false;
+            }
         }
 
         private static string Describe(SyntaxNode s)

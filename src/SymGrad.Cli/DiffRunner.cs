@@ -88,7 +88,7 @@ public static class DiffRunner
         else
         {
             var printer = request.Float ? CSharpPrinter.Float : CSharpPrinter.Default;
-            var summary = "f = " + printer.Print(gradient.Function) + "; returns f and writes each partial derivative to the out parameter d<variable>.";
+            var summary = "f = " + printer.PrintSummary(gradient.Function) + "; returns f and writes each partial derivative to the out parameter d<variable>.";
             output.Write(printer.PrintMethod(program, request.Name, summary));
         }
 

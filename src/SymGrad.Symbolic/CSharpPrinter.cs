@@ -57,8 +57,17 @@ public sealed class CSharpPrinter
     /// <summary>A C# identifier for a variable name (keywords get <c>@</c>).</summary>
     public static string Identifier(string name) => Keywords.Contains(name) ? "@" + name : name;
 
-    /// <summary>One expression, with no locals.</summary>
+    /// <summary>One expression, with no locals (shared subterms are written out each time).</summary>
     public string Print(Expr e) => new Writer(this, null).Emit(e, 0).Text;
+
+    /// <summary>
+    /// One expression for documentation (XML summaries): like <see cref="Print"/>, but an expression too large to
+    /// read when written out becomes a short description.
+    /// </summary>
+    public string PrintSummary(Expr e) =>
+        Graph.TreeSize(e, LatexPrinter.MaxPrintedSize + 1) > LatexPrinter.MaxPrintedSize
+            ? "(an expression of " + Graph.Size(e).ToString(CultureInfo.InvariantCulture) + " distinct subterms)"
+            : Print(e);
 
     /// <summary>
     /// A static method computing the program: parameters are the free variables sorted by name, the first output
@@ -171,6 +180,7 @@ public sealed class CSharpPrinter
 
         private (string Text, int Precedence) EmitNode(Expr n, int required)
         {
+            System.Runtime.CompilerServices.RuntimeHelpers.EnsureSufficientExecutionStack();
             var args = ArgsOf(n);
             var math = _p.MathClass;
             switch (n.Kind)

@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 
 namespace SymGrad.Symbolic;
@@ -37,10 +38,26 @@ public static class Graph
     /// <summary>The free variables of the expressions, sorted by name (ordinal).</summary>
     public static List<string> Variables(params Expr[] roots)
     {
-        var names = new SortedSet<string>(System.StringComparer.Ordinal);
+        var names = new SortedSet<string>(StringComparer.Ordinal);
         foreach (var n in PostOrder(roots))
             if (n.Kind == ExprKind.Var) names.Add(n.Name!);
         return new List<string>(names);
+    }
+
+    /// <summary>
+    /// Number of nodes the expression has when written out as a tree (shared subterms counted every time they
+    /// occur), or <paramref name="cap"/> if that is smaller: what a printer without locals would write.
+    /// </summary>
+    public static long TreeSize(Expr root, long cap = long.MaxValue)
+    {
+        var size = new Dictionary<Expr, long>();
+        foreach (var n in PostOrder(root))
+        {
+            long s = 1;
+            foreach (var a in n.ArgArray) s = Math.Min(cap, s + size[a]);
+            size[n] = s;
+        }
+        return size[root];
     }
 
     /// <summary>Number of distinct nodes (the DAG size).</summary>

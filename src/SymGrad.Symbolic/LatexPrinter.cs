@@ -22,8 +22,17 @@ public static class LatexPrinter
         "Gamma", "Delta", "Theta", "Lambda", "Xi", "Pi", "Sigma", "Phi", "Psi", "Omega",
     };
 
-    /// <summary>An expression.</summary>
-    public static string Print(Expr e) => Emit(e).Text;
+    /// <summary>Expressions larger than this many nodes written out (shared subterms repeated) print as a placeholder.</summary>
+    public const long MaxPrintedSize = 4000;
+
+    /// <summary>An expression; one too large to read when written out prints as a placeholder saying its size.</summary>
+    public static string Print(Expr e)
+    {
+        var size = Graph.TreeSize(e, MaxPrintedSize + 1);
+        return size > MaxPrintedSize
+            ? @"\text{(an expression of " + Graph.Size(e).ToString(System.Globalization.CultureInfo.InvariantCulture) + " distinct subterms, too large to print)}"
+            : Emit(e).Text;
+    }
 
     /// <summary><c>\frac{\partial f}{\partial w} = …</c>.</summary>
     public static string PrintPartial(string function, Expr variable, Expr partial) =>
@@ -69,6 +78,13 @@ public static class LatexPrinter
     {
         var d = gradient.Derivation;
         var steps = d.StepsFor(variable);
+        if (steps.Count > MaxDerivationSteps)
+        {
+            // A derivation nobody would read is not worth its quadratic size in generated code and docs.
+            var result = steps[steps.Count - 1].Result;
+            return @"\begin{aligned}" + "\n" + D0(function, variable) + " &= " + Print(result) +
+                   @" && \text{(" + steps.Count.ToString(System.Globalization.CultureInfo.InvariantCulture) + " chain-rule steps; derivation omitted)}\n" + @"\end{aligned}";
+        }
         var lines = new List<string> { function + " &= " + Print(d.Input) };
         if (d.FunctionRewrites.Count > 0)
             lines.Add(@"&= " + Print(d.Function) + Because(string.Join(", ", d.FunctionRewrites.Select(r => r.Rule).Distinct())));
@@ -122,6 +138,11 @@ public static class LatexPrinter
         return @"\begin{aligned}" + "\n" + string.Join(@" \\" + "\n", lines) + "\n" + @"\end{aligned}";
     }
 
+    /// <summary>Derivations longer than this many chain-rule steps print only their result.</summary>
+    public const int MaxDerivationSteps = 64;
+
+    private static string D0(string function, Expr variable) => Partial(function, variable);
+
     private static string Because(string rule) => @" && \text{(" + rule + ")}";
 
     private static string Wrap(Expr e) => Wrap(e, Power);
@@ -134,6 +155,7 @@ public static class LatexPrinter
 
     private static (string Text, int Precedence) Emit(Expr e)
     {
+        System.Runtime.CompilerServices.RuntimeHelpers.EnsureSufficientExecutionStack();
         var a = e.ArgArray;
         switch (e.Kind)
         {
