@@ -1,0 +1,103 @@
+using System;
+using System.Diagnostics;
+using System.IO;
+
+namespace SymGrad.Generators.Tests;
+
+/// <summary>How a user meets SymGrad: a fresh console project referencing the packed package from a folder feed.</summary>
+public class PackageTests
+{
+    private static (int Exit, string Output) Dotnet(string arguments, string workingDirectory)
+    {
+        var info = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet", arguments)
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        info.Environment["DOTNET_NOLOGO"] = "1";
+        // Build servers would outlive the test; the MSBuild node of the outer `dotnet test` must not be reused.
+        info.Environment["MSBUILDDISABLENODEREUSE"] = "1";
+        info.Environment["DOTNET_CLI_USE_MSBUILD_SERVER"] = "0";
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(TimeSpan.FromMinutes(5))) process.Kill(true);
+        return (process.ExitCode, stdout.Result + stderr.Result);
+    }
+
+    [Fact]
+    public void PackedPackage_GeneratesAndRunsAGradient_InAFreshProject()
+    {
+        var root = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../.."));
+        var work = Path.Combine(Path.GetTempPath(), "symgrad-package-" + Guid.NewGuid().ToString("N"));
+        var feed = Path.Combine(work, "feed");
+        var app = Path.Combine(work, "app");
+        Directory.CreateDirectory(app);
+        try
+        {
+            var version = "0.0.0-test" + DateTime.UtcNow.ToString("yyyyMMddHHmmss");
+            var pack = Dotnet($"pack \"{Path.Combine(root, "src/SymGrad/SymGrad.csproj")}\" -c Release -o \"{feed}\" -p:Version={version} --nologo", root);
+            Assert.True(pack.Exit == 0, pack.Output);
+
+            File.WriteAllText(Path.Combine(app, "App.csproj"), $"""
+                <Project Sdk="Microsoft.NET.Sdk">
+                  <PropertyGroup>
+                    <OutputType>Exe</OutputType>
+                    <TargetFramework>net10.0</TargetFramework>
+                    <Nullable>enable</Nullable>
+                    <ImplicitUsings>enable</ImplicitUsings>
+                    <TreatWarningsAsErrors>true</TreatWarningsAsErrors>
+                    <RestorePackagesPath>{Path.Combine(work, "packages")}</RestorePackagesPath>
+                  </PropertyGroup>
+                  <ItemGroup>
+                    <PackageReference Include="SymGrad" Version="{version}" />
+                  </ItemGroup>
+                </Project>
+                """);
+            File.WriteAllText(Path.Combine(app, "nuget.config"), $"""
+                <?xml version="1.0" encoding="utf-8"?>
+                <configuration>
+                  <packageSources>
+                    <clear />
+                    <add key="local" value="{feed}" />
+                  </packageSources>
+                </configuration>
+                """);
+            File.WriteAllText(Path.Combine(app, "Directory.Build.props"), "<Project />");
+            File.WriteAllText(Path.Combine(app, "Directory.Packages.props"), "<Project />");
+            File.WriteAllText(Path.Combine(app, "Program.cs"), """
+                using SymGrad;
+
+                var value = Model.SquaredErrorGradient(2.0, 3.0, 1.5, 10.0, out var dw, out var db);
+                Console.WriteLine(FormattableString.Invariant($"{value} {dw} {db} {Model.SigmoidDerivative(0.0)}"));
+                Console.WriteLine(Model.SquaredErrorDerivation.Partial_w);
+
+                public static partial class Model
+                {
+                    [Differentiable]
+                    public static double Sigmoid(double x) => 1.0 / (1.0 + Math.Exp(-x));
+
+                    [Differentiable(nameof(w), nameof(b))]
+                    public static double SquaredError(double w, double b, double x, double y)
+                    {
+                        var yHat = w * x + b;
+                        return 0.5 * (y - yHat) * (y - yHat);
+                    }
+                }
+                """);
+
+            var run = Dotnet("run --nologo", app);
+            Assert.True(run.Exit == 0, run.Output);
+            var lines = run.Output.Trim().Split('\n');
+            // residual = 10 − (2·1.5 + 3) = 4: value 8, ∂w = −4·1.5, ∂b = −4; σ'(0) = 1/4.
+            Assert.Contains("8 -6 -4 0.25", lines);
+            Assert.Contains(@"\frac{\partial f}{\partial w} = \left(b + w x - y\right) x", run.Output);
+        }
+        finally
+        {
+            try { Directory.Delete(work, true); } catch (IOException) { }
+        }
+    }
+}
