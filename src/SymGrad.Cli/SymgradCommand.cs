@@ -51,7 +51,16 @@ public static class SymgradCommand
             return DiffRunner.Run(request, parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error);
         });
 
-        return new RootCommand("symgrad: symbolic derivatives of C# expressions, printed as C# or LaTeX") { diff };
+        var assembly = new Argument<string>("assembly") { Description = "A built assembly (.dll) whose [Differentiable] methods SymGrad generated" };
+        var output = new Option<string>("--output", "-o") { Description = "Folder for the pages", DefaultValueFactory = _ => "derivations" };
+        var docs = new Command("docs", "Write every derivation of an assembly as Markdown pages (one per type) and an HTML page that renders them")
+        {
+            assembly, output,
+        };
+        docs.SetAction(parse => DocsRunner.Run(parse.GetValue(assembly)!, parse.GetValue(output)!,
+            parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error));
+
+        return new RootCommand("symgrad: symbolic derivatives of C# expressions, printed as C# or LaTeX") { diff, docs };
     }
 
     /// <summary>Runs the command line with the given writers (for tests and embedding).</summary>

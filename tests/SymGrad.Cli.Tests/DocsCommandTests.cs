@@ -1,0 +1,61 @@
+using System;
+using System.IO;
+using SymGrad;
+using SymGrad.Cli;
+
+namespace SymGrad.Cli.Tests;
+
+public static partial class Activations
+{
+    [Differentiable]
+    public static double Tanh(double x) => Math.Tanh(x);
+
+    [Differentiable(nameof(w))]
+    public static double Loss(double w, double x, double y) => 0.5 * (w * x - y) * (w * x - y);
+}
+
+public class DocsCommandTests
+{
+    [Fact]
+    public void Docs_WritesAMarkdownPagePerType_AndAnHtmlPage()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "symgrad-docs-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var output = new StringWriter();
+            var error = new StringWriter();
+            var exit = SymgradCommand.Run(new[] { "docs", typeof(Activations).Assembly.Location, "--output", dir }, output, error);
+            Assert.Equal("", error.ToString());
+            Assert.Equal(0, exit);
+            var page = File.ReadAllText(Path.Combine(dir, "SymGrad.Cli.Tests.Activations.md"));
+            Assert.Contains("## Tanh", page);
+            Assert.Contains("$$\n\\frac{\\partial f}{\\partial x} = 1 - \\tanh^{2}\\left(x\\right)\n$$", page);
+            Assert.Contains("## Loss", page);
+            Assert.Contains("\\begin{aligned}", page);
+            var html = File.ReadAllText(Path.Combine(dir, "index.html"));
+            Assert.Contains("katex.render", html);
+            Assert.Contains("\\frac{\\partial f}{\\partial w}", html);
+        }
+        finally
+        {
+            if (Directory.Exists(dir)) Directory.Delete(dir, true);
+        }
+    }
+
+    [Theory]
+    [InlineData("missing.dll", "no such file")]
+    public void Docs_BadInput_IsOneClearLine(string path, string message)
+    {
+        var error = new StringWriter();
+        Assert.Equal(1, SymgradCommand.Run(new[] { "docs", path }, new StringWriter(), error));
+        Assert.StartsWith("error: missing.dll: " + message, error.ToString());
+    }
+
+    [Fact]
+    public void Docs_OnAnAssemblyWithoutDerivations_SaysSo()
+    {
+        var error = new StringWriter();
+        Assert.Equal(1, SymgradCommand.Run(new[] { "docs", typeof(SymgradCommand).Assembly.Location }, new StringWriter(), error));
+        Assert.Contains("no SymGrad derivations in this assembly", error.ToString());
+    }
+}
