@@ -100,7 +100,10 @@ public sealed class CSharpPrinter
         var w = new Writer(this, program);
         var lines = new List<string>();
         foreach (var (name, node) in program.Locals)
+        {
             lines.Add("var " + name + " = " + w.Define(node) + ";");
+            w.Defined(node);
+        }
         foreach (var (name, value) in program.Outputs.Skip(1))
             lines.Add(Identifier(name) + " = " + w.Emit(value, 0).Text + ";");
         if (program.Outputs.Count > 0) lines.Add("return " + w.Emit(program.Outputs[0].Value, 0).Text + ";");
@@ -155,10 +158,16 @@ public sealed class CSharpPrinter
 
         private Expr[] ArgsOf(Expr n) => _program?.ArgsOf(n) ?? n.ArgArray;
 
+        // Only locals already declared may be referred to: printing can build new nodes (a negated term, a
+        // denominator) that happen to equal a local declared further down.
+        private readonly HashSet<Expr> _declared = new();
+
+        public void Defined(Expr local) => _declared.Add(local);
+
         private bool TryLocal(Expr n, out string name)
         {
             name = "";
-            return _program != null && _program.LocalNames.TryGetValue(n, out name!);
+            return _program != null && _declared.Contains(n) && _program.LocalNames.TryGetValue(n, out name!);
         }
 
         // A comparison local is a bool: `var cond0 = x > 0.0;`, read as `cond0 ? … : …`.

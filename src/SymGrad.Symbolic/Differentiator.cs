@@ -123,6 +123,9 @@ public static class Differentiator
     {
         var tangents = new Dictionary<Expr, Expr>();
         var simplifier = new Simplifier();
+        // Differentiate the simplified function, as Gradient does, so that both modes see the same nodes and
+        // make the same choices at non-smooth points (max/min ties follow canonical argument order).
+        f = simplifier.Simplify(f);
         foreach (var n in Graph.PostOrder(f))
         {
             if (n.Kind == ExprKind.Var)
