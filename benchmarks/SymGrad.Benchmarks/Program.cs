@@ -24,5 +24,17 @@ if (args.Length > 0 && args[0] == "report")
     }
     return 0;
 }
+if (args.Length > 0 && args[0] == "build")
+{
+    Console.WriteLine("| methods | generator | compile without generator | compile with generator (incl. generator) | generator per method | generator share of build |");
+    Console.WriteLine("| --- | --- | --- | --- | --- | --- |");
+    foreach (var n in new[] { 10, 100, 1000 })
+    {
+        var (generator, without, with) = BuildCost.Measure(n, n >= 1000 ? 3 : 7);
+        Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "| {0} | {1:0} ms | {2:0} ms | {3:0} ms | {4:0.00} ms | {5:0}% |",
+            n, generator, without, with, generator / n, 100 * generator / with));
+    }
+    return 0;
+}
 BenchmarkSwitcher.FromAssembly(typeof(EngineBenchmarks).Assembly).Run(args);
 return 0;

@@ -1,0 +1,80 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using System.Text;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using SymGrad.Generators;
+
+namespace SymGrad.Benchmarks;
+
+/// <summary>
+/// What the generator adds to a build: a project of N attributed methods (activations and losses in the
+/// article's style), compiled with and without the generator, in memory with the same Roslyn the SDK uses.
+/// </summary>
+public static class BuildCost
+{
+    private static readonly string[] Bodies =
+    {
+        "=> 1.0 / (1.0 + Math.Exp(-(a * x + b)));",
+        "=> Math.Tanh(a * x + b) * y;",
+        "{ var yHat = a * x + b; return 0.5 * (y - yHat) * (y - yHat); }",
+        "{ var p = 1.0 / (1.0 + Math.Exp(-(a * x + b))); return -(y * Math.Log(p) + (1 - y) * Math.Log(1 - p)); }",
+        "=> a * x + b > 0 ? a * x + b : 0.01 * (a * x + b);",
+        "=> Math.Log(1 + Math.Exp(a * x)) + b * b;",
+    };
+
+    public static string Source(int methods)
+    {
+        var sb = new StringBuilder("using System;\nusing SymGrad;\nnamespace Bench;\npublic static partial class Model\n{\n");
+        for (var i = 0; i < methods; i++)
+            sb.Append($"    [Differentiable(nameof(a), nameof(b))] public static double F{i}(double a, double b, double x, double y) {Bodies[i % Bodies.Length]}\n");
+        sb.Append("}\n");
+        return sb.ToString();
+    }
+
+    private static CSharpCompilation Compilation(string source) =>
+        CSharpCompilation.Create("Bench", new[] { CSharpSyntaxTree.ParseText(source, new CSharpParseOptions(LanguageVersion.Latest)) },
+            Basic.Reference.Assemblies.Net100.References.All.Append(MetadataReference.CreateFromFile(typeof(DifferentiableAttribute).Assembly.Location)),
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, optimizationLevel: OptimizationLevel.Release));
+
+    private static double Median(IEnumerable<double> xs)
+    {
+        var a = xs.OrderBy(x => x).ToArray();
+        return a[a.Length / 2];
+    }
+
+    /// <summary>Median times over <paramref name="runs"/> fresh runs (after one warm-up), in milliseconds.</summary>
+    public static (double Generator, double CompileWithout, double CompileWith) Measure(int methods, int runs = 7)
+    {
+        var source = Source(methods);
+        var gen = new List<double>();
+        var without = new List<double>();
+        var with = new List<double>();
+        for (var r = 0; r <= runs; r++)
+        {
+            var clock = Stopwatch.StartNew();
+            using (var ms = new MemoryStream()) Compilation(source).Emit(ms);
+            var plain = clock.Elapsed.TotalMilliseconds;
+
+            clock.Restart();
+            var driver = CSharpGeneratorDriver.Create(new DifferentiableGenerator());
+            driver.RunGeneratorsAndUpdateCompilation(Compilation(source), out var output, out var diagnostics);
+            var generator = clock.Elapsed.TotalMilliseconds;
+            using (var ms = new MemoryStream())
+            {
+                var result = output.Emit(ms);
+                if (!result.Success) throw new InvalidOperationException(string.Join("\n", result.Diagnostics.Take(5)));
+            }
+            var total = clock.Elapsed.TotalMilliseconds;
+            if (diagnostics.Any(d => d.Severity == DiagnosticSeverity.Error)) throw new InvalidOperationException(string.Join("\n", diagnostics));
+            if (r == 0) continue; // warm-up
+            gen.Add(generator);
+            without.Add(plain);
+            with.Add(total);
+        }
+        return (Median(gen), Median(without), Median(with));
+    }
+}
