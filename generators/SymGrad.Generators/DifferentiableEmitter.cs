@@ -85,7 +85,11 @@ internal static class DifferentiableEmitter
             {
                 $"if ({span}.Length < {k}) throw new global::System.ArgumentException(\"The gradient span needs {k} elements ({string.Join(", ", m.Variables)}).\", nameof({span}));",
             };
-            spanBody.AddRange(Body(new[] { ("value", gradient.Function) }.Concat(Enumerable.Range(0, k).Select(i => ($"{span}[{i}]", gradient.Partials[i])))));
+            // Delegates to the out overload: one copy of the gradient program to read, compile and JIT.
+            var value = Fresh("value");
+            spanBody.Add($"var {value} = {m.Name}Gradient({arguments}, {string.Join(", ", outNames.Select(n => "out var " + n))});");
+            spanBody.AddRange(outNames.Select((n, i) => $"{span}[{i}] = {n};"));
+            spanBody.Add($"return {value};");
             Method($"{m.Name} = {formula}; returns it and writes the gradient ({string.Join(", ", m.Variables)}) into {span}.",
                 $"{m.Accessibility} static {t} {m.Name}Gradient({parameters}, global::System.Span<{t}> {span})",
                 spanBody);
