@@ -268,7 +268,8 @@ public sealed class CSharpPrinter
             }
             if (negative)
             {
-                if (prec < Unary && parts.Count == 1 && den.Count == 0) text = "(" + text + ")";
+                // "--x" would be a decrement: a factor that prints with its own sign gets parentheses.
+                if ((prec < Unary && parts.Count == 1 && den.Count == 0) || text.StartsWith("-", StringComparison.Ordinal)) text = "(" + text + ")";
                 text = "-" + text;
                 prec = parts.Count == 1 && den.Count == 0 ? Unary : Multiplicative;
             }

@@ -263,6 +263,7 @@ public static class LatexPrinter
             return (sign + @"\frac{" + top + "}{" + bottom + "}", sign.Length > 0 ? Sum : Product);
         }
         if (!magnitude.IsOne) top = Juxtapose(new List<string> { Literal(magnitude).Text, top });
+        if (sign.Length > 0 && top.StartsWith("-", StringComparison.Ordinal)) top = @"\left(" + top + @"\right)";
         return (sign + top, sign.Length > 0 ? Sum : Product);
     }
 

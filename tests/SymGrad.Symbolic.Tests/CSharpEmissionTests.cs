@@ -64,7 +64,7 @@ public class CSharpEmissionTests
                             throw new Exception($"output {programs[i].Outputs[j].Name} of {functions[i]}: evaluator {expected[j]}, emitted {actual[j]}\n{CSharpPrinter.Default.PrintMethod(programs[i], "M")}");
                 }
             }
-        }, iter: 3);
+        }, iter: 5);
     }
 
     [Fact]
