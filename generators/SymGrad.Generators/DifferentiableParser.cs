@@ -115,6 +115,25 @@ internal static class DifferentiableParser
             return (info.Symbol ?? info.CandidateSymbols.FirstOrDefault()) is IMethodSymbol m && IsMath(m);
         };
 
+        scope.ResolveCall = call =>
+        {
+            if (semantic.GetSymbolInfo(call, cancellationToken).Symbol is not IMethodSymbol target) return null;
+            if (!target.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == DifferentiableAttribute))
+            {
+                scope.CallRejection = $"'{target.Name}' is not [Differentiable]; SymGrad differentiates through calls only to [Differentiable] methods and System.Math";
+                return null;
+            }
+            if (!target.IsStatic || target.Parameters.Length != 1 || target.ReturnType.SpecialType != method.ReturnType.SpecialType ||
+                target.Parameters[0].Type.SpecialType != method.ReturnType.SpecialType)
+            {
+                scope.CallRejection = $"calls to '{target.Name}' are supported only for static one-parameter [Differentiable] methods of the same precision";
+                return null;
+            }
+            return SymbolEqualityComparer.Default.Equals(target.ContainingType, method.ContainingType)
+                ? target.Name
+                : target.ContainingType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) + "." + target.Name;
+        };
+
         Expr body;
         try
         {
@@ -127,6 +146,13 @@ internal static class DifferentiableParser
         catch (BodyException e)
         {
             diagnostics.Add(new DiagnosticInfo(e.Descriptor.Id, LocationInfo.From(e.At), new[] { e.Message }.ToEquatableArray()));
+            return Fail();
+        }
+
+        if (order == 2 && Graph.PostOrder(body).Any(n => n.Kind == ExprKind.Call))
+        {
+            ReportAt(DiagnosticDescriptors.UnsupportedExpression, attributeLocation,
+                $"'{method.Name}' calls another [Differentiable] method; second derivatives through calls are not supported yet");
             return Fail();
         }
 

@@ -83,6 +83,16 @@ public sealed class FrontEndScope
     /// </summary>
     public Func<InvocationExpressionSyntax, bool>? IsMathCall { get; set; }
 
+    /// <summary>
+    /// For a call that is not a Math function: the name to call it by in generated code, when it is a function
+    /// SymGrad can differentiate through (a one-parameter <c>[Differentiable]</c> method, whose generated
+    /// <c>{Name}Derivative</c> gives the chain rule); null otherwise. May throw a message via <see cref="CallRejection"/>.
+    /// </summary>
+    public Func<InvocationExpressionSyntax, string?>? ResolveCall { get; set; }
+
+    /// <summary>Why <see cref="ResolveCall"/> refused the last call it was asked about, if it knows.</summary>
+    public string? CallRejection { get; set; }
+
     /// <summary>True when the name is bound in this scope.</summary>
     public bool IsBound(string name) => _names.ContainsKey(name);
 
@@ -94,6 +104,7 @@ public sealed class FrontEndScope
             UnknownIdentifiersAreVariables = UnknownIdentifiersAreVariables,
             ResolveConstant = ResolveConstant,
             IsMathCall = IsMathCall,
+            ResolveCall = ResolveCall,
         };
         foreach (var kv in _names) copy._names[kv.Key] = kv.Value;
         return copy;
@@ -337,7 +348,17 @@ public static class ExpressionFrontEnd
                     throw new ReadException(call.Expression, $"unknown function '{call.Expression}'");
             }
             if (_scope.IsMathCall != null && !_scope.IsMathCall(call))
-                throw new ReadException(call.Expression, $"calls to '{call.Expression}' are not supported; use System.Math functions");
+            {
+                _scope.CallRejection = null;
+                if (_scope.ResolveCall?.Invoke(call) is { } function)
+                {
+                    if (call.ArgumentList.Arguments.Count != 1)
+                        throw new ReadException(call, $"'{call.Expression}' takes 1 argument, not {call.ArgumentList.Arguments.Count}");
+                    return Expr.Call(function, Read(call.ArgumentList.Arguments[0].Expression));
+                }
+                throw new ReadException(call.Expression, _scope.CallRejection ??
+                    $"calls to '{call.Expression}' are not supported; use System.Math functions or one-parameter [Differentiable] methods");
+            }
             if (!Functions.TryGetValue(name, out var f))
             {
                 if (name == "Log" && call.ArgumentList.Arguments.Count == 2)

@@ -214,6 +214,8 @@ public sealed class CSharpPrinter
                     return (math + "." + Operators.Of(n.Kind).CSharpFunction + "(" + At(args[0], 0) + ", " + At(args[1], 0) + ")", Primary);
                 case ExprKind.Shared:
                     return Emit(args[0], required);
+                case ExprKind.Call:
+                    return (n.Name + "(" + At(args[0], 0) + ")", Primary);
                 case ExprKind.If:
                     return (Condition(args[0]) + " ? " + At(args[1], Conditional + 1) + " : " + At(args[2], Conditional), Conditional);
             }

@@ -170,6 +170,7 @@ public static class CsePass
         ExprKind.Sigmoid => "sigma",
         ExprKind.If => "sel",
         ExprKind.Shared => "adj",
+        ExprKind.Call => "call",
         _ when n.IsComparison => "cond",
         _ => Operators.Of(n.Kind).Name,
     };

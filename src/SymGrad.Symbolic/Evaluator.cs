@@ -9,6 +9,12 @@ namespace SymGrad.Symbolic;
 /// </summary>
 public static class Evaluator
 {
+    /// <summary>
+    /// Implementations of called functions (<see cref="ExprKind.Call"/>) by name, for evaluation; the emitted
+    /// code calls the real methods instead.
+    /// </summary>
+    public static System.Collections.Concurrent.ConcurrentDictionary<string, Func<double, double>> Functions { get; } = new(StringComparer.Ordinal);
+
     /// <summary>Evaluates one expression.</summary>
     /// <exception cref="KeyNotFoundException">A variable has no value.</exception>
     public static double Evaluate(Expr expr, IReadOnlyDictionary<string, double> variables) =>
@@ -49,6 +55,9 @@ public static class Evaluator
             case ExprKind.Max: return Math.Max(v[a[0]], v[a[1]]);
             case ExprKind.Min: return Math.Min(v[a[0]], v[a[1]]);
             case ExprKind.If: return v[a[0]] != 0.0 ? v[a[1]] : v[a[2]];
+            case ExprKind.Call:
+                if (!Functions.TryGetValue(n.Name!, out var function)) throw new KeyNotFoundException($"No implementation registered for the function '{n.Name}'.");
+                return function(v[a[0]]);
         }
         if (n.IsComparison) return Expr.EvaluateComparison(n.Kind, v[a[0]], v[a[1]]) ? 1.0 : 0.0;
         return Operators.Of(n.Kind).Unary!(v[a[0]]);

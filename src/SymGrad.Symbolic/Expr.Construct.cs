@@ -309,6 +309,20 @@ public sealed partial class Expr
     public static Expr Shared(Expr a) =>
         a.Kind is ExprKind.Const or ExprKind.Var or ExprKind.Shared ? a : Intern(ExprKind.Shared, a);
 
+    /// <summary>
+    /// A call <c>name(argument)</c> to a scalar function the engine treats as opaque; its derivative is
+    /// <c>{name}Derivative(argument)</c>. <paramref name="name"/> is a C# member access (<c>Sigmoid</c>,
+    /// <c>global::N.Acts.Sigmoid</c>).
+    /// </summary>
+    public static Expr Call(string name, Expr argument)
+    {
+        if (string.IsNullOrEmpty(name)) throw new ArgumentException("Function name must not be empty.", nameof(name));
+        return InternTable.GetOrAdd(ExprKind.Call, new[] { argument }, name, default);
+    }
+
+    /// <summary>The name of the derivative of a called function: <c>{name}Derivative</c>.</summary>
+    public static string DerivativeName(string function) => function + "Derivative";
+
     /// <summary>Rebuilds a node of the same kind over new arguments (through the canonicalising factories).</summary>
     public Expr WithArgs(IReadOnlyList<Expr> args)
     {
@@ -332,6 +346,7 @@ public sealed partial class Expr
             case ExprKind.Min: return Min(args[0], args[1]);
             case ExprKind.If: return If(args[0], args[1], args[2]);
             case ExprKind.Shared: return Shared(args[0]);
+            case ExprKind.Call: return Call(Name!, args[0]);
             default: return Compare(Kind, args[0], args[1]);
         }
     }

@@ -57,4 +57,9 @@ public enum ExprKind
     /// products instead of products of n factors. Evaluates to its argument; its derivative rule is the identity.
     /// </summary>
     Shared,
+    /// <summary>
+    /// A call to a named scalar function the engine cannot see into (another generated method, a custom
+    /// function). Its derivative is a call to <c>{Name}Derivative</c> with the same argument.
+    /// </summary>
+    Call,
 }

@@ -48,6 +48,10 @@ public sealed class ExprOrder : IComparer<Expr>
                     c = string.CompareOrdinal(x.Name, y.Name);
                     if (c != 0) return c;
                     continue;
+                case ExprKind.Call:
+                    c = string.CompareOrdinal(x.Name, y.Name);
+                    if (c != 0) return c;
+                    break;
             }
             var xa = x.ArgArray;
             var ya = y.ArgArray;

@@ -190,6 +190,13 @@ public static class LatexPrinter
                 return (Operators.Of(e.Kind).LatexFunction + @"\left(" + Print(a[0]) + ", " + Print(a[1]) + @"\right)", Atom);
             case ExprKind.Shared:
                 return Emit(a[0]);
+            case ExprKind.Call:
+            {
+                var name = e.Name!.Substring(e.Name!.LastIndexOf('.') + 1);
+                var prime = name.EndsWith("Derivative", StringComparison.Ordinal);
+                if (prime) name = name.Substring(0, name.Length - "Derivative".Length);
+                return (@"\mathrm{" + name + "}" + (prime ? "'" : "") + @"\left(" + Print(a[0]) + @"\right)", Atom);
+            }
             case ExprKind.If:
                 return (@"\begin{cases} " + Print(a[1]) + " & " + Condition(a[0], false) + @" \\ " + Print(a[2]) + " & " + Condition(a[0], true) + @" \end{cases}", Atom);
         }

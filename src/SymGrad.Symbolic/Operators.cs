@@ -113,6 +113,8 @@ public static class Operators
                 _ => Expr.If(Arg(n, 0), Expr.Zero, Expr.One),
             }));
         AddShared();
+        Add(ExprKind.Call, "call", null, null, null, new("chain rule through a call",
+            @"\frac{d}{du} g(u) = g'(u)", (n, i) => Expr.Call(Expr.DerivativeName(n.Name!), Arg(n, 0))));
     }
 
     private static void AddShared() =>

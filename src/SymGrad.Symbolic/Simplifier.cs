@@ -134,6 +134,7 @@ public sealed class Simplifier
                     return (int)Math.Abs(e.Value.Numerator) - (e.Value.IsNegative ? 0 : 1);
                 return 4;
             }
+            case ExprKind.Call:
             case ExprKind.Exp:
             case ExprKind.Log:
             case ExprKind.Sin:

@@ -67,4 +67,11 @@ public static partial class ArticleModel
 
     [Differentiable]
     public static float SigmoidF(float x) => 1f / (1f + MathF.Exp(-x));
+
+    /// <summary>A user activation built on another differentiable method: the chain rule goes through SigmoidDerivative.</summary>
+    [Differentiable]
+    public static double Swish(double x) => x * Sigmoid(x);
+
+    [Differentiable(nameof(w), nameof(b))]
+    public static double Neuron(double w, double b, double x) => Tanh(w * x + b) + Swish(b);
 }

@@ -27,6 +27,8 @@ public class DiagnosticTests
     [InlineData("SG0003", "public static partial class M { [Differentiable] public static double F(double x) { if (x > 0) return x; } }", "if (x > 0) return x;")]
     [InlineData("SG0004", "public static partial class M { static double G(double x) => x; [Differentiable] public static double F(double x) => G(x) + 1; }", "G")]
     [InlineData("SG0004", "public static partial class M { [Differentiable] public static double F(double x) => x % 2; }", "x % 2")]
+    [InlineData("SG0004", "public static partial class M { [Differentiable] public static double G(double a, double b) => a * b; [Differentiable] public static double F(double x) => G(x, x); }", "G")]
+    [InlineData("SG0004", "public static partial class M { [Differentiable] public static double G(double a) => a * a; [Differentiable(Order = 2)] public static double F(double x) => G(x); }", "Differentiable(Order = 2)")]
     [InlineData("SG0004", "public static partial class M { [Differentiable] public static double F(double x) => x + q; }", "q")]
     [InlineData("SG0005", "public static partial class M { [Differentiable] public static double F(double x, int n) => x * n; }", "int n")]
     [InlineData("SG0005", "public static partial class M { [Differentiable] public static int F(int x) => x; }", "int")]

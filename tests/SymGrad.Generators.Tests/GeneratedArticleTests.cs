@@ -47,6 +47,21 @@ public class GeneratedArticleTests
     }
 
     [Fact]
+    public void CallsToDifferentiableMethods_UseTheCalleesGeneratedDerivative()
+    {
+        foreach (var x in Points)
+        {
+            AssertClose(Difference(a => ArticleModel.Swish(a[0]), new[] { x }, 0), ArticleModel.SwishDerivative(x), $"swish'({x})");
+            ArticleModel.NeuronGradient(0.7, x, 1.3, out var dw, out var db);
+            Func<double[], double> neuron = a => ArticleModel.Neuron(a[0], a[1], 1.3);
+            AssertClose(Difference(neuron, new[] { 0.7, x }, 0), dw, "neuron ∂w");
+            AssertClose(Difference(neuron, new[] { 0.7, x }, 1), db, "neuron ∂b");
+        }
+        // Not inlined: the derivation names the callee and its derivative.
+        Assert.Contains(@"\mathrm{Sigmoid}'\left(x\right)", ArticleModel.SwishDerivation.Partial_x);
+    }
+
+    [Fact]
     public void Relu_DerivativeAtZero_IsZero_AsInTheArticle()
     {
         Assert.Equal(0.0, ArticleModel.ReluDerivative(0.0));

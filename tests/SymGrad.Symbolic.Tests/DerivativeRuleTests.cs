@@ -10,6 +10,12 @@ namespace SymGrad.Symbolic.Tests;
 /// <summary>Every derivative rule of the operator table, against central finite differences.</summary>
 public class DerivativeRuleTests
 {
+    static DerivativeRuleTests()
+    {
+        Evaluator.Functions["Cube"] = u => u * u * u;
+        Evaluator.Functions["CubeDerivative"] = u => 3 * u * u;
+    }
+
     public static IEnumerable<object[]> Primitives() => PrimitivesTable.Keys.Select(k => new object[] { k });
 
     private static Expr Build(string name) => PrimitivesTable[name](X, Y);
@@ -35,6 +41,7 @@ public class DerivativeRuleTests
         ["min"] = (x, y) => Expr.Min(x, y * y),
         ["compare"] = (x, y) => Expr.Compare(ExprKind.Less, x, y) * y,
         ["shared"] = (x, y) => Expr.Shared(x * y + Expr.Sin(x)) * x,
+        ["call"] = (x, y) => Expr.Call("Cube", x - y) * y,
         ["if"] = (x, y) => Expr.If(Expr.Compare(ExprKind.Greater, x, y), x * x, Expr.Sin(y)),
     };
 
@@ -111,5 +118,26 @@ public class DerivativeRuleTests
         Assert.Equal(1.0, Evaluator.Evaluate(g.Partials[0], tie));
         Assert.Equal(0.0, Evaluator.Evaluate(g.Partials[1], tie));
         // The subgradients at a tie still add up to one, as for max's true directional derivative along (1, 1).
+    }
+}
+
+public class CallTests
+{
+    [Fact]
+    public void Call_DifferentiatesThroughTheNamedDerivative()
+    {
+        Evaluator.Functions["Cube"] = u => u * u * u;
+        Evaluator.Functions["CubeDerivative"] = u => 3 * u * u;
+        var x = Expr.Var("x");
+        var f = Expr.Call("Cube", Expr.Sin(x)) * x;
+        var d = Differentiator.Derivative(f, x);
+        Assert.Contains(Expr.Call("CubeDerivative", Expr.Sin(x)), Graph.PostOrder(d));
+        foreach (var v in new[] { -1.3, 0.2, 2.0 })
+        {
+            var at = TestExpressions.Point(new[] { "x" }, new[] { v });
+            Assert.True(TestExpressions.Agree(Evaluator.Evaluate(d, at), TestExpressions.CentralDifference(f, at, "x"), 1));
+        }
+        Assert.Equal("Cube(Math.Sin(x)) * x", CSharpPrinter.Default.Print(f));
+        Assert.Equal(@"\mathrm{Cube}'\left(\sin\left(x\right)\right)", LatexPrinter.Print(Expr.Call("CubeDerivative", Expr.Sin(x))));
     }
 }
