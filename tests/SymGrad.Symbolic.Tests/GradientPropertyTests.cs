@@ -17,6 +17,8 @@ public class GradientPropertyTests
     [Fact]
     public void EveryPartial_AgreesWithCentralDifferences_WhereSmooth()
     {
+        var judged = 0;
+        var unjudged = 0;
         Gen.Select(Smooth(4), Points).Sample((f, p) =>
         {
             var at = Point(Names, p);
@@ -27,11 +29,14 @@ public class GradientPropertyTests
             {
                 var analytic = Eval(g.Partials[i], at);
                 var numeric = CentralDifference(f, at, Names[i]);
+                System.Threading.Interlocked.Increment(ref double.IsNaN(numeric) ? ref unjudged : ref judged);
                 if (!Agree(analytic, numeric, Math.Abs(value)))
                     throw new Exception($"d/d{Names[i]} of {f} at ({string.Join(", ", p)}): symbolic {analytic}, finite difference {numeric}; partial {g.Partials[i]}");
             }
             return true;
         }, iter: 400);
+        // Differences are too unstable to judge only at rare, very steep points.
+        Assert.True(unjudged * 20 < judged, $"{unjudged} of {judged + unjudged} partials could not be judged by finite differences");
     }
 
     [Fact]
