@@ -52,7 +52,7 @@ internal static class DifferentiableEmitter
         var arguments = string.Join(", ", m.Parameters.Select(CSharpPrinter.Identifier));
         var formula = readable.PrintSummary(gradient.Function);
         var members = new StringBuilder();
-        var indent = new string(' ', 4 * (m.ContainingTypes.Count + (m.Namespace is null ? 0 : 0)));
+        var indent = new string(' ', 4 * m.ContainingTypes.Count);
         var see = $"<see cref=\"{m.Name}({string.Join(", ", m.Parameters.Select(_ => t))})\"/>";
 
         void Method(string summary, string signature, IEnumerable<string> body)

@@ -134,14 +134,7 @@ public sealed partial class Expr : IComparable<Expr>
             _purgeAt = Math.Max(1 << 16, live * 2);
         }
 
-        public static int Count
-        {
-            get { lock (Gate) return _count; }
-        }
     }
-
-    /// <summary>Number of slots in the intern table (live or awaiting purge); for diagnostics and tests.</summary>
-    internal static int InternedCount => InternTable.Count;
 
     internal static Expr Intern(ExprKind kind, params Expr[] args) => InternTable.GetOrAdd(kind, args, null, default);
 

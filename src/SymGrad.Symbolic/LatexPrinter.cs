@@ -82,7 +82,7 @@ public static class LatexPrinter
         {
             // A derivation nobody would read is not worth its quadratic size in generated code and docs.
             var result = steps[steps.Count - 1].Result;
-            return @"\begin{aligned}" + "\n" + D0(function, variable) + " &= " + Print(result) +
+            return @"\begin{aligned}" + "\n" + Partial(function, variable) + " &= " + Print(result) +
                    @" && \text{(" + steps.Count.ToString(System.Globalization.CultureInfo.InvariantCulture) + " chain-rule steps; derivation omitted)}\n" + @"\end{aligned}";
         }
         var lines = new List<string> { function + " &= " + Print(d.Input) };
@@ -140,8 +140,6 @@ public static class LatexPrinter
 
     /// <summary>Derivations longer than this many chain-rule steps print only their result.</summary>
     public const int MaxDerivationSteps = 64;
-
-    private static string D0(string function, Expr variable) => Partial(function, variable);
 
     private static string Because(string rule) => @" && \text{(" + rule + ")}";
 
