@@ -17,6 +17,7 @@ internal static class DifferentiableParser
 {
     public const string DifferentiableAttribute = "SymGrad.DifferentiableAttribute";
     public const string NoDiffAttribute = "SymGrad.NoDiffAttribute";
+    public const string DerivativeOfAttribute = "SymGrad.DerivativeOfAttribute";
 
     public static MethodResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
     {
@@ -118,20 +119,31 @@ internal static class DifferentiableParser
         scope.ResolveCall = call =>
         {
             if (semantic.GetSymbolInfo(call, cancellationToken).Symbol is not IMethodSymbol target) return null;
-            if (!target.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == DifferentiableAttribute))
+            var precision = method.ReturnType.SpecialType;
+            bool Scalar(IMethodSymbol m) => m.IsStatic && m.Parameters.Length == 1 && m.ReturnType.SpecialType == precision &&
+                                             m.Parameters[0].Type.SpecialType == precision && m.Parameters[0].RefKind == RefKind.None;
+            string Name(IMethodSymbol m) => SymbolEqualityComparer.Default.Equals(m.ContainingType, method.ContainingType)
+                ? m.Name
+                : m.ContainingType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) + "." + m.Name;
+
+            if (target.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == DifferentiableAttribute))
             {
-                scope.CallRejection = $"'{target.Name}' is not [Differentiable]; SymGrad differentiates through calls only to [Differentiable] methods and System.Math";
-                return null;
-            }
-            if (!target.IsStatic || target.Parameters.Length != 1 || target.ReturnType.SpecialType != method.ReturnType.SpecialType ||
-                target.Parameters[0].Type.SpecialType != method.ReturnType.SpecialType)
-            {
+                if (Scalar(target)) return (Name(target), null);
                 scope.CallRejection = $"calls to '{target.Name}' are supported only for static one-parameter [Differentiable] methods of the same precision";
                 return null;
             }
-            return SymbolEqualityComparer.Default.Equals(target.ContainingType, method.ContainingType)
-                ? target.Name
-                : target.ContainingType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) + "." + target.Name;
+            // A function the engine cannot see into, with a [DerivativeOf(nameof(F))] method beside it.
+            var derivative = target.ContainingType.GetMembers().OfType<IMethodSymbol>().FirstOrDefault(m =>
+                m.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == DerivativeOfAttribute &&
+                                           a.ConstructorArguments.Length == 1 && a.ConstructorArguments[0].Value as string == target.Name));
+            if (derivative != null)
+            {
+                if (Scalar(target) && Scalar(derivative)) return (Name(target), Name(derivative));
+                scope.CallRejection = $"'{target.Name}' and its [DerivativeOf] method '{derivative.Name}' must both be static one-parameter methods of the same precision";
+                return null;
+            }
+            scope.CallRejection = $"'{target.Name}' is neither [Differentiable] nor given a [DerivativeOf] method; SymGrad cannot differentiate through it";
+            return null;
         };
 
         Expr body;

@@ -84,11 +84,12 @@ public sealed class FrontEndScope
     public Func<InvocationExpressionSyntax, bool>? IsMathCall { get; set; }
 
     /// <summary>
-    /// For a call that is not a Math function: the name to call it by in generated code, when it is a function
-    /// SymGrad can differentiate through (a one-parameter <c>[Differentiable]</c> method, whose generated
-    /// <c>{Name}Derivative</c> gives the chain rule); null otherwise. May throw a message via <see cref="CallRejection"/>.
+    /// For a call that is not a Math function: the name to call it by in generated code and the name of its
+    /// derivative (null: the generated <c>{Name}Derivative</c> of a one-parameter <c>[Differentiable]</c>
+    /// method), when SymGrad can differentiate through it; null otherwise, with the reason in
+    /// <see cref="CallRejection"/>.
     /// </summary>
-    public Func<InvocationExpressionSyntax, string?>? ResolveCall { get; set; }
+    public Func<InvocationExpressionSyntax, (string Name, string? Derivative)?>? ResolveCall { get; set; }
 
     /// <summary>Why <see cref="ResolveCall"/> refused the last call it was asked about, if it knows.</summary>
     public string? CallRejection { get; set; }
@@ -354,7 +355,7 @@ public static class ExpressionFrontEnd
                 {
                     if (call.ArgumentList.Arguments.Count != 1)
                         throw new ReadException(call, $"'{call.Expression}' takes 1 argument, not {call.ArgumentList.Arguments.Count}");
-                    return Expr.Call(function, Read(call.ArgumentList.Arguments[0].Expression));
+                    return Expr.Call(function.Name, function.Derivative, Read(call.ArgumentList.Arguments[0].Expression));
                 }
                 throw new ReadException(call.Expression, _scope.CallRejection ??
                     $"calls to '{call.Expression}' are not supported; use System.Math functions or one-parameter [Differentiable] methods");

@@ -215,7 +215,7 @@ public sealed class CSharpPrinter
                 case ExprKind.Shared:
                     return Emit(args[0], required);
                 case ExprKind.Call:
-                    return (n.Name + "(" + At(args[0], 0) + ")", Primary);
+                    return (n.CallName + "(" + At(args[0], 0) + ")", Primary);
                 case ExprKind.If:
                     return (Condition(args[0]) + " ? " + At(args[1], Conditional + 1) + " : " + At(args[2], Conditional), Conditional);
             }

@@ -56,7 +56,7 @@ public static class Evaluator
             case ExprKind.Min: return Math.Min(v[a[0]], v[a[1]]);
             case ExprKind.If: return v[a[0]] != 0.0 ? v[a[1]] : v[a[2]];
             case ExprKind.Call:
-                if (!Functions.TryGetValue(n.Name!, out var function)) throw new KeyNotFoundException($"No implementation registered for the function '{n.Name}'.");
+                if (!Functions.TryGetValue(n.CallName, out var function)) throw new KeyNotFoundException($"No implementation registered for the function '{n.CallName}'.");
                 return function(v[a[0]]);
         }
         if (n.IsComparison) return Expr.EvaluateComparison(n.Kind, v[a[0]], v[a[1]]) ? 1.0 : 0.0;

@@ -314,10 +314,33 @@ public sealed partial class Expr
     /// <c>{name}Derivative(argument)</c>. <paramref name="name"/> is a C# member access (<c>Sigmoid</c>,
     /// <c>global::N.Acts.Sigmoid</c>).
     /// </summary>
-    public static Expr Call(string name, Expr argument)
+    public static Expr Call(string name, Expr argument) => Call(name, null, argument);
+
+    /// <summary>
+    /// A call <c>name(argument)</c> whose derivative is the function <paramref name="derivative"/> (a user's
+    /// <c>[DerivativeOf]</c> method); with null, <c>{name}Derivative</c>.
+    /// </summary>
+    public static Expr Call(string name, string? derivative, Expr argument)
     {
-        if (string.IsNullOrEmpty(name)) throw new ArgumentException("Function name must not be empty.", nameof(name));
-        return InternTable.GetOrAdd(ExprKind.Call, new[] { argument }, name, default);
+        if (string.IsNullOrEmpty(name) || name.IndexOf(CallSeparator) >= 0) throw new ArgumentException("Invalid function name.", nameof(name));
+        var key = derivative is null ? name : name + CallSeparator + derivative;
+        return InternTable.GetOrAdd(ExprKind.Call, new[] { argument }, key, default);
+    }
+
+    // A call node's Name holds the function and, when not the default, its derivative's name.
+    private const char CallSeparator = '\n';
+
+    /// <summary>For a <see cref="ExprKind.Call"/>: the function called.</summary>
+    public string CallName => Name!.Split(CallSeparator)[0];
+
+    /// <summary>For a <see cref="ExprKind.Call"/>: the function that is its derivative.</summary>
+    public string CallDerivativeName
+    {
+        get
+        {
+            var parts = Name!.Split(CallSeparator);
+            return parts.Length > 1 ? parts[1] : DerivativeName(parts[0]);
+        }
     }
 
     /// <summary>The name of the derivative of a called function: <c>{name}Derivative</c>.</summary>
@@ -346,7 +369,7 @@ public sealed partial class Expr
             case ExprKind.Min: return Min(args[0], args[1]);
             case ExprKind.If: return If(args[0], args[1], args[2]);
             case ExprKind.Shared: return Shared(args[0]);
-            case ExprKind.Call: return Call(Name!, args[0]);
+            case ExprKind.Call: return InternTable.GetOrAdd(ExprKind.Call, new[] { args[0] }, Name, default);
             default: return Compare(Kind, args[0], args[1]);
         }
     }

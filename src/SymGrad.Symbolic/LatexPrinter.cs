@@ -190,7 +190,7 @@ public static class LatexPrinter
                 return Emit(a[0]);
             case ExprKind.Call:
             {
-                var name = e.Name!.Substring(e.Name!.LastIndexOf('.') + 1);
+                var name = e.CallName.Substring(e.CallName.LastIndexOf('.') + 1);
                 var prime = name.EndsWith("Derivative", StringComparison.Ordinal);
                 if (prime) name = name.Substring(0, name.Length - "Derivative".Length);
                 return (@"\mathrm{" + name + "}" + (prime ? "'" : "") + @"\left(" + Print(a[0]) + @"\right)", Atom);

@@ -114,7 +114,7 @@ public static class Operators
             }));
         AddShared();
         Add(ExprKind.Call, "call", null, null, null, new("chain rule through a call",
-            @"\frac{d}{du} g(u) = g'(u)", (n, i) => Expr.Call(Expr.DerivativeName(n.Name!), Arg(n, 0))));
+            @"\frac{d}{du} g(u) = g'(u)", (n, i) => Expr.Call(n.CallDerivativeName, Arg(n, 0))));
     }
 
     private static void AddShared() =>

@@ -38,8 +38,8 @@ public sealed class NoDiffAttribute : Attribute
 
 /// <summary>
 /// Supplies the derivative of a function the engine cannot see into: put it on a static method
-/// <c>double FDerivative(double u)</c> to declare it the derivative of <c>double F(double u)</c> in the same
-/// type; differentiable methods that call <c>F</c> then use it in the chain rule.
+/// <c>double FSlope(double u)</c> to declare it the derivative of <c>double F(double u)</c> in the same type;
+/// <see cref="DifferentiableAttribute"/> methods that call <c>F</c> then use it in the chain rule.
 /// </summary>
 [AttributeUsage(AttributeTargets.Method, AllowMultiple = false, Inherited = false)]
 public sealed class DerivativeOfAttribute : Attribute

@@ -72,6 +72,20 @@ public static partial class ArticleModel
     [Differentiable]
     public static double Swish(double x) => x * Sigmoid(x);
 
+    /// <summary>An opaque function (think: a lookup table or a native call) with a hand-written derivative.</summary>
+    public static double Gelu(double x) => 0.5 * x * (1 + Math.Tanh(0.7978845608028654 * (x + 0.044715 * x * x * x)));
+
+    [DerivativeOf(nameof(Gelu))]
+    public static double GeluSlope(double x)
+    {
+        var u = 0.7978845608028654 * (x + 0.044715 * x * x * x);
+        var t = Math.Tanh(u);
+        return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * 0.7978845608028654 * (1 + 3 * 0.044715 * x * x);
+    }
+
+    [Differentiable]
+    public static double GeluSquared(double x) => Gelu(x) * Gelu(x);
+
     [Differentiable(nameof(w), nameof(b))]
     public static double Neuron(double w, double b, double x) => Tanh(w * x + b) + Swish(b);
 }

@@ -26,6 +26,7 @@ public class DiagnosticTests
     [InlineData("SG0003", "public static partial class M { [Differentiable] public static double F(double x) { x = x * 2; return x; } }", "x = x * 2")]
     [InlineData("SG0003", "public static partial class M { [Differentiable] public static double F(double x) { if (x > 0) return x; } }", "if (x > 0) return x;")]
     [InlineData("SG0004", "public static partial class M { static double G(double x) => x; [Differentiable] public static double F(double x) => G(x) + 1; }", "G")]
+    [InlineData("SG0004", "public static partial class M { static double G(double x, double y) => x; [DerivativeOf(nameof(G))] static double D(double x) => 1; [Differentiable] public static double F(double x) => G(x, x); }", "G")]
     [InlineData("SG0004", "public static partial class M { [Differentiable] public static double F(double x) => x % 2; }", "x % 2")]
     [InlineData("SG0004", "public static partial class M { [Differentiable] public static double G(double a, double b) => a * b; [Differentiable] public static double F(double x) => G(x, x); }", "G")]
     [InlineData("SG0004", "public static partial class M { [Differentiable] public static double G(double a) => a * a; [Differentiable(Order = 2)] public static double F(double x) => G(x); }", "Differentiable(Order = 2)")]

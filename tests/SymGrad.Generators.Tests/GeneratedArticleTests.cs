@@ -57,6 +57,9 @@ public class GeneratedArticleTests
             AssertClose(Difference(neuron, new[] { 0.7, x }, 0), dw, "neuron ∂w");
             AssertClose(Difference(neuron, new[] { 0.7, x }, 1), db, "neuron ∂b");
         }
+        foreach (var x in Points)
+            AssertClose(Difference(a => ArticleModel.GeluSquared(a[0]), new[] { x }, 0), ArticleModel.GeluSquaredDerivative(x), $"(gelu²)'({x}) through [DerivativeOf]");
+        Assert.Contains(@"\mathrm{GeluSlope}\left(x\right)", ArticleModel.GeluSquaredDerivation.Partial_x);
         // Not inlined: the derivation names the callee and its derivative.
         Assert.Contains(@"\mathrm{Sigmoid}'\left(x\right)", ArticleModel.SwishDerivation.Partial_x);
     }
