@@ -77,7 +77,7 @@ internal static class DifferentiableEmitter
         var outs = string.Join(", ", outNames.Select(n => "out " + t + " " + n));
         Method($"{m.Name} = {formula}; returns it and writes each partial derivative ∂/∂v to the out parameter d<v>.",
             $"{m.Accessibility} static {t} {m.Name}Gradient({parameters}, {outs})",
-            Body(new[] { ("value", gradient.Function) }.Concat(outNames.Select((n, i) => (n, gradient.Partials[i])))));
+            Body(gradient.Outputs(outNames)));
         if (k > 1)
         {
             var span = Fresh("gradient");
@@ -97,7 +97,7 @@ internal static class DifferentiableEmitter
 
         if (m.Order == 2)
         {
-            var hessian = Differentiator.Hessian(m.Body, variables);
+            var hessian = Differentiator.Hessian(gradient);
             ct.ThrowIfCancellationRequested();
             if (k == 1)
             {
@@ -128,12 +128,12 @@ internal static class DifferentiableEmitter
                 var vector = Fresh("vector");
                 var product = Fresh("product");
                 var direction = Enumerable.Range(0, k).Select(i => Expr.Var($"{vector}[{i}]")).ToList();
-                var hvp = Differentiator.HessianVectorProduct(m.Body, variables, direction);
+                var hvp = Differentiator.HessianVectorProduct(gradient, direction);
                 var hvpBody = new List<string>
                 {
                     $"if ({vector}.Length < {k} || {product}.Length < {k}) throw new global::System.ArgumentException(\"The vector and product spans need {k} elements ({string.Join(", ", m.Variables)}).\");",
                 };
-                hvpBody.AddRange(Body(new[] { ("value", gradient.Function) }.Concat(Enumerable.Range(0, k).Select(i => ($"{product}[{i}]", hvp[i])))));
+                hvpBody.AddRange(Body(new[] { ("value", gradient.Function) }.Concat(hvp.Select((e, i) => ($"{product}[{i}]", e)))));
                 Method($"{m.Name} = {formula}; returns it and writes the Hessian-vector product H·{vector} into {product}.",
                     $"{m.Accessibility} static {t} {m.Name}HessianVectorProduct({parameters}, global::System.ReadOnlySpan<{t}> {vector}, global::System.Span<{t}> {product})",
                     hvpBody);

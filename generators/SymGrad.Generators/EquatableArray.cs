@@ -14,9 +14,6 @@ public readonly struct EquatableArray<T> : IEquatable<EquatableArray<T>>, IReadO
     /// <summary>Wraps the items (copied).</summary>
     public EquatableArray(IEnumerable<T> items) => _items = items.ToArray();
 
-    /// <summary>The empty array.</summary>
-    public static EquatableArray<T> Empty => new(Array.Empty<T>());
-
     /// <inheritdoc />
     public T this[int index] => (_items ?? Array.Empty<T>())[index];
 

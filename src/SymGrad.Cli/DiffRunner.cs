@@ -58,16 +58,15 @@ public static class DiffRunner
         var clock = Stopwatch.StartNew();
         var wrtVars = wrt.Select(Expr.Var).ToList();
         var gradient = Differentiator.Gradient(f, wrtVars);
-        var outputs = new List<(string, Expr)> { ("value", gradient.Function) };
         var taken = new HashSet<string>(variables, StringComparer.Ordinal);
-        foreach (var (v, p) in wrtVars.Zip(gradient.Partials, (v, p) => (v, p)))
+        var names = new List<string>();
+        foreach (var v in wrt)
         {
-            var name = "d" + v.Name;
-            while (taken.Contains(name)) name += "_";
-            taken.Add(name);
-            outputs.Add((name, p));
+            var name = "d" + v;
+            while (!taken.Add(name)) name += "_";
+            names.Add(name);
         }
-        var program = CsePass.Build(outputs);
+        var program = CsePass.Build(gradient.Outputs(names));
         clock.Stop();
 
         var comment = request.Format == "latex" ? "%" : "//";

@@ -24,6 +24,17 @@ public sealed class Gradient
     /// <summary>The chain-rule steps and rewrites that produced the partials.</summary>
     public Derivation Derivation { get; }
 
+    /// <summary>
+    /// The outputs of a gradient program: <c>("value", f)</c> then each partial under the given name (by default
+    /// <c>d</c> + variable name), ready for <see cref="CsePass.Build(IReadOnlyList{ValueTuple{string, Expr}})"/>.
+    /// </summary>
+    public List<(string Name, Expr Value)> Outputs(IReadOnlyList<string>? partialNames = null)
+    {
+        var outputs = new List<(string, Expr)> { ("value", Function) };
+        for (var i = 0; i < Variables.Count; i++) outputs.Add((partialNames?[i] ?? "d" + Variables[i].Name, Partials[i]));
+        return outputs;
+    }
+
     /// <summary>The partial with respect to a variable.</summary>
     public Expr this[Expr variable]
     {
@@ -151,10 +162,13 @@ public static class Differentiator
     /// The Hessian: entry (i, j) is ∂²f/∂v_i∂v_j, obtained by differentiating each partial of the gradient
     /// graph again. The matrix is symmetric; the lower triangle reuses the upper triangle's nodes.
     /// </summary>
-    public static Expr[,] Hessian(Expr f, IReadOnlyList<Expr> variables)
+    public static Expr[,] Hessian(Expr f, IReadOnlyList<Expr> variables) => Hessian(Gradient(f, variables));
+
+    /// <summary>The Hessian from a gradient already computed (its partials differentiated once more).</summary>
+    public static Expr[,] Hessian(Gradient gradient)
     {
         var simplifier = new Simplifier();
-        var gradient = Gradient(f, variables, simplifier);
+        var variables = gradient.Variables;
         var n = variables.Count;
         var h = new Expr[n, n];
         for (var i = 0; i < n; i++)
@@ -168,12 +182,14 @@ public static class Differentiator
     /// <summary>
     /// The Hessian-vector product H·v in one extra reverse sweep: the gradient of (∇f · v) with v held constant.
     /// </summary>
-    public static IReadOnlyList<Expr> HessianVectorProduct(Expr f, IReadOnlyList<Expr> variables, IReadOnlyList<Expr> vector)
+    public static IReadOnlyList<Expr> HessianVectorProduct(Expr f, IReadOnlyList<Expr> variables, IReadOnlyList<Expr> vector) =>
+        HessianVectorProduct(Gradient(f, variables), vector);
+
+    /// <summary>The Hessian-vector product from a gradient already computed.</summary>
+    public static IReadOnlyList<Expr> HessianVectorProduct(Gradient gradient, IReadOnlyList<Expr> vector)
     {
-        if (vector.Count != variables.Count) throw new ArgumentException("The vector must have one entry per variable.", nameof(vector));
-        var simplifier = new Simplifier();
-        var gradient = Gradient(f, variables, simplifier);
+        if (vector.Count != gradient.Variables.Count) throw new ArgumentException("The vector must have one entry per variable.", nameof(vector));
         var dot = Expr.Add(gradient.Partials.Select((p, i) => Expr.Mul(p, vector[i])));
-        return Gradient(dot, variables, simplifier).Partials;
+        return Gradient(dot, gradient.Variables, new Simplifier()).Partials;
     }
 }

@@ -43,10 +43,7 @@ public sealed class NetworkLoss
     /// <summary>Differentiate, simplify and CSE: the whole job behind one generated gradient method.</summary>
     public ExprProgram GradientProgram()
     {
-        var g = Differentiator.Gradient(Loss, Parameters);
-        var outputs = new List<(string, Expr)> { ("value", g.Function) };
-        outputs.AddRange(Parameters.Select((v, i) => ("d" + v.Name, g.Partials[i])));
-        return CsePass.Build(outputs);
+        return CsePass.Build(Differentiator.Gradient(Loss, Parameters).Outputs());
     }
 
     public ExprProgram PrimalProgram() => CsePass.Build(new[] { ("value", new Simplifier().Simplify(Loss)) });

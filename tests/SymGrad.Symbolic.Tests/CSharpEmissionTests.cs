@@ -17,10 +17,7 @@ public class CSharpEmissionTests
 
     private static ExprProgram GradientProgram(Expr f, IReadOnlyList<Expr> wrt)
     {
-        var g = Differentiator.Gradient(f, wrt);
-        var outputs = new List<(string, Expr)> { ("value", g.Function) };
-        outputs.AddRange(wrt.Select((v, i) => ("d" + v.Name, g.Partials[i])));
-        return CsePass.Build(outputs);
+        return CsePass.Build(Differentiator.Gradient(f, wrt).Outputs());
     }
 
     /// <summary>Calls an emitted method with values for its parameters (sorted by name) and returns the value and outs.</summary>
