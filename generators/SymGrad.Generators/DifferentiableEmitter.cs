@@ -95,10 +95,32 @@ internal static class DifferentiableEmitter
                 spanBody);
         }
 
+        // One member per partial, for callers that differentiate through this method (the chain rule needs
+        // ∂f/∂p as a function of its own).
+        if (k > 1)
+            for (var i = 0; i < k; i++)
+                Method($"∂{m.Name}/∂{m.Variables[i]}: {readable.PrintSummary(gradient.Partials[i])}.",
+                    $"{m.Accessibility} static {t} {m.Name}Partial_{m.Variables[i]}({parameters})",
+                    Body(new[] { ("partial", gradient.Partials[i]) }));
+
         if (m.Order == 2)
         {
             var hessian = Differentiator.Hessian(gradient);
             ct.ThrowIfCancellationRequested();
+            // Second partials as functions, p before q in parameter order, for callers of order 2.
+            if (k > 1)
+            {
+                var parameterList = m.Parameters.ToList();
+                var position = m.Variables.Select(v => parameterList.IndexOf(v)).ToList();
+                for (var i = 0; i < k; i++)
+                for (var j = 0; j < k; j++)
+                {
+                    if (position[i] > position[j]) continue;
+                    Method($"∂²{m.Name}/∂{m.Variables[i]}∂{m.Variables[j]}: {readable.PrintSummary(hessian[i, j])}.",
+                        $"{m.Accessibility} static {t} {m.Name}Partial_{m.Variables[i]}_{m.Variables[j]}({parameters})",
+                        Body(new[] { ("partial", hessian[i, j]) }));
+                }
+            }
             if (k == 1)
             {
                 Method($"The second derivative of {m.Name} with respect to {m.Variables[0]}: {readable.PrintSummary(hessian[0, 0])}.",

@@ -116,20 +116,34 @@ internal static class DifferentiableParser
             return (info.Symbol ?? info.CandidateSymbols.FirstOrDefault()) is IMethodSymbol m && IsMath(m);
         };
 
+        var callSites = new Dictionary<Expr, InvocationExpressionSyntax>();
+        scope.CallRead = (node, call) =>
+        {
+            if (!callSites.ContainsKey(node)) callSites[node] = call;
+        };
         scope.ResolveCall = call =>
         {
             if (semantic.GetSymbolInfo(call, cancellationToken).Symbol is not IMethodSymbol target) return null;
             var precision = method.ReturnType.SpecialType;
-            bool Scalar(IMethodSymbol m) => m.IsStatic && m.Parameters.Length == 1 && m.ReturnType.SpecialType == precision &&
-                                             m.Parameters[0].Type.SpecialType == precision && m.Parameters[0].RefKind == RefKind.None;
+            bool SamePrecision(IMethodSymbol m) => m.IsStatic && !m.IsGenericMethod && m.Parameters.Length >= 1 && m.ReturnType.SpecialType == precision &&
+                                                   m.Parameters.All(p => p.Type.SpecialType == precision && p.RefKind == RefKind.None && !p.IsParams);
+            bool Scalar(IMethodSymbol m) => SamePrecision(m) && m.Parameters.Length == 1;
             string Name(IMethodSymbol m) => SymbolEqualityComparer.Default.Equals(m.ContainingType, method.ContainingType)
                 ? m.Name
                 : m.ContainingType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) + "." + m.Name;
 
-            if (target.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == DifferentiableAttribute))
+            if (target.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == DifferentiableAttribute) is { } calleeAttribute)
             {
-                if (Scalar(target)) return (Name(target), null);
-                scope.CallRejection = $"calls to '{target.Name}' are supported only for static one-parameter [Differentiable] methods of the same precision";
+                if (SamePrecision(target))
+                {
+                    var calleeNames = AttributeVariables(calleeAttribute);
+                    var calleeVariables = calleeNames.Count > 0
+                        ? calleeNames
+                        : target.Parameters.Where(p => !p.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == NoDiffAttribute)).Select(p => p.Name).ToList();
+                    var calleeOrder = calleeAttribute.NamedArguments.FirstOrDefault(a => a.Key == "Order").Value.Value as int? ?? 1;
+                    return CallTarget.Generated(Name(target), target.Parameters.Select(p => p.Name).ToList(), new HashSet<string>(calleeVariables), calleeOrder == 2);
+                }
+                scope.CallRejection = $"calls to '{target.Name}' are supported only for static [Differentiable] methods whose parameters and result are all {(isFloat ? "float" : "double")}, passed by value";
                 return null;
             }
             // A function the engine cannot see into, with a [DerivativeOf(nameof(F))] method beside it.
@@ -138,7 +152,7 @@ internal static class DifferentiableParser
                                            a.ConstructorArguments.Length == 1 && a.ConstructorArguments[0].Value as string == target.Name));
             if (derivative != null)
             {
-                if (Scalar(target) && Scalar(derivative)) return (Name(target), Name(derivative));
+                if (Scalar(target) && Scalar(derivative)) return CallTarget.Scalar(Name(target), Name(derivative));
                 scope.CallRejection = $"'{target.Name}' and its [DerivativeOf] method '{derivative.Name}' must both be static one-parameter methods of the same precision";
                 return null;
             }
@@ -161,11 +175,44 @@ internal static class DifferentiableParser
             return Fail();
         }
 
-        if (order == 2 && Graph.PostOrder(body).Any(n => n.Kind == ExprKind.Call))
+        // Every call the derivatives pass through needs the callee's partials there (and for order 2, its second
+        // partials): reported on the call, before the engine would stop at the missing function.
+        if (callSites.Count > 0)
         {
-            ReportAt(DiagnosticDescriptors.UnsupportedExpression, attributeLocation,
-                $"'{method.Name}' calls another [Differentiable] method; second derivatives through calls are not supported yet");
-            return Fail();
+            var wrt = new HashSet<Expr>(variables.Select(Expr.Var));
+            var calls = Graph.PostOrder(body).Where(n => n.Kind == ExprKind.Call).ToList();
+            var depends = Graph.DependsOn(calls, wrt);
+            foreach (var call in calls)
+            {
+                if (!depends[call]) continue;
+                callSites.TryGetValue(call, out var callSyntax);
+                var site = callSyntax?.GetLocation() ?? syntax.Identifier.GetLocation();
+                var target = call.Target!;
+                var calleeSymbol = callSyntax is null ? null : semantic.GetSymbolInfo(callSyntax, cancellationToken).Symbol as IMethodSymbol;
+                string Parameter(int i) => calleeSymbol != null && i < calleeSymbol.Parameters.Length ? calleeSymbol.Parameters[i].Name : $"#{i + 1}";
+                string? problem = null;
+                for (var i = 0; i < target.Arity && problem is null; i++)
+                {
+                    if (!depends[call.Args[i]]) continue;
+                    if (target.Partials[i] is not { } partial)
+                    {
+                        problem = $"'{target.Name}' is not differentiated with respect to its parameter '{Parameter(i)}', but the argument passed there depends on {string.Join(", ", variables)}; add it to the callee's [Differentiable] variables or pass a value that does not depend on them";
+                        break;
+                    }
+                    if (order != 2) continue;
+                    for (var j = 0; j < target.Arity; j++)
+                        if (depends[call.Args[j]] && partial.Partials[j] is null)
+                        {
+                            problem = $"second derivatives through '{target.Name}' need its second derivatives; mark it [Differentiable(Order = 2)]";
+                            break;
+                        }
+                }
+                if (problem != null)
+                {
+                    Report(DiagnosticDescriptors.UnsupportedExpression, site, problem);
+                    return Fail();
+                }
+            }
         }
 
         var model = new MethodModel(

@@ -84,12 +84,13 @@ public sealed class FrontEndScope
     public Func<InvocationExpressionSyntax, bool>? IsMathCall { get; set; }
 
     /// <summary>
-    /// For a call that is not a Math function: the name to call it by in generated code and the name of its
-    /// derivative (null: the generated <c>{Name}Derivative</c> of a one-parameter <c>[Differentiable]</c>
-    /// method), when SymGrad can differentiate through it; null otherwise, with the reason in
-    /// <see cref="CallRejection"/>.
+    /// For a call that is not a Math function: the function to call (its name in generated code and its partial
+    /// derivatives), or null to reject the call, optionally saying why in <see cref="CallRejection"/>.
     /// </summary>
-    public Func<InvocationExpressionSyntax, (string Name, string? Derivative)?>? ResolveCall { get; set; }
+    public Func<InvocationExpressionSyntax, CallTarget?>? ResolveCall { get; set; }
+
+    /// <summary>Told of every call node read, with the syntax it came from (for diagnostics on the call).</summary>
+    public Action<Expr, InvocationExpressionSyntax>? CallRead { get; set; }
 
     /// <summary>Why <see cref="ResolveCall"/> refused the last call it was asked about, if it knows.</summary>
     public string? CallRejection { get; set; }
@@ -106,6 +107,7 @@ public sealed class FrontEndScope
             ResolveConstant = ResolveConstant,
             IsMathCall = IsMathCall,
             ResolveCall = ResolveCall,
+            CallRead = CallRead,
         };
         foreach (var kv in _names) copy._names[kv.Key] = kv.Value;
         return copy;
@@ -353,12 +355,18 @@ public static class ExpressionFrontEnd
                 _scope.CallRejection = null;
                 if (_scope.ResolveCall?.Invoke(call) is { } function)
                 {
-                    if (call.ArgumentList.Arguments.Count != 1)
-                        throw new ReadException(call, $"'{call.Expression}' takes 1 argument, not {call.ArgumentList.Arguments.Count}");
-                    return Expr.Call(function.Name, function.Derivative, Read(call.ArgumentList.Arguments[0].Expression));
+                    var arguments = call.ArgumentList.Arguments;
+                    if (arguments.Count != function.Arity)
+                        throw new ReadException(call, $"'{call.Expression}' takes {function.Arity} argument{(function.Arity == 1 ? "" : "s")}, not {arguments.Count}");
+                    foreach (var a in arguments)
+                        if (!a.RefKindKeyword.IsKind(SyntaxKind.None) || a.NameColon != null)
+                            throw new ReadException(a, "arguments must be plain expressions in parameter order");
+                    var node = Expr.Call(function, arguments.Select(a => Read(a.Expression)).ToArray());
+                    _scope.CallRead?.Invoke(node, call);
+                    return node;
                 }
                 throw new ReadException(call.Expression, _scope.CallRejection ??
-                    $"calls to '{call.Expression}' are not supported; use System.Math functions or one-parameter [Differentiable] methods");
+                    $"calls to '{call.Expression}' are not supported; use System.Math functions or [Differentiable] methods");
             }
             if (!Functions.TryGetValue(name, out var f))
             {

@@ -215,7 +215,11 @@ public sealed class CSharpPrinter
                 case ExprKind.Shared:
                     return Emit(args[0], required);
                 case ExprKind.Call:
-                    return (n.CallName + "(" + At(args[0], 0) + ")", Primary);
+                {
+                    var sb = new StringBuilder(n.CallName).Append('(');
+                    for (var i = 0; i < args.Length; i++) sb.Append(i == 0 ? "" : ", ").Append(At(args[i], 0));
+                    return (sb.Append(')').ToString(), Primary);
+                }
                 case ExprKind.If:
                     return (Condition(args[0]) + " ? " + At(args[1], Conditional + 1) + " : " + At(args[2], Conditional), Conditional);
             }

@@ -13,7 +13,13 @@ public static class Evaluator
     /// Implementations of called functions (<see cref="ExprKind.Call"/>) by name, for evaluation; the emitted
     /// code calls the real methods instead.
     /// </summary>
-    public static System.Collections.Concurrent.ConcurrentDictionary<string, Func<double, double>> Functions { get; } = new(StringComparer.Ordinal);
+    public static System.Collections.Concurrent.ConcurrentDictionary<string, Func<double[], double>> Functions { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Registers a one-argument function for <see cref="Functions"/>.</summary>
+    public static void Register(string name, Func<double, double> function) => Functions[name] = a => function(a[0]);
+
+    /// <summary>Registers a two-argument function for <see cref="Functions"/>.</summary>
+    public static void Register(string name, Func<double, double, double> function) => Functions[name] = a => function(a[0], a[1]);
 
     /// <summary>Evaluates one expression.</summary>
     /// <exception cref="KeyNotFoundException">A variable has no value.</exception>
@@ -57,7 +63,9 @@ public static class Evaluator
             case ExprKind.If: return v[a[0]] != 0.0 ? v[a[1]] : v[a[2]];
             case ExprKind.Call:
                 if (!Functions.TryGetValue(n.CallName, out var function)) throw new KeyNotFoundException($"No implementation registered for the function '{n.CallName}'.");
-                return function(v[a[0]]);
+                var arguments = new double[a.Length];
+                for (var i = 0; i < a.Length; i++) arguments[i] = v[a[i]];
+                return function(arguments);
         }
         if (n.IsComparison) return Expr.EvaluateComparison(n.Kind, v[a[0]], v[a[1]]) ? 1.0 : 0.0;
         return Operators.Of(n.Kind).Unary!(v[a[0]]);

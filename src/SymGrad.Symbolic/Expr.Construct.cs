@@ -314,37 +314,30 @@ public sealed partial class Expr
     /// <c>{name}Derivative(argument)</c>. <paramref name="name"/> is a C# member access (<c>Sigmoid</c>,
     /// <c>global::N.Acts.Sigmoid</c>).
     /// </summary>
-    public static Expr Call(string name, Expr argument) => Call(name, null, argument);
+    public static Expr Call(string name, Expr argument) => Call(CallTarget.Scalar(name), argument);
 
     /// <summary>
     /// A call <c>name(argument)</c> whose derivative is the function <paramref name="derivative"/> (a user's
     /// <c>[DerivativeOf]</c> method); with null, <c>{name}Derivative</c>.
     /// </summary>
-    public static Expr Call(string name, string? derivative, Expr argument)
-    {
-        if (string.IsNullOrEmpty(name) || name.IndexOf(CallSeparator) >= 0) throw new ArgumentException("Invalid function name.", nameof(name));
-        var key = derivative is null ? name : name + CallSeparator + derivative;
-        return InternTable.GetOrAdd(ExprKind.Call, new[] { argument }, key, default);
-    }
+    public static Expr Call(string name, string? derivative, Expr argument) => Call(CallTarget.Scalar(name, derivative), argument);
 
-    // A call node's Name holds the function and, when not the default, its derivative's name.
-    private const char CallSeparator = '\n';
+    /// <summary>A call to <paramref name="target"/> with one argument per parameter.</summary>
+    public static Expr Call(CallTarget target, params Expr[] arguments) => Call(target, (IReadOnlyList<Expr>)arguments);
+
+    /// <summary>A call to <paramref name="target"/> with one argument per parameter.</summary>
+    public static Expr Call(CallTarget target, IReadOnlyList<Expr> arguments)
+    {
+        if (target is null) throw new ArgumentNullException(nameof(target));
+        if (arguments.Count != target.Arity)
+            throw new ArgumentException($"'{target.Name}' takes {target.Arity} argument(s), not {arguments.Count}.", nameof(arguments));
+        var args = new Expr[arguments.Count];
+        for (var i = 0; i < args.Length; i++) args[i] = arguments[i] ?? throw new ArgumentNullException(nameof(arguments));
+        return InternTable.GetOrAdd(ExprKind.Call, args, target.Key, default, target);
+    }
 
     /// <summary>For a <see cref="ExprKind.Call"/>: the function called.</summary>
-    public string CallName => Name!.Split(CallSeparator)[0];
-
-    /// <summary>For a <see cref="ExprKind.Call"/>: the function that is its derivative.</summary>
-    public string CallDerivativeName
-    {
-        get
-        {
-            var parts = Name!.Split(CallSeparator);
-            return parts.Length > 1 ? parts[1] : DerivativeName(parts[0]);
-        }
-    }
-
-    /// <summary>The name of the derivative of a called function: <c>{name}Derivative</c>.</summary>
-    public static string DerivativeName(string function) => function + "Derivative";
+    public string CallName => Target!.Name;
 
     /// <summary>Rebuilds a node of the same kind over new arguments (through the canonicalising factories).</summary>
     public Expr WithArgs(IReadOnlyList<Expr> args)
@@ -369,7 +362,7 @@ public sealed partial class Expr
             case ExprKind.Min: return Min(args[0], args[1]);
             case ExprKind.If: return If(args[0], args[1], args[2]);
             case ExprKind.Shared: return Shared(args[0]);
-            case ExprKind.Call: return InternTable.GetOrAdd(ExprKind.Call, new[] { args[0] }, Name, default);
+            case ExprKind.Call: return Call(Target!, args);
             default: return Compare(Kind, args[0], args[1]);
         }
     }

@@ -14,9 +14,10 @@ public sealed partial class Expr : IComparable<Expr>
     private readonly Expr[] _args;
     private readonly int _hash;
 
-    private Expr(ExprKind kind, Expr[] args, string? name, Number value)
+    private Expr(ExprKind kind, Expr[] args, string? name, Number value, CallTarget? target)
     {
         Kind = kind;
+        Target = target;
         _args = args;
         Name = name;
         Value = value;
@@ -32,6 +33,8 @@ public sealed partial class Expr : IComparable<Expr>
     public IReadOnlyList<Expr> Args => _args;
     /// <summary>The variable name, for <see cref="ExprKind.Var"/>.</summary>
     public string? Name { get; }
+    /// <summary>The function called, for <see cref="ExprKind.Call"/> (whose <see cref="Name"/> is its key).</summary>
+    public CallTarget? Target { get; }
     /// <summary>The constant, for <see cref="ExprKind.Const"/>.</summary>
     public Number Value { get; }
     /// <summary>Length of the longest path to a leaf.</summary>
@@ -96,7 +99,7 @@ public sealed partial class Expr : IComparable<Expr>
         private static int _count;
         private static int _purgeAt = 1 << 16;
 
-        public static Expr GetOrAdd(ExprKind kind, Expr[] args, string? name, Number value)
+        public static Expr GetOrAdd(ExprKind kind, Expr[] args, string? name, Number value, CallTarget? target = null)
         {
             var hash = ComputeHash(kind, args, name, value);
             lock (Gate)
@@ -112,7 +115,7 @@ public sealed partial class Expr : IComparable<Expr>
                     bucket = new List<WeakReference<Expr>>(1);
                     Buckets[hash] = bucket;
                 }
-                var node = new Expr(kind, args, name, value);
+                var node = new Expr(kind, args, name, value, target);
                 bucket.Add(new WeakReference<Expr>(node));
                 if (++_count >= _purgeAt) Purge();
                 return node;

@@ -189,12 +189,7 @@ public static class LatexPrinter
             case ExprKind.Shared:
                 return Emit(a[0]);
             case ExprKind.Call:
-            {
-                var name = e.CallName.Substring(e.CallName.LastIndexOf('.') + 1);
-                var prime = name.EndsWith("Derivative", StringComparison.Ordinal);
-                if (prime) name = name.Substring(0, name.Length - "Derivative".Length);
-                return (@"\mathrm{" + name + "}" + (prime ? "'" : "") + @"\left(" + Print(a[0]) + @"\right)", Atom);
-            }
+                return (e.Target!.Latex + @"\left(" + string.Join(", ", a.Select(Print)) + @"\right)", Atom);
             case ExprKind.If:
                 return (@"\begin{cases} " + Print(a[1]) + " & " + Condition(a[0], false) + @" \\ " + Print(a[2]) + " & " + Condition(a[0], true) + @" \end{cases}", Atom);
         }

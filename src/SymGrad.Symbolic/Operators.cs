@@ -114,7 +114,10 @@ public static class Operators
             }));
         AddShared();
         Add(ExprKind.Call, "call", null, null, null, new("chain rule through a call",
-            @"\frac{d}{du} g(u) = g'(u)", (n, i) => Expr.Call(n.CallDerivativeName, Arg(n, 0))));
+            @"\frac{\partial}{\partial u_i} g(u_1, \dots, u_n) = \partial_i g(u_1, \dots, u_n)",
+            (n, i) => n.Target!.Partials[i] is { } partial
+                ? Expr.Call(partial, n.ArgArray)
+                : throw new NotDifferentiableException(n, i)));
     }
 
     private static void AddShared() =>
@@ -134,4 +137,24 @@ public static class Operators
             foreach (ExprKind k in Enum.GetValues(typeof(ExprKind))) yield return Table[k];
         }
     }
+}
+
+/// <summary>
+/// Differentiation reached a call whose function has no derivative with respect to an argument that depends
+/// on a variable (a parameter the callee does not differentiate, or a second derivative nobody generated).
+/// Front ends check for this first and report it on the call.
+/// </summary>
+public sealed class NotDifferentiableException : InvalidOperationException
+{
+    internal NotDifferentiableException(Expr call, int argument)
+        : base($"'{call.CallName}' has no derivative with respect to its argument {argument + 1}.")
+    {
+        Call = call;
+        Argument = argument;
+    }
+
+    /// <summary>The call node.</summary>
+    public Expr Call { get; }
+    /// <summary>The argument's index.</summary>
+    public int Argument { get; }
 }

@@ -88,4 +88,16 @@ public static partial class ArticleModel
 
     [Differentiable(nameof(w), nameof(b))]
     public static double Neuron(double w, double b, double x) => Tanh(w * x + b) + Swish(b);
+
+    /// <summary>Calls a multi-parameter [Differentiable] method: the chain rule goes through its generated partials.</summary>
+    [Differentiable(nameof(w), nameof(b))]
+    public static double RidgeLoss(double w, double b, double x, double y, double lambda) =>
+        LinearRegressionLoss(w, b, x * x, y) + lambda * w * w;
+
+    [Differentiable(Order = 2)]
+    public static double SmoothAbs(double x) => Math.Sqrt(x * x + 1);
+
+    /// <summary>Second derivatives through calls: needs the callees' second derivatives (they are Order = 2 too).</summary>
+    [Differentiable(Order = 2)]
+    public static double ThroughSecondOrderCalls(double x, double y) => SmoothAbs(Math.Tanh(x)) * y + 2 * Rosenbrock(x, y * y);
 }

@@ -59,9 +59,52 @@ public class GeneratedArticleTests
         }
         foreach (var x in Points)
             AssertClose(Difference(a => ArticleModel.GeluSquared(a[0]), new[] { x }, 0), ArticleModel.GeluSquaredDerivative(x), $"(gelu²)'({x}) through [DerivativeOf]");
-        Assert.Contains(@"\mathrm{GeluSlope}\left(x\right)", ArticleModel.GeluSquaredDerivation.Partial_x);
+        // The [DerivativeOf] method appears as the derivative it is.
+        Assert.Contains(@"\mathrm{Gelu}'\left(x\right)", ArticleModel.GeluSquaredDerivation.Partial_x);
         // Not inlined: the derivation names the callee and its derivative.
         Assert.Contains(@"\mathrm{Sigmoid}'\left(x\right)", ArticleModel.SwishDerivation.Partial_x);
+    }
+
+    [Fact]
+    public void CallsToMultiParameterMethods_UseTheCalleesGeneratedPartials()
+    {
+        var random = new Random(5);
+        for (var k = 0; k < 10; k++)
+        {
+            double w = random.NextDouble() * 4 - 2, b = random.NextDouble() * 4 - 2, x = random.NextDouble() * 2 - 1, y = random.NextDouble() * 4 - 2;
+            var value = ArticleModel.RidgeLossGradient(w, b, x, y, 0.3, out var dw, out var db);
+            Assert.Equal(ArticleModel.RidgeLoss(w, b, x, y, 0.3), value, 12);
+            Func<double[], double> f = a => ArticleModel.RidgeLoss(a[0], a[1], x, y, 0.3);
+            AssertClose(Difference(f, new[] { w, b }, 0), dw, "ridge ∂w");
+            AssertClose(Difference(f, new[] { w, b }, 1), db, "ridge ∂b");
+            // The callee's partial members are functions in their own right.
+            Func<double[], double> loss = a => ArticleModel.LinearRegressionLoss(a[0], a[1], x, y);
+            AssertClose(Difference(loss, new[] { w, b }, 0), ArticleModel.LinearRegressionLossPartial_w(w, b, x, y), "partial w");
+            AssertClose(Difference(loss, new[] { w, b }, 1), ArticleModel.LinearRegressionLossPartial_b(w, b, x, y), "partial b");
+        }
+        Assert.Contains(@"\partial_{w} \mathrm{LinearRegressionLoss}\left(", ArticleModel.RidgeLossDerivation.Partial_w);
+    }
+
+    [Fact]
+    public void SecondDerivativesThroughCalls_UseTheCalleesSecondDerivatives()
+    {
+        var random = new Random(6);
+        Span<double> hessian = stackalloc double[4];
+        for (var k = 0; k < 10; k++)
+        {
+            double x = random.NextDouble() * 3 - 1.5, y = random.NextDouble() * 3 - 1.5;
+            ArticleModel.ThroughSecondOrderCallsHessian(x, y, hessian);
+            // Each Hessian row is the derivative of the generated gradient.
+            Func<double[], double> dx = a => { ArticleModel.ThroughSecondOrderCallsGradient(a[0], a[1], out var gx, out _); return gx; };
+            Func<double[], double> dy = a => { ArticleModel.ThroughSecondOrderCallsGradient(a[0], a[1], out _, out var gy); return gy; };
+            AssertClose(Difference(dx, new[] { x, y }, 0), hessian[0], "∂²/∂x²");
+            AssertClose(Difference(dx, new[] { x, y }, 1), hessian[1], "∂²/∂x∂y");
+            AssertClose(Difference(dy, new[] { x, y }, 0), hessian[2], "∂²/∂y∂x");
+            AssertClose(Difference(dy, new[] { x, y }, 1), hessian[3], "∂²/∂y²");
+            AssertClose(Difference(a => ArticleModel.SmoothAbsDerivative(a[0]), new[] { x }, 0), ArticleModel.SmoothAbsSecondDerivative(x), "smoothabs''");
+            AssertClose(Difference(a => ArticleModel.RosenbrockPartial_a(a[0], y), new[] { x }, 0), ArticleModel.RosenbrockPartial_a_a(x, y), "rosenbrock ∂aa");
+            AssertClose(Difference(a => ArticleModel.RosenbrockPartial_a(x, a[0]), new[] { y }, 0), ArticleModel.RosenbrockPartial_a_b(x, y), "rosenbrock ∂ab");
+        }
     }
 
     [Fact]

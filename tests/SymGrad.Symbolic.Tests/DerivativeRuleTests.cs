@@ -12,8 +12,8 @@ public class DerivativeRuleTests
 {
     static DerivativeRuleTests()
     {
-        Evaluator.Functions["Cube"] = u => u * u * u;
-        Evaluator.Functions["CubeDerivative"] = u => 3 * u * u;
+        Evaluator.Register("Cube", u => u * u * u);
+        Evaluator.Register("CubeDerivative", u => 3 * u * u);
     }
 
     public static IEnumerable<object[]> Primitives() => PrimitivesTable.Keys.Select(k => new object[] { k });
@@ -126,18 +126,82 @@ public class CallTests
     [Fact]
     public void Call_DifferentiatesThroughTheNamedDerivative()
     {
-        Evaluator.Functions["Cube"] = u => u * u * u;
-        Evaluator.Functions["CubeDerivative"] = u => 3 * u * u;
+        Evaluator.Register("Cube", u => u * u * u);
+        Evaluator.Register("CubeDerivative", u => 3 * u * u);
         var x = Expr.Var("x");
         var f = Expr.Call("Cube", Expr.Sin(x)) * x;
         var d = Differentiator.Derivative(f, x);
-        Assert.Contains(Expr.Call("CubeDerivative", Expr.Sin(x)), Graph.PostOrder(d));
+        var derivativeCall = Assert.Single(Graph.PostOrder(d), n => n.Kind == ExprKind.Call && n.CallName == "CubeDerivative");
+        Assert.Same(Expr.Sin(x), derivativeCall.Args[0]);
         foreach (var v in new[] { -1.3, 0.2, 2.0 })
         {
             var at = TestExpressions.Point(new[] { "x" }, new[] { v });
             Assert.True(TestExpressions.Agree(Evaluator.Evaluate(d, at), TestExpressions.CentralDifference(f, at, "x"), 1));
         }
         Assert.Equal("Cube(Math.Sin(x)) * x", CSharpPrinter.Default.Print(f));
-        Assert.Equal(@"\mathrm{Cube}'\left(\sin\left(x\right)\right)", LatexPrinter.Print(Expr.Call("CubeDerivative", Expr.Sin(x))));
+        Assert.Equal(@"\mathrm{Cube}'\left(\sin\left(x\right)\right)", LatexPrinter.Print(derivativeCall));
+    }
+
+    private static readonly CallTarget Hypot = CallTarget.Generated("Hypot", new[] { "a", "b" }, new[] { "a", "b" }, secondOrder: true);
+
+    private static void RegisterHypot()
+    {
+        Evaluator.Register("Hypot", (a, b) => Math.Sqrt(a * a + b * b));
+        Evaluator.Register("HypotPartial_a", (a, b) => a / Math.Sqrt(a * a + b * b));
+        Evaluator.Register("HypotPartial_b", (a, b) => b / Math.Sqrt(a * a + b * b));
+        Evaluator.Register("HypotPartial_a_a", (a, b) => b * b / Math.Pow(a * a + b * b, 1.5));
+        Evaluator.Register("HypotPartial_a_b", (a, b) => -a * b / Math.Pow(a * a + b * b, 1.5));
+        Evaluator.Register("HypotPartial_b_b", (a, b) => a * a / Math.Pow(a * a + b * b, 1.5));
+    }
+
+    [Fact]
+    public void Call_WithSeveralArguments_ChainsThroughEachPartial()
+    {
+        RegisterHypot();
+        Expr x = Expr.Var("x"), y = Expr.Var("y");
+        var f = Expr.Call(Hypot, Expr.Sin(x), x * y) + y;
+        var gradient = Differentiator.Gradient(f, new[] { x, y });
+        var names = Graph.PostOrder(gradient.Partials).Where(n => n.Kind == ExprKind.Call).Select(n => n.CallName).ToHashSet();
+        Assert.Subset(names, new HashSet<string> { "HypotPartial_a", "HypotPartial_b" });
+        foreach (var (vx, vy) in new[] { (-1.3, 0.4), (0.2, -2.0), (2.0, 1.1) })
+        {
+            var at = TestExpressions.Point(new[] { "x", "y" }, new[] { vx, vy });
+            var values = Evaluator.Evaluate(gradient.Partials, at);
+            Assert.True(TestExpressions.Agree(values[0], TestExpressions.CentralDifference(f, at, "x"), 1));
+            Assert.True(TestExpressions.Agree(values[1], TestExpressions.CentralDifference(f, at, "y"), 1));
+        }
+        Assert.Equal("y + Hypot(Math.Sin(x), x * y)", CSharpPrinter.Default.Print(f));
+        Assert.Contains(@"\partial_{a} \mathrm{Hypot}\left(\sin\left(x\right), x y\right)", LatexPrinter.Print(gradient.Partials[0]));
+    }
+
+    [Fact]
+    public void Call_SecondDerivatives_ChainThroughTheSecondPartials()
+    {
+        RegisterHypot();
+        Expr x = Expr.Var("x"), y = Expr.Var("y");
+        var f = Expr.Call(Hypot, x * x, y - x);
+        var gradient = Differentiator.Gradient(f, new[] { x, y });
+        var hessian = Differentiator.Hessian(gradient);
+        foreach (var (vx, vy) in new[] { (-1.3, 0.4), (0.7, -2.0) })
+        {
+            var at = TestExpressions.Point(new[] { "x", "y" }, new[] { vx, vy });
+            for (var i = 0; i < 2; i++)
+            for (var j = 0; j < 2; j++)
+                Assert.True(TestExpressions.Agree(Evaluator.Evaluate(hessian[i, j], at),
+                    TestExpressions.CentralDifference(gradient.Partials[i], at, j == 0 ? "x" : "y"), 1), $"H[{i},{j}]");
+        }
+    }
+
+    [Fact]
+    public void Call_WithoutAPartialForADependentArgument_IsRefused()
+    {
+        var firstOnly = CallTarget.Generated("G", new[] { "a", "b" }, new[] { "a" }, secondOrder: false);
+        Expr x = Expr.Var("x"), y = Expr.Var("y");
+        // The argument at b does not depend on x: fine.
+        Assert.NotNull(Differentiator.Gradient(Expr.Call(firstOnly, x, y), new[] { x }));
+        var e = Assert.Throws<NotDifferentiableException>(() => Differentiator.Gradient(Expr.Call(firstOnly, y, x), new[] { x }));
+        Assert.Equal(1, e.Argument);
+        // First order only: its partials have no partials of their own.
+        Assert.Throws<NotDifferentiableException>(() => Differentiator.Hessian(Differentiator.Gradient(Expr.Call(firstOnly, x, y), new[] { x })));
     }
 }
