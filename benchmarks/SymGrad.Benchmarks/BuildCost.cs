@@ -46,6 +46,41 @@ public static class BuildCost
         return a[a.Length / 2];
     }
 
+    /// <summary>Runs the generator once over a project of <paramref name="methods"/> methods.</summary>
+    public static void RunGenerator(int methods)
+    {
+        var driver = CSharpGeneratorDriver.Create(new DifferentiableGenerator());
+        driver.RunGeneratorsAndUpdateCompilation(Compilation(Source(methods)), out _, out var diagnostics);
+        if (diagnostics.Any(d => d.Severity == DiagnosticSeverity.Error)) throw new InvalidOperationException(string.Join("\n", diagnostics));
+    }
+
+    /// <summary>Writes the generated sources for a project of <paramref name="methods"/> methods to a folder.</summary>
+    public static void WriteGenerated(int methods, string folder)
+    {
+        Directory.CreateDirectory(folder);
+        var result = CSharpGeneratorDriver.Create(new DifferentiableGenerator()).RunGenerators(Compilation(Source(methods))).GetRunResult();
+        foreach (var s in result.Results.SelectMany(r => r.GeneratedSources))
+            File.WriteAllText(Path.Combine(folder, s.HintName), s.SourceText.ToString());
+    }
+
+    /// <summary>Median time (ms) to compile and emit the model with the C# files of a folder added.</summary>
+    public static double CompileWith(int methods, string folder)
+    {
+        var extra = Directory.GetFiles(folder, "*.cs").OrderBy(f => f, StringComparer.Ordinal)
+            .Select(f => CSharpSyntaxTree.ParseText(File.ReadAllText(f), new CSharpParseOptions(LanguageVersion.Latest), f)).ToList();
+        var times = new List<double>();
+        for (var r = 0; r <= 7; r++)
+        {
+            var clock = Stopwatch.StartNew();
+            var compilation = Compilation(Source(methods)).AddSyntaxTrees(extra.Select(t => CSharpSyntaxTree.ParseText(t.GetText(), (CSharpParseOptions)t.Options, t.FilePath)));
+            using var ms = new MemoryStream();
+            var result = compilation.Emit(ms);
+            if (!result.Success) throw new InvalidOperationException(string.Join("\n", result.Diagnostics.Take(5)));
+            if (r > 0) times.Add(clock.Elapsed.TotalMilliseconds);
+        }
+        return Median(times);
+    }
+
     /// <summary>Median times over <paramref name="runs"/> fresh runs (after one warm-up), in milliseconds.</summary>
     public static (double Generator, double CompileWithout, double CompileWith) Measure(int methods, int runs = 7)
     {

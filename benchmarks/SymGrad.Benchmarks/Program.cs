@@ -36,5 +36,28 @@ if (args.Length > 0 && args[0] == "build")
     }
     return 0;
 }
+if (args.Length > 0 && args[0] == "generate")
+{
+    // For profilers (dotnet-trace): the generator alone on 100 methods, repeatedly.
+    var rounds = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 50;
+    var clock = Stopwatch.StartNew();
+    for (var r = 0; r < rounds; r++) BuildCost.RunGenerator(100);
+    if (args.Length > 2) BuildCost.WriteGenerated(100, args[2]);
+    Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "{0:0.0} ms per run of the generator on 100 methods", clock.Elapsed.TotalMilliseconds / rounds));
+    return 0;
+}
+if (args.Length > 0 && args[0] == "stages")
+{
+    Stages.Run(100, 5); // warm-up
+    Stages.Run(100, 20);
+    return 0;
+}
+if (args.Length > 1 && args[0] == "compile")
+{
+    // Compiles the model source plus every .cs file of a folder (e.g. written by `generate N folder`): what the
+    // generated code costs the compiler.
+    Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "{0:0} ms to compile the model and {1}", BuildCost.CompileWith(100, args[1]), args[1]));
+    return 0;
+}
 BenchmarkSwitcher.FromAssembly(typeof(EngineBenchmarks).Assembly).Run(args);
 return 0;

@@ -162,7 +162,8 @@ internal static class DifferentiableEmitter
             }
         }
 
-        // The derivation, as LaTeX constants.
+        // The derivation, as LaTeX constants (one memo for all of them: they share most subterms).
+        using var latexMemo = LatexPrinter.Memoize();
         var latexFormula = LatexPrinter.Print(gradient.Function);
         var partials = variables.Select((v, i) => LatexPrinter.PrintPartial("f", v, gradient.Partials[i])).ToList();
         var steps = variables.Select(v => LatexPrinter.PrintDerivation("f", gradient, v)).ToList();

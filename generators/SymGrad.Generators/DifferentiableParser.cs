@@ -93,9 +93,40 @@ internal static class DifferentiableParser
 
         // Body.
         var semantic = context.SemanticModel;
-        foreach (var call in syntax.DescendantNodes().OfType<InvocationExpressionSyntax>())
+        // `Math.Exp(u)` is recognised from syntax once `Math` is known to name System.Math here: binding every
+        // call in the body would cost more than the rest of the generator together.
+        var mathClass = new Dictionary<string, bool>(StringComparer.Ordinal);
+        bool SyntacticMath(InvocationExpressionSyntax call)
+        {
+            if (call.Expression is not MemberAccessExpressionSyntax access) return false;
+            var qualifier = access.Expression.ToString();
+            switch (qualifier)
+            {
+                case "System.Math" or "System.MathF":
+                    return true;
+                case "Math" or "MathF":
+                    if (!mathClass.TryGetValue(qualifier, out var isMath))
+                    {
+                        var found = semantic.LookupNamespacesAndTypes(syntax.SpanStart, null, qualifier);
+                        mathClass[qualifier] = isMath = found.Length == 1 && found[0].ToDisplayString() == "System." + qualifier;
+                    }
+                    return isMath;
+                default:
+                    return false;
+            }
+        }
+
+        var bodySyntax = (SyntaxNode?)syntax.Body ?? syntax.ExpressionBody;
+        foreach (var call in bodySyntax?.DescendantNodes().OfType<InvocationExpressionSyntax>() ?? Enumerable.Empty<InvocationExpressionSyntax>())
         {
             cancellationToken.ThrowIfCancellationRequested();
+            if (SyntacticMath(call))
+            {
+                var function = ((MemberAccessExpressionSyntax)call.Expression).Name.Identifier.ValueText;
+                if (NonDifferentiable(function) is { } at)
+                    Report(DiagnosticDescriptors.NonDifferentiablePoint, call.GetLocation(), $"Math.{function}", at.At, at.Convention);
+                continue;
+            }
             var target = semantic.GetSymbolInfo(call, cancellationToken).Symbol as IMethodSymbol;
             if (target != null && SymbolEqualityComparer.Default.Equals(target.OriginalDefinition, method.OriginalDefinition))
             {
@@ -111,6 +142,7 @@ internal static class DifferentiableParser
         scope.ResolveConstant = e => Constant(semantic, e, cancellationToken);
         scope.IsMathCall = call =>
         {
+            if (SyntacticMath(call)) return true;
             // A call with wrong arguments binds to no symbol but still names its Math candidates.
             var info = semantic.GetSymbolInfo(call, cancellationToken);
             return (info.Symbol ?? info.CandidateSymbols.FirstOrDefault()) is IMethodSymbol m && IsMath(m);

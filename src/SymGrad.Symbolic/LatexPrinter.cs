@@ -28,11 +28,42 @@ public static class LatexPrinter
     /// <summary>An expression; one too large to read when written out prints as a placeholder saying its size.</summary>
     public static string Print(Expr e)
     {
+        using var scope = Memoize();
+        var memo = _memo!;
+        if (memo.TryGetValue(e, out var done)) return done.Text;
         var size = Graph.TreeSize(e, MaxPrintedSize + 1);
         return size > MaxPrintedSize
             ? @"\text{(an expression of " + Graph.Size(e).ToString(System.Globalization.CultureInfo.InvariantCulture) + " distinct subterms, too large to print)}"
             : Emit(e).Text;
     }
+
+    // Subterms already printed, while a memo scope is open on this thread (expressions are immutable and
+    // interned, so a node prints the same every time; shared subterms print once).
+    [ThreadStatic] private static Dictionary<Expr, (string Text, int Precedence)>? _memo;
+
+    /// <summary>
+    /// Opens a scope in which this thread remembers the LaTeX of every subterm it prints, until disposed: for
+    /// printing several formulas and derivations of one function. Scopes nest; the outermost one clears the memo.
+    /// </summary>
+    public static IDisposable Memoize()
+    {
+        if (_memo != null) return MemoScope.Inner;
+        _memo = new Dictionary<Expr, (string, int)>();
+        return MemoScope.Outer;
+    }
+
+    private sealed class MemoScope : IDisposable
+    {
+        public static readonly MemoScope Inner = new(false), Outer = new(true);
+        private readonly bool _owner;
+        private MemoScope(bool owner) => _owner = owner;
+        public void Dispose()
+        {
+            if (_owner) _memo = null;
+        }
+    }
+
+    private static string Text(Expr e) => Emit(e).Text;
 
     /// <summary><c>\frac{\partial f}{\partial w} = …</c>.</summary>
     public static string PrintPartial(string function, Expr variable, Expr partial) =>
@@ -76,6 +107,7 @@ public static class LatexPrinter
     /// </summary>
     public static string PrintDerivation(string function, Gradient gradient, Expr variable)
     {
+        using var scope = Memoize();
         var d = gradient.Derivation;
         var steps = d.StepsFor(variable);
         if (steps.Count > MaxDerivationSteps)
@@ -153,6 +185,16 @@ public static class LatexPrinter
 
     private static (string Text, int Precedence) Emit(Expr e)
     {
+        var memo = _memo;
+        if (memo is null) return EmitNode(e);
+        if (memo.TryGetValue(e, out var done)) return done;
+        var printed = EmitNode(e);
+        memo[e] = printed;
+        return printed;
+    }
+
+    private static (string Text, int Precedence) EmitNode(Expr e)
+    {
         System.Runtime.CompilerServices.RuntimeHelpers.EnsureSufficientExecutionStack();
         var a = e.ArgArray;
         switch (e.Kind)
@@ -179,28 +221,28 @@ public static class LatexPrinter
                 return PowerOf(a[0], a[1]);
             case ExprKind.Exp:
                 return a[0].Kind is ExprKind.Var or ExprKind.Const || (a[0].Kind == ExprKind.Mul && a[0].ArgArray.Length == 2 && a[0].ArgArray[1].Kind == ExprKind.Var)
-                    ? ("e^{" + Print(a[0]) + "}", Power)
-                    : (@"\exp\left(" + Print(a[0]) + @"\right)", Atom);
+                    ? ("e^{" + Text(a[0]) + "}", Power)
+                    : (@"\exp\left(" + Text(a[0]) + @"\right)", Atom);
             case ExprKind.Abs:
-                return (@"\left|" + Print(a[0]) + @"\right|", Atom);
+                return (@"\left|" + Text(a[0]) + @"\right|", Atom);
             case ExprKind.Max:
             case ExprKind.Min:
-                return (Operators.Of(e.Kind).LatexFunction + @"\left(" + Print(a[0]) + ", " + Print(a[1]) + @"\right)", Atom);
+                return (Operators.Of(e.Kind).LatexFunction + @"\left(" + Text(a[0]) + ", " + Text(a[1]) + @"\right)", Atom);
             case ExprKind.Shared:
                 return Emit(a[0]);
             case ExprKind.Call:
                 return (e.Target!.Latex + @"\left(" + string.Join(", ", a.Select(Print)) + @"\right)", Atom);
             case ExprKind.If:
-                return (@"\begin{cases} " + Print(a[1]) + " & " + Condition(a[0], false) + @" \\ " + Print(a[2]) + " & " + Condition(a[0], true) + @" \end{cases}", Atom);
+                return (@"\begin{cases} " + Text(a[1]) + " & " + Condition(a[0], false) + @" \\ " + Text(a[2]) + " & " + Condition(a[0], true) + @" \end{cases}", Atom);
         }
         if (e.IsComparison)
             return (@"\begin{cases} 1 & " + Condition(e, false) + @" \\ 0 & " + Condition(e, true) + @" \end{cases}", Atom);
-        return (Operators.Of(e.Kind).LatexFunction + @"\left(" + Print(a[0]) + @"\right)", Atom);
+        return (Operators.Of(e.Kind).LatexFunction + @"\left(" + Text(a[0]) + @"\right)", Atom);
     }
 
     private static string Condition(Expr c, bool negated)
     {
-        if (!c.IsComparison) return negated ? Print(c) + " = 0" : Print(c) + @" \ne 0";
+        if (!c.IsComparison) return negated ? Text(c) + " = 0" : Text(c) + @" \ne 0";
         var kind = c.Kind;
         if (negated)
             kind = kind switch
@@ -221,7 +263,7 @@ public static class LatexPrinter
             ExprKind.Equal => "=",
             _ => @"\ne",
         };
-        return Print(c.ArgArray[0]) + " " + op + " " + Print(c.ArgArray[1]);
+        return Text(c.ArgArray[0]) + " " + op + " " + Text(c.ArgArray[1]);
     }
 
     private static (string Text, int Precedence) Literal(Number n)
@@ -249,10 +291,10 @@ public static class LatexPrinter
         var sign = c.IsNegative ? "-" : "";
         var magnitude = c.IsNegative ? -c : c;
         var inFraction = den.Count > 0;
-        var top = Juxtapose(num.Select(f => inFraction && num.Count == 1 && magnitude.IsOne ? Print(f) : Wrap(f, Product)).ToList());
+        var top = Juxtapose(num.Select(f => inFraction && num.Count == 1 && magnitude.IsOne ? Text(f) : Wrap(f, Product)).ToList());
         if (inFraction)
         {
-            var bottom = Juxtapose(den.Select(f => den.Count == 1 && magnitude.IsInteger ? Print(f) : Wrap(f, Product)).ToList());
+            var bottom = Juxtapose(den.Select(f => den.Count == 1 && magnitude.IsInteger ? Text(f) : Wrap(f, Product)).ToList());
             if (magnitude.IsExact)
             {
                 var p = Number.Integer(magnitude.Numerator);
@@ -282,12 +324,12 @@ public static class LatexPrinter
     private static (string Text, int Precedence) PowerOf(Expr b, Expr e)
     {
         if (e.Kind == ExprKind.Const && e.Value.IsExact && e.Value.Denominator == 2 && e.Value.Numerator == 1)
-            return (@"\sqrt{" + Print(b) + "}", Atom);
+            return (@"\sqrt{" + Text(b) + "}", Atom);
         if (e.Kind == ExprKind.Const && e.Value.IsNegative)
-            return (@"\frac{1}{" + Print(Expr.Pow(b, Expr.Const(-e.Value))) + "}", Product);
-        var exponent = "^{" + Print(e) + "}";
+            return (@"\frac{1}{" + Text(Expr.Pow(b, Expr.Const(-e.Value))) + "}", Product);
+        var exponent = "^{" + Text(e) + "}";
         if (b.Kind is ExprKind.Tanh or ExprKind.Sin or ExprKind.Cos or ExprKind.Log or ExprKind.Sigmoid && e.Kind == ExprKind.Const)
-            return (Operators.Of(b.Kind).LatexFunction + exponent + @"\left(" + Print(b.ArgArray[0]) + @"\right)", Power);
+            return (Operators.Of(b.Kind).LatexFunction + exponent + @"\left(" + Text(b.ArgArray[0]) + @"\right)", Power);
         return (Wrap(b, Atom) + exponent, Power);
     }
 }

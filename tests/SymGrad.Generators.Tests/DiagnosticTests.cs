@@ -32,6 +32,8 @@ public class DiagnosticTests
     [InlineData("SG0004", "public static partial class M { [Differentiable] public static double G(double a) => a * a; [Differentiable(Order = 2)] public static double F(double x) => G(x) + 1; }", "G(x)")]
     [InlineData("SG0004", "public static partial class M { [Differentiable] public static double G(double a, double b) => a * b; [Differentiable] public static double F(double x) => G(x, b: x); }", "b: x")]
     [InlineData("SG0004", "public static partial class M { [Differentiable] public static double F(double x) => x + q; }", "q")]
+    // `Math` that is not System.Math is not mistaken for it.
+    [InlineData("SG0004", "public static partial class M { static class Math { public static double Exp(double x) => x; } [Differentiable] public static double F(double x) => Math.Exp(x); }", "Math.Exp")]
     [InlineData("SG0005", "public static partial class M { [Differentiable] public static double F(double x, int n) => x * n; }", "int n")]
     [InlineData("SG0005", "public static partial class M { [Differentiable] public static int F(int x) => x; }", "int")]
     [InlineData("SG0005", "public static partial class M { [Differentiable] public static double F(ref double x) => x; }", "ref double x")]
