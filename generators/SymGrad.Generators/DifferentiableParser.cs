@@ -124,7 +124,7 @@ internal static class DifferentiableParser
             {
                 var function = ((MemberAccessExpressionSyntax)call.Expression).Name.Identifier.ValueText;
                 if (NonDifferentiable(function) is { } at)
-                    Report(DiagnosticDescriptors.NonDifferentiablePoint, call.GetLocation(), $"Math.{function}", at.At, at.Convention);
+                    Report(DiagnosticDescriptors.NonDifferentiablePoint, call.GetLocation(), call.Expression.ToString(), at.At, at.Convention);
                 continue;
             }
             var target = semantic.GetSymbolInfo(call, cancellationToken).Symbol as IMethodSymbol;
@@ -134,7 +134,7 @@ internal static class DifferentiableParser
                 return Fail();
             }
             if (target != null && IsMath(target) && NonDifferentiable(target.Name) is { } point)
-                Report(DiagnosticDescriptors.NonDifferentiablePoint, call.GetLocation(), $"Math.{target.Name}", point.At, point.Convention);
+                Report(DiagnosticDescriptors.NonDifferentiablePoint, call.GetLocation(), $"{target.ContainingType.Name}.{target.Name}", point.At, point.Convention);
         }
 
         var scope = new FrontEndScope { UnknownIdentifiersAreVariables = false };

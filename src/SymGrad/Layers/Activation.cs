@@ -1,0 +1,148 @@
+using System;
+using SymGrad.Functions;
+using SymGrad.Tensors;
+
+namespace SymGrad.Layers;
+
+/// <summary>
+/// A scalar function and its derivative, as static members so a layer over it compiles to a direct, inlinable
+/// call. The built-in ones forward to the runtime's <see cref="DifferentiableAttribute"/> functions and their
+/// generated derivatives; a user's own is two lines over theirs.
+/// </summary>
+public interface IScalarFunction
+{
+    /// <summary>f(x).</summary>
+    static abstract float Value(float x);
+    /// <summary>f′(x).</summary>
+    static abstract float Derivative(float x);
+}
+
+/// <summary>σ, with the generated σ′ = σ(1 − σ).</summary>
+public readonly struct Sigmoid : IScalarFunction
+{
+    /// <inheritdoc />
+    public static float Value(float x) => Activations.Sigmoid(x);
+    /// <inheritdoc />
+    public static float Derivative(float x) => Activations.SigmoidDerivative(x);
+}
+
+/// <summary>tanh, with the generated tanh′ = 1 − tanh².</summary>
+public readonly struct Tanh : IScalarFunction
+{
+    /// <inheritdoc />
+    public static float Value(float x) => Activations.Tanh(x);
+    /// <inheritdoc />
+    public static float Derivative(float x) => Activations.TanhDerivative(x);
+}
+
+/// <summary>ReLU, with the generated derivative (0 at 0).</summary>
+public readonly struct Relu : IScalarFunction
+{
+    /// <inheritdoc />
+    public static float Value(float x) => Activations.Relu(x);
+    /// <inheritdoc />
+    public static float Derivative(float x) => Activations.ReluDerivative(x);
+}
+
+/// <summary>Leaky ReLU (slope 0.01 below 0), with the generated derivative.</summary>
+public readonly struct LeakyRelu : IScalarFunction
+{
+    /// <inheritdoc />
+    public static float Value(float x) => Activations.LeakyRelu(x);
+    /// <inheritdoc />
+    public static float Derivative(float x) => Activations.LeakyReluDerivative(x);
+}
+
+/// <summary>Softplus, with the generated derivative σ(x).</summary>
+public readonly struct Softplus : IScalarFunction
+{
+    /// <inheritdoc />
+    public static float Value(float x) => Activations.Softplus(x);
+    /// <inheritdoc />
+    public static float Derivative(float x) => Activations.SoftplusDerivative(x);
+}
+
+/// <summary>An elementwise activation layer: y = f(x), ∂L/∂x = ∂L/∂y · f′(x).</summary>
+public sealed class Activation<TFunction> : Layer where TFunction : IScalarFunction
+{
+    private readonly BufferCache _output = new(), _inputGradient = new();
+    private Tensor? _input;
+
+    /// <inheritdoc />
+    public override int[] OutputShape(ReadOnlySpan<int> input) => input.ToArray();
+
+    /// <inheritdoc />
+    public override Tensor Forward(Tensor input, bool training)
+    {
+        var output = _output.Get(input.Shape);
+        var x = input.Span;
+        var y = output.Span;
+        for (var i = 0; i < x.Length; i++) y[i] = TFunction.Value(x[i]);
+        _input = input;
+        return output;
+    }
+
+    /// <inheritdoc />
+    public override Tensor Backward(Tensor outputGradient)
+    {
+        var input = _input ?? throw new InvalidOperationException($"{this}: Backward before Forward.");
+        var result = _inputGradient.Get(input.Shape);
+        var x = input.Span;
+        var dy = outputGradient.Span;
+        var dx = result.Span;
+        for (var i = 0; i < x.Length; i++) dx[i] = dy[i] * TFunction.Derivative(x[i]);
+        return result;
+    }
+
+    /// <inheritdoc />
+    public override string ToString() => typeof(TFunction).Name;
+}
+
+/// <summary>
+/// An activation from any function and its derivative, e.g. a user's <c>[Differentiable] float Swish(float x)</c>
+/// and the generated <c>SwishDerivative</c>: <c>new FunctionActivation(Model.Swish, Model.SwishDerivative)</c>.
+/// </summary>
+public sealed class FunctionActivation : Layer
+{
+    private readonly Func<float, float> _value, _derivative;
+    private readonly string _name;
+    private readonly BufferCache _output = new(), _inputGradient = new();
+    private Tensor? _input;
+
+    /// <summary>An activation from f and f′.</summary>
+    public FunctionActivation(Func<float, float> value, Func<float, float> derivative, string? name = null)
+    {
+        _value = value ?? throw new ArgumentNullException(nameof(value));
+        _derivative = derivative ?? throw new ArgumentNullException(nameof(derivative));
+        _name = name ?? value.Method.Name;
+    }
+
+    /// <inheritdoc />
+    public override int[] OutputShape(ReadOnlySpan<int> input) => input.ToArray();
+
+    /// <inheritdoc />
+    public override Tensor Forward(Tensor input, bool training)
+    {
+        var output = _output.Get(input.Shape);
+        var x = input.Span;
+        var y = output.Span;
+        for (var i = 0; i < x.Length; i++) y[i] = _value(x[i]);
+        _input = input;
+        return output;
+    }
+
+    /// <inheritdoc />
+    public override Tensor Backward(Tensor outputGradient)
+    {
+        var input = _input ?? throw new InvalidOperationException($"{this}: Backward before Forward.");
+        var result = _inputGradient.Get(input.Shape);
+        var x = input.Span;
+        var dy = outputGradient.Span;
+        var dx = result.Span;
+        for (var i = 0; i < x.Length; i++) dx[i] = dy[i] * _derivative(x[i]);
+        return result;
+    }
+
+    /// <inheritdoc />
+    public override string ToString() => _name;
+}

@@ -1,0 +1,159 @@
+using System;
+using System.Buffers.Binary;
+using System.Collections.Generic;
+using System.IO;
+using System.Text;
+using SymGrad.Tensors;
+
+namespace SymGrad.Training;
+
+/// <summary>
+/// Parameters saved to and loaded from a versioned binary file. Layout (little-endian): the 8 bytes
+/// <c>SGCKPT\r\n</c>, a format version (uint32, now 1), the parameter count (uint32), then per parameter its name
+/// (uint16 byte count + UTF-8), rank (uint32), dimensions (int32 each) and values (float32 each), and last a CRC-32
+/// of everything before it. Writes go to a temporary file beside the target, flushed to disk and then renamed over
+/// it, so a crash mid-write leaves the previous checkpoint intact.
+/// </summary>
+public static class Checkpoint
+{
+    private static readonly byte[] Magic = "SGCKPT\r\n"u8.ToArray();
+
+    /// <summary>The format version this code writes and reads.</summary>
+    public const uint Version = 1;
+
+    /// <summary>Saves the network's parameters to <paramref name="path"/> atomically.</summary>
+    public static void Save(string path, Network network)
+    {
+        var full = Path.GetFullPath(path);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        var temporary = full + ".tmp";
+        using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
+        {
+            var bytes = Serialize(network);
+            stream.Write(bytes);
+            stream.Flush(flushToDisk: true);
+        }
+        File.Move(temporary, full, overwrite: true);
+    }
+
+    /// <summary>The checkpoint's bytes (what <see cref="Save"/> writes).</summary>
+    public static byte[] Serialize(Network network)
+    {
+        using var ms = new MemoryStream();
+        ms.Write(Magic);
+        WriteUInt32(ms, Version);
+        WriteUInt32(ms, (uint)network.Parameters.Count);
+        Span<byte> four = stackalloc byte[4];
+        foreach (var p in network.Parameters)
+        {
+            var name = Encoding.UTF8.GetBytes(p.Name);
+            if (name.Length > ushort.MaxValue) throw new InvalidOperationException($"Parameter name '{p.Name}' is too long.");
+            BinaryPrimitives.WriteUInt16LittleEndian(four, (ushort)name.Length);
+            ms.Write(four.Slice(0, 2));
+            ms.Write(name);
+            WriteUInt32(ms, (uint)p.Value.Rank);
+            foreach (var d in p.Value.Shape) WriteUInt32(ms, (uint)d);
+            foreach (var v in p.Value.Span)
+            {
+                BinaryPrimitives.WriteSingleLittleEndian(four, v);
+                ms.Write(four);
+            }
+        }
+        WriteUInt32(ms, System.IO.Hashing.Crc32.HashToUInt32(ms.GetBuffer().AsSpan(0, (int)ms.Length)));
+        return ms.ToArray();
+    }
+
+    /// <summary>
+    /// Loads parameters saved by <see cref="Save"/> into a network of the same architecture. Throws
+    /// <see cref="InvalidDataException"/> naming the file and what is wrong (not a checkpoint, another version,
+    /// truncated, corrupted, or saved from a different architecture); the network is left unchanged then.
+    /// </summary>
+    public static void Load(string path, Network network)
+    {
+        byte[] bytes;
+        try
+        {
+            bytes = File.ReadAllBytes(path);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new FileNotFoundException($"{path}: no such checkpoint.", path);
+        }
+        Deserialize(bytes, network, path);
+    }
+
+    /// <summary>Loads checkpoint bytes; <paramref name="source"/> names them in errors.</summary>
+    public static void Deserialize(ReadOnlySpan<byte> bytes, Network network, string source = "checkpoint")
+    {
+        var reader = new Reader(bytes, source);
+        if (bytes.Length < Magic.Length || !bytes.Slice(0, Magic.Length).SequenceEqual(Magic))
+            throw new InvalidDataException($"{source}: not a SymGrad checkpoint (the file does not start with SGCKPT).");
+        reader.Position = Magic.Length;
+        var version = reader.UInt32("format version");
+        if (version != Version) throw new InvalidDataException($"{source}: checkpoint format version {version}; this SymGrad reads version {Version}.");
+        if (bytes.Length < Magic.Length + 12)
+            throw new InvalidDataException($"{source}: truncated: {bytes.Length} bytes, too short for a checkpoint.");
+        var stored = BinaryPrimitives.ReadUInt32LittleEndian(bytes.Slice(bytes.Length - 4));
+        var actual = System.IO.Hashing.Crc32.HashToUInt32(bytes.Slice(0, bytes.Length - 4));
+        var count = reader.UInt32("parameter count");
+        if (count != network.Parameters.Count)
+            throw new InvalidDataException(stored == actual
+                ? $"{source}: holds {count} parameters; the network has {network.Parameters.Count} (a different architecture)."
+                : $"{source}: corrupted or truncated (checksum mismatch).");
+        // Read everything first: the network changes only if the whole file is good.
+        var values = new List<float[]>();
+        for (var i = 0; i < count; i++)
+        {
+            var p = network.Parameters[i];
+            var nameLength = reader.UInt16($"name length of parameter {i}");
+            var name = Encoding.UTF8.GetString(reader.Bytes(nameLength, $"name of parameter {i}"));
+            var rank = reader.UInt32($"rank of {name}");
+            if (rank > 16)
+                throw new InvalidDataException(stored == actual
+                    ? $"{source}: corrupted at offset {reader.Position - 4}: parameter {name} has rank {rank}."
+                    : $"{source}: corrupted or truncated (checksum mismatch).");
+            var shape = new int[rank];
+            for (var d = 0; d < rank; d++) shape[d] = (int)reader.UInt32($"shape of {name}");
+            if (name != p.Name || !p.Value.Shape.SequenceEqual(shape))
+                throw new InvalidDataException(stored == actual
+                    ? $"{source}: parameter {i} is {name} {Tensor.Format(shape)} in the file but {p.Name} {p.Value.ShapeText} in the network (a different architecture)."
+                    : $"{source}: corrupted or truncated (checksum mismatch).");
+            var data = new float[p.Value.Length];
+            var raw = reader.Bytes(4 * data.Length, $"values of {name}");
+            for (var k = 0; k < data.Length; k++) data[k] = BinaryPrimitives.ReadSingleLittleEndian(raw.Slice(4 * k));
+            values.Add(data);
+        }
+        if (reader.Position != bytes.Length - 4)
+            throw new InvalidDataException(reader.Position > bytes.Length - 4
+                ? $"{source}: truncated at offset {bytes.Length}."
+                : $"{source}: {bytes.Length - 4 - reader.Position} unexpected bytes at offset {reader.Position}.");
+        if (stored != actual) throw new InvalidDataException($"{source}: corrupted (checksum mismatch: stored {stored:x8}, computed {actual:x8}).");
+        for (var i = 0; i < values.Count; i++) values[i].CopyTo(network.Parameters[i].Value.Span);
+    }
+
+    private static void WriteUInt32(Stream s, uint v)
+    {
+        Span<byte> b = stackalloc byte[4];
+        BinaryPrimitives.WriteUInt32LittleEndian(b, v);
+        s.Write(b);
+    }
+
+    private ref struct Reader(ReadOnlySpan<byte> bytes, string source)
+    {
+        private readonly ReadOnlySpan<byte> _bytes = bytes;
+        public int Position;
+
+        public ReadOnlySpan<byte> Bytes(int count, string what)
+        {
+            // The trailing four bytes are the checksum, not content.
+            if (count < 0 || Position + count > _bytes.Length - 4)
+                throw new InvalidDataException($"{source}: truncated at offset {Position}, reading the {what}.");
+            var s = _bytes.Slice(Position, count);
+            Position += count;
+            return s;
+        }
+
+        public uint UInt32(string what) => BinaryPrimitives.ReadUInt32LittleEndian(Bytes(4, what));
+        public ushort UInt16(string what) => BinaryPrimitives.ReadUInt16LittleEndian(Bytes(2, what));
+    }
+}

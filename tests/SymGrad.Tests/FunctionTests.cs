@@ -1,0 +1,84 @@
+using System;
+using SymGrad.Functions;
+
+namespace SymGrad.Tests;
+
+/// <summary>The runtime's generated derivatives against finite differences (in double, around the float functions).</summary>
+public class FunctionTests
+{
+    private static readonly float[] Points = { -30f, -4.5f, -1.3f, -0.2f, 0.05f, 0.7f, 2.5f, 30f };
+
+    public static TheoryData<string> Activations => new() { "Sigmoid", "Tanh", "Relu", "LeakyRelu", "Softplus", "Identity" };
+
+    private static (Func<float, float> F, Func<float, float> D) Activation(string name) => name switch
+    {
+        "Sigmoid" => (Functions.Activations.Sigmoid, Functions.Activations.SigmoidDerivative),
+        "Tanh" => (Functions.Activations.Tanh, Functions.Activations.TanhDerivative),
+        "Relu" => (Functions.Activations.Relu, Functions.Activations.ReluDerivative),
+        "LeakyRelu" => (Functions.Activations.LeakyRelu, Functions.Activations.LeakyReluDerivative),
+        "Softplus" => (Functions.Activations.Softplus, Functions.Activations.SoftplusDerivative),
+        _ => (Functions.Activations.Identity, Functions.Activations.IdentityDerivative),
+    };
+
+    [Theory]
+    [MemberData(nameof(Activations))]
+    public void ActivationDerivatives_MatchFiniteDifferences(string name)
+    {
+        var (f, d) = Activation(name);
+        foreach (var x in Points) AssertDerivative(f, d(x), x, name);
+    }
+
+    [Fact]
+    public void ArticleForms_SigmoidTanhRelu()
+    {
+        foreach (var x in Points)
+        {
+            var s = Functions.Activations.Sigmoid(x);
+            Assert.Equal(s * (1 - s), Functions.Activations.SigmoidDerivative(x), 6);
+            var t = MathF.Tanh(x);
+            Assert.Equal(1 - t * t, Functions.Activations.TanhDerivative(x), 6);
+        }
+        Assert.Equal(0f, Functions.Activations.ReluDerivative(0f));
+        Assert.Equal(1f, Functions.Activations.ReluDerivative(1e-6f));
+        // Softplus neither overflows nor loses its slope at the extremes.
+        Assert.Equal(1000f, Functions.Activations.Softplus(1000f));
+        Assert.Equal(1f, Functions.Activations.SoftplusDerivative(1000f));
+        Assert.Equal(0f, Functions.Activations.SoftplusDerivative(-1000f));
+    }
+
+    [Fact]
+    public void LossFunctionDerivatives_MatchFiniteDifferences()
+    {
+        foreach (var y in new[] { 0f, 0.3f, 1f })
+        foreach (var z in Points)
+        {
+            if (Math.Abs(z) < 20) AssertDerivative(p => LossFunctions.SquaredError(p, y), LossFunctions.SquaredErrorDerivative(z, y), z, "squared error");
+            AssertDerivative(p => LossFunctions.BinaryCrossEntropyWithLogits(p, y), LossFunctions.BinaryCrossEntropyWithLogitsDerivative(z, y), z, "bce(logits)");
+            // σ(z) − y, at z = 0 too.
+            Assert.Equal(1 / (1 + Math.Exp(-z)) - y, LossFunctions.BinaryCrossEntropyWithLogitsDerivative(z, y), 5);
+        }
+        Assert.Equal(0.5f - 1f, LossFunctions.BinaryCrossEntropyWithLogitsDerivative(0f, 1f));
+        Assert.True(float.IsFinite(LossFunctions.BinaryCrossEntropyWithLogits(1000f, 0f)));
+        Assert.True(float.IsFinite(LossFunctions.BinaryCrossEntropyWithLogits(-1000f, 1f)));
+        foreach (var p in new[] { 0.1f, 0.5f, 0.9f })
+            AssertDerivative(q => LossFunctions.BinaryCrossEntropy(q, 0.3f), LossFunctions.BinaryCrossEntropyDerivative(p, 0.3f), p, "bce", 1e-4);
+    }
+
+    [Fact]
+    public void RegularizerDerivatives_AreSignAndTwoW()
+    {
+        foreach (var w in Points)
+        {
+            Assert.Equal(MathF.Sign(w), Regularizers.L1Derivative(w));
+            Assert.Equal(2 * w, Regularizers.L2Derivative(w));
+        }
+        Assert.Equal(0f, Regularizers.L1Derivative(0f));
+    }
+
+    private static void AssertDerivative(Func<float, float> f, float analytic, float x, string what, double h = 1e-3)
+    {
+        var numeric = ((double)f((float)(x + h)) - f((float)(x - h))) / (2 * h);
+        if (what.Contains("Relu") && Math.Abs(x) < h) return;
+        Assert.True(Math.Abs(numeric - analytic) <= 2e-2 * Math.Max(1, Math.Abs(numeric)), $"{what}'({x}) = {analytic}, finite difference {numeric}");
+    }
+}

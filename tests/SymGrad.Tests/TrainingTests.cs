@@ -1,0 +1,265 @@
+using System;
+using System.IO;
+using SymGrad.Data;
+using SymGrad.Examples;
+using SymGrad.Layers;
+using SymGrad.Losses;
+using SymGrad.Optimizers;
+using SymGrad.Tensors;
+using SymGrad.Training;
+
+namespace SymGrad.Tests;
+
+public class LinearRegressionExampleTests
+{
+    [Fact]
+    public void FollowsAnIndependentGradientDescentTrajectory_StepForStep()
+    {
+        var (x, y) = LinearRegressionModel.Data(100, seed: 42);
+        // The article's hand-derived gradient, grad_w = −mean((y − (wx + b))x), grad_b = −mean(y − (wx + b)).
+        double w = 0, b = 0;
+        var steps = 0;
+        LinearRegressionModel.Train(x, y, 0.01, 1000, (i, gw, gb) =>
+        {
+            double dw = 0, db = 0;
+            for (var k = 0; k < x.Length; k++)
+            {
+                var r = y[k] - (w * x[k] + b);
+                dw -= r * x[k];
+                db -= r;
+            }
+            w -= 0.01 * dw / x.Length;
+            b -= 0.01 * db / x.Length;
+            Assert.Equal(w, gw, 12);
+            Assert.Equal(b, gb, 12);
+            steps++;
+        });
+        Assert.Equal(1000, steps);
+        // Not yet at the optimum after 1000 steps: about w = 1.75, b = 3.15 on such data.
+        Assert.InRange(w, 1.6, 1.95);
+        Assert.InRange(b, 3.0, 3.3);
+        var (ws, bs) = LinearRegressionModel.LeastSquares(x, y);
+        Assert.True(Math.Abs(w - ws) > 0.1);
+    }
+
+    [Fact]
+    public void RunLonger_ReachesTheLeastSquaresFit()
+    {
+        var (x, y) = LinearRegressionModel.Data(100, seed: 42);
+        var (w, b) = LinearRegressionModel.Train(x, y, 0.01, 200_000);
+        var (ws, bs) = LinearRegressionModel.LeastSquares(x, y);
+        Assert.Equal(ws, w, 6);
+        Assert.Equal(bs, b, 6);
+        Assert.InRange(ws, 1.8, 2.2);
+        Assert.InRange(bs, 2.8, 3.2);
+    }
+
+    [Fact]
+    public void TheGeneratedGradient_IsTheArticlesFormula()
+    {
+        foreach (var (w, b, x, y) in new[] { (0.0, 0.0, 0.5, 4.0), (1.5, -2.0, 0.25, 3.0) })
+        {
+            LinearRegressionModel.SquaredErrorGradient(w, b, x, y, out var dw, out var db);
+            Assert.Equal(-(y - (w * x + b)) * x, dw, 12);
+            Assert.Equal(-(y - (w * x + b)), db, 12);
+        }
+        Assert.Contains(@"\frac{\partial f}{\partial w}", LinearRegressionModel.SquaredErrorDerivation.Steps_w);
+    }
+}
+
+public class TrainingTests
+{
+    /// <summary>Two interleaved spirals-like rings: not linearly separable.</summary>
+    private static Dataset Rings(int n, int seed)
+    {
+        var random = new Random(seed);
+        var x = new Tensor(n, 2);
+        var y = new Tensor(n, 1);
+        for (var i = 0; i < n; i++)
+        {
+            var label = i % 2;
+            var radius = label == 0 ? random.NextDouble() * 0.8 : 1.3 + random.NextDouble() * 0.8;
+            var angle = random.NextDouble() * 2 * Math.PI;
+            x[i, 0] = (float)(radius * Math.Cos(angle));
+            x[i, 1] = (float)(radius * Math.Sin(angle));
+            y[i, 0] = label;
+        }
+        return new Dataset(x, y);
+    }
+
+    private static Network Mlp(int seed) => new(
+        new Dense(2, 16, seed), new Activation<Tanh>(), new Dense(16, 16, seed + 1), new Activation<Relu>(), new Dense(16, 1, seed + 2));
+
+    [Fact]
+    public void Mlp_SeparatesANonLinearTwoClassSet()
+    {
+        var (train, test) = Rings(600, 1).Split(0.25f, seed: 2);
+        var network = Mlp(3);
+        var history = Trainer.Fit(network, new BinaryCrossEntropy(), new Adam(0.01f), train,
+            new TrainingOptions { Epochs = 60, BatchSize = 32, Seed = 4, Metric = Metric.BinaryAccuracy, Validation = test });
+        var (_, accuracy) = Trainer.Evaluate(network, new BinaryCrossEntropy(), test, Metric.BinaryAccuracy);
+        Assert.True(accuracy >= 0.97f, $"test accuracy {accuracy}");
+        Assert.True(history.Epochs[^1].TrainLoss < history.Epochs[0].TrainLoss / 4);
+    }
+
+    [Fact]
+    public void SameSeed_SameRun_BitForBit()
+    {
+        byte[] Run()
+        {
+            var network = Mlp(5);
+            Trainer.Fit(network, new BinaryCrossEntropy(), new Momentum(0.05f), Rings(200, 6),
+                new TrainingOptions { Epochs = 3, BatchSize = 16, Seed = 7, Regularizer = Regularizer.L2(1e-3f) });
+            return Checkpoint.Serialize(network);
+        }
+        Assert.Equal(Run(), Run());
+    }
+
+    [Fact]
+    public void Cnn_TrainsOnSmallGeneratedImages()
+    {
+        // 8×8 images of a vertical or a horizontal bar, at random positions, with noise.
+        var random = new Random(8);
+        const int n = 240;
+        var x = new Tensor(n, 8, 8, 1);
+        var y = new Tensor(n, 2);
+        for (var i = 0; i < n; i++)
+        {
+            var vertical = i % 2 == 0;
+            var at = random.Next(1, 7);
+            for (var r = 0; r < 8; r++)
+            for (var c = 0; c < 8; c++)
+                x[i, r, c, 0] = (float)(random.NextDouble() * 0.3) + ((vertical ? c : r) == at ? 1f : 0f);
+            y[i, vertical ? 0 : 1] = 1;
+        }
+        var network = new Network(
+            new Conv2D(1, 4, kernel: 3, padding: 1, seed: 9), new Activation<Relu>(), new MaxPool2D(2),
+            new Flatten(), new Dense(4 * 4 * 4, 2, seed: 10));
+        var data = new Dataset(x, y);
+        var before = Trainer.Evaluate(network, new SoftmaxCrossEntropy(), data, Metric.CategoricalAccuracy);
+        Trainer.Fit(network, new SoftmaxCrossEntropy(), new Adam(0.01f), data, new TrainingOptions { Epochs = 15, BatchSize = 16, Seed = 11 });
+        var after = Trainer.Evaluate(network, new SoftmaxCrossEntropy(), data, Metric.CategoricalAccuracy);
+        Assert.True(after.Loss < before.Loss / 3, $"loss {before.Loss} → {after.Loss}");
+        Assert.True(after.Accuracy >= 0.95f, $"accuracy {after.Accuracy}");
+    }
+
+    [Fact]
+    public void EarlyStopping_StopsAndRestoresTheBestParameters()
+    {
+        var (train, validation) = Rings(200, 12).Split(0.5f, seed: 13);
+        var network = Mlp(14);
+        // A learning rate this large makes the validation loss wander: the run must stop and keep the best.
+        var history = Trainer.Fit(network, new BinaryCrossEntropy(), new Sgd(2f), train,
+            new TrainingOptions { Epochs = 200, BatchSize = 8, Seed = 15, Validation = validation, Patience = 3 });
+        Assert.True(history.StoppedEarly);
+        var best = history.Epochs[history.BestEpoch - 1].ValidationLoss!.Value;
+        foreach (var e in history.Epochs) Assert.True(e.ValidationLoss >= best);
+        Assert.Equal(best, Trainer.Evaluate(network, new BinaryCrossEntropy(), validation).Loss, 4);
+    }
+
+    [Fact]
+    public void NonFiniteGradient_StopsTraining_NamingStepLayerAndParameter()
+    {
+        var x = new Tensor(new float[] { 1f, float.NaN }, 2, 1);
+        var y = new Tensor(new float[] { 0f, 0f }, 2, 1);
+        var network = new Network(new Dense(1, 1));
+        var e = Assert.Throws<TrainingDivergedException>(() =>
+            Trainer.Fit(network, new MeanSquaredError(), new Sgd(0.1f), new Dataset(x, y), new TrainingOptions { BatchSize = 1, Shuffle = false }));
+        Assert.Contains("step 2", e.Message);
+    }
+
+    [Fact]
+    public void TrainingLoop_AllocatesNothingPerBatch_OnceWarm()
+    {
+        var data = Rings(512, 16);
+        var network = Mlp(17);
+        var loss = new BinaryCrossEntropy();
+        var optimizer = new Adam(0.01f);
+        Trainer.Fit(network, loss, optimizer, data, new TrainingOptions { Epochs = 1, BatchSize = 32 }); // warm
+        long Allocated(int epochs)
+        {
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            Trainer.Fit(network, loss, optimizer, data, new TrainingOptions { Epochs = epochs, BatchSize = 32 });
+            return GC.GetAllocatedBytesForCurrentThread() - before;
+        }
+        var one = Allocated(1);
+        var eleven = Allocated(11);
+        // Ten more epochs of 16 batches each: a few hundred bytes per epoch for its report, nothing per batch.
+        Assert.True(eleven - one < 10 * 1024, $"10 epochs allocated {eleven - one} bytes");
+    }
+}
+
+public class CheckpointTests : IDisposable
+{
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "symgrad-ckpt-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_dir)) Directory.Delete(_dir, recursive: true);
+    }
+
+    private static Network Net(int seed) => new(new Dense(3, 4, seed), new Activation<Tanh>(), new Dense(4, 2, seed + 1));
+
+    [Fact]
+    public void SaveLoad_RoundTrips()
+    {
+        var path = Path.Combine(_dir, "model.sgckpt");
+        var a = Net(1);
+        Checkpoint.Save(path, a);
+        var b = Net(2);
+        Assert.NotEqual(a.Parameters[0].Value.Span.ToArray(), b.Parameters[0].Value.Span.ToArray());
+        Checkpoint.Load(path, b);
+        for (var i = 0; i < a.Parameters.Count; i++) Assert.Equal(a.Parameters[i].Value.Span.ToArray(), b.Parameters[i].Value.Span.ToArray());
+        Assert.False(File.Exists(path + ".tmp"));
+    }
+
+    [Fact]
+    public void TruncatedCorruptedForeignOrOtherArchitecture_IsRejected_AndLeavesTheNetworkUnchanged()
+    {
+        var bytes = Checkpoint.Serialize(Net(1));
+        var target = Net(2);
+        var original = target.Parameters[0].Value.Span.ToArray();
+        void Rejected(byte[] data, string expected)
+        {
+            var e = Assert.Throws<InvalidDataException>(() => Checkpoint.Deserialize(data, target, "m.sgckpt"));
+            Assert.Contains("m.sgckpt", e.Message);
+            Assert.Contains(expected, e.Message);
+            Assert.Equal(original, target.Parameters[0].Value.Span.ToArray());
+        }
+        Rejected(bytes.AsSpan(0, bytes.Length / 2).ToArray(), "truncated");
+        Rejected(bytes.AsSpan(0, 10).ToArray(), "truncated");
+        var flipped = (byte[])bytes.Clone();
+        flipped[bytes.Length - 20] ^= 0x40;
+        Rejected(flipped, "checksum");
+        Rejected("PK\u0003\u0004 not a checkpoint at all"u8.ToArray(), "not a SymGrad checkpoint");
+        var future = (byte[])bytes.Clone();
+        future[8] = 9;
+        Rejected(future, "version 9");
+        var other = Checkpoint.Serialize(new Network(new Dense(3, 5, 1), new Dense(5, 2, 1)));
+        Rejected(other, "different architecture");
+    }
+
+    [Fact]
+    public void AWriteInterruptedMidway_LeavesThePreviousCheckpointLoadable()
+    {
+        var path = Path.Combine(_dir, "model.sgckpt");
+        var saved = Net(3);
+        Checkpoint.Save(path, saved);
+        // A crash mid-write leaves a partial temporary file; the checkpoint itself is untouched.
+        var partial = Checkpoint.Serialize(Net(4));
+        File.WriteAllBytes(path + ".tmp", partial.AsSpan(0, partial.Length / 3).ToArray());
+        var loaded = Net(5);
+        Checkpoint.Load(path, loaded);
+        Assert.Equal(saved.Parameters[2].Value.Span.ToArray(), loaded.Parameters[2].Value.Span.ToArray());
+        // The next save replaces both.
+        Checkpoint.Save(path, Net(4));
+        Assert.False(File.Exists(path + ".tmp"));
+    }
+
+    [Fact]
+    public void MissingFile_SaysSo()
+    {
+        var e = Assert.Throws<FileNotFoundException>(() => Checkpoint.Load(Path.Combine(_dir, "none.sgckpt"), Net(1)));
+        Assert.Contains("none.sgckpt", e.Message);
+    }
+}
