@@ -7,6 +7,11 @@ namespace SymGrad.Generators.Tests;
 /// <summary>How a user meets SymGrad: a fresh console project referencing the packed package from a folder feed.</summary>
 public class PackageTests
 {
+    private static string PackageCache =>
+        Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } cache
+            ? cache
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+
     private static (int Exit, string Output) Dotnet(string arguments, string workingDirectory)
     {
         var info = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet", arguments)
@@ -56,12 +61,15 @@ public class PackageTests
                   </ItemGroup>
                 </Project>
                 """);
+            // SymGrad from the folder feed; its dependencies (System.Numerics.Tensors, …) from this machine's package
+            // cache, which the repository's own restore filled: no network needed.
             File.WriteAllText(Path.Combine(app, "nuget.config"), $"""
                 <?xml version="1.0" encoding="utf-8"?>
                 <configuration>
                   <packageSources>
                     <clear />
                     <add key="local" value="{feed}" />
+                    <add key="cache" value="{PackageCache}" />
                   </packageSources>
                 </configuration>
                 """);
