@@ -1,0 +1,106 @@
+using System;
+using System.Buffers.Binary;
+using System.IO;
+using SymGrad.Tensors;
+
+namespace SymGrad.Data;
+
+/// <summary>
+/// The IDX format of MNIST: two zero bytes, a type byte (0x08 unsigned byte, 0x09 signed byte, 0x0B int16,
+/// 0x0C int32, 0x0D float32, 0x0E float64), the number of dimensions, each dimension as a big-endian int32, then
+/// the values, big-endian. Bad files raise <see cref="InvalidDataException"/> naming the file and the byte offset.
+/// </summary>
+public static class IdxLoader
+{
+    /// <summary>Reads an IDX file into a tensor of its shape (values as float, unscaled).</summary>
+    public static Tensor Read(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such file.", path);
+        return Read(File.ReadAllBytes(path), path);
+    }
+
+    /// <summary>Reads IDX bytes; <paramref name="source"/> names them in errors.</summary>
+    public static Tensor Read(ReadOnlySpan<byte> bytes, string source)
+    {
+        if (bytes.Length < 4) throw new InvalidDataException($"{source}: offset 0: truncated: {bytes.Length} bytes, an IDX header needs at least 4.");
+        if (bytes[0] != 0 || bytes[1] != 0)
+            throw new InvalidDataException($"{source}: offset 0: not an IDX file (it starts with 0x{bytes[0]:x2} 0x{bytes[1]:x2}, not two zero bytes).");
+        var type = bytes[2];
+        var size = type switch
+        {
+            0x08 or 0x09 => 1,
+            0x0B => 2,
+            0x0C or 0x0D => 4,
+            0x0E => 8,
+            _ => throw new InvalidDataException($"{source}: offset 2: unknown IDX value type 0x{type:x2}."),
+        };
+        int rank = bytes[3];
+        if (rank == 0) throw new InvalidDataException($"{source}: offset 3: zero dimensions.");
+        if (bytes.Length < 4 + 4 * rank) throw new InvalidDataException($"{source}: offset {bytes.Length}: truncated in the header ({rank} dimensions need {4 + 4 * rank} bytes).");
+        var shape = new int[rank];
+        long count = 1;
+        for (var d = 0; d < rank; d++)
+        {
+            shape[d] = BinaryPrimitives.ReadInt32BigEndian(bytes.Slice(4 + 4 * d));
+            if (shape[d] <= 0) throw new InvalidDataException($"{source}: offset {4 + 4 * d}: dimension {d} is {shape[d]}.");
+            count *= shape[d];
+        }
+        var start = 4 + 4 * rank;
+        var expected = count * size;
+        if (count > int.MaxValue || bytes.Length - start < expected)
+            throw new InvalidDataException($"{source}: offset {bytes.Length}: truncated: shape {Tensor.Format(shape)} needs {expected} bytes of values from offset {start}, the file has {bytes.Length - start}.");
+        if (bytes.Length - start > expected)
+            throw new InvalidDataException($"{source}: offset {start + expected}: {bytes.Length - start - expected} bytes after the values.");
+        var data = new float[count];
+        var values = bytes.Slice(start);
+        for (var i = 0; i < data.Length; i++)
+            data[i] = type switch
+            {
+                0x08 => values[i],
+                0x09 => (sbyte)values[i],
+                0x0B => BinaryPrimitives.ReadInt16BigEndian(values.Slice(2 * i)),
+                0x0C => BinaryPrimitives.ReadInt32BigEndian(values.Slice(4 * i)),
+                0x0D => BinaryPrimitives.ReadSingleBigEndian(values.Slice(4 * i)),
+                _ => (float)BinaryPrimitives.ReadDoubleBigEndian(values.Slice(8 * i)),
+            };
+        return new Tensor(data, shape);
+    }
+
+    /// <summary>Writes a tensor as IDX unsigned bytes (values rounded and clamped to 0..255), e.g. for test files.</summary>
+    public static byte[] WriteBytes(Tensor t)
+    {
+        var bytes = new byte[4 + 4 * t.Rank + t.Length];
+        bytes[2] = 0x08;
+        bytes[3] = (byte)t.Rank;
+        for (var d = 0; d < t.Rank; d++) BinaryPrimitives.WriteInt32BigEndian(bytes.AsSpan(4 + 4 * d), t.Dim(d));
+        var span = t.Span;
+        for (var i = 0; i < span.Length; i++) bytes[4 + 4 * t.Rank + i] = (byte)Math.Clamp(MathF.Round(span[i]), 0, 255);
+        return bytes;
+    }
+
+    /// <summary>
+    /// MNIST: images [n, rows, cols] of bytes and labels [n] of 0..9 become a dataset of images [n, rows, cols, 1]
+    /// scaled to [0, 1] and one-hot labels [n, 10].
+    /// </summary>
+    public static Dataset LoadMnist(string imagesPath, string labelsPath)
+    {
+        var images = Read(imagesPath);
+        var labels = Read(labelsPath);
+        if (images.Rank != 3) throw new InvalidDataException($"{imagesPath}: MNIST images have 3 dimensions [n, rows, cols], this file has {images.ShapeText}.");
+        if (labels.Rank != 1) throw new InvalidDataException($"{labelsPath}: MNIST labels have 1 dimension [n], this file has {labels.ShapeText}.");
+        if (labels.Dim(0) != images.Dim(0))
+            throw new InvalidDataException($"{labelsPath}: {labels.Dim(0)} labels for the {images.Dim(0)} images of {imagesPath}.");
+        var n = images.Dim(0);
+        var x = images.Reshape(n, images.Dim(1), images.Dim(2), 1);
+        foreach (ref var v in x.Span) v /= 255f;
+        var y = new Tensor(n, 10);
+        for (var i = 0; i < n; i++)
+        {
+            var label = labels[i];
+            if (label < 0 || label > 9 || label != MathF.Floor(label))
+                throw new InvalidDataException($"{labelsPath}: offset {8 + i}: label {label} is not a digit 0..9.");
+            y[i, (int)label] = 1;
+        }
+        return new Dataset(x, y);
+    }
+}

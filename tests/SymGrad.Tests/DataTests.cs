@@ -1,0 +1,103 @@
+using System;
+using System.IO;
+using SymGrad.Data;
+using SymGrad.Tensors;
+
+namespace SymGrad.Tests;
+
+public class DataTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("symgrad-data-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private string File(string name, string text)
+    {
+        var path = Path.Combine(_dir, name);
+        System.IO.File.WriteAllText(path, text);
+        return path;
+    }
+
+    private string File(string name, byte[] bytes)
+    {
+        var path = Path.Combine(_dir, name);
+        System.IO.File.WriteAllBytes(path, bytes);
+        return path;
+    }
+
+    [Fact]
+    public void Csv_ReadsFeaturesAndTargets()
+    {
+        var path = File("d.csv", "x1,x2,y\n1,2.5,0\n-3e-1, 4 ,1\n\n5,6,1\n");
+        var data = CsvLoader.Load(path);
+        Assert.Equal(3, data.Count);
+        Assert.Equal(new[] { 1f, 2.5f, -0.3f, 4f, 5f, 6f }, data.Features.Span.ToArray());
+        Assert.Equal(new[] { 0f, 1f, 1f }, data.Targets.Span.ToArray());
+
+        var oneHot = CsvLoader.Load(File("c.csv", "2,0.5\n0,1.5\n"), new CsvOptions { HasHeader = false, TargetColumns = new[] { 0 }, Classes = 3 });
+        Assert.Equal(new[] { 0f, 0f, 1f, 1f, 0f, 0f }, oneHot.Targets.Span.ToArray());
+        Assert.Equal(new[] { 0.5f, 1.5f }, oneHot.Features.Span.ToArray());
+    }
+
+    [Theory]
+    [InlineData("a,b\n1,2\n3,x\n", "bad.csv:3: column 2: 'x' is not a finite number")]
+    [InlineData("a,b\n1,2\n3\n", "bad.csv:3: 1 fields, expected 2 (as in line 1)")]
+    [InlineData("a,b\n", "bad.csv: no data rows")]
+    [InlineData("a,b\n1,NaN\n", "bad.csv:2: column 2: 'NaN' is not a finite number")]
+    public void Csv_BadData_NamesFileLineAndColumn(string text, string expected)
+    {
+        var e = Assert.Throws<InvalidDataException>(() => CsvLoader.Load(File("bad.csv", text)));
+        Assert.Contains(expected, e.Message);
+    }
+
+    [Fact]
+    public void Csv_ClassOutOfRange_IsReported()
+    {
+        var e = Assert.Throws<InvalidDataException>(() => CsvLoader.Load(File("k.csv", "x,y\n1,0\n2,3\n"), new CsvOptions { Classes = 3 }));
+        Assert.Contains("k.csv: data row 2: column 2: class 3 is not one of 0..2", e.Message);
+    }
+
+    [Fact]
+    public void Idx_RoundTrips_AndLoadsMnist()
+    {
+        var images = new Tensor(3, 2, 2);
+        for (var i = 0; i < images.Length; i++) images.Span[i] = i * 20;
+        var labels = new Tensor(new float[] { 7, 0, 9 }, 3);
+        var imagesPath = File("images.idx3-ubyte", IdxLoader.WriteBytes(images));
+        var labelsPath = File("labels.idx1-ubyte", IdxLoader.WriteBytes(labels));
+        Assert.Equal(images.Span.ToArray(), IdxLoader.Read(imagesPath).Span.ToArray());
+        var mnist = IdxLoader.LoadMnist(imagesPath, labelsPath);
+        Assert.Equal(new[] { 3, 2, 2, 1 }, mnist.Features.Shape.ToArray());
+        Assert.Equal(220f / 255f, mnist.Features[2, 1, 1, 0], 6);
+        Assert.Equal(1f, mnist.Targets[0, 7]);
+        Assert.Equal(1f, mnist.Targets[2, 9]);
+    }
+
+    [Fact]
+    public void Idx_BadFiles_NameFileAndOffset()
+    {
+        var good = IdxLoader.WriteBytes(new Tensor(2, 3));
+        void Bad(byte[] bytes, string expected)
+        {
+            var e = Assert.Throws<InvalidDataException>(() => IdxLoader.Read(File("x.idx", bytes)));
+            Assert.Contains(expected, e.Message);
+            Assert.Contains("x.idx", e.Message);
+        }
+        Bad(good.AsSpan(0, good.Length - 1).ToArray(), "truncated: shape [2, 3] needs 6 bytes of values from offset 12, the file has 5");
+        Bad(new byte[] { 0x50, 0x4B, 3, 4, 0, 0 }, "offset 0: not an IDX file");
+        var type = (byte[])good.Clone();
+        type[2] = 0x42;
+        Bad(type, "offset 2: unknown IDX value type 0x42");
+        Bad(good.AsSpan(0, 6).ToArray(), "truncated in the header");
+        var extra = new byte[good.Length + 2];
+        good.CopyTo(extra, 0);
+        Bad(extra, "offset 18: 2 bytes after the values");
+
+        var labels = File("l.idx", IdxLoader.WriteBytes(new Tensor(new float[] { 1, 12 }, 2)));
+        var images = File("i.idx", IdxLoader.WriteBytes(new Tensor(2, 2, 2)));
+        var e = Assert.Throws<InvalidDataException>(() => IdxLoader.LoadMnist(images, labels));
+        Assert.Contains("l.idx: offset 9: label 12 is not a digit", e.Message);
+        var fewer = File("f.idx", IdxLoader.WriteBytes(new Tensor(new float[] { 1 }, 1)));
+        Assert.Contains("1 labels for the 2 images", Assert.Throws<InvalidDataException>(() => IdxLoader.LoadMnist(images, fewer)).Message);
+    }
+}
