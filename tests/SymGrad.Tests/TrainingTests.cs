@@ -263,3 +263,32 @@ public class CheckpointTests : IDisposable
         Assert.Contains("none.sgckpt", e.Message);
     }
 }
+
+public class ConsoleProgressTests
+{
+    private static readonly EpochReport Report = new(2, 0.12345f, 0.971f, 0.2f, null, 0.01f, TimeSpan.FromSeconds(1.25));
+
+    [Fact]
+    public void Redirected_PrintsOneLinePerEpoch_AndNoBar()
+    {
+        var output = new System.IO.StringWriter();
+        var progress = new ConsoleProgress(output, 5, interactive: false);
+        for (var b = 1; b <= 10; b++) progress.Batch(2, b, 10);
+        progress.Epoch(Report);
+        Assert.Equal("epoch 2/5  loss 0.1235  accuracy 97.10%  validation loss 0.2000  (1.3 s)" + Environment.NewLine, output.ToString());
+    }
+
+    [Fact]
+    public void Interactive_DrawsTheBarInPlace_ThenClearsItForTheEpochLine()
+    {
+        var output = new System.IO.StringWriter();
+        var progress = new ConsoleProgress(output, 5, interactive: true);
+        progress.Batch(2, 1, 4);
+        progress.Batch(2, 4, 4); // the last batch is always drawn
+        progress.Epoch(Report);
+        var text = output.ToString();
+        Assert.StartsWith("\repoch 2/5 [#######.......................] 1/4", text);
+        Assert.Contains("\repoch 2/5 [##############################] 4/4", text);
+        Assert.EndsWith("\repoch 2/5  loss 0.1235  accuracy 97.10%  validation loss 0.2000  (1.3 s)" + Environment.NewLine, text);
+    }
+}
