@@ -187,6 +187,29 @@ public class TrainingTests
         // Ten more epochs of 16 batches each: a few hundred bytes per epoch for its report, nothing per batch.
         Assert.True(eleven - one < 10 * 1024, $"10 epochs allocated {eleven - one} bytes");
     }
+
+    [Fact]
+    public void CnnTraining_AllocatesNothingPerBatch_OnceWarm()
+    {
+        var random = new Random(18);
+        var x = GradientCheck.Random(random, 96, 8, 8, 2);
+        var y = new Tensor(96, 3);
+        for (var i = 0; i < 96; i++) y[i, i % 3] = 1;
+        var data = new Dataset(x, y);
+        var network = new Network(new Conv2D(2, 4, 3, padding: 1, seed: 19), new Activation<Relu>(), new MaxPool2D(2),
+            new Conv2D(4, 4, 3, seed: 20), new AvgPool2D(2), new Flatten(), new Dropout(0.2f), new Dense(4, 3, seed: 21));
+        var loss = new SoftmaxCrossEntropy();
+        var optimizer = new Momentum(0.01f);
+        var options = new TrainingOptions { Epochs = 1, BatchSize = 16 };
+        Trainer.Fit(network, loss, optimizer, data, options);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        Trainer.Fit(network, loss, optimizer, data, new TrainingOptions { Epochs = 1, BatchSize = 16 });
+        var one = GC.GetAllocatedBytesForCurrentThread() - before;
+        before = GC.GetAllocatedBytesForCurrentThread();
+        Trainer.Fit(network, loss, optimizer, data, new TrainingOptions { Epochs = 6, BatchSize = 16 });
+        var six = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.True(six - one < 5 * 1024, $"5 epochs of 6 batches allocated {six - one} bytes");
+    }
 }
 
 public class CheckpointTests : IDisposable

@@ -14,8 +14,8 @@ namespace SymGrad.Layers;
 /// </summary>
 public sealed class Conv2D : Layer
 {
-    private readonly BufferCache _output = new(), _inputGradient = new();
-    private Tensor? _input;
+    private readonly BufferCache _output = new(), _inputGradient = new(), _patches = new(), _patchGradient = new();
+    private Tensor? _input, _lastPatches;
 
     /// <summary>A convolution with He-uniform initial weights (seeded) and zero biases.</summary>
     public Conv2D(int inChannels, int outChannels, int kernel, int stride = 1, int padding = 0, int seed = 0)
@@ -70,62 +70,90 @@ public sealed class Conv2D : Layer
     public override Tensor Forward(Tensor input, bool training)
     {
         ExpectRank(input, 4);
-        var shape = OutputShape(input.Shape.Slice(1));
-        int batch = input.Dim(0), height = input.Dim(1), width = input.Dim(2), oh = shape[0], ow = shape[1];
-        var output = _output.Get(batch, shape);
-        var x = input.Span;
+        if (input.Dim(3) != InChannels) throw new ArgumentException($"{this} expects {InChannels} channels, got {input.ShapeText}.");
+        int batch = input.Dim(0), oh = OutSize(input.Dim(1)), ow = OutSize(input.Dim(2));
+        if (oh <= 0 || ow <= 0) throw new ArgumentException($"{this}: input {input.ShapeText} is smaller than the kernel.");
+        int rows = batch * oh * ow, cols = Kernel * Kernel * InChannels;
+        // im2col: one row per output position holding its receptive field (zeros where the padding is), so the
+        // convolution is one matrix product with W viewed as [kernel·kernel·in × out].
+        var patches = _patches.Get(stackalloc[] { rows, cols });
+        Im2Col(input, patches.Span, oh, ow);
+        var output = _output.Get(stackalloc[] { batch, oh, ow, OutChannels });
+        MatMul.Multiply(patches.Span, Weights.Value.Span, output.Span, rows, cols, OutChannels);
         var y = output.Span;
-        var w = Weights.Value.Span;
         var bias = Bias.Value.Span;
-        int cin = InChannels, cout = OutChannels;
-        for (var b = 0; b < batch; b++)
-        for (var m = 0; m < oh; m++)
-        for (var n = 0; n < ow; n++)
+        for (var r = 0; r < rows; r++)
         {
-            var row = y.Slice(((b * oh + m) * ow + n) * cout, cout);
-            bias.CopyTo(row);
-            for (var i = 0; i < Kernel; i++)
-            {
-                var u = m * Stride + i - Padding;
-                if ((uint)u >= (uint)height) continue;
-                for (var j = 0; j < Kernel; j++)
-                {
-                    var v = n * Stride + j - Padding;
-                    if ((uint)v >= (uint)width) continue;
-                    var xBase = ((b * height + u) * width + v) * cin;
-                    var wBase = (i * Kernel + j) * cin * cout;
-                    for (var l = 0; l < cin; l++)
-                    {
-                        var s = x[xBase + l];
-                        if (s != 0f) TensorPrimitives.MultiplyAdd(w.Slice(wBase + l * cout, cout), s, row, row);
-                    }
-                }
-            }
+            var row = y.Slice(r * OutChannels, OutChannels);
+            TensorPrimitives.Add(row, bias, row);
         }
         _input = input;
+        _lastPatches = patches;
         return output;
     }
 
     /// <inheritdoc />
-    public override Tensor Backward(Tensor outputGradient)
+    public override Tensor Backward(Tensor outputGradient) => Backward(outputGradient, inputGradient: true)!;
+
+    /// <inheritdoc />
+    public override void BackwardParametersOnly(Tensor outputGradient) => Backward(outputGradient, inputGradient: false);
+
+    private Tensor? Backward(Tensor outputGradient, bool inputGradient)
     {
         var input = _input ?? throw new InvalidOperationException($"{this}: Backward before Forward.");
-        int batch = input.Dim(0), height = input.Dim(1), width = input.Dim(2), oh = outputGradient.Dim(1), ow = outputGradient.Dim(2);
+        var patches = _lastPatches!;
+        int oh = outputGradient.Dim(1), ow = outputGradient.Dim(2);
+        int rows = patches.Dim(0), cols = patches.Dim(1);
+        var dy = outputGradient.Span;
+        // ∂L/∂W[i,j,l,k] = Σ_{m,n} ∂L/∂Y[m,n,k] · X[m·s+i−p, n·s+j−p, l]: patchesᵀ · ∂L/∂Y.
+        MatMul.MultiplyTransposedA(patches.Span, dy, Weights.Gradient.Span, cols, rows, OutChannels, accumulate: true);
+        var db = Bias.Gradient.Span;
+        for (var r = 0; r < rows; r++) TensorPrimitives.Add(db, dy.Slice(r * OutChannels, OutChannels), db);
+        if (!inputGradient) return null;
+        // ∂L/∂X: ∂L/∂Y · Wᵀ gives the gradient of every patch entry; each goes back to the input element it
+        // copied (col2im), summing where receptive fields overlap.
+        var patchGradient = _patchGradient.Get(stackalloc[] { rows, cols });
+        MatMul.MultiplyTransposedB(dy, Weights.Value.Span, patchGradient.Span, rows, OutChannels, cols);
         var dx = _inputGradient.Get(input.Shape);
         dx.Clear();
+        Col2Im(patchGradient.Span, dx, oh, ow);
+        return dx;
+    }
+
+    private int OutSize(int size) => (size + 2 * Padding - Kernel) / Stride + 1;
+
+    private void Im2Col(Tensor input, Span<float> patches, int oh, int ow)
+    {
+        int batch = input.Dim(0), height = input.Dim(1), width = input.Dim(2), cin = InChannels, cols = Kernel * Kernel * cin;
         var x = input.Span;
-        var dxs = dx.Span;
-        var dy = outputGradient.Span;
-        var w = Weights.Value.Span;
-        var dw = Weights.Gradient.Span;
-        var db = Bias.Gradient.Span;
-        int cin = InChannels, cout = OutChannels;
         for (var b = 0; b < batch; b++)
         for (var m = 0; m < oh; m++)
         for (var n = 0; n < ow; n++)
         {
-            var delta = dy.Slice(((b * oh + m) * ow + n) * cout, cout);
-            TensorPrimitives.Add(db, delta, db);
+            var row = patches.Slice(((b * oh + m) * ow + n) * cols, cols);
+            for (var i = 0; i < Kernel; i++)
+            {
+                var u = m * Stride + i - Padding;
+                for (var j = 0; j < Kernel; j++)
+                {
+                    var v = n * Stride + j - Padding;
+                    var target = row.Slice((i * Kernel + j) * cin, cin);
+                    if ((uint)u < (uint)height && (uint)v < (uint)width) x.Slice(((b * height + u) * width + v) * cin, cin).CopyTo(target);
+                    else target.Clear();
+                }
+            }
+        }
+    }
+
+    private void Col2Im(ReadOnlySpan<float> patches, Tensor dx, int oh, int ow)
+    {
+        int batch = dx.Dim(0), height = dx.Dim(1), width = dx.Dim(2), cin = InChannels, cols = Kernel * Kernel * cin;
+        var d = dx.Span;
+        for (var b = 0; b < batch; b++)
+        for (var m = 0; m < oh; m++)
+        for (var n = 0; n < ow; n++)
+        {
+            var row = patches.Slice(((b * oh + m) * ow + n) * cols, cols);
             for (var i = 0; i < Kernel; i++)
             {
                 var u = m * Stride + i - Padding;
@@ -134,19 +162,11 @@ public sealed class Conv2D : Layer
                 {
                     var v = n * Stride + j - Padding;
                     if ((uint)v >= (uint)width) continue;
-                    var xBase = ((b * height + u) * width + v) * cin;
-                    var wBase = (i * Kernel + j) * cin * cout;
-                    for (var l = 0; l < cin; l++)
-                    {
-                        var dwRow = dw.Slice(wBase + l * cout, cout);
-                        var s = x[xBase + l];
-                        if (s != 0f) TensorPrimitives.MultiplyAdd(delta, s, dwRow, dwRow);
-                        dxs[xBase + l] += TensorPrimitives.Dot(w.Slice(wBase + l * cout, cout), delta);
-                    }
+                    var target = d.Slice(((b * height + u) * width + v) * cin, cin);
+                    TensorPrimitives.Add(target, row.Slice((i * Kernel + j) * cin, cin), target);
                 }
             }
         }
-        return dx;
     }
 
     /// <inheritdoc />

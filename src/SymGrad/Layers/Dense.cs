@@ -72,6 +72,18 @@ public sealed class Dense : Layer
     /// <inheritdoc />
     public override Tensor Backward(Tensor outputGradient)
     {
+        var batch = AccumulateParameterGradients(outputGradient);
+        // ∂L/∂a = δ Wᵀ
+        var inputGradient = _inputGradient.Get(batch, stackalloc[] { Inputs });
+        MatMul.MultiplyTransposedB(outputGradient.Span, Weights.Value.Span, inputGradient.Span, batch, Outputs, Inputs);
+        return inputGradient;
+    }
+
+    /// <inheritdoc />
+    public override void BackwardParametersOnly(Tensor outputGradient) => AccumulateParameterGradients(outputGradient);
+
+    private int AccumulateParameterGradients(Tensor outputGradient)
+    {
         var input = _input ?? throw new InvalidOperationException($"{this}: Backward before Forward.");
         var batch = input.Dim(0);
         var delta = outputGradient.Span;
@@ -80,10 +92,7 @@ public sealed class Dense : Layer
         // ∂L/∂b += Σ δ
         var db = Bias.Gradient.Span;
         for (var i = 0; i < batch; i++) TensorPrimitives.Add(db, delta.Slice(i * Outputs, Outputs), db);
-        // ∂L/∂a = δ Wᵀ
-        var inputGradient = _inputGradient.Get(batch, stackalloc[] { Inputs });
-        MatMul.MultiplyTransposedB(delta, Weights.Value.Span, inputGradient.Span, batch, Outputs, Inputs);
-        return inputGradient;
+        return batch;
     }
 
     /// <inheritdoc />

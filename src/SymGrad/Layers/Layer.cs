@@ -47,6 +47,12 @@ public abstract class Layer
     /// <summary>∂L/∂input for the batch of the last <see cref="Forward"/>, given ∂L/∂output.</summary>
     public abstract Tensor Backward(Tensor outputGradient);
 
+    /// <summary>
+    /// Like <see cref="Backward"/> for the first trainable layer of a network, whose input gradient nobody uses:
+    /// accumulates the parameter gradients and may skip computing ∂L/∂input.
+    /// </summary>
+    public virtual void BackwardParametersOnly(Tensor outputGradient) => Backward(outputGradient);
+
     /// <summary>A short description: <c>Dense(784 → 128)</c>.</summary>
     public override string ToString() => GetType().Name;
 

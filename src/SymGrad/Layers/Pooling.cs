@@ -34,9 +34,10 @@ public sealed class MaxPool2D : Layer
     public override Tensor Forward(Tensor input, bool training)
     {
         ExpectRank(input, 4);
-        var shape = OutputShape(input.Shape.Slice(1));
-        int batch = input.Dim(0), height = input.Dim(1), width = input.Dim(2), channels = input.Dim(3), oh = shape[0], ow = shape[1];
-        var output = _output.Get(batch, shape);
+        if (input.Dim(1) < Size || input.Dim(2) < Size) throw new ArgumentException($"{this}: input {input.ShapeText} is smaller than the window.");
+        int batch = input.Dim(0), height = input.Dim(1), width = input.Dim(2), channels = input.Dim(3);
+        int oh = (height - Size) / Stride + 1, ow = (width - Size) / Stride + 1;
+        var output = _output.Get(stackalloc[] { batch, oh, ow, channels });
         if (_argmax.Length < output.Length) _argmax = new int[output.Length];
         var x = input.Span;
         var y = output.Span;
@@ -110,9 +111,10 @@ public sealed class AvgPool2D : Layer
     public override Tensor Forward(Tensor input, bool training)
     {
         ExpectRank(input, 4);
-        var shape = OutputShape(input.Shape.Slice(1));
-        int batch = input.Dim(0), height = input.Dim(1), width = input.Dim(2), channels = input.Dim(3), oh = shape[0], ow = shape[1];
-        var output = _output.Get(batch, shape);
+        if (input.Dim(1) < Size || input.Dim(2) < Size) throw new ArgumentException($"{this}: input {input.ShapeText} is smaller than the window.");
+        int batch = input.Dim(0), height = input.Dim(1), width = input.Dim(2), channels = input.Dim(3);
+        int oh = (height - Size) / Stride + 1, ow = (width - Size) / Stride + 1;
+        var output = _output.Get(stackalloc[] { batch, oh, ow, channels });
         var x = input.Span;
         var y = output.Span;
         var scale = 1f / (Size * Size);

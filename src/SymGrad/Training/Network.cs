@@ -27,7 +27,10 @@ public sealed class Network
                 parameters.Add(p);
             }
         _parameters = parameters.ToArray();
+        _firstTrainable = Array.FindIndex(_layers, l => l.Parameters.Count > 0);
     }
+
+    private readonly int _firstTrainable;
 
     /// <summary>The layers.</summary>
     public IReadOnlyList<Layer> Layers => _layers;
@@ -50,6 +53,19 @@ public sealed class Network
         var g = outputGradient;
         for (var i = _layers.Length - 1; i >= 0; i--) g = _layers[i].Backward(g);
         return g;
+    }
+
+    /// <summary>
+    /// Backpropagates for training: parameter gradients only, stopping at the first layer with parameters, whose
+    /// input gradient (∂L/∂data) nobody needs.
+    /// </summary>
+    public void BackwardParameters(Tensor outputGradient)
+    {
+        var first = _firstTrainable;
+        if (first < 0) return;
+        var g = outputGradient;
+        for (var i = _layers.Length - 1; i > first; i--) g = _layers[i].Backward(g);
+        _layers[first].BackwardParametersOnly(g);
     }
 
     /// <summary>Sets every parameter gradient to zero.</summary>

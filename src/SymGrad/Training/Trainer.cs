@@ -114,7 +114,7 @@ public static class Trainer
                 if (!float.IsFinite(value))
                     throw new TrainingDivergedException($"Training diverged at epoch {epoch}, step {step}: the loss is {value}." + Kept(options));
                 network.ZeroGradients();
-                network.Backward(loss.Gradient(prediction, y));
+                network.BackwardParameters(loss.Gradient(prediction, y));
                 options.Regularizer?.AddGradient(network.Parameters);
                 CheckGradients(network, epoch, step, options);
                 optimizer.Step(network.Parameters);
