@@ -178,7 +178,7 @@ public sealed class CSharpPrinter
             if (TryLocal(n, out var local))
             {
                 if (!n.IsComparison) return (local, Primary);
-                var asNumber = local + " ? " + _p.Literal(Number.One) + " : " + _p.Literal(Number.Zero);
+                var asNumber = local + Indicator;
                 return Conditional < required ? ("(" + asNumber + ")", Primary) : (asNumber, Conditional);
             }
             var (text, prec) = EmitNode(n, required);
@@ -186,6 +186,12 @@ public sealed class CSharpPrinter
         }
 
         private string At(Expr n, int required) => Emit(n, required).Text;
+
+        // A comparison's value, 1 or 0, as integer literals: `c ? 1 : 0` compiles to a branch-free set-and-convert,
+        // where `c ? 1.0 : 0.0` is a branch the processor mispredicts on data like ReLU inputs (both are exact). It
+        // is an int only inside arithmetic with the function's floating-point values, except int ÷ int, which
+        // Product avoids.
+        private const string Indicator = " ? 1 : 0";
 
         private (string Text, int Precedence) EmitNode(Expr n, int required)
         {
@@ -224,7 +230,7 @@ public sealed class CSharpPrinter
                     return (Condition(args[0]) + " ? " + At(args[1], Conditional + 1) + " : " + At(args[2], Conditional), Conditional);
             }
             if (n.IsComparison)
-                return (Condition(n) + " ? " + _p.Literal(Number.One) + " : " + _p.Literal(Number.Zero), Conditional);
+                return (Condition(n) + Indicator, Conditional);
             return (math + "." + Operators.Of(n.Kind).CSharpFunction + "(" + At(args[0], 0) + ")", Primary);
         }
 
@@ -262,7 +268,9 @@ public sealed class CSharpPrinter
             var negative = c.IsNegative;
             var magnitude = negative ? -c : c;
             var parts = new List<string>();
-            if (!magnitude.IsOne || num.Count == 0) parts.Add(_p.LiteralWithPrecedence(magnitude).Text);
+            // Comparisons print as ints; a quotient of nothing but comparisons gets a floating-point factor.
+            var integerQuotient = den.Count > 0 && num.All(f => f.IsComparison) && den.All(f => f.IsComparison);
+            if (!magnitude.IsOne || num.Count == 0 || integerQuotient) parts.Add(_p.LiteralWithPrecedence(magnitude).Text);
             for (var i = 0; i < num.Count; i++) parts.Add(At(num[i], parts.Count == 0 ? Multiplicative : Multiplicative + 1));
             var text = string.Join(" * ", parts);
             var prec = parts.Count == 1 && den.Count == 0 ? Emit(num.Count == 1 && magnitude.IsOne ? num[0] : Expr.Const(magnitude), 0).Precedence : Multiplicative;

@@ -65,6 +65,29 @@ public class CSharpEmissionTests
     }
 
     [Fact]
+    public void ComparisonValues_PrintAsIntegerIndicators_ButNeverAsAnIntegerQuotient()
+    {
+        Expr x = Expr.Var("x"), y = Expr.Var("y");
+        var indicator = Expr.Compare(ExprKind.Greater, x, Expr.Zero);
+        // ReLU′: branch-free `x > 0.0 ? 1 : 0`, not `x > 0.0 ? 1.0 : 0.0`.
+        Assert.Equal("x > 0.0 ? 1 : 0", CSharpPrinter.Default.Print(indicator));
+        Assert.Equal("x > 0f ? 1 : 0", CSharpPrinter.Float.Print(indicator));
+        // [x > 0] / [y > 0] must not be int division.
+        var quotient = Expr.Div(indicator, Expr.Compare(ExprKind.Greater, y, Expr.Zero));
+        var text = CSharpPrinter.Default.Print(quotient);
+        Assert.StartsWith("1.0 * ", text);
+        var program = CsePass.Build(new[] { ("value", quotient), ("relu", indicator * y) });
+        var type = RoslynCompiler.Compile("using System;\npublic static class Emitted\n{\n" + CSharpPrinter.Default.PrintMethod(program, "M", indent: "    ") + "}\n").GetType("Emitted")!;
+        foreach (var (vx, vy) in new[] { (1.0, 2.0), (-1.0, 2.0), (0.5, -3.0) })
+        {
+            var at = Point(Names, new[] { vx, vy, 0.0 });
+            var expected = Evaluator.Evaluate(program.Outputs.Select(o => o.Value).ToList(), at);
+            var actual = Call(type.GetMethod("M")!, program, at, false);
+            Assert.Equal(expected, actual);
+        }
+    }
+
+    [Fact]
     public void FloatCode_UsesMathF_Compiles_AndAgreesToSinglePrecision()
     {
         Smooth(3).Array[30].Sample(functions =>
