@@ -62,11 +62,20 @@ public readonly struct Softplus : IScalarFunction
     public static float Derivative(float x) => Activations.SoftplusDerivative(x);
 }
 
-/// <summary>An elementwise activation layer: y = f(x), ∂L/∂x = ∂L/∂y · f′(x).</summary>
-public sealed class Activation<TFunction> : Layer where TFunction : IScalarFunction
+/// <summary>
+/// An elementwise activation layer: y = f(x), ∂L/∂x = ∂L/∂y · f′(x). Subclasses supply the two loops; this class
+/// keeps the buffers and the input.
+/// </summary>
+public abstract class ElementwiseActivation : Layer
 {
     private readonly BufferCache _output = new(), _inputGradient = new();
     private Tensor? _input;
+
+    /// <summary>y = f(x) elementwise.</summary>
+    protected abstract void Apply(ReadOnlySpan<float> x, Span<float> y);
+
+    /// <summary>dx = dy · f′(x) elementwise.</summary>
+    protected abstract void ApplyDerivative(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx);
 
     /// <inheritdoc />
     public override int[] OutputShape(ReadOnlySpan<int> input) => input.ToArray();
@@ -75,9 +84,7 @@ public sealed class Activation<TFunction> : Layer where TFunction : IScalarFunct
     public override Tensor Forward(Tensor input, bool training)
     {
         var output = _output.Get(input.Shape);
-        var x = input.Span;
-        var y = output.Span;
-        for (var i = 0; i < x.Length; i++) y[i] = TFunction.Value(x[i]);
+        Apply(input.Span, output.Span);
         _input = input;
         return output;
     }
@@ -87,11 +94,24 @@ public sealed class Activation<TFunction> : Layer where TFunction : IScalarFunct
     {
         var input = _input ?? throw new InvalidOperationException($"{this}: Backward before Forward.");
         var result = _inputGradient.Get(input.Shape);
-        var x = input.Span;
-        var dy = outputGradient.Span;
-        var dx = result.Span;
-        for (var i = 0; i < x.Length; i++) dx[i] = dy[i] * TFunction.Derivative(x[i]);
+        ApplyDerivative(input.Span, outputGradient.Span, result.Span);
         return result;
+    }
+}
+
+/// <summary>An activation over a static <see cref="IScalarFunction"/> (built in, or a user's struct over their generated derivative).</summary>
+public sealed class Activation<TFunction> : ElementwiseActivation where TFunction : IScalarFunction
+{
+    /// <inheritdoc />
+    protected override void Apply(ReadOnlySpan<float> x, Span<float> y)
+    {
+        for (var i = 0; i < x.Length; i++) y[i] = TFunction.Value(x[i]);
+    }
+
+    /// <inheritdoc />
+    protected override void ApplyDerivative(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx)
+    {
+        for (var i = 0; i < x.Length; i++) dx[i] = dy[i] * TFunction.Derivative(x[i]);
     }
 
     /// <inheritdoc />
@@ -102,12 +122,10 @@ public sealed class Activation<TFunction> : Layer where TFunction : IScalarFunct
 /// An activation from any function and its derivative, e.g. a user's <c>[Differentiable] float Swish(float x)</c>
 /// and the generated <c>SwishDerivative</c>: <c>new FunctionActivation(Model.Swish, Model.SwishDerivative)</c>.
 /// </summary>
-public sealed class FunctionActivation : Layer
+public sealed class FunctionActivation : ElementwiseActivation
 {
     private readonly Func<float, float> _value, _derivative;
     private readonly string _name;
-    private readonly BufferCache _output = new(), _inputGradient = new();
-    private Tensor? _input;
 
     /// <summary>An activation from f and f′.</summary>
     public FunctionActivation(Func<float, float> value, Func<float, float> derivative, string? name = null)
@@ -118,29 +136,15 @@ public sealed class FunctionActivation : Layer
     }
 
     /// <inheritdoc />
-    public override int[] OutputShape(ReadOnlySpan<int> input) => input.ToArray();
-
-    /// <inheritdoc />
-    public override Tensor Forward(Tensor input, bool training)
+    protected override void Apply(ReadOnlySpan<float> x, Span<float> y)
     {
-        var output = _output.Get(input.Shape);
-        var x = input.Span;
-        var y = output.Span;
         for (var i = 0; i < x.Length; i++) y[i] = _value(x[i]);
-        _input = input;
-        return output;
     }
 
     /// <inheritdoc />
-    public override Tensor Backward(Tensor outputGradient)
+    protected override void ApplyDerivative(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx)
     {
-        var input = _input ?? throw new InvalidOperationException($"{this}: Backward before Forward.");
-        var result = _inputGradient.Get(input.Shape);
-        var x = input.Span;
-        var dy = outputGradient.Span;
-        var dx = result.Span;
         for (var i = 0; i < x.Length; i++) dx[i] = dy[i] * _derivative(x[i]);
-        return result;
     }
 
     /// <inheritdoc />

@@ -37,9 +37,26 @@ public abstract class Loss
     }
 }
 
-/// <summary>The article's MSE, L = 1/(2n) Σᵢ (yᵢ − ŷᵢ)² (summed over outputs); ∂L/∂ŷᵢ = (ŷᵢ − yᵢ)/n.</summary>
-public sealed class MeanSquaredError : Loss
+/// <summary>A per-element loss ℓ(prediction, target) and ∂ℓ/∂prediction, for <see cref="ElementwiseLoss{TTerm}"/>.</summary>
+public interface ILossTerm
 {
+    /// <summary>ℓ(p, y).</summary>
+    float Value(float prediction, float target);
+    /// <summary>∂ℓ/∂p.</summary>
+    float Derivative(float prediction, float target);
+}
+
+/// <summary>
+/// The mean over the batch of Σ ℓ(pᵢ, yᵢ) over each sample's outputs, and its gradient ∂ℓ/∂pᵢ / batch. The term is
+/// a struct so the loops compile to direct, inlinable calls.
+/// </summary>
+public abstract class ElementwiseLoss<TTerm> : Loss where TTerm : struct, ILossTerm
+{
+    private readonly TTerm _term;
+
+    /// <summary>A loss over <paramref name="term"/>.</summary>
+    protected ElementwiseLoss(TTerm term) => _term = term;
+
     /// <inheritdoc />
     public override float Forward(Tensor prediction, Tensor target)
     {
@@ -47,7 +64,7 @@ public sealed class MeanSquaredError : Loss
         var p = prediction.Span;
         var t = target.Span;
         var sum = 0.0;
-        for (var i = 0; i < p.Length; i++) sum += LossFunctions.SquaredError(p[i], t[i]);
+        for (var i = 0; i < p.Length; i++) sum += _term.Value(p[i], t[i]);
         return (float)(sum / prediction.Dim(0));
     }
 
@@ -59,7 +76,20 @@ public sealed class MeanSquaredError : Loss
         var t = target.Span;
         var g = gradient.Span;
         var scale = 1f / prediction.Dim(0);
-        for (var i = 0; i < p.Length; i++) g[i] = LossFunctions.SquaredErrorDerivative(p[i], t[i]) * scale;
+        for (var i = 0; i < p.Length; i++) g[i] = _term.Derivative(p[i], t[i]) * scale;
+    }
+}
+
+/// <summary>The article's MSE, L = 1/(2n) Σᵢ (yᵢ − ŷᵢ)² (summed over outputs); ∂L/∂ŷᵢ = (ŷᵢ − yᵢ)/n.</summary>
+public sealed class MeanSquaredError() : ElementwiseLoss<MeanSquaredError.Term>(default)
+{
+    /// <summary>½(ŷ − y)² and its generated derivative.</summary>
+    public readonly struct Term : ILossTerm
+    {
+        /// <inheritdoc />
+        public float Value(float prediction, float target) => LossFunctions.SquaredError(prediction, target);
+        /// <inheritdoc />
+        public float Derivative(float prediction, float target) => LossFunctions.SquaredErrorDerivative(prediction, target);
     }
 }
 
@@ -67,28 +97,15 @@ public sealed class MeanSquaredError : Loss
 /// Binary cross-entropy of σ(z) for logits z (the network's last layer is linear): stable for any z, and its
 /// gradient σ(z) − y never saturates the way a separate sigmoid layer followed by log would.
 /// </summary>
-public sealed class BinaryCrossEntropy : Loss
+public sealed class BinaryCrossEntropy() : ElementwiseLoss<BinaryCrossEntropy.Term>(default)
 {
-    /// <inheritdoc />
-    public override float Forward(Tensor prediction, Tensor target)
+    /// <summary>Cross-entropy on a logit and its generated derivative.</summary>
+    public readonly struct Term : ILossTerm
     {
-        CheckShapes(prediction, target);
-        var z = prediction.Span;
-        var y = target.Span;
-        var sum = 0.0;
-        for (var i = 0; i < z.Length; i++) sum += LossFunctions.BinaryCrossEntropyWithLogits(z[i], y[i]);
-        return (float)(sum / prediction.Dim(0));
-    }
-
-    /// <inheritdoc />
-    public override void Backward(Tensor prediction, Tensor target, Tensor gradient)
-    {
-        CheckShapes(prediction, target);
-        var z = prediction.Span;
-        var y = target.Span;
-        var g = gradient.Span;
-        var scale = 1f / prediction.Dim(0);
-        for (var i = 0; i < z.Length; i++) g[i] = LossFunctions.BinaryCrossEntropyWithLogitsDerivative(z[i], y[i]) * scale;
+        /// <inheritdoc />
+        public float Value(float logit, float target) => LossFunctions.BinaryCrossEntropyWithLogits(logit, target);
+        /// <inheritdoc />
+        public float Derivative(float logit, float target) => LossFunctions.BinaryCrossEntropyWithLogitsDerivative(logit, target);
     }
 }
 
@@ -158,37 +175,16 @@ public sealed class SoftmaxCrossEntropy : Loss
 /// <c>[Differentiable(nameof(prediction))] float Huber(float prediction, float target)</c> and the generated
 /// <c>HuberDerivative</c>: <c>new FunctionLoss(Model.Huber, Model.HuberDerivative)</c>. Mean over the batch.
 /// </summary>
-public sealed class FunctionLoss : Loss
+public sealed class FunctionLoss(Func<float, float, float> value, Func<float, float, float> derivative)
+    : ElementwiseLoss<FunctionLoss.Term>(new Term(value ?? throw new ArgumentNullException(nameof(value)), derivative ?? throw new ArgumentNullException(nameof(derivative))))
 {
-    private readonly Func<float, float, float> _value, _derivative;
-
-    /// <summary>A loss from ℓ(prediction, target) and ∂ℓ/∂prediction.</summary>
-    public FunctionLoss(Func<float, float, float> value, Func<float, float, float> derivative)
+    /// <summary>The two delegates as a term.</summary>
+    public readonly struct Term(Func<float, float, float> value, Func<float, float, float> derivative) : ILossTerm
     {
-        _value = value ?? throw new ArgumentNullException(nameof(value));
-        _derivative = derivative ?? throw new ArgumentNullException(nameof(derivative));
-    }
-
-    /// <inheritdoc />
-    public override float Forward(Tensor prediction, Tensor target)
-    {
-        CheckShapes(prediction, target);
-        var p = prediction.Span;
-        var t = target.Span;
-        var sum = 0.0;
-        for (var i = 0; i < p.Length; i++) sum += _value(p[i], t[i]);
-        return (float)(sum / prediction.Dim(0));
-    }
-
-    /// <inheritdoc />
-    public override void Backward(Tensor prediction, Tensor target, Tensor gradient)
-    {
-        CheckShapes(prediction, target);
-        var p = prediction.Span;
-        var t = target.Span;
-        var g = gradient.Span;
-        var scale = 1f / prediction.Dim(0);
-        for (var i = 0; i < p.Length; i++) g[i] = _derivative(p[i], t[i]) * scale;
+        /// <inheritdoc />
+        public float Value(float prediction, float target) => value(prediction, target);
+        /// <inheritdoc />
+        public float Derivative(float prediction, float target) => derivative(prediction, target);
     }
 }
 
