@@ -177,3 +177,25 @@ public class OptimizerTests
         Assert.Throws<ArgumentOutOfRangeException>(() => new Adam(0.1f, epsilon: 0));
     }
 }
+
+/// <summary>A user's regularizer: Ω(w) = log(1 + w²), differentiated at build time in this test project.</summary>
+public static partial class UserPenalty
+{
+    [Differentiable]
+    public static float LogPenalty(float w) => MathF.Log(1f + w * w);
+}
+
+public class UserRegularizerTests
+{
+    [Fact]
+    public void CustomRegularizer_UsesTheGeneratedDerivative()
+    {
+        var dense = new Dense(2, 1);
+        new float[] { -2f, 0.5f }.CopyTo(dense.Weights.Value.Span);
+        var r = Regularizer.Custom("log", 0.1f, UserPenalty.LogPenalty, UserPenalty.LogPenaltyDerivative);
+        Assert.Equal(0.1 * (Math.Log(5) + Math.Log(1.25)), r.Penalty(dense.Parameters), 5);
+        r.AddGradient(dense.Parameters);
+        Assert.Equal(0.1f * 2 * -2f / 5f, dense.Weights.Gradient[0], 6);
+        Assert.Equal(0.1f * 2 * 0.5f / 1.25f, dense.Weights.Gradient[1], 6);
+    }
+}

@@ -38,6 +38,8 @@ public class TensorTests
     [InlineData(3, 5, 7)]
     [InlineData(17, 130, 33)]
     [InlineData(64, 300, 10)]
+    [InlineData(9, 600, 40)]
+    [InlineData(5, 0, 3)]
     public void MatMul_AllThreeShapes_AgreeWithTheDefinition(int m, int k, int n)
     {
         var random = new Random(m * 1000 + k * 10 + n);

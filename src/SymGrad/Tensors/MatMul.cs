@@ -7,10 +7,11 @@ namespace SymGrad.Tensors;
 
 /// <summary>
 /// Matrix products over row-major spans, the three shapes backpropagation needs: <c>C = A·B</c> (forward),
-/// <c>C = Aᵀ·B</c> (weight gradients, ∂L/∂W = aᵀδ) and <c>C = A·Bᵀ</c> (input gradients, δWᵀ). One register-blocked
-/// kernel computes a 4-row × 2-vector tile of C at a time, keeping its eight accumulators in registers while it
-/// runs down the shared dimension with fused multiply-adds on <see cref="Vector{T}"/>; rows and columns that do
-/// not fill a tile take narrower tiles (4 × 1 vector, 1 × 1 vector, scalar). No allocation (A·Bᵀ transposes B into a per-thread scratch buffer).
+/// <c>C = Aᵀ·B</c> (weight gradients, ∂L/∂W = aᵀδ) and <c>C = A·Bᵀ</c> (input gradients, δWᵀ). The shared dimension
+/// is cut into blocks of 256 so a block of B stays in cache; within a block one register-blocked kernel computes a
+/// 4-row × 2-vector tile of C at a time, its eight accumulators in registers, with fused multiply-adds on
+/// <see cref="Vector{T}"/>; rows and columns that do not fill a tile take narrower tiles (4 × 1 vector, 1 × 1 vector,
+/// scalar). No allocation (A·Bᵀ transposes B into a per-thread scratch buffer).
 /// </summary>
 public static class MatMul
 {
@@ -44,12 +45,26 @@ public static class MatMul
         Kernel(a, k, 1, bt, c, m, k, n, accumulate);
     }
 
+    // Blocks of the shared dimension: a block of B (BlockK rows) stays in cache while every tile of C runs over it.
+    private const int BlockK = 256;
+
     // C[i, j] (+)= Σ_p A(i, p) B[p, j] with A(i, p) = a[i·rowStride + p·colStride].
     private static void Kernel(ReadOnlySpan<float> a, int rowStride, int colStride, ReadOnlySpan<float> b, Span<float> c, int m, int k, int n, bool accumulate)
     {
         ref var a0 = ref MemoryMarshal.GetReference(a);
         ref var b0 = ref MemoryMarshal.GetReference(b);
         ref var c0 = ref MemoryMarshal.GetReference(c);
+        if (k == 0)
+        {
+            if (!accumulate) c.Slice(0, m * n).Clear();
+            return;
+        }
+        for (var k0 = 0; k0 < k; k0 += BlockK)
+            Block(ref Unsafe.Add(ref a0, k0 * colStride), rowStride, colStride, ref Unsafe.Add(ref b0, k0 * n), ref c0, m, Math.Min(BlockK, k - k0), n, accumulate || k0 > 0);
+    }
+
+    private static void Block(ref float a0, int rowStride, int colStride, ref float b0, ref float c0, int m, int k, int n, bool accumulate)
+    {
         var w = Vector<float>.Count;
         var i = 0;
         for (; i + 4 <= m; i += 4)
