@@ -203,7 +203,16 @@ public sealed class CSharpPrinter
                 case ExprKind.Const:
                     return _p.LiteralWithPrecedence(n.Value);
                 case ExprKind.Var:
+                case ExprKind.Index:
                     return (Identifier(n.Name!), Primary);
+                case ExprKind.Element:
+                    return (Identifier(n.Name!) + "[" + string.Join(", ", args.Select(a => At(a, 0))) + "]", Primary);
+                case ExprKind.Length:
+                    return (n.LengthAxis == 0 ? Identifier(n.LengthArray) + ".Length" : Identifier(n.LengthArray) + ".GetLength(" + n.LengthAxis.ToString(CultureInfo.InvariantCulture) + ")", Primary);
+                case ExprKind.Sum:
+                    // As an expression, the runtime's Sym.Sum(count, i => body) form (readable; generated code
+                    // runs sums as loops instead).
+                    return ("Sym.Sum(" + At(args[0], 0) + ", " + Identifier(n.Name!) + " => " + At(args[1], 0) + ")", Primary);
                 case ExprKind.Add:
                     return (Sum(args), Additive);
                 case ExprKind.Mul:

@@ -65,7 +65,8 @@ public static class Differentiator
     public static Gradient Gradient(Expr f, IReadOnlyList<Expr> variables, Simplifier simplifier)
     {
         foreach (var v in variables)
-            if (v.Kind != ExprKind.Var) throw new ArgumentException($"'{v}' is not a variable.", nameof(variables));
+            if (!(v.Kind == ExprKind.Var || IsElementVariable(v)))
+                throw new ArgumentException($"'{v}' is neither a variable nor an array element at free indices (W[k]).", nameof(variables));
 
         var log = new List<RuleApplication>();
         simplifier.Log = log;
@@ -76,7 +77,10 @@ public static class Differentiator
         var order = Graph.PostOrder(function);
         foreach (var n in order) simplifier.Free.Add(n);
         var wrt = new HashSet<Expr>(variables);
-        var depends = Graph.DependsOn(new[] { function }, wrt);
+        // An array element variable W[k] stands for every element of W: each W[e] in the graph depends on it.
+        var arrays = new HashSet<string>(variables.Where(v => v.Kind == ExprKind.Element).Select(v => v.Name!));
+        var depends = Graph.DependsOn(new[] { function }, wrt, arrays);
+        var elementTerms = variables.Select(_ => new List<Contribution>()).ToArray();
 
         var contributions = new Dictionary<Expr, List<Contribution>>();
         var adjoints = new Dictionary<Expr, Expr>();
@@ -107,6 +111,38 @@ public static class Differentiator
 
             var args = node.ArgArray;
             var rule = Operators.Of(node.Kind).Rule;
+            if (node.Kind == ExprKind.Sum)
+            {
+                // ∂/∂v Σ_i u_i = Σ_i ∂u_i/∂v: the body's gradient, in terms of i, summed; for an element variable
+                // the Kronecker deltas in it pick out the terms that touch W[k].
+                var inner = Gradient(args[1], variables, new Simplifier());
+                for (var v = 0; v < variables.Count; v++)
+                {
+                    if (inner.Partials[v].IsZero) continue;
+                    var local = simplifier.Simplify(SumOut(node.SumIndex, args[0], inner.Partials[v], variables));
+                    if (local.IsZero) continue;
+                    var c = new Contribution(node, rule, local, Expr.Mul(propagated, local));
+                    if (variables[v].Kind == ExprKind.Element) elementTerms[v].Add(c);
+                    else
+                    {
+                        if (!contributions.TryGetValue(variables[v], out var into)) contributions[variables[v]] = into = new List<Contribution>();
+                        into.Add(c);
+                    }
+                }
+                continue;
+            }
+            if (node.Kind == ExprKind.Element)
+            {
+                // ∂W[e]/∂W[k] = Π_d [e_d = k_d].
+                for (var v = 0; v < variables.Count; v++)
+                {
+                    var target = variables[v];
+                    if (target.Kind != ExprKind.Element || target.Name != node.Name || target.ArgArray.Length != args.Length) continue;
+                    var delta = Expr.Mul(args.Select((e, d) => Expr.Compare(ExprKind.Equal, e, target.ArgArray[d])));
+                    elementTerms[v].Add(new Contribution(node, rule, delta, Expr.Mul(propagated, delta)));
+                }
+                continue;
+            }
             for (var i = 0; i < args.Length; i++)
             {
                 var child = args[i];
@@ -118,9 +154,115 @@ public static class Differentiator
             }
         }
 
+        var partials = new List<Expr>();
+        for (var v = 0; v < variables.Count; v++)
+        {
+            if (variables[v].Kind == ExprKind.Var)
+            {
+                partials.Add(adjoints.TryGetValue(variables[v], out var a) ? a : Expr.Zero);
+                continue;
+            }
+            var list = elementTerms[v];
+            if (list.Count == 0)
+            {
+                partials.Add(Expr.Zero);
+                continue;
+            }
+            var raw = Expr.Add(list.Select(c => c.Term));
+            log.Clear();
+            var adjoint = simplifier.Simplify(raw);
+            steps.Add(new DerivationStep(variables[v], list, raw, adjoint, log.ToList()));
+            partials.Add(adjoint);
+        }
         simplifier.Log = null;
-        var partials = variables.Select(v => adjoints.TryGetValue(v, out var a) ? a : Expr.Zero).ToList();
         return new Gradient(function, variables.ToList(), partials, new Derivation(f, function, functionRules, steps));
+    }
+
+    /// <summary>True for <c>W[k, …]</c> with every index a free <see cref="ExprKind.Index"/>: all of W as a variable.</summary>
+    public static bool IsElementVariable(Expr v) =>
+        v.Kind == ExprKind.Element && v.ArgArray.All(i => i.Kind == ExprKind.Index) && v.ArgArray.Distinct().Count() == v.ArgArray.Length;
+
+    /// <summary>
+    /// Σ_{index &lt; count} term, with Kronecker deltas [e(index) = k] resolved: where e is the index plus terms free
+    /// of it, the sum collapses to the term at index = k − c, guarded by 0 ≤ k − c &lt; count unless that holds by
+    /// construction (k runs over an axis of length count).
+    /// </summary>
+    internal static Expr SumOut(Expr index, Expr count, Expr term, IReadOnlyList<Expr> variables)
+    {
+        var terms = term.Kind == ExprKind.Add ? term.ArgArray : new[] { term };
+        var kept = new List<Expr>();
+        var resolved = new List<Expr>();
+        foreach (var t in terms)
+        {
+            if (Delta(t, index) is { } found)
+            {
+                var (rest, solution) = found;
+                var guard = Expr.One;
+                if (!CoversAxis(solution, count, variables))
+                {
+                    // A free index of a variable is never negative; anything else is checked both ways.
+                    var free = solution.Kind == ExprKind.Index && variables.Any(v => v.Kind == ExprKind.Element && v.ArgArray.Contains(solution));
+                    guard = Expr.Compare(ExprKind.Less, solution, count);
+                    if (!free) guard = Expr.Mul(Expr.Compare(ExprKind.GreaterEqual, solution, Expr.Zero), guard);
+                }
+                var value = Expr.Substitute(rest, index, solution);
+                resolved.Add(guard.IsOne ? value : Expr.If(guard, value, Expr.Zero));
+            }
+            else kept.Add(t);
+        }
+        if (kept.Count > 0) resolved.Add(Expr.Sum(index, count, Expr.Add(kept)));
+        return Expr.Add(resolved);
+    }
+
+    // A term [e(i) = k]·rest (a product with a comparison factor, or If([e(i) = k], rest, 0), possibly inside
+    // guards If(c, ·, 0) free of i) where e(i) is i plus terms free of i and k is free of i: the rest (with its
+    // guards) and the i that satisfies it, k − (e(i) − i).
+    private static (Expr Remainder, Expr Solution)? Delta(Expr t, Expr index)
+    {
+        (Expr, Expr)? Solve(Expr condition, Expr rest)
+        {
+            if (condition.Kind != ExprKind.Equal) return null;
+            Expr a = condition.ArgArray[0], b = condition.ArgArray[1];
+            if (Expr.Mentions(b, index)) (a, b) = (b, a);
+            if (!Expr.Mentions(a, index) || Expr.Mentions(b, index)) return null;
+            var offset = Expr.Sub(a, index);
+            if (Expr.Mentions(offset, index)) return null;
+            return (rest, Expr.Sub(b, offset));
+        }
+        switch (t.Kind)
+        {
+            case ExprKind.Equal:
+                return Solve(t, Expr.One);
+            case ExprKind.If when t.ArgArray[2].IsZero:
+            {
+                if (Solve(t.ArgArray[0], t.ArgArray[1]) is { } direct) return direct;
+                if (Expr.Mentions(t.ArgArray[0], index) || Delta(t.ArgArray[1], index) is not { } inner) return null;
+                return (Expr.If(t.ArgArray[0], inner.Remainder, Expr.Zero), inner.Solution);
+            }
+            case ExprKind.Mul:
+                foreach (var f in t.ArgArray)
+                {
+                    var others = Expr.Mul(t.ArgArray.Where(g => !ReferenceEquals(g, f)));
+                    if (Solve(f, others) is { } found) return found;
+                    if (f.Kind == ExprKind.If && Delta(f, index) is { } nested) return (Expr.Mul(nested.Remainder, others), nested.Solution);
+                }
+                return null;
+            default:
+                return null;
+        }
+    }
+
+    // True when the solution is a free index k of an element variable whose axis has exactly `count` entries.
+    private static bool CoversAxis(Expr solution, Expr count, IReadOnlyList<Expr> variables)
+    {
+        if (solution.Kind != ExprKind.Index || count.Kind != ExprKind.Length) return false;
+        foreach (var v in variables)
+        {
+            if (v.Kind != ExprKind.Element) continue;
+            for (var d = 0; d < v.ArgArray.Length; d++)
+                if (ReferenceEquals(v.ArgArray[d], solution) && ReferenceEquals(count, Expr.Length(v.Name!, d))) return true;
+        }
+        return false;
     }
 
     /// <summary>The derivative of <paramref name="f"/> with respect to one variable.</summary>

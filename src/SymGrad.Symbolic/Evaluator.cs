@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 
 namespace SymGrad.Symbolic;
 
@@ -69,6 +70,85 @@ public static class Evaluator
         }
         if (n.IsComparison) return Expr.EvaluateComparison(n.Kind, v[a[0]], v[a[1]]) ? 1.0 : 0.0;
         return Operators.Of(n.Kind).Unary!(v[a[0]]);
+    }
+
+    /// <summary>
+    /// Evaluates an expression with arrays (<c>double[]</c>, <c>double[,]</c>, …) and indexed sums; free indices
+    /// (the k of ∂L/∂W_k) take their values from <paramref name="indices"/>. Sums run their index from 0 to count − 1.
+    /// </summary>
+    public static double Evaluate(Expr expr, IReadOnlyDictionary<string, double> scalars, IReadOnlyDictionary<string, Array> arrays,
+        IReadOnlyDictionary<string, int>? indices = null)
+    {
+        var bound = new Dictionary<string, int>(StringComparer.Ordinal);
+        if (indices != null) foreach (var kv in indices) bound[kv.Key] = kv.Value;
+        return Indexed(expr, scalars, arrays, bound, new Dictionary<Expr, double>());
+    }
+
+    // Recursive, memoised per binding of the indices (a sum's body gets a fresh memo each iteration).
+    private static double Indexed(Expr n, IReadOnlyDictionary<string, double> scalars, IReadOnlyDictionary<string, Array> arrays,
+        Dictionary<string, int> bound, Dictionary<Expr, double> memo)
+    {
+        if (memo.TryGetValue(n, out var known)) return known;
+        double Arg(int i) => Indexed(n.ArgArray[i], scalars, arrays, bound, memo);
+        double value;
+        switch (n.Kind)
+        {
+            case ExprKind.Index:
+                if (!bound.TryGetValue(n.Name!, out var iv)) throw new KeyNotFoundException($"No value for index '{n.Name}'.");
+                value = iv;
+                break;
+            case ExprKind.Length:
+                if (!arrays.TryGetValue(n.LengthArray, out var sized)) throw new KeyNotFoundException($"No array '{n.LengthArray}'.");
+                value = sized.GetLength(n.LengthAxis);
+                break;
+            case ExprKind.Element:
+            {
+                if (!arrays.TryGetValue(n.Name!, out var array)) throw new KeyNotFoundException($"No array '{n.Name}'.");
+                var at = new int[n.ArgArray.Length];
+                for (var d = 0; d < at.Length; d++)
+                {
+                    var x = Arg(d);
+                    if (x != Math.Floor(x)) throw new InvalidOperationException($"Index {x} of '{n.Name}' is not an integer.");
+                    at[d] = (int)x;
+                }
+                value = Convert.ToDouble(array.GetValue(at), System.Globalization.CultureInfo.InvariantCulture);
+                break;
+            }
+            case ExprKind.Sum:
+            {
+                var count = (int)Arg(0);
+                var index = n.Name!;
+                bound.TryGetValue(index, out var outer);
+                var hadOuter = bound.ContainsKey(index);
+                var sum = 0.0;
+                for (var i = 0; i < count; i++)
+                {
+                    bound[index] = i;
+                    sum += Indexed(n.ArgArray[1], scalars, arrays, bound, new Dictionary<Expr, double>(memo.Where(kv => !Expr.Mentions(kv.Key, n.SumIndex)).ToDictionary(kv => kv.Key, kv => kv.Value)));
+                }
+                if (hadOuter) bound[index] = outer;
+                else bound.Remove(index);
+                value = sum;
+                break;
+            }
+            case ExprKind.If:
+                value = Arg(0) != 0.0 ? Arg(1) : Arg(2);
+                break;
+            case ExprKind.Var:
+                if (!scalars.TryGetValue(n.Name!, out var sv)) throw new KeyNotFoundException($"No value for variable '{n.Name}'.");
+                value = sv;
+                break;
+            default:
+            {
+                // Everything else as the flat evaluator does, over the argument values.
+                var args = new Dictionary<Expr, double>();
+                foreach (var a in n.ArgArray) args[a] = Indexed(a, scalars, arrays, bound, memo);
+                value = Node(n, args, scalars);
+                break;
+            }
+        }
+        memo[n] = value;
+        return value;
     }
 
     /// <summary>

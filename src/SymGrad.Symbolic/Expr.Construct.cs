@@ -346,7 +346,11 @@ public sealed partial class Expr
         {
             case ExprKind.Const:
             case ExprKind.Var:
+            case ExprKind.Index:
+            case ExprKind.Length:
                 return this;
+            case ExprKind.Element: return Element(Name!, args.ToArray());
+            case ExprKind.Sum: return Sum(Index(Name!), args[0], args[1]);
             case ExprKind.Add: return Add(args);
             case ExprKind.Mul: return Mul(args);
             case ExprKind.Pow: return Pow(args[0], args[1]);

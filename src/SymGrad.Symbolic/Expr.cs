@@ -81,8 +81,8 @@ public sealed partial class Expr : IComparable<Expr>
     {
         if (e.Kind != kind || e._args.Length != args.Length) return false;
         if (kind == ExprKind.Const) return e.Value.Equals(value);
-        if (kind is ExprKind.Var or ExprKind.Call && !string.Equals(e.Name, name, StringComparison.Ordinal)) return false;
-        if (kind == ExprKind.Var) return true;
+        if (!string.Equals(e.Name, name, StringComparison.Ordinal)) return false;
+        if (kind is ExprKind.Var or ExprKind.Index or ExprKind.Length) return true;
         for (var i = 0; i < args.Length; i++)
             if (!ReferenceEquals(e._args[i], args[i])) return false;
         return true;

@@ -62,4 +62,15 @@ public enum ExprKind
     /// function). Its derivative is a call to <c>{Name}Derivative</c> with the same argument.
     /// </summary>
     Call,
+    /// <summary>A bound index (<c>i</c> of a sum), or a free index naming an element of a gradient (<c>k</c> of ∂L/∂w_k).</summary>
+    Index,
+    /// <summary>An element of an array, <c>x[i]</c> or <c>W[j, i]</c>: the array's name and one index expression per axis.</summary>
+    Element,
+    /// <summary>The length of one axis of an array (<c>x.Length</c>, printed <c>n</c> in LaTeX).</summary>
+    Length,
+    /// <summary>
+    /// <c>Σ_{i=0}^{count−1} body</c>: an indexed sum over a bound <see cref="Index"/> (the node's name); arguments are
+    /// the count and the body.
+    /// </summary>
+    Sum,
 }

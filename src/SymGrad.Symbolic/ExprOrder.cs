@@ -45,9 +45,13 @@ public sealed class ExprOrder : IComparer<Expr>
                     if (c != 0) return c;
                     continue;
                 case ExprKind.Var:
+                case ExprKind.Index:
+                case ExprKind.Length:
                     c = string.CompareOrdinal(x.Name, y.Name);
                     if (c != 0) return c;
                     continue;
+                case ExprKind.Element:
+                case ExprKind.Sum:
                 case ExprKind.Call:
                     c = string.CompareOrdinal(x.Name, y.Name);
                     if (c != 0) return c;

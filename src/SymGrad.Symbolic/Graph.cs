@@ -66,12 +66,15 @@ public static class Graph
     /// <summary>
     /// For each node reachable from the roots, whether it depends on any of the given variables.
     /// </summary>
-    public static Dictionary<Expr, bool> DependsOn(IEnumerable<Expr> roots, ISet<Expr> variables)
+    public static Dictionary<Expr, bool> DependsOn(IEnumerable<Expr> roots, ISet<Expr> variables) => DependsOn(roots, variables, null);
+
+    /// <summary>As above; an element of an array in <paramref name="arrays"/> depends on the variables too.</summary>
+    public static Dictionary<Expr, bool> DependsOn(IEnumerable<Expr> roots, ISet<Expr> variables, ISet<string>? arrays)
     {
         var result = new Dictionary<Expr, bool>();
         foreach (var n in PostOrder(roots))
         {
-            var d = n.Kind == ExprKind.Var && variables.Contains(n);
+            var d = (n.Kind == ExprKind.Var && variables.Contains(n)) || (n.Kind == ExprKind.Element && arrays != null && arrays.Contains(n.Name!));
             if (!d)
                 foreach (var a in n.ArgArray)
                     if (result[a]) { d = true; break; }

@@ -34,7 +34,7 @@ public static class LatexPrinter
         var size = Graph.TreeSize(e, MaxPrintedSize + 1);
         return size > MaxPrintedSize
             ? @"\text{(an expression of " + Graph.Size(e).ToString(System.Globalization.CultureInfo.InvariantCulture) + " distinct subterms, too large to print)}"
-            : Emit(e).Text;
+            : SingleLength(e, Emit(e).Text);
     }
 
     // Subterms already printed, while a memo scope is open on this thread (expressions are immutable and
@@ -64,6 +64,21 @@ public static class LatexPrinter
     }
 
     private static string Text(Expr e) => Emit(e).Text;
+
+    // With one array length in a formula, it is the article's n (x.Length prints n_{x} otherwise).
+    private static string SingleLength(Expr e, string text)
+    {
+        if (text.IndexOf("n_{", StringComparison.Ordinal) < 0) return text;
+        Expr? single = null;
+        foreach (var n in Graph.PostOrder(e))
+        {
+            if (n.Kind == ExprKind.Var && n.Name!.StartsWith("n", StringComparison.Ordinal)) return text;
+            if (n.Kind != ExprKind.Length) continue;
+            if (single != null && !ReferenceEquals(single, n)) return text;
+            single = n;
+        }
+        return single is null ? text : text.Replace(Emit(single).Text, "n");
+    }
 
     /// <summary><c>\frac{\partial f}{\partial w} = …</c>.</summary>
     public static string PrintPartial(string function, Expr variable, Expr partial) =>
@@ -202,7 +217,18 @@ public static class LatexPrinter
             case ExprKind.Const:
                 return Literal(e.Value);
             case ExprKind.Var:
+            case ExprKind.Index:
                 return (Symbol(e.Name!), Atom);
+            case ExprKind.Element:
+            {
+                var symbol = Symbol(e.Name!);
+                if (symbol.IndexOf('_') >= 0) symbol = "{" + symbol + "}";
+                return (symbol + "_{" + string.Join(",", a.Select(Text)) + "}", Atom);
+            }
+            case ExprKind.Length:
+                return (e.LengthAxis == 0 ? "n_{" + Symbol(e.LengthArray) + "}" : "n_{" + Symbol(e.LengthArray) + "," + (e.LengthAxis + 1).ToString(CultureInfo.InvariantCulture) + "}", Atom);
+            case ExprKind.Sum:
+                return (@"\sum_{" + Symbol(e.Name!) + "=1}^{" + Text(a[0]) + "} " + Wrap(a[1], Product), Product);
             case ExprKind.Add:
             {
                 var sb = new StringBuilder();
@@ -233,11 +259,50 @@ public static class LatexPrinter
             case ExprKind.Call:
                 return (e.Target!.Latex + @"\left(" + string.Join(", ", a.Select(Print)) + @"\right)", Atom);
             case ExprKind.If:
+            {
+                // A guard made of several comparisons (0 ≤ k − j and k − j < n) reads as one condition, else "otherwise".
+                var all = Conjunction(a[0]);
+                if (all != null && all.Count > 1)
+                    return (@"\begin{cases} " + Text(a[1]) + " & " + Conditions(all) + @" \\ " + Text(a[2]) + @" & \text{otherwise} \end{cases}", Atom);
                 return (@"\begin{cases} " + Text(a[1]) + " & " + Condition(a[0], false) + @" \\ " + Text(a[2]) + " & " + Condition(a[0], true) + @" \end{cases}", Atom);
+            }
         }
         if (e.IsComparison)
             return (@"\begin{cases} 1 & " + Condition(e, false) + @" \\ 0 & " + Condition(e, true) + @" \end{cases}", Atom);
         return (Operators.Of(e.Kind).LatexFunction + @"\left(" + Text(a[0]) + @"\right)", Atom);
+    }
+
+    // The comparisons whose conjunction a condition is: a comparison, a product of conjunctions, or If(c, d, 0).
+    private static List<Expr>? Conjunction(Expr c)
+    {
+        if (c.IsComparison) return new List<Expr> { c };
+        var parts = c.Kind == ExprKind.Mul ? c.ArgArray : c.Kind == ExprKind.If && c.ArgArray[2].IsZero ? new[] { c.ArgArray[0], c.ArgArray[1] } : null;
+        if (parts is null) return null;
+        var all = new List<Expr>();
+        foreach (var p in parts)
+        {
+            if (Conjunction(p) is not { } inner) return null;
+            all.AddRange(inner);
+        }
+        return all;
+    }
+
+    // Comparisons joined by ∧; a lower and an upper bound on the same term read as one chain, 0 ≤ u < n.
+    private static string Conditions(List<Expr> all)
+    {
+        var parts = new List<string>();
+        var used = new HashSet<Expr>();
+        foreach (var lower in all)
+        {
+            if (lower.Kind != ExprKind.GreaterEqual || used.Contains(lower)) continue;
+            var upper = all.FirstOrDefault(u => u.Kind is ExprKind.Less or ExprKind.LessEqual && ReferenceEquals(u.ArgArray[0], lower.ArgArray[0]) && !used.Contains(u));
+            if (upper is null) continue;
+            used.Add(lower);
+            used.Add(upper);
+            parts.Add(Text(lower.ArgArray[1]) + @" \le " + Text(lower.ArgArray[0]) + (upper.Kind == ExprKind.Less ? " < " : @" \le ") + Text(upper.ArgArray[1]));
+        }
+        parts.AddRange(all.Where(c => !used.Contains(c)).Select(c => Condition(c, false)));
+        return string.Join(@" \wedge ", parts);
     }
 
     private static string Condition(Expr c, bool negated)
@@ -288,6 +353,16 @@ public static class LatexPrinter
     private static (string Text, int Precedence) ProductOf(IReadOnlyList<Expr> args)
     {
         var (c, num, den) = TermLayout.Fraction(args);
+        // A Σ factor goes last, so that nothing after it reads as part of its body; with a denominator it stays out
+        // of the fraction, as in the article: \frac{1}{n} \sum_{i=1}^{n} …
+        var sums = num.Where(f => f.Kind == ExprKind.Sum).ToList();
+        if (sums.Count > 0 && (den.Count > 0 || num.Count > sums.Count))
+        {
+            var rest = ProductOf(new[] { Expr.Const(c) }.Concat(num.Where(f => f.Kind != ExprKind.Sum)).Concat(den.Select(d => Expr.Pow(d, Expr.MinusOne))).ToList());
+            var restText = rest.Text == "1" ? "" : rest.Text == "-1" ? "-" : rest.Text;
+            var sumText = Juxtapose(sums.Select(f => Wrap(f, Product)).ToList());
+            return (restText.Length == 0 || restText == "-" ? restText + sumText : restText + " " + sumText, restText.StartsWith("-", StringComparison.Ordinal) ? Sum : Product);
+        }
         var sign = c.IsNegative ? "-" : "";
         var magnitude = c.IsNegative ? -c : c;
         var inFraction = den.Count > 0;

@@ -113,11 +113,25 @@ public static class Operators
                 _ => Expr.If(Arg(n, 0), Expr.Zero, Expr.One),
             }));
         AddShared();
+        AddIndexed();
         Add(ExprKind.Call, "call", null, null, null, new("chain rule through a call",
             @"\frac{\partial}{\partial u_i} g(u_1, \dots, u_n) = \partial_i g(u_1, \dots, u_n)",
             (n, i) => n.Target!.Partials[i] is { } partial
                 ? Expr.Call(partial, n.ArgArray)
                 : throw new NotDifferentiableException(n, i)));
+    }
+
+    private static void AddIndexed()
+    {
+        static Expr Zero(Expr n, int i) => Expr.Zero;
+        Add(ExprKind.Index, "index", null, null, null, new("index", @"\frac{\partial i}{\partial x} = 0", Zero));
+        // An element's derivative with respect to an element of the same array is a Kronecker delta; the
+        // differentiator introduces it (∂x_i/∂x_k = [i = k]), so as a node of a graph it is a leaf.
+        Add(ExprKind.Element, "element", null, null, null, new("Kronecker delta", @"\frac{\partial x_{i}}{\partial x_{k}} = \delta_{ik}", Zero));
+        Add(ExprKind.Length, "length", null, null, null, new("length", @"\frac{\partial n}{\partial x} = 0", Zero));
+        Add(ExprKind.Sum, "sum", null, null, null, new("sum rule over an index",
+            @"\frac{\partial}{\partial x} \sum_{i} u_{i} = \sum_{i} \frac{\partial u_{i}}{\partial x}",
+            (n, i) => throw new InvalidOperationException("Sums are differentiated term by term by the Differentiator, not through a local rule.")));
     }
 
     private static void AddShared() =>

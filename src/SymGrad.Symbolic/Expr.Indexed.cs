@@ -1,0 +1,95 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+
+namespace SymGrad.Symbolic;
+
+// Indexed expressions: arrays, their elements and lengths, and sums over a bound index. A sum whose body does not
+// involve its index is count × body; factors of the body that do not involve the index move out of the sum, so
+// 1/(2n) Σ (…)² reads as in the article and costs one multiplication, not n.
+public sealed partial class Expr
+{
+    /// <summary>An index named <paramref name="name"/> (a C# identifier), bound by a <see cref="Sum"/> or free.</summary>
+    public static Expr Index(string name)
+    {
+        if (string.IsNullOrEmpty(name)) throw new ArgumentException("Index name must not be empty.", nameof(name));
+        return InternTable.GetOrAdd(ExprKind.Index, NoArgs, name, default);
+    }
+
+    /// <summary>The element of <paramref name="array"/> at the given indices, one per axis: <c>x[i]</c>, <c>W[j, i]</c>.</summary>
+    public static Expr Element(string array, params Expr[] indices)
+    {
+        if (string.IsNullOrEmpty(array) || array.IndexOf('.') >= 0) throw new ArgumentException("Invalid array name.", nameof(array));
+        if (indices.Length == 0) throw new ArgumentException("An element needs at least one index.", nameof(indices));
+        foreach (var i in indices)
+            if (i is null) throw new ArgumentNullException(nameof(indices));
+        return InternTable.GetOrAdd(ExprKind.Element, (Expr[])indices.Clone(), array, default);
+    }
+
+    /// <summary>The length of axis <paramref name="axis"/> of <paramref name="array"/>.</summary>
+    public static Expr Length(string array, int axis = 0)
+    {
+        if (string.IsNullOrEmpty(array) || array.IndexOf('.') >= 0) throw new ArgumentException("Invalid array name.", nameof(array));
+        if (axis < 0) throw new ArgumentOutOfRangeException(nameof(axis));
+        return InternTable.GetOrAdd(ExprKind.Length, NoArgs, array + "." + axis.ToString(CultureInfo.InvariantCulture), default);
+    }
+
+    /// <summary>For a <see cref="ExprKind.Length"/>: the array.</summary>
+    public string LengthArray => Name!.Substring(0, Name!.IndexOf('.'));
+
+    /// <summary>For a <see cref="ExprKind.Length"/>: the axis.</summary>
+    public int LengthAxis => int.Parse(Name!.Substring(Name!.IndexOf('.') + 1), CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// <c>Σ_{index=0}^{count−1} body</c>. Factors of the body free of the index are taken out of the sum; a body free
+    /// of it entirely gives count × body.
+    /// </summary>
+    public static Expr Sum(Expr index, Expr count, Expr body)
+    {
+        if (index.Kind != ExprKind.Index) throw new ArgumentException($"'{index}' is not an index.", nameof(index));
+        if (body.IsZero) return Zero;
+        if (!Mentions(body, index)) return Mul(count, body);
+        if (body.Kind == ExprKind.Add)
+        {
+            // Σ (2a_i + 2b_i) = 2 Σ (a_i + b_i).
+            var (content, primitive) = SplitContent(body);
+            if (!content.IsOne) return Mul(Const(content), Sum(index, count, primitive));
+        }
+        if (body.Kind == ExprKind.Mul)
+        {
+            var outside = body._args.Where(f => !Mentions(f, index)).ToList();
+            if (outside.Count > 0)
+            {
+                var inside = Mul(body._args.Where(f => Mentions(f, index)));
+                return Mul(outside.Append(Sum(index, count, inside)));
+            }
+        }
+        return InternTable.GetOrAdd(ExprKind.Sum, new[] { count, body }, index.Name, default);
+    }
+
+    /// <summary>For a <see cref="ExprKind.Sum"/>: its bound index.</summary>
+    public Expr SumIndex => Index(Name!);
+
+    /// <summary>True when <paramref name="e"/> contains the index node <paramref name="index"/>.</summary>
+    public static bool Mentions(Expr e, Expr index)
+    {
+        if (ReferenceEquals(e, index)) return true;
+        if (e._args.Length == 0) return false;
+        var seen = new HashSet<Expr>();
+        var stack = new Stack<Expr>();
+        stack.Push(e);
+        while (stack.Count > 0)
+        {
+            var n = stack.Pop();
+            if (ReferenceEquals(n, index)) return true;
+            foreach (var a in n._args)
+                if (a._args.Length > 0 ? seen.Add(a) : ReferenceEquals(a, index)) stack.Push(a);
+        }
+        return false;
+    }
+
+    /// <summary><paramref name="e"/> with every occurrence of the index <paramref name="index"/> replaced by <paramref name="by"/>.</summary>
+    public static Expr Substitute(Expr e, Expr index, Expr by) =>
+        Mentions(e, index) ? Graph.Rewrite(e, n => ReferenceEquals(n, index) ? by : n) : e;
+}

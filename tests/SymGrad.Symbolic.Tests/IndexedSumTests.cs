@@ -1,0 +1,249 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using SymGrad.Symbolic;
+
+namespace SymGrad.Symbolic.Tests;
+
+/// <summary>
+/// Indexed sums: the article's batch formulas differentiated as one indexed formula (not n scalar graphs), checked
+/// against central differences on random data, through the indexed evaluator.
+/// </summary>
+public class IndexedSumTests
+{
+    private static readonly Expr I = Expr.Index("i"), J = Expr.Index("j"), K = Expr.Index("k"), K2 = Expr.Index("l");
+    private static readonly Expr W = Expr.Var("w"), B = Expr.Var("b");
+
+    private static double[] RandomArray(Random r, int n) => Enumerable.Range(0, n).Select(_ => r.NextDouble() * 2 - 1).ToArray();
+
+    private static double Central(Func<double> f, Action<double> set, double at)
+    {
+        const double h = 1e-6;
+        set(at + h);
+        var plus = f();
+        set(at - h);
+        var minus = f();
+        set(at);
+        return (plus - minus) / (2 * h);
+    }
+
+    private static void Close(double expected, double actual, string what) =>
+        Assert.True(Math.Abs(expected - actual) <= 1e-6 * (1 + Math.Abs(expected)), $"{what}: finite difference {expected}, derivative {actual}");
+
+    [Fact]
+    public void Mse_OverNSamples_GivesTheArticlesBatchGradient()
+    {
+        var n = Expr.Length("x");
+        var residual = Expr.Element("y", I) - (W * Expr.Element("x", I) + B);
+        var loss = Expr.Sum(I, n, Expr.Pow(residual, 2)) / (2 * n);
+        var g = Differentiator.Gradient(loss, new[] { W, B });
+
+        // One indexed formula per partial: a single Σ over i, not n terms.
+        Assert.Single(Graph.PostOrder(g.Partials[0]), e => e.Kind == ExprKind.Sum);
+        var latex = LatexPrinter.PrintPartial("L", W, g.Partials[0]);
+        Assert.Contains(@"\sum_{i=1}^{n}", latex);
+        Assert.Contains("x_{i}", latex);
+        Assert.Contains(@"\frac{1}{n} \sum_{i=1}^{n}", latex);
+
+        var random = new Random(1);
+        var arrays = new Dictionary<string, Array> { ["x"] = RandomArray(random, 7), ["y"] = RandomArray(random, 7) };
+        var scalars = new Dictionary<string, double> { ["w"] = 0.3, ["b"] = -0.7 };
+        foreach (var (v, partial) in new[] { ("w", g.Partials[0]), ("b", g.Partials[1]) })
+        {
+            var fd = Central(() => Evaluator.Evaluate(loss, scalars, arrays), x => scalars[v] = x, scalars[v]);
+            Close(fd, Evaluator.Evaluate(partial, scalars, arrays), v);
+        }
+        // ∂L/∂w = −(1/n) Σ (y_i − ŷ_i) x_i, evaluated directly.
+        var (xs, ys) = ((double[])arrays["x"], (double[])arrays["y"]);
+        var article = -xs.Select((x, i) => (ys[i] - (0.3 * x - 0.7)) * x).Average();
+        Close(article, Evaluator.Evaluate(g.Partials[0], scalars, arrays), "article's formula");
+    }
+
+    [Fact]
+    public void L2AndL1_OverAWeightVector_AreTwoWAndSign()
+    {
+        var wk = Expr.Element("W", K);
+        var l2 = Expr.Sum(I, Expr.Length("W"), Expr.Pow(Expr.Element("W", I), 2));
+        Assert.Same(2 * wk, Differentiator.Gradient(l2, new[] { wk }).Partials[0]);
+        var l1 = Expr.Sum(I, Expr.Length("W"), Expr.Abs(Expr.Element("W", I)));
+        Assert.Same(Expr.Sign(wk), Differentiator.Gradient(l1, new[] { wk }).Partials[0]);
+        Assert.Equal(@"\frac{\partial \Omega}{\partial W_{k}} = 2 W_{k}", LatexPrinter.PrintPartial(@"\Omega", wk, 2 * wk));
+    }
+
+    [Fact]
+    public void SoftmaxCrossEntropy_GradientIsSoftmaxMinusTarget()
+    {
+        var n = Expr.Length("z");
+        var zk = Expr.Element("z", K);
+        var loss = Expr.Log(Expr.Sum(J, n, Expr.Exp(Expr.Element("z", J)))) - Expr.Sum(J, n, Expr.Element("y", J) * Expr.Element("z", J));
+        var g = Differentiator.Gradient(loss, new[] { zk }).Partials[0];
+        var random = new Random(2);
+        var z = RandomArray(random, 5);
+        var y = new double[] { 0, 0.25, 0, 0.75, 0 };
+        var arrays = new Dictionary<string, Array> { ["z"] = z, ["y"] = y };
+        var sum = z.Sum(Math.Exp);
+        for (var k = 0; k < 5; k++)
+        {
+            var at = new Dictionary<string, int> { ["k"] = k };
+            Close(Math.Exp(z[k]) / sum - y[k], Evaluator.Evaluate(g, new Dictionary<string, double>(), arrays, at), $"∂L/∂z_{k}");
+        }
+        // −y_k appears bare: the delta picked the one term of Σ y_j z_j that touches z_k.
+        Assert.Contains(Expr.Element("y", K), Graph.PostOrder(g));
+    }
+
+    [Fact]
+    public void DenseLayer_DeltaRule()
+    {
+        // L = Σ_j c_j tanh(z_j), z_j = Σ_i W_ji a_i + b_j: ∂L/∂W_kl = δ_k a_l with δ_k = c_k (1 − tanh² z_k).
+        var z = Expr.Sum(I, Expr.Length("a"), Expr.Element("W", J, I) * Expr.Element("a", I)) + Expr.Element("b", J);
+        var loss = Expr.Sum(J, Expr.Length("b"), Expr.Element("c", J) * Expr.Tanh(z));
+        var wkl = Expr.Element("W", K, K2);
+        var bk = Expr.Element("b", K);
+        var ak = Expr.Element("a", K);
+        var g = Differentiator.Gradient(loss, new[] { wkl, bk, ak });
+        var random = new Random(3);
+        var weights = new double[3, 4];
+        for (var r = 0; r < 3; r++)
+        for (var c = 0; c < 4; c++)
+            weights[r, c] = random.NextDouble() - 0.5;
+        var arrays = new Dictionary<string, Array> { ["W"] = weights, ["a"] = RandomArray(random, 4), ["b"] = RandomArray(random, 3), ["c"] = RandomArray(random, 3) };
+        var none = new Dictionary<string, double>();
+        double L() => Evaluator.Evaluate(loss, none, arrays);
+        for (var r = 0; r < 3; r++)
+        for (var c = 0; c < 4; c++)
+        {
+            var (rr, cc) = (r, c);
+            var fd = Central(L, v => weights[rr, cc] = v, weights[r, c]);
+            Close(fd, Evaluator.Evaluate(g.Partials[0], none, arrays, new Dictionary<string, int> { ["k"] = r, ["l"] = c }), $"∂L/∂W[{r},{c}]");
+        }
+        var b = (double[])arrays["b"];
+        var a = (double[])arrays["a"];
+        for (var r = 0; r < 3; r++)
+        {
+            var rr = r;
+            Close(Central(L, v => b[rr] = v, b[r]), Evaluator.Evaluate(g.Partials[1], none, arrays, new Dictionary<string, int> { ["k"] = r }), $"∂L/∂b[{r}]");
+        }
+        for (var c = 0; c < 4; c++)
+        {
+            var cc = c;
+            Close(Central(L, v => a[cc] = v, a[c]), Evaluator.Evaluate(g.Partials[2], none, arrays, new Dictionary<string, int> { ["k"] = c }), $"∂L/∂a[{c}]");
+        }
+        // ∂L/∂W_kl is δ_k a_l: the sum over the outputs j collapsed (only z_k's own Σ_i is left).
+        Assert.DoesNotContain(Graph.PostOrder(g.Partials[0]), e => e.Kind == ExprKind.Sum && e.Name == "j");
+    }
+
+    [Fact]
+    public void Convolution1D_InputGradient_IsTheArticlesFullCorrelation()
+    {
+        // Y_m = Σ_i W_i X_{m+i} for m < n_X − n_W + 1, L = Σ_m c_m Y_m: ∂L/∂X_u = Σ_m c_m W_{u−m} [0 ≤ u − m < n_W].
+        var outputs = Expr.Length("X") - Expr.Length("W") + 1;
+        var y = Expr.Sum(I, Expr.Length("W"), Expr.Element("W", I) * Expr.Element("X", J + I));
+        var loss = Expr.Sum(J, outputs, Expr.Element("c", J) * y);
+        var g = Differentiator.Gradient(loss, new[] { Expr.Element("X", K), Expr.Element("W", K) });
+        var random = new Random(4);
+        var arrays = new Dictionary<string, Array> { ["X"] = RandomArray(random, 8), ["W"] = RandomArray(random, 3), ["c"] = RandomArray(random, 6) };
+        var none = new Dictionary<string, double>();
+        foreach (var (name, partial) in new[] { ("X", g.Partials[0]), ("W", g.Partials[1]) })
+        {
+            var values = (double[])arrays[name];
+            for (var u = 0; u < values.Length; u++)
+            {
+                var uu = u;
+                var fd = Central(() => Evaluator.Evaluate(loss, none, arrays), v => values[uu] = v, values[u]);
+                Close(fd, Evaluator.Evaluate(partial, none, arrays, new Dictionary<string, int> { ["k"] = u }), $"∂L/∂{name}[{u}]");
+            }
+        }
+    }
+
+    [Fact]
+    public void BinaryCrossEntropy_OverNSamples_IsSigmoidMinusY()
+    {
+        var n = Expr.Length("x");
+        var p = 1 / (1 + Expr.Exp(-(W * Expr.Element("x", I) + B)));
+        var y = Expr.Element("y", I);
+        var loss = -Expr.Sum(I, n, y * Expr.Log(p) + (1 - y) * Expr.Log(1 - p)) / n;
+        var g = Differentiator.Gradient(loss, new[] { W, B });
+        Assert.Contains(@"\sigma", LatexPrinter.Print(g.Partials[0]));
+        var random = new Random(5);
+        var arrays = new Dictionary<string, Array> { ["x"] = RandomArray(random, 6), ["y"] = new double[] { 0, 1, 1, 0, 1, 0 } };
+        var scalars = new Dictionary<string, double> { ["w"] = 0.8, ["b"] = 0.1 };
+        foreach (var (v, partial) in new[] { ("w", g.Partials[0]), ("b", g.Partials[1]) })
+            Close(Central(() => Evaluator.Evaluate(loss, scalars, arrays), x => scalars[v] = x, scalars[v]), Evaluator.Evaluate(partial, scalars, arrays), v);
+    }
+
+    [Fact]
+    public void Sum_Canonicalises_ConstantFactorsOutAndIndexFreeBodies()
+    {
+        var n = Expr.Length("x");
+        Assert.Same(n * W, Expr.Sum(I, n, W));
+        Assert.Same(W * Expr.Sum(I, n, Expr.Element("x", I)), Expr.Sum(I, n, W * Expr.Element("x", I)));
+        Assert.Same(Expr.Zero, Expr.Sum(I, n, Expr.Zero));
+        Assert.Throws<ArgumentException>(() => Expr.Sum(W, n, W));
+    }
+}
+
+/// <summary>The LaTeX of the indexed examples: snapshots of record, rendered by KaTeX in CI.</summary>
+public class IndexedSumLatexTests
+{
+    private static readonly Expr I = Expr.Index("i"), J = Expr.Index("j"), K = Expr.Index("k"), L = Expr.Index("l");
+
+    public static TheoryData<string> Names => new() { "Mse", "L2", "L1", "SoftmaxCrossEntropy", "Dense", "Convolution1D", "BinaryCrossEntropy" };
+
+    public static readonly ExprKind[] IndexedKinds = { ExprKind.Index, ExprKind.Element, ExprKind.Length, ExprKind.Sum };
+
+    [Fact]
+    public void TheExamples_ExerciseEveryIndexedKind()
+    {
+        var names = new[] { "Mse", "L2", "L1", "SoftmaxCrossEntropy", "Dense", "Convolution1D", "BinaryCrossEntropy" };
+        Assert.Equal(names.Length, Names.Count);
+        var kinds = names.SelectMany(n => Graph.PostOrder(Example(n).F)).Select(e => e.Kind).ToHashSet();
+        Assert.Superset(IndexedKinds.ToHashSet(), kinds);
+    }
+
+    private static (Expr F, Expr[] Variables) Example(string name)
+    {
+        Expr w = Expr.Var("w"), b = Expr.Var("b");
+        switch (name)
+        {
+            case "Mse":
+            {
+                var n = Expr.Length("x");
+                return (Expr.Sum(I, n, Expr.Pow(Expr.Element("y", I) - (w * Expr.Element("x", I) + b), 2)) / (2 * n), new[] { w, b });
+            }
+            case "L2": return (Expr.Sum(I, Expr.Length("W"), Expr.Pow(Expr.Element("W", I), 2)), new[] { Expr.Element("W", K) });
+            case "L1": return (Expr.Sum(I, Expr.Length("W"), Expr.Abs(Expr.Element("W", I))), new[] { Expr.Element("W", K) });
+            case "SoftmaxCrossEntropy":
+            {
+                var n = Expr.Length("z");
+                return (Expr.Log(Expr.Sum(J, n, Expr.Exp(Expr.Element("z", J)))) - Expr.Sum(J, n, Expr.Element("y", J) * Expr.Element("z", J)), new[] { Expr.Element("z", K) });
+            }
+            case "Dense":
+            {
+                var z = Expr.Sum(I, Expr.Length("a"), Expr.Element("W", J, I) * Expr.Element("a", I)) + Expr.Element("b", J);
+                return (Expr.Sum(J, Expr.Length("b"), Expr.Element("c", J) * Expr.Tanh(z)), new[] { Expr.Element("W", K, L), Expr.Element("b", K), Expr.Element("a", K) });
+            }
+            case "Convolution1D":
+            {
+                var y = Expr.Sum(I, Expr.Length("W"), Expr.Element("W", I) * Expr.Element("X", J + I));
+                return (Expr.Sum(J, Expr.Length("X") - Expr.Length("W") + 1, Expr.Element("c", J) * y), new[] { Expr.Element("X", K), Expr.Element("W", K) });
+            }
+            default:
+            {
+                var n = Expr.Length("x");
+                var p = 1 / (1 + Expr.Exp(-(w * Expr.Element("x", I) + b)));
+                var y = Expr.Element("y", I);
+                return (-Expr.Sum(I, n, y * Expr.Log(p) + (1 - y) * Expr.Log(1 - p)) / n, new[] { w, b });
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Names))]
+    public void Partials_MatchSnapshot(string name)
+    {
+        var (f, variables) = Example(name);
+        var g = Differentiator.Gradient(f, variables);
+        var text = "% " + name + "\nL = " + LatexPrinter.Print(g.Function) + "\n\n" + string.Join("\n\n", variables.Select((v, i) => LatexPrinter.PrintPartial("L", v, g.Partials[i]))) + "\n";
+        SymGrad.Tests.Shared.Snapshot.Verify("Indexed." + name, text, "tex");
+    }
+}
