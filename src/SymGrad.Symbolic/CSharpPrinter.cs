@@ -110,6 +110,24 @@ public sealed class CSharpPrinter
         return lines;
     }
 
+    /// <summary>
+    /// Straight-line statements for a program whose outputs are written with the given statement heads, one per
+    /// output (<c>"acc0 +="</c>, <c>"dW[k] ="</c>, <c>"return"</c>): <c>var</c> locals, then <c>head value;</c>.
+    /// </summary>
+    public IReadOnlyList<string> Statements(ExprProgram program, IReadOnlyList<string> heads)
+    {
+        if (heads.Count != program.Outputs.Count) throw new ArgumentException("One statement head per output.", nameof(heads));
+        var w = new Writer(this, program);
+        var lines = new List<string>();
+        foreach (var (name, node) in program.Locals)
+        {
+            lines.Add("var " + name + " = " + w.Define(node) + ";");
+            w.Defined(node);
+        }
+        for (var i = 0; i < heads.Count; i++) lines.Add(heads[i] + " " + w.Emit(program.Outputs[i].Value, 0).Text + ";");
+        return lines;
+    }
+
     /// <summary>A literal of the printer's type.</summary>
     public string Literal(Number n) => LiteralWithPrecedence(n).Text;
 

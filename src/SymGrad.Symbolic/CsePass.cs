@@ -135,7 +135,7 @@ public static class CsePass
         var outputSet = new HashSet<Expr>(roots);
         foreach (var n in order)
         {
-            if (n.Kind is ExprKind.Const or ExprKind.Var) continue;
+            if (n.Kind is ExprKind.Const or ExprKind.Var or ExprKind.Index or ExprKind.Length or ExprKind.Element) continue;
             if (uses[n] < 2) continue;
             if (IsCheapLeafTerm(n, ArgsOf(n)) && !outputSet.Contains(n)) continue;
             var name = FreshName(Prefix(n), taken, counters);

@@ -200,6 +200,50 @@ public class IndexedSumLatexTests
         Assert.Superset(IndexedKinds.ToHashSet(), kinds);
     }
 
+    internal static (Expr F, Expr[] Variables) ExampleFor(string name) => Example(name);
+
+    /// <summary>Random data of the right shapes for an example.</summary>
+    internal static (Dictionary<string, double> Scalars, Dictionary<string, Array> Arrays) DataFor(string name, Random r)
+    {
+        double[] V(int n) => Enumerable.Range(0, n).Select(_ => r.NextDouble() * 2 - 1).ToArray();
+        var scalars = new Dictionary<string, double> { ["w"] = r.NextDouble() - 0.5, ["b"] = r.NextDouble() - 0.5 };
+        var arrays = new Dictionary<string, Array>();
+        switch (name)
+        {
+            case "Mse":
+            case "BinaryCrossEntropy":
+                arrays["x"] = V(9);
+                arrays["y"] = name == "Mse" ? V(9) : V(9).Select(v => v > 0 ? 1.0 : 0.0).ToArray();
+                break;
+            case "L1":
+            case "L2":
+                arrays["W"] = V(6);
+                break;
+            case "SoftmaxCrossEntropy":
+                arrays["z"] = V(5);
+                arrays["y"] = new[] { 0.1, 0.2, 0.3, 0.4, 0.0 };
+                break;
+            case "Dense":
+            {
+                var w = new double[3, 4];
+                for (var i = 0; i < 3; i++)
+                for (var j = 0; j < 4; j++)
+                    w[i, j] = r.NextDouble() - 0.5;
+                arrays["W"] = w;
+                arrays["a"] = V(4);
+                arrays["b"] = V(3);
+                arrays["c"] = V(3);
+                break;
+            }
+            default:
+                arrays["X"] = V(8);
+                arrays["W"] = V(3);
+                arrays["c"] = V(6);
+                break;
+        }
+        return (scalars, arrays);
+    }
+
     private static (Expr F, Expr[] Variables) Example(string name)
     {
         Expr w = Expr.Var("w"), b = Expr.Var("b");
@@ -245,5 +289,92 @@ public class IndexedSumLatexTests
         var g = Differentiator.Gradient(f, variables);
         var text = "% " + name + "\nL = " + LatexPrinter.Print(g.Function) + "\n\n" + string.Join("\n\n", variables.Select((v, i) => LatexPrinter.PrintPartial("L", v, g.Partials[i]))) + "\n";
         SymGrad.Tests.Shared.Snapshot.Verify("Indexed." + name, text, "tex");
+    }
+}
+
+/// <summary>The indexed gradients as C#: loops compiled with Roslyn and run against the indexed evaluator.</summary>
+public class IndexedCodeTests
+{
+    public static TheoryData<string> Names => IndexedSumLatexTests.Names;
+
+    [Theory]
+    [MemberData(nameof(Names))]
+    public void GeneratedLoops_Compile_AndAgreeWithTheEvaluator(string name)
+    {
+        var (f, variables) = IndexedSumLatexTests.ExampleFor(name);
+        var g = Differentiator.Gradient(f, variables);
+        var method = IndexedCode.PrintGradientMethod(g, "Gradient", CSharpPrinter.Default, indent: "    ");
+        var roots = new[] { g.Function }.Concat(g.Partials).ToList();
+        var scalars = Graph.Variables(roots.ToArray()).ToList();
+        var arrays = IndexedCode.Arrays(roots);
+        // A wrapper that takes arrays, since spans cannot cross reflection.
+        var call = string.Join(", ", scalars.Select((_, i) => $"s[{i}]")
+            .Concat(arrays.Select((a, i) => a.Rank == 1 ? $"(double[])a[{i}]" : $"(double[,])a[{i}]"))
+            .Concat(variables.Select((v, i) => v.Kind == ExprKind.Var ? $"out so[{i}]" : v.ArgArray.Length == 1 ? $"(double[])ao[{i}]" : $"(double[,])ao[{i}]")));
+        var source = "using System;\npublic static class Emitted\n{\n" + method +
+                     "    public static double Run(double[] s, Array[] a, double[] so, Array[] ao) => Gradient(" + call + ");\n}\n";
+        var type = SymGrad.Tests.Shared.RoslynCompiler.Compile(source).GetType("Emitted")!;
+
+        var random = new Random(name.Length);
+        var values = IndexedSumLatexTests.DataFor(name, random);
+        var scalarValues = scalars.Select(s => values.Scalars[s]).ToArray();
+        var arrayValues = arrays.Select(a => values.Arrays[a.Name]).ToArray();
+        var scalarOut = new double[variables.Length];
+        var arrayOut = variables.Select(v => v.Kind == ExprKind.Var ? null! : (Array)Array.CreateInstance(typeof(double), v.ArgArray.Select((_, d) => values.Arrays[v.Name!].GetLength(d)).ToArray())).ToArray();
+        double value;
+        try
+        {
+            value = (double)type.GetMethod("Run")!.Invoke(null, new object[] { scalarValues, arrayValues, scalarOut, arrayOut })!;
+        }
+        catch (System.Reflection.TargetInvocationException e)
+        {
+            throw new Exception(e.InnerException!.Message + "\n" + method, e.InnerException);
+        }
+
+        Assert.Equal(Evaluator.Evaluate(g.Function, values.Scalars, values.Arrays), value, 10);
+        for (var v = 0; v < variables.Length; v++)
+        {
+            if (variables[v].Kind == ExprKind.Var)
+            {
+                Assert.Equal(Evaluator.Evaluate(g.Partials[v], values.Scalars, values.Arrays), scalarOut[v], 10);
+                continue;
+            }
+            var output = arrayOut[v];
+            var indexNames = variables[v].ArgArray.Select(i => i.Name!).ToArray();
+            foreach (var at in Positions(output))
+            {
+                var bound = indexNames.Select((n, d) => (n, at[d])).ToDictionary(p => p.n, p => p.Item2);
+                Assert.Equal(Evaluator.Evaluate(g.Partials[v], values.Scalars, values.Arrays, bound), (double)output.GetValue(at)!, 10);
+            }
+        }
+        // Loops, not a delegate per element.
+        Assert.DoesNotContain("Sym.Sum", method);
+        Assert.Contains("for (var", method);
+    }
+
+    private static IEnumerable<int[]> Positions(Array a)
+    {
+        var total = a.Length;
+        for (var flat = 0; flat < total; flat++)
+        {
+            var at = new int[a.Rank];
+            var rest = flat;
+            for (var d = a.Rank - 1; d >= 0; d--)
+            {
+                at[d] = rest % a.GetLength(d);
+                rest /= a.GetLength(d);
+            }
+            yield return at;
+        }
+    }
+
+    [Fact]
+    public void Softmax_NormaliserIsComputedOnce_BeforeTheLoopOverK()
+    {
+        var (f, variables) = IndexedSumLatexTests.ExampleFor("SoftmaxCrossEntropy");
+        var method = IndexedCode.PrintGradientMethod(Differentiator.Gradient(f, variables), "G", CSharpPrinter.Default);
+        var normaliser = method.IndexOf("+= Math.Exp(z[j])", StringComparison.Ordinal);
+        var outputLoop = method.IndexOf("for (var k = 0;", StringComparison.Ordinal);
+        Assert.True(normaliser >= 0 && outputLoop > normaliser, method);
     }
 }

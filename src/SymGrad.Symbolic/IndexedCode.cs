@@ -1,0 +1,213 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+
+namespace SymGrad.Symbolic;
+
+/// <summary>
+/// C# for expressions with indexed sums: every Σ becomes a loop that accumulates into a local, placed in the
+/// outermost loop where all the indices it mentions are bound (so a normaliser Σⱼ e^zⱼ is computed once, before the
+/// loop over k that uses it), and the gradient with respect to an array is a loop writing each element into a
+/// caller-provided span. Straight-line parts of every loop body are common-subexpression-eliminated.
+/// </summary>
+public sealed class IndexedCode
+{
+    private readonly CSharpPrinter _printer;
+    private readonly List<string> _lines = new();
+    private readonly HashSet<string> _taken;
+    private readonly Dictionary<Expr, Expr> _computed = new();
+    private readonly Dictionary<Expr, HashSet<Expr>> _free = new();
+    private int _accumulators;
+
+    private readonly Dictionary<string, int> _ranks = new(StringComparer.Ordinal);
+
+    private IndexedCode(CSharpPrinter printer, IEnumerable<string> reserved)
+    {
+        _printer = printer;
+        _taken = new HashSet<string>(reserved, StringComparer.Ordinal);
+    }
+
+    /// <summary>An array parameter of a generated method: its name and rank.</summary>
+    public sealed record ArrayParameter(string Name, int Rank);
+
+    /// <summary>The arrays an expression reads (elements and lengths), by name, with their ranks.</summary>
+    public static IReadOnlyList<ArrayParameter> Arrays(IEnumerable<Expr> roots)
+    {
+        var ranks = new SortedDictionary<string, int>(StringComparer.Ordinal);
+        foreach (var n in Graph.PostOrder(roots))
+        {
+            if (n.Kind == ExprKind.Element) Rank(n.Name!, n.ArgArray.Length);
+            else if (n.Kind == ExprKind.Length) Rank(n.LengthArray, n.LengthAxis + 1);
+        }
+        return ranks.Select(kv => new ArrayParameter(kv.Key, kv.Value)).ToList();
+
+        void Rank(string name, int rank)
+        {
+            if (ranks.TryGetValue(name, out var r) && r != rank && r >= rank) return;
+            ranks[name] = Math.Max(rank, r);
+        }
+    }
+
+    /// <summary>
+    /// A method returning the function's value and writing its gradient: <c>out</c> parameters for scalar variables,
+    /// spans (rank 1) or arrays (rank 2 and more) for array variables. Scalars come first (sorted), then arrays
+    /// (sorted), then the gradient outputs in the order of the variables.
+    /// </summary>
+    public static string PrintGradientMethod(Gradient gradient, string methodName, CSharpPrinter printer, string accessibility = "public", string indent = "")
+    {
+        var t = printer.TypeName;
+        var roots = new[] { gradient.Function }.Concat(gradient.Partials).ToList();
+        var scalars = Graph.Variables(roots.ToArray()).ToList();
+        var arrays = Arrays(roots);
+        var outputs = gradient.Variables.Select(v => "d" + v.Name).ToList();
+        var reserved = scalars.Concat(arrays.Select(a => a.Name)).Concat(outputs)
+            .Concat(gradient.Variables.Where(v => v.Kind == ExprKind.Element).SelectMany(v => v.ArgArray.Select(i => i.Name!))).ToList();
+        var code = new IndexedCode(printer, reserved);
+        foreach (var a in arrays) code._ranks[a.Name] = a.Rank;
+
+        var parameters = scalars.Select(s => t + " " + CSharpPrinter.Identifier(s))
+            .Concat(arrays.Select(a => (a.Rank == 1 ? "global::System.ReadOnlySpan<" + t + ">" : t + "[" + new string(',', a.Rank - 1) + "]") + " " + CSharpPrinter.Identifier(a.Name)))
+            .Concat(gradient.Variables.Select((v, i) => v.Kind == ExprKind.Var
+                ? "out " + t + " " + CSharpPrinter.Identifier(outputs[i])
+                : (v.ArgArray.Length == 1 ? "global::System.Span<" + t + ">" : t + "[" + new string(',', v.ArgArray.Length - 1) + "]") + " " + CSharpPrinter.Identifier(outputs[i])));
+
+        // Checks first: every gradient array has its variable's shape.
+        for (var i = 0; i < gradient.Variables.Count; i++)
+        {
+            var v = gradient.Variables[i];
+            if (v.Kind != ExprKind.Element) continue;
+            var checks = Enumerable.Range(0, v.ArgArray.Length).Select(d => Dim(outputs[i], v.ArgArray.Length, d) + " != " + Dim(v.Name!, v.ArgArray.Length, d));
+            code._lines.Add($"if ({string.Join(" || ", checks)}) throw new global::System.ArgumentException(\"{outputs[i]} must have the shape of {v.Name}.\", nameof({outputs[i]}));");
+        }
+
+        var tasks = new List<Task>();
+        for (var i = 0; i < gradient.Variables.Count; i++)
+        {
+            var v = gradient.Variables[i];
+            if (v.Kind == ExprKind.Var) tasks.Add(new Assign(CSharpPrinter.Identifier(outputs[i]) + " =", gradient.Partials[i]));
+            else tasks.Add(ElementLoop(v, outputs[i], gradient.Partials[i], 0));
+        }
+        tasks.Add(new Assign("return", gradient.Function));
+        code.Emit(tasks, new HashSet<Expr>(), "");
+
+        var body = string.Join("\n", code._lines.Select(l => indent + "    " + l));
+        return $"{indent}{accessibility} static {t} {methodName}({string.Join(", ", parameters)})\n{indent}{{\n{body}\n{indent}}}\n";
+    }
+
+    /// <summary>C# for the length of axis <paramref name="axis"/> of an array of rank <paramref name="rank"/>.</summary>
+    private static string Dim(string array, int rank, int axis) =>
+        rank == 1 ? CSharpPrinter.Identifier(array) + ".Length" : CSharpPrinter.Identifier(array) + ".GetLength(" + axis.ToString(CultureInfo.InvariantCulture) + ")";
+
+    private static Task ElementLoop(Expr variable, string output, Expr partial, int axis)
+    {
+        var index = variable.ArgArray[axis];
+        var count = Expr.Length(variable.Name!, axis);
+        if (axis == variable.ArgArray.Length - 1)
+        {
+            var target = CSharpPrinter.Identifier(output) + "[" + string.Join(", ", variable.ArgArray.Select(i => CSharpPrinter.Identifier(i.Name!))) + "] =";
+            return new Loop(index, count, new List<Task> { new Assign(target, partial) });
+        }
+        return new Loop(index, count, new List<Task> { ElementLoop(variable, output, partial, axis + 1) });
+    }
+
+    private abstract record Task;
+    private sealed record Assign(string Head, Expr Value) : Task;
+    private sealed record Loop(Expr Index, Expr Count, List<Task> Body) : Task;
+
+    private void Emit(List<Task> tasks, HashSet<Expr> scope, string indent)
+    {
+        // Sums whose indices are all bound here, innermost first, each computed once as an accumulator loop; its
+        // local is in scope until this block ends.
+        var computedHere = new List<Expr>();
+        var roots = Roots(tasks).ToList();
+        foreach (var sum in Graph.PostOrder(roots).Where(n => n.Kind == ExprKind.Sum && !_computed.ContainsKey(n) && Free(n).IsSubsetOf(scope)).ToList())
+        {
+            if (_computed.ContainsKey(sum)) continue;
+            var name = Fresh("acc");
+            _lines.Add(indent + "var " + name + " = " + _printer.Literal(Number.Zero) + ";");
+            var index = sum.SumIndex;
+            var i = CSharpPrinter.Identifier(index.Name!);
+            _lines.Add(indent + $"for (var {i} = 0; {i} < {Print(sum.ArgArray[0])}; {i}++)");
+            _lines.Add(indent + "{");
+            var inner = new HashSet<Expr>(scope) { index };
+            Emit(new List<Task> { new Assign(name + " +=", sum.ArgArray[1]) }, inner, indent + "    ");
+            _lines.Add(indent + "}");
+            _computed[sum] = Expr.Var(name);
+            computedHere.Add(sum);
+        }
+
+        // Straight-line assignments, CSE'd together; loops in order.
+        var pending = new List<Assign>();
+        foreach (var task in tasks)
+        {
+            if (task is Assign a)
+            {
+                pending.Add(a);
+                continue;
+            }
+            Flush(pending, indent);
+            var loop = (Loop)task;
+            var k = CSharpPrinter.Identifier(loop.Index.Name!);
+            _lines.Add(indent + $"for (var {k} = 0; {k} < {Print(loop.Count)}; {k}++)");
+            _lines.Add(indent + "{");
+            Emit(loop.Body, new HashSet<Expr>(scope) { loop.Index }, indent + "    ");
+            _lines.Add(indent + "}");
+        }
+        Flush(pending, indent);
+        foreach (var sum in computedHere) _computed.Remove(sum);
+    }
+
+    private void Flush(List<Assign> pending, string indent)
+    {
+        if (pending.Count == 0) return;
+        var outputs = pending.Select((a, i) => ("out" + i.ToString(CultureInfo.InvariantCulture), Replace(a.Value))).ToList();
+        var program = CsePass.Build(outputs, _taken);
+        foreach (var (name, _) in program.Locals) _taken.Add(name);
+        foreach (var line in _printer.Statements(program, pending.Select(a => a.Head).ToList())) _lines.Add(indent + line);
+        pending.Clear();
+    }
+
+    private IEnumerable<Expr> Roots(List<Task> tasks)
+    {
+        foreach (var t in tasks)
+        {
+            if (t is Assign a) yield return a.Value;
+            else if (t is Loop l)
+            {
+                yield return l.Count;
+                foreach (var r in Roots(l.Body)) yield return r;
+            }
+        }
+    }
+
+    private string Print(Expr e) => _printer.Print(Replace(e));
+
+    // Computed sums become their accumulators; the length of an axis of a multi-dimensional array (a T[,], where
+    // .Length counts every element) is its GetLength.
+    private Expr Replace(Expr e) => Graph.Rewrite(e, n =>
+        _computed.TryGetValue(n, out var v) ? v
+        : n.Kind == ExprKind.Length && _ranks.TryGetValue(n.LengthArray, out var rank) && rank > 1
+            ? Expr.Var(Dim(n.LengthArray, rank, n.LengthAxis))
+            : n);
+
+    private string Fresh(string prefix)
+    {
+        string name;
+        do name = prefix + (_accumulators++).ToString(CultureInfo.InvariantCulture);
+        while (!_taken.Add(name));
+        return name;
+    }
+
+    // The indices a node mentions that no sum inside it binds.
+    private HashSet<Expr> Free(Expr n)
+    {
+        if (_free.TryGetValue(n, out var known)) return known;
+        var result = new HashSet<Expr>();
+        if (n.Kind == ExprKind.Index) result.Add(n);
+        foreach (var a in n.ArgArray) result.UnionWith(Free(a));
+        if (n.Kind == ExprKind.Sum) result.Remove(n.SumIndex);
+        _free[n] = result;
+        return result;
+    }
+}
