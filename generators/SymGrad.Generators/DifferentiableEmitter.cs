@@ -22,6 +22,7 @@ internal static class DifferentiableEmitter
 {
     public static GeneratedMethod Generate(MethodModel m, CancellationToken ct)
     {
+        if (m.Ranks.Any(r => r > 0)) return GenerateIndexed(m, ct);
         var printer = m.IsFloat ? CSharpPrinter.FloatQualified : CSharpPrinter.DefaultQualified;
         var readable = m.IsFloat ? CSharpPrinter.Float : CSharpPrinter.Default;
         var t = printer.TypeName;
@@ -167,12 +168,67 @@ internal static class DifferentiableEmitter
         var latexFormula = LatexPrinter.Print(gradient.Function);
         var partials = variables.Select((v, i) => LatexPrinter.PrintPartial("f", v, gradient.Partials[i])).ToList();
         var steps = variables.Select(v => LatexPrinter.PrintDerivation("f", gradient, v)).ToList();
+        AppendDerivation(members, m, indent, see, latexFormula, partials, steps);
+
+        var source = Wrap(m, members.ToString());
+        var registry = RegistryEntry(m, variables, latexFormula, partials, steps);
+        return new GeneratedMethod(HintName(m), source, registry, diagnostics.ToEquatableArray());
+    }
+
+    /// <summary>
+    /// Methods over spans and arrays: the gradient as loops (<see cref="IndexedCode"/>), <c>out</c> parameters for
+    /// scalar variables and spans (arrays for rank 2) for array variables, whose partial is one indexed formula in
+    /// free indices k, l, ….
+    /// </summary>
+    private static GeneratedMethod GenerateIndexed(MethodModel m, CancellationToken ct)
+    {
+        var printer = m.IsFloat ? CSharpPrinter.FloatQualified : CSharpPrinter.DefaultQualified;
+        var readable = m.IsFloat ? CSharpPrinter.Float : CSharpPrinter.Default;
+        var parameters = m.Parameters.Select((p, i) => new IndexedCode.ArrayParameter(p, m.Ranks[i])).ToList();
+        var taken = new HashSet<string>(Graph.PostOrder(m.Body).Where(n => n.Kind == ExprKind.Index).Select(n => n.Name!).Concat(m.Parameters), StringComparer.Ordinal);
+        string FreeIndex()
+        {
+            foreach (var candidate in new[] { "k", "l", "m", "p", "q", "r" }.Concat(Enumerable.Range(0, 100).Select(i => "k" + i)))
+                if (taken.Add(candidate)) return candidate;
+            throw new InvalidOperationException("No free index name.");
+        }
+        var variables = m.Variables.Select(v =>
+        {
+            var rank = m.Ranks[m.Parameters.ToList().IndexOf(v)];
+            return rank == 0 ? Expr.Var(v) : Expr.Element(v, Enumerable.Range(0, rank).Select(_ => Expr.Index(FreeIndex())).ToArray());
+        }).ToList();
+        var gradient = Differentiator.Gradient(m.Body, variables);
+        ct.ThrowIfCancellationRequested();
+
+        var diagnostics = new List<DiagnosticInfo>();
+        for (var i = 0; i < variables.Count; i++)
+            if (gradient.Partials[i].IsZero)
+                diagnostics.Add(new DiagnosticInfo(DiagnosticDescriptors.DerivativeIsZero.Id, m.AttributeLocation, new[] { m.Name, m.Variables[i] }.ToEquatableArray()));
+
+        var indent = new string(' ', 4 * m.ContainingTypes.Count);
+        var t = printer.TypeName;
+        var see = $"<see cref=\"{m.Name}({m.CrefParameters})\"/>";
+        var members = new StringBuilder();
+        members.Append(IndexedCode.PrintGradientMethod(gradient, m.Name + "Gradient", printer, m.Accessibility, indent, parameters,
+            $"{m.Name} = {readable.PrintSummary(gradient.Function)}; returns it and writes the gradient: d<v> for each variable v (a span, or an array, of the shape of v for array variables)."));
+        members.Append('\n');
+
+        var latexFormula = LatexPrinter.Print(gradient.Function);
+        var partials = variables.Select((v, i) => LatexPrinter.PrintPartial("f", v, gradient.Partials[i])).ToList();
+        var steps = variables.Select(v => LatexPrinter.PrintDerivation("f", gradient, v)).ToList();
+        AppendDerivation(members, m, indent, see, latexFormula, partials, steps);
+        var source = Wrap(m, members.ToString());
+        return new GeneratedMethod(HintName(m), source, RegistryEntry(m, variables, latexFormula, partials, steps), diagnostics.ToEquatableArray());
+    }
+
+    private static void AppendDerivation(StringBuilder members, MethodModel m, string indent, string see, string latexFormula, IReadOnlyList<string> partials, IReadOnlyList<string> steps)
+    {
         members.Append(indent).Append($"/// <summary>The derivation of {see} as LaTeX (KaTeX/MathJax).</summary>\n");
         members.Append(indent).Append($"{m.Accessibility} static class {m.Name}Derivation\n");
         members.Append(indent).Append("{\n");
         members.Append(indent).Append("    /// <summary>The function.</summary>\n");
         members.Append(indent).Append("    public const string Formula = ").Append(Verbatim("f = " + latexFormula)).Append(";\n");
-        for (var i = 0; i < k; i++)
+        for (var i = 0; i < m.Variables.Count; i++)
         {
             members.Append(indent).Append($"    /// <summary>∂f/∂{m.Variables[i]}.</summary>\n");
             members.Append(indent).Append($"    public const string Partial_{m.Variables[i]} = ").Append(Verbatim(partials[i])).Append(";\n");
@@ -180,13 +236,12 @@ internal static class DifferentiableEmitter
             members.Append(indent).Append($"    public const string Steps_{m.Variables[i]} = ").Append(Verbatim(steps[i])).Append(";\n");
         }
         members.Append(indent).Append("}\n");
-
-        var source = Wrap(m, members.ToString());
-        var registry = $"new global::SymGrad.DerivationInfo({Verbatim(m.TypeDisplayName)}, {Verbatim(m.Name)}, {Verbatim("f = " + latexFormula)}, " +
-                       $"new global::SymGrad.PartialDerivation[] {{ {string.Join(", ", variables.Select((v, i) => $"new global::SymGrad.PartialDerivation({Verbatim(v.Name!)}, {Verbatim(partials[i])})"))} }}, " +
-                       $"new string[] {{ {string.Join(", ", steps.Select(Verbatim))} }})";
-        return new GeneratedMethod(HintName(m), source, registry, diagnostics.ToEquatableArray());
     }
+
+    private static string RegistryEntry(MethodModel m, IReadOnlyList<Expr> variables, string latexFormula, IReadOnlyList<string> partials, IReadOnlyList<string> steps) =>
+        $"new global::SymGrad.DerivationInfo({Verbatim(m.TypeDisplayName)}, {Verbatim(m.Name)}, {Verbatim("f = " + latexFormula)}, " +
+        $"new global::SymGrad.PartialDerivation[] {{ {string.Join(", ", variables.Select((v, i) => $"new global::SymGrad.PartialDerivation({Verbatim(m.Variables[i])}, {Verbatim(partials[i])})"))} }}, " +
+        $"new string[] {{ {string.Join(", ", steps.Select(Verbatim))} }})";
 
     public static string HintName(MethodModel m)
     {

@@ -56,20 +56,26 @@ internal static class DifferentiableParser
         if (method.IsGenericMethod)
             Report(DiagnosticDescriptors.UnsupportedType, syntax.TypeParameterList?.GetLocation() ?? syntax.Identifier.GetLocation(), $"generic method '{method.Name}' cannot be differentiated");
         var expected = isFloat ? SpecialType.System_Single : SpecialType.System_Double;
+        // Scalars (rank 0), or arrays of the same precision: ReadOnlySpan<T>, Span<T>, T[] (rank 1), T[,] (rank 2, …).
+        var ranks = new List<int>();
         for (var i = 0; i < method.Parameters.Length; i++)
         {
             var p = method.Parameters[i];
             var location = syntax.ParameterList.Parameters[i].GetLocation();
+            var rank = ArrayRank(p.Type, expected);
+            ranks.Add(Math.Max(rank, 0));
             if (p.RefKind != RefKind.None)
                 Report(DiagnosticDescriptors.UnsupportedType, location, $"parameter '{p.Name}' must be passed by value, not '{p.RefKind.ToString().ToLowerInvariant()}'");
-            else if (p.Type.SpecialType != expected && returnType is SpecialType.System_Double or SpecialType.System_Single)
-                Report(DiagnosticDescriptors.UnsupportedType, location, $"parameter '{p.Name}' must be {(isFloat ? "float" : "double")} like the return type, not '{p.Type.ToDisplayString()}'");
+            else if (rank < 0 && returnType is SpecialType.System_Double or SpecialType.System_Single)
+                Report(DiagnosticDescriptors.UnsupportedType, location, $"parameter '{p.Name}' must be {(isFloat ? "float" : "double")} like the return type (or a span or array of it), not '{p.Type.ToDisplayString()}'");
         }
 
         // Variables: the attribute's names, or every parameter not marked [NoDiff].
         var named = AttributeVariables(attribute);
         var order = attribute.NamedArguments.FirstOrDefault(a => a.Key == "Order").Value.Value as int? ?? 1;
         if (order is not (1 or 2)) ReportAt(DiagnosticDescriptors.InvalidOrder, attributeLocation, order.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        if (order == 2 && ranks.Any(r => r > 0))
+            ReportAt(DiagnosticDescriptors.UnsupportedType, attributeLocation, $"'{method.Name}' takes spans or arrays: second derivatives (Order = 2) of indexed methods are not supported yet");
         var parameterNames = method.Parameters.Select(p => p.Name).ToList();
         List<string> variables;
         if (named.Count > 0)
@@ -138,7 +144,11 @@ internal static class DifferentiableParser
         }
 
         var scope = new FrontEndScope { UnknownIdentifiersAreVariables = false };
-        foreach (var p in method.Parameters) scope.Bind(p.Name, Expr.Var(p.Name));
+        for (var i = 0; i < method.Parameters.Length; i++)
+        {
+            if (ranks[i] == 0) scope.Bind(method.Parameters[i].Name, Expr.Var(method.Parameters[i].Name));
+            else scope.BindArray(method.Parameters[i].Name, ranks[i]);
+        }
         scope.ResolveConstant = e => Constant(semantic, e, cancellationToken);
         scope.IsMathCall = call =>
         {
@@ -255,11 +265,24 @@ internal static class DifferentiableParser
             Accessibility(method),
             isFloat,
             parameterNames.ToEquatableArray(),
+            ranks.ToEquatableArray(),
+            string.Join(", ", method.Parameters.Select(p => p.Type.ToDisplayString().Replace("*", "").Replace('<', '{').Replace('>', '}'))),
             variables.ToEquatableArray(),
             order,
             body,
             attributeLocation);
         return new MethodResult(model, diagnostics.ToEquatableArray());
+    }
+
+    // 0 for the scalar type itself, the rank for spans (1) and arrays of it, −1 for anything else.
+    private static int ArrayRank(ITypeSymbol type, SpecialType scalar)
+    {
+        if (type.SpecialType == scalar) return 0;
+        if (type is IArrayTypeSymbol array && array.ElementType.SpecialType == scalar) return array.Rank;
+        if (type is INamedTypeSymbol { IsGenericType: true } span && span.TypeArguments.Length == 1 && span.TypeArguments[0].SpecialType == scalar &&
+            span.ConstructedFrom.ToDisplayString() is "System.ReadOnlySpan<T>" or "System.Span<T>")
+            return 1;
+        return -1;
     }
 
     private static string Keyword(TypeDeclarationSyntax t) => t switch
@@ -390,14 +413,98 @@ internal static class DifferentiableParser
                             : ReadBlock(statements, i + 1, scope.Clone(), owner);
                         return Expr.If(condition, whenTrue, whenFalse);
                     }
+                    case ForStatementSyntax loop:
+                        foreach (var kv in ReadLoop(loop, scope))
+                            scope.Bind(kv.Key, Expect(ExpressionFrontEnd.Read(SyntaxFactory.IdentifierName(kv.Key), scope), _tree) + kv.Value);
+                        break;
                     case EmptyStatementSyntax:
                         break;
                     default:
-                        throw Unsupported(s, $"{Describe(s)} cannot be differentiated; use local declarations, if/else and return");
+                        throw Unsupported(s, $"{Describe(s)} cannot be differentiated; use local declarations, if/else, return and 'for' loops that add into a local");
                 }
             }
             throw Unsupported(statements.Count > 0 ? statements[statements.Count - 1] : owner, "every path must end with 'return'");
         }
+
+        /// <summary>
+        /// <c>for (var i = 0; i &lt; n; i++) { locals…; acc += term; }</c>: a sum over i of what the body adds to each
+        /// local declared before the loop (an indexed Σ, not n copies). Returns local → Σ added. Nested loops nest
+        /// sums; reading an accumulator inside its own loop (a recurrence, not a sum) is an error.
+        /// </summary>
+        private Dictionary<string, Expr> ReadLoop(ForStatementSyntax loop, FrontEndScope scope)
+        {
+            if (loop.Declaration is not { Variables.Count: 1 } declaration || loop.Initializers.Count != 0 ||
+                declaration.Variables[0].Initializer?.Value is not LiteralExpressionSyntax { Token.Value: 0 })
+                throw Unsupported(loop, "a differentiable 'for' loop starts its index at 0: for (var i = 0; i < n; i++)");
+            var name = declaration.Variables[0].Identifier.ValueText;
+            if (loop.Condition is not BinaryExpressionSyntax { RawKind: (int)SyntaxKind.LessThanExpression, Left: IdentifierNameSyntax bound } condition || bound.Identifier.ValueText != name)
+                throw Unsupported(loop.Condition ?? (SyntaxNode)loop, $"the loop condition must be '{name} < count'");
+            if (loop.Incrementors.Count != 1 || !IsIncrement(loop.Incrementors[0], name))
+                throw Unsupported(loop, $"the loop must step by one: {name}++");
+            var count = Expect(ExpressionFrontEnd.Read(condition.Right, scope), _tree);
+            var index = ExpressionFrontEnd.FreshIndex(scope, name);
+
+            var body = loop.Statement is BlockSyntax block ? block.Statements.ToList() : new List<StatementSyntax> { loop.Statement };
+            var inner = scope.Clone().Bind(name, index);
+            var declared = new HashSet<string>(StringComparer.Ordinal);
+            var added = new Dictionary<string, Expr>(StringComparer.Ordinal);
+            // Accumulators are the outer locals the body (or a nested loop) assigns; they cannot be read inside.
+            foreach (var a in loop.Statement.DescendantNodesAndSelf().OfType<AssignmentExpressionSyntax>())
+                if (a.Left is IdentifierNameSyntax target && scope.IsBound(target.Identifier.ValueText) && !_parameters.Contains(target.Identifier.ValueText) &&
+                    !loop.Statement.DescendantNodes().OfType<VariableDeclaratorSyntax>().Any(d => d.Identifier.ValueText == target.Identifier.ValueText))
+                    inner.Forbid(target.Identifier.ValueText, $"'{target.Identifier.ValueText}' is accumulated by this loop; only += and -= may use it inside the loop");
+
+            void Add(string local, Expr term) => added[local] = added.TryGetValue(local, out var sum) ? sum + term : term;
+            foreach (var statement in body)
+            {
+                _ct.ThrowIfCancellationRequested();
+                switch (statement)
+                {
+                    case LocalDeclarationStatementSyntax local:
+                        foreach (var v in local.Declaration.Variables)
+                        {
+                            if (v.Initializer is null) throw Unsupported(v, $"local '{v.Identifier.ValueText}' must be initialised where it is declared");
+                            inner.Bind(v.Identifier.ValueText, Expect(ExpressionFrontEnd.Read(v.Initializer.Value, inner), _tree));
+                            declared.Add(v.Identifier.ValueText);
+                        }
+                        break;
+                    case ExpressionStatementSyntax { Expression: AssignmentExpressionSyntax a } when a.Left is IdentifierNameSyntax target && declared.Contains(target.Identifier.ValueText):
+                        Assign(a, inner);
+                        break;
+                    case ExpressionStatementSyntax { Expression: AssignmentExpressionSyntax a } when a.Left is IdentifierNameSyntax target && scope.IsBound(target.Identifier.ValueText):
+                    {
+                        var local = target.Identifier.ValueText;
+                        if (_parameters.Contains(local)) throw Unsupported(a, $"assignment to parameter '{local}' is not supported; declare a local instead");
+                        var term = Expect(ExpressionFrontEnd.Read(a.Right, inner), _tree);
+                        if (a.IsKind(SyntaxKind.AddAssignmentExpression)) Add(local, term);
+                        else if (a.IsKind(SyntaxKind.SubtractAssignmentExpression)) Add(local, -term);
+                        else throw Unsupported(a, $"a loop may only add to '{local}' (+= or -=), which makes it a sum");
+                        break;
+                    }
+                    case ForStatementSyntax nested:
+                        foreach (var kv in ReadLoop(nested, inner))
+                        {
+                            // A local of this body summed by the nested loop is just updated; an outer one accumulates.
+                            if (declared.Contains(kv.Key)) inner.Bind(kv.Key, Expect(ExpressionFrontEnd.Read(SyntaxFactory.IdentifierName(kv.Key), inner), _tree) + kv.Value);
+                            else Add(kv.Key, kv.Value);
+                        }
+                        break;
+                    case EmptyStatementSyntax:
+                        break;
+                    default:
+                        throw Unsupported(statement, $"{Describe(statement)} is not supported in a differentiable loop; use locals and += into a local declared before it");
+                }
+            }
+            return added.ToDictionary(kv => kv.Key, kv => Expr.Sum(index, count, kv.Value), StringComparer.Ordinal);
+        }
+
+        private static bool IsIncrement(ExpressionSyntax e, string name) => e switch
+        {
+            PostfixUnaryExpressionSyntax { RawKind: (int)SyntaxKind.PostIncrementExpression, Operand: IdentifierNameSyntax id } => id.Identifier.ValueText == name,
+            PrefixUnaryExpressionSyntax { RawKind: (int)SyntaxKind.PreIncrementExpression, Operand: IdentifierNameSyntax id } => id.Identifier.ValueText == name,
+            AssignmentExpressionSyntax { RawKind: (int)SyntaxKind.AddAssignmentExpression, Left: IdentifierNameSyntax id, Right: LiteralExpressionSyntax { Token.Value: 1 } } => id.Identifier.ValueText == name,
+            _ => false,
+        };
 
         private Expr ReadBranch(StatementSyntax statement, FrontEndScope scope)
         {

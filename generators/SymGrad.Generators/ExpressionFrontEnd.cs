@@ -60,6 +60,8 @@ public readonly struct FrontEndResult
 public sealed class FrontEndScope
 {
     private readonly Dictionary<string, Expr> _names = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _arrays = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _forbidden = new(StringComparer.Ordinal);
 
     /// <summary>When true, any unknown identifier is a free variable (the CLI); otherwise it is an error.</summary>
     public bool UnknownIdentifiersAreVariables { get; set; } = true;
@@ -95,8 +97,32 @@ public sealed class FrontEndScope
     /// <summary>Why <see cref="ResolveCall"/> refused the last call it was asked about, if it knows.</summary>
     public string? CallRejection { get; set; }
 
+    /// <summary>Declares an array parameter (a span or array of rank <paramref name="rank"/>): <c>x[i]</c>, <c>x.Length</c>.</summary>
+    public FrontEndScope BindArray(string name, int rank)
+    {
+        _arrays[name] = rank;
+        return this;
+    }
+
+    /// <summary>Makes reading <paramref name="name"/> an error with <paramref name="reason"/> (an accumulator inside its loop).</summary>
+    public FrontEndScope Forbid(string name, string reason)
+    {
+        _forbidden[name] = reason;
+        return this;
+    }
+
     /// <summary>True when the name is bound in this scope.</summary>
     public bool IsBound(string name) => _names.ContainsKey(name);
+
+    /// <summary>True when <paramref name="name"/> is an index bound in this scope (a loop or Sym.Sum variable).</summary>
+    public bool IsIndex(string name) => _names.TryGetValue(name, out var e) && e.Kind == ExprKind.Index;
+
+    /// <summary>The names bound to indices, for choosing fresh ones.</summary>
+    public IEnumerable<string> Indices => _names.Values.Where(e => e.Kind == ExprKind.Index).Select(e => e.Name!);
+
+    internal bool TryArray(string name, out int rank) => _arrays.TryGetValue(name, out rank);
+
+    internal string? Forbidden(string name) => _forbidden.TryGetValue(name, out var reason) ? reason : null;
 
     /// <summary>A copy whose bindings can change without affecting this scope (a branch of an <c>if</c>).</summary>
     public FrontEndScope Clone()
@@ -110,6 +136,8 @@ public sealed class FrontEndScope
             CallRead = CallRead,
         };
         foreach (var kv in _names) copy._names[kv.Key] = kv.Value;
+        foreach (var kv in _arrays) copy._arrays[kv.Key] = kv.Value;
+        foreach (var kv in _forbidden) copy._forbidden[kv.Key] = kv.Value;
         return copy;
     }
 
@@ -192,6 +220,15 @@ public static class ExpressionFrontEnd
         }
     }
 
+    /// <summary>An index for a loop or lambda variable named <paramref name="name"/>, distinct from the indices already bound.</summary>
+    public static Expr FreshIndex(FrontEndScope scope, string name)
+    {
+        var taken = new HashSet<string>(scope.Indices, StringComparer.Ordinal);
+        var candidate = name;
+        for (var k = 1; taken.Contains(candidate); k++) candidate = name + k.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return Expr.Index(candidate);
+    }
+
     private sealed class ReadException : Exception
     {
         public ReadException(SyntaxNode node, string message) : base(message) =>
@@ -227,6 +264,12 @@ public static class ExpressionFrontEnd
                     return Expr.If(Condition(c.Condition), Read(c.WhenTrue), Read(c.WhenFalse));
                 case InvocationExpressionSyntax call:
                     return Invocation(call);
+                case ElementAccessExpressionSyntax element:
+                    return Element(element);
+                case MemberAccessExpressionSyntax m when m.Expression is IdentifierNameSyntax arrayName && _scope.TryArray(arrayName.Identifier.ValueText, out var lengthRank):
+                    if (m.Name.Identifier.ValueText != "Length") throw new ReadException(m, $"'{m}' is not supported; use {arrayName}.Length");
+                    if (lengthRank != 1) throw new ReadException(m, $"'{m}' counts every element of a {lengthRank}-dimensional array; use {arrayName}.GetLength(axis)");
+                    return Expr.Length(arrayName.Identifier.ValueText);
                 case MemberAccessExpressionSyntax m:
                     if (!MathClasses.Contains(m.Expression.ToString()) && _scope.ResolveConstant?.Invoke(m) is { } member) return member;
                     return MemberConstant(m, m.Name.Identifier.ValueText, MathClasses.Contains(m.Expression.ToString()));
@@ -282,9 +325,32 @@ public static class ExpressionFrontEnd
             }
         }
 
+        private Expr Element(ElementAccessExpressionSyntax e)
+        {
+            if (e.Expression is not IdentifierNameSyntax array || !_scope.TryArray(array.Identifier.ValueText, out var rank))
+                throw new ReadException(e.Expression, $"'{e.Expression}' is not an array or span parameter of this method");
+            var args = e.ArgumentList.Arguments;
+            if (args.Count != rank) throw new ReadException(e.ArgumentList, $"'{array}' has {rank} dimension{(rank == 1 ? "" : "s")}, indexed here with {args.Count}");
+            return Expr.Element(array.Identifier.ValueText, args.Select(a => Read(a.Expression)).ToArray());
+        }
+
+        // Sym.Sum(count, i => term): Σ over a fresh index bound in the lambda's body.
+        private Expr SymSum(InvocationExpressionSyntax call)
+        {
+            var args = call.ArgumentList.Arguments;
+            if (args.Count != 2) throw new ReadException(call, "Sym.Sum takes a count and a lambda, Sym.Sum(n, i => …)");
+            if (args[1].Expression is not SimpleLambdaExpressionSyntax { ExpressionBody: { } body } lambda)
+                throw new ReadException(args[1], "the term of Sym.Sum must be an expression lambda, i => …");
+            var count = Read(args[0].Expression);
+            var index = FreshIndex(_scope, lambda.Parameter.Identifier.ValueText);
+            var inner = _scope.Clone().Bind(lambda.Parameter.Identifier.ValueText, index);
+            return Expr.Sum(index, count, new Reader(inner).Read(body));
+        }
+
         private Expr Identifier(IdentifierNameSyntax id)
         {
             var name = id.Identifier.ValueText;
+            if (_scope.Forbidden(name) is { } reason) throw new ReadException(id, reason);
             if (_scope.TryResolve(name, out var bound)) return bound;
             if (_scope.ResolveConstant?.Invoke(id) is { } constant) return constant;
             if (name is "PI" or "E") return MemberConstant(id, name, true);
@@ -338,6 +404,15 @@ public static class ExpressionFrontEnd
 
         private Expr Invocation(InvocationExpressionSyntax call)
         {
+            if (call.Expression is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Sum" } sym && sym.Expression.ToString() is "Sym" or "SymGrad.Sym" or "global::SymGrad.Sym")
+                return SymSum(call);
+            if (call.Expression is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "GetLength", Expression: IdentifierNameSyntax arrayName } && _scope.TryArray(arrayName.Identifier.ValueText, out var rank))
+            {
+                var a = call.ArgumentList.Arguments;
+                if (a.Count != 1 || a[0].Expression is not LiteralExpressionSyntax { Token.Value: int axis } || axis < 0 || axis >= rank)
+                    throw new ReadException(call.ArgumentList, $"GetLength takes a constant axis 0..{rank - 1}");
+                return Expr.Length(arrayName.Identifier.ValueText, axis);
+            }
             string name;
             switch (call.Expression)
             {

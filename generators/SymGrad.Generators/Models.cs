@@ -39,6 +39,8 @@ internal sealed record MethodModel(
     string Accessibility,
     bool IsFloat,
     EquatableArray<string> Parameters,
+    EquatableArray<int> Ranks,
+    string CrefParameters,
     EquatableArray<string> Variables,
     int Order,
     Expr Body,

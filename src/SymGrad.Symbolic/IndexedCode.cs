@@ -54,20 +54,22 @@ public sealed class IndexedCode
     /// spans (rank 1) or arrays (rank 2 and more) for array variables. Scalars come first (sorted), then arrays
     /// (sorted), then the gradient outputs in the order of the variables.
     /// </summary>
-    public static string PrintGradientMethod(Gradient gradient, string methodName, CSharpPrinter printer, string accessibility = "public", string indent = "")
+    public static string PrintGradientMethod(Gradient gradient, string methodName, CSharpPrinter printer, string accessibility = "public", string indent = "",
+        IReadOnlyList<ArrayParameter>? parameters = null, string? summary = null)
     {
         var t = printer.TypeName;
         var roots = new[] { gradient.Function }.Concat(gradient.Partials).ToList();
-        var scalars = Graph.Variables(roots.ToArray()).ToList();
-        var arrays = Arrays(roots);
+        // The caller's parameters (name and rank, 0 for a scalar) in its order, or those the formulas use.
+        var scalars = parameters?.Where(p => p.Rank == 0).Select(p => p.Name).ToList() ?? Graph.Variables(roots.ToArray()).ToList();
+        var arrays = parameters?.Where(p => p.Rank > 0).ToList() ?? Arrays(roots).ToList();
+        var inputs = parameters ?? scalars.Select(s => new ArrayParameter(s, 0)).Concat(arrays).ToList();
         var outputs = gradient.Variables.Select(v => "d" + v.Name).ToList();
         var reserved = scalars.Concat(arrays.Select(a => a.Name)).Concat(outputs)
             .Concat(gradient.Variables.Where(v => v.Kind == ExprKind.Element).SelectMany(v => v.ArgArray.Select(i => i.Name!))).ToList();
         var code = new IndexedCode(printer, reserved);
         foreach (var a in arrays) code._ranks[a.Name] = a.Rank;
 
-        var parameters = scalars.Select(s => t + " " + CSharpPrinter.Identifier(s))
-            .Concat(arrays.Select(a => (a.Rank == 1 ? "global::System.ReadOnlySpan<" + t + ">" : t + "[" + new string(',', a.Rank - 1) + "]") + " " + CSharpPrinter.Identifier(a.Name)))
+        var signature = inputs.Select(a => (a.Rank == 0 ? t : a.Rank == 1 ? "global::System.ReadOnlySpan<" + t + ">" : t + "[" + new string(',', a.Rank - 1) + "]") + " " + CSharpPrinter.Identifier(a.Name))
             .Concat(gradient.Variables.Select((v, i) => v.Kind == ExprKind.Var
                 ? "out " + t + " " + CSharpPrinter.Identifier(outputs[i])
                 : (v.ArgArray.Length == 1 ? "global::System.Span<" + t + ">" : t + "[" + new string(',', v.ArgArray.Length - 1) + "]") + " " + CSharpPrinter.Identifier(outputs[i])));
@@ -92,7 +94,8 @@ public sealed class IndexedCode
         code.Emit(tasks, new HashSet<Expr>(), "");
 
         var body = string.Join("\n", code._lines.Select(l => indent + "    " + l));
-        return $"{indent}{accessibility} static {t} {methodName}({string.Join(", ", parameters)})\n{indent}{{\n{body}\n{indent}}}\n";
+        var doc = summary is null ? "" : indent + "/// <summary>" + summary.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;") + "</summary>\n";
+        return $"{doc}{indent}{accessibility} static {t} {methodName}({string.Join(", ", signature)})\n{indent}{{\n{body}\n{indent}}}\n";
     }
 
     /// <summary>C# for the length of axis <paramref name="axis"/> of an array of rank <paramref name="rank"/>.</summary>

@@ -182,7 +182,7 @@ public static class LatexPrinter
             else if (result != instantiated)
                 lines.Add("&= " + result);
         }
-        return @"\begin{aligned}" + "\n" + string.Join(@" \\" + "\n", lines) + "\n" + @"\end{aligned}";
+        return SingleLength(d.Function, @"\begin{aligned}" + "\n" + string.Join(@" \\" + "\n", lines) + "\n" + @"\end{aligned}");
     }
 
     /// <summary>Derivations longer than this many chain-rule steps print only their result.</summary>
@@ -260,8 +260,17 @@ public static class LatexPrinter
                 return (e.Target!.Latex + @"\left(" + string.Join(", ", a.Select(Print)) + @"\right)", Atom);
             case ExprKind.If:
             {
-                // A guard made of several comparisons (0 ≤ k − j and k − j < n) reads as one condition, else "otherwise".
+                // A guard made of several comparisons (0 ≤ k − j and k − j < n) reads as one condition, else "otherwise";
+                // nested guards with zero elsewhere, If(c, If(d, v, 0), 0), read as one case.
+                var value = a[1];
                 var all = Conjunction(a[0]);
+                while (all != null && a[2].IsZero && value.Kind == ExprKind.If && value.ArgArray[2].IsZero && Conjunction(value.ArgArray[0]) is { } more)
+                {
+                    all.AddRange(more);
+                    value = value.ArgArray[1];
+                }
+                if (all != null && all.Count > 1 && !ReferenceEquals(value, a[1]))
+                    return (@"\begin{cases} " + Text(value) + " & " + Conditions(all) + @" \\ 0 & \text{otherwise} \end{cases}", Atom);
                 if (all != null && all.Count > 1)
                     return (@"\begin{cases} " + Text(a[1]) + " & " + Conditions(all) + @" \\ " + Text(a[2]) + @" & \text{otherwise} \end{cases}", Atom);
                 return (@"\begin{cases} " + Text(a[1]) + " & " + Condition(a[0], false) + @" \\ " + Text(a[2]) + " & " + Condition(a[0], true) + @" \end{cases}", Atom);

@@ -100,4 +100,42 @@ public static partial class ArticleModel
     /// <summary>Second derivatives through calls: needs the callees' second derivatives (they are Order = 2 too).</summary>
     [Differentiable(Order = 2)]
     public static double ThroughSecondOrderCalls(double x, double y) => SmoothAbs(Math.Tanh(x)) * y + 2 * Rosenbrock(x, y * y);
+
+    // ---- Indexed sums over spans and arrays (issue 5) ----
+
+    /// <summary>The article's batch MSE, L = 1/(2n) Σ (y_i − (w x_i + b))², as a loop over spans.</summary>
+    [Differentiable(nameof(w), nameof(b))]
+    public static double BatchMse(double w, double b, ReadOnlySpan<double> x, ReadOnlySpan<double> y)
+    {
+        var sum = 0.0;
+        for (var i = 0; i < x.Length; i++)
+        {
+            var residual = y[i] - (w * x[i] + b);
+            sum += residual * residual;
+        }
+        return sum / (2 * x.Length);
+    }
+
+    /// <summary>Softmax cross-entropy of logits z (gradient: softmax(z) − y), with Sym.Sum over arrays.</summary>
+    [Differentiable(nameof(z))]
+    public static double SoftmaxCrossEntropyOfLogits(double[] z, double[] y) =>
+        Math.Log(Sym.Sum(z.Length, j => Math.Exp(z[j]))) - Sym.Sum(z.Length, j => y[j] * z[j]);
+
+    /// <summary>The L2 penalty Σ w_i² (gradient 2w).</summary>
+    [Differentiable]
+    public static double L2Penalty(double[] w) => Sym.Sum(w.Length, i => w[i] * w[i]);
+
+    /// <summary>A dense tanh layer scored by c: L = Σ_j c_j tanh(Σ_i W_ji a_i + b_j); its gradient is the δ rule.</summary>
+    [Differentiable(nameof(W), nameof(bias), nameof(a))]
+    public static double DenseTanh(double[,] W, ReadOnlySpan<double> a, ReadOnlySpan<double> bias, ReadOnlySpan<double> c)
+    {
+        var loss = 0.0;
+        for (var j = 0; j < bias.Length; j++)
+        {
+            var z = bias[j];
+            for (var i = 0; i < a.Length; i++) z += W[j, i] * a[i];
+            loss += c[j] * Math.Tanh(z);
+        }
+        return loss;
+    }
 }

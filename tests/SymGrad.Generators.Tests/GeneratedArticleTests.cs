@@ -107,6 +107,64 @@ public class GeneratedArticleTests
         }
     }
 
+    private static double[] RandomVector(Random r, int n) => Enumerable.Range(0, n).Select(_ => r.NextDouble() * 2 - 1).ToArray();
+
+    [Fact]
+    public void IndexedMethods_GeneratedLoops_MatchFiniteDifferences()
+    {
+        var random = new Random(12);
+        var x = RandomVector(random, 9);
+        var y = RandomVector(random, 9);
+        var value = ArticleModel.BatchMseGradient(0.4, -0.2, x, y, out var dw, out var db);
+        Assert.Equal(ArticleModel.BatchMse(0.4, -0.2, x, y), value, 12);
+        AssertClose(Difference(a => ArticleModel.BatchMse(a[0], a[1], x, y), new[] { 0.4, -0.2 }, 0), dw, "batch mse ∂w");
+        AssertClose(Difference(a => ArticleModel.BatchMse(a[0], a[1], x, y), new[] { 0.4, -0.2 }, 1), db, "batch mse ∂b");
+        // The article's formula: ∂L/∂w = −(1/n) Σ (y_i − ŷ_i) x_i.
+        Assert.Equal(-x.Select((xi, i) => (y[i] - (0.4 * xi - 0.2)) * xi).Average(), dw, 12);
+
+        var z = RandomVector(random, 5);
+        var target = new[] { 0.1, 0.2, 0.3, 0.4, 0.0 };
+        var dz = new double[5];
+        ArticleModel.SoftmaxCrossEntropyOfLogitsGradient(z, target, dz);
+        var normaliser = z.Sum(Math.Exp);
+        for (var k = 0; k < 5; k++) Assert.Equal(Math.Exp(z[k]) / normaliser - target[k], dz[k], 12);
+
+        var w = RandomVector(random, 6);
+        var dwv = new double[6];
+        ArticleModel.L2PenaltyGradient(w, dwv);
+        Assert.Equal(w.Select(v => 2 * v).ToArray(), dwv);
+
+        var W = new double[3, 4];
+        for (var r = 0; r < 3; r++)
+        for (var c = 0; c < 4; c++)
+            W[r, c] = random.NextDouble() - 0.5;
+        var a = RandomVector(random, 4);
+        var bias = RandomVector(random, 3);
+        var score = RandomVector(random, 3);
+        var dW = new double[3, 4];
+        var dbias = new double[3];
+        var da = new double[4];
+        ArticleModel.DenseTanhGradient(W, a, bias, score, dW, dbias, da);
+        double Loss() => ArticleModel.DenseTanh(W, a, bias, score);
+        for (var r = 0; r < 3; r++)
+        for (var c = 0; c < 4; c++)
+        {
+            var saved = W[r, c];
+            W[r, c] = saved + 1e-6;
+            var plus = Loss();
+            W[r, c] = saved - 1e-6;
+            var minus = Loss();
+            W[r, c] = saved;
+            AssertClose((plus - minus) / 2e-6, dW[r, c], $"dense ∂W[{r},{c}]");
+        }
+        for (var r = 0; r < 3; r++) AssertClose(Difference(v => { var b2 = (double[])bias.Clone(); b2[r] = v[0]; return ArticleModel.DenseTanh(W, a, b2, score); }, new[] { bias[r] }, 0), dbias[r], $"dense ∂b[{r}]");
+        for (var c = 0; c < 4; c++) AssertClose(Difference(v => { var a2 = (double[])a.Clone(); a2[c] = v[0]; return ArticleModel.DenseTanh(W, a2, bias, score); }, new[] { a[c] }, 0), da[c], $"dense ∂a[{c}]");
+
+        // A gradient span of the wrong length is refused, naming it.
+        Assert.Contains("dz", Assert.Throws<ArgumentException>(() => ArticleModel.SoftmaxCrossEntropyOfLogitsGradient(z, target, new double[4])).Message);
+        Assert.Contains(@"\sum_{i=1}^{n}", ArticleModel.BatchMseDerivation.Partial_w);
+    }
+
     [Fact]
     public void Relu_DerivativeAtZero_IsZero_AsInTheArticle()
     {

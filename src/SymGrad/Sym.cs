@@ -1,0 +1,29 @@
+using System;
+
+namespace SymGrad;
+
+/// <summary>
+/// Helpers for writing indexed formulas that SymGrad differentiates. They run as written (the method stays ordinary
+/// C#), and the generator reads them as indexed sums: <c>Sym.Sum(x.Length, i =&gt; x[i] * x[i])</c> is Σᵢ xᵢ².
+/// The generated gradient runs the sum as a loop, with no delegate.
+/// </summary>
+public static class Sym
+{
+    /// <summary>Σ_{i=0}^{count−1} term(i).</summary>
+    public static double Sum(int count, Func<int, double> term)
+    {
+        if (term is null) throw new ArgumentNullException(nameof(term));
+        var sum = 0.0;
+        for (var i = 0; i < count; i++) sum += term(i);
+        return sum;
+    }
+
+    /// <summary>Σ_{i=0}^{count−1} term(i), in single precision.</summary>
+    public static float Sum(int count, Func<int, float> term)
+    {
+        if (term is null) throw new ArgumentNullException(nameof(term));
+        var sum = 0f;
+        for (var i = 0; i < count; i++) sum += term(i);
+        return sum;
+    }
+}
