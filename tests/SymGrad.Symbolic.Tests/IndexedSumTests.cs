@@ -378,3 +378,98 @@ public class IndexedCodeTests
         Assert.True(normaliser >= 0 && outputLoop > normaliser, method);
     }
 }
+
+/// <summary>The article's 2-D convolution and average pooling as index expressions, differentiated and checked.</summary>
+public class ConvolutionIndexTests
+{
+    private static readonly Expr M = Expr.Index("m"), N = Expr.Index("n"), I = Expr.Index("i"), J = Expr.Index("j"), L = Expr.Index("l"), K = Expr.Index("k");
+    private static readonly Expr U = Expr.Index("u"), V = Expr.Index("v"), C = Expr.Index("c"), D = Expr.Index("d");
+
+    private static double Central(Func<double> f, Array a, int[] at)
+    {
+        var saved = (double)a.GetValue(at)!;
+        a.SetValue(saved + 1e-6, at);
+        var plus = f();
+        a.SetValue(saved - 1e-6, at);
+        var minus = f();
+        a.SetValue(saved, at);
+        return (plus - minus) / 2e-6;
+    }
+
+    private static double[,,] Random3(Random r, int a, int b, int c)
+    {
+        var t = new double[a, b, c];
+        for (var x = 0; x < a; x++)
+        for (var y = 0; y < b; y++)
+        for (var z = 0; z < c; z++)
+            t[x, y, z] = r.NextDouble() * 2 - 1;
+        return t;
+    }
+
+    [Fact]
+    public void Conv2D_WeightAndInputGradients_AreTheArticlesFormulas()
+    {
+        // Y[m,n,k] = Σ_{i,j,l} W[i,j,l,k] X[m+i, n+j, l]; L = Σ_{m,n,k} G[m,n,k] Y[m,n,k] (G plays ∂L/∂Y).
+        var outH = Expr.Length("X", 0) - Expr.Length("W", 0) + 1;
+        var outW = Expr.Length("X", 1) - Expr.Length("W", 1) + 1;
+        var y = Expr.Sum(I, Expr.Length("W", 0), Expr.Sum(J, Expr.Length("W", 1), Expr.Sum(L, Expr.Length("W", 2),
+            Expr.Element("W", I, J, L, K) * Expr.Element("X", M + I, N + J, L))));
+        var loss = Expr.Sum(M, outH, Expr.Sum(N, outW, Expr.Sum(K, Expr.Length("W", 3), Expr.Element("G", M, N, K) * y)));
+        var wVar = Expr.Element("W", U, V, C, D);
+        var xVar = Expr.Element("X", U, V, C);
+        var g = Differentiator.Gradient(loss, new[] { wVar, xVar });
+
+        var random = new Random(21);
+        var w = new double[2, 2, 2, 3];
+        foreach (var at in Positions(w)) w.SetValue(random.NextDouble() - 0.5, at);
+        var x = Random3(random, 4, 5, 2);
+        var gy = Random3(random, 3, 4, 3);
+        var arrays = new Dictionary<string, Array> { ["W"] = w, ["X"] = x, ["G"] = gy };
+        var none = new Dictionary<string, double>();
+        double F() => Evaluator.Evaluate(loss, none, arrays);
+        foreach (var at in Positions(w))
+        {
+            var bound = new Dictionary<string, int> { ["u"] = at[0], ["v"] = at[1], ["c"] = at[2], ["d"] = at[3] };
+            Assert.Equal(Central(F, w, at), Evaluator.Evaluate(g.Partials[0], none, arrays, bound), 6);
+        }
+        foreach (var at in Positions(x))
+        {
+            var bound = new Dictionary<string, int> { ["u"] = at[0], ["v"] = at[1], ["c"] = at[2] };
+            Assert.Equal(Central(F, x, at), Evaluator.Evaluate(g.Partials[1], none, arrays, bound), 6);
+        }
+        // ∂L/∂W_{u,v,c,d} = Σ_{m,n} G_{m,n,d} X_{m+u, n+v, c}: no delta or guard left in it.
+        Assert.DoesNotContain(Graph.PostOrder(g.Partials[0]), e => e.Kind is ExprKind.If or ExprKind.Equal);
+    }
+
+    [Fact]
+    public void AveragePooling_SpreadsTheGradientEvenly()
+    {
+        // Y[m,n] = ¼ Σ_{i,j<2} X[2m+i, 2n+j]; L = Σ G[m,n] Y[m,n]: ∂L/∂X[u,v] = ¼ G[⌊u/2⌋, ⌊v/2⌋].
+        var y = Expr.Sum(I, Expr.Const(2), Expr.Sum(J, Expr.Const(2), Expr.Element("X", 2 * M + I, 2 * N + J))) / 4;
+        var loss = Expr.Sum(M, Expr.Length("G", 0), Expr.Sum(N, Expr.Length("G", 1), Expr.Element("G", M, N) * y));
+        var g = Differentiator.Gradient(loss, new[] { Expr.Element("X", U, V) }).Partials[0];
+        var random = new Random(22);
+        var gy = new double[2, 3];
+        foreach (var at in Positions(gy)) gy.SetValue(random.NextDouble(), at);
+        var x = new double[4, 6];
+        var arrays = new Dictionary<string, Array> { ["X"] = x, ["G"] = gy };
+        for (var u = 0; u < 4; u++)
+        for (var v = 0; v < 6; v++)
+            Assert.Equal(gy[u / 2, v / 2] / 4, Evaluator.Evaluate(g, new Dictionary<string, double>(), arrays, new Dictionary<string, int> { ["u"] = u, ["v"] = v }), 12);
+    }
+
+    private static IEnumerable<int[]> Positions(Array a)
+    {
+        for (var flat = 0; flat < a.Length; flat++)
+        {
+            var at = new int[a.Rank];
+            var rest = flat;
+            for (var d = a.Rank - 1; d >= 0; d--)
+            {
+                at[d] = rest % a.GetLength(d);
+                rest /= a.GetLength(d);
+            }
+            yield return at;
+        }
+    }
+}
