@@ -83,14 +83,19 @@ public sealed class IndexedCode
             code._lines.Add($"if ({string.Join(" || ", checks)}) throw new global::System.ArgumentException(\"{outputs[i]} must have the shape of {v.Name}.\", nameof({outputs[i]}));");
         }
 
+        // Inner sums that would be recomputed in every iteration of a loop they do not depend on are computed once
+        // into a buffer over their one index (z_j = Σ_i W_ji a_i for the δ-rule's Σ_j W_jk δ_j).
+        var partialsOut = code.Materialize(gradient, t);
+        var function = partialsOut[partialsOut.Count - 1];
+
         var tasks = new List<Task>();
         for (var i = 0; i < gradient.Variables.Count; i++)
         {
             var v = gradient.Variables[i];
-            if (v.Kind == ExprKind.Var) tasks.Add(new Assign(CSharpPrinter.Identifier(outputs[i]) + " =", gradient.Partials[i]));
-            else tasks.Add(ElementLoop(v, outputs[i], gradient.Partials[i], 0));
+            if (v.Kind == ExprKind.Var) tasks.Add(new Assign(CSharpPrinter.Identifier(outputs[i]) + " =", partialsOut[i]));
+            else tasks.Add(ElementLoop(v, outputs[i], partialsOut[i], 0));
         }
-        tasks.Add(new Assign("return", gradient.Function));
+        tasks.Add(new Assign("return", function));
         code.Emit(tasks, new HashSet<Expr>(), "");
 
         var body = string.Join("\n", code._lines.Select(l => indent + "    " + l));
@@ -112,6 +117,63 @@ public sealed class IndexedCode
             return new Loop(index, count, new List<Task> { new Assign(target, partial) });
         }
         return new Loop(index, count, new List<Task> { ElementLoop(variable, output, partial, axis + 1) });
+    }
+
+    /// <summary>
+    /// Finds sums S with one free index j, inside a sum over j whose count is known up front, that an array
+    /// variable's partial (computed in a loop over its own indices) or several outputs use; computes each into a
+    /// buffer tmp[j] before anything else, and returns the partials and then the function with S read as tmp[j].
+    /// </summary>
+    private List<Expr> Materialize(Gradient gradient, string t)
+    {
+        var roots = gradient.Partials.Concat(new[] { gradient.Function }).ToList();
+        var inArrayPartial = new HashSet<Expr>();
+        var rootsUsing = new Dictionary<Expr, int>();
+        var counts = new Dictionary<Expr, Expr>();
+        for (var r = 0; r < roots.Count; r++)
+        {
+            var arrayPartial = r < gradient.Variables.Count && gradient.Variables[r].Kind == ExprKind.Element;
+            var seen = new HashSet<Expr>();
+            foreach (var binding in Graph.PostOrder(roots[r]).Where(n => n.Kind == ExprKind.Sum && Free(n.ArgArray[0]).Count == 0))
+                foreach (var s in Graph.PostOrder(binding.ArgArray[1]))
+                {
+                    if (s.Kind != ExprKind.Sum || Free(s).Count != 1 || !Free(s).Contains(binding.SumIndex)) continue;
+                    counts[s] = binding.ArgArray[0];
+                    if (arrayPartial) inArrayPartial.Add(s);
+                    if (seen.Add(s)) rootsUsing[s] = rootsUsing.TryGetValue(s, out var c) ? c + 1 : 1;
+                }
+        }
+        var chosen = Graph.PostOrder(counts.Keys.ToList()).Where(s => counts.ContainsKey(s) && (inArrayPartial.Contains(s) || rootsUsing[s] > 1)).ToList();
+        if (chosen.Count == 0) return roots;
+
+        var map = new Dictionary<Expr, Expr>();
+        var memo = new Dictionary<Expr, Expr>();
+        Expr Swap(Expr e)
+        {
+            if (map.TryGetValue(e, out var m)) return m;
+            if (e.ArgArray.Length == 0) return e;
+            if (memo.TryGetValue(e, out var done)) return done;
+            var args = e.ArgArray.Select(Swap).ToArray();
+            var result = args.Where((a, i) => !ReferenceEquals(a, e.ArgArray[i])).Any() ? e.WithArgs(args) : e;
+            memo[e] = result;
+            return result;
+        }
+        foreach (var s in chosen)
+        {
+            var index = Free(s).Single();
+            var name = Fresh("tmp");
+            var count = Print(counts[s]);
+            var i = CSharpPrinter.Identifier(index.Name!);
+            _lines.Add($"global::System.Span<{t}> {name} = {count} <= 256 ? stackalloc {t}[{count}] : new {t}[{count}];");
+            _lines.Add($"for (var {i} = 0; {i} < {count}; {i}++)");
+            _lines.Add("{");
+            memo.Clear();
+            Emit(new List<Task> { new Assign(name + "[" + i + "] =", Swap(s)) }, new HashSet<Expr> { index }, "    ");
+            _lines.Add("}");
+            map[s] = Expr.Element(name, index);
+        }
+        memo.Clear();
+        return roots.Select(Swap).ToList();
     }
 
     private abstract record Task;

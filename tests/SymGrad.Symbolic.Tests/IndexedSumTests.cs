@@ -473,3 +473,18 @@ public class ConvolutionIndexTests
         }
     }
 }
+
+public class MaterializationTests
+{
+    [Fact]
+    public void DenseInputGradient_ComputesEachPreActivationOnce()
+    {
+        var (f, variables) = IndexedSumLatexTests.ExampleFor("Dense");
+        var method = IndexedCode.PrintGradientMethod(Differentiator.Gradient(f, variables), "G", CSharpPrinter.Default);
+        // z_j = Σ_i W_ji a_i goes into a buffer once; the loops over j (value, ∂L/∂a_k) read it instead of re-summing
+        // (without the buffer, ∂L/∂a_k would cost n_a·n_b·n_a).
+        Assert.Contains("stackalloc double[", method);
+        var perJ = System.Text.RegularExpressions.Regex.Matches(method, @"\+= W\[j, i\] \* a\[i\];").Count;
+        Assert.True(perJ == 1, method);
+    }
+}
