@@ -184,7 +184,16 @@ internal static class DifferentiableEmitter
     {
         var printer = m.IsFloat ? CSharpPrinter.FloatQualified : CSharpPrinter.DefaultQualified;
         var readable = m.IsFloat ? CSharpPrinter.Float : CSharpPrinter.Default;
-        var parameters = m.Parameters.Select((p, i) => new IndexedCode.ArrayParameter(p, m.Ranks[i])).ToList();
+        // Matrix views keep their types (the gradient of a ReadOnlyMatrix<T> is written into a Matrix<T>).
+        var parameters = m.Parameters.Select((p, i) =>
+        {
+            var type = m.ParameterTypes[i];
+            var view = type.StartsWith("global::SymGrad.ReadOnlyMatrix<", StringComparison.Ordinal) || type.StartsWith("global::SymGrad.Matrix<", StringComparison.Ordinal);
+            var element = m.IsFloat ? "float" : "double";
+            return view
+                ? new IndexedCode.ArrayParameter(p, m.Ranks[i], "global::SymGrad.ReadOnlyMatrix<" + element + ">", "global::SymGrad.Matrix<" + element + ">")
+                : new IndexedCode.ArrayParameter(p, m.Ranks[i]);
+        }).ToList();
         var taken = new HashSet<string>(Graph.PostOrder(m.Body).Where(n => n.Kind == ExprKind.Index).Select(n => n.Name!).Concat(m.Parameters), StringComparer.Ordinal);
         string FreeIndex()
         {

@@ -267,6 +267,7 @@ internal static class DifferentiableParser
             parameterNames.ToEquatableArray(),
             ranks.ToEquatableArray(),
             string.Join(", ", method.Parameters.Select(p => p.Type.ToDisplayString().Replace("*", "").Replace('<', '{').Replace('>', '}'))),
+            method.Parameters.Select(p => p.Type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat)).ToEquatableArray(),
             variables.ToEquatableArray(),
             order,
             body,
@@ -279,9 +280,12 @@ internal static class DifferentiableParser
     {
         if (type.SpecialType == scalar) return 0;
         if (type is IArrayTypeSymbol array && array.ElementType.SpecialType == scalar) return array.Rank;
-        if (type is INamedTypeSymbol { IsGenericType: true } span && span.TypeArguments.Length == 1 && span.TypeArguments[0].SpecialType == scalar &&
-            span.ConstructedFrom.ToDisplayString() is "System.ReadOnlySpan<T>" or "System.Span<T>")
-            return 1;
+        if (type is INamedTypeSymbol { IsGenericType: true } span && span.TypeArguments.Length == 1 && span.TypeArguments[0].SpecialType == scalar)
+        {
+            var generic = span.ConstructedFrom.ToDisplayString();
+            if (generic is "System.ReadOnlySpan<T>" or "System.Span<T>") return 1;
+            if (generic is "SymGrad.ReadOnlyMatrix<T>" or "SymGrad.Matrix<T>") return 2;
+        }
         return -1;
     }
 

@@ -41,6 +41,7 @@ internal sealed record MethodModel(
     EquatableArray<string> Parameters,
     EquatableArray<int> Ranks,
     string CrefParameters,
+    EquatableArray<string> ParameterTypes,
     EquatableArray<string> Variables,
     int Order,
     Expr Body,

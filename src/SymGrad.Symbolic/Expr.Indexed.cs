@@ -50,6 +50,9 @@ public sealed partial class Expr
         if (index.Kind != ExprKind.Index) throw new ArgumentException($"'{index}' is not an index.", nameof(index));
         if (body.IsZero) return Zero;
         if (!Mentions(body, index)) return Mul(count, body);
+        // A guard free of the index holds for every term: Σ_j [c] x_j = [c] Σ_j x_j (so an outer sum can resolve it).
+        if (body.Kind == ExprKind.If && body._args[2].IsZero && !Mentions(body._args[0], index))
+            return If(body._args[0], Sum(index, count, body._args[1]), Zero);
         if (body.Kind == ExprKind.Add)
         {
             // Σ (2a_i + 2b_i) = 2 Σ (a_i + b_i).

@@ -28,8 +28,11 @@ public sealed class IndexedCode
         _taken = new HashSet<string>(reserved, StringComparer.Ordinal);
     }
 
-    /// <summary>An array parameter of a generated method: its name and rank.</summary>
-    public sealed record ArrayParameter(string Name, int Rank);
+    /// <summary>
+    /// A parameter of a generated method: its name, rank (0 for a scalar) and, when not the default
+    /// (<c>ReadOnlySpan&lt;T&gt;</c>, <c>T[,]</c>), its C# type and the type of its gradient.
+    /// </summary>
+    public sealed record ArrayParameter(string Name, int Rank, string? Type = null, string? GradientType = null);
 
     /// <summary>The arrays an expression reads (elements and lengths), by name, with their ranks.</summary>
     public static IReadOnlyList<ArrayParameter> Arrays(IEnumerable<Expr> roots)
@@ -69,10 +72,13 @@ public sealed class IndexedCode
         var code = new IndexedCode(printer, reserved);
         foreach (var a in arrays) code._ranks[a.Name] = a.Rank;
 
-        var signature = inputs.Select(a => (a.Rank == 0 ? t : a.Rank == 1 ? "global::System.ReadOnlySpan<" + t + ">" : t + "[" + new string(',', a.Rank - 1) + "]") + " " + CSharpPrinter.Identifier(a.Name))
+        string GradientType(Expr v) =>
+            inputs.FirstOrDefault(a => a.Name == v.Name)?.GradientType
+            ?? (v.ArgArray.Length == 1 ? "global::System.Span<" + t + ">" : t + "[" + new string(',', v.ArgArray.Length - 1) + "]");
+        var signature = inputs.Select(a => (a.Type ?? (a.Rank == 0 ? t : a.Rank == 1 ? "global::System.ReadOnlySpan<" + t + ">" : t + "[" + new string(',', a.Rank - 1) + "]")) + " " + CSharpPrinter.Identifier(a.Name))
             .Concat(gradient.Variables.Select((v, i) => v.Kind == ExprKind.Var
                 ? "out " + t + " " + CSharpPrinter.Identifier(outputs[i])
-                : (v.ArgArray.Length == 1 ? "global::System.Span<" + t + ">" : t + "[" + new string(',', v.ArgArray.Length - 1) + "]") + " " + CSharpPrinter.Identifier(outputs[i])));
+                : GradientType(v) + " " + CSharpPrinter.Identifier(outputs[i])));
 
         // Checks first: every gradient array has its variable's shape.
         for (var i = 0; i < gradient.Variables.Count; i++)
@@ -227,6 +233,9 @@ public sealed class IndexedCode
     {
         if (pending.Count == 0) return;
         var outputs = pending.Select((a, i) => ("out" + i.ToString(CultureInfo.InvariantCulture), Replace(a.Value))).ToList();
+        // Every sum must have become a loop by now; a Σ left in straight-line code would be a lambda per call.
+        if (Graph.PostOrder(outputs.Select(o => o.Item2)).FirstOrDefault(n => n.Kind == ExprKind.Sum) is { } left)
+            throw new InvalidOperationException($"The sum over '{left.Name}' could not be placed in a loop.");
         var program = CsePass.Build(outputs, _taken);
         foreach (var (name, _) in program.Locals) _taken.Add(name);
         foreach (var line in _printer.Statements(program, pending.Select(a => a.Head).ToList())) _lines.Add(indent + line);
@@ -248,13 +257,25 @@ public sealed class IndexedCode
 
     private string Print(Expr e) => _printer.Print(Replace(e));
 
-    // Computed sums become their accumulators; the length of an axis of a multi-dimensional array (a T[,], where
-    // .Length counts every element) is its GetLength.
-    private Expr Replace(Expr e) => Graph.Rewrite(e, n =>
-        _computed.TryGetValue(n, out var v) ? v
-        : n.Kind == ExprKind.Length && _ranks.TryGetValue(n.LengthArray, out var rank) && rank > 1
-            ? Expr.Var(Dim(n.LengthArray, rank, n.LengthAxis))
-            : n);
+    // Computed sums become their accumulators (matched before their arguments are rewritten); the length of an axis
+    // of a multi-dimensional array or matrix view (where .Length counts every element, or is absent) is its GetLength.
+    private Expr Replace(Expr e)
+    {
+        var memo = new Dictionary<Expr, Expr>();
+        Expr Walk(Expr n)
+        {
+            if (_computed.TryGetValue(n, out var v)) return v;
+            if (n.Kind == ExprKind.Length)
+                return _ranks.TryGetValue(n.LengthArray, out var rank) && rank > 1 ? Expr.Var(Dim(n.LengthArray, rank, n.LengthAxis)) : n;
+            if (n.ArgArray.Length == 0) return n;
+            if (memo.TryGetValue(n, out var done)) return done;
+            var args = n.ArgArray.Select(Walk).ToArray();
+            var result = args.Where((a, i) => !ReferenceEquals(a, n.ArgArray[i])).Any() ? n.WithArgs(args) : n;
+            memo[n] = result;
+            return result;
+        }
+        return Walk(e);
+    }
 
     private string Fresh(string prefix)
     {

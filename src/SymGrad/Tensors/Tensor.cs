@@ -105,6 +105,12 @@ public sealed class Tensor
         return new Tensor(Data, Offset + index * _strides[0], shape);
     }
 
+    /// <summary>A rank-2 tensor as a read-only matrix view (no copy), for indexed <c>[Differentiable]</c> methods.</summary>
+    public ReadOnlyMatrix<float> AsReadOnlyMatrix() => Rank == 2 ? new(Span, _shape[0], _shape[1]) : throw new InvalidOperationException($"A {ShapeText} tensor is not a matrix.");
+
+    /// <summary>A rank-2 tensor as a writable matrix view (no copy).</summary>
+    public Matrix<float> AsMatrix() => Rank == 2 ? new(Span, _shape[0], _shape[1]) : throw new InvalidOperationException($"A {ShapeText} tensor is not a matrix.");
+
     /// <summary>A copy with its own array.</summary>
     public Tensor Clone() => new(Span.ToArray(), _shape);
 

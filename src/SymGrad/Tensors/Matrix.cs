@@ -1,0 +1,71 @@
+using System;
+
+namespace SymGrad;
+
+/// <summary>
+/// A read-only row-major matrix view over a span (no copy): what a <c>[Differentiable]</c> method takes for a 2-D
+/// argument stored flat, as the runtime's tensors are. Indexed <c>W[row, column]</c>; <see cref="GetLength"/> as on
+/// arrays, so a method body reads the same over a view or a <c>T[,]</c>.
+/// </summary>
+public readonly ref struct ReadOnlyMatrix<T>
+{
+    private readonly ReadOnlySpan<T> _span;
+
+    /// <summary>A <paramref name="rows"/> × <paramref name="columns"/> view of the first rows·columns elements.</summary>
+    public ReadOnlyMatrix(ReadOnlySpan<T> span, int rows, int columns)
+    {
+        if (rows < 0 || columns < 0 || (long)rows * columns > span.Length)
+            throw new ArgumentException($"A {rows}×{columns} matrix needs {(long)rows * columns} elements; the span has {span.Length}.");
+        _span = span.Slice(0, rows * columns);
+        Rows = rows;
+        Columns = columns;
+    }
+
+    /// <summary>Rows.</summary>
+    public int Rows { get; }
+    /// <summary>Columns.</summary>
+    public int Columns { get; }
+    /// <summary>The elements, row by row.</summary>
+    public ReadOnlySpan<T> Span => _span;
+
+    /// <summary>The element at (row, column).</summary>
+    public T this[int row, int column] => _span[Index(row, column, Rows, Columns)];
+
+    /// <summary>Rows for axis 0, columns for axis 1.</summary>
+    public int GetLength(int axis) => axis switch { 0 => Rows, 1 => Columns, _ => throw new ArgumentOutOfRangeException(nameof(axis)) };
+
+    internal static int Index(int row, int column, int rows, int columns) =>
+        (uint)row < (uint)rows && (uint)column < (uint)columns ? row * columns + column : throw new IndexOutOfRangeException($"({row}, {column}) is outside {rows}×{columns}.");
+}
+
+/// <summary>A writable row-major matrix view over a span: where generated code writes a 2-D gradient.</summary>
+public readonly ref struct Matrix<T>
+{
+    private readonly Span<T> _span;
+
+    /// <summary>A <paramref name="rows"/> × <paramref name="columns"/> view of the first rows·columns elements.</summary>
+    public Matrix(Span<T> span, int rows, int columns)
+    {
+        if (rows < 0 || columns < 0 || (long)rows * columns > span.Length)
+            throw new ArgumentException($"A {rows}×{columns} matrix needs {(long)rows * columns} elements; the span has {span.Length}.");
+        _span = span.Slice(0, rows * columns);
+        Rows = rows;
+        Columns = columns;
+    }
+
+    /// <summary>Rows.</summary>
+    public int Rows { get; }
+    /// <summary>Columns.</summary>
+    public int Columns { get; }
+    /// <summary>The elements, row by row.</summary>
+    public Span<T> Span => _span;
+
+    /// <summary>The element at (row, column).</summary>
+    public ref T this[int row, int column] => ref _span[ReadOnlyMatrix<T>.Index(row, column, Rows, Columns)];
+
+    /// <summary>Rows for axis 0, columns for axis 1.</summary>
+    public int GetLength(int axis) => axis switch { 0 => Rows, 1 => Columns, _ => throw new ArgumentOutOfRangeException(nameof(axis)) };
+
+    /// <summary>The same view, read-only.</summary>
+    public static implicit operator ReadOnlyMatrix<T>(Matrix<T> m) => new(m._span, m.Rows, m.Columns);
+}
