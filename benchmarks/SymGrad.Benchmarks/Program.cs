@@ -47,6 +47,31 @@ if (args.Length > 0 && args[0] == "generate")
     Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "{0:0.0} ms per run of the generator on 100 methods", clock.Elapsed.TotalMilliseconds / rounds));
     return 0;
 }
+if (args.Length > 0 && args[0] == "dense-backward")
+{
+    // A dense layer's backward pass (784 → 128, batch 64): the runtime's matrix kernels against the gradient generated
+    // from Functions/LayerFormulas.DenseScore (issue 5), interleaved, 21 rounds, medians.
+    var r = new Random(1);
+    var input = new SymGrad.Tensors.Tensor(64, 784);
+    var delta = new SymGrad.Tensors.Tensor(64, 128);
+    foreach (ref var v in input.Span) v = (float)r.NextDouble();
+    foreach (ref var v in delta.Span) v = (float)(r.NextDouble() - 0.5);
+    var layers = new[] { new SymGrad.Layers.Dense(784, 128, 2), new SymGrad.Layers.Dense(784, 128, 2) { UseGeneratedBackward = true } };
+    var times = new[] { new System.Collections.Generic.List<double>(), new System.Collections.Generic.List<double>() };
+    for (var round = 0; round < 21; round++)
+        for (var k = 0; k < 2; k++)
+        {
+            var layer = layers[(round + k) % 2];
+            layer.Forward(input, true);
+            var clock = Stopwatch.StartNew();
+            layer.Backward(delta);
+            times[(round + k) % 2].Add(clock.Elapsed.TotalMilliseconds);
+        }
+    double Median(System.Collections.Generic.List<double> l) => l.OrderBy(x => x).ElementAt(l.Count / 2);
+    Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "dense backward 784→128, batch 64: kernels {0:0.00} ms, generated {1:0.00} ms, generated ÷ kernels {2:0.0}",
+        Median(times[0]), Median(times[1]), Median(times[1]) / Median(times[0])));
+    return 0;
+}
 if (args.Length > 0 && args[0] == "relu")
 {
     var x = new SymGrad.Tensors.Tensor(64, 28, 28, 8);

@@ -1,3 +1,4 @@
+using System.Linq;
 using System;
 using SymGrad.Layers;
 using SymGrad.Tensors;
@@ -5,27 +6,9 @@ using SymGrad.Tensors;
 namespace SymGrad.Tests;
 
 /// <summary>
-/// Layer backward passes written as indexed formulas: a layer's output scored by the upstream gradient Δ,
-/// L = Σ Δ ⊙ layer(…), has exactly the layer's backward pass as its gradient. Generated at build time.
+/// The runtime's dense layer written as an indexed formula scored by the upstream gradient (Functions/LayerFormulas):
+/// its generated gradient is the layer's backward pass, and must agree with the hand-tuned kernels.
 /// </summary>
-public static partial class LayerFormulas
-{
-    /// <summary>A dense batch Z = A·W + b (W stored [in × out], as the runtime stores it), scored by Δ.</summary>
-    [Differentiable(nameof(W), nameof(b), nameof(A))]
-    public static float DenseScore(ReadOnlyMatrix<float> W, ReadOnlySpan<float> b, ReadOnlyMatrix<float> A, ReadOnlyMatrix<float> Delta)
-    {
-        var score = 0f;
-        for (var s = 0; s < A.GetLength(0); s++)
-            for (var j = 0; j < b.Length; j++)
-            {
-                var z = b[j];
-                for (var i = 0; i < A.GetLength(1); i++) z += A[s, i] * W[i, j];
-                score += Delta[s, j] * z;
-            }
-        return score;
-    }
-}
-
 public class GeneratedBackwardTests
 {
     [Fact]
@@ -42,12 +25,32 @@ public class GeneratedBackwardTests
         var dW = new Tensor(5, 3);
         var db = new float[3];
         var dA = new Tensor(4, 5);
-        LayerFormulas.DenseScoreGradient(dense.Weights.Value.AsReadOnlyMatrix(), dense.Bias.Value.Span, input.AsReadOnlyMatrix(), delta.AsReadOnlyMatrix(),
+        SymGrad.Functions.LayerFormulas.DenseScoreGradient(dense.Weights.Value.AsReadOnlyMatrix(), dense.Bias.Value.Span, input.AsReadOnlyMatrix(), delta.AsReadOnlyMatrix(),
             dW.AsMatrix(), db, dA.AsMatrix());
 
         for (var i = 0; i < dW.Length; i++) Assert.Equal(dense.Weights.Gradient.Span[i], dW.Span[i], 5);
         for (var i = 0; i < 3; i++) Assert.Equal(dense.Bias.Gradient.Span[i], db[i], 5);
         for (var i = 0; i < dA.Length; i++) Assert.Equal(inputGradient.Span[i], dA.Span[i], 5);
+    }
+
+    [Fact]
+    public void DenseLayer_SwitchedToTheGeneratedBackward_TrainsIdentically()
+    {
+        var random = new Random(33);
+        var x = GradientCheck.Random(random, 32, 6);
+        var y = GradientCheck.Random(random, 32, 2);
+        float[] Train(bool generated)
+        {
+            var layers = new[] { new Dense(6, 8, seed: 34), new Dense(8, 2, seed: 35) };
+            foreach (var l in layers) l.UseGeneratedBackward = generated;
+            var network = new SymGrad.Training.Network(layers[0], new Activation<Tanh>(), layers[1]);
+            SymGrad.Training.Trainer.Fit(network, new SymGrad.Losses.MeanSquaredError(), new SymGrad.Optimizers.Sgd(0.1f), new SymGrad.Data.Dataset(x, y),
+                new SymGrad.Training.TrainingOptions { Epochs = 5, BatchSize = 8, Seed = 36 });
+            return network.Parameters.SelectMany(p => p.Value.Span.ToArray()).ToArray();
+        }
+        var kernels = Train(false);
+        var generated = Train(true);
+        for (var i = 0; i < kernels.Length; i++) Assert.Equal(kernels[i], generated[i], 4);
     }
 
     [Fact]

@@ -38,6 +38,12 @@ public sealed class Dense : Layer
     /// <summary>b, [outputs].</summary>
     public Parameter Bias { get; }
 
+    /// <summary>
+    /// Run the backward pass through the generated gradient of <see cref="Functions.LayerFormulas.DenseScore"/>
+    /// instead of the matrix kernels (same results; for comparison, see the benchmarks).
+    /// </summary>
+    public bool UseGeneratedBackward { get; set; }
+
     /// <inheritdoc />
     public override IReadOnlyList<Parameter> Parameters => _parameters ??= new[] { Weights, Bias };
 
@@ -72,6 +78,7 @@ public sealed class Dense : Layer
     /// <inheritdoc />
     public override Tensor Backward(Tensor outputGradient)
     {
+        if (UseGeneratedBackward) return GeneratedBackward(outputGradient);
         var batch = AccumulateParameterGradients(outputGradient);
         // ∂L/∂a = δ Wᵀ
         var inputGradient = _inputGradient.Get(batch, stackalloc[] { Inputs });
@@ -80,7 +87,27 @@ public sealed class Dense : Layer
     }
 
     /// <inheritdoc />
-    public override void BackwardParametersOnly(Tensor outputGradient) => AccumulateParameterGradients(outputGradient);
+    public override void BackwardParametersOnly(Tensor outputGradient)
+    {
+        if (UseGeneratedBackward) GeneratedBackward(outputGradient);
+        else AccumulateParameterGradients(outputGradient);
+    }
+
+    private readonly BufferCache _generatedWeights = new(), _generatedBias = new();
+
+    private Tensor GeneratedBackward(Tensor outputGradient)
+    {
+        var input = _input ?? throw new InvalidOperationException($"{this}: Backward before Forward.");
+        var batch = input.Dim(0);
+        var dW = _generatedWeights.Get(stackalloc[] { Inputs, Outputs });
+        var db = _generatedBias.Get(stackalloc[] { Outputs });
+        var dA = _inputGradient.Get(batch, stackalloc[] { Inputs });
+        Functions.LayerFormulas.DenseScoreGradient(Weights.Value.AsReadOnlyMatrix(), Bias.Value.Span, input.AsReadOnlyMatrix(), outputGradient.AsReadOnlyMatrix(),
+            dW.AsMatrix(), db.Span, dA.AsMatrix());
+        TensorPrimitives.Add(Weights.Gradient.Span, dW.Span, Weights.Gradient.Span);
+        TensorPrimitives.Add(Bias.Gradient.Span, db.Span, Bias.Gradient.Span);
+        return dA;
+    }
 
     private int AccumulateParameterGradients(Tensor outputGradient)
     {

@@ -1,0 +1,27 @@
+using System;
+
+namespace SymGrad.Functions;
+
+/// <summary>
+/// Layers written as indexed formulas scored by the upstream gradient Δ: the gradient of L = Σ Δ ⊙ layer(…) with
+/// respect to the layer's inputs and parameters is exactly its backward pass, and SymGrad generates it at build time
+/// (<c>DenseScoreGradient</c>). <see cref="Layers.Dense"/> can run its backward pass through it instead of its
+/// hand-tuned kernels (<see cref="Layers.Dense.UseGeneratedBackward"/>).
+/// </summary>
+public static partial class LayerFormulas
+{
+    /// <summary>Σ_s Σ_j Δ_sj (b_j + Σ_i A_si W_ij): a dense batch Z = A·W + b (W stored [in × out]) scored by Δ.</summary>
+    [Differentiable(nameof(W), nameof(b), nameof(A))]
+    public static float DenseScore(ReadOnlyMatrix<float> W, ReadOnlySpan<float> b, ReadOnlyMatrix<float> A, ReadOnlyMatrix<float> Delta)
+    {
+        var score = 0f;
+        for (var s = 0; s < A.GetLength(0); s++)
+            for (var j = 0; j < b.Length; j++)
+            {
+                var z = b[j];
+                for (var i = 0; i < A.GetLength(1); i++) z += A[s, i] * W[i, j];
+                score += Delta[s, j] * z;
+            }
+        return score;
+    }
+}
