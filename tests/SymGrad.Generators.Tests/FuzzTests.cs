@@ -24,6 +24,16 @@ public class FuzzTests
         "=> Math.Sin(x) * Math.Cos(y) / (1 + w * w);",
     };
 
+    // Indexed methods carry their own signatures (spans, arrays, matrices).
+    private static readonly (string Signature, string Body)[] IndexedSeeds =
+    {
+        ("double w, double b, ReadOnlySpan<double> x, ReadOnlySpan<double> y", "{ var s = 0.0; for (var i = 0; i < x.Length; i++) { var r = y[i] - (w * x[i] + b); s += r * r; } return s / (2 * x.Length); }"),
+        ("double[] z, double[] y", "=> Math.Log(Sym.Sum(z.Length, j => Math.Exp(z[j]))) - Sym.Sum(z.Length, j => y[j] * z[j]);"),
+        ("double[,] W, ReadOnlySpan<double> a, ReadOnlySpan<double> c", "{ var l = 0.0; for (var j = 0; j < c.Length; j++) { var z = 0.0; for (var i = 0; i < a.Length; i++) z += W[j, i] * a[i]; l += c[j] * Math.Tanh(z); } return l; }"),
+        ("ReadOnlySpan<double> X, ReadOnlySpan<double> K", "{ var s = 0.0; for (var m = 0; m < X.Length - K.Length + 1; m++) for (var i = 0; i < K.Length; i++) s += K[i] * X[m + i]; return s; }"),
+        ("float w, ReadOnlySpan<float> x", "{ var s = 0f; for (var i = 0; i < x.Length; i++) s += Math.Abs(x[i] * w); return s; }"),
+    };
+
     private static readonly string[] Statements =
     {
         "for (var i = 0; i < 3; i++) x += 1;", "while (x > 1) x /= 2;", "x = 1;", "throw new Exception();",
@@ -92,8 +102,18 @@ public class FuzzTests
             var methods = new List<string>();
             for (var k = 0; k < 20; k++, cases++)
             {
-                var body = Mutate(Seeds[random.Next(Seeds.Length)], random);
-                var signature = random.Next(4) == 0 ? Signatures[random.Next(Signatures.Length)] : "double w, double b, double x, double y";
+                string body, signature;
+                if (random.Next(4) == 0)
+                {
+                    var (indexedSignature, indexedBody) = IndexedSeeds[random.Next(IndexedSeeds.Length)];
+                    signature = indexedSignature;
+                    body = random.Next(3) == 0 ? indexedBody : Mutate(indexedBody, random);
+                }
+                else
+                {
+                    body = Mutate(Seeds[random.Next(Seeds.Length)], random);
+                    signature = random.Next(4) == 0 ? Signatures[random.Next(Signatures.Length)] : "double w, double b, double x, double y";
+                }
                 var type = signature.StartsWith("float", StringComparison.Ordinal) ? "float" : "double";
                 var name = "M" + k;
                 methods.Add(name);
