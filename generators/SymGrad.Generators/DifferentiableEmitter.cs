@@ -221,6 +221,10 @@ internal static class DifferentiableEmitter
         members.Append(IndexedCode.PrintGradientMethod(gradient, m.Name + "Gradient", printer, m.Accessibility, indent, parameters,
             $"{m.Name} = {readable.PrintSummary(gradient.Function)}; returns it and writes the gradient: d<v> for each variable v (a span, or an array, of the shape of v for array variables)."));
         members.Append('\n');
+        // Without the value: for formulas scored by an upstream gradient, whose value nobody needs (a backward pass).
+        members.Append(IndexedCode.PrintGradientMethod(gradient, m.Name + "GradientOnly", printer, m.Accessibility, indent, parameters,
+            $"Writes the gradient of {m.Name} as {m.Name}Gradient does, without computing its value.", returnValue: false));
+        members.Append('\n');
 
         var latexFormula = LatexPrinter.Print(gradient.Function);
         var partials = variables.Select((v, i) => LatexPrinter.PrintPartial("f", v, gradient.Partials[i])).ToList();

@@ -58,7 +58,7 @@ public sealed class IndexedCode
     /// (sorted), then the gradient outputs in the order of the variables.
     /// </summary>
     public static string PrintGradientMethod(Gradient gradient, string methodName, CSharpPrinter printer, string accessibility = "public", string indent = "",
-        IReadOnlyList<ArrayParameter>? parameters = null, string? summary = null)
+        IReadOnlyList<ArrayParameter>? parameters = null, string? summary = null, bool returnValue = true)
     {
         var t = printer.TypeName;
         var roots = new[] { gradient.Function }.Concat(gradient.Partials).ToList();
@@ -91,7 +91,7 @@ public sealed class IndexedCode
 
         // Inner sums that would be recomputed in every iteration of a loop they do not depend on are computed once
         // into a buffer over their one index (z_j = Σ_i W_ji a_i for the δ-rule's Σ_j W_jk δ_j).
-        var partialsOut = code.Materialize(gradient, t);
+        var partialsOut = code.Materialize(gradient, t, returnValue);
         var function = partialsOut[partialsOut.Count - 1];
 
         var tasks = new List<Task>();
@@ -101,12 +101,12 @@ public sealed class IndexedCode
             if (v.Kind == ExprKind.Var) tasks.Add(new Assign(CSharpPrinter.Identifier(outputs[i]) + " =", partialsOut[i]));
             else tasks.Add(ElementLoop(v, outputs[i], partialsOut[i], 0));
         }
-        tasks.Add(new Assign("return", function));
+        if (returnValue) tasks.Add(new Assign("return", function));
         code.Emit(tasks, new HashSet<Expr>(), "");
 
         var body = string.Join("\n", code._lines.Select(l => indent + "    " + l));
         var doc = summary is null ? "" : indent + "/// <summary>" + summary.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;") + "</summary>\n";
-        return $"{doc}{indent}{accessibility} static {t} {methodName}({string.Join(", ", signature)})\n{indent}{{\n{body}\n{indent}}}\n";
+        return $"{doc}{indent}{accessibility} static {(returnValue ? t : "void")} {methodName}({string.Join(", ", signature)})\n{indent}{{\n{body}\n{indent}}}\n";
     }
 
     /// <summary>C# for the length of axis <paramref name="axis"/> of an array of rank <paramref name="rank"/>.</summary>
@@ -130,9 +130,9 @@ public sealed class IndexedCode
     /// variable's partial (computed in a loop over its own indices) or several outputs use; computes each into a
     /// buffer tmp[j] before anything else, and returns the partials and then the function with S read as tmp[j].
     /// </summary>
-    private List<Expr> Materialize(Gradient gradient, string t)
+    private List<Expr> Materialize(Gradient gradient, string t, bool withFunction)
     {
-        var roots = gradient.Partials.Concat(new[] { gradient.Function }).ToList();
+        var roots = gradient.Partials.Concat(new[] { withFunction ? gradient.Function : Expr.Zero }).ToList();
         var inArrayPartial = new HashSet<Expr>();
         var rootsUsing = new Dictionary<Expr, int>();
         var counts = new Dictionary<Expr, Expr>();

@@ -102,7 +102,7 @@ public sealed class Dense : Layer
         var dW = _generatedWeights.Get(stackalloc[] { Inputs, Outputs });
         var db = _generatedBias.Get(stackalloc[] { Outputs });
         var dA = _inputGradient.Get(batch, stackalloc[] { Inputs });
-        Functions.LayerFormulas.DenseScoreGradient(Weights.Value.AsReadOnlyMatrix(), Bias.Value.Span, input.AsReadOnlyMatrix(), outputGradient.AsReadOnlyMatrix(),
+        Functions.LayerFormulas.DenseScoreGradientOnly(Weights.Value.AsReadOnlyMatrix(), Bias.Value.Span, input.AsReadOnlyMatrix(), outputGradient.AsReadOnlyMatrix(),
             dW.AsMatrix(), db.Span, dA.AsMatrix());
         TensorPrimitives.Add(Weights.Gradient.Span, dW.Span, Weights.Gradient.Span);
         TensorPrimitives.Add(Bias.Gradient.Span, db.Span, Bias.Gradient.Span);
