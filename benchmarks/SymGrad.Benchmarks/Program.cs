@@ -68,7 +68,7 @@ if (args.Length > 0 && args[0] == "dense-backward")
             times[(round + k) % 2].Add(clock.Elapsed.TotalMilliseconds);
         }
     double Median(System.Collections.Generic.List<double> l) => l.OrderBy(x => x).ElementAt(l.Count / 2);
-    Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "dense backward 784→128, batch 64: kernels {0:0.00} ms, generated {1:0.00} ms, generated ÷ kernels {2:0.0}",
+    Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "dense backward 784→128, batch 64: kernels {0:0.00} ms, generated {1:0.00} ms, generated ÷ kernels {2:0.00}",
         Median(times[0]), Median(times[1]), Median(times[1]) / Median(times[0])));
     return 0;
 }

@@ -72,9 +72,6 @@ public sealed class IndexedCode
         var code = new IndexedCode(printer, reserved);
         foreach (var a in arrays) code._ranks[a.Name] = a.Rank;
 
-        string GradientType(Expr v) =>
-            inputs.FirstOrDefault(a => a.Name == v.Name)?.GradientType
-            ?? (v.ArgArray.Length == 1 ? "global::System.Span<" + t + ">" : t + "[" + new string(',', v.ArgArray.Length - 1) + "]");
         var signature = inputs.Select(a => (a.Type ?? (a.Rank == 0 ? t : a.Rank == 1 ? "global::System.ReadOnlySpan<" + t + ">" : t + "[" + new string(',', a.Rank - 1) + "]")) + " " + CSharpPrinter.Identifier(a.Name))
             .Concat(gradient.Variables.Select((v, i) => v.Kind == ExprKind.Var
                 ? "out " + t + " " + CSharpPrinter.Identifier(outputs[i])
@@ -91,6 +88,9 @@ public sealed class IndexedCode
 
         // Inner sums that would be recomputed in every iteration of a loop they do not depend on are computed once
         // into a buffer over their one index (z_j = Σ_i W_ji a_i for the δ-rule's Σ_j W_jk δ_j).
+        string GradientType(Expr v) =>
+            inputs.FirstOrDefault(a => a.Name == v.Name)?.GradientType
+            ?? (v.ArgArray.Length == 1 ? "global::System.Span<" + t + ">" : t + "[" + new string(',', v.ArgArray.Length - 1) + "]");
         var partialsOut = code.Materialize(gradient, t, returnValue);
         var function = partialsOut[partialsOut.Count - 1];
 
@@ -99,7 +99,13 @@ public sealed class IndexedCode
         {
             var v = gradient.Variables[i];
             if (v.Kind == ExprKind.Var) tasks.Add(new Assign(CSharpPrinter.Identifier(outputs[i]) + " =", partialsOut[i]));
-            else tasks.Add(ElementLoop(v, outputs[i], partialsOut[i], 0));
+            else
+            {
+                var loop = (Loop)ElementLoop(v, outputs[i], partialsOut[i], 0);
+                tasks.Add(printer.UseFloat && GradientType(v).Contains("Matrix<float>") && Contraction(v, outputs[i], partialsOut[i], inputs, code) is { } call
+                    ? new Kernel(call.Condition, call.Call, loop)
+                    : loop);
+            }
         }
         if (returnValue) tasks.Add(new Assign("return", function));
         code.Emit(tasks, new HashSet<Expr>(), "");
@@ -185,6 +191,75 @@ public sealed class IndexedCode
     private abstract record Task;
     private sealed record Assign(string Head, Expr Value) : Task;
     private sealed record Loop(Expr Index, Expr Count, List<Task> Body) : Task;
+    // A matrix product through the runtime's kernels when the condition holds, else the loop.
+    private sealed record Kernel(string Condition, string Call, Loop Fallback) : Task;
+
+    /// <summary>
+    /// A 2-D gradient C[k, l] that is a contraction of two matrix views over one index (Σ_s A[s,k] B[s,l], Σ_j A[k,j] B[l,j]
+    /// or Σ_j A[k,j] B[j,l]), possibly guarded by k &lt; bound and l &lt; bound, is a matrix product: the runtime's
+    /// blocked FMA kernels compute it, when the shapes agree at run time.
+    /// </summary>
+    private static (string Condition, string Call)? Contraction(Expr variable, string output, Expr partial, IReadOnlyList<ArrayParameter> inputs, IndexedCode code)
+    {
+        Expr k = variable.ArgArray[0], l = variable.ArgArray[1];
+        var guards = new List<string>();
+        var body = partial;
+        while (body.Kind == ExprKind.If && body.ArgArray[2].IsZero)
+        {
+            foreach (var c in Conjunction(body.ArgArray[0]) ?? new List<Expr> { Expr.One })
+            {
+                if (c.Kind != ExprKind.Less || !(ReferenceEquals(c.ArgArray[0], k) || ReferenceEquals(c.ArgArray[0], l))) return null;
+                var axis = ReferenceEquals(c.ArgArray[0], k) ? 0 : 1;
+                guards.Add(CSharpPrinter.Identifier(output) + ".GetLength(" + axis.ToString(CultureInfo.InvariantCulture) + ") <= " + code.Print(c.ArgArray[1]));
+            }
+            body = body.ArgArray[1];
+        }
+        if (body.Kind != ExprKind.Sum) return null;
+        var s = body.SumIndex;
+        var term = body.ArgArray[1];
+        if (term.Kind != ExprKind.Mul || term.ArgArray.Length != 2) return null;
+        bool View(Expr e) => e.Kind == ExprKind.Element && e.ArgArray.Length == 2 && inputs.Any(p => p.Name == e.Name && p.Type != null && p.Type.Contains("ReadOnlyMatrix<float>"));
+        if (!View(term.ArgArray[0]) || !View(term.ArgArray[1])) return null;
+        foreach (var (a, b) in new[] { (term.ArgArray[0], term.ArgArray[1]), (term.ArgArray[1], term.ArgArray[0]) })
+        {
+            bool At(Expr e, Expr i0, Expr i1) => ReferenceEquals(e.ArgArray[0], i0) && ReferenceEquals(e.ArgArray[1], i1);
+            string A = CSharpPrinter.Identifier(a.Name!), B = CSharpPrinter.Identifier(b.Name!), C = CSharpPrinter.Identifier(output);
+            string K = C + ".GetLength(0)", L = C + ".GetLength(1)", n = code.Print(body.ArgArray[0]);
+            string? call = null, shapes = null;
+            if (At(a, s, k) && At(b, s, l))
+            {
+                call = $"global::SymGrad.Tensors.MatMul.MultiplyTransposedA({A}.Span, {B}.Span, {C}.Span, {K}, {n}, {L});";
+                shapes = $"{A}.GetLength(0) == {n} && {A}.GetLength(1) == {K} && {B}.GetLength(0) == {n} && {B}.GetLength(1) == {L}";
+            }
+            else if (At(a, k, s) && At(b, l, s))
+            {
+                call = $"global::SymGrad.Tensors.MatMul.MultiplyTransposedB({A}.Span, {B}.Span, {C}.Span, {K}, {n}, {L});";
+                shapes = $"{A}.GetLength(0) == {K} && {A}.GetLength(1) == {n} && {B}.GetLength(0) == {L} && {B}.GetLength(1) == {n}";
+            }
+            else if (At(a, k, s) && At(b, s, l))
+            {
+                call = $"global::SymGrad.Tensors.MatMul.Multiply({A}.Span, {B}.Span, {C}.Span, {K}, {n}, {L});";
+                shapes = $"{A}.GetLength(0) == {K} && {A}.GetLength(1) == {n} && {B}.GetLength(0) == {n} && {B}.GetLength(1) == {L}";
+            }
+            if (call != null) return (string.Join(" && ", guards.Append(shapes!)), call);
+        }
+        return null;
+    }
+
+    // The comparisons a guard is the conjunction of (a comparison, a product of them, or If(c, d, 0)).
+    private static List<Expr>? Conjunction(Expr c)
+    {
+        if (c.IsComparison) return new List<Expr> { c };
+        var parts = c.Kind == ExprKind.Mul ? c.ArgArray : c.Kind == ExprKind.If && c.ArgArray[2].IsZero ? new[] { c.ArgArray[0], c.ArgArray[1] } : null;
+        if (parts is null) return null;
+        var all = new List<Expr>();
+        foreach (var p in parts)
+        {
+            if (Conjunction(p) is not { } inner) return null;
+            all.AddRange(inner);
+        }
+        return all;
+    }
 
     private void Emit(List<Task> tasks, HashSet<Expr> scope, string indent)
     {
@@ -218,6 +293,16 @@ public sealed class IndexedCode
                 continue;
             }
             Flush(pending, indent);
+            if (task is Kernel kernel)
+            {
+                _lines.Add(indent + "if (" + kernel.Condition + ")");
+                _lines.Add(indent + "    " + kernel.Call);
+                _lines.Add(indent + "else");
+                _lines.Add(indent + "{");
+                Emit(new List<Task> { kernel.Fallback }, scope, indent + "    ");
+                _lines.Add(indent + "}");
+                continue;
+            }
             var loop = (Loop)task;
             var k = CSharpPrinter.Identifier(loop.Index.Name!);
             _lines.Add(indent + $"for (var {k} = 0; {k} < {Print(loop.Count)}; {k}++)");

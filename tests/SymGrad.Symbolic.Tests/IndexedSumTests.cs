@@ -488,3 +488,29 @@ public class MaterializationTests
         Assert.True(perJ == 1, method);
     }
 }
+
+public class ContractionTests
+{
+    [Fact]
+    public void MatrixViewContractions_BecomeMatrixProducts_WithTheLoopAsFallback()
+    {
+        // Σ_s Σ_j Δ[s,j] (b_j + Σ_i A[s,i] W[i,j]) over float matrix views: ∂/∂W is Aᵀ·Δ, ∂/∂A is Δ·Wᵀ.
+        Expr s = Expr.Index("s"), j = Expr.Index("j"), i = Expr.Index("i");
+        var z = Expr.Element("b", j) + Expr.Sum(i, Expr.Length("A", 1), Expr.Element("A", s, i) * Expr.Element("W", i, j));
+        var f = Expr.Sum(s, Expr.Length("A", 0), Expr.Sum(j, Expr.Length("b"), Expr.Element("Delta", s, j) * z));
+        var variables = new[] { Expr.Element("W", Expr.Index("k"), Expr.Index("l")), Expr.Element("A", Expr.Index("p"), Expr.Index("q")) };
+        const string view = "global::SymGrad.ReadOnlyMatrix<float>", writable = "global::SymGrad.Matrix<float>";
+        var parameters = new[]
+        {
+            new IndexedCode.ArrayParameter("W", 2, view, writable), new IndexedCode.ArrayParameter("b", 1),
+            new IndexedCode.ArrayParameter("A", 2, view, writable), new IndexedCode.ArrayParameter("Delta", 2, view, writable),
+        };
+        var method = IndexedCode.PrintGradientMethod(Differentiator.Gradient(f, variables), "G", CSharpPrinter.Float, parameters: parameters, returnValue: false);
+        Assert.Contains("MatMul.MultiplyTransposedA(A.Span, Delta.Span, dW.Span", method);
+        Assert.Contains("MatMul.MultiplyTransposedB(Delta.Span, W.Span, dA.Span", method);
+        Assert.Contains("else", method);
+        // Double code has no kernel to call: loops only.
+        var doubles = IndexedCode.PrintGradientMethod(Differentiator.Gradient(f, variables), "G", CSharpPrinter.Default);
+        Assert.DoesNotContain("MatMul", doubles);
+    }
+}
