@@ -188,11 +188,12 @@ internal static class DifferentiableEmitter
         var parameters = m.Parameters.Select((p, i) =>
         {
             var type = m.ParameterTypes[i];
-            var view = type.StartsWith("global::SymGrad.ReadOnlyMatrix<", StringComparison.Ordinal) || type.StartsWith("global::SymGrad.Matrix<", StringComparison.Ordinal);
             var element = m.IsFloat ? "float" : "double";
-            return view
-                ? new IndexedCode.ArrayParameter(p, m.Ranks[i], "global::SymGrad.ReadOnlyMatrix<" + element + ">", "global::SymGrad.Matrix<" + element + ">")
-                : new IndexedCode.ArrayParameter(p, m.Ranks[i]);
+            if (type.StartsWith("global::SymGrad.ReadOnlyMatrix<", StringComparison.Ordinal) || type.StartsWith("global::SymGrad.Matrix<", StringComparison.Ordinal))
+                return new IndexedCode.ArrayParameter(p, m.Ranks[i], "global::SymGrad.ReadOnlyMatrix<" + element + ">", "global::SymGrad.Matrix<" + element + ">");
+            if (type.StartsWith("global::SymGrad.ReadOnlyTensor4<", StringComparison.Ordinal) || type.StartsWith("global::SymGrad.Tensor4<", StringComparison.Ordinal))
+                return new IndexedCode.ArrayParameter(p, m.Ranks[i], "global::SymGrad.ReadOnlyTensor4<" + element + ">", "global::SymGrad.Tensor4<" + element + ">");
+            return new IndexedCode.ArrayParameter(p, m.Ranks[i]);
         }).ToList();
         var taken = new HashSet<string>(Graph.PostOrder(m.Body).Where(n => n.Kind == ExprKind.Index).Select(n => n.Name!).Concat(m.Parameters), StringComparer.Ordinal);
         string FreeIndex()

@@ -285,6 +285,7 @@ internal static class DifferentiableParser
             var generic = span.ConstructedFrom.ToDisplayString();
             if (generic is "System.ReadOnlySpan<T>" or "System.Span<T>") return 1;
             if (generic is "SymGrad.ReadOnlyMatrix<T>" or "SymGrad.Matrix<T>") return 2;
+            if (generic is "SymGrad.ReadOnlyTensor4<T>" or "SymGrad.Tensor4<T>") return 4;
         }
         return -1;
     }

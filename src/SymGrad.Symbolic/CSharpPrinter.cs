@@ -128,6 +128,9 @@ public sealed class CSharpPrinter
         return lines;
     }
 
+    /// <summary>A condition (nonzero means true) as a C# bool expression: a comparison as itself, else <c>e != 0</c>.</summary>
+    public string PrintCondition(Expr c) => new Writer(this, null).Condition(c);
+
     /// <summary>A literal of the printer's type.</summary>
     public string Literal(Number n) => LiteralWithPrecedence(n).Text;
 
@@ -261,7 +264,7 @@ public sealed class CSharpPrinter
             return (math + "." + Operators.Of(n.Kind).CSharpFunction + "(" + At(args[0], 0) + ")", Primary);
         }
 
-        private string Condition(Expr c)
+        public string Condition(Expr c)
         {
             if (c.IsComparison) return TryLocal(c, out var local) ? local : Comparison(c);
             return At(c, Equality + 1) + " != " + _p.Literal(Number.Zero);

@@ -267,7 +267,9 @@ public sealed class IndexedCode
         // local is in scope until this block ends.
         var computedHere = new List<Expr>();
         var roots = Roots(tasks).ToList();
-        foreach (var sum in Graph.PostOrder(roots).Where(n => n.Kind == ExprKind.Sum && !_computed.ContainsKey(n) && Free(n).IsSubsetOf(scope)).ToList())
+        // Only sums every evaluation needs: one inside a branch of a conditional is computed in that branch (its
+        // guard may be what keeps its indices in range).
+        foreach (var sum in Unconditional(roots).Where(n => n.Kind == ExprKind.Sum && !_computed.ContainsKey(n) && Free(n).IsSubsetOf(scope)).ToList())
         {
             if (_computed.ContainsKey(sum)) continue;
             var name = Fresh("acc");
@@ -283,13 +285,14 @@ public sealed class IndexedCode
             computedHere.Add(sum);
         }
 
-        // Straight-line assignments, CSE'd together; loops in order.
+        // Straight-line assignments, CSE'd together; loops in order. A conditional with sums in its branches becomes an
+        // if statement computing a temporary first.
         var pending = new List<Assign>();
         foreach (var task in tasks)
         {
             if (task is Assign a)
             {
-                pending.Add(a);
+                pending.Add(new Assign(a.Head, Lift(a.Value, scope, indent, computedHere)));
                 continue;
             }
             Flush(pending, indent);
@@ -313,6 +316,50 @@ public sealed class IndexedCode
         Flush(pending, indent);
         foreach (var sum in computedHere) _computed.Remove(sum);
     }
+
+    // Post-order of the nodes evaluated whatever the conditions: not descending into the branches of an If.
+    private static List<Expr> Unconditional(IEnumerable<Expr> roots)
+    {
+        var order = new List<Expr>();
+        var seen = new HashSet<Expr>();
+        void Visit(Expr n)
+        {
+            if (!seen.Add(n)) return;
+            var args = n.Kind == ExprKind.If ? new[] { n.ArgArray[0] } : n.ArgArray;
+            foreach (var a in args) Visit(a);
+            order.Add(n);
+        }
+        foreach (var r in roots) Visit(r);
+        return order;
+    }
+
+    // Replaces each conditional whose branches contain sums (outermost first) by a temporary assigned in an if
+    // statement, each branch emitted (with its own loops) only when taken.
+    private Expr Lift(Expr value, HashSet<Expr> scope, string indent, List<Expr> computedHere)
+    {
+        value = Replace(value);
+        var conditional = Unconditional(new[] { value })
+            .FirstOrDefault(n => n.Kind == ExprKind.If && (ContainsSum(n.ArgArray[1]) || ContainsSum(n.ArgArray[2])));
+        if (conditional is null) return value;
+        var name = Fresh("sel");
+        _lines.Add(indent + "var " + name + " = " + _printer.Literal(Number.Zero) + ";");
+        _lines.Add(indent + "if (" + _printer.PrintCondition(conditional.ArgArray[0]) + ")");
+        _lines.Add(indent + "{");
+        Emit(new List<Task> { new Assign(name + " =", conditional.ArgArray[1]) }, scope, indent + "    ");
+        _lines.Add(indent + "}");
+        if (!conditional.ArgArray[2].IsZero)
+        {
+            _lines.Add(indent + "else");
+            _lines.Add(indent + "{");
+            Emit(new List<Task> { new Assign(name + " =", conditional.ArgArray[2]) }, scope, indent + "    ");
+            _lines.Add(indent + "}");
+        }
+        _computed[conditional] = Expr.Var(name);
+        computedHere.Add(conditional);
+        return Lift(value, scope, indent, computedHere);
+    }
+
+    private static bool ContainsSum(Expr e) => e.Kind == ExprKind.Sum || Graph.PostOrder(e).Any(n => n.Kind == ExprKind.Sum);
 
     private void Flush(List<Assign> pending, string indent)
     {

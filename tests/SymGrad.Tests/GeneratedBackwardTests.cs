@@ -54,6 +54,27 @@ public class GeneratedBackwardTests
     }
 
     [Fact]
+    public void GeneratedConvolutionBackward_AgreesWithIm2ColAndTheKernels()
+    {
+        Tensor[] Run(bool generated)
+        {
+            var conv = new Conv2D(2, 3, kernel: 3, seed: 38) { UseGeneratedBackward = generated };
+            var r = new Random(40);
+            foreach (ref var v in conv.Bias.Value.Span) v = (float)r.NextDouble();
+            var x = GradientCheck.Random(r, 2, 6, 5, 2);
+            var y = conv.Forward(x, training: true);
+            var delta = GradientCheck.Random(r, y.Shape.ToArray());
+            var dx = conv.Backward(delta).Clone();
+            return new[] { dx, conv.Weights.Gradient.Clone(), conv.Bias.Gradient.Clone() };
+        }
+        var kernels = Run(false);
+        var generated = Run(true);
+        for (var t = 0; t < 3; t++)
+            for (var i = 0; i < kernels[t].Length; i++) Assert.Equal(kernels[t].Span[i], generated[t].Span[i], 4);
+        Assert.Throws<NotSupportedException>(() => new Conv2D(1, 1, 3, stride: 2) { UseGeneratedBackward = true });
+    }
+
+    [Fact]
     public void MatrixViews_CheckTheirShape()
     {
         Assert.Throws<ArgumentException>(() => new ReadOnlyMatrix<float>(new float[5], 2, 3));

@@ -24,4 +24,27 @@ public static partial class LayerFormulas
             }
         return score;
     }
+
+    /// <summary>
+    /// Σ Δ[s,m,n,k] (b_k + Σ_{i,j,l} W[i,j,l,k] X[s, m+i, n+j, l]): a stride-1, unpadded NHWC convolution scored by Δ
+    /// (the kernel stored [height, width, in, out], as <see cref="Layers.Conv2D"/> stores it).
+    /// </summary>
+    [Differentiable(nameof(W), nameof(b), nameof(X))]
+    public static float Conv2DScore(ReadOnlyTensor4<float> W, ReadOnlySpan<float> b, ReadOnlyTensor4<float> X, ReadOnlyTensor4<float> Delta)
+    {
+        var score = 0f;
+        for (var s = 0; s < Delta.GetLength(0); s++)
+            for (var m = 0; m < Delta.GetLength(1); m++)
+                for (var n = 0; n < Delta.GetLength(2); n++)
+                    for (var k = 0; k < b.Length; k++)
+                    {
+                        var y = b[k];
+                        for (var i = 0; i < W.GetLength(0); i++)
+                            for (var j = 0; j < W.GetLength(1); j++)
+                                for (var l = 0; l < W.GetLength(2); l++)
+                                    y += W[i, j, l, k] * X[s, m + i, n + j, l];
+                        score += Delta[s, m, n, k] * y;
+                    }
+        return score;
+    }
 }

@@ -50,6 +50,23 @@ public sealed class Conv2D : Layer
     /// <summary>b, [out].</summary>
     public Parameter Bias { get; }
 
+    /// <summary>
+    /// Run the backward pass through the gradient generated from <see cref="Functions.LayerFormulas.Conv2DScore"/>
+    /// (stride 1, no padding) instead of im2col and the matrix kernels: same results, for comparison.
+    /// </summary>
+    public bool UseGeneratedBackward
+    {
+        get => _generated;
+        set
+        {
+            if (value && (Stride != 1 || Padding != 0)) throw new NotSupportedException("The generated convolution backward covers stride 1 without padding.");
+            _generated = value;
+        }
+    }
+
+    private bool _generated;
+    private readonly BufferCache _generatedWeights = new(), _generatedBias = new();
+
     /// <inheritdoc />
     public override IReadOnlyList<Parameter> Parameters => _parameters ??= new[] { Weights, Bias };
 
@@ -101,6 +118,17 @@ public sealed class Conv2D : Layer
     private Tensor? Backward(Tensor outputGradient, bool inputGradient)
     {
         var input = _input ?? throw new InvalidOperationException($"{this}: Backward before Forward.");
+        if (_generated)
+        {
+            var weightGradient = _generatedWeights.Get(Weights.Value.Shape);
+            var biasGradient = _generatedBias.Get(Bias.Value.Shape);
+            var generatedInputGradient = _inputGradient.Get(input.Shape);
+            Functions.LayerFormulas.Conv2DScoreGradientOnly(Weights.Value.AsReadOnlyTensor4(), Bias.Value.Span, input.AsReadOnlyTensor4(), outputGradient.AsReadOnlyTensor4(),
+                weightGradient.AsTensor4(), biasGradient.Span, generatedInputGradient.AsTensor4());
+            TensorPrimitives.Add(Weights.Gradient.Span, weightGradient.Span, Weights.Gradient.Span);
+            TensorPrimitives.Add(Bias.Gradient.Span, biasGradient.Span, Bias.Gradient.Span);
+            return generatedInputGradient;
+        }
         var patches = _lastPatches!;
         int oh = outputGradient.Dim(1), ow = outputGradient.Dim(2);
         int rows = patches.Dim(0), cols = patches.Dim(1);

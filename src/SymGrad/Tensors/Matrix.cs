@@ -69,3 +69,63 @@ public readonly ref struct Matrix<T>
     /// <summary>The same view, read-only.</summary>
     public static implicit operator ReadOnlyMatrix<T>(Matrix<T> m) => new(m._span, m.Rows, m.Columns);
 }
+
+/// <summary>
+/// A read-only row-major 4-D view over a span (no copy), e.g. NHWC images or a [kh, kw, in, out] kernel, for indexed
+/// <c>[Differentiable]</c> methods: indexed <c>X[b, h, w, c]</c>, sized by <see cref="GetLength"/>.
+/// </summary>
+public readonly ref struct ReadOnlyTensor4<T>
+{
+    private readonly ReadOnlySpan<T> _span;
+    private readonly int _d0, _d1, _d2, _d3;
+
+    /// <summary>A d0 × d1 × d2 × d3 view of the first d0·d1·d2·d3 elements.</summary>
+    public ReadOnlyTensor4(ReadOnlySpan<T> span, int d0, int d1, int d2, int d3)
+    {
+        var count = (long)d0 * d1 * d2 * d3;
+        if (d0 < 0 || d1 < 0 || d2 < 0 || d3 < 0 || count > span.Length)
+            throw new ArgumentException($"A {d0}×{d1}×{d2}×{d3} tensor needs {count} elements; the span has {span.Length}.");
+        _span = span.Slice(0, (int)count);
+        (_d0, _d1, _d2, _d3) = (d0, d1, d2, d3);
+    }
+
+    /// <summary>The elements, row-major.</summary>
+    public ReadOnlySpan<T> Span => _span;
+
+    /// <summary>The element at (a, b, c, d).</summary>
+    public T this[int a, int b, int c, int d] => _span[Tensor4<T>.Index(a, b, c, d, _d0, _d1, _d2, _d3)];
+
+    /// <summary>The size of an axis.</summary>
+    public int GetLength(int axis) => axis switch { 0 => _d0, 1 => _d1, 2 => _d2, 3 => _d3, _ => throw new ArgumentOutOfRangeException(nameof(axis)) };
+}
+
+/// <summary>A writable row-major 4-D view over a span: where generated code writes a 4-D gradient.</summary>
+public readonly ref struct Tensor4<T>
+{
+    private readonly Span<T> _span;
+    private readonly int _d0, _d1, _d2, _d3;
+
+    /// <summary>A d0 × d1 × d2 × d3 view of the first d0·d1·d2·d3 elements.</summary>
+    public Tensor4(Span<T> span, int d0, int d1, int d2, int d3)
+    {
+        var count = (long)d0 * d1 * d2 * d3;
+        if (d0 < 0 || d1 < 0 || d2 < 0 || d3 < 0 || count > span.Length)
+            throw new ArgumentException($"A {d0}×{d1}×{d2}×{d3} tensor needs {count} elements; the span has {span.Length}.");
+        _span = span.Slice(0, (int)count);
+        (_d0, _d1, _d2, _d3) = (d0, d1, d2, d3);
+    }
+
+    /// <summary>The elements, row-major.</summary>
+    public Span<T> Span => _span;
+
+    /// <summary>The element at (a, b, c, d).</summary>
+    public ref T this[int a, int b, int c, int d] => ref _span[Index(a, b, c, d, _d0, _d1, _d2, _d3)];
+
+    /// <summary>The size of an axis.</summary>
+    public int GetLength(int axis) => axis switch { 0 => _d0, 1 => _d1, 2 => _d2, 3 => _d3, _ => throw new ArgumentOutOfRangeException(nameof(axis)) };
+
+    internal static int Index(int a, int b, int c, int d, int d0, int d1, int d2, int d3) =>
+        (uint)a < (uint)d0 && (uint)b < (uint)d1 && (uint)c < (uint)d2 && (uint)d < (uint)d3
+            ? ((a * d1 + b) * d2 + c) * d3 + d
+            : throw new IndexOutOfRangeException($"({a}, {b}, {c}, {d}) is outside {d0}×{d1}×{d2}×{d3}.");
+}

@@ -111,6 +111,12 @@ public sealed class Tensor
     /// <summary>A rank-2 tensor as a writable matrix view (no copy).</summary>
     public Matrix<float> AsMatrix() => Rank == 2 ? new(Span, _shape[0], _shape[1]) : throw new InvalidOperationException($"A {ShapeText} tensor is not a matrix.");
 
+    /// <summary>A rank-4 tensor as a read-only 4-D view (no copy).</summary>
+    public ReadOnlyTensor4<float> AsReadOnlyTensor4() => Rank == 4 ? new(Span, _shape[0], _shape[1], _shape[2], _shape[3]) : throw new InvalidOperationException($"A {ShapeText} tensor is not 4-D.");
+
+    /// <summary>A rank-4 tensor as a writable 4-D view (no copy).</summary>
+    public Tensor4<float> AsTensor4() => Rank == 4 ? new(Span, _shape[0], _shape[1], _shape[2], _shape[3]) : throw new InvalidOperationException($"A {ShapeText} tensor is not 4-D.");
+
     /// <summary>A copy with its own array.</summary>
     public Tensor Clone() => new(Span.ToArray(), _shape);
 
