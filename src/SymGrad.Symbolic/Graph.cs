@@ -126,4 +126,22 @@ public static class Graph
     /// <summary>Replaces variables (by node) with expressions.</summary>
     public static Expr Substitute(Expr root, IReadOnlyDictionary<Expr, Expr> replacements) =>
         Rewrite(root, n => replacements.TryGetValue(n, out var r) ? r : n);
+
+    /// <summary>
+    /// The comparisons a condition is the conjunction of: a comparison, a product of conjunctions, or If(c, d, 0);
+    /// null for anything else.
+    /// </summary>
+    internal static List<Expr>? Conjuncts(Expr c)
+    {
+        if (c.IsComparison) return new List<Expr> { c };
+        var parts = c.Kind == ExprKind.Mul ? c.ArgArray : c.Kind == ExprKind.If && c.ArgArray[2].IsZero ? new[] { c.ArgArray[0], c.ArgArray[1] } : null;
+        if (parts is null) return null;
+        var all = new List<Expr>();
+        foreach (var p in parts)
+        {
+            if (Conjuncts(p) is not { } inner) return null;
+            all.AddRange(inner);
+        }
+        return all;
+    }
 }

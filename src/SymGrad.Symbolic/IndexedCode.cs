@@ -206,7 +206,7 @@ public sealed class IndexedCode
         var body = partial;
         while (body.Kind == ExprKind.If && body.ArgArray[2].IsZero)
         {
-            foreach (var c in Conjunction(body.ArgArray[0]) ?? new List<Expr> { Expr.One })
+            foreach (var c in Graph.Conjuncts(body.ArgArray[0]) ?? new List<Expr> { Expr.One })
             {
                 if (c.Kind != ExprKind.Less || !(ReferenceEquals(c.ArgArray[0], k) || ReferenceEquals(c.ArgArray[0], l))) return null;
                 var axis = ReferenceEquals(c.ArgArray[0], k) ? 0 : 1;
@@ -244,21 +244,6 @@ public sealed class IndexedCode
             if (call != null) return (string.Join(" && ", guards.Append(shapes!)), call);
         }
         return null;
-    }
-
-    // The comparisons a guard is the conjunction of (a comparison, a product of them, or If(c, d, 0)).
-    private static List<Expr>? Conjunction(Expr c)
-    {
-        if (c.IsComparison) return new List<Expr> { c };
-        var parts = c.Kind == ExprKind.Mul ? c.ArgArray : c.Kind == ExprKind.If && c.ArgArray[2].IsZero ? new[] { c.ArgArray[0], c.ArgArray[1] } : null;
-        if (parts is null) return null;
-        var all = new List<Expr>();
-        foreach (var p in parts)
-        {
-            if (Conjunction(p) is not { } inner) return null;
-            all.AddRange(inner);
-        }
-        return all;
     }
 
     private void Emit(List<Task> tasks, HashSet<Expr> scope, string indent)

@@ -263,8 +263,8 @@ public static class LatexPrinter
                 // A guard made of several comparisons (0 ≤ k − j and k − j < n) reads as one condition, else "otherwise";
                 // nested guards with zero elsewhere, If(c, If(d, v, 0), 0), read as one case.
                 var value = a[1];
-                var all = Conjunction(a[0]);
-                while (all != null && a[2].IsZero && value.Kind == ExprKind.If && value.ArgArray[2].IsZero && Conjunction(value.ArgArray[0]) is { } more)
+                var all = Graph.Conjuncts(a[0]);
+                while (all != null && a[2].IsZero && value.Kind == ExprKind.If && value.ArgArray[2].IsZero && Graph.Conjuncts(value.ArgArray[0]) is { } more)
                 {
                     all.AddRange(more);
                     value = value.ArgArray[1];
@@ -279,21 +279,6 @@ public static class LatexPrinter
         if (e.IsComparison)
             return (@"\begin{cases} 1 & " + Condition(e, false) + @" \\ 0 & " + Condition(e, true) + @" \end{cases}", Atom);
         return (Operators.Of(e.Kind).LatexFunction + @"\left(" + Text(a[0]) + @"\right)", Atom);
-    }
-
-    // The comparisons whose conjunction a condition is: a comparison, a product of conjunctions, or If(c, d, 0).
-    private static List<Expr>? Conjunction(Expr c)
-    {
-        if (c.IsComparison) return new List<Expr> { c };
-        var parts = c.Kind == ExprKind.Mul ? c.ArgArray : c.Kind == ExprKind.If && c.ArgArray[2].IsZero ? new[] { c.ArgArray[0], c.ArgArray[1] } : null;
-        if (parts is null) return null;
-        var all = new List<Expr>();
-        foreach (var p in parts)
-        {
-            if (Conjunction(p) is not { } inner) return null;
-            all.AddRange(inner);
-        }
-        return all;
     }
 
     // Comparisons joined by ∧; a lower and an upper bound on the same term read as one chain, 0 ≤ u < n.

@@ -352,7 +352,7 @@ public class IndexedCodeTests
         Assert.Contains("for (var", method);
     }
 
-    private static IEnumerable<int[]> Positions(Array a)
+    internal static IEnumerable<int[]> Positions(Array a)
     {
         var total = a.Length;
         for (var flat = 0; flat < total; flat++)
@@ -458,20 +458,7 @@ public class ConvolutionIndexTests
             Assert.Equal(gy[u / 2, v / 2] / 4, Evaluator.Evaluate(g, new Dictionary<string, double>(), arrays, new Dictionary<string, int> { ["u"] = u, ["v"] = v }), 12);
     }
 
-    private static IEnumerable<int[]> Positions(Array a)
-    {
-        for (var flat = 0; flat < a.Length; flat++)
-        {
-            var at = new int[a.Rank];
-            var rest = flat;
-            for (var d = a.Rank - 1; d >= 0; d--)
-            {
-                at[d] = rest % a.GetLength(d);
-                rest /= a.GetLength(d);
-            }
-            yield return at;
-        }
-    }
+    private static IEnumerable<int[]> Positions(Array a) => IndexedCodeTests.Positions(a);
 }
 
 public class MaterializationTests
