@@ -50,9 +50,24 @@ public sealed partial class Expr
         if (index.Kind != ExprKind.Index) throw new ArgumentException($"'{index}' is not an index.", nameof(index));
         if (body.IsZero) return Zero;
         if (!Mentions(body, index)) return Mul(count, body);
-        // A guard free of the index holds for every term: Σ_j [c] x_j = [c] Σ_j x_j (so an outer sum can resolve it).
-        if (body.Kind == ExprKind.If && body._args[2].IsZero && !Mentions(body._args[0], index))
-            return If(body._args[0], Sum(index, count, body._args[1]), Zero);
+        // A guard free of the index holds for every term: Σ_j [c] x_j = [c] Σ_j x_j (so an outer sum can resolve it),
+        // also from inside a chain of guards If(a, If(c, x, 0), 0).
+        if (body.Kind == ExprKind.If && body._args[2].IsZero)
+        {
+            var guards = new List<Expr>();
+            var inner = body;
+            while (inner.Kind == ExprKind.If && inner._args[2].IsZero)
+            {
+                guards.Add(inner._args[0]);
+                inner = inner._args[1];
+            }
+            var free = guards.Where(g => !Mentions(g, index)).ToList();
+            if (free.Count > 0)
+            {
+                var kept = guards.Where(g => Mentions(g, index)).Reverse().Aggregate(inner, (x, g) => If(g, x, Zero));
+                return Enumerable.Reverse(free).Aggregate(Sum(index, count, kept), (x, g) => If(g, x, Zero));
+            }
+        }
         if (body.Kind == ExprKind.Add)
         {
             // Σ (2a_i + 2b_i) = 2 Σ (a_i + b_i).
