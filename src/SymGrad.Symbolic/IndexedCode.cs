@@ -261,10 +261,14 @@ public sealed class IndexedCode
             _lines.Add(indent + "var " + name + " = " + _printer.Literal(Number.Zero) + ";");
             var index = sum.SumIndex;
             var i = CSharpPrinter.Identifier(index.Name!);
-            _lines.Add(indent + $"for (var {i} = 0; {i} < {Print(sum.ArgArray[0])}; {i}++)");
+            // Guards that bound the index (k − i ≥ 0, k − i < n) become the loop's bounds instead of tests in its body.
+            var (lower, upper, body) = Tighten(index, sum.ArgArray[1]);
+            var start = lower.Count == 0 ? "0" : lower.Aggregate("0", (a, b) => $"global::System.Math.Max({a}, {IntegerText(b)})");
+            var end = upper.Aggregate(Print(sum.ArgArray[0]), (a, b) => $"global::System.Math.Min({a}, {IntegerText(b)})");
+            _lines.Add(indent + $"for (var {i} = {start}; {i} < {end}; {i}++)");
             _lines.Add(indent + "{");
             var inner = new HashSet<Expr>(scope) { index };
-            Emit(new List<Task> { new Assign(name + " +=", sum.ArgArray[1]) }, inner, indent + "    ");
+            Emit(new List<Task> { new Assign(name + " +=", body) }, inner, indent + "    ");
             _lines.Add(indent + "}");
             _computed[sum] = Expr.Var(name);
             computedHere.Add(sum);
@@ -300,6 +304,53 @@ public sealed class IndexedCode
         }
         Flush(pending, indent);
         foreach (var sum in computedHere) _computed.Remove(sum);
+    }
+
+    // An integer-valued index expression as an int (the printer writes its constants as floating-point literals).
+    private string IntegerText(Expr e) => "(int)(" + Print(e) + ")";
+
+    /// <summary>
+    /// The guards of a sum's body (a chain of If(c, ·, 0)) that bound its index, i ± rest compared with 0, turned into
+    /// loop bounds: lower bounds (i ≥ L) and exclusive upper bounds (i &lt; U); the body keeps the other guards.
+    /// </summary>
+    private static (List<Expr> Lower, List<Expr> Upper, Expr Body) Tighten(Expr index, Expr body)
+    {
+        var lower = new List<Expr>();
+        var upper = new List<Expr>();
+        var residual = new List<Expr>();
+        var inner = body;
+        while (inner.Kind == ExprKind.If && inner.ArgArray[2].IsZero && Graph.Conjuncts(inner.ArgArray[0]) is { } conjuncts)
+        {
+            foreach (var c in conjuncts)
+            {
+                // c is d OP 0 with d = L − R = ±i + rest.
+                var d = Expr.Sub(c.ArgArray[0], c.ArgArray[1]);
+                var rest = Expr.Sub(d, index);
+                var sign = 1;
+                if (Expr.Mentions(rest, index))
+                {
+                    rest = Expr.Add(d, index);
+                    sign = -1;
+                    if (Expr.Mentions(rest, index)) { residual.Add(c); continue; }
+                }
+                // sign·i + rest OP 0.
+                switch (c.Kind, sign)
+                {
+                    case (ExprKind.Less, 1): upper.Add(Expr.Neg(rest)); break;                     // i < −rest
+                    case (ExprKind.LessEqual, 1): upper.Add(Expr.Sub(Expr.One, rest)); break;      // i ≤ −rest
+                    case (ExprKind.Greater, 1): lower.Add(Expr.Sub(Expr.One, rest)); break;        // i > −rest
+                    case (ExprKind.GreaterEqual, 1): lower.Add(Expr.Neg(rest)); break;             // i ≥ −rest
+                    case (ExprKind.Less, -1): lower.Add(Expr.Add(rest, Expr.One)); break;          // i > rest
+                    case (ExprKind.LessEqual, -1): lower.Add(rest); break;                         // i ≥ rest
+                    case (ExprKind.Greater, -1): upper.Add(rest); break;                           // i < rest
+                    case (ExprKind.GreaterEqual, -1): upper.Add(Expr.Add(rest, Expr.One)); break;  // i ≤ rest
+                    default: residual.Add(c); break;
+                }
+            }
+            inner = inner.ArgArray[1];
+        }
+        var rebuilt = Enumerable.Reverse(residual).Aggregate(inner, (x, g) => Expr.If(g, x, Expr.Zero));
+        return (lower, upper, rebuilt);
     }
 
     // Post-order of the nodes evaluated whatever the conditions: not descending into the branches of an If.
