@@ -87,7 +87,9 @@ public sealed class Simplifier
                 if (r is null || ReferenceEquals(r, e)) continue;
                 if (rule.OnlyWhenCheaper && Cost(r) >= Cost(e)) continue;
                 Log?.Add(new RuleApplication(rule.Name, e, r));
-                e = r;
+                // A rule may build new subterms (If(c, a·b, 0) from [c]·a·b): they get simplified too, so that
+                // e^u·σ(−u) inside the branch still becomes σ(u).
+                e = r.ArgArray.Length == 0 ? r : r.WithArgs(r.ArgArray.Select(Simplify).ToArray());
                 changed = true;
                 break;
             }
