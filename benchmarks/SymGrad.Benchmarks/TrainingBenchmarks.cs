@@ -79,14 +79,21 @@ public sealed class HandWrittenSoftmaxCrossEntropy : Loss
         {
             var z = prediction.Span.Slice(b * classes, classes);
             var y = target.Span.Slice(b * classes, classes);
-            var m = float.NegativeInfinity;
-            foreach (var v in z) m = MathF.Max(m, v);
-            var s = 0f;
-            foreach (var v in z) s += MathF.Exp(v - m);
+            var (m, s) = Normaliser(z);
             var lse = m + MathF.Log(s);
             for (var j = 0; j < classes; j++) total += y[j] * (lse - z[j]);
         }
         return (float)(total / batch);
+    }
+
+    // The max shift and Σ e^(z − max).
+    private static (float Max, float Sum) Normaliser(ReadOnlySpan<float> z)
+    {
+        var m = float.NegativeInfinity;
+        foreach (var v in z) m = MathF.Max(m, v);
+        var s = 0f;
+        foreach (var v in z) s += MathF.Exp(v - m);
+        return (m, s);
     }
 
     public override void Backward(Tensor prediction, Tensor target, Tensor gradient)
@@ -97,10 +104,7 @@ public sealed class HandWrittenSoftmaxCrossEntropy : Loss
             var z = prediction.Span.Slice(b * classes, classes);
             var y = target.Span.Slice(b * classes, classes);
             var g = gradient.Span.Slice(b * classes, classes);
-            var m = float.NegativeInfinity;
-            foreach (var v in z) m = MathF.Max(m, v);
-            var s = 0f;
-            foreach (var v in z) s += MathF.Exp(v - m);
+            var (m, s) = Normaliser(z);
             for (var j = 0; j < classes; j++) g[j] = (MathF.Exp(z[j] - m) / s - y[j]) / batch;
         }
     }

@@ -30,10 +30,7 @@ internal static class DifferentiableEmitter
         var gradient = Differentiator.Gradient(m.Body, variables);
         ct.ThrowIfCancellationRequested();
 
-        var diagnostics = new List<DiagnosticInfo>();
-        for (var i = 0; i < variables.Count; i++)
-            if (gradient.Partials[i].IsZero)
-                diagnostics.Add(new DiagnosticInfo(DiagnosticDescriptors.DerivativeIsZero.Id, m.AttributeLocation, new[] { m.Name, m.Variables[i] }.ToEquatableArray()));
+        var diagnostics = ZeroDerivatives(m, variables, gradient);
 
         var reserved = m.Parameters.ToList();
         var outNames = new List<string>();
@@ -54,7 +51,6 @@ internal static class DifferentiableEmitter
         var formula = readable.PrintSummary(gradient.Function);
         var members = new StringBuilder();
         var indent = new string(' ', 4 * m.ContainingTypes.Count);
-        var see = $"<see cref=\"{m.Name}({string.Join(", ", m.Parameters.Select(_ => t))})\"/>";
 
         void Method(string summary, string signature, IEnumerable<string> body)
         {
@@ -163,16 +159,9 @@ internal static class DifferentiableEmitter
             }
         }
 
-        // The derivation, as LaTeX constants (one memo for all of them: they share most subterms).
+        // One LaTeX memo for the formula, partials and steps: they share most subterms.
         using var latexMemo = LatexPrinter.Memoize();
-        var latexFormula = LatexPrinter.Print(gradient.Function);
-        var partials = variables.Select((v, i) => LatexPrinter.PrintPartial("f", v, gradient.Partials[i])).ToList();
-        var steps = variables.Select(v => LatexPrinter.PrintDerivation("f", gradient, v)).ToList();
-        AppendDerivation(members, m, indent, see, latexFormula, partials, steps);
-
-        var source = Wrap(m, members.ToString());
-        var registry = RegistryEntry(m, variables, latexFormula, partials, steps);
-        return new GeneratedMethod(HintName(m), source, registry, diagnostics.ToEquatableArray());
+        return Finish(m, variables, gradient, members, indent, diagnostics);
     }
 
     /// <summary>
@@ -202,22 +191,19 @@ internal static class DifferentiableEmitter
                 if (taken.Add(candidate)) return candidate;
             throw new InvalidOperationException("No free index name.");
         }
+        var parameterNames = m.Parameters.ToList();
         var variables = m.Variables.Select(v =>
         {
-            var rank = m.Ranks[m.Parameters.ToList().IndexOf(v)];
+            var rank = m.Ranks[parameterNames.IndexOf(v)];
             return rank == 0 ? Expr.Var(v) : Expr.Element(v, Enumerable.Range(0, rank).Select(_ => Expr.Index(FreeIndex())).ToArray());
         }).ToList();
         var gradient = Differentiator.Gradient(m.Body, variables);
         ct.ThrowIfCancellationRequested();
 
-        var diagnostics = new List<DiagnosticInfo>();
-        for (var i = 0; i < variables.Count; i++)
-            if (gradient.Partials[i].IsZero)
-                diagnostics.Add(new DiagnosticInfo(DiagnosticDescriptors.DerivativeIsZero.Id, m.AttributeLocation, new[] { m.Name, m.Variables[i] }.ToEquatableArray()));
+        var diagnostics = ZeroDerivatives(m, variables, gradient);
 
         var indent = new string(' ', 4 * m.ContainingTypes.Count);
         var t = printer.TypeName;
-        var see = $"<see cref=\"{m.Name}({m.CrefParameters})\"/>";
         var members = new StringBuilder();
         members.Append(IndexedCode.PrintGradientMethod(gradient, m.Name + "Gradient", printer, m.Accessibility, indent, parameters,
             $"{m.Name} = {readable.PrintSummary(gradient.Function)}; returns it and writes the gradient: d<v> for each variable v (a span, or an array, of the shape of v for array variables)."));
@@ -227,17 +213,32 @@ internal static class DifferentiableEmitter
             $"Writes the gradient of {m.Name} as {m.Name}Gradient does, without computing its value.", returnValue: false));
         members.Append('\n');
 
+        return Finish(m, variables, gradient, members, indent, diagnostics);
+    }
+
+    // SG0007 for every variable whose partial is identically zero.
+    private static List<DiagnosticInfo> ZeroDerivatives(MethodModel m, IReadOnlyList<Expr> variables, Gradient gradient)
+    {
+        var diagnostics = new List<DiagnosticInfo>();
+        for (var i = 0; i < variables.Count; i++)
+            if (gradient.Partials[i].IsZero)
+                diagnostics.Add(new DiagnosticInfo(DiagnosticDescriptors.DerivativeIsZero.Id, m.AttributeLocation, new[] { m.Name, m.Variables[i] }.ToEquatableArray()));
+        return diagnostics;
+    }
+
+    // The derivation as LaTeX constants and a registry entry, then the source file.
+    private static GeneratedMethod Finish(MethodModel m, IReadOnlyList<Expr> variables, Gradient gradient, StringBuilder members, string indent, List<DiagnosticInfo> diagnostics)
+    {
         var latexFormula = LatexPrinter.Print(gradient.Function);
         var partials = variables.Select((v, i) => LatexPrinter.PrintPartial("f", v, gradient.Partials[i])).ToList();
         var steps = variables.Select(v => LatexPrinter.PrintDerivation("f", gradient, v)).ToList();
-        AppendDerivation(members, m, indent, see, latexFormula, partials, steps);
-        var source = Wrap(m, members.ToString());
-        return new GeneratedMethod(HintName(m), source, RegistryEntry(m, variables, latexFormula, partials, steps), diagnostics.ToEquatableArray());
+        AppendDerivation(members, m, indent, latexFormula, partials, steps);
+        return new GeneratedMethod(HintName(m), Wrap(m, members.ToString()), RegistryEntry(m, variables, latexFormula, partials, steps), diagnostics.ToEquatableArray());
     }
 
-    private static void AppendDerivation(StringBuilder members, MethodModel m, string indent, string see, string latexFormula, IReadOnlyList<string> partials, IReadOnlyList<string> steps)
+    private static void AppendDerivation(StringBuilder members, MethodModel m, string indent, string latexFormula, IReadOnlyList<string> partials, IReadOnlyList<string> steps)
     {
-        members.Append(indent).Append($"/// <summary>The derivation of {see} as LaTeX (KaTeX/MathJax).</summary>\n");
+        members.Append(indent).Append($"/// <summary>The derivation of <see cref=\"{m.Name}({m.CrefParameters})\"/> as LaTeX (KaTeX/MathJax).</summary>\n");
         members.Append(indent).Append($"{m.Accessibility} static class {m.Name}Derivation\n");
         members.Append(indent).Append("{\n");
         members.Append(indent).Append("    /// <summary>The function.</summary>\n");

@@ -120,11 +120,15 @@ public static class Evaluator
                 var index = n.Name!;
                 bound.TryGetValue(index, out var outer);
                 var hadOuter = bound.ContainsKey(index);
+                // Values that do not involve the index carry into every iteration; the rest start afresh.
+                var invariant = memo.Where(kv => !Expr.Mentions(kv.Key, n.SumIndex)).ToList();
                 var sum = 0.0;
                 for (var i = 0; i < count; i++)
                 {
                     bound[index] = i;
-                    sum += Indexed(n.ArgArray[1], scalars, arrays, bound, new Dictionary<Expr, double>(memo.Where(kv => !Expr.Mentions(kv.Key, n.SumIndex)).ToDictionary(kv => kv.Key, kv => kv.Value)));
+                    var iteration = new Dictionary<Expr, double>();
+                    foreach (var kv in invariant) iteration[kv.Key] = kv.Value;
+                    sum += Indexed(n.ArgArray[1], scalars, arrays, bound, iteration);
                 }
                 if (hadOuter) bound[index] = outer;
                 else bound.Remove(index);

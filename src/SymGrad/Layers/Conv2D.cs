@@ -94,7 +94,7 @@ public sealed class Conv2D : Layer
         // im2col: one row per output position holding its receptive field (zeros where the padding is), so the
         // convolution is one matrix product with W viewed as [kernel·kernel·in × out].
         var patches = _patches.Get(stackalloc[] { rows, cols });
-        Im2Col(input, patches.Span, oh, ow);
+        Patches(input, patches.Span, oh, ow, gather: true);
         var output = _output.Get(stackalloc[] { batch, oh, ow, OutChannels });
         MatMul.Multiply(patches.Span, Weights.Value.Span, output.Span, rows, cols, OutChannels);
         var y = output.Span;
@@ -144,16 +144,18 @@ public sealed class Conv2D : Layer
         MatMul.MultiplyTransposedB(dy, Weights.Value.Span, patchGradient.Span, rows, OutChannels, cols);
         var dx = _inputGradient.Get(input.Shape);
         dx.Clear();
-        Col2Im(patchGradient.Span, dx, oh, ow);
+        Patches(dx, patchGradient.Span, oh, ow, gather: false);
         return dx;
     }
 
     private int OutSize(int size) => (size + 2 * Padding - Kernel) / Stride + 1;
 
-    private void Im2Col(Tensor input, Span<float> patches, int oh, int ow)
+    // im2col (gather: each patch row copies its receptive field, zeros in the padding) and its adjoint col2im
+    // (scatter: each patch entry adds back into the image element it came from): the same walk, both directions.
+    private void Patches(Tensor image, Span<float> patches, int oh, int ow, bool gather)
     {
-        int batch = input.Dim(0), height = input.Dim(1), width = input.Dim(2), cin = InChannels, cols = Kernel * Kernel * cin;
-        var x = input.Span;
+        int batch = image.Dim(0), height = image.Dim(1), width = image.Dim(2), cin = InChannels, cols = Kernel * Kernel * cin;
+        var x = image.Span;
         for (var b = 0; b < batch; b++)
         for (var m = 0; m < oh; m++)
         for (var n = 0; n < ow; n++)
@@ -165,33 +167,18 @@ public sealed class Conv2D : Layer
                 for (var j = 0; j < Kernel; j++)
                 {
                     var v = n * Stride + j - Padding;
-                    var target = row.Slice((i * Kernel + j) * cin, cin);
-                    if ((uint)u < (uint)height && (uint)v < (uint)width) x.Slice(((b * height + u) * width + v) * cin, cin).CopyTo(target);
-                    else target.Clear();
-                }
-            }
-        }
-    }
-
-    private void Col2Im(ReadOnlySpan<float> patches, Tensor dx, int oh, int ow)
-    {
-        int batch = dx.Dim(0), height = dx.Dim(1), width = dx.Dim(2), cin = InChannels, cols = Kernel * Kernel * cin;
-        var d = dx.Span;
-        for (var b = 0; b < batch; b++)
-        for (var m = 0; m < oh; m++)
-        for (var n = 0; n < ow; n++)
-        {
-            var row = patches.Slice(((b * oh + m) * ow + n) * cols, cols);
-            for (var i = 0; i < Kernel; i++)
-            {
-                var u = m * Stride + i - Padding;
-                if ((uint)u >= (uint)height) continue;
-                for (var j = 0; j < Kernel; j++)
-                {
-                    var v = n * Stride + j - Padding;
-                    if ((uint)v >= (uint)width) continue;
-                    var target = d.Slice(((b * height + u) * width + v) * cin, cin);
-                    TensorPrimitives.Add(target, row.Slice((i * Kernel + j) * cin, cin), target);
+                    var entry = row.Slice((i * Kernel + j) * cin, cin);
+                    var inside = (uint)u < (uint)height && (uint)v < (uint)width;
+                    if (gather)
+                    {
+                        if (inside) x.Slice(((b * height + u) * width + v) * cin, cin).CopyTo(entry);
+                        else entry.Clear();
+                    }
+                    else if (inside)
+                    {
+                        var target = x.Slice(((b * height + u) * width + v) * cin, cin);
+                        TensorPrimitives.Add(target, entry, target);
+                    }
                 }
             }
         }

@@ -14,9 +14,7 @@ public readonly ref struct ReadOnlyMatrix<T>
     /// <summary>A <paramref name="rows"/> × <paramref name="columns"/> view of the first rows·columns elements.</summary>
     public ReadOnlyMatrix(ReadOnlySpan<T> span, int rows, int columns)
     {
-        if (rows < 0 || columns < 0 || (long)rows * columns > span.Length)
-            throw new ArgumentException($"A {rows}×{columns} matrix needs {(long)rows * columns} elements; the span has {span.Length}.");
-        _span = span.Slice(0, rows * columns);
+        _span = span.Slice(0, ViewShape.Count(span.Length, rows, columns));
         Rows = rows;
         Columns = columns;
     }
@@ -46,9 +44,7 @@ public readonly ref struct Matrix<T>
     /// <summary>A <paramref name="rows"/> × <paramref name="columns"/> view of the first rows·columns elements.</summary>
     public Matrix(Span<T> span, int rows, int columns)
     {
-        if (rows < 0 || columns < 0 || (long)rows * columns > span.Length)
-            throw new ArgumentException($"A {rows}×{columns} matrix needs {(long)rows * columns} elements; the span has {span.Length}.");
-        _span = span.Slice(0, rows * columns);
+        _span = span.Slice(0, ViewShape.Count(span.Length, rows, columns));
         Rows = rows;
         Columns = columns;
     }
@@ -82,10 +78,7 @@ public readonly ref struct ReadOnlyTensor4<T>
     /// <summary>A d0 × d1 × d2 × d3 view of the first d0·d1·d2·d3 elements.</summary>
     public ReadOnlyTensor4(ReadOnlySpan<T> span, int d0, int d1, int d2, int d3)
     {
-        var count = (long)d0 * d1 * d2 * d3;
-        if (d0 < 0 || d1 < 0 || d2 < 0 || d3 < 0 || count > span.Length)
-            throw new ArgumentException($"A {d0}×{d1}×{d2}×{d3} tensor needs {count} elements; the span has {span.Length}.");
-        _span = span.Slice(0, (int)count);
+        _span = span.Slice(0, ViewShape.Count(span.Length, d0, d1, d2, d3));
         (_d0, _d1, _d2, _d3) = (d0, d1, d2, d3);
     }
 
@@ -108,10 +101,7 @@ public readonly ref struct Tensor4<T>
     /// <summary>A d0 × d1 × d2 × d3 view of the first d0·d1·d2·d3 elements.</summary>
     public Tensor4(Span<T> span, int d0, int d1, int d2, int d3)
     {
-        var count = (long)d0 * d1 * d2 * d3;
-        if (d0 < 0 || d1 < 0 || d2 < 0 || d3 < 0 || count > span.Length)
-            throw new ArgumentException($"A {d0}×{d1}×{d2}×{d3} tensor needs {count} elements; the span has {span.Length}.");
-        _span = span.Slice(0, (int)count);
+        _span = span.Slice(0, ViewShape.Count(span.Length, d0, d1, d2, d3));
         (_d0, _d1, _d2, _d3) = (d0, d1, d2, d3);
     }
 
@@ -128,4 +118,22 @@ public readonly ref struct Tensor4<T>
         (uint)a < (uint)d0 && (uint)b < (uint)d1 && (uint)c < (uint)d2 && (uint)d < (uint)d3
             ? ((a * d1 + b) * d2 + c) * d3 + d
             : throw new IndexOutOfRangeException($"({a}, {b}, {c}, {d}) is outside {d0}×{d1}×{d2}×{d3}.");
+}
+
+/// <summary>The shape checks the views share.</summary>
+internal static class ViewShape
+{
+    /// <summary>The element count of a shape, which a span of <paramref name="available"/> elements must hold.</summary>
+    public static int Count(int available, params int[] shape)
+    {
+        long count = 1;
+        foreach (var d in shape)
+        {
+            if (d < 0) throw new ArgumentException($"Dimensions must not be negative: {string.Join("×", shape)}.");
+            count *= d;
+        }
+        if (count > available)
+            throw new ArgumentException($"A {string.Join("×", shape)} {(shape.Length == 2 ? "matrix" : "tensor")} needs {count} elements; the span has {available}.");
+        return (int)count;
+    }
 }
