@@ -49,46 +49,39 @@ if (args.Length > 0 && args[0] == "generate")
 }
 if (args.Length > 0 && args[0] == "dense-backward")
 {
-    // A dense layer's backward pass (784 → 128, batch 64): the runtime's matrix kernels against the gradient generated
-    // from Functions/LayerFormulas.DenseScore (issue 5), interleaved, 21 rounds, medians.
+    // The runtime's dense and convolution backward passes: hand-tuned kernels against the gradients generated from
+    // Functions/LayerFormulas (issue 5). Interleaved after 20 warm-up rounds each (so tiered JIT has finished with
+    // both: a method called a few times still runs unoptimised code), then 41 rounds, medians.
     var r = new Random(1);
-    var input = new SymGrad.Tensors.Tensor(64, 784);
-    var delta = new SymGrad.Tensors.Tensor(64, 128);
-    foreach (ref var v in input.Span) v = (float)r.NextDouble();
-    foreach (ref var v in delta.Span) v = (float)(r.NextDouble() - 0.5);
-    var layers = new[] { new SymGrad.Layers.Dense(784, 128, 2), new SymGrad.Layers.Dense(784, 128, 2) { UseGeneratedBackward = true } };
-    var times = new[] { new System.Collections.Generic.List<double>(), new System.Collections.Generic.List<double>() };
-    for (var round = 0; round < 21; round++)
-        for (var k = 0; k < 2; k++)
-        {
-            var layer = layers[(round + k) % 2];
-            layer.Forward(input, true);
-            var clock = Stopwatch.StartNew();
-            layer.Backward(delta);
-            times[(round + k) % 2].Add(clock.Elapsed.TotalMilliseconds);
-        }
     double Median(System.Collections.Generic.List<double> l) => l.OrderBy(x => x).ElementAt(l.Count / 2);
+    (double Kernels, double Generated) Compare(SymGrad.Layers.Layer[] pair, SymGrad.Tensors.Tensor input, SymGrad.Tensors.Tensor delta)
+    {
+        var times = new[] { new System.Collections.Generic.List<double>(), new System.Collections.Generic.List<double>() };
+        for (var round = 0; round < 61; round++)
+            for (var k = 0; k < 2; k++)
+            {
+                var which = (round + k) % 2;
+                pair[which].Forward(input, true);
+                var clock = Stopwatch.StartNew();
+                pair[which].Backward(delta);
+                if (round >= 20) times[which].Add(clock.Elapsed.TotalMilliseconds);
+            }
+        return (Median(times[0]), Median(times[1]));
+    }
+    SymGrad.Tensors.Tensor Random(params int[] shape)
+    {
+        var t = new SymGrad.Tensors.Tensor(shape);
+        foreach (ref var v in t.Span) v = (float)(r.NextDouble() - 0.5);
+        return t;
+    }
+    var dense = Compare(new SymGrad.Layers.Layer[] { new SymGrad.Layers.Dense(784, 128, 2), new SymGrad.Layers.Dense(784, 128, 2) { UseGeneratedBackward = true } },
+        Random(64, 784), Random(64, 128));
     Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "dense backward 784→128, batch 64: kernels {0:0.00} ms, generated {1:0.00} ms, generated ÷ kernels {2:0.00}",
-        Median(times[0]), Median(times[1]), Median(times[1]) / Median(times[0])));
-
-    // The same for a convolution (28×28×8 → 3×3×16, batch 16): im2col and the kernels against the generated loops.
-    var image = new SymGrad.Tensors.Tensor(16, 28, 28, 8);
-    foreach (ref var v in image.Span) v = (float)r.NextDouble();
-    var convs = new[] { new SymGrad.Layers.Conv2D(8, 16, 3, seed: 3), new SymGrad.Layers.Conv2D(8, 16, 3, seed: 3) { UseGeneratedBackward = true } };
-    var convDelta = new SymGrad.Tensors.Tensor(16, 26, 26, 16);
-    foreach (ref var v in convDelta.Span) v = (float)(r.NextDouble() - 0.5);
-    var convTimes = new[] { new System.Collections.Generic.List<double>(), new System.Collections.Generic.List<double>() };
-    for (var round = 0; round < 5; round++)
-        for (var k = 0; k < 2; k++)
-        {
-            var layer = convs[(round + k) % 2];
-            layer.Forward(image, true);
-            var clock = Stopwatch.StartNew();
-            layer.Backward(convDelta);
-            convTimes[(round + k) % 2].Add(clock.Elapsed.TotalMilliseconds);
-        }
+        dense.Kernels, dense.Generated, dense.Generated / dense.Kernels));
+    var conv = Compare(new SymGrad.Layers.Layer[] { new SymGrad.Layers.Conv2D(8, 16, 3, seed: 3), new SymGrad.Layers.Conv2D(8, 16, 3, seed: 3) { UseGeneratedBackward = true } },
+        Random(16, 28, 28, 8), Random(16, 26, 26, 16));
     Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "conv backward 28×28×8 → 3×3×16, batch 16: kernels {0:0.00} ms, generated {1:0.00} ms, generated ÷ kernels {2:0.00}",
-        Median(convTimes[0]), Median(convTimes[1]), Median(convTimes[1]) / Median(convTimes[0])));
+        conv.Kernels, conv.Generated, conv.Generated / conv.Kernels));
     return 0;
 }
 if (args.Length > 0 && args[0] == "relu")

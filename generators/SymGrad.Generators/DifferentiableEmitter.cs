@@ -208,9 +208,10 @@ internal static class DifferentiableEmitter
         members.Append(IndexedCode.PrintGradientMethod(gradient, m.Name + "Gradient", printer, m.Accessibility, indent, parameters,
             $"{m.Name} = {readable.PrintSummary(gradient.Function)}; returns it and writes the gradient: d<v> for each variable v (a span, or an array, of the shape of v for array variables)."));
         members.Append('\n');
-        // Without the value: for formulas scored by an upstream gradient, whose value nobody needs (a backward pass).
-        members.Append(IndexedCode.PrintGradientMethod(gradient, m.Name + "GradientOnly", printer, m.Accessibility, indent, parameters,
-            $"Writes the gradient of {m.Name} as {m.Name}Gradient does, without computing its value.", returnValue: false));
+        // Without the value, adding into the outputs: a backward pass (a formula scored by an upstream gradient, whose value
+        // nobody needs) accumulates parameter gradients.
+        members.Append(IndexedCode.PrintGradientMethod(gradient, m.Name + "AccumulateGradient", printer, m.Accessibility, indent, parameters,
+            $"Adds the gradient of {m.Name} into d<v> for each variable v (as {m.Name}Gradient writes it), without computing its value: what a backward pass does with parameter gradients.", accumulate: true));
         members.Append('\n');
 
         return Finish(m, variables, gradient, members, indent, diagnostics);

@@ -11,7 +11,7 @@ namespace SymGrad.Symbolic;
 /// loop over k that uses it), and the gradient with respect to an array is a loop writing each element into a
 /// caller-provided span. Straight-line parts of every loop body are common-subexpression-eliminated.
 /// </summary>
-public sealed class IndexedCode
+public sealed partial class IndexedCode
 {
     private readonly CSharpPrinter _printer;
     private readonly List<string> _lines = new();
@@ -55,11 +55,14 @@ public sealed class IndexedCode
     /// <summary>
     /// A method returning the function's value and writing its gradient: <c>out</c> parameters for scalar variables,
     /// spans (rank 1) or arrays (rank 2 and more) for array variables. Scalars come first (sorted), then arrays
-    /// (sorted), then the gradient outputs in the order of the variables.
+    /// (sorted), then the gradient outputs in the order of the variables. With <paramref name="accumulate"/> the method
+    /// returns nothing and adds the gradient into its outputs (<c>ref</c> for scalars), as a backward pass accumulates
+    /// parameter gradients.
     /// </summary>
     public static string PrintGradientMethod(Gradient gradient, string methodName, CSharpPrinter printer, string accessibility = "public", string indent = "",
-        IReadOnlyList<ArrayParameter>? parameters = null, string? summary = null, bool returnValue = true)
+        IReadOnlyList<ArrayParameter>? parameters = null, string? summary = null, bool returnValue = true, bool accumulate = false)
     {
+        if (accumulate) returnValue = false;
         var t = printer.TypeName;
         var roots = new[] { gradient.Function }.Concat(gradient.Partials).ToList();
         // The caller's parameters (name and rank, 0 for a scalar) in its order, or those the formulas use.
@@ -74,7 +77,7 @@ public sealed class IndexedCode
 
         var signature = inputs.Select(a => (a.Type ?? (a.Rank == 0 ? t : a.Rank == 1 ? "global::System.ReadOnlySpan<" + t + ">" : t + "[" + new string(',', a.Rank - 1) + "]")) + " " + CSharpPrinter.Identifier(a.Name))
             .Concat(gradient.Variables.Select((v, i) => v.Kind == ExprKind.Var
-                ? "out " + t + " " + CSharpPrinter.Identifier(outputs[i])
+                ? (accumulate ? "ref " : "out ") + t + " " + CSharpPrinter.Identifier(outputs[i])
                 : GradientType(v) + " " + CSharpPrinter.Identifier(outputs[i])));
 
         // Checks first: every gradient array has its variable's shape.
@@ -98,13 +101,11 @@ public sealed class IndexedCode
         for (var i = 0; i < gradient.Variables.Count; i++)
         {
             var v = gradient.Variables[i];
-            if (v.Kind == ExprKind.Var) tasks.Add(new Assign(CSharpPrinter.Identifier(outputs[i]) + " =", partialsOut[i]));
+            if (v.Kind == ExprKind.Var) tasks.Add(new Assign(CSharpPrinter.Identifier(outputs[i]) + (accumulate ? " +=" : " ="), partialsOut[i]));
             else
             {
-                var loop = (Loop)ElementLoop(v, outputs[i], partialsOut[i], 0);
-                tasks.Add(printer.UseFloat && GradientType(v).Contains("Matrix<float>") && Contraction(v, outputs[i], partialsOut[i], inputs, code) is { } call
-                    ? new Kernel(call.Condition, call.Call, loop)
-                    : loop);
+                var loop = (Loop)ElementLoop(v, outputs[i], partialsOut[i], 0, accumulate);
+                tasks.Add((Task?)code.BlockedContraction(v, outputs[i], partialsOut[i], loop, inputs, accumulate) ?? loop);
             }
         }
         if (returnValue) tasks.Add(new Assign("return", function));
@@ -119,16 +120,16 @@ public sealed class IndexedCode
     private static string Dim(string array, int rank, int axis) =>
         rank == 1 ? CSharpPrinter.Identifier(array) + ".Length" : CSharpPrinter.Identifier(array) + ".GetLength(" + axis.ToString(CultureInfo.InvariantCulture) + ")";
 
-    private static Task ElementLoop(Expr variable, string output, Expr partial, int axis)
+    private static Task ElementLoop(Expr variable, string output, Expr partial, int axis, bool accumulate)
     {
         var index = variable.ArgArray[axis];
         var count = Expr.Length(variable.Name!, axis);
         if (axis == variable.ArgArray.Length - 1)
         {
-            var target = CSharpPrinter.Identifier(output) + "[" + string.Join(", ", variable.ArgArray.Select(i => CSharpPrinter.Identifier(i.Name!))) + "] =";
+            var target = CSharpPrinter.Identifier(output) + "[" + string.Join(", ", variable.ArgArray.Select(i => CSharpPrinter.Identifier(i.Name!))) + (accumulate ? "] +=" : "] =");
             return new Loop(index, count, new List<Task> { new Assign(target, partial) });
         }
-        return new Loop(index, count, new List<Task> { ElementLoop(variable, output, partial, axis + 1) });
+        return new Loop(index, count, new List<Task> { ElementLoop(variable, output, partial, axis + 1, accumulate) });
     }
 
     /// <summary>
@@ -191,60 +192,6 @@ public sealed class IndexedCode
     private abstract record Task;
     private sealed record Assign(string Head, Expr Value) : Task;
     private sealed record Loop(Expr Index, Expr Count, List<Task> Body) : Task;
-    // A matrix product through the runtime's kernels when the condition holds, else the loop.
-    private sealed record Kernel(string Condition, string Call, Loop Fallback) : Task;
-
-    /// <summary>
-    /// A 2-D gradient C[k, l] that is a contraction of two matrix views over one index (Σ_s A[s,k] B[s,l], Σ_j A[k,j] B[l,j]
-    /// or Σ_j A[k,j] B[j,l]), possibly guarded by k &lt; bound and l &lt; bound, is a matrix product: the runtime's
-    /// blocked FMA kernels compute it, when the shapes agree at run time.
-    /// </summary>
-    private static (string Condition, string Call)? Contraction(Expr variable, string output, Expr partial, IReadOnlyList<ArrayParameter> inputs, IndexedCode code)
-    {
-        Expr k = variable.ArgArray[0], l = variable.ArgArray[1];
-        var guards = new List<string>();
-        var body = partial;
-        while (body.Kind == ExprKind.If && body.ArgArray[2].IsZero)
-        {
-            foreach (var c in Graph.Conjuncts(body.ArgArray[0]) ?? new List<Expr> { Expr.One })
-            {
-                if (c.Kind != ExprKind.Less || !(ReferenceEquals(c.ArgArray[0], k) || ReferenceEquals(c.ArgArray[0], l))) return null;
-                var axis = ReferenceEquals(c.ArgArray[0], k) ? 0 : 1;
-                guards.Add(CSharpPrinter.Identifier(output) + ".GetLength(" + axis.ToString(CultureInfo.InvariantCulture) + ") <= " + code.Print(c.ArgArray[1]));
-            }
-            body = body.ArgArray[1];
-        }
-        if (body.Kind != ExprKind.Sum) return null;
-        var s = body.SumIndex;
-        var term = body.ArgArray[1];
-        if (term.Kind != ExprKind.Mul || term.ArgArray.Length != 2) return null;
-        bool View(Expr e) => e.Kind == ExprKind.Element && e.ArgArray.Length == 2 && inputs.Any(p => p.Name == e.Name && p.Type != null && p.Type.Contains("ReadOnlyMatrix<float>"));
-        if (!View(term.ArgArray[0]) || !View(term.ArgArray[1])) return null;
-        foreach (var (a, b) in new[] { (term.ArgArray[0], term.ArgArray[1]), (term.ArgArray[1], term.ArgArray[0]) })
-        {
-            bool At(Expr e, Expr i0, Expr i1) => ReferenceEquals(e.ArgArray[0], i0) && ReferenceEquals(e.ArgArray[1], i1);
-            string A = CSharpPrinter.Identifier(a.Name!), B = CSharpPrinter.Identifier(b.Name!), C = CSharpPrinter.Identifier(output);
-            string K = C + ".GetLength(0)", L = C + ".GetLength(1)", n = code.Print(body.ArgArray[0]);
-            string? call = null, shapes = null;
-            if (At(a, s, k) && At(b, s, l))
-            {
-                call = $"global::SymGrad.Tensors.MatMul.MultiplyTransposedA({A}.Span, {B}.Span, {C}.Span, {K}, {n}, {L});";
-                shapes = $"{A}.GetLength(0) == {n} && {A}.GetLength(1) == {K} && {B}.GetLength(0) == {n} && {B}.GetLength(1) == {L}";
-            }
-            else if (At(a, k, s) && At(b, l, s))
-            {
-                call = $"global::SymGrad.Tensors.MatMul.MultiplyTransposedB({A}.Span, {B}.Span, {C}.Span, {K}, {n}, {L});";
-                shapes = $"{A}.GetLength(0) == {K} && {A}.GetLength(1) == {n} && {B}.GetLength(0) == {L} && {B}.GetLength(1) == {n}";
-            }
-            else if (At(a, k, s) && At(b, s, l))
-            {
-                call = $"global::SymGrad.Tensors.MatMul.Multiply({A}.Span, {B}.Span, {C}.Span, {K}, {n}, {L});";
-                shapes = $"{A}.GetLength(0) == {K} && {A}.GetLength(1) == {n} && {B}.GetLength(0) == {n} && {B}.GetLength(1) == {L}";
-            }
-            if (call != null) return (string.Join(" && ", guards.Append(shapes!)), call);
-        }
-        return null;
-    }
 
     private void Emit(List<Task> tasks, HashSet<Expr> scope, string indent)
     {
@@ -285,13 +232,21 @@ public sealed class IndexedCode
                 continue;
             }
             Flush(pending, indent);
-            if (task is Kernel kernel)
+            if (task is Blocked blocked)
             {
-                _lines.Add(indent + "if (" + kernel.Condition + ")");
-                _lines.Add(indent + "    " + kernel.Call);
+                // Matrix-product calls when the shapes allow them, else the loops.
+                if (blocked.Condition.Length == 0)
+                {
+                    _lines.AddRange(blocked.Body.Select(l => indent + l));
+                    continue;
+                }
+                _lines.Add(indent + "if (" + blocked.Condition + ")");
+                _lines.Add(indent + "{");
+                _lines.AddRange(blocked.Body.Select(l => indent + "    " + l));
+                _lines.Add(indent + "}");
                 _lines.Add(indent + "else");
                 _lines.Add(indent + "{");
-                Emit(new List<Task> { kernel.Fallback }, scope, indent + "    ");
+                Emit(new List<Task> { blocked.Fallback }, scope, indent + "    ");
                 _lines.Add(indent + "}");
                 continue;
             }

@@ -160,6 +160,22 @@ public class GeneratedArticleTests
         for (var r = 0; r < 3; r++) AssertClose(Difference(v => { var b2 = (double[])bias.Clone(); b2[r] = v[0]; return ArticleModel.DenseTanh(W, a, b2, score); }, new[] { bias[r] }, 0), dbias[r], $"dense ∂b[{r}]");
         for (var c = 0; c < 4; c++) AssertClose(Difference(v => { var a2 = (double[])a.Clone(); a2[c] = v[0]; return ArticleModel.DenseTanh(W, a2, bias, score); }, new[] { a[c] }, 0), da[c], $"dense ∂a[{c}]");
 
+        // AccumulateGradient adds into its outputs (ref for scalars): twice from a start value is start + 2·gradient.
+        double accW = 1, accB = -1;
+        ArticleModel.BatchMseAccumulateGradient(0.4, -0.2, x, y, ref accW, ref accB);
+        ArticleModel.BatchMseAccumulateGradient(0.4, -0.2, x, y, ref accW, ref accB);
+        Assert.Equal(1 + 2 * dw, accW, 12);
+        Assert.Equal(-1 + 2 * db, accB, 12);
+        var (accWm, accBias, accA) = (new double[3, 4], Enumerable.Repeat(0.5, 3).ToArray(), new double[4]);
+        ArticleModel.DenseTanhAccumulateGradient(W, a, bias, score, accWm, accBias, accA);
+        ArticleModel.DenseTanhAccumulateGradient(W, a, bias, score, accWm, accBias, accA);
+        for (var r = 0; r < 3; r++)
+        {
+            Assert.Equal(0.5 + 2 * dbias[r], accBias[r], 12);
+            for (var c = 0; c < 4; c++) Assert.Equal(2 * dW[r, c], accWm[r, c], 12);
+        }
+        for (var c = 0; c < 4; c++) Assert.Equal(2 * da[c], accA[c], 12);
+
         // A gradient span of the wrong length is refused, naming it.
         Assert.Contains("dz", Assert.Throws<ArgumentException>(() => ArticleModel.SoftmaxCrossEntropyOfLogitsGradient(z, target, new double[4])).Message);
         Assert.Contains(@"\sum_{i=1}^{n}", ArticleModel.BatchMseDerivation.Partial_w);

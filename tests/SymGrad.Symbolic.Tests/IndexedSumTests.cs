@@ -493,11 +493,38 @@ public class ContractionTests
             new IndexedCode.ArrayParameter("A", 2, view, writable), new IndexedCode.ArrayParameter("Delta", 2, view, writable),
         };
         var method = IndexedCode.PrintGradientMethod(Differentiator.Gradient(f, variables), "G", CSharpPrinter.Float, parameters: parameters, returnValue: false);
-        Assert.Contains("MatMul.MultiplyTransposedA(A.Span, Delta.Span, dW.Span", method);
-        Assert.Contains("MatMul.MultiplyTransposedB(Delta.Span, W.Span, dA.Span", method);
+        Assert.Contains("MatMul.MultiplyTransposedA(A.Slice(0, A.GetLength(0)), Delta.Slice(0, A.GetLength(0)), dW.Slice(0, W.GetLength(0)), W.GetLength(0), A.GetLength(0), W.GetLength(1), accumulate: true);", method);
+        Assert.Matches(@"MatMul\.MultiplyTransposedB\(Delta\.Slice\(first\d+, end\d+ - first\d+\), W\.Slice\(0, A\.GetLength\(1\)\), dA\.Slice\(first\d+, end\d+ - first\d+\)", method);
         Assert.Contains("else", method);
         // Double code has no kernel to call: loops only.
         var doubles = IndexedCode.PrintGradientMethod(Differentiator.Gradient(f, variables), "G", CSharpPrinter.Default);
         Assert.DoesNotContain("MatMul", doubles);
+    }
+
+    [Fact]
+    public void ConvolutionGradients_BecomeLoopsOfRowBlockProducts_WithoutIm2col()
+    {
+        // Σ Δ[s,m,n,k] (b_k + Σ_{i,j,l} W[i,j,l,k] X[s,m+i,n+j,l]) over 4-D float views.
+        Expr s = Expr.Index("s"), m = Expr.Index("m"), n = Expr.Index("n"), k = Expr.Index("k"), i = Expr.Index("i"), j = Expr.Index("j"), l = Expr.Index("l");
+        var y = Expr.Element("b", k) + Expr.Sum(i, Expr.Length("W", 0), Expr.Sum(j, Expr.Length("W", 1), Expr.Sum(l, Expr.Length("W", 2),
+            Expr.Element("W", i, j, l, k) * Expr.Element("X", s, m + i, n + j, l))));
+        var f = Expr.Sum(s, Expr.Length("Delta", 0), Expr.Sum(m, Expr.Length("Delta", 1), Expr.Sum(n, Expr.Length("Delta", 2),
+            Expr.Sum(k, Expr.Length("b"), Expr.Element("Delta", s, m, n, k) * y))));
+        Expr Var(string name, params string[] idx) => Expr.Element(name, idx.Select(Expr.Index).ToArray());
+        var variables = new[] { Var("W", "p", "q", "r", "o"), Expr.Element("b", Expr.Index("o")), Var("X", "a", "u", "v", "c") };
+        const string view = "global::SymGrad.ReadOnlyTensor4<float>", writable = "global::SymGrad.Tensor4<float>";
+        var parameters = new[]
+        {
+            new IndexedCode.ArrayParameter("W", 4, view, writable), new IndexedCode.ArrayParameter("b", 1, "global::System.ReadOnlySpan<float>", "global::System.Span<float>"),
+            new IndexedCode.ArrayParameter("X", 4, view, writable), new IndexedCode.ArrayParameter("Delta", 4, view, writable),
+        };
+        var method = IndexedCode.PrintGradientMethod(Differentiator.Gradient(f, variables), "G", CSharpPrinter.Float, parameters: parameters, returnValue: false);
+        // ∂/∂W[p,q] = Σ_{s,m} X[s, m+p, q…]ᵀ · Δ[s, m]: one product per (p, q, s, m).
+        Assert.Contains("MatMul.MultiplyTransposedA(X.Slice(s, m + p, q, Delta.GetLength(2)), Delta.Slice(s, m, 0, Delta.GetLength(2)), dW.Slice(p, q, 0, W.GetLength(2))", method);
+        // ∂/∂b: rows of Δ added up.
+        Assert.Matches(@"MatMul\.AddRows\(Delta\.Slice\(s, m, first\d+, end\d+ - first\d+\), db\)", method);
+        // ∂/∂X: the sum over output columns re-indexed by the kernel column, so Δ's rows and X's rows run together.
+        Assert.Matches(@"MatMul\.MultiplyTransposedB\(Delta\.Slice\(a, m, first\d+ - nOffset, end\d+ - first\d+\), W\.Slice\(u - m, nOffset, 0, X\.GetLength\(3\)\), dX\.Slice\(a, u, first\d+, end\d+ - first\d+\)", method);
+        Assert.DoesNotContain("new float[", method);
     }
 }

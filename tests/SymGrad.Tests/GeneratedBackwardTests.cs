@@ -2,6 +2,7 @@ using System.Linq;
 using System;
 using SymGrad.Layers;
 using SymGrad.Tensors;
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 
 namespace SymGrad.Tests;
 
@@ -74,6 +75,46 @@ public class GeneratedBackwardTests
         Assert.Throws<NotSupportedException>(() => new Conv2D(1, 1, 3, stride: 2) { UseGeneratedBackward = true });
     }
 
+    [Theory]
+    [InlineData(2, 6, 5, 2, 3, 3, 3, 3, 4, 3, 3)]   // shapes as the layer makes them: row-block products
+    [InlineData(1, 7, 4, 3, 2, 2, 4, 3, 3, 2, 5)]   // W wider than b, Δ wider than W and smaller than the valid output: loops
+    [InlineData(3, 4, 4, 1, 4, 4, 2, 2, 1, 1, 2)]   // kernel as large as the image
+    public void GeneratedConvolutionGradient_IsTheScoresExactDerivative(int batch, int height, int width, int cin, int kh, int kw, int wOut, int bias, int dh, int dw, int dc)
+    {
+        // Σ Δ·conv is linear in W, in b and in X, so its derivative along a one-hot direction is the score at that
+        // direction: an exact reference for every entry of the gradient, whichever path (products or loops) it took.
+        var r = new Random(height * 31 + wOut);
+        var w = GradientCheck.Random(r, kh, kw, cin, wOut);
+        var b = GradientCheck.Random(r, bias);
+        var x = GradientCheck.Random(r, batch, height, width, cin);
+        var delta = GradientCheck.Random(r, batch, dh, dw, dc);
+        var (gw, gb, gx) = (new Tensor(w.Shape.ToArray()), new Tensor(b.Shape.ToArray()), new Tensor(x.Shape.ToArray()));
+        // Accumulating onto ones (what a backward pass does) adds exactly the gradient; writing replaces what was there.
+        foreach (var g in new[] { gw, gb, gx }) g.Span.Fill(1);
+        SymGrad.Functions.LayerFormulas.Conv2DScoreAccumulateGradient(w.AsReadOnlyTensor4(), b.Span, x.AsReadOnlyTensor4(), delta.AsReadOnlyTensor4(), gw.AsTensor4(), gb.Span, gx.AsTensor4());
+        foreach (var g in new[] { gw, gb, gx }) TensorPrimitives.Add(g.Span, -1f, g.Span);
+        var (ww, wb, wx) = (new Tensor(w.Shape.ToArray()), new Tensor(b.Shape.ToArray()), new Tensor(x.Shape.ToArray()));
+        foreach (var g in new[] { ww, wb, wx }) g.Span.Fill(7);
+        SymGrad.Functions.LayerFormulas.Conv2DScoreGradient(w.AsReadOnlyTensor4(), b.Span, x.AsReadOnlyTensor4(), delta.AsReadOnlyTensor4(), ww.AsTensor4(), wb.Span, wx.AsTensor4());
+
+        float Score(Tensor ww, Tensor bb, Tensor xx) => SymGrad.Functions.LayerFormulas.Conv2DScore(ww.AsReadOnlyTensor4(), bb.Span, xx.AsReadOnlyTensor4(), delta.AsReadOnlyTensor4());
+        var (zeroW, zeroB, zeroX) = (new Tensor(w.Shape.ToArray()), new Tensor(b.Shape.ToArray()), new Tensor(x.Shape.ToArray()));
+        foreach (var (value, gradient, reference) in new (Tensor, Tensor, Func<Tensor, float>)[]
+                 { (w, gw, e => Score(e, zeroB, x)), (b, gb, e => Score(zeroW, e, zeroX)), (x, gx, e => Score(w, zeroB, e)) })
+        {
+            var direction = new Tensor(value.Shape.ToArray());
+            for (var i = 0; i < value.Length; i++)
+            {
+                direction.Span.Clear();
+                direction.Span[i] = 1;
+                Assert.Equal(reference(direction), gradient.Span[i], 4);
+            }
+        }
+        for (var i = 0; i < gw.Length; i++) Assert.Equal(gw.Span[i], ww.Span[i], 4);
+        for (var i = 0; i < gb.Length; i++) Assert.Equal(gb.Span[i], wb.Span[i], 4);
+        for (var i = 0; i < gx.Length; i++) Assert.Equal(gx.Span[i], wx.Span[i], 4);
+    }
+
     [Fact]
     public void MatrixViews_CheckTheirShape()
     {
@@ -82,5 +123,11 @@ public class GeneratedBackwardTests
         m[1, 2] = 4;
         Assert.Equal(4, m.Span[5]);
         Assert.Throws<IndexOutOfRangeException>(() => new ReadOnlyMatrix<float>(new float[6], 2, 3)[2, 0]);
+        // Row blocks (what generated products read) are checked like the indexer, not just against the span.
+        var data = new float[2 * 3 * 4 * 5];
+        Assert.Equal(10, new ReadOnlyTensor4<float>(data, 2, 3, 4, 5).Slice(0, 0, 2, 2).Length);
+        Assert.Throws<IndexOutOfRangeException>(() => new ReadOnlyTensor4<float>(data, 2, 3, 4, 5).Slice(0, 1, 3, 2).Length);
+        Assert.Throws<IndexOutOfRangeException>(() => new ReadOnlyTensor4<float>(data, 2, 3, 4, 5).Slice(0, 3, 0, 1).Length);
+        Assert.Throws<IndexOutOfRangeException>(() => new Matrix<float>(new float[6], 2, 3).Slice(1, 2).Length);
     }
 }

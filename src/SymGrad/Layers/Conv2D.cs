@@ -65,7 +65,6 @@ public sealed class Conv2D : Layer
     }
 
     private bool _generated;
-    private readonly BufferCache _generatedWeights = new(), _generatedBias = new();
 
     /// <inheritdoc />
     public override IReadOnlyList<Parameter> Parameters => _parameters ??= new[] { Weights, Bias };
@@ -120,13 +119,11 @@ public sealed class Conv2D : Layer
         var input = _input ?? throw new InvalidOperationException($"{this}: Backward before Forward.");
         if (_generated)
         {
-            var weightGradient = _generatedWeights.Get(Weights.Value.Shape);
-            var biasGradient = _generatedBias.Get(Bias.Value.Shape);
+            // The generated backward adds into its outputs: parameter gradients accumulate, the input gradient starts at zero.
             var generatedInputGradient = _inputGradient.Get(input.Shape);
-            Functions.LayerFormulas.Conv2DScoreGradientOnly(Weights.Value.AsReadOnlyTensor4(), Bias.Value.Span, input.AsReadOnlyTensor4(), outputGradient.AsReadOnlyTensor4(),
-                weightGradient.AsTensor4(), biasGradient.Span, generatedInputGradient.AsTensor4());
-            TensorPrimitives.Add(Weights.Gradient.Span, weightGradient.Span, Weights.Gradient.Span);
-            TensorPrimitives.Add(Bias.Gradient.Span, biasGradient.Span, Bias.Gradient.Span);
+            generatedInputGradient.Clear();
+            Functions.LayerFormulas.Conv2DScoreAccumulateGradient(Weights.Value.AsReadOnlyTensor4(), Bias.Value.Span, input.AsReadOnlyTensor4(), outputGradient.AsReadOnlyTensor4(),
+                Weights.Gradient.AsTensor4(), Bias.Gradient.Span, generatedInputGradient.AsTensor4());
             return generatedInputGradient;
         }
         var patches = _lastPatches!;

@@ -93,19 +93,15 @@ public sealed class Dense : Layer
         else AccumulateParameterGradients(outputGradient);
     }
 
-    private readonly BufferCache _generatedWeights = new(), _generatedBias = new();
-
     private Tensor GeneratedBackward(Tensor outputGradient)
     {
         var input = _input ?? throw new InvalidOperationException($"{this}: Backward before Forward.");
         var batch = input.Dim(0);
-        var dW = _generatedWeights.Get(stackalloc[] { Inputs, Outputs });
-        var db = _generatedBias.Get(stackalloc[] { Outputs });
+        // The generated backward adds into its outputs: the parameter gradients accumulate, the input gradient starts at zero.
         var dA = _inputGradient.Get(batch, stackalloc[] { Inputs });
-        Functions.LayerFormulas.DenseScoreGradientOnly(Weights.Value.AsReadOnlyMatrix(), Bias.Value.Span, input.AsReadOnlyMatrix(), outputGradient.AsReadOnlyMatrix(),
-            dW.AsMatrix(), db.Span, dA.AsMatrix());
-        TensorPrimitives.Add(Weights.Gradient.Span, dW.Span, Weights.Gradient.Span);
-        TensorPrimitives.Add(Bias.Gradient.Span, db.Span, Bias.Gradient.Span);
+        dA.Clear();
+        Functions.LayerFormulas.DenseScoreAccumulateGradient(Weights.Value.AsReadOnlyMatrix(), Bias.Value.Span, input.AsReadOnlyMatrix(), outputGradient.AsReadOnlyMatrix(),
+            Weights.Gradient.AsMatrix(), Bias.Gradient.Span, dA.AsMatrix());
         return dA;
     }
 

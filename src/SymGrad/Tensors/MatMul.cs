@@ -45,6 +45,15 @@ public static class MatMul
         Kernel(a, k, 1, bt, c, m, k, n, accumulate);
     }
 
+    /// <summary><c>sum[j] += Σ_i rows[i, j]</c>: the rows of a row-major block (its length a multiple of sum's) added into <paramref name="sum"/> (bias gradients).</summary>
+    public static void AddRows(ReadOnlySpan<float> rows, Span<float> sum)
+    {
+        var n = sum.Length;
+        if (n == 0) return;
+        if (rows.Length % n != 0) throw new ArgumentException($"The block has {rows.Length} elements, not a multiple of {n}.");
+        for (var offset = 0; offset < rows.Length; offset += n) System.Numerics.Tensors.TensorPrimitives.Add(sum, rows.Slice(offset, n), sum);
+    }
+
     // Blocks of the shared dimension: a block of B (BlockK rows) stays in cache while every tile of C runs over it.
     private const int BlockK = 256;
 
@@ -67,6 +76,9 @@ public static class MatMul
     {
         var w = Vector<float>.Count;
         var i = 0;
+        // One vector wide (a convolution's channels): eight rows at a time keep more accumulators busy per load of B.
+        if (n == w)
+            for (; i + 8 <= m; i += 8) Tile8x1(ref a0, rowStride, colStride, ref b0, ref c0, i, 0, k, n, accumulate);
         for (; i + 4 <= m; i += 4)
         {
             var j = 0;
@@ -115,6 +127,34 @@ public static class MatMul
         Store(c10, ref c, (i + 1) * n + j); Store(c11, ref c, (i + 1) * n + j + w);
         Store(c20, ref c, (i + 2) * n + j); Store(c21, ref c, (i + 2) * n + j + w);
         Store(c30, ref c, (i + 3) * n + j); Store(c31, ref c, (i + 3) * n + j + w);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Tile8x1(ref float a, int rs, int cs, ref float b, ref float c, int i, int j, int k, int n, bool accumulate)
+    {
+        Vector<float> c0, c1, c2, c3, c4, c5, c6, c7;
+        if (accumulate)
+        {
+            c0 = Load(ref c, i * n + j); c1 = Load(ref c, (i + 1) * n + j); c2 = Load(ref c, (i + 2) * n + j); c3 = Load(ref c, (i + 3) * n + j);
+            c4 = Load(ref c, (i + 4) * n + j); c5 = Load(ref c, (i + 5) * n + j); c6 = Load(ref c, (i + 6) * n + j); c7 = Load(ref c, (i + 7) * n + j);
+        }
+        else c0 = c1 = c2 = c3 = c4 = c5 = c6 = c7 = Vector<float>.Zero;
+        var ai = i * rs;
+        for (var p = 0; p < k; p++)
+        {
+            var bv = Load(ref b, p * n + j);
+            var ap = ai + p * cs;
+            c0 = Vector.FusedMultiplyAdd(new Vector<float>(Unsafe.Add(ref a, ap)), bv, c0);
+            c1 = Vector.FusedMultiplyAdd(new Vector<float>(Unsafe.Add(ref a, ap + rs)), bv, c1);
+            c2 = Vector.FusedMultiplyAdd(new Vector<float>(Unsafe.Add(ref a, ap + 2 * rs)), bv, c2);
+            c3 = Vector.FusedMultiplyAdd(new Vector<float>(Unsafe.Add(ref a, ap + 3 * rs)), bv, c3);
+            c4 = Vector.FusedMultiplyAdd(new Vector<float>(Unsafe.Add(ref a, ap + 4 * rs)), bv, c4);
+            c5 = Vector.FusedMultiplyAdd(new Vector<float>(Unsafe.Add(ref a, ap + 5 * rs)), bv, c5);
+            c6 = Vector.FusedMultiplyAdd(new Vector<float>(Unsafe.Add(ref a, ap + 6 * rs)), bv, c6);
+            c7 = Vector.FusedMultiplyAdd(new Vector<float>(Unsafe.Add(ref a, ap + 7 * rs)), bv, c7);
+        }
+        Store(c0, ref c, i * n + j); Store(c1, ref c, (i + 1) * n + j); Store(c2, ref c, (i + 2) * n + j); Store(c3, ref c, (i + 3) * n + j);
+        Store(c4, ref c, (i + 4) * n + j); Store(c5, ref c, (i + 5) * n + j); Store(c6, ref c, (i + 6) * n + j); Store(c7, ref c, (i + 7) * n + j);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

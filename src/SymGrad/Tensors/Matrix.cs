@@ -32,6 +32,9 @@ public readonly ref struct ReadOnlyMatrix<T>
     /// <summary>Rows for axis 0, columns for axis 1.</summary>
     public int GetLength(int axis) => axis switch { 0 => Rows, 1 => Columns, _ => throw new ArgumentOutOfRangeException(nameof(axis)) };
 
+    /// <summary>Rows <paramref name="start"/> to <paramref name="start"/> + <paramref name="count"/> − 1, contiguous: a block generated code hands to <see cref="Tensors.MatMul"/>.</summary>
+    public ReadOnlySpan<T> Slice(int start, int count) => _span.Slice(ViewShape.RowBlock(start, count, Rows, Columns), count * Columns);
+
     internal static int Index(int row, int column, int rows, int columns) =>
         (uint)row < (uint)rows && (uint)column < (uint)columns ? row * columns + column : throw new IndexOutOfRangeException($"({row}, {column}) is outside {rows}×{columns}.");
 }
@@ -62,6 +65,9 @@ public readonly ref struct Matrix<T>
     /// <summary>Rows for axis 0, columns for axis 1.</summary>
     public int GetLength(int axis) => axis switch { 0 => Rows, 1 => Columns, _ => throw new ArgumentOutOfRangeException(nameof(axis)) };
 
+    /// <summary>Rows <paramref name="start"/> to <paramref name="start"/> + <paramref name="count"/> − 1, contiguous.</summary>
+    public Span<T> Slice(int start, int count) => _span.Slice(ViewShape.RowBlock(start, count, Rows, Columns), count * Columns);
+
     /// <summary>The same view, read-only.</summary>
     public static implicit operator ReadOnlyMatrix<T>(Matrix<T> m) => new(m._span, m.Rows, m.Columns);
 }
@@ -90,6 +96,12 @@ public readonly ref struct ReadOnlyTensor4<T>
 
     /// <summary>The size of an axis.</summary>
     public int GetLength(int axis) => axis switch { 0 => _d0, 1 => _d1, 2 => _d2, 3 => _d3, _ => throw new ArgumentOutOfRangeException(nameof(axis)) };
+
+    /// <summary>
+    /// Rows <paramref name="start"/> to <paramref name="start"/> + <paramref name="count"/> − 1 of the matrix at [a, b] (axes 2 and 3),
+    /// contiguous: a block generated code hands to <see cref="Tensors.MatMul"/>.
+    /// </summary>
+    public ReadOnlySpan<T> Slice(int a, int b, int start, int count) => _span.Slice(ViewShape.RowBlock(a, b, start, count, _d0, _d1, _d2, _d3), count * _d3);
 }
 
 /// <summary>A writable row-major 4-D view over a span: where generated code writes a 4-D gradient.</summary>
@@ -114,6 +126,9 @@ public readonly ref struct Tensor4<T>
     /// <summary>The size of an axis.</summary>
     public int GetLength(int axis) => axis switch { 0 => _d0, 1 => _d1, 2 => _d2, 3 => _d3, _ => throw new ArgumentOutOfRangeException(nameof(axis)) };
 
+    /// <summary>Rows <paramref name="start"/> to <paramref name="start"/> + <paramref name="count"/> − 1 of the matrix at [a, b], contiguous.</summary>
+    public Span<T> Slice(int a, int b, int start, int count) => _span.Slice(ViewShape.RowBlock(a, b, start, count, _d0, _d1, _d2, _d3), count * _d3);
+
     internal static int Index(int a, int b, int c, int d, int d0, int d1, int d2, int d3) =>
         (uint)a < (uint)d0 && (uint)b < (uint)d1 && (uint)c < (uint)d2 && (uint)d < (uint)d3
             ? ((a * d1 + b) * d2 + c) * d3 + d
@@ -136,4 +151,14 @@ internal static class ViewShape
             throw new ArgumentException($"A {string.Join("×", shape)} {(shape.Length == 2 ? "matrix" : "tensor")} needs {count} elements; the span has {available}.");
         return (int)count;
     }
+
+    /// <summary>The offset of rows [start, start + count) of a rows × columns matrix, checked like an indexer.</summary>
+    public static int RowBlock(int start, int count, int rows, int columns) =>
+        start >= 0 && count >= 0 && start <= rows - count ? start * columns
+            : throw new IndexOutOfRangeException($"Rows {start} to {start + count - 1} are outside {rows}×{columns}.");
+
+    /// <summary>The offset of rows [start, start + count) of the matrix at [a, b] of a d0×d1×d2×d3 tensor.</summary>
+    public static int RowBlock(int a, int b, int start, int count, int d0, int d1, int d2, int d3) =>
+        (uint)a < (uint)d0 && (uint)b < (uint)d1 && start >= 0 && count >= 0 && start <= d2 - count ? ((a * d1 + b) * d2 + start) * d3
+            : throw new IndexOutOfRangeException($"({a}, {b}, {start}…{start + count - 1}, ·) is outside {d0}×{d1}×{d2}×{d3}.");
 }

@@ -1,0 +1,421 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+
+namespace SymGrad.Symbolic;
+
+// Gradients that are contractions of float views (matrices, 4-D tensors) become loop nests around matrix products:
+// C[…, r, c] = Σ A[…, r, t] B[…, t, c] over the views' last two axes, each block a contiguous run of rows handed to the
+// runtime's blocked FMA kernels, the remaining indices (batch, kernel offsets) as loops whose bounds come from the
+// guards. The dense layer's ∂L/∂W = Aᵀ·Δ is one product; the convolution's ∂L/∂W is one small product per (s, m, i, j)
+// (a row of output positions against a row of input pixels) and its ∂L/∂X one per (s, u, i, j) after the sum over
+// output columns is re-indexed by the kernel column (n = v − j), so no im2col buffer is needed.
+public sealed partial class IndexedCode
+{
+    private sealed record Blocked(string Condition, List<string> Body, Loop Fallback) : Task;
+
+    // A view operand: its array, rank and the linear form of each axis.
+    private sealed record Operand(string Name, int Rank, Linear[] Axes);
+
+    private const string MatMulType = "global::SymGrad.Tensors.MatMul";
+
+    /// <summary>
+    /// The gradient of an array variable written by matrix-product calls, when its partial is Σ…Σ [guards] A[…]·B[…]
+    /// over float views (or Σ…Σ A[…] for a vector: rows added up), with shape checks falling back to the loops.
+    /// </summary>
+    private Blocked? BlockedContraction(Expr variable, string output, Expr partial, Loop fallback, IReadOnlyList<ArrayParameter> inputs, bool accumulate)
+    {
+        if (!_printer.UseFloat) return null;
+        foreach (var n in Graph.PostOrder(partial))
+            if (n.Kind == ExprKind.Index || n.Kind == ExprKind.Sum) _taken.Add(n.Name!);
+        var conjuncts = new List<Expr>();
+        var reductions = new List<(Expr Index, Expr Count)>();
+        var body = partial;
+        while (true)
+        {
+            if (body.Kind == ExprKind.If && body.ArgArray[2].IsZero && Graph.Conjuncts(body.ArgArray[0]) is { } cs)
+            {
+                conjuncts.AddRange(cs);
+                body = body.ArgArray[1];
+            }
+            else if (body.Kind == ExprKind.Sum)
+            {
+                reductions.Add((body.SumIndex, body.ArgArray[0]));
+                body = body.ArgArray[1];
+            }
+            else break;
+        }
+        var factors = body.Kind == ExprKind.Mul ? body.ArgArray : new[] { body };
+        var operands = new List<Operand>();
+        foreach (var f in factors)
+        {
+            var type = f.Kind == ExprKind.Element ? inputs.FirstOrDefault(p => p.Name == f.Name)?.Type : null;
+            if (type is null || !(type.Contains("ReadOnlyMatrix<float>") || type.Contains("ReadOnlyTensor4<float>"))) return null;
+            var axes = f.ArgArray.Select(Linear.Parse).ToArray();
+            if (axes.Any(a => a is null)) return null;
+            operands.Add(new Operand(f.Name!, f.ArgArray.Length, axes!));
+        }
+        var rank = variable.ArgArray.Length;
+        var outType = inputs.FirstOrDefault(p => p.Name == variable.Name)?.GradientType ?? "";
+        if (!(rank == 1 && operands.Count == 1 || rank >= 2 && operands.Count == 2 && (outType.Contains("Matrix<float>") || outType.Contains("Tensor4<float>")))) return null;
+
+        // Every index's range and every guard as a linear form that must be ≥ 0.
+        var constraints = new List<Linear>();
+        for (var d = 0; d < rank; d++)
+        {
+            constraints.Add(Linear.Of(variable.ArgArray[d]));
+            constraints.Add(Linear.Of(Expr.Length(variable.Name!, d)).Plus(Linear.Of(variable.ArgArray[d]), -1).Shift(-1));
+        }
+        foreach (var (index, count) in reductions)
+        {
+            if (Linear.Parse(count) is not { } n) return null;
+            constraints.Add(Linear.Of(index));
+            constraints.Add(n.Plus(Linear.Of(index), -1).Shift(-1));
+        }
+        foreach (var c in conjuncts)
+        {
+            if (Linear.Parse(c.ArgArray[0]) is not { } l || Linear.Parse(c.ArgArray[1]) is not { } r) return null;
+            switch (c.Kind)
+            {
+                case ExprKind.Less: constraints.Add(r.Plus(l, -1).Shift(-1)); break;
+                case ExprKind.LessEqual: constraints.Add(r.Plus(l, -1)); break;
+                case ExprKind.Greater: constraints.Add(l.Plus(r, -1).Shift(-1)); break;
+                case ExprKind.GreaterEqual: constraints.Add(l.Plus(r, -1)); break;
+                default: return null;
+            }
+        }
+        var order = variable.ArgArray.Concat(reductions.Select(r => r.Index)).ToList();
+        var outAxes = variable.ArgArray.Select(Linear.Of).ToArray();
+        var target = new Operand(output, rank, outAxes);
+
+        if (operands.Count == 1) return Finish(RowSum(variable, target, operands[0], constraints, order, fallback));
+        if (ProductPlan(variable, target, operands, constraints, order, reductions) is { } plan) return Finish(plan with { Fallback = fallback });
+        // ∂L/∂X of a convolution reads Δ[…, n, ·] and W[…, v − n, …]: with n = v − j the output row v and Δ's row run together.
+        var row = variable.ArgArray[rank - 2];
+        foreach (var (n, _) in reductions)
+        {
+            if (!operands.Any(o => o.Axes.Any(a => a.Coefficient(row) == 1 && a.Coefficient(n) == -1))) continue;
+            var j = Expr.Index(FreshIndex(n.Name!));
+            var by = Linear.Of(row).Plus(Linear.Of(j), -1);
+            var renamed = operands.Select(o => o with { Axes = o.Axes.Select(a => a.Substitute(n, by)).ToArray() }).ToList();
+            var reindexed = constraints.Select(c => c.Substitute(n, by)).ToList();
+            var newOrder = order.Select(v => ReferenceEquals(v, n) ? j : v).ToList();
+            if (ProductPlan(variable, target, renamed, reindexed, newOrder, reductions) is { } p) return Finish(p with { Fallback = fallback });
+        }
+        return null;
+
+        // The products accumulate; writing (not adding) starts from zero.
+        Blocked? Finish(Blocked? b) => b is null || accumulate ? b : b with { Body = b.Body.Prepend(Clear(variable, output)).ToList() };
+    }
+
+    private string FreshIndex(string near)
+    {
+        var name = near + "Offset";
+        var k = 0;
+        while (!_taken.Add(name)) name = near + "Offset" + (++k).ToString(CultureInfo.InvariantCulture);
+        return name;
+    }
+
+    // C[…, row, col] (+)= Σ A·B with the shared index t on the last two axes of both operands.
+    private Blocked? ProductPlan(Expr variable, Operand target, List<Operand> operands, List<Linear> constraints, List<Expr> order, List<(Expr Index, Expr Count)> reductions)
+    {
+        var rank = variable.ArgArray.Length;
+        Expr row = variable.ArgArray[rank - 2], col = variable.ArgArray[rank - 1];
+        foreach (var (a, b) in new[] { (operands[0], operands[1]), (operands[1], operands[0]) })
+            foreach (var (t, _) in reductions)
+            {
+                if (!order.Contains(t)) continue;
+                var inner = new[] { row, col, t };
+                bool Exactly(Linear l, Expr v) => l.IsExactly(v);
+                bool RunsAlong(Linear l, Expr v) => l.Coefficient(v) == 1 && inner.All(u => ReferenceEquals(u, v) || l.Coefficient(u) == 0);
+                bool LeadingFree(Operand o) => o.Axes.Take(o.Rank - 2).All(x => inner.All(u => x.Coefficient(u) == 0));
+                if (a.Rank < 2 || b.Rank < 2 || !LeadingFree(a) || !LeadingFree(b) || !LeadingFree(target)) continue;
+                Linear aLast = a.Axes[a.Rank - 1], aRow = a.Axes[a.Rank - 2], bLast = b.Axes[b.Rank - 1], bRow = b.Axes[b.Rank - 2];
+                bool aTransposed, bTransposed;
+                if (Exactly(aLast, t) && RunsAlong(aRow, row)) aTransposed = false;
+                else if (Exactly(aLast, row) && RunsAlong(aRow, t)) aTransposed = true;
+                else continue;
+                if (Exactly(bLast, col) && RunsAlong(bRow, t)) bTransposed = false;
+                else if (Exactly(bLast, t) && RunsAlong(bRow, col)) bTransposed = true;
+                else continue;
+                if (aTransposed && bTransposed) continue;
+
+                var checks = new List<string>();
+                var cols = Dim(variable.Name!, rank, rank - 1);
+                // The column index covers the output's last axis: B's last axis when B runs along it.
+                if (!Covered(col, cols, checks, constraints, variable, rank - 1)) continue;
+                if (!bTransposed) checks.Add(Dim(b.Name, b.Rank, b.Rank - 1) + " == " + cols);
+                // The shared index: its count, equal to the last axis of each operand it runs along.
+                var tBounds = constraints.Where(c => c.Coefficient(t) != 0).ToList();
+                if (tBounds.Any(c => c.Terms.Keys.Any(k => k.Kind == ExprKind.Index && !ReferenceEquals(k, t)))) continue;
+                var tUpper = tBounds.Where(c => c.Coefficient(t) == -1).Select(c => c.Plus(Linear.Of(t), 1).Shift(1)).ToList();
+                if (tBounds.Count(c => c.Coefficient(t) == 1 && c.IsExactly(t)) != 1 || tUpper.Count + 1 != tBounds.Count || tUpper.Count == 0) continue;
+                var lastAlongT = !aTransposed ? a : bTransposed ? b : null;
+                string shared;
+                if (lastAlongT != null)
+                {
+                    shared = Dim(lastAlongT.Name, lastAlongT.Rank, lastAlongT.Rank - 1);
+                    if (!aTransposed && bTransposed) checks.Add(Dim(b.Name, b.Rank, b.Rank - 1) + " == " + shared);
+                    checks.AddRange(tUpper.Select(u => PrintLinear(u) + " == " + shared));
+                }
+                else shared = tUpper.Select(PrintLinear).Aggregate((x, y) => $"global::System.Math.Min({x}, {y})");
+                // The row index: the whole axis when A runs along it (Aᵀ), else a range from its guards per block.
+                string rowStart, rowCount;
+                var rowBounds = constraints.Where(c => c.Coefficient(row) != 0).ToList();
+                if (rowBounds.Any(c => c.Coefficient(t) != 0 || c.Coefficient(col) != 0)) continue;
+                var outer = order.Where(v => !inner.Contains(v)).ToList();
+                var rows = Dim(variable.Name!, rank, rank - 2);
+                if (aTransposed)
+                {
+                    if (!Covered(row, rows, checks, constraints, variable, rank - 2)) continue;
+                    checks.Add(Dim(a.Name, a.Rank, a.Rank - 1) + " == " + rows);
+                    (rowStart, rowCount) = ("0", rows);
+                }
+                else
+                {
+                    if (Bounds(row, rowBounds) is not var (lo, hi)) continue;
+                    (rowStart, rowCount) = (lo, hi);
+                }
+                // Every other constraint bounds its innermost outer index.
+                var loops = Nest(outer, constraints.Where(c => inner.All(u => c.Coefficient(u) == 0)).ToList(), checks);
+                if (loops is null) continue;
+
+                var lines = new List<string>();
+                var indent = "";
+                foreach (var (index, lower, upper) in loops)
+                {
+                    var i = CSharpPrinter.Identifier(index.Name!);
+                    lines.Add(indent + $"for (var {i} = {lower}; {i} < {upper}; {i}++)");
+                    lines.Add(indent + "{");
+                    indent += "    ";
+                }
+                string call;
+                if (aTransposed)
+                {
+                    call = $"{MatMulType}.MultiplyTransposedA({Block(a, t, "0", shared)}, {Block(b, t, "0", shared)}, {Block(target, row, "0", rows)}, {rows}, {shared}, {cols}, accumulate: true);";
+                    lines.Add(indent + call);
+                }
+                else
+                {
+                    var start = Fresh("first");
+                    var end = Fresh("end");
+                    lines.Add(indent + $"var {start} = {rowStart};");
+                    lines.Add(indent + $"var {end} = {rowCount};");
+                    var count = end + " - " + start;
+                    var method = bTransposed ? "MultiplyTransposedB" : "Multiply";
+                    lines.Add(indent + $"if ({start} < {end}) {MatMulType}.{method}({Block(a, row, start, count)}, {Block(b, bTransposed ? col : t, "0", bTransposed ? cols : shared)}, {Block(target, row, start, count)}, {count}, {shared}, {cols}, accumulate: true);");
+                }
+                while (indent.Length > 0)
+                {
+                    indent = indent.Substring(4);
+                    lines.Add(indent + "}");
+                }
+                return new Blocked(string.Join(" && ", checks.Distinct()), lines, null!);
+            }
+        return null;
+    }
+
+    // g[c] (+)= Σ A[…, t, c]: consecutive rows added into the gradient vector.
+    private Blocked? RowSum(Expr variable, Operand target, Operand a, List<Linear> constraints, List<Expr> order, Loop fallback)
+    {
+        var col = variable.ArgArray[0];
+        if (a.Rank < 2 || !a.Axes[a.Rank - 1].IsExactly(col) || a.Axes.Take(a.Rank - 1).Any(x => x.Coefficient(col) != 0)) return null;
+        var cols = Dim(variable.Name!, 1, 0);
+        var checks = new List<string> { Dim(a.Name, a.Rank, a.Rank - 1) + " == " + cols };
+        if (!Covered(col, cols, checks, constraints, variable, 0)) return null;
+        var rowAxis = a.Axes[a.Rank - 2];
+        foreach (var t in order.Where(v => rowAxis.Coefficient(v) == 1 && !ReferenceEquals(v, col)))
+        {
+            var inner = new[] { col, t };
+            if (a.Axes.Take(a.Rank - 2).Any(x => x.Coefficient(t) != 0)) continue;
+            var tBounds = constraints.Where(c => c.Coefficient(t) != 0).ToList();
+            if (tBounds.Any(c => c.Coefficient(col) != 0) || Bounds(t, tBounds) is not var (lo, hi)) continue;
+            var loops = Nest(order.Where(v => !inner.Contains(v)).ToList(), constraints.Where(c => inner.All(u => c.Coefficient(u) == 0)).ToList(), checks);
+            if (loops is null) continue;
+            var lines = new List<string>();
+            var indent = "";
+            foreach (var (index, lower, upper) in loops)
+            {
+                var i = CSharpPrinter.Identifier(index.Name!);
+                lines.Add(indent + $"for (var {i} = {lower}; {i} < {upper}; {i}++)");
+                lines.Add(indent + "{");
+                indent += "    ";
+            }
+            var start = Fresh("first");
+            var end = Fresh("end");
+            lines.Add(indent + $"var {start} = {lo};");
+            lines.Add(indent + $"var {end} = {hi};");
+            lines.Add(indent + $"if ({start} < {end}) {MatMulType}.AddRows({Block(a, t, start, end + " - " + start)}, {CSharpPrinter.Identifier(target.Name)});");
+            while (indent.Length > 0)
+            {
+                indent = indent.Substring(4);
+                lines.Add(indent + "}");
+            }
+            return new Blocked(string.Join(" && ", checks.Distinct()), lines, fallback);
+        }
+        return null;
+    }
+
+    private string Clear(Expr variable, string output) =>
+        CSharpPrinter.Identifier(output) + (variable.ArgArray.Length == 1 ? "" : ".Span") + ".Clear();";
+
+    // An output index that must range over its whole axis: only its own range and upper guards free of other indices
+    // (each becomes a check that the axis fits under it).
+    private bool Covered(Expr index, string length, List<string> checks, List<Linear> constraints, Expr variable, int axis)
+    {
+        foreach (var c in constraints.Where(c => c.Coefficient(index) != 0))
+        {
+            if (c.Terms.Keys.Any(k => k.Kind == ExprKind.Index && !ReferenceEquals(k, index))) return false;
+            if (c.IsExactly(index)) continue;
+            if (c.Coefficient(index) != -1) return false;
+            var upper = c.Plus(Linear.Of(index), 1).Shift(1);
+            if (upper.IsExactly(Expr.Length(variable.Name!, axis))) continue;
+            checks.Add(length + " <= " + PrintLinear(upper));
+        }
+        return true;
+    }
+
+    // The loop nest over the outer indices in order, each bounded by the constraints whose innermost index it is.
+    private List<(Expr Index, string Lower, string Upper)>? Nest(List<Expr> outer, List<Linear> constraints, List<string> checks)
+    {
+        var loops = new List<(Expr, string, string)>();
+        var used = new HashSet<Linear>();
+        for (var depth = 0; depth < outer.Count; depth++)
+        {
+            var v = outer[depth];
+            var mine = constraints.Where(c => c.Coefficient(v) != 0 && outer.Skip(depth + 1).All(w => c.Coefficient(w) == 0)).ToList();
+            if (Bounds(v, mine) is not var (lo, hi)) return null;
+            used.UnionWith(mine);
+            loops.Add((v, lo, hi));
+        }
+        foreach (var c in constraints.Where(c => !used.Contains(c)))
+        {
+            if (c.Terms.Keys.Any(k => k.Kind == ExprKind.Index)) return null;
+            checks.Add(PrintLinear(c) + " >= 0");
+        }
+        return loops;
+    }
+
+    // The lower and exclusive upper bound of an index from constraints ±index + rest ≥ 0 (null without both).
+    private (string Lower, string Upper)? Bounds(Expr index, List<Linear> constraints)
+    {
+        var lower = new List<string>();
+        var upper = new List<string>();
+        foreach (var c in constraints)
+        {
+            var a = c.Coefficient(index);
+            var rest = c.Plus(Linear.Of(index), -a);
+            if (a == 1) lower.Add(PrintLinear(rest.Scale(-1)));
+            else if (a == -1) upper.Add(PrintLinear(rest.Shift(1)));
+            else return null;
+        }
+        if (lower.Count == 0 || upper.Count == 0) return null;
+        static string Fold(List<string> xs, string f) => xs.Distinct().Aggregate((x, y) => $"global::System.Math.{f}({x}, {y})");
+        return (Fold(lower, "Max"), Fold(upper, "Min"));
+    }
+
+    // The contiguous rows of an operand along `along` (its second-to-last axis) from `start`, `count` of them.
+    private string Block(Operand o, Expr along, string start, string count)
+    {
+        var name = CSharpPrinter.Identifier(o.Name);
+        var axis = o.Axes[o.Rank - 2];
+        var first = axis.Coefficient(along) == 0 ? PrintLinear(axis) : Join(PrintLinear(axis.Plus(Linear.Of(along), -1)), start);
+        var leading = o.Axes.Take(o.Rank - 2).Select(PrintLinear);
+        return $"{name}.Slice({string.Join(", ", leading.Append(first).Append(count))})";
+
+        static string Join(string rest, string start) =>
+            rest == "0" ? start : start == "0" ? rest : rest.StartsWith("-", StringComparison.Ordinal) ? $"{start} - {rest.Substring(1)}" : $"{rest} + {start}";
+    }
+
+    private string PrintLinear(Linear l) => l.Print(atom => atom.Kind == ExprKind.Index
+        ? CSharpPrinter.Identifier(atom.Name!)
+        : _ranks.TryGetValue(atom.LengthArray, out var r) ? Dim(atom.LengthArray, r, atom.LengthAxis) : Dim(atom.LengthArray, atom.LengthAxis + 1, atom.LengthAxis));
+
+    /// <summary>An integer linear form Σ cᵢ·aᵢ + constant over indices and array lengths.</summary>
+    private sealed class Linear : IEquatable<Linear>
+    {
+        private Linear(SortedDictionary<Expr, long> terms, long constant)
+        {
+            Terms = terms;
+            Constant = constant;
+        }
+
+        public SortedDictionary<Expr, long> Terms { get; }
+        public long Constant { get; }
+
+        public static Linear Of(Expr atom) => new(new SortedDictionary<Expr, long> { [atom] = 1 }, 0);
+
+        public static Linear? Parse(Expr e)
+        {
+            switch (e.Kind)
+            {
+                case ExprKind.Const when e.Value.IsInteger: return new Linear(new SortedDictionary<Expr, long>(), e.Value.Numerator);
+                case ExprKind.Index:
+                case ExprKind.Length: return Of(e);
+                case ExprKind.Add:
+                    var sum = new Linear(new SortedDictionary<Expr, long>(), 0);
+                    foreach (var a in e.ArgArray)
+                    {
+                        if (Parse(a) is not { } p) return null;
+                        sum = sum.Plus(p, 1);
+                    }
+                    return sum;
+                case ExprKind.Mul when e.ArgArray.Length == 2 && e.ArgArray[0].Kind == ExprKind.Const && e.ArgArray[0].Value.IsInteger:
+                    return Parse(e.ArgArray[1])?.Scale(e.ArgArray[0].Value.Numerator);
+                default: return null;
+            }
+        }
+
+        public long Coefficient(Expr atom) => Terms.TryGetValue(atom, out var c) ? c : 0;
+
+        public bool IsExactly(Expr atom) => Constant == 0 && Terms.Count == 1 && Coefficient(atom) == 1;
+
+        public Linear Plus(Linear other, long factor)
+        {
+            var terms = new SortedDictionary<Expr, long>(Terms);
+            foreach (var kv in other.Terms)
+            {
+                var c = (terms.TryGetValue(kv.Key, out var x) ? x : 0) + factor * kv.Value;
+                if (c == 0) terms.Remove(kv.Key);
+                else terms[kv.Key] = c;
+            }
+            return new Linear(terms, Constant + factor * other.Constant);
+        }
+
+        public Linear Shift(long by) => new(Terms, Constant + by);
+
+        public Linear Scale(long by) => new Linear(new SortedDictionary<Expr, long>(), 0).Plus(this, by);
+
+        public Linear Substitute(Expr atom, Linear by)
+        {
+            var c = Coefficient(atom);
+            return c == 0 ? this : Plus(Of(atom), -c).Plus(by, c);
+        }
+
+        // Positive terms first, then negative ones, then the constant: k3 - W.GetLength(0) + 1.
+        public string Print(Func<Expr, string> atom)
+        {
+            var parts = new List<string>();
+            foreach (var kv in Terms.Where(kv => kv.Value > 0).Concat(Terms.Where(kv => kv.Value < 0)))
+            {
+                var magnitude = Math.Abs(kv.Value);
+                var text = magnitude == 1 ? atom(kv.Key) : magnitude.ToString(CultureInfo.InvariantCulture) + " * " + atom(kv.Key);
+                parts.Add(parts.Count == 0 ? (kv.Value < 0 ? "-" + text : text) : (kv.Value < 0 ? "- " : "+ ") + text);
+            }
+            if (Constant != 0 || parts.Count == 0)
+            {
+                var magnitude = Math.Abs(Constant).ToString(CultureInfo.InvariantCulture);
+                parts.Add(parts.Count == 0 ? Constant.ToString(CultureInfo.InvariantCulture) : (Constant < 0 ? "- " : "+ ") + magnitude);
+            }
+            return string.Join(" ", parts);
+        }
+
+        public bool Equals(Linear? other) =>
+            other != null && Constant == other.Constant && Terms.Count == other.Terms.Count && Terms.All(kv => other.Coefficient(kv.Key) == kv.Value);
+
+        public override bool Equals(object? obj) => Equals(obj as Linear);
+
+        public override int GetHashCode() => Terms.Aggregate((int)Constant, (h, kv) => h * 31 + kv.Key.GetHashCode() ^ kv.Value.GetHashCode());
+    }
+}
