@@ -60,6 +60,9 @@ public sealed class CSharpPrinter
     /// <summary>One expression, with no locals (shared subterms are written out each time).</summary>
     public string Print(Expr e) => new Writer(this, null).Emit(e, 0).Text;
 
+    /// <summary>An integer expression (an index, a count): integer constants print as <c>int</c> literals.</summary>
+    public string PrintInteger(Expr e) => new Writer(this, null).Integer(e);
+
     /// <summary>
     /// One expression for documentation (XML summaries): like <see cref="Print"/>, but an expression too large to
     /// read when written out becomes a short description.
@@ -208,6 +211,17 @@ public sealed class CSharpPrinter
 
         private string At(Expr n, int required) => Emit(n, required).Text;
 
+        // Above zero while printing an array index.
+        private int _integer;
+
+        public string Integer(Expr e)
+        {
+            _integer++;
+            var text = At(e, 0);
+            _integer--;
+            return text;
+        }
+
         // A comparison's value, 1 or 0, as integer literals: `c ? 1 : 0` compiles to a branch-free set-and-convert,
         // where `c ? 1.0 : 0.0` is a branch the processor mispredicts on data like ReLU inputs (both are exact). It
         // is an int only inside arithmetic with the function's floating-point values, except int ÷ int, which
@@ -221,19 +235,30 @@ public sealed class CSharpPrinter
             var math = _p.MathClass;
             switch (n.Kind)
             {
+                case ExprKind.Const when _integer > 0 && n.Value.IsInteger:
+                    return n.Value.IsNegative ? ("-" + (-n.Value.Numerator).ToString(CultureInfo.InvariantCulture), Unary) : (n.Value.Numerator.ToString(CultureInfo.InvariantCulture), Primary);
                 case ExprKind.Const:
                     return _p.LiteralWithPrecedence(n.Value);
                 case ExprKind.Var:
                 case ExprKind.Index:
                     return (Identifier(n.Name!), Primary);
                 case ExprKind.Element:
-                    return (Identifier(n.Name!) + "[" + string.Join(", ", args.Select(a => At(a, 0))) + "]", Primary);
+                {
+                    // Indices are ints: their constants print as integer literals (2 * m + i, not 2.0 * m + i).
+                    _integer++;
+                    var indices = string.Join(", ", args.Select(a => At(a, 0)));
+                    _integer--;
+                    return (Identifier(n.Name!) + "[" + indices + "]", Primary);
+                }
                 case ExprKind.Length:
                     return (n.LengthAxis == 0 ? Identifier(n.LengthArray) + ".Length" : Identifier(n.LengthArray) + ".GetLength(" + n.LengthAxis.ToString(CultureInfo.InvariantCulture) + ")", Primary);
                 case ExprKind.Sum:
                     // As an expression, the runtime's Sym.Sum(count, i => body) form (readable; generated code
                     // runs sums as loops instead).
                     return ("Sym.Sum(" + At(args[0], 0) + ", " + Identifier(n.Name!) + " => " + At(args[1], 0) + ")", Primary);
+                case ExprKind.MaxOver:
+                case ExprKind.ArgMax:
+                    return ((n.Kind == ExprKind.MaxOver ? "Sym.Max(" : "Sym.ArgMax(") + At(args[0], 0) + ", " + Identifier(n.Name!) + " => " + At(args[1], 0) + ")", Primary);
                 case ExprKind.Add:
                     return (Sum(args), Additive);
                 case ExprKind.Mul:
@@ -300,7 +325,7 @@ public sealed class CSharpPrinter
             var parts = new List<string>();
             // Comparisons print as ints; a quotient of nothing but comparisons gets a floating-point factor.
             var integerQuotient = den.Count > 0 && num.All(f => f.IsComparison) && den.All(f => f.IsComparison);
-            if (!magnitude.IsOne || num.Count == 0 || integerQuotient) parts.Add(_p.LiteralWithPrecedence(magnitude).Text);
+            if (!magnitude.IsOne || num.Count == 0 || integerQuotient) parts.Add(Emit(Expr.Const(magnitude), 0).Text);
             for (var i = 0; i < num.Count; i++) parts.Add(At(num[i], parts.Count == 0 ? Multiplicative : Multiplicative + 1));
             var text = string.Join(" * ", parts);
             var prec = parts.Count == 1 && den.Count == 0 ? Emit(num.Count == 1 && magnitude.IsOne ? num[0] : Expr.Const(magnitude), 0).Precedence : Multiplicative;

@@ -111,15 +111,20 @@ public static class Differentiator
 
             var args = node.ArgArray;
             var rule = Operators.Of(node.Kind).Rule;
-            if (node.Kind == ExprKind.Sum)
+            if (node.Kind is ExprKind.Sum or ExprKind.MaxOver)
             {
                 // ∂/∂v Σ_i u_i = Σ_i ∂u_i/∂v: the body's gradient, in terms of i, summed; for an element variable
-                // the Kronecker deltas in it pick out the terms that touch W[k].
+                // the Kronecker deltas in it pick out the terms that touch W[k]. ∂/∂v max_i u_i = ∂u_i/∂v at
+                // i = argmax_i u_i (the first largest, as the runtime's max pooling breaks ties); the argmax is
+                // piecewise constant.
                 var inner = Gradient(args[1], variables, new Simplifier());
+                var at = node.Kind == ExprKind.MaxOver ? Expr.ArgMax(node.SumIndex, args[0], args[1]) : null;
                 for (var v = 0; v < variables.Count; v++)
                 {
                     if (inner.Partials[v].IsZero) continue;
-                    var local = simplifier.Simplify(SumOut(node.SumIndex, args[0], inner.Partials[v], variables));
+                    var local = simplifier.Simplify(at is null
+                        ? SumOut(node.SumIndex, args[0], inner.Partials[v], variables)
+                        : Expr.Substitute(inner.Partials[v], node.SumIndex, at));
                     if (local.IsZero) continue;
                     var c = new Contribution(node, rule, local, Expr.Mul(propagated, local));
                     if (variables[v].Kind == ExprKind.Element) elementTerms[v].Add(c);

@@ -115,6 +115,8 @@ public static class Evaluator
                 break;
             }
             case ExprKind.Sum:
+            case ExprKind.MaxOver:
+            case ExprKind.ArgMax:
             {
                 var count = (int)Arg(0);
                 var index = n.Name!;
@@ -122,17 +124,28 @@ public static class Evaluator
                 var hadOuter = bound.ContainsKey(index);
                 // Values that do not involve the index carry into every iteration; the rest start afresh.
                 var invariant = memo.Where(kv => !Expr.Mentions(kv.Key, n.SumIndex)).ToList();
+                // Σ adds the terms; max keeps the largest (NaN wins, as Math.Max); argmax the first index of a strictly larger term.
                 var sum = 0.0;
+                var max = double.NegativeInfinity;
+                var best = double.NegativeInfinity;
+                var at = 0;
                 for (var i = 0; i < count; i++)
                 {
                     bound[index] = i;
                     var iteration = new Dictionary<Expr, double>();
                     foreach (var kv in invariant) iteration[kv.Key] = kv.Value;
-                    sum += Indexed(n.ArgArray[1], scalars, arrays, bound, iteration);
+                    var term = Indexed(n.ArgArray[1], scalars, arrays, bound, iteration);
+                    sum += term;
+                    max = Math.Max(max, term);
+                    if (term > best)
+                    {
+                        best = term;
+                        at = i;
+                    }
                 }
                 if (hadOuter) bound[index] = outer;
                 else bound.Remove(index);
-                value = sum;
+                value = n.Kind == ExprKind.Sum ? sum : n.Kind == ExprKind.ArgMax ? at : max;
                 break;
             }
             case ExprKind.If:

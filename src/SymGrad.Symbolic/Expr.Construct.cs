@@ -351,6 +351,8 @@ public sealed partial class Expr
                 return this;
             case ExprKind.Element: return Element(Name!, args.ToArray());
             case ExprKind.Sum: return Sum(Index(Name!), args[0], args[1]);
+            case ExprKind.MaxOver: return MaxOver(Index(Name!), args[0], args[1]);
+            case ExprKind.ArgMax: return ArgMax(Index(Name!), args[0], args[1]);
             case ExprKind.Add: return Add(args);
             case ExprKind.Mul: return Mul(args);
             case ExprKind.Pow: return Pow(args[0], args[1]);

@@ -86,8 +86,30 @@ public sealed partial class Expr
         return InternTable.GetOrAdd(ExprKind.Sum, new[] { count, body }, index.Name, default);
     }
 
-    /// <summary>For a <see cref="ExprKind.Sum"/>: its bound index.</summary>
+    /// <summary>For a <see cref="ExprKind.Sum"/> (or another reduction): its bound index.</summary>
     public Expr SumIndex => Index(Name!);
+
+    /// <summary>True for the nodes that bind an index: Σ, max and argmax over it.</summary>
+    public bool IsReduction => Kind is ExprKind.Sum or ExprKind.MaxOver or ExprKind.ArgMax;
+
+    /// <summary>
+    /// <c>max_{index=0}^{count−1} body</c> (count ≥ 1). Its derivative is the body's at the argmax (the max-pooling rule:
+    /// the gradient goes to the window's largest element).
+    /// </summary>
+    public static Expr MaxOver(Expr index, Expr count, Expr body)
+    {
+        if (index.Kind != ExprKind.Index) throw new ArgumentException($"'{index}' is not an index.", nameof(index));
+        if (!Mentions(body, index)) return body;
+        return InternTable.GetOrAdd(ExprKind.MaxOver, new[] { count, body }, index.Name, default);
+    }
+
+    /// <summary>The first index below <paramref name="count"/> at which <paramref name="body"/> is largest (0 when none is: all NaN or −∞).</summary>
+    public static Expr ArgMax(Expr index, Expr count, Expr body)
+    {
+        if (index.Kind != ExprKind.Index) throw new ArgumentException($"'{index}' is not an index.", nameof(index));
+        if (!Mentions(body, index)) return Zero;
+        return InternTable.GetOrAdd(ExprKind.ArgMax, new[] { count, body }, index.Name, default);
+    }
 
     /// <summary>True when <paramref name="e"/> contains the index node <paramref name="index"/>.</summary>
     public static bool Mentions(Expr e, Expr index)

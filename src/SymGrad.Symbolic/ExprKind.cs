@@ -73,4 +73,8 @@ public enum ExprKind
     /// the count and the body.
     /// </summary>
     Sum,
+    /// <summary>max over an index of a body (name = the index; args: count, body).</summary>
+    MaxOver,
+    /// <summary>The first index at which a body is largest (name = the index; args: count, body): an integer, piecewise constant.</summary>
+    ArgMax,
 }

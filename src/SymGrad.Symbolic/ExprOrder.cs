@@ -52,6 +52,8 @@ public sealed class ExprOrder : IComparer<Expr>
                     continue;
                 case ExprKind.Element:
                 case ExprKind.Sum:
+                case ExprKind.MaxOver:
+                case ExprKind.ArgMax:
                 case ExprKind.Call:
                     c = string.CompareOrdinal(x.Name, y.Name);
                     if (c != 0) return c;

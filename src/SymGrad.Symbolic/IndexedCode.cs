@@ -175,7 +175,7 @@ public sealed partial class IndexedCode
         {
             var index = Free(s).Single();
             var name = Fresh("tmp");
-            var count = Print(counts[s]);
+            var count = PrintCount(counts[s]);
             var i = CSharpPrinter.Identifier(index.Name!);
             _lines.Add($"global::System.Span<{t}> {name} = {count} <= 256 ? stackalloc {t}[{count}] : new {t}[{count}];");
             _lines.Add($"for (var {i} = 0; {i} < {count}; {i}++)");
@@ -201,9 +201,15 @@ public sealed partial class IndexedCode
         var roots = Roots(tasks).ToList();
         // Only sums every evaluation needs: one inside a branch of a conditional is computed in that branch (its
         // guard may be what keeps its indices in range).
-        foreach (var sum in Unconditional(roots).Where(n => n.Kind == ExprKind.Sum && !_computed.ContainsKey(n) && Free(n).IsSubsetOf(scope)).ToList())
+        foreach (var sum in Unconditional(roots).Where(n => n.IsReduction && !_computed.ContainsKey(n) && Free(n).IsSubsetOf(scope)).ToList())
         {
             if (_computed.ContainsKey(sum)) continue;
+            if (sum.Kind != ExprKind.Sum)
+            {
+                computedHere.Add(sum);
+                _computed[sum] = Expr.Var(EmitMaxLoop(sum, scope, indent));
+                continue;
+            }
             var name = Fresh("acc");
             _lines.Add(indent + "var " + name + " = " + _printer.Literal(Number.Zero) + ";");
             var index = sum.SumIndex;
@@ -211,7 +217,7 @@ public sealed partial class IndexedCode
             // Guards that bound the index (k − i ≥ 0, k − i < n) become the loop's bounds instead of tests in its body.
             var (lower, upper, body) = Tighten(index, sum.ArgArray[1]);
             var start = lower.Count == 0 ? "0" : lower.Aggregate("0", (a, b) => $"global::System.Math.Max({a}, {IntegerText(b)})");
-            var end = upper.Aggregate(Print(sum.ArgArray[0]), (a, b) => $"global::System.Math.Min({a}, {IntegerText(b)})");
+            var end = upper.Aggregate(PrintCount(sum.ArgArray[0]), (a, b) => $"global::System.Math.Min({a}, {IntegerText(b)})");
             _lines.Add(indent + $"for (var {i} = {start}; {i} < {end}; {i}++)");
             _lines.Add(indent + "{");
             var inner = new HashSet<Expr>(scope) { index };
@@ -252,7 +258,7 @@ public sealed partial class IndexedCode
             }
             var loop = (Loop)task;
             var k = CSharpPrinter.Identifier(loop.Index.Name!);
-            _lines.Add(indent + $"for (var {k} = 0; {k} < {Print(loop.Count)}; {k}++)");
+            _lines.Add(indent + $"for (var {k} = 0; {k} < {PrintCount(loop.Count)}; {k}++)");
             _lines.Add(indent + "{");
             Emit(loop.Body, new HashSet<Expr>(scope) { loop.Index }, indent + "    ");
             _lines.Add(indent + "}");
@@ -261,8 +267,41 @@ public sealed partial class IndexedCode
         foreach (var sum in computedHere) _computed.Remove(sum);
     }
 
-    // An integer-valued index expression as an int (the printer writes its constants as floating-point literals).
-    private string IntegerText(Expr e) => "(int)(" + Print(e) + ")";
+    // max_i u_i as a running Math.Max (NaN propagates); argmax_i u_i as the first index of a strictly larger u_i.
+    // Guards stay in the body: skipping an iteration is not the same as taking 0 into a max.
+    private string EmitMaxLoop(Expr reduction, HashSet<Expr> scope, string indent)
+    {
+        var i = CSharpPrinter.Identifier(reduction.SumIndex.Name!);
+        var inner = new HashSet<Expr>(scope) { reduction.SumIndex };
+        var lowest = _printer.Literal(Number.Inexact(double.NegativeInfinity));
+        if (reduction.Kind == ExprKind.MaxOver)
+        {
+            var max = Fresh("max");
+            _lines.Add(indent + $"var {max} = {lowest};");
+            _lines.Add(indent + $"for (var {i} = 0; {i} < {PrintCount(reduction.ArgArray[0])}; {i}++)");
+            _lines.Add(indent + "{");
+            Emit(new List<Task> { new Assign(max + " =", Expr.Max(Expr.Var(max), reduction.ArgArray[1])) }, inner, indent + "    ");
+            _lines.Add(indent + "}");
+            return max;
+        }
+        var (arg, best, candidate) = (Fresh("arg"), Fresh("best"), Fresh("candidate"));
+        _lines.Add(indent + $"var {arg} = 0;");
+        _lines.Add(indent + $"var {best} = {lowest};");
+        _lines.Add(indent + $"for (var {i} = 0; {i} < {PrintCount(reduction.ArgArray[0])}; {i}++)");
+        _lines.Add(indent + "{");
+        Emit(new List<Task> { new Assign("var " + candidate + " =", reduction.ArgArray[1]) }, inner, indent + "    ");
+        _lines.Add(indent + $"    if ({candidate} > {best})");
+        _lines.Add(indent + "    {");
+        _lines.Add(indent + $"        {best} = {candidate};");
+        _lines.Add(indent + $"        {arg} = {i};");
+        _lines.Add(indent + "    }");
+        _lines.Add(indent + "}");
+        return arg;
+    }
+
+    // Bounds are i ≥ x or i < x, both the same as against ⌈x⌉ when x is fractional.
+    private string IntegerText(Expr e) =>
+        Graph.PostOrder(e).Any(n => n.Kind == ExprKind.Const && !n.Value.IsInteger) ? "(int)global::System.Math.Ceiling(" + Print(e) + ")" : PrintCount(e);
 
     /// <summary>
     /// The guards of a sum's body (a chain of If(c, ·, 0)) that bound its index, i ± rest compared with 0, turned into
@@ -350,14 +389,14 @@ public sealed partial class IndexedCode
         return Lift(value, scope, indent, computedHere);
     }
 
-    private static bool ContainsSum(Expr e) => e.Kind == ExprKind.Sum || Graph.PostOrder(e).Any(n => n.Kind == ExprKind.Sum);
+    private static bool ContainsSum(Expr e) => e.IsReduction || Graph.PostOrder(e).Any(n => n.IsReduction);
 
     private void Flush(List<Assign> pending, string indent)
     {
         if (pending.Count == 0) return;
         var outputs = pending.Select((a, i) => ("out" + i.ToString(CultureInfo.InvariantCulture), Replace(a.Value))).ToList();
         // Every sum must have become a loop by now; a Σ left in straight-line code would be a lambda per call.
-        if (Graph.PostOrder(outputs.Select(o => o.Item2)).FirstOrDefault(n => n.Kind == ExprKind.Sum) is { } left)
+        if (Graph.PostOrder(outputs.Select(o => o.Item2)).FirstOrDefault(n => n.IsReduction) is { } left)
             throw new InvalidOperationException($"The sum over '{left.Name}' could not be placed in a loop.");
         var program = CsePass.Build(outputs, _taken);
         foreach (var (name, _) in program.Locals) _taken.Add(name);
@@ -379,6 +418,9 @@ public sealed partial class IndexedCode
     }
 
     private string Print(Expr e) => _printer.Print(Replace(e));
+
+    // A count or bound: integer literals, no float constants in a loop condition.
+    private string PrintCount(Expr e) => _printer.PrintInteger(Replace(e));
 
     // Computed sums become their accumulators (matched before their arguments are rewritten); the length of an axis
     // of a multi-dimensional array or matrix view (where .Length counts every element, or is absent) is its GetLength.
@@ -415,7 +457,7 @@ public sealed partial class IndexedCode
         var result = new HashSet<Expr>();
         if (n.Kind == ExprKind.Index) result.Add(n);
         foreach (var a in n.ArgArray) result.UnionWith(Free(a));
-        if (n.Kind == ExprKind.Sum) result.Remove(n.SumIndex);
+        if (n.IsReduction) result.Remove(n.SumIndex);
         _free[n] = result;
         return result;
     }

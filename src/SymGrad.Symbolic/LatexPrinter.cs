@@ -229,6 +229,10 @@ public static class LatexPrinter
                 return (e.LengthAxis == 0 ? "n_{" + Symbol(e.LengthArray) + "}" : "n_{" + Symbol(e.LengthArray) + "," + (e.LengthAxis + 1).ToString(CultureInfo.InvariantCulture) + "}", Atom);
             case ExprKind.Sum:
                 return (@"\sum_{" + Symbol(e.Name!) + "=1}^{" + Text(a[0]) + "} " + Wrap(a[1], Product), Product);
+            case ExprKind.MaxOver:
+                return (@"\max_{" + Symbol(e.Name!) + "=1}^{" + Text(a[0]) + "} " + Wrap(a[1], Product), Product);
+            case ExprKind.ArgMax:
+                return (@"\operatorname*{argmax}_{" + Symbol(e.Name!) + "=1}^{" + Text(a[0]) + "} " + Wrap(a[1], Product), Product);
             case ExprKind.Add:
             {
                 var sb = new StringBuilder();

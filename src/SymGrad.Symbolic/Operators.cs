@@ -132,6 +132,10 @@ public static class Operators
         Add(ExprKind.Sum, "sum", null, null, null, new("sum rule over an index",
             @"\frac{\partial}{\partial x} \sum_{i} u_{i} = \sum_{i} \frac{\partial u_{i}}{\partial x}",
             (n, i) => throw new InvalidOperationException("Sums are differentiated term by term by the Differentiator, not through a local rule.")));
+        Add(ExprKind.MaxOver, "max", null, null, null, new("max rule over an index (the argmax takes the gradient)",
+            @"\frac{\partial}{\partial x} \max_{i} u_{i} = \frac{\partial u_{i^{*}}}{\partial x},\ i^{*} = \operatorname*{argmax}_{i} u_{i}",
+            (n, i) => throw new InvalidOperationException("A max over an index is differentiated at its argmax by the Differentiator, not through a local rule.")));
+        Add(ExprKind.ArgMax, "argmax", null, null, null, new("argmax is piecewise constant", @"\frac{\partial}{\partial x} \operatorname*{argmax}_{i} u_{i} = 0", Zero));
     }
 
     private static void AddShared() =>

@@ -187,16 +187,16 @@ public class IndexedSumLatexTests
 {
     private static readonly Expr I = Expr.Index("i"), J = Expr.Index("j"), K = Expr.Index("k"), L = Expr.Index("l");
 
-    public static TheoryData<string> Names => new() { "Mse", "L2", "L1", "SoftmaxCrossEntropy", "Dense", "Convolution1D", "BinaryCrossEntropy" };
+    public static TheoryData<string> Names => new() { "Mse", "L2", "L1", "SoftmaxCrossEntropy", "Dense", "Convolution1D", "BinaryCrossEntropy", "MaxPooling" };
 
-    public static readonly ExprKind[] IndexedKinds = { ExprKind.Index, ExprKind.Element, ExprKind.Length, ExprKind.Sum };
+    public static readonly ExprKind[] IndexedKinds = { ExprKind.Index, ExprKind.Element, ExprKind.Length, ExprKind.Sum, ExprKind.MaxOver, ExprKind.ArgMax };
 
     [Fact]
     public void TheExamples_ExerciseEveryIndexedKind()
     {
-        var names = new[] { "Mse", "L2", "L1", "SoftmaxCrossEntropy", "Dense", "Convolution1D", "BinaryCrossEntropy" };
+        var names = new[] { "Mse", "L2", "L1", "SoftmaxCrossEntropy", "Dense", "Convolution1D", "BinaryCrossEntropy", "MaxPooling" };
         Assert.Equal(names.Length, Names.Count);
-        var kinds = names.SelectMany(n => Graph.PostOrder(Example(n).F)).Select(e => e.Kind).ToHashSet();
+        var kinds = names.Select(Example).SelectMany(e => Graph.PostOrder(new[] { e.F }.Concat(Differentiator.Gradient(e.F, e.Variables).Partials))).Select(e => e.Kind).ToHashSet();
         Assert.Superset(IndexedKinds.ToHashSet(), kinds);
     }
 
@@ -235,6 +235,20 @@ public class IndexedSumLatexTests
                 arrays["c"] = V(3);
                 break;
             }
+            case "MaxPooling":
+            {
+                var x = new double[4, 6];
+                var g = new double[2, 3];
+                for (var i = 0; i < 4; i++)
+                for (var j = 0; j < 6; j++)
+                    x[i, j] = r.NextDouble();
+                for (var i = 0; i < 2; i++)
+                for (var j = 0; j < 3; j++)
+                    g[i, j] = r.NextDouble() + 0.5;
+                arrays["X"] = x;
+                arrays["G"] = g;
+                break;
+            }
             default:
                 arrays["X"] = V(8);
                 arrays["W"] = V(3);
@@ -265,6 +279,13 @@ public class IndexedSumLatexTests
             {
                 var z = Expr.Sum(I, Expr.Length("a"), Expr.Element("W", J, I) * Expr.Element("a", I)) + Expr.Element("b", J);
                 return (Expr.Sum(J, Expr.Length("b"), Expr.Element("c", J) * Expr.Tanh(z)), new[] { Expr.Element("W", K, L), Expr.Element("b", K), Expr.Element("a", K) });
+            }
+            case "MaxPooling":
+            {
+                // Y[m,n] = max_{i,j<2} X[2m+i, 2n+j], scored by G: the gradient goes to each window's argmax.
+                Expr m = Expr.Index("m"), n = Expr.Index("n");
+                var y = Expr.MaxOver(I, Expr.Const(2), Expr.MaxOver(J, Expr.Const(2), Expr.Element("X", 2 * m + I, 2 * n + J)));
+                return (Expr.Sum(m, Expr.Length("G", 0), Expr.Sum(n, Expr.Length("G", 1), Expr.Element("G", m, n) * y)), new[] { Expr.Element("X", K, L) });
             }
             case "Convolution1D":
             {
@@ -456,6 +477,37 @@ public class ConvolutionIndexTests
         for (var u = 0; u < 4; u++)
         for (var v = 0; v < 6; v++)
             Assert.Equal(gy[u / 2, v / 2] / 4, Evaluator.Evaluate(g, new Dictionary<string, double>(), arrays, new Dictionary<string, int> { ["u"] = u, ["v"] = v }), 12);
+    }
+
+    [Fact]
+    public void MaxPooling_SendsTheGradientToTheArgmax()
+    {
+        // Y[m,n] = max_{i,j<2} X[2m+i, 2n+j]; L = Σ G[m,n] Y[m,n]: ∂L/∂X[u,v] = G[m,n] where (u,v) is its window's
+        // argmax, 0 elsewhere (the article's rule).
+        var y = Expr.MaxOver(I, Expr.Const(2), Expr.MaxOver(J, Expr.Const(2), Expr.Element("X", 2 * M + I, 2 * N + J)));
+        var loss = Expr.Sum(M, Expr.Length("G", 0), Expr.Sum(N, Expr.Length("G", 1), Expr.Element("G", M, N) * y));
+        var g = Differentiator.Gradient(loss, new[] { Expr.Element("X", U, V) }).Partials[0];
+        Assert.Contains(Graph.PostOrder(g), e => e.Kind == ExprKind.ArgMax);
+        var random = new Random(23);
+        var gy = new double[2, 3];
+        foreach (var at in Positions(gy)) gy.SetValue(random.NextDouble() + 0.5, at);
+        var x = new double[4, 6];
+        foreach (var at in Positions(x)) x.SetValue(random.NextDouble(), at);
+        var arrays = new Dictionary<string, Array> { ["X"] = x, ["G"] = gy };
+        var none = new Dictionary<string, double>();
+        var winners = 0;
+        foreach (var at in Positions(x))
+        {
+            var derivative = Evaluator.Evaluate(g, none, arrays, new Dictionary<string, int> { ["u"] = at[0], ["v"] = at[1] });
+            Assert.Equal(Central(() => Evaluator.Evaluate(loss, none, arrays), x, at), derivative, 6);
+            if (derivative != 0) winners++;
+        }
+        Assert.Equal(6, winners);
+        // A tie goes to the window's first element, row by row, as MaxPool2D breaks it.
+        x[0, 0] = x[0, 1] = x[1, 0] = x[1, 1] = 2;
+        double At(int u, int v) => Evaluator.Evaluate(g, none, arrays, new Dictionary<string, int> { ["u"] = u, ["v"] = v });
+        Assert.Equal(gy[0, 0], At(0, 0));
+        Assert.Equal(0, At(0, 1) + At(1, 0) + At(1, 1));
     }
 
     private static IEnumerable<int[]> Positions(Array a) => IndexedCodeTests.Positions(a);
