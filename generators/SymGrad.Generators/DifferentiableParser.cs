@@ -420,7 +420,7 @@ internal static class DifferentiableParser
                     }
                     case ForStatementSyntax loop:
                         foreach (var kv in ReadLoop(loop, scope))
-                            scope.Bind(kv.Key, Expect(ExpressionFrontEnd.Read(SyntaxFactory.IdentifierName(kv.Key), scope), _tree) + kv.Value);
+                            scope.Bind(kv.Key, Accumulate(Expect(ExpressionFrontEnd.Read(SyntaxFactory.IdentifierName(kv.Key), scope), _tree), kv.Value));
                         break;
                     case EmptyStatementSyntax:
                         break;
@@ -431,12 +431,18 @@ internal static class DifferentiableParser
             throw Unsupported(statements.Count > 0 ? statements[statements.Count - 1] : owner, "every path must end with 'return'");
         }
 
+        // What a loop did to an outer local: added Σ term (acc += term) or took max(acc, max term) (acc = Math.Max(acc, term)).
+        private readonly record struct Accumulation(Expr Term, bool IsMax);
+
+        private static Expr Accumulate(Expr current, Accumulation a) => a.IsMax ? Expr.Max(current, a.Term) : current + a.Term;
+
         /// <summary>
         /// <c>for (var i = 0; i &lt; n; i++) { locals…; acc += term; }</c>: a sum over i of what the body adds to each
-        /// local declared before the loop (an indexed Σ, not n copies). Returns local → Σ added. Nested loops nest
-        /// sums; reading an accumulator inside its own loop (a recurrence, not a sum) is an error.
+        /// local declared before the loop (an indexed Σ, not n copies); <c>acc = Math.Max(acc, term)</c> is a max over i
+        /// (max pooling). Returns local → Σ added or max taken. Nested loops nest them; reading an accumulator inside
+        /// its own loop otherwise (a recurrence, not a reduction) is an error.
         /// </summary>
-        private Dictionary<string, Expr> ReadLoop(ForStatementSyntax loop, FrontEndScope scope)
+        private Dictionary<string, Accumulation> ReadLoop(ForStatementSyntax loop, FrontEndScope scope)
         {
             if (loop.Declaration is not { Variables.Count: 1 } declaration || loop.Initializers.Count != 0 ||
                 declaration.Variables[0].Initializer?.Value is not LiteralExpressionSyntax { Token.Value: 0 })
@@ -457,9 +463,16 @@ internal static class DifferentiableParser
             foreach (var a in loop.Statement.DescendantNodesAndSelf().OfType<AssignmentExpressionSyntax>())
                 if (a.Left is IdentifierNameSyntax target && scope.IsBound(target.Identifier.ValueText) && !_parameters.Contains(target.Identifier.ValueText) &&
                     !loop.Statement.DescendantNodes().OfType<VariableDeclaratorSyntax>().Any(d => d.Identifier.ValueText == target.Identifier.ValueText))
-                    inner.Forbid(target.Identifier.ValueText, $"'{target.Identifier.ValueText}' is accumulated by this loop; only += and -= may use it inside the loop");
+                    inner.Forbid(target.Identifier.ValueText, $"'{target.Identifier.ValueText}' is accumulated by this loop; only += and -= (a sum) or {target.Identifier.ValueText} = Math.Max({target.Identifier.ValueText}, …) (a max) may use it inside the loop");
 
-            void Add(string local, Expr term) => added[local] = added.TryGetValue(local, out var sum) ? sum + term : term;
+            var maxed = new HashSet<string>(StringComparer.Ordinal);
+            void Add(SyntaxNode at, string local, Expr term, bool isMax)
+            {
+                if (added.ContainsKey(local) && maxed.Contains(local) != isMax)
+                    throw Unsupported(at, $"'{local}' is both added to and maximised in this loop; use one accumulator for each");
+                if (isMax) maxed.Add(local);
+                added[local] = !added.TryGetValue(local, out var so) ? term : isMax ? Expr.Max(so, term) : so + term;
+            }
             foreach (var statement in body)
             {
                 _ct.ThrowIfCancellationRequested();
@@ -480,18 +493,23 @@ internal static class DifferentiableParser
                     {
                         var local = target.Identifier.ValueText;
                         if (_parameters.Contains(local)) throw Unsupported(a, $"assignment to parameter '{local}' is not supported; declare a local instead");
+                        if (a.IsKind(SyntaxKind.SimpleAssignmentExpression) && MaxOf(a.Right, local) is { } other)
+                        {
+                            Add(a, local, Expect(ExpressionFrontEnd.Read(other, inner), _tree), isMax: true);
+                            break;
+                        }
                         var term = Expect(ExpressionFrontEnd.Read(a.Right, inner), _tree);
-                        if (a.IsKind(SyntaxKind.AddAssignmentExpression)) Add(local, term);
-                        else if (a.IsKind(SyntaxKind.SubtractAssignmentExpression)) Add(local, -term);
-                        else throw Unsupported(a, $"a loop may only add to '{local}' (+= or -=), which makes it a sum");
+                        if (a.IsKind(SyntaxKind.AddAssignmentExpression)) Add(a, local, term, isMax: false);
+                        else if (a.IsKind(SyntaxKind.SubtractAssignmentExpression)) Add(a, local, -term, isMax: false);
+                        else throw Unsupported(a, $"a loop may only add to '{local}' (+= or -=), which makes it a sum, or take {local} = Math.Max({local}, …), a max");
                         break;
                     }
                     case ForStatementSyntax nested:
                         foreach (var kv in ReadLoop(nested, inner))
                         {
-                            // A local of this body summed by the nested loop is just updated; an outer one accumulates.
-                            if (declared.Contains(kv.Key)) inner.Bind(kv.Key, Expect(ExpressionFrontEnd.Read(SyntaxFactory.IdentifierName(kv.Key), inner), _tree) + kv.Value);
-                            else Add(kv.Key, kv.Value);
+                            // A local of this body reduced by the nested loop is just updated; an outer one accumulates.
+                            if (declared.Contains(kv.Key)) inner.Bind(kv.Key, Accumulate(Expect(ExpressionFrontEnd.Read(SyntaxFactory.IdentifierName(kv.Key), inner), _tree), kv.Value));
+                            else Add(nested, kv.Key, kv.Value.Term, kv.Value.IsMax);
                         }
                         break;
                     case EmptyStatementSyntax:
@@ -500,7 +518,19 @@ internal static class DifferentiableParser
                         throw Unsupported(statement, $"{Describe(statement)} is not supported in a differentiable loop; use locals and += into a local declared before it");
                 }
             }
-            return added.ToDictionary(kv => kv.Key, kv => Expr.Sum(index, count, kv.Value), StringComparer.Ordinal);
+            return added.ToDictionary(kv => kv.Key,
+                kv => maxed.Contains(kv.Key) ? new Accumulation(Expr.MaxOver(index, count, kv.Value), true) : new Accumulation(Expr.Sum(index, count, kv.Value), false),
+                StringComparer.Ordinal);
+        }
+
+        // acc = Math.Max(acc, term) (or MathF.Max, either order): the term.
+        private static ExpressionSyntax? MaxOf(ExpressionSyntax right, string local)
+        {
+            if (right is not InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Max" } member, ArgumentList.Arguments: { Count: 2 } args } ||
+                !(member.Expression.ToString() is "Math" or "MathF" or "System.Math" or "System.MathF" or "global::System.Math" or "global::System.MathF"))
+                return null;
+            bool Is(ExpressionSyntax e) => e is IdentifierNameSyntax id && id.Identifier.ValueText == local;
+            return Is(args[0].Expression) ? args[1].Expression : Is(args[1].Expression) ? args[0].Expression : null;
         }
 
         private static bool IsIncrement(ExpressionSyntax e, string name) => e switch

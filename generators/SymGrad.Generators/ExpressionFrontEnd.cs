@@ -334,17 +334,18 @@ public static class ExpressionFrontEnd
             return Expr.Element(array.Identifier.ValueText, args.Select(a => Read(a.Expression)).ToArray());
         }
 
-        // Sym.Sum(count, i => term): Σ over a fresh index bound in the lambda's body.
-        private Expr SymSum(InvocationExpressionSyntax call)
+        // Sym.Sum(count, i => term) and Sym.Max(count, i => term): Σ or max over a fresh index bound in the lambda's body.
+        private Expr SymReduction(InvocationExpressionSyntax call, string kind)
         {
             var args = call.ArgumentList.Arguments;
-            if (args.Count != 2) throw new ReadException(call, "Sym.Sum takes a count and a lambda, Sym.Sum(n, i => …)");
+            if (args.Count != 2) throw new ReadException(call, $"Sym.{kind} takes a count and a lambda, Sym.{kind}(n, i => …)");
             if (args[1].Expression is not SimpleLambdaExpressionSyntax { ExpressionBody: { } body } lambda)
-                throw new ReadException(args[1], "the term of Sym.Sum must be an expression lambda, i => …");
+                throw new ReadException(args[1], $"the term of Sym.{kind} must be an expression lambda, i => …");
             var count = Read(args[0].Expression);
             var index = FreshIndex(_scope, lambda.Parameter.Identifier.ValueText);
             var inner = _scope.Clone().Bind(lambda.Parameter.Identifier.ValueText, index);
-            return Expr.Sum(index, count, new Reader(inner).Read(body));
+            var term = new Reader(inner).Read(body);
+            return kind == "Sum" ? Expr.Sum(index, count, term) : Expr.MaxOver(index, count, term);
         }
 
         private Expr Identifier(IdentifierNameSyntax id)
@@ -404,8 +405,8 @@ public static class ExpressionFrontEnd
 
         private Expr Invocation(InvocationExpressionSyntax call)
         {
-            if (call.Expression is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Sum" } sym && sym.Expression.ToString() is "Sym" or "SymGrad.Sym" or "global::SymGrad.Sym")
-                return SymSum(call);
+            if (call.Expression is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Sum" or "Max" } sym && sym.Expression.ToString() is "Sym" or "SymGrad.Sym" or "global::SymGrad.Sym")
+                return SymReduction(call, sym.Name.Identifier.ValueText);
             if (call.Expression is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "GetLength", Expression: IdentifierNameSyntax arrayName } && _scope.TryArray(arrayName.Identifier.ValueText, out var rank))
             {
                 var a = call.ArgumentList.Arguments;

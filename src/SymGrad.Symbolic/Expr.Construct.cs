@@ -263,6 +263,10 @@ public sealed partial class Expr
     private static Expr MinMax(ExprKind kind, Expr a, Expr b)
     {
         if (ReferenceEquals(a, b)) return a;
+        // max(−∞, y) = y and min(+∞, y) = y for every y (NaN included): a running max started at −∞.
+        var identity = kind == ExprKind.Max ? double.NegativeInfinity : double.PositiveInfinity;
+        if (a.Kind == ExprKind.Const && a.Value.Value == identity) return b;
+        if (b.Kind == ExprKind.Const && b.Value.Value == identity) return a;
         if (a.Kind == ExprKind.Const && b.Kind == ExprKind.Const)
         {
             var aFirst = kind == ExprKind.Max ? a.Value.Value >= b.Value.Value : a.Value.Value <= b.Value.Value;

@@ -18,6 +18,24 @@ public static class Sym
         return sum;
     }
 
+    /// <summary>max_{i=0}^{count−1} term(i) (−∞ for no terms; NaN if any term is NaN, as Math.Max).</summary>
+    public static double Max(int count, Func<int, double> term)
+    {
+        if (term is null) throw new ArgumentNullException(nameof(term));
+        var max = double.NegativeInfinity;
+        for (var i = 0; i < count; i++) max = Math.Max(max, term(i));
+        return max;
+    }
+
+    /// <summary>max_{i=0}^{count−1} term(i), in single precision.</summary>
+    public static float Max(int count, Func<int, float> term)
+    {
+        if (term is null) throw new ArgumentNullException(nameof(term));
+        var max = float.NegativeInfinity;
+        for (var i = 0; i < count; i++) max = MathF.Max(max, term(i));
+        return max;
+    }
+
     /// <summary>Σ_{i=0}^{count−1} term(i), in single precision.</summary>
     public static float Sum(int count, Func<int, float> term)
     {

@@ -125,6 +125,28 @@ public static partial class ArticleModel
     [Differentiable]
     public static double L2Penalty(double[] w) => Sym.Sum(w.Length, i => w[i] * w[i]);
 
+    /// <summary>2×2 max pooling scored by G, as a loop: the gradient goes to each window's argmax (the article's rule).</summary>
+    [Differentiable]
+    public static double MaxPoolScore(double[,] X, double[,] G)
+    {
+        var score = 0.0;
+        for (var m = 0; m < G.GetLength(0); m++)
+            for (var n = 0; n < G.GetLength(1); n++)
+            {
+                var best = double.NegativeInfinity;
+                for (var i = 0; i < 2; i++)
+                    for (var j = 0; j < 2; j++)
+                        best = Math.Max(best, X[2 * m + i, 2 * n + j]);
+                score += G[m, n] * best;
+            }
+        return score;
+    }
+
+    /// <summary>The same with Sym.Max over arrays.</summary>
+    [Differentiable(nameof(X))]
+    public static double MaxPoolScoreSym(double[,] X, double[,] G) =>
+        Sym.Sum(G.GetLength(0), m => Sym.Sum(G.GetLength(1), n => G[m, n] * Sym.Max(2, i => Sym.Max(2, j => X[2 * m + i, 2 * n + j]))));
+
     /// <summary>A dense tanh layer scored by c: L = Σ_j c_j tanh(Σ_i W_ji a_i + b_j); its gradient is the δ rule.</summary>
     [Differentiable(nameof(W), nameof(bias), nameof(a))]
     public static double DenseTanh(double[,] W, ReadOnlySpan<double> a, ReadOnlySpan<double> bias, ReadOnlySpan<double> c)

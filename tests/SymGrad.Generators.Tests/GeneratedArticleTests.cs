@@ -176,6 +176,37 @@ public class GeneratedArticleTests
         }
         for (var c = 0; c < 4; c++) Assert.Equal(2 * da[c], accA[c], 12);
 
+        // Max pooling (a loop with Math.Max, and Sym.Max): the gradient is G at each window's argmax, 0 elsewhere.
+        var X = new double[4, 6];
+        var G = new double[2, 3];
+        for (var r = 0; r < 4; r++)
+        for (var c = 0; c < 6; c++)
+            X[r, c] = random.NextDouble();
+        for (var r = 0; r < 2; r++)
+        for (var c = 0; c < 3; c++)
+            G[r, c] = random.NextDouble() + 0.5;
+        var (dX, dG, dXs) = (new double[4, 6], new double[2, 3], new double[4, 6]);
+        Assert.Equal(ArticleModel.MaxPoolScore(X, G), ArticleModel.MaxPoolScoreGradient(X, G, dX, dG), 12);
+        ArticleModel.MaxPoolScoreSymGradient(X, G, dXs);
+        for (var r = 0; r < 4; r++)
+        for (var c = 0; c < 6; c++)
+        {
+            var saved = X[r, c];
+            X[r, c] = saved + 1e-6;
+            var plus = ArticleModel.MaxPoolScore(X, G);
+            X[r, c] = saved - 1e-6;
+            var minus = ArticleModel.MaxPoolScore(X, G);
+            X[r, c] = saved;
+            AssertClose((plus - minus) / 2e-6, dX[r, c], $"max pool ∂X[{r},{c}]");
+            Assert.Equal(dX[r, c], dXs[r, c]);
+            var isArgmax = Enumerable.Range(0, 2).SelectMany(i => Enumerable.Range(0, 2).Select(j => X[r / 2 * 2 + i, c / 2 * 2 + j])).Max() == X[r, c];
+            Assert.Equal(isArgmax ? G[r / 2, c / 2] : 0, dX[r, c]);
+        }
+        // ∂/∂G is each window's max.
+        for (var r = 0; r < 2; r++)
+        for (var c = 0; c < 3; c++)
+            Assert.Equal(Math.Max(Math.Max(X[2 * r, 2 * c], X[2 * r, 2 * c + 1]), Math.Max(X[2 * r + 1, 2 * c], X[2 * r + 1, 2 * c + 1])), dG[r, c]);
+
         // A gradient span of the wrong length is refused, naming it.
         Assert.Contains("dz", Assert.Throws<ArgumentException>(() => ArticleModel.SoftmaxCrossEntropyOfLogitsGradient(z, target, new double[4])).Message);
         Assert.Contains(@"\sum_{i=1}^{n}", ArticleModel.BatchMseDerivation.Partial_w);
