@@ -62,7 +62,16 @@ public static class Differentiator
     public static Gradient Gradient(Expr f, IReadOnlyList<Expr> variables) => Gradient(f, variables, new Simplifier());
 
     /// <summary>The gradient, using (and warming) the given simplifier.</summary>
-    public static Gradient Gradient(Expr f, IReadOnlyList<Expr> variables, Simplifier simplifier)
+    public static Gradient Gradient(Expr f, IReadOnlyList<Expr> variables, Simplifier simplifier) => Gradient(f, variables, simplifier, scatter: false);
+
+    /// <summary>
+    /// The gradient with the Kronecker deltas on array variables' indices kept: ∂f/∂W[k] = Σ … [e = k] g instead of
+    /// the sums solved for k. Code runs it as a scatter, dW[e] += g over the sums (each term visited once), where
+    /// the solved form would search (max pooling: which window's argmax is k; strided pooling: which window holds k).
+    /// </summary>
+    public static Gradient ScatterGradient(Expr f, IReadOnlyList<Expr> variables) => Gradient(f, variables, new Simplifier(), scatter: true);
+
+    private static Gradient Gradient(Expr f, IReadOnlyList<Expr> variables, Simplifier simplifier, bool scatter)
     {
         foreach (var v in variables)
             if (!(v.Kind == ExprKind.Var || IsElementVariable(v)))
@@ -117,13 +126,13 @@ public static class Differentiator
                 // the Kronecker deltas in it pick out the terms that touch W[k]. ∂/∂v max_i u_i = ∂u_i/∂v at
                 // i = argmax_i u_i (the first largest, as the runtime's max pooling breaks ties); the argmax is
                 // piecewise constant.
-                var inner = Gradient(args[1], variables, new Simplifier());
+                var inner = Gradient(args[1], variables, new Simplifier(), scatter);
                 var at = node.Kind == ExprKind.MaxOver ? Expr.ArgMax(node.SumIndex, args[0], args[1]) : null;
                 for (var v = 0; v < variables.Count; v++)
                 {
                     if (inner.Partials[v].IsZero) continue;
                     var local = simplifier.Simplify(at is null
-                        ? SumOut(node.SumIndex, args[0], inner.Partials[v], variables)
+                        ? SumOut(node.SumIndex, args[0], inner.Partials[v], variables, scatter)
                         : Expr.Substitute(inner.Partials[v], node.SumIndex, at));
                     if (local.IsZero) continue;
                     var c = new Contribution(node, rule, local, Expr.Mul(propagated, local));
@@ -192,14 +201,16 @@ public static class Differentiator
     /// of it, the sum collapses to the term at index = k − c, guarded by 0 ≤ k − c &lt; count unless that holds by
     /// construction (k runs over an axis of length count).
     /// </summary>
-    internal static Expr SumOut(Expr index, Expr count, Expr term, IReadOnlyList<Expr> variables)
+    internal static Expr SumOut(Expr index, Expr count, Expr term, IReadOnlyList<Expr> variables, bool scatter = false)
     {
+        // Scatter form: a delta that would solve the index in terms of a variable's own index k stays.
+        var variableIndices = scatter ? new HashSet<Expr>(variables.Where(v => v.Kind == ExprKind.Element).SelectMany(v => v.ArgArray)) : null;
         var terms = term.Kind == ExprKind.Add ? term.ArgArray : new[] { term };
         var kept = new List<Expr>();
         var resolved = new List<Expr>();
         foreach (var t in terms)
         {
-            if (Delta(t, index) is { } found)
+            if (Delta(t, index) is { } found && (variableIndices is null || !variableIndices.Any(k => Expr.Mentions(found.Solution, k))))
             {
                 var (rest, solution) = found;
                 var guard = Expr.One;

@@ -98,10 +98,18 @@ public sealed partial class IndexedCode
         var function = partialsOut[partialsOut.Count - 1];
 
         var tasks = new List<Task>();
+        Gradient? scatterGradient = null;
         for (var i = 0; i < gradient.Variables.Count; i++)
         {
             var v = gradient.Variables[i];
             if (v.Kind == ExprKind.Var) tasks.Add(new Assign(CSharpPrinter.Identifier(outputs[i]) + (accumulate ? " +=" : " ="), partialsOut[i]));
+            else if (Searches(partialsOut[i]) &&
+                     Scatter(v, outputs[i], (scatterGradient ??= Differentiator.ScatterGradient(gradient.Function, gradient.Variables)).Partials[i]) is { } scatter)
+            {
+                // Each term visited once and added where it belongs, instead of a search per element.
+                if (!accumulate) tasks.Add(new Line(ClearOutput(outputs[i], GradientType(v), v.ArgArray.Length)));
+                tasks.AddRange(scatter);
+            }
             else
             {
                 var loop = (Loop)ElementLoop(v, outputs[i], partialsOut[i], 0, accumulate);
@@ -237,7 +245,26 @@ public sealed partial class IndexedCode
                 pending.Add(new Assign(a.Head, Lift(a.Value, scope, indent, computedHere)));
                 continue;
             }
+            if (task is ScatterAdd scatter)
+            {
+                var head = CSharpPrinter.Identifier(scatter.Array) + "[" + string.Join(", ", scatter.Indices.Select(PrintCount)) + "] +=";
+                pending.Add(new Assign(head, Lift(scatter.Value, scope, indent, computedHere)));
+                continue;
+            }
             Flush(pending, indent);
+            if (task is Line line)
+            {
+                _lines.Add(indent + line.Text);
+                continue;
+            }
+            if (task is When when)
+            {
+                _lines.Add(indent + "if (" + _printer.PrintCondition(Replace(when.Condition)) + ")");
+                _lines.Add(indent + "{");
+                Emit(when.Body, scope, indent + "    ");
+                _lines.Add(indent + "}");
+                continue;
+            }
             if (task is Blocked blocked)
             {
                 // Matrix-product calls when the shapes allow them, else the loops.
@@ -409,6 +436,13 @@ public sealed partial class IndexedCode
         foreach (var t in tasks)
         {
             if (t is Assign a) yield return a.Value;
+            else if (t is ScatterAdd s)
+            {
+                foreach (var i in s.Indices) yield return i;
+                yield return s.Value;
+            }
+            // A guarded body's sums stay inside the guard (it may be what keeps their reads in range).
+            else if (t is When w) yield return w.Condition;
             else if (t is Loop l)
             {
                 yield return l.Count;

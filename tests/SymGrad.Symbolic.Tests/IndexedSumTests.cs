@@ -580,3 +580,56 @@ public class ContractionTests
         Assert.DoesNotContain("new float[", method);
     }
 }
+
+public class ScatterTests
+{
+    private static readonly Expr I = Expr.Index("i"), J = Expr.Index("j"), M = Expr.Index("m"), N = Expr.Index("n"), U = Expr.Index("u"), V = Expr.Index("v");
+
+    private static Expr Scored(Expr window) => Expr.Sum(M, Expr.Length("G", 0), Expr.Sum(N, Expr.Length("G", 1), Expr.Element("G", M, N) * window));
+
+    [Fact]
+    public void MaxPooling_RunsAsAScatterToEachWindowsArgmax()
+    {
+        // Solved, ∂L/∂X[u,v] asks which window's argmax (u, v) is: a search over every window per element. The code
+        // walks the windows instead and adds G[m,n] at each one's argmax, as the runtime's kernel does.
+        var f = Scored(Expr.MaxOver(I, Expr.Const(2), Expr.MaxOver(J, Expr.Const(2), Expr.Element("X", 2 * M + I, 2 * N + J))));
+        var method = IndexedCode.PrintGradientMethod(Differentiator.Gradient(f, new[] { Expr.Element("X", U, V) }), "G", CSharpPrinter.Default, returnValue: false);
+        Assert.Matches(@"dX\[arg\d+ \+ 2 \* m, arg\d+ \+ 2 \* n\] \+= G\[m, n\];", method);
+        Assert.DoesNotContain("for (var u", method);
+        Assert.Contains("global::System.Array.Clear(dX, 0, dX.Length);", method);
+    }
+
+    [Fact]
+    public void StridedAveragePooling_RunsAsAScatter_WhileUnitStrideGuardsStayLoopBounds()
+    {
+        var f = Scored(Expr.Sum(I, Expr.Const(2), Expr.Sum(J, Expr.Const(2), Expr.Element("X", 2 * M + I, 2 * N + J))) / 4);
+        var method = IndexedCode.PrintGradientMethod(Differentiator.Gradient(f, new[] { Expr.Element("X", U, V) }), "G", CSharpPrinter.Default, returnValue: false);
+        Assert.Contains("dX[2 * m + i, 2 * n + j] += 0.25 * G[m, n];", method);
+        // A 1-D convolution's input gradient has unit-stride guards (0 ≤ u − m < n_W): those become loop bounds, gathered.
+        var (conv, variables) = IndexedSumLatexTests.ExampleFor("Convolution1D");
+        var gathered = IndexedCode.PrintGradientMethod(Differentiator.Gradient(conv, variables), "C", CSharpPrinter.Default);
+        Assert.DoesNotMatch(@"d[XW]\[[^\]]*\] \+=", gathered);
+        Assert.Contains("dX[k] =", gathered);
+    }
+
+    [Fact]
+    public void ScatterGradient_KeepsTheDeltasOnTheVariablesIndices()
+    {
+        var f = Scored(Expr.Sum(I, Expr.Const(2), Expr.Element("X", 2 * M + I, N)));
+        var solved = Differentiator.Gradient(f, new[] { Expr.Element("X", U, V) }).Partials[0];
+        var scatter = Differentiator.ScatterGradient(f, new[] { Expr.Element("X", U, V) }).Partials[0];
+        Assert.DoesNotContain(Graph.PostOrder(solved), e => e.Kind == ExprKind.Equal);
+        Assert.Contains(Graph.PostOrder(scatter), e => e.Kind == ExprKind.Equal && e.ArgArray.Contains(U));
+        // Both are the same function of (u, v).
+        var random = new Random(5);
+        var x = new double[6, 3];
+        var g = new double[3, 3];
+        foreach (var at in IndexedCodeTests.Positions(g)) g.SetValue(random.NextDouble(), at);
+        var arrays = new Dictionary<string, Array> { ["X"] = x, ["G"] = g };
+        foreach (var at in IndexedCodeTests.Positions(x))
+        {
+            var bound = new Dictionary<string, int> { ["u"] = at[0], ["v"] = at[1] };
+            Assert.Equal(Evaluator.Evaluate(solved, new Dictionary<string, double>(), arrays, bound), Evaluator.Evaluate(scatter, new Dictionary<string, double>(), arrays, bound), 12);
+        }
+    }
+}

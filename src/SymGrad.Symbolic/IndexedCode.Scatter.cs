@@ -1,0 +1,129 @@
+using System.Collections.Generic;
+using System.Linq;
+
+namespace SymGrad.Symbolic;
+
+// Gradients run as scatters: when the solved form ∂f/∂W[k] would search for the terms that touch W[k] (which window's
+// argmax is k, which strided window holds k), the code walks the terms instead, each once, and adds each into the
+// element it touches: for m, n: dX[2m + argmax, 2n + argmax′] += G[m, n]. The Kronecker deltas of the scatter form
+// (Differentiator.ScatterGradient) name those elements.
+public sealed partial class IndexedCode
+{
+    private sealed record ScatterAdd(string Array, Expr[] Indices, Expr Value) : Task;
+    private sealed record When(Expr Condition, List<Task> Body) : Task;
+    private sealed record Line(string Text) : Task;
+
+    /// <summary>
+    /// True when the solved partial has a sum whose index a guard ties to others in a way no loop bound can express
+    /// (an equality, a multiple of the index): computing it would visit every term for every element.
+    /// </summary>
+    private static bool Searches(Expr partial)
+    {
+        foreach (var n in Graph.PostOrder(partial))
+        {
+            if (n.Kind != ExprKind.Sum) continue;
+            var index = n.SumIndex;
+            var (_, _, body) = Tighten(index, n.ArgArray[1]);
+            for (var inner = body; inner.Kind == ExprKind.If && inner.ArgArray[2].IsZero; inner = inner.ArgArray[1])
+                if (Expr.Mentions(inner.ArgArray[0], index)) return true;
+            if (Graph.PostOrder(body).Any(c => c.Kind == ExprKind.Equal && Expr.Mentions(c, index))) return true;
+        }
+        return false;
+    }
+
+    /// <summary>The tasks that add a scatter-form partial into the output, or null when it is not of that form.</summary>
+    private static List<Task>? Scatter(Expr variable, string output, Expr partial)
+    {
+        var ks = variable.ArgArray;
+        bool MentionsK(Expr e) => ks.Any(k => Expr.Mentions(e, k));
+
+        // [e = k_d] with e free of every k: (axis, e).
+        (int Axis, Expr At)? Delta(Expr c)
+        {
+            if (c.Kind != ExprKind.Equal) return null;
+            foreach (var (k, e) in new[] { (c.ArgArray[0], c.ArgArray[1]), (c.ArgArray[1], c.ArgArray[0]) })
+            {
+                var axis = System.Array.IndexOf(ks, k);
+                if (axis >= 0 && !MentionsK(e)) return (axis, e);
+            }
+            return null;
+        }
+
+        // The term once every delta is known: dW[e…] += coefficient.
+        List<Task>? Add(List<Expr> coefficient, Dictionary<int, Expr> deltas) =>
+            deltas.Count != ks.Length ? null
+                : new List<Task> { new ScatterAdd(output, Enumerable.Range(0, ks.Length).Select(a => deltas[a]).ToArray(), Expr.Mul(coefficient)) };
+
+        List<Task>? Walk(Expr p, List<Expr> coefficient, Dictionary<int, Expr> deltas)
+        {
+            if (!MentionsK(p)) return Add(coefficient.Append(p).ToList(), deltas);
+            switch (p.Kind)
+            {
+                case ExprKind.Add:
+                {
+                    var all = new List<Task>();
+                    foreach (var term in p.ArgArray)
+                    {
+                        if (Walk(term, coefficient, deltas) is not { } tasks) return null;
+                        all.AddRange(tasks);
+                    }
+                    return all;
+                }
+                case ExprKind.Sum:
+                    return MentionsK(p.ArgArray[0]) || Walk(p.ArgArray[1], coefficient, deltas) is not { } body
+                        ? null
+                        : new List<Task> { new Loop(p.SumIndex, p.ArgArray[0], body) };
+                case ExprKind.If when p.ArgArray[2].IsZero:
+                {
+                    if (Graph.Conjuncts(p.ArgArray[0]) is not { } conjuncts) return null;
+                    var found = new Dictionary<int, Expr>(deltas);
+                    var guards = new List<Expr>();
+                    foreach (var c in conjuncts)
+                    {
+                        if (Delta(c) is { } d)
+                        {
+                            if (found.ContainsKey(d.Axis)) return null;
+                            found[d.Axis] = d.At;
+                        }
+                        else if (MentionsK(c)) return null;
+                        else guards.Add(c);
+                    }
+                    if (Walk(p.ArgArray[1], coefficient, found) is not { } inner) return null;
+                    return guards.Count == 0 ? inner : new List<Task> { new When(Expr.Mul(guards), inner) };
+                }
+                case ExprKind.Equal:
+                case ExprKind.Mul:
+                {
+                    var factors = p.Kind == ExprKind.Mul ? p.ArgArray : new[] { p };
+                    var found = new Dictionary<int, Expr>(deltas);
+                    var scale = new List<Expr>(coefficient);
+                    Expr? rest = null;
+                    foreach (var f in factors)
+                    {
+                        if (!MentionsK(f)) scale.Add(f);
+                        else if (Delta(f) is { } d)
+                        {
+                            if (found.ContainsKey(d.Axis)) return null;
+                            found[d.Axis] = d.At;
+                        }
+                        else if (rest is null) rest = f;
+                        else return null;
+                    }
+                    return rest != null ? Walk(rest, scale, found) : Add(scale, found);
+                }
+                default:
+                    return null;
+            }
+        }
+        return MentionsK(partial) ? Walk(partial, new List<Expr>(), new Dictionary<int, Expr>()) : null;
+    }
+
+    // Zeroes an output before a scatter adds into it.
+    private static string ClearOutput(string output, string gradientType, int rank)
+    {
+        var name = CSharpPrinter.Identifier(output);
+        if (gradientType.Contains("Matrix<") || gradientType.Contains("Tensor4<")) return name + ".Span.Clear();";
+        if (gradientType.Contains("Span<")) return name + ".Clear();";
+        return "global::System.Array.Clear(" + name + ", 0, " + name + ".Length);";
+    }
+}
