@@ -339,7 +339,8 @@ internal static class DifferentiableParser
         return value switch
         {
             double d => Expr.Const(d),
-            float f => Expr.Const((double)(decimal)f),
+            // A float constant as the decimal it was written as (0.1f is 1/10, not its binary neighbour); ±∞ and NaN as they are.
+            float f => float.IsNaN(f) || float.IsInfinity(f) ? Expr.Const((double)f) : Expr.Const((double)(decimal)f),
             int i => Expr.Const(i),
             long l => Expr.Const(l),
             _ => null,

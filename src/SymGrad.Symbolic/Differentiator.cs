@@ -252,7 +252,16 @@ public static class Differentiator
             case ExprKind.If when t.ArgArray[2].IsZero:
             {
                 if (Solve(t.ArgArray[0], t.ArgArray[1]) is { } direct) return direct;
-                if (Expr.Mentions(t.ArgArray[0], index) || Delta(t.ArgArray[1], index) is not { } inner) return null;
+                // One equality of a conjunction solves the index; the others stay as the guard.
+                if (Graph.Conjuncts(t.ArgArray[0]) is { Count: > 1 } conjuncts)
+                    foreach (var c in conjuncts)
+                        if (Solve(c, Expr.One) is { } solved)
+                        {
+                            var others = conjuncts.Where(o => !ReferenceEquals(o, c)).ToList();
+                            return (Expr.If(Expr.Mul(others), t.ArgArray[1], Expr.Zero), solved.Item2);
+                        }
+                // A guard that mentions the index is substituted with the rest: Σ_i [g(i)] [i = s] x_i = [g(s)] x_s.
+                if (Delta(t.ArgArray[1], index) is not { } inner) return null;
                 return (Expr.If(t.ArgArray[0], inner.Remainder, Expr.Zero), inner.Solution);
             }
             case ExprKind.Mul:

@@ -115,6 +115,58 @@ public class GeneratedBackwardTests
         for (var i = 0; i < gx.Length; i++) Assert.Equal(gx.Span[i], wx.Span[i], 4);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void GeneratedPoolingBackward_AgreesWithTheKernels_TiesIncluded(bool average)
+    {
+        Tensor[] Run(bool generated)
+        {
+            Pool2D pool = average ? new AvgPool2D(2) : new MaxPool2D(2);
+            pool.UseGeneratedBackward = generated;
+            var r = new Random(41);
+            // Odd sizes (a last row and column no window covers) and ReLU-like zeros (ties inside windows).
+            var x = GradientCheck.Random(r, 2, 7, 6, 3);
+            foreach (ref var v in x.Span) v = MathF.Max(0, v);
+            var y = pool.Forward(x, training: true).Clone();
+            var delta = GradientCheck.Random(r, y.Shape.ToArray());
+            return new[] { y, pool.Backward(delta).Clone() };
+        }
+        var kernels = Run(false);
+        var generated = Run(true);
+        for (var t = 0; t < 2; t++)
+            for (var i = 0; i < kernels[t].Length; i++) Assert.Equal(kernels[t].Span[i], generated[t].Span[i]);
+        Assert.Throws<NotSupportedException>(() => new MaxPool2D(3) { UseGeneratedBackward = true });
+        Assert.Throws<NotSupportedException>(() => new AvgPool2D(2, stride: 1) { UseGeneratedBackward = true });
+    }
+
+    [Fact]
+    public void SmallCnn_WithEveryBackwardGenerated_TrainsLikeTheKernels()
+    {
+        var random = new Random(42);
+        var x = GradientCheck.Random(random, 24, 8, 8, 1);
+        var labels = new Tensor(24, 3);
+        for (var i = 0; i < 24; i++) labels.Span[i * 3 + i % 3] = 1;
+        float[] Train(bool generated, int epochs = 3)
+        {
+            var conv1 = new Conv2D(1, 4, 3, seed: 43) { UseGeneratedBackward = generated };
+            var pool1 = new MaxPool2D(2) { UseGeneratedBackward = generated };
+            var conv2 = new Conv2D(4, 6, 2, seed: 44) { UseGeneratedBackward = generated };
+            var pool2 = new AvgPool2D(2) { UseGeneratedBackward = generated };
+            var dense = new Dense(6, 3, seed: 45) { UseGeneratedBackward = generated };
+            var network = new SymGrad.Training.Network(conv1, new Activation<Relu>(), pool1, conv2, new Activation<Relu>(), pool2, new Flatten(), dense);
+            SymGrad.Training.Trainer.Fit(network, new SymGrad.Losses.SoftmaxCrossEntropy(), new SymGrad.Optimizers.Sgd(0.05f), new SymGrad.Data.Dataset(x, labels),
+                new SymGrad.Training.TrainingOptions { Epochs = epochs, BatchSize = 8, Seed = 46 });
+            return network.Parameters.SelectMany(p => p.Value.Span.ToArray()).ToArray();
+        }
+        var kernels = Train(false);
+        var generated = Train(true);
+        for (var i = 0; i < kernels.Length; i++) Assert.Equal(kernels[i], generated[i], 4);
+        // Every layer learned something (so the comparison is not of untouched weights).
+        var initial = Train(false, epochs: 1);
+        Assert.True(kernels.Zip(initial).Count(p => p.First != p.Second) > kernels.Length / 2);
+    }
+
     [Fact]
     public void MatrixViews_CheckTheirShape()
     {

@@ -20,7 +20,7 @@ public class RuntimeDerivationTests
             ?? throw new InvalidOperationException("The runtime has no derivation registry: its generator did not run.");
         var all = (IReadOnlyList<DerivationInfo>)registry.GetProperty("All", BindingFlags.Public | BindingFlags.Static)!.GetValue(null)!;
         var methods = all.Select(d => d.Method).ToHashSet();
-        foreach (var m in new[] { "Sigmoid", "Tanh", "Relu", "Softplus", "SquaredError", "BinaryCrossEntropyWithLogits", "L1", "L2", "DenseScore", "Conv2DScore" })
+        foreach (var m in new[] { "Sigmoid", "Tanh", "Relu", "Softplus", "SquaredError", "BinaryCrossEntropyWithLogits", "L1", "L2", "DenseScore", "Conv2DScore", "MaxPool2x2Score", "AvgPool2x2Score" })
             Assert.Contains(m, methods);
 
         var doc = new StringBuilder();

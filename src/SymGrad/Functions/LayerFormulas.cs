@@ -5,8 +5,8 @@ namespace SymGrad.Functions;
 /// <summary>
 /// Layers written as indexed formulas scored by the upstream gradient Δ: the gradient of L = Σ Δ ⊙ layer(…) with
 /// respect to the layer's inputs and parameters is exactly its backward pass, and SymGrad generates it at build time
-/// (<c>DenseScoreGradient</c>). <see cref="Layers.Dense"/> can run its backward pass through it instead of its
-/// hand-tuned kernels (<see cref="Layers.Dense.UseGeneratedBackward"/>).
+/// (<c>DenseScoreGradient</c>). <see cref="Layers.Dense"/>, <see cref="Layers.Conv2D"/> and the pooling layers can run
+/// their backward passes through them instead of their hand-tuned kernels (<c>UseGeneratedBackward</c>).
 /// </summary>
 public static partial class LayerFormulas
 {
@@ -44,6 +44,47 @@ public static partial class LayerFormulas
                                 for (var l = 0; l < W.GetLength(2); l++)
                                     y += W[i, j, l, k] * X[s, m + i, n + j, l];
                         score += Delta[s, m, n, k] * y;
+                    }
+        return score;
+    }
+
+    /// <summary>
+    /// Σ Δ[s,m,n,c] max_{i,j&lt;2} X[s, 2m+i, 2n+j, c]: 2×2 max pooling with stride 2 scored by Δ. Its gradient sends
+    /// each Δ to its window's argmax (the first largest, row by row, as <see cref="Layers.MaxPool2D"/> breaks ties).
+    /// </summary>
+    [Differentiable(nameof(X))]
+    public static float MaxPool2x2Score(ReadOnlyTensor4<float> X, ReadOnlyTensor4<float> Delta)
+    {
+        var score = 0f;
+        for (var s = 0; s < Delta.GetLength(0); s++)
+            for (var m = 0; m < Delta.GetLength(1); m++)
+                for (var n = 0; n < Delta.GetLength(2); n++)
+                    for (var c = 0; c < Delta.GetLength(3); c++)
+                    {
+                        var best = float.NegativeInfinity;
+                        for (var i = 0; i < 2; i++)
+                            for (var j = 0; j < 2; j++)
+                                best = MathF.Max(best, X[s, 2 * m + i, 2 * n + j, c]);
+                        score += Delta[s, m, n, c] * best;
+                    }
+        return score;
+    }
+
+    /// <summary>Σ Δ[s,m,n,c] ¼ Σ_{i,j&lt;2} X[s, 2m+i, 2n+j, c]: 2×2 average pooling with stride 2 scored by Δ.</summary>
+    [Differentiable(nameof(X))]
+    public static float AvgPool2x2Score(ReadOnlyTensor4<float> X, ReadOnlyTensor4<float> Delta)
+    {
+        var score = 0f;
+        for (var s = 0; s < Delta.GetLength(0); s++)
+            for (var m = 0; m < Delta.GetLength(1); m++)
+                for (var n = 0; n < Delta.GetLength(2); n++)
+                    for (var c = 0; c < Delta.GetLength(3); c++)
+                    {
+                        var sum = 0f;
+                        for (var i = 0; i < 2; i++)
+                            for (var j = 0; j < 2; j++)
+                                sum += X[s, 2 * m + i, 2 * n + j, c];
+                        score += Delta[s, m, n, c] * sum / 4;
                     }
         return score;
     }

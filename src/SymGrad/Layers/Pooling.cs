@@ -25,6 +25,23 @@ public abstract class Pool2D : Layer
     /// <summary>Step between windows.</summary>
     public int Stride { get; }
 
+    /// <summary>
+    /// Run the backward pass through the gradient SymGrad generates from the layer's formula
+    /// (<see cref="Functions.LayerFormulas.MaxPool2x2Score"/>, <see cref="Functions.LayerFormulas.AvgPool2x2Score"/>: 2×2
+    /// windows, stride 2) instead of the hand-written kernel: same results, for comparison.
+    /// </summary>
+    public bool UseGeneratedBackward
+    {
+        get => _generated;
+        set
+        {
+            if (value && (Size != 2 || Stride != 2)) throw new NotSupportedException("The generated pooling backward covers 2×2 windows with stride 2.");
+            _generated = value;
+        }
+    }
+
+    private bool _generated;
+
     /// <inheritdoc />
     public override int[] OutputShape(ReadOnlySpan<int> input)
     {
@@ -51,9 +68,13 @@ public abstract class Pool2D : Layer
         var input = _input ?? throw new InvalidOperationException($"{this}: Backward before Forward.");
         var dx = _inputGradient.Get(input.Shape);
         dx.Clear();
-        Unpool(outputGradient, dx);
+        if (_generated) GeneratedUnpool(input, outputGradient, dx);
+        else Unpool(outputGradient, dx);
         return dx;
     }
+
+    /// <summary>Adds ∂L/∂input into the cleared <paramref name="inputGradient"/> through the generated gradient.</summary>
+    protected abstract void GeneratedUnpool(Tensor input, Tensor outputGradient, Tensor inputGradient);
 
     /// <summary>Fills <paramref name="output"/> [batch, oh, ow, channels] from <paramref name="input"/>.</summary>
     protected abstract void Pool(Tensor input, Tensor output);
@@ -79,6 +100,12 @@ public sealed class MaxPool2D(int size, int? stride = null) : Pool2D(size, strid
     /// <inheritdoc />
     protected override void Pool(Tensor input, Tensor output)
     {
+        if (UseGeneratedBackward)
+        {
+            // The generated backward finds each window's argmax from the input itself: nothing to record.
+            PoolMax(input, output);
+            return;
+        }
         if (_argmax.Length < output.Length) _argmax = new int[output.Length];
         var x = input.Span;
         var y = output.Span;
@@ -105,6 +132,23 @@ public sealed class MaxPool2D(int size, int? stride = null) : Pool2D(size, strid
         }
     }
 
+    private void PoolMax(Tensor input, Tensor output)
+    {
+        var x = input.Span;
+        var y = output.Span;
+        for (var b = 0; b < output.Dim(0); b++)
+        for (var m = 0; m < output.Dim(1); m++)
+        for (var n = 0; n < output.Dim(2); n++)
+        for (var c = 0; c < output.Dim(3); c++)
+        {
+            var best = float.NegativeInfinity;
+            for (var i = 0; i < Size; i++)
+            for (var j = 0; j < Size; j++)
+                best = MathF.Max(best, x[Index(input, b, m * Stride + i, n * Stride + j, c)]);
+            y[Index(output, b, m, n, c)] = best;
+        }
+    }
+
     /// <inheritdoc />
     protected override void Unpool(Tensor outputGradient, Tensor inputGradient)
     {
@@ -112,6 +156,10 @@ public sealed class MaxPool2D(int size, int? stride = null) : Pool2D(size, strid
         var dy = outputGradient.Span;
         for (var o = 0; o < dy.Length; o++) d[_argmax[o]] += dy[o];
     }
+
+    /// <inheritdoc />
+    protected override void GeneratedUnpool(Tensor input, Tensor outputGradient, Tensor inputGradient) =>
+        Functions.LayerFormulas.MaxPool2x2ScoreAccumulateGradient(input.AsReadOnlyTensor4(), outputGradient.AsReadOnlyTensor4(), inputGradient.AsTensor4());
 }
 
 /// <summary>
@@ -156,4 +204,8 @@ public sealed class AvgPool2D(int size, int? stride = null) : Pool2D(size, strid
                 d[Index(inputGradient, b, m * Stride + i, n * Stride + j, c)] += g;
         }
     }
+
+    /// <inheritdoc />
+    protected override void GeneratedUnpool(Tensor input, Tensor outputGradient, Tensor inputGradient) =>
+        Functions.LayerFormulas.AvgPool2x2ScoreAccumulateGradient(input.AsReadOnlyTensor4(), outputGradient.AsReadOnlyTensor4(), inputGradient.AsTensor4());
 }
