@@ -47,22 +47,24 @@ if (args.Length > 0 && args[0] == "generate")
     Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "{0:0.0} ms per run of the generator on 100 methods", clock.Elapsed.TotalMilliseconds / rounds));
     return 0;
 }
-if (args.Length > 0 && args[0] == "dense-backward")
+if (args.Length > 0 && args[0] is "dense-backward" or "layer-backward")
 {
     // The runtime's dense and convolution backward passes: hand-tuned kernels against the gradients generated from
     // Functions/LayerFormulas (issue 5). Interleaved after 20 warm-up rounds each (so tiered JIT has finished with
     // both: a method called a few times still runs unoptimised code), then 41 rounds, medians.
     var r = new Random(1);
     double Median(System.Collections.Generic.List<double> l) => l.OrderBy(x => x).ElementAt(l.Count / 2);
-    (double Kernels, double Generated) Compare(SymGrad.Layers.Layer[] pair, SymGrad.Tensors.Tensor input, SymGrad.Tensors.Tensor delta)
+    // withForward: time forward + backward (pooling: the generated mode records no argmax in its forward pass).
+    (double Kernels, double Generated) Compare(SymGrad.Layers.Layer[] pair, SymGrad.Tensors.Tensor input, SymGrad.Tensors.Tensor delta, bool withForward = false)
     {
         var times = new[] { new System.Collections.Generic.List<double>(), new System.Collections.Generic.List<double>() };
         for (var round = 0; round < 61; round++)
             for (var k = 0; k < 2; k++)
             {
                 var which = (round + k) % 2;
-                pair[which].Forward(input, true);
                 var clock = Stopwatch.StartNew();
+                pair[which].Forward(input, true);
+                if (!withForward) clock.Restart();
                 pair[which].Backward(delta);
                 if (round >= 20) times[which].Add(clock.Elapsed.TotalMilliseconds);
             }
@@ -82,6 +84,39 @@ if (args.Length > 0 && args[0] == "dense-backward")
         Random(16, 28, 28, 8), Random(16, 26, 26, 16));
     Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "conv backward 28×28×8 → 3×3×16, batch 16: kernels {0:0.00} ms, generated {1:0.00} ms, generated ÷ kernels {2:0.00}",
         conv.Kernels, conv.Generated, conv.Generated / conv.Kernels));
+    foreach (var (name, make) in new (string, Func<SymGrad.Layers.Pool2D>)[] { ("max", () => new SymGrad.Layers.MaxPool2D(2)), ("average", () => new SymGrad.Layers.AvgPool2D(2)) })
+    {
+        var pools = new SymGrad.Layers.Layer[] { make(), make() };
+        ((SymGrad.Layers.Pool2D)pools[1]).UseGeneratedBackward = true;
+        var (input, delta) = (Random(16, 26, 26, 16), Random(16, 13, 13, 16));
+        foreach (var withForward in new[] { false, true })
+        {
+            var pool = Compare(pools, input, delta, withForward);
+            Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "{0} pooling 2×2 {1}, 26×26×16, batch 16: kernels {2:0.000} ms, generated {3:0.000} ms, generated ÷ kernels {4:0.00}",
+                name, withForward ? "forward + backward" : "backward", pool.Kernels, pool.Generated, pool.Generated / pool.Kernels));
+        }
+    }
+
+    // A whole CNN (valid convolutions, as the generated convolution backward covers) trained for an epoch: every
+    // layer's backward generated against every layer's kernels.
+    var data = TrainingBenchmarks.RandomImages(1280, 1);
+    SymGrad.Training.Network Cnn(bool generated) => new(
+        new SymGrad.Layers.Conv2D(1, 8, 3, seed: 2) { UseGeneratedBackward = generated }, new SymGrad.Layers.Activation<SymGrad.Layers.Relu>(), new SymGrad.Layers.MaxPool2D(2) { UseGeneratedBackward = generated },
+        new SymGrad.Layers.Conv2D(8, 16, 3, seed: 3) { UseGeneratedBackward = generated }, new SymGrad.Layers.Activation<SymGrad.Layers.Relu>(), new SymGrad.Layers.MaxPool2D(2) { UseGeneratedBackward = generated },
+        new SymGrad.Layers.Flatten(), new SymGrad.Layers.Dense(16 * 5 * 5, 10, seed: 4) { UseGeneratedBackward = generated });
+    var networks = new[] { Cnn(false), Cnn(true) };
+    var optimizers = new[] { new SymGrad.Optimizers.Adam(0.001f), new SymGrad.Optimizers.Adam(0.001f) };
+    var epochTimes = new[] { new System.Collections.Generic.List<double>(), new System.Collections.Generic.List<double>() };
+    for (var round = 0; round < 9; round++)
+        for (var k = 0; k < 2; k++)
+        {
+            var which = (round + k) % 2;
+            var clock = Stopwatch.StartNew();
+            SymGrad.Training.Trainer.Fit(networks[which], new SymGrad.Losses.SoftmaxCrossEntropy(), optimizers[which], data, new SymGrad.Training.TrainingOptions { Epochs = 1, BatchSize = 64, Seed = 5 });
+            if (round >= 2) epochTimes[which].Add(clock.Elapsed.TotalMilliseconds);
+        }
+    Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "CNN epoch (1280 samples, batch 64), every backward generated: kernels {0:0} ms, generated {1:0} ms, generated ÷ kernels {2:0.00}",
+        Median(epochTimes[0]), Median(epochTimes[1]), Median(epochTimes[1]) / Median(epochTimes[0])));
     return 0;
 }
 if (args.Length > 0 && args[0] == "relu")

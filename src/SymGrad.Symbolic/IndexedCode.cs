@@ -80,13 +80,13 @@ public sealed partial class IndexedCode
                 ? (accumulate ? "ref " : "out ") + t + " " + CSharpPrinter.Identifier(outputs[i])
                 : GradientType(v) + " " + CSharpPrinter.Identifier(outputs[i])));
 
-        // Checks first: every gradient array has its variable's shape.
+        // Checks first: every gradient array asked for has its variable's shape; an empty one (default, null) is not wanted.
         for (var i = 0; i < gradient.Variables.Count; i++)
         {
             var v = gradient.Variables[i];
             if (v.Kind != ExprKind.Element) continue;
             var checks = Enumerable.Range(0, v.ArgArray.Length).Select(d => Dim(outputs[i], v.ArgArray.Length, d) + " != " + Dim(v.Name!, v.ArgArray.Length, d));
-            code._lines.Add($"if ({string.Join(" || ", checks)}) throw new global::System.ArgumentException(\"{outputs[i]} must have the shape of {v.Name}.\", nameof({outputs[i]}));");
+            code._lines.Add($"if ({Wanted(outputs[i], GradientType(v))} && ({string.Join(" || ", checks)})) throw new global::System.ArgumentException(\"{outputs[i]} must have the shape of {v.Name}.\", nameof({outputs[i]}));");
         }
 
         // Inner sums that would be recomputed in every iteration of a loop they do not depend on are computed once
@@ -102,8 +102,14 @@ public sealed partial class IndexedCode
         for (var i = 0; i < gradient.Variables.Count; i++)
         {
             var v = gradient.Variables[i];
-            if (v.Kind == ExprKind.Var) tasks.Add(new Assign(CSharpPrinter.Identifier(outputs[i]) + (accumulate ? " +=" : " ="), partialsOut[i]));
-            else if (Searches(partialsOut[i]) &&
+            if (v.Kind == ExprKind.Var)
+            {
+                tasks.Add(new Assign(CSharpPrinter.Identifier(outputs[i]) + (accumulate ? " +=" : " ="), partialsOut[i]));
+                continue;
+            }
+            var all = tasks;
+            tasks = new List<Task>();
+            if (Searches(partialsOut[i]) &&
                      Scatter(v, outputs[i], (scatterGradient ??= Differentiator.ScatterGradient(gradient.Function, gradient.Variables)).Partials[i]) is { } scatter)
             {
                 // Each term visited once and added where it belongs, instead of a search per element.
@@ -115,6 +121,8 @@ public sealed partial class IndexedCode
                 var loop = (Loop)ElementLoop(v, outputs[i], partialsOut[i], 0, accumulate);
                 tasks.Add((Task?)code.BlockedContraction(v, outputs[i], partialsOut[i], loop, inputs, accumulate) ?? loop);
             }
+            all.Add(new IfWanted(Wanted(outputs[i], GradientType(v)), tasks));
+            tasks = all;
         }
         if (returnValue) tasks.Add(new Assign("return", function));
         code.Emit(tasks, new HashSet<Expr>(), "");
@@ -122,6 +130,15 @@ public sealed partial class IndexedCode
         var body = string.Join("\n", code._lines.Select(l => indent + "    " + l));
         var doc = summary is null ? "" : indent + "/// <summary>" + summary.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;") + "</summary>\n";
         return $"{doc}{indent}{accessibility} static {(returnValue ? t : "void")} {methodName}({string.Join(", ", signature)})\n{indent}{{\n{body}\n{indent}}}\n";
+    }
+
+    // True when the caller wants this gradient: not an empty span or view, not a null or empty array.
+    private static string Wanted(string output, string gradientType)
+    {
+        var name = CSharpPrinter.Identifier(output);
+        if (gradientType.Contains("Matrix<") || gradientType.Contains("Tensor4<")) return "!" + name + ".Span.IsEmpty";
+        if (gradientType.Contains("Span<")) return "!" + name + ".IsEmpty";
+        return name + " != null && " + name + ".Length != 0";
     }
 
     /// <summary>C# for the length of axis <paramref name="axis"/> of an array of rank <paramref name="rank"/>.</summary>
@@ -255,6 +272,14 @@ public sealed partial class IndexedCode
             if (task is Line line)
             {
                 _lines.Add(indent + line.Text);
+                continue;
+            }
+            if (task is IfWanted wanted)
+            {
+                _lines.Add(indent + "if (" + wanted.Condition + ")");
+                _lines.Add(indent + "{");
+                Emit(wanted.Body, scope, indent + "    ");
+                _lines.Add(indent + "}");
                 continue;
             }
             if (task is When when)
@@ -443,6 +468,8 @@ public sealed partial class IndexedCode
             }
             // A guarded body's sums stay inside the guard (it may be what keeps their reads in range).
             else if (t is When w) yield return w.Condition;
+            else if (t is IfWanted i)
+                foreach (var r in Roots(i.Body)) yield return r;
             else if (t is Loop l)
             {
                 yield return l.Count;

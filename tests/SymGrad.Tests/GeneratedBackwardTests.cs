@@ -113,6 +113,14 @@ public class GeneratedBackwardTests
         for (var i = 0; i < gw.Length; i++) Assert.Equal(gw.Span[i], ww.Span[i], 4);
         for (var i = 0; i < gb.Length; i++) Assert.Equal(gb.Span[i], wb.Span[i], 4);
         for (var i = 0; i < gx.Length; i++) Assert.Equal(gx.Span[i], wx.Span[i], 4);
+
+        // An empty (default) output is a gradient not wanted: skipped, the others unchanged.
+        var (sw, sb) = (new Tensor(w.Shape.ToArray()), new Tensor(b.Shape.ToArray()));
+        SymGrad.Functions.LayerFormulas.Conv2DScoreAccumulateGradient(w.AsReadOnlyTensor4(), b.Span, x.AsReadOnlyTensor4(), delta.AsReadOnlyTensor4(), sw.AsTensor4(), sb.Span, default);
+        for (var i = 0; i < gw.Length; i++) Assert.Equal(gw.Span[i], sw.Span[i], 4);
+        for (var i = 0; i < gb.Length; i++) Assert.Equal(gb.Span[i], sb.Span[i], 4);
+        Assert.Throws<ArgumentException>(() => SymGrad.Functions.LayerFormulas.Conv2DScoreAccumulateGradient(w.AsReadOnlyTensor4(), b.Span, x.AsReadOnlyTensor4(), delta.AsReadOnlyTensor4(),
+            sw.AsTensor4(), sb.Span, new Tensor(1, 1, 1, 1).AsTensor4()));
     }
 
     [Theory]

@@ -120,10 +120,11 @@ public sealed class Conv2D : Layer
         if (_generated)
         {
             // The generated backward adds into its outputs: parameter gradients accumulate, the input gradient starts at zero.
-            var generatedInputGradient = _inputGradient.Get(input.Shape);
-            generatedInputGradient.Clear();
+            // (The first layer's input gradient is not wanted: an empty view, not computed.)
+            var generatedInputGradient = inputGradient ? _inputGradient.Get(input.Shape) : null;
+            generatedInputGradient?.Clear();
             Functions.LayerFormulas.Conv2DScoreAccumulateGradient(Weights.Value.AsReadOnlyTensor4(), Bias.Value.Span, input.AsReadOnlyTensor4(), outputGradient.AsReadOnlyTensor4(),
-                Weights.Gradient.AsTensor4(), Bias.Gradient.Span, generatedInputGradient.AsTensor4());
+                Weights.Gradient.AsTensor4(), Bias.Gradient.Span, generatedInputGradient is null ? default : generatedInputGradient.AsTensor4());
             return generatedInputGradient;
         }
         var patches = _lastPatches!;

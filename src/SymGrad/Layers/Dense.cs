@@ -78,7 +78,7 @@ public sealed class Dense : Layer
     /// <inheritdoc />
     public override Tensor Backward(Tensor outputGradient)
     {
-        if (UseGeneratedBackward) return GeneratedBackward(outputGradient);
+        if (UseGeneratedBackward) return GeneratedBackward(outputGradient, inputGradient: true)!;
         var batch = AccumulateParameterGradients(outputGradient);
         // ∂L/∂a = δ Wᵀ
         var inputGradient = _inputGradient.Get(batch, stackalloc[] { Inputs });
@@ -89,19 +89,20 @@ public sealed class Dense : Layer
     /// <inheritdoc />
     public override void BackwardParametersOnly(Tensor outputGradient)
     {
-        if (UseGeneratedBackward) GeneratedBackward(outputGradient);
+        if (UseGeneratedBackward) GeneratedBackward(outputGradient, inputGradient: false);
         else AccumulateParameterGradients(outputGradient);
     }
 
-    private Tensor GeneratedBackward(Tensor outputGradient)
+    private Tensor? GeneratedBackward(Tensor outputGradient, bool inputGradient)
     {
         var input = _input ?? throw new InvalidOperationException($"{this}: Backward before Forward.");
         var batch = input.Dim(0);
-        // The generated backward adds into its outputs: the parameter gradients accumulate, the input gradient starts at zero.
-        var dA = _inputGradient.Get(batch, stackalloc[] { Inputs });
-        dA.Clear();
+        // The generated backward adds into its outputs: the parameter gradients accumulate, the input gradient starts
+        // at zero; an empty view (the first layer's) is not computed.
+        var dA = inputGradient ? _inputGradient.Get(batch, stackalloc[] { Inputs }) : null;
+        dA?.Clear();
         Functions.LayerFormulas.DenseScoreAccumulateGradient(Weights.Value.AsReadOnlyMatrix(), Bias.Value.Span, input.AsReadOnlyMatrix(), outputGradient.AsReadOnlyMatrix(),
-            Weights.Gradient.AsMatrix(), Bias.Gradient.Span, dA.AsMatrix());
+            Weights.Gradient.AsMatrix(), Bias.Gradient.Span, dA is null ? default : dA.AsMatrix());
         return dA;
     }
 
