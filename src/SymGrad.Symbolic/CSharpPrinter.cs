@@ -228,9 +228,40 @@ public sealed class CSharpPrinter
         // Product avoids.
         private const string Indicator = " ? 1 : 0";
 
+        // Integer-valued: indices, lengths, comparisons (1 or 0), argmax, and sums, products and selections of them.
+        private readonly Dictionary<Expr, bool> _integral = new();
+
+        private bool Integral(Expr n)
+        {
+            if (_integral.TryGetValue(n, out var known)) return known;
+            var result = n.Kind switch
+            {
+                ExprKind.Const => n.Value.IsInteger,
+                ExprKind.Index or ExprKind.Length or ExprKind.ArgMax => true,
+                ExprKind.If => Integral(n.ArgArray[1]) && Integral(n.ArgArray[2]),
+                ExprKind.Add or ExprKind.Mul => n.ArgArray.All(Integral),
+                _ => n.IsComparison,
+            };
+            _integral[n] = result;
+            return result;
+        }
+
         private (string Text, int Precedence) EmitNode(Expr n, int required)
         {
             System.Runtime.CompilerServices.RuntimeHelpers.EnsureSufficientExecutionStack();
+            // Integer arithmetic prints as int (2 * m + 1, a local that indexes an array), converted where it meets floats.
+            if (_integer == 0 && n.Kind is ExprKind.Add or ExprKind.Mul or ExprKind.If && Integral(n))
+            {
+                _integer++;
+                try
+                {
+                    return EmitNode(n, required);
+                }
+                finally
+                {
+                    _integer--;
+                }
+            }
             var args = ArgsOf(n);
             var math = _p.MathClass;
             switch (n.Kind)
@@ -324,7 +355,7 @@ public sealed class CSharpPrinter
             var magnitude = negative ? -c : c;
             var parts = new List<string>();
             // Comparisons print as ints; a quotient of nothing but comparisons gets a floating-point factor.
-            var integerQuotient = den.Count > 0 && num.All(f => f.IsComparison) && den.All(f => f.IsComparison);
+            var integerQuotient = den.Count > 0 && num.All(Integral) && den.All(Integral);
             if (!magnitude.IsOne || num.Count == 0 || integerQuotient) parts.Add(Emit(Expr.Const(magnitude), 0).Text);
             for (var i = 0; i < num.Count; i++) parts.Add(At(num[i], parts.Count == 0 ? Multiplicative : Multiplicative + 1));
             var text = string.Join(" * ", parts);

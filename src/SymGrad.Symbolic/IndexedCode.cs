@@ -95,6 +95,8 @@ public sealed partial class IndexedCode
             inputs.FirstOrDefault(a => a.Name == v.Name)?.GradientType
             ?? (v.ArgArray.Length == 1 ? "global::System.Span<" + t + ">" : t + "[" + new string(',', v.ArgArray.Length - 1) + "]");
         var partialsOut = code.Materialize(gradient, t, returnValue);
+        var searches = partialsOut.Select(Searches).ToList();
+        partialsOut = partialsOut.Select(Unroll).ToList();
         var function = partialsOut[partialsOut.Count - 1];
 
         var tasks = new List<Task>();
@@ -109,7 +111,7 @@ public sealed partial class IndexedCode
             }
             var all = tasks;
             tasks = new List<Task>();
-            if (Searches(partialsOut[i]) &&
+            if (searches[i] &&
                      Scatter(v, outputs[i], (scatterGradient ??= Differentiator.ScatterGradient(gradient.Function, gradient.Variables)).Partials[i]) is { } scatter)
             {
                 // Each term visited once and added where it belongs, instead of a search per element.
@@ -264,8 +266,20 @@ public sealed partial class IndexedCode
             }
             if (task is ScatterAdd scatter)
             {
-                var head = CSharpPrinter.Identifier(scatter.Array) + "[" + string.Join(", ", scatter.Indices.Select(PrintCount)) + "] +=";
-                pending.Add(new Assign(head, Lift(scatter.Value, scope, indent, computedHere)));
+                // An index that selects (an argmax) becomes a local, common subexpressions shared with the value.
+                var at = new List<string>();
+                foreach (var index in scatter.Indices)
+                {
+                    if (!Graph.PostOrder(index).Any(x => x.Kind is ExprKind.If or ExprKind.Element || x.IsComparison || x.IsReduction))
+                    {
+                        at.Add(PrintCount(index));
+                        continue;
+                    }
+                    var name = Fresh("at");
+                    pending.Add(new Assign("var " + name + " =", Lift(index, scope, indent, computedHere)));
+                    at.Add(name);
+                }
+                pending.Add(new Assign(CSharpPrinter.Identifier(scatter.Array) + "[" + string.Join(", ", at) + "] +=", Lift(scatter.Value, scope, indent, computedHere)));
                 continue;
             }
             Flush(pending, indent);
@@ -318,6 +332,36 @@ public sealed partial class IndexedCode
         Flush(pending, indent);
         foreach (var sum in computedHere) _computed.Remove(sum);
     }
+
+    // Reductions over a small constant count (a pooling window) are written out: no loop of two iterations, and an
+    // argmax becomes selects (ties to the first) that compile without branches.
+    private const int UnrollLimit = 4;
+
+    internal static Expr Unroll(Expr e) => Graph.Rewrite(e, n =>
+    {
+        if (!n.IsReduction || n.ArgArray[0].Kind != ExprKind.Const || !n.ArgArray[0].Value.IsInteger) return n;
+        var count = n.ArgArray[0].Value.Numerator;
+        if (count < 1 || count > UnrollLimit) return n;
+        var terms = Enumerable.Range(0, (int)count).Select(k => Expr.Substitute(n.ArgArray[1], n.SumIndex, Expr.Const(k))).ToList();
+        switch (n.Kind)
+        {
+            case ExprKind.Sum:
+                return Expr.Add(terms);
+            case ExprKind.MaxOver:
+                return terms.Skip(1).Aggregate(terms[0], Expr.Max);
+            default:
+            {
+                Expr arg = Expr.Zero, best = terms[0];
+                for (var k = 1; k < terms.Count; k++)
+                {
+                    var better = Expr.Compare(ExprKind.Greater, terms[k], best);
+                    arg = Expr.If(better, Expr.Const(k), arg);
+                    best = Expr.If(better, terms[k], best);
+                }
+                return arg;
+            }
+        }
+    });
 
     // max_i u_i as a running Math.Max (NaN propagates); argmax_i u_i as the first index of a strictly larger u_i.
     // Guards stay in the body: skipping an iteration is not the same as taking 0 into a max.

@@ -35,8 +35,13 @@ public readonly ref struct ReadOnlyMatrix<T>
     /// <summary>Rows <paramref name="start"/> to <paramref name="start"/> + <paramref name="count"/> − 1, contiguous: a block generated code hands to <see cref="Tensors.MatMul"/>.</summary>
     public ReadOnlySpan<T> Slice(int start, int count) => _span.Slice(ViewShape.RowBlock(start, count, Rows, Columns), count * Columns);
 
-    internal static int Index(int row, int column, int rows, int columns) =>
-        (uint)row < (uint)rows && (uint)column < (uint)columns ? row * columns + column : throw new IndexOutOfRangeException($"({row}, {column}) is outside {rows}×{columns}.");
+    // Inlined into generated loops: the throw lives in a separate method so the check stays two compares.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    internal static int Index(int row, int column, int rows, int columns)
+    {
+        if ((uint)row >= (uint)rows || (uint)column >= (uint)columns) ViewShape.Outside(row, column, rows, columns);
+        return row * columns + column;
+    }
 }
 
 /// <summary>A writable row-major matrix view over a span: where generated code writes a 2-D gradient.</summary>
@@ -129,10 +134,12 @@ public readonly ref struct Tensor4<T>
     /// <summary>Rows <paramref name="start"/> to <paramref name="start"/> + <paramref name="count"/> − 1 of the matrix at [a, b], contiguous.</summary>
     public Span<T> Slice(int a, int b, int start, int count) => _span.Slice(ViewShape.RowBlock(a, b, start, count, _d0, _d1, _d2, _d3), count * _d3);
 
-    internal static int Index(int a, int b, int c, int d, int d0, int d1, int d2, int d3) =>
-        (uint)a < (uint)d0 && (uint)b < (uint)d1 && (uint)c < (uint)d2 && (uint)d < (uint)d3
-            ? ((a * d1 + b) * d2 + c) * d3 + d
-            : throw new IndexOutOfRangeException($"({a}, {b}, {c}, {d}) is outside {d0}×{d1}×{d2}×{d3}.");
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    internal static int Index(int a, int b, int c, int d, int d0, int d1, int d2, int d3)
+    {
+        if ((uint)a >= (uint)d0 || (uint)b >= (uint)d1 || (uint)c >= (uint)d2 || (uint)d >= (uint)d3) ViewShape.Outside(a, b, c, d, d0, d1, d2, d3);
+        return ((a * d1 + b) * d2 + c) * d3 + d;
+    }
 }
 
 /// <summary>The shape checks the views share.</summary>
@@ -151,6 +158,14 @@ internal static class ViewShape
             throw new ArgumentException($"A {string.Join("×", shape)} {(shape.Length == 2 ? "matrix" : "tensor")} needs {count} elements; the span has {available}.");
         return (int)count;
     }
+
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    public static void Outside(int row, int column, int rows, int columns) =>
+        throw new IndexOutOfRangeException($"({row}, {column}) is outside {rows}×{columns}.");
+
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    public static void Outside(int a, int b, int c, int d, int d0, int d1, int d2, int d3) =>
+        throw new IndexOutOfRangeException($"({a}, {b}, {c}, {d}) is outside {d0}×{d1}×{d2}×{d3}.");
 
     /// <summary>The offset of rows [start, start + count) of a rows × columns matrix, checked like an indexer.</summary>
     public static int RowBlock(int start, int count, int rows, int columns) =>
