@@ -54,7 +54,7 @@ public sealed partial class IndexedCode
         // The term once every delta is known: dW[e…] += coefficient.
         List<Task>? Add(List<Expr> coefficient, Dictionary<int, Expr> deltas) =>
             deltas.Count != ks.Length ? null
-                : new List<Task> { new ScatterAdd(output, Enumerable.Range(0, ks.Length).Select(a => Unroll(deltas[a])).ToArray(), Unroll(Expr.Mul(coefficient))) };
+                : new List<Task> { new ScatterAdd(output, Enumerable.Range(0, ks.Length).Select(a => deltas[a]).ToArray(), Expr.Mul(coefficient)) };
 
         List<Task>? Walk(Expr p, List<Expr> coefficient, Dictionary<int, Expr> deltas)
         {
@@ -117,6 +117,8 @@ public sealed partial class IndexedCode
                     return null;
             }
         }
+        // A small window's terms written out: four adds, not a loop of two in a loop of two.
+        partial = Unroll(partial);
         return MentionsK(partial) ? Walk(partial, new List<Expr>(), new Dictionary<int, Expr>()) : null;
     }
 

@@ -606,7 +606,10 @@ public class ScatterTests
     {
         var f = Scored(Expr.Sum(I, Expr.Const(2), Expr.Sum(J, Expr.Const(2), Expr.Element("X", 2 * M + I, 2 * N + J))) / 4);
         var method = IndexedCode.PrintGradientMethod(Differentiator.Gradient(f, new[] { Expr.Element("X", U, V) }), "G", CSharpPrinter.Default, returnValue: false);
-        Assert.Contains("dX[2 * m + i, 2 * n + j] += 0.25 * G[m, n];", method);
+        // Each of the window's four elements gets a quarter (the 2×2 window written out).
+        foreach (var at in new[] { "2 * m, 2 * n", "2 * m, 2 * n + 1", "2 * m + 1, 2 * n", "2 * m + 1, 2 * n + 1" })
+            Assert.Matches(@"dX\[" + System.Text.RegularExpressions.Regex.Escape(at) + @"\] \+= prod\d+;", method);
+        Assert.Contains("= 0.25 * G[m, n];", method);
         // A 1-D convolution's input gradient has unit-stride guards (0 ≤ u − m < n_W): those become loop bounds, gathered.
         var (conv, variables) = IndexedSumLatexTests.ExampleFor("Convolution1D");
         var gathered = IndexedCode.PrintGradientMethod(Differentiator.Gradient(conv, variables), "C", CSharpPrinter.Default);
