@@ -97,6 +97,34 @@ if (args.Length > 0 && args[0] is "dense-backward" or "layer-backward")
         }
     }
 
+    // The CNN's layers one by one at batch 64, forward + backward (the first convolution's parameters only).
+    foreach (var (name, make, shape, parametersOnly) in new (string, Func<bool, SymGrad.Layers.Layer>, int[], bool)[]
+             {
+                 ("conv 1→8 (parameters only)", g => new SymGrad.Layers.Conv2D(1, 8, 3, seed: 2) { UseGeneratedBackward = g }, new[] { 64, 28, 28, 1 }, true),
+                 ("max pool 26×26×8", g => new SymGrad.Layers.MaxPool2D(2) { UseGeneratedBackward = g }, new[] { 64, 26, 26, 8 }, false),
+                 ("conv 8→16 on 13×13", g => new SymGrad.Layers.Conv2D(8, 16, 3, seed: 3) { UseGeneratedBackward = g }, new[] { 64, 13, 13, 8 }, false),
+                 ("max pool 11×11×16", g => new SymGrad.Layers.MaxPool2D(2) { UseGeneratedBackward = g }, new[] { 64, 11, 11, 16 }, false),
+                 ("dense 400→10", g => new SymGrad.Layers.Dense(400, 10, seed: 4) { UseGeneratedBackward = g }, new[] { 64, 400 }, false),
+             })
+    {
+        var pair = new[] { make(false), make(true) };
+        var input = Random(shape);
+        var delta = Random(pair[0].Forward(input, true).Shape.ToArray());
+        var times = new[] { new System.Collections.Generic.List<double>(), new System.Collections.Generic.List<double>() };
+        for (var round = 0; round < 61; round++)
+            for (var k = 0; k < 2; k++)
+            {
+                var which = (round + k) % 2;
+                var clock = Stopwatch.StartNew();
+                pair[which].Forward(input, true);
+                if (parametersOnly) pair[which].BackwardParametersOnly(delta);
+                else pair[which].Backward(delta);
+                if (round >= 20) times[which].Add(clock.Elapsed.TotalMilliseconds);
+            }
+        Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "CNN layer {0}, batch 64, forward + backward: kernels {1:0.000} ms, generated {2:0.000} ms, generated ÷ kernels {3:0.00}",
+            name, Median(times[0]), Median(times[1]), Median(times[1]) / Median(times[0])));
+    }
+
     // A whole CNN (valid convolutions, as the generated convolution backward covers) trained for an epoch: every
     // layer's backward generated against every layer's kernels.
     var data = TrainingBenchmarks.RandomImages(1280, 1);

@@ -473,10 +473,16 @@ public class ConvolutionIndexTests
         var gy = new double[2, 3];
         foreach (var at in Positions(gy)) gy.SetValue(random.NextDouble(), at);
         var x = new double[4, 6];
+        foreach (var at in Positions(x)) x.SetValue(random.NextDouble() - 0.5, at);
         var arrays = new Dictionary<string, Array> { ["X"] = x, ["G"] = gy };
+        var none = new Dictionary<string, double>();
         for (var u = 0; u < 4; u++)
         for (var v = 0; v < 6; v++)
-            Assert.Equal(gy[u / 2, v / 2] / 4, Evaluator.Evaluate(g, new Dictionary<string, double>(), arrays, new Dictionary<string, int> { ["u"] = u, ["v"] = v }), 12);
+        {
+            var derivative = Evaluator.Evaluate(g, none, arrays, new Dictionary<string, int> { ["u"] = u, ["v"] = v });
+            Assert.Equal(gy[u / 2, v / 2] / 4, derivative, 12);
+            Assert.Equal(Central(() => Evaluator.Evaluate(loss, none, arrays), x, new[] { u, v }), derivative, 6);
+        }
     }
 
     [Fact]
