@@ -177,12 +177,41 @@ public sealed partial class IndexedCode
                     if (Bounds(row, rowBounds) is not var (lo, hi)) continue;
                     (rowStart, rowCount) = (lo, hi);
                 }
+                // An index that picks the image of a batch (axis 0) is one call over the whole batch: in A and C alone
+                // (∂L/∂X: B, the kernel block, is shared and transposed once) or in A and B alone (∂L/∂W: the products
+                // of every image add into the same C). The calls are a batch-size fewer.
+                Expr? batch = null;
+                (string Lower, string Upper) batchRange = default;
+                var (carrier, other) = aTransposed ? (b, target) : (target, b);
+                if (a.Rank == 4 && carrier.Rank == 4 && !(aTransposed && bTransposed))
+                    foreach (var v in outer)
+                    {
+                        if (!a.Axes[0].IsExactly(v) || !carrier.Axes[0].IsExactly(v) || other.Axes.Any(x => x.Coefficient(v) != 0) ||
+                            a.Axes.Skip(1).Concat(carrier.Axes.Skip(1)).Any(x => x.Coefficient(v) != 0)) continue;
+                        var own = constraints.Where(c => c.Coefficient(v) != 0).ToList();
+                        if (own.Any(c => c.Terms.Keys.Any(k => k.Kind == ExprKind.Index && !ReferenceEquals(k, v))) || Bounds(v, own) is not { } range) continue;
+                        (batch, batchRange) = (v, range);
+                        break;
+                    }
                 // Every other constraint bounds its innermost outer index.
-                var loops = Nest(outer, constraints.Where(c => inner.All(u => c.Coefficient(u) == 0)).ToList(), checks);
+                var loops = Nest(outer.Where(v => !ReferenceEquals(v, batch)).ToList(),
+                    constraints.Where(c => inner.All(u => c.Coefficient(u) == 0) && (batch is null || c.Coefficient(batch) == 0)).ToList(), checks);
                 if (loops is null) continue;
 
                 var lines = new List<string>();
                 var indent = "";
+                string? batches = null;
+                var (left, right, output) = (a, b, target);
+                if (batch != null)
+                {
+                    var (first, end) = (Fresh("batchFirst"), Fresh("batchEnd"));
+                    lines.Add($"var {first} = {batchRange.Lower};");
+                    lines.Add($"var {end} = {batchRange.Upper};");
+                    var at = Linear.Of(Expr.Index(first));
+                    Operand Batched(Operand o) => o with { Axes = o.Axes.Select(x => x.Substitute(batch, at)).ToArray() };
+                    (left, right, output) = (Batched(a), Batched(b), Batched(target));
+                    batches = end + " - " + first;
+                }
                 foreach (var (index, lower, upper) in loops)
                 {
                     var i = CSharpPrinter.Identifier(index.Name!);
@@ -193,7 +222,7 @@ public sealed partial class IndexedCode
                 string call;
                 if (aTransposed)
                 {
-                    call = $"{MatMulType}.MultiplyTransposedA({Block(a, t, "0", shared)}, {Block(b, t, "0", shared)}, {Block(target, row, "0", rows)}, {rows}, {shared}, {cols}, accumulate: true);";
+                    call = $"{MatMulType}.MultiplyTransposedA({Block(left, t, "0", shared, batches)}, {Block(right, t, "0", shared, batches)}, {Block(output, row, "0", rows)}, {rows}, {shared}, {cols}, accumulate: true);";
                     lines.Add(indent + call);
                 }
                 else
@@ -204,7 +233,7 @@ public sealed partial class IndexedCode
                     lines.Add(indent + $"var {end} = {rowCount};");
                     var count = end + " - " + start;
                     var method = bTransposed ? "MultiplyTransposedB" : "Multiply";
-                    lines.Add(indent + $"if ({start} < {end}) {MatMulType}.{method}({Block(a, row, start, count)}, {Block(b, bTransposed ? col : t, "0", bTransposed ? cols : shared)}, {Block(target, row, start, count)}, {count}, {shared}, {cols}, accumulate: true);");
+                    lines.Add(indent + $"if ({start} < {end}) {MatMulType}.{method}({Block(left, row, start, count, batches)}, {Block(right, bTransposed ? col : t, "0", bTransposed ? cols : shared)}, {Block(output, row, start, count, batches)}, {count}, {shared}, {cols}, accumulate: true);");
                 }
                 while (indent.Length > 0)
                 {
@@ -316,13 +345,16 @@ public sealed partial class IndexedCode
     }
 
     // The contiguous rows of an operand along `along` (its second-to-last axis) from `start`, `count` of them.
-    private string Block(Operand o, Expr along, string start, string count)
+    // With `batches`, the same rows for that many consecutive values of axis 0 (a RowBlocks).
+    private string Block(Operand o, Expr along, string start, string count, string? batches = null)
     {
         var name = CSharpPrinter.Identifier(o.Name);
         var axis = o.Axes[o.Rank - 2];
         var first = axis.Coefficient(along) == 0 ? PrintLinear(axis) : Join(PrintLinear(axis.Plus(Linear.Of(along), -1)), start);
         var leading = o.Axes.Take(o.Rank - 2).Select(PrintLinear);
-        return $"{name}.Slice({string.Join(", ", leading.Append(first).Append(count))})";
+        var args = leading.Append(first).Append(count);
+        if (batches != null) args = args.Append(batches);
+        return $"{name}.Slice({string.Join(", ", args)})";
 
         static string Join(string rest, string start) =>
             rest == "0" ? start : start == "0" ? rest : rest.StartsWith("-", StringComparison.Ordinal) ? $"{start} - {rest.Substring(1)}" : $"{rest} + {start}";

@@ -577,12 +577,14 @@ public class ContractionTests
             new IndexedCode.ArrayParameter("X", 4, view, writable), new IndexedCode.ArrayParameter("Delta", 4, view, writable),
         };
         var method = IndexedCode.PrintGradientMethod(Differentiator.Gradient(f, variables), "G", CSharpPrinter.Float, parameters: parameters, returnValue: false);
-        // ∂/∂W[p,q] = Σ_{s,m} X[s, m+p, q…]ᵀ · Δ[s, m]: one product per (p, q, s, m).
-        Assert.Contains("MatMul.MultiplyTransposedA(X.Slice(s, m + p, q, Delta.GetLength(2)), Delta.Slice(s, m, 0, Delta.GetLength(2)), dW.Slice(p, q, 0, W.GetLength(2))", method);
+        // ∂/∂W[p,q] = Σ_{s,m} X[s, m+p, q…]ᵀ · Δ[s, m]: one batched product per (p, q, m), the images s added up.
+        Assert.Matches(@"MatMul\.MultiplyTransposedA\(X\.Slice\(batchFirst\d+, m \+ p, q, Delta\.GetLength\(2\), batchEnd\d+ - batchFirst\d+\), Delta\.Slice\(batchFirst\d+, m, 0, Delta\.GetLength\(2\), batchEnd\d+ - batchFirst\d+\), dW\.Slice\(p, q, 0, W\.GetLength\(2\)\)", method);
         // ∂/∂b: rows of Δ added up.
         Assert.Matches(@"MatMul\.AddRows\(Delta\.Slice\(s, m, first\d+, end\d+ - first\d+\), db\)", method);
         // ∂/∂X: the sum over output columns re-indexed by the kernel column, so Δ's rows and X's rows run together.
-        Assert.Matches(@"MatMul\.MultiplyTransposedB\(Delta\.Slice\(a, m, first\d+ - nOffset, end\d+ - first\d+\), W\.Slice\(u - m, nOffset, 0, X\.GetLength\(3\)\), dX\.Slice\(a, u, first\d+, end\d+ - first\d+\)", method);
+        // … and one call covers the whole batch (the image index a only picks the block of Δ and of ∂X; W's block is shared).
+        Assert.Matches(@"MatMul\.MultiplyTransposedB\(Delta\.Slice\(batchFirst\d+, m, first\d+ - nOffset, end\d+ - first\d+, batchEnd\d+ - batchFirst\d+\), W\.Slice\(u - m, nOffset, 0, X\.GetLength\(3\)\), dX\.Slice\(batchFirst\d+, u, first\d+, end\d+ - first\d+, batchEnd\d+ - batchFirst\d+\)", method);
+        Assert.DoesNotContain("for (var a =", method.Substring(method.IndexOf("MultiplyTransposedB", StringComparison.Ordinal) - 600, 600));
         Assert.DoesNotContain("new float[", method);
     }
 }

@@ -189,5 +189,10 @@ public class GeneratedBackwardTests
         Assert.Throws<IndexOutOfRangeException>(() => new ReadOnlyTensor4<float>(data, 2, 3, 4, 5).Slice(0, 1, 3, 2).Length);
         Assert.Throws<IndexOutOfRangeException>(() => new ReadOnlyTensor4<float>(data, 2, 3, 4, 5).Slice(0, 3, 0, 1).Length);
         Assert.Throws<IndexOutOfRangeException>(() => new Matrix<float>(new float[6], 2, 3).Slice(1, 2).Length);
+        // Batched blocks: the same rows of consecutive images, every one of them checked.
+        var blocks = new ReadOnlyTensor4<float>(data, 2, 3, 4, 5).Slice(0, 1, 1, 2, batches: 2);
+        Assert.Equal((2, 60, 10), (blocks.Batches, blocks.Stride, blocks[1].Length));
+        Assert.Equal(data.AsSpan(((1 * 3 + 1) * 4 + 1) * 5, 10).ToArray(), blocks[1].ToArray());
+        Assert.Throws<IndexOutOfRangeException>(() => new ReadOnlyTensor4<float>(data, 2, 3, 4, 5).Slice(1, 1, 1, 2, batches: 2).Batches);
     }
 }

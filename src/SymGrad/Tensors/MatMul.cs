@@ -35,6 +35,13 @@ public static class MatMul
     public static void MultiplyTransposedB(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, int m, int k, int n, bool accumulate = false)
     {
         CheckSizes(a.Length, m * k, b.Length, n * k, c.Length, m * n);
+        Kernel(a, k, 1, Transposed(b, k, n), c, m, k, n, accumulate);
+    }
+
+    // Bᵀ [k×n] of B [n×k], in a per-thread scratch buffer.
+    private static ReadOnlySpan<float> Transposed(ReadOnlySpan<float> b, int k, int n)
+    {
+        if (b.Length < n * k) throw new ArgumentException($"B has {b.Length} elements, needs {n * k}.");
         if (_scratch is null || _scratch.Length < k * n) _scratch = new float[Math.Max(k * n, 1024)];
         var bt = _scratch.AsSpan(0, k * n);
         for (var j = 0; j < n; j++)
@@ -42,7 +49,46 @@ public static class MatMul
             var row = b.Slice(j * k, k);
             for (var p = 0; p < k; p++) bt[p * n + j] = row[p];
         }
-        Kernel(a, k, 1, bt, c, m, k, n, accumulate);
+        return bt;
+    }
+
+    /// <summary><c>C_t[m×n] (+)= A_t[m×k] · B[k×n]</c> for every block t of a batch (one B for all).</summary>
+    public static void Multiply(ReadOnlyRowBlocks<float> a, ReadOnlySpan<float> b, RowBlocks<float> c, int m, int k, int n, bool accumulate = false)
+    {
+        CheckBatches(a.Batches, c.Batches);
+        for (var t = 0; t < a.Batches; t++) Multiply(a[t], b, c[t], m, k, n, accumulate);
+    }
+
+    /// <summary>
+    /// <c>C_t[m×n] (+)= A_t · Bᵀ</c> for every block t of a batch, B stored [n×k] and transposed once for the whole batch.
+    /// </summary>
+    public static void MultiplyTransposedB(ReadOnlyRowBlocks<float> a, ReadOnlySpan<float> b, RowBlocks<float> c, int m, int k, int n, bool accumulate = false)
+    {
+        CheckBatches(a.Batches, c.Batches);
+        if (a.Batches == 0) return;
+        var bt = Transposed(b, k, n);
+        for (var t = 0; t < a.Batches; t++)
+        {
+            CheckSizes(a[t].Length, m * k, bt.Length, k * n, c[t].Length, m * n);
+            Kernel(a[t], k, 1, bt, c[t], m, k, n, accumulate);
+        }
+    }
+
+    /// <summary><c>C[m×n] (+)= Σ_t A_tᵀ · B_t</c> over the blocks of a batch, A_t stored [k×m] and B_t [k×n].</summary>
+    public static void MultiplyTransposedA(ReadOnlyRowBlocks<float> a, ReadOnlyRowBlocks<float> b, Span<float> c, int m, int k, int n, bool accumulate = false)
+    {
+        CheckBatches(a.Batches, b.Batches);
+        if (a.Batches == 0 && !accumulate) c.Slice(0, m * n).Clear();
+        for (var t = 0; t < a.Batches; t++)
+        {
+            CheckSizes(a[t].Length, k * m, b[t].Length, k * n, c.Length, m * n);
+            Kernel(a[t], 1, m, b[t], c, m, k, n, accumulate || t > 0);
+        }
+    }
+
+    private static void CheckBatches(int a, int c)
+    {
+        if (a != c) throw new ArgumentException($"A has {a} blocks, C {c}.");
     }
 
     /// <summary><c>sum[j] += Σ_i rows[i, j]</c>: the rows of a row-major block (its length a multiple of sum's) added into <paramref name="sum"/> (bias gradients).</summary>

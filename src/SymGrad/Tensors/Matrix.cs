@@ -107,6 +107,16 @@ public readonly ref struct ReadOnlyTensor4<T>
     /// contiguous: a block generated code hands to <see cref="Tensors.MatMul"/>.
     /// </summary>
     public ReadOnlySpan<T> Slice(int a, int b, int start, int count) => _span.Slice(ViewShape.RowBlock(a, b, start, count, _d0, _d1, _d2, _d3), count * _d3);
+
+    /// <summary>The same rows of the matrices at [a, b], [a + 1, b], … for <paramref name="batches"/> values of the first axis.</summary>
+    public ReadOnlyRowBlocks<T> Slice(int a, int b, int start, int count, int batches)
+    {
+        if (batches <= 0) return new ReadOnlyRowBlocks<T>(ReadOnlySpan<T>.Empty, 0, 0, count * _d3);
+        var first = ViewShape.RowBlock(a, b, start, count, _d0, _d1, _d2, _d3);
+        ViewShape.RowBlock(a + batches - 1, b, start, count, _d0, _d1, _d2, _d3);
+        var stride = _d1 * _d2 * _d3;
+        return new ReadOnlyRowBlocks<T>(_span.Slice(first, (batches - 1) * stride + count * _d3), stride, batches, count * _d3);
+    }
 }
 
 /// <summary>A writable row-major 4-D view over a span: where generated code writes a 4-D gradient.</summary>
@@ -134,12 +144,67 @@ public readonly ref struct Tensor4<T>
     /// <summary>Rows <paramref name="start"/> to <paramref name="start"/> + <paramref name="count"/> − 1 of the matrix at [a, b], contiguous.</summary>
     public Span<T> Slice(int a, int b, int start, int count) => _span.Slice(ViewShape.RowBlock(a, b, start, count, _d0, _d1, _d2, _d3), count * _d3);
 
+    /// <summary>The same rows of the matrices at [a, b], [a + 1, b], … for <paramref name="batches"/> values of the first axis.</summary>
+    public RowBlocks<T> Slice(int a, int b, int start, int count, int batches)
+    {
+        if (batches <= 0) return new RowBlocks<T>(Span<T>.Empty, 0, 0, count * _d3);
+        var first = ViewShape.RowBlock(a, b, start, count, _d0, _d1, _d2, _d3);
+        ViewShape.RowBlock(a + batches - 1, b, start, count, _d0, _d1, _d2, _d3);
+        var stride = _d1 * _d2 * _d3;
+        return new RowBlocks<T>(_span.Slice(first, (batches - 1) * stride + count * _d3), stride, batches, count * _d3);
+    }
+
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     internal static int Index(int a, int b, int c, int d, int d0, int d1, int d2, int d3)
     {
         if ((uint)a >= (uint)d0 || (uint)b >= (uint)d1 || (uint)c >= (uint)d2 || (uint)d >= (uint)d3) ViewShape.Outside(a, b, c, d, d0, d1, d2, d3);
         return ((a * d1 + b) * d2 + c) * d3 + d;
     }
+}
+
+/// <summary>
+/// Equal blocks of contiguous rows, one per batch, <see cref="Stride"/> elements apart (the same rows of each image
+/// of a batch): what generated code hands to <see cref="Tensors.MatMul"/> as one call for the whole batch.
+/// </summary>
+public readonly ref struct ReadOnlyRowBlocks<T>
+{
+    internal ReadOnlyRowBlocks(ReadOnlySpan<T> span, int stride, int batches, int blockLength)
+    {
+        Span = span;
+        (Stride, Batches, BlockLength) = (stride, batches, blockLength);
+    }
+
+    /// <summary>From the first block's first element to the last block's last.</summary>
+    public ReadOnlySpan<T> Span { get; }
+    /// <summary>Elements from one block's start to the next.</summary>
+    public int Stride { get; }
+    /// <summary>Blocks.</summary>
+    public int Batches { get; }
+    /// <summary>Elements in a block.</summary>
+    public int BlockLength { get; }
+    /// <summary>Block <paramref name="t"/>.</summary>
+    public ReadOnlySpan<T> this[int t] => Span.Slice(t * Stride, BlockLength);
+}
+
+/// <summary>Writable <see cref="ReadOnlyRowBlocks{T}"/>.</summary>
+public readonly ref struct RowBlocks<T>
+{
+    internal RowBlocks(Span<T> span, int stride, int batches, int blockLength)
+    {
+        Span = span;
+        (Stride, Batches, BlockLength) = (stride, batches, blockLength);
+    }
+
+    /// <summary>From the first block's first element to the last block's last.</summary>
+    public Span<T> Span { get; }
+    /// <summary>Elements from one block's start to the next.</summary>
+    public int Stride { get; }
+    /// <summary>Blocks.</summary>
+    public int Batches { get; }
+    /// <summary>Elements in a block.</summary>
+    public int BlockLength { get; }
+    /// <summary>Block <paramref name="t"/>.</summary>
+    public Span<T> this[int t] => Span.Slice(t * Stride, BlockLength);
 }
 
 /// <summary>The shape checks the views share.</summary>
