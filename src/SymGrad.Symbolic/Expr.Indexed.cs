@@ -111,7 +111,10 @@ public sealed partial class Expr
         return InternTable.GetOrAdd(ExprKind.ArgMax, new[] { count, body }, index.Name, default);
     }
 
-    /// <summary>True when <paramref name="e"/> contains the index node <paramref name="index"/>.</summary>
+    /// <summary>
+    /// True when <paramref name="e"/> contains the index <paramref name="index"/> free: not only inside a sum, max or
+    /// argmax that binds an index of that name itself.
+    /// </summary>
     public static bool Mentions(Expr e, Expr index)
     {
         if (ReferenceEquals(e, index)) return true;
@@ -123,13 +126,51 @@ public sealed partial class Expr
         {
             var n = stack.Pop();
             if (ReferenceEquals(n, index)) return true;
-            foreach (var a in n._args)
+            // A binder of the same name: only its count can refer to the outer index.
+            var args = n.IsReduction && n.Name == index.Name ? new[] { n._args[0] } : n._args;
+            foreach (var a in args)
                 if (a._args.Length > 0 ? seen.Add(a) : ReferenceEquals(a, index)) stack.Push(a);
         }
         return false;
     }
 
-    /// <summary><paramref name="e"/> with every occurrence of the index <paramref name="index"/> replaced by <paramref name="by"/>.</summary>
-    public static Expr Substitute(Expr e, Expr index, Expr by) =>
-        Mentions(e, index) ? Graph.Rewrite(e, n => ReferenceEquals(n, index) ? by : n) : e;
+    /// <summary>
+    /// <paramref name="e"/> with every free occurrence of the index <paramref name="index"/> replaced by <paramref name="by"/>.
+    /// A sum, max or argmax inside <paramref name="e"/> that binds an index of the same name (two loops both called j)
+    /// keeps its own: Σ_j e^(z_j − max_j z_j) at j = k is e^(z_k − max_j z_j), not e^(z_k − z_k).
+    /// </summary>
+    public static Expr Substitute(Expr e, Expr index, Expr by)
+    {
+        if (!Mentions(e, index)) return e;
+        if (!Graph.PostOrder(e).Any(n => n.IsReduction && n.Name == index.Name)) return Graph.Rewrite(e, n => ReferenceEquals(n, index) ? by : n);
+        // Binders of the name step aside under fresh names for the substitution, then take the name back (their
+        // bodies were not touched, so nothing in them can be captured).
+        var taken = new HashSet<string>(Graph.PostOrder(new[] { e, by }).Where(n => n.Kind == ExprKind.Index || n.IsReduction).Select(n => n.Name!));
+        var original = new Dictionary<string, Expr>();
+        var protectedForm = Graph.Rewrite(e, n =>
+        {
+            if (!n.IsReduction || n.Name != index.Name) return n;
+            var k = 1;
+            while (taken.Contains(index.Name + k.ToString(CultureInfo.InvariantCulture))) k++;
+            var fresh = Index(index.Name + k.ToString(CultureInfo.InvariantCulture));
+            taken.Add(fresh.Name!);
+            original[fresh.Name!] = index;
+            return Rebind(n, index, fresh);
+        });
+        var substituted = Graph.Rewrite(protectedForm, n => ReferenceEquals(n, index) ? by : n);
+        return Graph.Rewrite(substituted, n => n.IsReduction && original.TryGetValue(n.Name!, out var name) ? Rebind(n, n.SumIndex, name) : n);
+    }
+
+    // The reduction n over `to` instead of its index `from`.
+    private static Expr Rebind(Expr n, Expr from, Expr to)
+    {
+        var body = Graph.Rewrite(n._args[1], x => ReferenceEquals(x, from) ? to : x);
+        return n.Kind switch
+        {
+            ExprKind.Sum => Sum(to, n._args[0], body),
+            ExprKind.MaxOver => MaxOver(to, n._args[0], body),
+            _ => ArgMax(to, n._args[0], body),
+        };
+    }
+
 }

@@ -121,6 +121,17 @@ public static partial class ArticleModel
     public static double SoftmaxCrossEntropyOfLogits(double[] z, double[] y) =>
         Math.Log(Sym.Sum(z.Length, j => Math.Exp(z[j]))) - Sym.Sum(z.Length, j => y[j] * z[j]);
 
+    /// <summary>
+    /// The same loss computed stably: the log-sum-exp shifted by the largest logit (the loss does not depend on the
+    /// shift, and neither does its gradient: the argmax terms cancel), so logits of 1000 neither overflow nor NaN.
+    /// </summary>
+    [Differentiable(nameof(z))]
+    public static double StableSoftmaxCrossEntropyOfLogits(double[] z, double[] y)
+    {
+        var shift = Sym.Max(z.Length, j => z[j]);
+        return Math.Log(Sym.Sum(z.Length, j => Math.Exp(z[j] - shift))) + shift - Sym.Sum(z.Length, j => y[j] * z[j]);
+    }
+
     /// <summary>The L2 penalty Σ w_i² (gradient 2w).</summary>
     [Differentiable]
     public static double L2Penalty(double[] w) => Sym.Sum(w.Length, i => w[i] * w[i]);

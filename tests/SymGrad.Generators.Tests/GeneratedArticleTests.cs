@@ -129,6 +129,17 @@ public class GeneratedArticleTests
         var normaliser = z.Sum(Math.Exp);
         for (var k = 0; k < 5; k++) Assert.Equal(Math.Exp(z[k]) / normaliser - target[k], dz[k], 12);
 
+        // Shifted by the largest logit: the same gradient, and finite at logits of ±1000 where e^z overflows.
+        var stable = new double[5];
+        ArticleModel.StableSoftmaxCrossEntropyOfLogitsGradient(z, target, stable);
+        for (var k = 0; k < 5; k++) Assert.Equal(dz[k], stable[k], 12);
+        var huge = new[] { 1000.0, 999.0, -1000.0, 998.0, 0.0 };
+        Assert.True(double.IsFinite(ArticleModel.StableSoftmaxCrossEntropyOfLogitsGradient(huge, target, stable)));
+        var shifted = huge.Select(v => Math.Exp(v - 1000)).ToArray();
+        for (var k = 0; k < 5; k++) Assert.Equal(shifted[k] / shifted.Sum() - target[k], stable[k], 12);
+        ArticleModel.SoftmaxCrossEntropyOfLogitsGradient(huge, target, dz);
+        Assert.Contains(dz, double.IsNaN); // the unshifted form overflows: why the shift is there
+
         var w = RandomVector(random, 6);
         var dwv = new double[6];
         ArticleModel.L2PenaltyGradient(w, dwv);

@@ -172,6 +172,27 @@ public class IndexedSumTests
     }
 
     [Fact]
+    public void Substitute_LeavesAnInnerBinderOfTheSameNameAlone()
+    {
+        // e^(z_j − max_j z_j) at j = k: the max's own j is not the outer j (two Sym.Max/Sym.Sum lambdas both say j).
+        var max = Expr.MaxOver(J, Expr.Length("z"), Expr.Element("z", J));
+        var term = Expr.Exp(Expr.Element("z", J) - max);
+        Assert.Same(Expr.Exp(Expr.Element("z", K) - max), Expr.Substitute(term, J, K));
+        Assert.False(Expr.Mentions(max, J));
+        Assert.True(Expr.Mentions(term, J));
+        // The stable softmax cross-entropy's gradient is softmax − y (a capture made it 1/Σ − y off the argmax).
+        var n = Expr.Length("z");
+        var f = Expr.Log(Expr.Sum(J, n, term)) + max - Expr.Sum(J, n, Expr.Element("y", J) * Expr.Element("z", J));
+        var g = Differentiator.Gradient(f, new[] { Expr.Element("z", K) }).Partials[0];
+        var z = new[] { 0.3, -1.2, 2.0, 0.5 };
+        var y = new[] { 0.1, 0.2, 0.3, 0.4 };
+        var arrays = new Dictionary<string, Array> { ["z"] = z, ["y"] = y };
+        var sum = z.Sum(v => Math.Exp(v - 2.0));
+        for (var k = 0; k < 4; k++)
+            Close(Math.Exp(z[k] - 2.0) / sum - y[k], Evaluator.Evaluate(g, new Dictionary<string, double>(), arrays, new Dictionary<string, int> { ["k"] = k }), $"∂L/∂z_{k}");
+    }
+
+    [Fact]
     public void Sum_Canonicalises_ConstantFactorsOutAndIndexFreeBodies()
     {
         var n = Expr.Length("x");
