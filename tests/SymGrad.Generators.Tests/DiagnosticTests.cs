@@ -28,6 +28,8 @@ public class DiagnosticTests
     [InlineData("SG0003", "public static partial class M { [Differentiable] public static double F(double x) { var s = 0.0; for (var i = 0; i < 3; i += 2) s += x; return s; } }", "for (var i = 0; i < 3; i += 2) s += x;")]
     [InlineData("SG0004", "public static partial class M { [Differentiable] public static double F(double x) { var s = 1.0; for (var i = 0; i < 3; i++) s += s * x; return s; } }", "s")]
     [InlineData("SG0004", "public static partial class M { [Differentiable] public static double F(double x, System.ReadOnlySpan<double> v) => v[0, 1] * x; }", "[0, 1]")]
+    [InlineData("SG0003", "public static partial class M { [Differentiable] public static double F(double x) { var s = 0.0; for (var i = 0; i < 3; i++) { s += x; s = System.Math.Max(s, x * i); } return s; } }", "s = System.Math.Max(s, x * i)")]
+    [InlineData("SG0004", "public static partial class M { [Differentiable] public static double F(double x) { var s = 0.0; for (var i = 0; i < 3; i++) s = System.Math.Max(s, s * x); return s; } }", "s")]
     [InlineData("SG0004", "public static partial class M { [Differentiable] public static double F(double x) => SymGrad.Sym.Sum(3, i => { return x; }); }", "i => { return x; }")]
     [InlineData("SG0005", "public static partial class M { [Differentiable(Order = 2)] public static double F(double x, System.ReadOnlySpan<double> v) => v[0] * x; }", "Differentiable(Order = 2)")]
     [InlineData("SG0003", "public static partial class M { [Differentiable] public static double F(double x) { x = x * 2; return x; } }", "x = x * 2")]
