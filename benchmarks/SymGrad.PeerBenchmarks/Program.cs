@@ -1,0 +1,168 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using SymGrad.Data;
+using SymGrad.Layers;
+using SymGrad.Losses;
+using SymGrad.Optimizers;
+using SymGrad.Tensors;
+using SymGrad.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+using SymTensor = SymGrad.Tensors.Tensor;
+
+namespace SymGrad.PeerBenchmarks;
+
+/// <summary>
+/// Training throughput of SymGrad against TorchSharp (libtorch) on identical models, data, batch sizes, initial weights
+/// and optimizer (plain SGD), one thread each. Both are first trained side by side from the same weights and must
+/// reach the same loss; then epochs are timed interleaved (so a noisy machine's drift hits both) and the medians
+/// compared. Writes a markdown table, a CSV and a PNG chart of samples per second against model size.
+/// Usage: <c>run.sh [--quick] [--out DIR]</c> (see benchmarks/peers/run.sh, which makes libtorch loadable here first).
+/// </summary>
+public static class Program
+{
+    public static int Main(string[] args)
+    {
+        var quick = args.Contains("--quick");
+        var outIndex = Array.IndexOf(args, "--out");
+        var outDir = outIndex >= 0 && outIndex + 1 < args.Length ? args[outIndex + 1] : ".";
+        Directory.CreateDirectory(outDir);
+        try
+        {
+            torch.set_num_threads(1);
+            torch.set_num_interop_threads(1);
+        }
+        catch (Exception e) when (e is DllNotFoundException or TypeInitializationException or NotSupportedException)
+        {
+            Console.Error.WriteLine("TorchSharp's native library did not load, so there is no peer to compare with: " + e.GetBaseException().Message);
+            Console.Error.WriteLine("On Debian 12 run benchmarks/peers/torchsharp-compat/make-loadable.sh on the output folder (benchmarks/peers/run.sh does).");
+            return 2;
+        }
+
+        var cases = new List<Case>
+        {
+            new("logistic regression 2-1", 1, Models.Logistic, quick ? 2_000 : 8_000),
+            new("logistic regression 2-1", 32, Models.Logistic, quick ? 8_000 : 64_000),
+            new("MLP 2-16-1", 1, Models.SmallMlp, quick ? 2_000 : 8_000),
+            new("MLP 2-16-1", 32, Models.SmallMlp, quick ? 8_000 : 64_000),
+            new("MLP 784-128-10", 64, Models.MnistMlp, quick ? 1_280 : 6_400),
+            new("CNN 28×28 (conv 8, pool, conv 16, pool, dense)", 64, Models.Cnn, quick ? 256 : 1_280),
+        };
+        var rounds = quick ? 3 : 7;
+        Console.WriteLine($"SymGrad against TorchSharp {typeof(torch).Assembly.GetName().Version} (libtorch, CPU), one thread each, plain SGD; {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture}, .NET {Environment.Version}");
+        Console.WriteLine();
+        Console.WriteLine("| model | parameters | batch | loss after 1 epoch (SymGrad / TorchSharp) | SymGrad samples/s | TorchSharp samples/s | SymGrad ÷ TorchSharp |");
+        Console.WriteLine("| --- | --- | --- | --- | --- | --- | --- |");
+        var results = new List<Result>();
+        var failed = false;
+        foreach (var c in cases)
+        {
+            var r = Measure(c, rounds);
+            results.Add(r);
+            var agree = Math.Abs(r.SymGradLoss - r.TorchLoss) <= 1e-3 * Math.Max(1, Math.Abs(r.TorchLoss));
+            failed |= !agree;
+            Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "| {0} | {1} | {2} | {3:0.00000} / {4:0.00000}{5} | {6:0} | {7:0} | {8:0.00} |",
+                c.Name, r.Parameters, c.Batch, r.SymGradLoss, r.TorchLoss, agree ? "" : " (DIFFER)", r.SymGradRate, r.TorchRate, r.SymGradRate / r.TorchRate));
+        }
+        WriteCsv(Path.Combine(outDir, "peers.csv"), results);
+        Chart.Save(Path.Combine(outDir, "peers.png"), results);
+        Console.WriteLine();
+        Console.WriteLine($"wrote {Path.Combine(outDir, "peers.csv")} and {Path.Combine(outDir, "peers.png")}");
+        return failed ? 1 : 0;
+    }
+
+    public sealed record Case(string Name, int Batch, Func<Pair> Build, int Samples);
+
+    public sealed record Result(Case Case, int Parameters, float SymGradLoss, float TorchLoss, double SymGradRate, double TorchRate);
+
+    /// <summary>The same model twice: SymGrad's network and a TorchSharp module holding the same initial weights.</summary>
+    public sealed record Pair(Network Network, Loss Loss, nn.Module<torch.Tensor, torch.Tensor> Module, nn.Module<torch.Tensor, torch.Tensor, torch.Tensor> Criterion,
+        Func<int, Dataset> Data, Func<SymTensor, torch.Tensor> ToTorchInput, float LearningRate);
+
+    private static Result Measure(Case c, int rounds)
+    {
+        // Loss agreement: one epoch each from the same weights over the same batches in the same order.
+        var check = c.Build();
+        var data = check.Data(c.Samples);
+        var torchData = Batches(check, data, c.Batch);
+        var symLoss = SymGradEpoch(check, data, c.Batch);
+        var torchLoss = TorchEpoch(check, torchData);
+        DisposeAll(torchData);
+
+        // Throughput: fresh pair, one warm-up epoch each, then epochs interleaved; medians.
+        var pair = c.Build();
+        data = pair.Data(c.Samples);
+        torchData = Batches(pair, data, c.Batch);
+        SymGradEpoch(pair, data, c.Batch);
+        TorchEpoch(pair, torchData);
+        var sym = new List<double>();
+        var torchTimes = new List<double>();
+        for (var r = 0; r < rounds; r++)
+        {
+            for (var k = 0; k < 2; k++)
+            {
+                var clock = Stopwatch.StartNew();
+                if ((r + k) % 2 == 0) SymGradEpoch(pair, data, c.Batch);
+                else TorchEpoch(pair, torchData);
+                ((r + k) % 2 == 0 ? sym : torchTimes).Add(clock.Elapsed.TotalSeconds);
+            }
+        }
+        DisposeAll(torchData);
+        static double Median(List<double> l) => l.OrderBy(x => x).ElementAt(l.Count / 2);
+        return new Result(c, pair.Network.ParameterCount, symLoss, torchLoss, c.Samples / Median(sym), c.Samples / Median(torchTimes));
+    }
+
+    private static float SymGradEpoch(Pair p, Dataset data, int batch) =>
+        Trainer.Fit(p.Network, p.Loss, new Sgd(p.LearningRate), data, new TrainingOptions { Epochs = 1, BatchSize = batch, Shuffle = false }).Epochs[0].TrainLoss;
+
+    // The dataset as TorchSharp batches, made once (as a DataLoader over tensors in memory would hand them out).
+    private static List<(torch.Tensor X, torch.Tensor Y)> Batches(Pair p, Dataset data, int batch)
+    {
+        var list = new List<(torch.Tensor, torch.Tensor)>();
+        for (var start = 0; start + batch <= data.Count; start += batch)
+        {
+            var part = data.Take(Enumerable.Range(start, batch).ToArray());
+            var y = part.Targets;
+            list.Add((p.ToTorchInput(part.Features), torch.tensor(y.Span.ToArray(), y.Shape.ToArray().Select(d => (long)d).ToArray())));
+        }
+        return list;
+    }
+
+    private static float TorchEpoch(Pair p, List<(torch.Tensor X, torch.Tensor Y)> batches)
+    {
+        var optimizer = torch.optim.SGD(p.Module.parameters(), p.LearningRate);
+        var total = 0.0;
+        foreach (var (x, y) in batches)
+        {
+            using var scope = torch.NewDisposeScope();
+            optimizer.zero_grad();
+            var loss = p.Criterion.forward(p.Module.forward(x), y);
+            loss.backward();
+            optimizer.step();
+            total += loss.item<float>();
+        }
+        return (float)(total / batches.Count);
+    }
+
+    private static void DisposeAll(List<(torch.Tensor X, torch.Tensor Y)> batches)
+    {
+        foreach (var (x, y) in batches)
+        {
+            x.Dispose();
+            y.Dispose();
+        }
+    }
+
+    private static void WriteCsv(string path, List<Result> results)
+    {
+        using var w = new StreamWriter(path);
+        w.WriteLine("model,parameters,batch,symgrad_loss,torch_loss,symgrad_samples_per_s,torch_samples_per_s,ratio");
+        foreach (var r in results)
+            w.WriteLine(string.Format(CultureInfo.InvariantCulture, "\"{0}\",{1},{2},{3},{4},{5:0},{6:0},{7:0.000}",
+                r.Case.Name, r.Parameters, r.Case.Batch, r.SymGradLoss, r.TorchLoss, r.SymGradRate, r.TorchRate, r.SymGradRate / r.TorchRate));
+    }
+}
