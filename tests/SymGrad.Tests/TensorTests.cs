@@ -1,3 +1,4 @@
+using System.Linq;
 using System;
 using SymGrad.Tensors;
 
@@ -40,7 +41,28 @@ public class TensorTests
     [InlineData(64, 300, 10)]
     [InlineData(9, 600, 40)]
     [InlineData(5, 0, 3)]
+    [InlineData(23, 70, 50)]   // 8-row wide tiles, then 6, 4 and 1 rows; 32 + 16 + 2 columns
+    [InlineData(16, 9, 8)]     // one vector wide: 8-row tiles
+    [InlineData(6, 300, 64)]
     public void MatMul_AllThreeShapes_AgreeWithTheDefinition(int m, int k, int n)
+    {
+        var wide = MatMul.WideVectors;
+        try
+        {
+            // Both tile families: sixteen lanes (where AVX-512 is there) and eight.
+            foreach (var useWide in new[] { wide, false }.Distinct())
+            {
+                MatMul.WideVectors = useWide;
+                CheckMatMul(m, k, n);
+            }
+        }
+        finally
+        {
+            MatMul.WideVectors = wide;
+        }
+    }
+
+    private static void CheckMatMul(int m, int k, int n)
     {
         var random = new Random(m * 1000 + k * 10 + n);
         var a = GradientCheck.Random(random, m, k);

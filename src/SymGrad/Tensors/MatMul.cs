@@ -2,6 +2,7 @@ using System;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace SymGrad.Tensors;
 
@@ -11,11 +12,15 @@ namespace SymGrad.Tensors;
 /// is cut into blocks of 256 so a block of B stays in cache; within a block one register-blocked kernel computes a
 /// 4-row × 2-vector tile of C at a time, its eight accumulators in registers, with fused multiply-adds on
 /// <see cref="Vector{T}"/>; rows and columns that do not fill a tile take narrower tiles (4 × 1 vector, 1 × 1 vector,
-/// scalar). No allocation (A·Bᵀ transposes B into a per-thread scratch buffer).
+/// scalar); with AVX-512, an 8-row × 2-vector tile of sixteen lanes first. No allocation (A·Bᵀ transposes B into a
+/// per-thread scratch buffer).
 /// </summary>
 public static class MatMul
 {
     [ThreadStatic] private static float[]? _scratch;
+    // Sixteen-lane AVX-512 tiles where the processor has them (Vector<float> stays at eight lanes by default); a switch
+    // so tests run the eight-lane tiles too.
+    internal static bool WideVectors = Vector512.IsHardwareAccelerated;
 
     /// <summary><c>C[m×n] (+)= A[m×k] · B[k×n]</c>.</summary>
     public static void Multiply(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, int m, int k, int n, bool accumulate = false)
@@ -44,10 +49,20 @@ public static class MatMul
         if (b.Length < n * k) throw new ArgumentException($"B has {b.Length} elements, needs {n * k}.");
         if (_scratch is null || _scratch.Length < k * n) _scratch = new float[Math.Max(k * n, 1024)];
         var bt = _scratch.AsSpan(0, k * n);
-        for (var j = 0; j < n; j++)
+        // In 16 × 16 tiles, so the rows read and the rows written both stay in cache.
+        ref var source = ref MemoryMarshal.GetReference(b);
+        ref var target = ref MemoryMarshal.GetReference(bt);
+        const int tile = 16;
+        for (var j0 = 0; j0 < n; j0 += tile)
         {
-            var row = b.Slice(j * k, k);
-            for (var p = 0; p < k; p++) bt[p * n + j] = row[p];
+            var j1 = Math.Min(n, j0 + tile);
+            for (var p0 = 0; p0 < k; p0 += tile)
+            {
+                var p1 = Math.Min(k, p0 + tile);
+                for (var j = j0; j < j1; j++)
+                for (var p = p0; p < p1; p++)
+                    Unsafe.Add(ref target, p * n + j) = Unsafe.Add(ref source, j * k + p);
+            }
         }
         return bt;
     }
@@ -125,6 +140,36 @@ public static class MatMul
         // One vector wide (a convolution's channels): eight rows at a time keep more accumulators busy per load of B.
         if (n == w)
             for (; i + 8 <= m; i += 8) Tile8x1(ref a0, rowStride, colStride, ref b0, ref c0, i, 0, k, n, accumulate);
+        // With AVX-512, sixteen-lane vectors: eight rows × two of them (sixteen of the thirty-two registers).
+        if (WideVectors && n >= 32)
+            for (; i + 8 <= m; i += 8)
+            {
+                var j = 0;
+                for (; j + 32 <= n; j += 32) Tile8x2Wide(ref a0, rowStride, colStride, ref b0, ref c0, i, j, k, n, accumulate);
+                for (; j + w <= n; j += w)
+                {
+                    Tile4x1(ref a0, rowStride, colStride, ref b0, ref c0, i, j, k, n, accumulate);
+                    Tile4x1(ref a0, rowStride, colStride, ref b0, ref c0, i + 4, j, k, n, accumulate);
+                }
+                for (; j < n; j++)
+                    for (var r = 0; r < 8; r++) Scalar(ref a0, rowStride, colStride, ref b0, ref c0, i + r, j, k, n, accumulate);
+            }
+        // Six rows × two vectors: twelve accumulators, two loads of B and six broadcasts of A per step of the shared
+        // dimension (of sixteen vector registers), so each loaded vector of B feeds six fused multiply-adds.
+        if (n >= 2 * w)
+            for (; i + 6 <= m; i += 6)
+            {
+                var j = 0;
+                for (; j + 2 * w <= n; j += 2 * w) Tile6x2(ref a0, rowStride, colStride, ref b0, ref c0, i, j, k, n, accumulate);
+                for (; j + w <= n; j += w)
+                {
+                    Tile4x1(ref a0, rowStride, colStride, ref b0, ref c0, i, j, k, n, accumulate);
+                    Tile1x1(ref a0, rowStride, colStride, ref b0, ref c0, i + 4, j, k, n, accumulate);
+                    Tile1x1(ref a0, rowStride, colStride, ref b0, ref c0, i + 5, j, k, n, accumulate);
+                }
+                for (; j < n; j++)
+                    for (var r = 0; r < 6; r++) Scalar(ref a0, rowStride, colStride, ref b0, ref c0, i + r, j, k, n, accumulate);
+            }
         for (; i + 4 <= m; i += 4)
         {
             var j = 0;
@@ -173,6 +218,102 @@ public static class MatMul
         Store(c10, ref c, (i + 1) * n + j); Store(c11, ref c, (i + 1) * n + j + w);
         Store(c20, ref c, (i + 2) * n + j); Store(c21, ref c, (i + 2) * n + j + w);
         Store(c30, ref c, (i + 3) * n + j); Store(c31, ref c, (i + 3) * n + j + w);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Tile8x2Wide(ref float a, int rs, int cs, ref float b, ref float c, int i, int j, int k, int n, bool accumulate)
+    {
+        Vector512<float> c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, c60, c61, c70, c71;
+        ref var ci = ref Unsafe.Add(ref c, i * n + j);
+        if (accumulate)
+        {
+            c00 = Vector512.LoadUnsafe(ref ci); c01 = Vector512.LoadUnsafe(ref ci, 16);
+            c10 = Vector512.LoadUnsafe(ref ci, (nuint)n); c11 = Vector512.LoadUnsafe(ref ci, (nuint)n + 16);
+            c20 = Vector512.LoadUnsafe(ref ci, (nuint)(2 * n)); c21 = Vector512.LoadUnsafe(ref ci, (nuint)(2 * n) + 16);
+            c30 = Vector512.LoadUnsafe(ref ci, (nuint)(3 * n)); c31 = Vector512.LoadUnsafe(ref ci, (nuint)(3 * n) + 16);
+            c40 = Vector512.LoadUnsafe(ref ci, (nuint)(4 * n)); c41 = Vector512.LoadUnsafe(ref ci, (nuint)(4 * n) + 16);
+            c50 = Vector512.LoadUnsafe(ref ci, (nuint)(5 * n)); c51 = Vector512.LoadUnsafe(ref ci, (nuint)(5 * n) + 16);
+            c60 = Vector512.LoadUnsafe(ref ci, (nuint)(6 * n)); c61 = Vector512.LoadUnsafe(ref ci, (nuint)(6 * n) + 16);
+            c70 = Vector512.LoadUnsafe(ref ci, (nuint)(7 * n)); c71 = Vector512.LoadUnsafe(ref ci, (nuint)(7 * n) + 16);
+        }
+        else c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = c50 = c51 = c60 = c61 = c70 = c71 = Vector512<float>.Zero;
+        ref var ai = ref Unsafe.Add(ref a, i * rs);
+        ref var bj = ref Unsafe.Add(ref b, j);
+        for (var p = 0; p < k; p++)
+        {
+            var b0 = Vector512.LoadUnsafe(ref bj);
+            var b1 = Vector512.LoadUnsafe(ref bj, 16);
+            var x = Vector512.Create(ai);
+            c00 = Vector512.FusedMultiplyAdd(x, b0, c00); c01 = Vector512.FusedMultiplyAdd(x, b1, c01);
+            x = Vector512.Create(Unsafe.Add(ref ai, rs));
+            c10 = Vector512.FusedMultiplyAdd(x, b0, c10); c11 = Vector512.FusedMultiplyAdd(x, b1, c11);
+            x = Vector512.Create(Unsafe.Add(ref ai, 2 * rs));
+            c20 = Vector512.FusedMultiplyAdd(x, b0, c20); c21 = Vector512.FusedMultiplyAdd(x, b1, c21);
+            x = Vector512.Create(Unsafe.Add(ref ai, 3 * rs));
+            c30 = Vector512.FusedMultiplyAdd(x, b0, c30); c31 = Vector512.FusedMultiplyAdd(x, b1, c31);
+            x = Vector512.Create(Unsafe.Add(ref ai, 4 * rs));
+            c40 = Vector512.FusedMultiplyAdd(x, b0, c40); c41 = Vector512.FusedMultiplyAdd(x, b1, c41);
+            x = Vector512.Create(Unsafe.Add(ref ai, 5 * rs));
+            c50 = Vector512.FusedMultiplyAdd(x, b0, c50); c51 = Vector512.FusedMultiplyAdd(x, b1, c51);
+            x = Vector512.Create(Unsafe.Add(ref ai, 6 * rs));
+            c60 = Vector512.FusedMultiplyAdd(x, b0, c60); c61 = Vector512.FusedMultiplyAdd(x, b1, c61);
+            x = Vector512.Create(Unsafe.Add(ref ai, 7 * rs));
+            c70 = Vector512.FusedMultiplyAdd(x, b0, c70); c71 = Vector512.FusedMultiplyAdd(x, b1, c71);
+            ai = ref Unsafe.Add(ref ai, cs);
+            bj = ref Unsafe.Add(ref bj, n);
+        }
+        c00.StoreUnsafe(ref ci); c01.StoreUnsafe(ref ci, 16);
+        c10.StoreUnsafe(ref ci, (nuint)n); c11.StoreUnsafe(ref ci, (nuint)n + 16);
+        c20.StoreUnsafe(ref ci, (nuint)(2 * n)); c21.StoreUnsafe(ref ci, (nuint)(2 * n) + 16);
+        c30.StoreUnsafe(ref ci, (nuint)(3 * n)); c31.StoreUnsafe(ref ci, (nuint)(3 * n) + 16);
+        c40.StoreUnsafe(ref ci, (nuint)(4 * n)); c41.StoreUnsafe(ref ci, (nuint)(4 * n) + 16);
+        c50.StoreUnsafe(ref ci, (nuint)(5 * n)); c51.StoreUnsafe(ref ci, (nuint)(5 * n) + 16);
+        c60.StoreUnsafe(ref ci, (nuint)(6 * n)); c61.StoreUnsafe(ref ci, (nuint)(6 * n) + 16);
+        c70.StoreUnsafe(ref ci, (nuint)(7 * n)); c71.StoreUnsafe(ref ci, (nuint)(7 * n) + 16);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Tile6x2(ref float a, int rs, int cs, ref float b, ref float c, int i, int j, int k, int n, bool accumulate)
+    {
+        var w = Vector<float>.Count;
+        Vector<float> c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
+        if (accumulate)
+        {
+            c00 = Load(ref c, i * n + j); c01 = Load(ref c, i * n + j + w);
+            c10 = Load(ref c, (i + 1) * n + j); c11 = Load(ref c, (i + 1) * n + j + w);
+            c20 = Load(ref c, (i + 2) * n + j); c21 = Load(ref c, (i + 2) * n + j + w);
+            c30 = Load(ref c, (i + 3) * n + j); c31 = Load(ref c, (i + 3) * n + j + w);
+            c40 = Load(ref c, (i + 4) * n + j); c41 = Load(ref c, (i + 4) * n + j + w);
+            c50 = Load(ref c, (i + 5) * n + j); c51 = Load(ref c, (i + 5) * n + j + w);
+        }
+        else c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = c50 = c51 = Vector<float>.Zero;
+        ref var ai = ref Unsafe.Add(ref a, i * rs);
+        ref var bj = ref Unsafe.Add(ref b, j);
+        for (var p = 0; p < k; p++)
+        {
+            var b0 = Vector.LoadUnsafe(ref bj);
+            var b1 = Vector.LoadUnsafe(ref Unsafe.Add(ref bj, w));
+            var x = new Vector<float>(ai);
+            c00 = Vector.FusedMultiplyAdd(x, b0, c00); c01 = Vector.FusedMultiplyAdd(x, b1, c01);
+            x = new Vector<float>(Unsafe.Add(ref ai, rs));
+            c10 = Vector.FusedMultiplyAdd(x, b0, c10); c11 = Vector.FusedMultiplyAdd(x, b1, c11);
+            x = new Vector<float>(Unsafe.Add(ref ai, 2 * rs));
+            c20 = Vector.FusedMultiplyAdd(x, b0, c20); c21 = Vector.FusedMultiplyAdd(x, b1, c21);
+            x = new Vector<float>(Unsafe.Add(ref ai, 3 * rs));
+            c30 = Vector.FusedMultiplyAdd(x, b0, c30); c31 = Vector.FusedMultiplyAdd(x, b1, c31);
+            x = new Vector<float>(Unsafe.Add(ref ai, 4 * rs));
+            c40 = Vector.FusedMultiplyAdd(x, b0, c40); c41 = Vector.FusedMultiplyAdd(x, b1, c41);
+            x = new Vector<float>(Unsafe.Add(ref ai, 5 * rs));
+            c50 = Vector.FusedMultiplyAdd(x, b0, c50); c51 = Vector.FusedMultiplyAdd(x, b1, c51);
+            ai = ref Unsafe.Add(ref ai, cs);
+            bj = ref Unsafe.Add(ref bj, n);
+        }
+        Store(c00, ref c, i * n + j); Store(c01, ref c, i * n + j + w);
+        Store(c10, ref c, (i + 1) * n + j); Store(c11, ref c, (i + 1) * n + j + w);
+        Store(c20, ref c, (i + 2) * n + j); Store(c21, ref c, (i + 2) * n + j + w);
+        Store(c30, ref c, (i + 3) * n + j); Store(c31, ref c, (i + 3) * n + j + w);
+        Store(c40, ref c, (i + 4) * n + j); Store(c41, ref c, (i + 4) * n + j + w);
+        Store(c50, ref c, (i + 5) * n + j); Store(c51, ref c, (i + 5) * n + j + w);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
