@@ -43,7 +43,13 @@ public class GeneratedArticleTests
             var value = ArticleModel.SigmoidGradient(x, out var dx);
             Assert.Equal(ArticleModel.Sigmoid(x), value, 15);
             Assert.Equal(ArticleModel.SigmoidDerivative(x), dx, 15);
+            // From the value y = f(x), as a backward pass that kept its outputs computes it: y(1 − y), 1 − y².
+            Assert.Equal(ArticleModel.SigmoidDerivative(x), ArticleModel.SigmoidDerivativeFromValue(s), 14);
+            Assert.Equal(ArticleModel.TanhDerivative(x), ArticleModel.TanhDerivativeFromValue(ArticleModel.Tanh(x)), 14);
         }
+        // ReLU′ = [x > 0] is not a function of ReLU(x) in the engine's terms; softplus′ = σ(x) is not one of softplus(x).
+        Assert.Null(typeof(ArticleModel).GetMethod("ReluDerivativeFromValue"));
+        Assert.Null(typeof(ArticleModel).GetMethod("SoftplusDerivativeFromValue"));
     }
 
     [Fact]

@@ -41,6 +41,22 @@ public class LayerTests
         input.Span[0] = 0.3f; // keep away from ReLU's kink for finite differences
         Check(new Activation<Sigmoid>(), input, 5);
         Check(new Activation<Tanh>(), input, 6);
+        // Tanh and σ run forward over the whole span and backward from their kept outputs (1 − y², y(1 − y)): the same
+        // as f′(x) from the input.
+        foreach (var layer in new Layer[] { new Activation<Tanh>(), new Activation<Sigmoid>() })
+        {
+            var y = layer.Forward(input, training: true);
+            var dy = GradientCheck.Random(new Random(7), input.Shape.ToArray());
+            var dx = layer.Backward(dy);
+            for (var i = 0; i < input.Length; i++)
+            {
+                var (value, derivative) = layer is Activation<Tanh>
+                    ? (Functions.Activations.Tanh(input.Span[i]), Functions.Activations.TanhDerivative(input.Span[i]))
+                    : (Functions.Activations.Sigmoid(input.Span[i]), Functions.Activations.SigmoidDerivative(input.Span[i]));
+                Assert.Equal(value, y.Span[i], 5);
+                Assert.Equal(dy.Span[i] * derivative, dx.Span[i], 5);
+            }
+        }
         Check(new Activation<Softplus>(), input, 7);
         foreach (ref var v in input.Span) if (MathF.Abs(v) < 0.05f) v = 0.5f;
         Check(new Activation<Relu>(), input, 8);

@@ -15,24 +15,49 @@ public interface IScalarFunction
     static abstract float Value(float x);
     /// <summary>f′(x).</summary>
     static abstract float Derivative(float x);
+
+    /// <summary>True when <see cref="DerivativeFromValue"/> gives f′ from y = f(x) (the generated <c>{Name}DerivativeFromValue</c>).</summary>
+    static virtual bool HasDerivativeFromValue => false;
+    /// <summary>f′ as a function of the output y = f(x): a backward pass that kept its outputs evaluates no f again.</summary>
+    static virtual float DerivativeFromValue(float y) => throw new NotSupportedException();
+    /// <summary>True when <see cref="ApplyAll"/> computes f over a whole span (vectorised).</summary>
+    static virtual bool HasApplyAll => false;
+    /// <summary>y = f(x) for a whole span.</summary>
+    static virtual void ApplyAll(ReadOnlySpan<float> x, Span<float> y) => throw new NotSupportedException();
 }
 
-/// <summary>σ, with the generated σ′ = σ(1 − σ).</summary>
+/// <summary>σ, with the generated σ′ = σ(1 − σ), from the output y as y(1 − y); the forward pass vectorised.</summary>
 public readonly struct Sigmoid : IScalarFunction
 {
     /// <inheritdoc />
     public static float Value(float x) => Activations.Sigmoid(x);
     /// <inheritdoc />
     public static float Derivative(float x) => Activations.SigmoidDerivative(x);
+    /// <inheritdoc />
+    public static bool HasDerivativeFromValue => true;
+    /// <inheritdoc />
+    public static float DerivativeFromValue(float y) => Activations.SigmoidDerivativeFromValue(y);
+    /// <inheritdoc />
+    public static bool HasApplyAll => true;
+    /// <inheritdoc />
+    public static void ApplyAll(ReadOnlySpan<float> x, Span<float> y) => System.Numerics.Tensors.TensorPrimitives.Sigmoid(x, y);
 }
 
-/// <summary>tanh, with the generated tanh′ = 1 − tanh².</summary>
+/// <summary>tanh, with the generated tanh′ = 1 − tanh², from the output y as 1 − y²; the forward pass vectorised.</summary>
 public readonly struct Tanh : IScalarFunction
 {
     /// <inheritdoc />
     public static float Value(float x) => Activations.Tanh(x);
     /// <inheritdoc />
     public static float Derivative(float x) => Activations.TanhDerivative(x);
+    /// <inheritdoc />
+    public static bool HasDerivativeFromValue => true;
+    /// <inheritdoc />
+    public static float DerivativeFromValue(float y) => Activations.TanhDerivativeFromValue(y);
+    /// <inheritdoc />
+    public static bool HasApplyAll => true;
+    /// <inheritdoc />
+    public static void ApplyAll(ReadOnlySpan<float> x, Span<float> y) => System.Numerics.Tensors.TensorPrimitives.Tanh(x, y);
 }
 
 /// <summary>ReLU, with the generated derivative (0 at 0).</summary>
@@ -69,13 +94,13 @@ public readonly struct Softplus : IScalarFunction
 public abstract class ElementwiseActivation : Layer
 {
     private readonly BufferCache _output = new(), _inputGradient = new();
-    private Tensor? _input;
+    private Tensor? _input, _outputKept;
 
     /// <summary>y = f(x) elementwise.</summary>
     protected abstract void Apply(ReadOnlySpan<float> x, Span<float> y);
 
-    /// <summary>dx = dy · f′(x) elementwise.</summary>
-    protected abstract void ApplyDerivative(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx);
+    /// <summary>dx = dy · f′(x) elementwise (<paramref name="y"/> = f(x), kept from the forward pass).</summary>
+    protected abstract void ApplyDerivative(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx);
 
     /// <inheritdoc />
     public override int[] OutputShape(ReadOnlySpan<int> input) => input.ToArray();
@@ -86,6 +111,7 @@ public abstract class ElementwiseActivation : Layer
         var output = _output.Get(input.Shape);
         Apply(input.Span, output.Span);
         _input = input;
+        _outputKept = output;
         return output;
     }
 
@@ -94,7 +120,7 @@ public abstract class ElementwiseActivation : Layer
     {
         var input = _input ?? throw new InvalidOperationException($"{this}: Backward before Forward.");
         var result = _inputGradient.Get(input.Shape);
-        ApplyDerivative(input.Span, outputGradient.Span, result.Span);
+        ApplyDerivative(input.Span, _outputKept!.Span, outputGradient.Span, result.Span);
         return result;
     }
 }
@@ -105,13 +131,22 @@ public sealed class Activation<TFunction> : ElementwiseActivation where TFunctio
     /// <inheritdoc />
     protected override void Apply(ReadOnlySpan<float> x, Span<float> y)
     {
+        if (TFunction.HasApplyAll)
+        {
+            TFunction.ApplyAll(x, y);
+            return;
+        }
         for (var i = 0; i < x.Length; i++) y[i] = TFunction.Value(x[i]);
     }
 
     /// <inheritdoc />
-    protected override void ApplyDerivative(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx)
+    protected override void ApplyDerivative(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
     {
-        for (var i = 0; i < x.Length; i++) dx[i] = dy[i] * TFunction.Derivative(x[i]);
+        // (TFunction is a struct: the JIT specialises this per function and drops the branch not taken.)
+        if (TFunction.HasDerivativeFromValue)
+            for (var i = 0; i < y.Length; i++) dx[i] = dy[i] * TFunction.DerivativeFromValue(y[i]);
+        else
+            for (var i = 0; i < x.Length; i++) dx[i] = dy[i] * TFunction.Derivative(x[i]);
     }
 
     /// <inheritdoc />
@@ -142,7 +177,7 @@ public sealed class FunctionActivation : ElementwiseActivation
     }
 
     /// <inheritdoc />
-    protected override void ApplyDerivative(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx)
+    protected override void ApplyDerivative(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
     {
         for (var i = 0; i < x.Length; i++) dx[i] = dy[i] * _derivative(x[i]);
     }

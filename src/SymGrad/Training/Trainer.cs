@@ -211,6 +211,9 @@ public static class Trainer
             {
                 var p = parameters[k];
                 var g = p.Gradient.Span;
+                // One vectorised pass (the largest magnitude is NaN or ∞ exactly when some entry is); the entry is found
+                // only when there is one.
+                if (g.Length == 0 || float.IsFinite(System.Numerics.Tensors.TensorPrimitives.MaxMagnitude(g))) continue;
                 for (var i = 0; i < g.Length; i++)
                     if (!float.IsFinite(g[i]))
                         throw new TrainingDivergedException(
