@@ -25,6 +25,31 @@ if (args.Length > 0 && args[0] == "report")
     }
     return 0;
 }
+if (args.Length > 0 && args[0] == "scaling")
+{
+    // The engine on MLP-shaped losses of about 100, 1 000 and 10 000 parameters (10 inputs, one hidden tanh layer, a
+    // logistic output): differentiate + simplify + CSE, its time and the gradient program's size against the primal's.
+    var hiddens = args.Length > 1 ? args.Skip(1).Select(a => int.Parse(a, CultureInfo.InvariantCulture)).ToArray() : new[] { 9, 90, 900 };
+    Console.WriteLine("| network | parameters | primal ops | gradient program ops | ratio | time (median of 3) | time per parameter |");
+    Console.WriteLine("| --- | --- | --- | --- | --- | --- | --- |");
+    foreach (var hidden in hiddens)
+    {
+        var loss = new NetworkLoss(10, hidden);
+        var times = new System.Collections.Generic.List<double>();
+        SymGrad.Symbolic.ExprProgram? program = null;
+        for (var r = 0; r < 3; r++)
+        {
+            var clock = Stopwatch.StartNew();
+            program = loss.GradientProgram();
+            times.Add(clock.Elapsed.TotalMilliseconds);
+        }
+        var primal = loss.PrimalProgram();
+        var median = times.OrderBy(x => x).ElementAt(1);
+        Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "| 10-{0}-1 | {1} | {2} | {3} | {4:0.00}x | {5:0.0} ms | {6:0.000} ms |",
+            hidden, loss.Parameters.Count, primal.OperationCount, program!.OperationCount, (double)program.OperationCount / primal.OperationCount, median, median / loss.Parameters.Count));
+    }
+    return 0;
+}
 if (args.Length > 0 && args[0] == "build")
 {
     Console.WriteLine("| methods | generator | compile without generator | compile with generator (incl. generator) | generator per method | generator share of build |");

@@ -211,10 +211,13 @@ public static class CsePass
                     else signFlips[n] = null;
                 }
             }
-            if (operands.Count >= 2) lists[n] = operands;
+            // A sum of hundreds of terms (a wide layer's output) has no pair worth its n² bookkeeping.
+            if (operands.Count >= 2 && operands.Count <= MaxPairedOperands) lists[n] = operands;
         }
 
         var pairs = new Dictionary<(ExprKind, Expr, Expr), HashSet<Expr>>();
+        // Only pairs in two or more owners can be chosen: the loop below scans these, not every pair.
+        var shared = new HashSet<(ExprKind, Expr, Expr)>();
         void Count(Expr owner, List<Expr> operands, bool add)
         {
             for (var i = 0; i < operands.Count; i++)
@@ -228,6 +231,8 @@ public static class CsePass
                 }
                 if (add) set.Add(owner);
                 else set.Remove(owner);
+                if (set.Count >= 2) shared.Add(key);
+                else shared.Remove(key);
             }
         }
         foreach (var kv in lists) Count(kv.Key, kv.Value, true);
@@ -237,8 +242,9 @@ public static class CsePass
         {
             (ExprKind, Expr, Expr)? best = null;
             var bestCount = 1;
-            foreach (var kv in pairs)
+            foreach (var key in shared)
             {
+                var kv = new KeyValuePair<(ExprKind, Expr, Expr), HashSet<Expr>>(key, pairs[key]);
                 var c = kv.Value.Count;
                 if (c < 2 || !kv.Value.Any(o => lists[o].Count >= 3 || o.ArgArray.Length > lists[o].Count)) continue;
                 if (c > bestCount || (c == bestCount && best is { } b && CompareKeys(kv.Key, b) < 0))
@@ -280,6 +286,8 @@ public static class CsePass
         }
         return result;
     }
+
+    private const int MaxPairedOperands = 32;
 
     private static (ExprKind, Expr, Expr) Key(ExprKind kind, Expr a, Expr b) =>
         ExprOrder.Compare(a, b) <= 0 ? (kind, a, b) : (kind, b, a);
