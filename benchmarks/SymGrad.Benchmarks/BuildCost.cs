@@ -81,6 +81,44 @@ public static class BuildCost
         return Median(times);
     }
 
+    /// <summary>
+    /// An editor's loop: the generator driver kept between runs over a project of <paramref name="methods"/> methods,
+    /// then one method's body edited (its derivative must be generated again, the others come from the cache), then a
+    /// comment added elsewhere (nothing to regenerate). Medians in milliseconds.
+    /// </summary>
+    public static (double Full, double EditOne, double Unrelated) MeasureIncremental(int methods, int runs = 7)
+    {
+        var source = Source(methods);
+        var edited = source.Replace("public static double F0(double a, double b, double x, double y) => 1.0 / (1.0 + Math.Exp(-(a * x + b)));",
+            "public static double F0(double a, double b, double x, double y) => 1.0 / (1.0 + Math.Exp(-(a * x - b)));");
+        if (edited == source) throw new InvalidOperationException("The edit did not apply.");
+        var commented = edited.Replace("namespace Bench;", "namespace Bench; // an unrelated edit");
+        var (full, one, unrelated) = (new List<double>(), new List<double>(), new List<double>());
+        for (var r = 0; r <= runs; r++)
+        {
+            var compilation = Compilation(source);
+            GeneratorDriver driver = CSharpGeneratorDriver.Create(new[] { new DifferentiableGenerator().AsSourceGenerator() },
+                driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: false));
+            var clock = Stopwatch.StartNew();
+            driver = driver.RunGenerators(compilation);
+            var t0 = clock.Elapsed.TotalMilliseconds;
+            var tree = compilation.SyntaxTrees.Single();
+            var second = compilation.ReplaceSyntaxTree(tree, tree.WithChangedText(Microsoft.CodeAnalysis.Text.SourceText.From(edited)));
+            clock.Restart();
+            driver = driver.RunGenerators(second);
+            var t1 = clock.Elapsed.TotalMilliseconds;
+            var third = second.ReplaceSyntaxTree(second.SyntaxTrees.Single(), second.SyntaxTrees.Single().WithChangedText(Microsoft.CodeAnalysis.Text.SourceText.From(commented)));
+            clock.Restart();
+            driver = driver.RunGenerators(third);
+            var t2 = clock.Elapsed.TotalMilliseconds;
+            if (r == 0) continue;
+            full.Add(t0);
+            one.Add(t1);
+            unrelated.Add(t2);
+        }
+        return (Median(full), Median(one), Median(unrelated));
+    }
+
     /// <summary>Median times over <paramref name="runs"/> fresh runs (after one warm-up), in milliseconds.</summary>
     public static (double Generator, double CompileWithout, double CompileWith) Measure(int methods, int runs = 7)
     {

@@ -60,6 +60,14 @@ if (args.Length > 0 && args[0] == "build")
         Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "| {0} | {1:0} ms | {2:0} ms | {3:0} ms | {4:0.00} ms | {5:0}% |",
             n, generator, without, with, generator / n, 100 * generator / with));
     }
+    Console.WriteLine();
+    Console.WriteLine("| methods | generator, first run | after editing one method | after an unrelated edit |");
+    Console.WriteLine("| --- | --- | --- | --- |");
+    foreach (var n in new[] { 10, 100, 1000 })
+    {
+        var (full, one, unrelated) = BuildCost.MeasureIncremental(n, n >= 1000 ? 3 : 7);
+        Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "| {0} | {1:0.0} ms | {2:0.0} ms | {3:0.0} ms |", n, full, one, unrelated));
+    }
     return 0;
 }
 if (args.Length > 0 && args[0] == "generate")

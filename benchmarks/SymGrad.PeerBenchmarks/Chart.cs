@@ -21,13 +21,16 @@ public static class Chart
         }
         foreach (var r in results)
         {
-            var label = plot.Add.Text(r.Case.Name + ", batch " + r.Case.Batch, Math.Log10(r.Parameters), Math.Log10(Math.Max(r.SymGradRate, r.TorchRate)));
+            var label = plot.Add.Text(r.Case.Name.Split(' ')[0] + " " + r.Case.Name.Split(' ')[1] + ", batch " + r.Case.Batch, Math.Log10(r.Parameters), Math.Log10(Math.Max(r.SymGradRate, r.TorchRate)));
             label.LabelFontSize = 10;
             label.LabelOffsetY = -14;
         }
         static string Power(double v) => "1e" + v.ToString("0", System.Globalization.CultureInfo.InvariantCulture);
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericFixedInterval(1) { LabelFormatter = Power };
         plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericFixedInterval(1) { LabelFormatter = Power };
+        var xs = results.Select(r => Math.Log10(r.Parameters)).ToList();
+        var ys = results.SelectMany(r => new[] { Math.Log10(r.SymGradRate), Math.Log10(r.TorchRate) }).ToList();
+        plot.Axes.SetLimits(xs.Min() - 0.4, xs.Max() + 0.9, Math.Floor(ys.Min() - 0.2), Math.Ceiling(ys.Max() + 0.3));
         plot.Title("Training throughput, one thread, SGD");
         plot.XLabel("parameters");
         plot.YLabel("samples per second");

@@ -50,7 +50,7 @@ public static class Program
             new("MLP 2-16-1", 1, Models.SmallMlp, quick ? 2_000 : 8_000),
             new("MLP 2-16-1", 32, Models.SmallMlp, quick ? 8_000 : 64_000),
             new("MLP 784-128-10", 64, Models.MnistMlp, quick ? 1_280 : 6_400),
-            new("CNN 28×28 (conv 8, pool, conv 16, pool, dense)", 64, Models.Cnn, quick ? 256 : 1_280),
+            new("CNN 28×28 conv-pool-conv-pool-dense", 64, Models.Cnn, quick ? 256 : 1_280),
         };
         var rounds = quick ? 3 : 7;
         Console.WriteLine($"SymGrad against TorchSharp {typeof(torch).Assembly.GetName().Version} (libtorch, CPU), one thread each, plain SGD; {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture}, .NET {Environment.Version}");
