@@ -13,7 +13,7 @@ public sealed partial class IndexedCode
     private sealed record When(Expr Condition, List<Task> Body) : Task;
     private sealed record Line(string Text) : Task;
     // One gradient's code, run when the caller asked for it (a non-empty output).
-    private sealed record IfWanted(string Condition, List<Task> Body) : Task;
+    private sealed record IfWanted(string Condition, List<Task> Body, List<Task>? Else = null) : Task;
 
     /// <summary>
     /// True when the solved partial has a sum whose index a guard ties to others in a way no loop bound can express

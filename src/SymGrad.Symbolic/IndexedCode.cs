@@ -101,6 +101,12 @@ public sealed partial class IndexedCode
 
         var tasks = new List<Task>();
         Gradient? scatterGradient = null;
+        // The value's one sum, if a vector's gradient loop runs over the same count, is added up in that loop (one pass
+        // over the data instead of two, as one writes it by hand).
+        var valueSum = returnValue ? (function.Kind == ExprKind.Sum ? function : function.Kind == ExprKind.Mul ? function.ArgArray.SingleOrDefault(f => f.Kind == ExprKind.Sum) : null) : null;
+        if (valueSum != null && !ReferenceEquals(valueSum, function) && function.ArgArray.Any(f => !ReferenceEquals(f, valueSum) && ContainsSum(f))) valueSum = null;
+        if (valueSum != null && partialsOut.Take(gradient.Variables.Count).Any(p => Graph.PostOrder(p).Contains(valueSum))) valueSum = null;
+        string? valueAccumulator = null;
         for (var i = 0; i < gradient.Variables.Count; i++)
         {
             var v = gradient.Variables[i];
@@ -121,11 +127,23 @@ public sealed partial class IndexedCode
             else
             {
                 var loop = (Loop)ElementLoop(v, outputs[i], partialsOut[i], 0, accumulate);
+                if (valueSum != null && valueAccumulator is null && v.ArgArray.Length == 1 && ReferenceEquals(loop.Count, valueSum.ArgArray[0]))
+                {
+                    valueAccumulator = code.Fresh("acc");
+                    var add = new Assign(valueAccumulator + " +=", Unroll(Expr.Substitute(valueSum.ArgArray[1], valueSum.SumIndex, loop.Index)));
+                    all.Add(new Line("var " + valueAccumulator + " = " + printer.Literal(Number.Zero) + ";"));
+                    all.Add(new IfWanted(Wanted(outputs[i], GradientType(v)),
+                        new List<Task> { new Loop(loop.Index, loop.Count, new List<Task> { add }.Concat(loop.Body).ToList()) },
+                        new List<Task> { new Loop(valueSum.SumIndex, valueSum.ArgArray[0], new List<Task> { new Assign(valueAccumulator + " +=", Unroll(valueSum.ArgArray[1])) }) }));
+                    tasks = all;
+                    continue;
+                }
                 tasks.Add((Task?)code.BlockedContraction(v, outputs[i], partialsOut[i], loop, inputs, accumulate) ?? loop);
             }
             all.Add(new IfWanted(Wanted(outputs[i], GradientType(v)), tasks));
             tasks = all;
         }
+        if (valueAccumulator != null) function = Graph.Rewrite(function, n => ReferenceEquals(n, valueSum) ? Expr.Var(valueAccumulator) : n);
         if (returnValue) tasks.Add(new Assign("return", function));
         code.Emit(tasks, new HashSet<Expr>(), "");
 
@@ -294,6 +312,13 @@ public sealed partial class IndexedCode
                 _lines.Add(indent + "{");
                 Emit(wanted.Body, scope, indent + "    ");
                 _lines.Add(indent + "}");
+                if (wanted.Else != null)
+                {
+                    _lines.Add(indent + "else");
+                    _lines.Add(indent + "{");
+                    Emit(wanted.Else, scope, indent + "    ");
+                    _lines.Add(indent + "}");
+                }
                 continue;
             }
             if (task is When when)
@@ -513,7 +538,7 @@ public sealed partial class IndexedCode
             // A guarded body's sums stay inside the guard (it may be what keeps their reads in range).
             else if (t is When w) yield return w.Condition;
             else if (t is IfWanted i)
-                foreach (var r in Roots(i.Body)) yield return r;
+                foreach (var r in Roots(i.Body).Concat(i.Else is null ? Enumerable.Empty<Expr>() : Roots(i.Else))) yield return r;
             else if (t is Loop l)
             {
                 yield return l.Count;

@@ -148,8 +148,11 @@ public class GeneratedArticleTests
 
         var w = RandomVector(random, 6);
         var dwv = new double[6];
-        ArticleModel.L2PenaltyGradient(w, dwv);
+        var penalty = ArticleModel.L2PenaltyGradient(w, dwv);
         Assert.Equal(w.Select(v => 2 * v).ToArray(), dwv);
+        // The value is added up in the gradient's loop; without a gradient wanted, in a loop of its own.
+        Assert.Equal(w.Sum(v => v * v), penalty, 12);
+        Assert.Equal(penalty, ArticleModel.L2PenaltyGradient(w, Span<double>.Empty), 12);
 
         var W = new double[3, 4];
         for (var r = 0; r < 3; r++)

@@ -411,6 +411,15 @@ public class IndexedCodeTests
     }
 
     [Fact]
+    public void L2_ValueIsAddedUpInTheGradientsLoop()
+    {
+        var (f, variables) = IndexedSumLatexTests.ExampleFor("L2");
+        var method = IndexedCode.PrintGradientMethod(Differentiator.Gradient(f, variables), "G", CSharpPrinter.Default);
+        // One pass over W computes both (as written by hand), and a second loop only when dW is not wanted.
+        Assert.Matches(@"for \(var k = 0; k < W\.Length; k\+\+\)\s*\{\s*acc\d+ \+= W\[k\] \* W\[k\];\s*dW\[k\] = 2\.0 \* W\[k\];", method);
+    }
+
+    [Fact]
     public void Softmax_NormaliserIsComputedOnce_BeforeTheLoopOverK()
     {
         var (f, variables) = IndexedSumLatexTests.ExampleFor("SoftmaxCrossEntropy");

@@ -60,13 +60,17 @@ public readonly struct Tanh : IScalarFunction
     public static void ApplyAll(ReadOnlySpan<float> x, Span<float> y) => System.Numerics.Tensors.TensorPrimitives.Tanh(x, y);
 }
 
-/// <summary>ReLU, with the generated derivative (0 at 0).</summary>
+/// <summary>ReLU, with the generated derivative (0 at 0); the forward pass vectorised.</summary>
 public readonly struct Relu : IScalarFunction
 {
     /// <inheritdoc />
     public static float Value(float x) => Activations.Relu(x);
     /// <inheritdoc />
     public static float Derivative(float x) => Activations.ReluDerivative(x);
+    /// <inheritdoc />
+    public static bool HasApplyAll => true;
+    /// <inheritdoc />
+    public static void ApplyAll(ReadOnlySpan<float> x, Span<float> y) => System.Numerics.Tensors.TensorPrimitives.Max(x, 0f, y);
 }
 
 /// <summary>Leaky ReLU (slope 0.01 below 0), with the generated derivative.</summary>
