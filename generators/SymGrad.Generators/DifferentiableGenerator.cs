@@ -28,14 +28,29 @@ public sealed class DifferentiableGenerator : IIncrementalGenerator
             foreach (var d in list) spc.ReportDiagnostic(d.ToDiagnostic());
         });
 
+        // Differentiation, the expensive step, sees the model without its location: a line added above a method moves
+        // its attribute but changes nothing to generate, so the step stays cached. Its diagnostics (SG0007, SG0013)
+        // get their location afterwards, from the parse results, in a cheap step.
         var generated = methods
             .Where(static r => r.Model != null)
-            .Select(static (r, ct) => Generate(r.Model!, ct))
+            .Select(static (r, _) => r.Model! with { AttributeLocation = null })
+            .WithTrackingName(TrackingNames.Cores)
+            .Select(static (m, ct) => Generate(m, ct))
             .WithTrackingName(TrackingNames.Models);
         context.RegisterSourceOutput(generated, static (spc, g) =>
         {
-            foreach (var d in g.Diagnostics) spc.ReportDiagnostic(d.ToDiagnostic());
             if (g.Source.Length > 0) spc.AddSource(g.HintName, g.Source);
+        });
+        var locations = methods
+            .Where(static r => r.Model != null)
+            .Select(static (r, _) => (Hint: DifferentiableEmitter.HintName(r.Model!), r.Model!.AttributeLocation))
+            .Collect();
+        context.RegisterSourceOutput(generated.Collect().Combine(locations).WithTrackingName(TrackingNames.GenerationDiagnostics), static (spc, pair) =>
+        {
+            var at = pair.Right.GroupBy(l => l.Hint).ToDictionary(g => g.Key, g => g.First().AttributeLocation);
+            foreach (var g in pair.Left)
+                foreach (var d in g.Diagnostics)
+                    spc.ReportDiagnostic((d.Location is null && at.TryGetValue(g.HintName, out var location) ? d with { Location = location } : d).ToDiagnostic());
         });
 
         var all = generated.Collect().WithTrackingName(TrackingNames.Registry);

@@ -13,7 +13,7 @@ public class IncrementalTests
     private const string A = "using System;\nusing SymGrad;\nnamespace N;\npublic static partial class Acts\n{\n    [Differentiable] public static double Sigmoid(double x) => 1.0 / (1.0 + Math.Exp(-x));\n}\n";
     private const string B = "using System;\nusing SymGrad;\nnamespace N;\npublic static partial class Losses\n{\n    [Differentiable(nameof(w))] public static double Loss(double w, double x) => (w * x - 1) * (w * x - 1);\n}\n";
 
-    private static readonly string[] Steps = { TrackingNames.Methods, TrackingNames.Diagnostics, TrackingNames.Models, TrackingNames.Registry };
+    private static readonly string[] Steps = { TrackingNames.Methods, TrackingNames.Diagnostics, TrackingNames.Cores, TrackingNames.Models, TrackingNames.Registry };
 
     private static IEnumerable<IncrementalStepRunReason> Reasons(GeneratorDriver driver, string step) =>
         driver.GetRunResult().Results.Single().TrackedSteps[step].SelectMany(s => s.Outputs).Select(o => o.Reason);
@@ -43,6 +43,22 @@ public class IncrementalTests
         Assert.Contains(models, o => o.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged);
         var modified = (GeneratedMethod)models.Single(o => o.Reason == IncrementalStepRunReason.Modified).Value;
         Assert.Equal("N.Losses.Loss.g.cs", modified.HintName);
+    }
+
+    [Fact]
+    public void ALineAddedAboveAMethod_RegeneratesNothing_AndItsDiagnosticsMoveWithIt()
+    {
+        // The attribute moves down a line: the method's location changes, what it differentiates to does not.
+        const string zero = "using SymGrad;\nnamespace N;\npublic static partial class Z\n{\n    [Differentiable(nameof(w))] public static double F(double w, double x) => x * x;\n}\n";
+        var compilation = GeneratorHarness.Compilation(A, zero);
+        var driver = GeneratorHarness.Driver().RunGenerators(compilation);
+        var firstLine = driver.GetRunResult().Diagnostics.Single(d => d.Id == "SG0007").Location.GetLineSpan().StartLinePosition.Line;
+        var oldTree = compilation.SyntaxTrees.Single(t => t.FilePath == "File1.cs");
+        var newTree = oldTree.WithChangedText(Microsoft.CodeAnalysis.Text.SourceText.From("// a comment\n" + zero));
+        driver = driver.RunGenerators(compilation.ReplaceSyntaxTree(oldTree, newTree));
+        Assert.All(Reasons(driver, TrackingNames.Models), r => Assert.True(r is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, r.ToString()));
+        var moved = driver.GetRunResult().Diagnostics.Single(d => d.Id == "SG0007").Location.GetLineSpan().StartLinePosition.Line;
+        Assert.Equal(firstLine + 1, moved);
     }
 
     [Fact]
