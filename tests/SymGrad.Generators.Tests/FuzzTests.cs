@@ -32,6 +32,8 @@ public class FuzzTests
         ("double[,] W, ReadOnlySpan<double> a, ReadOnlySpan<double> c", "{ var l = 0.0; for (var j = 0; j < c.Length; j++) { var z = 0.0; for (var i = 0; i < a.Length; i++) z += W[j, i] * a[i]; l += c[j] * Math.Tanh(z); } return l; }"),
         ("ReadOnlySpan<double> X, ReadOnlySpan<double> K", "{ var s = 0.0; for (var m = 0; m < X.Length - K.Length + 1; m++) for (var i = 0; i < K.Length; i++) s += K[i] * X[m + i]; return s; }"),
         ("float w, ReadOnlySpan<float> x", "{ var s = 0f; for (var i = 0; i < x.Length; i++) s += Math.Abs(x[i] * w); return s; }"),
+        ("double[,] X, double[,] G", "{ var s = 0.0; for (var m = 0; m < G.GetLength(0); m++) for (var n = 0; n < G.GetLength(1); n++) { var best = double.NegativeInfinity; for (var i = 0; i < 2; i++) for (var j = 0; j < 2; j++) best = Math.Max(best, X[2 * m + i, 2 * n + j]); s += G[m, n] * best; } return s; }"),
+        ("double[] z, double[] y", "{ var shift = Sym.Max(z.Length, j => z[j]); return Math.Log(Sym.Sum(z.Length, j => Math.Exp(z[j] - shift))) + shift - Sym.Sum(z.Length, j => y[j] * z[j]); }"),
     };
 
     private static readonly string[] Statements =
