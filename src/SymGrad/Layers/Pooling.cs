@@ -100,52 +100,40 @@ public sealed class MaxPool2D(int size, int? stride = null) : Pool2D(size, strid
     /// <inheritdoc />
     protected override void Pool(Tensor input, Tensor output)
     {
-        if (UseGeneratedBackward)
-        {
-            // The generated backward finds each window's argmax from the input itself: nothing to record.
-            PoolMax(input, output);
-            return;
-        }
-        if (_argmax.Length < output.Length) _argmax = new int[output.Length];
+        // The generated backward finds each window's argmax from the input itself: nothing to record then.
+        var record = !UseGeneratedBackward;
+        if (record && _argmax.Length < output.Length) _argmax = new int[output.Length];
         var x = input.Span;
         var y = output.Span;
-        for (var b = 0; b < output.Dim(0); b++)
-        for (var m = 0; m < output.Dim(1); m++)
-        for (var n = 0; n < output.Dim(2); n++)
-        for (var c = 0; c < output.Dim(3); c++)
+        int batch = output.Dim(0), oh = output.Dim(1), ow = output.Dim(2), channels = output.Dim(3), height = input.Dim(1), width = input.Dim(2);
+        // A window position's channels are one contiguous row: the window is Size² rows, compared channel by channel.
+        for (var bi = 0; bi < batch; bi++)
+        for (var m = 0; m < oh; m++)
+        for (var n = 0; n < ow; n++)
         {
-            var best = float.NegativeInfinity;
-            var at = -1;
+            var outOffset = ((bi * oh + m) * ow + n) * channels;
+            var best = y.Slice(outOffset, channels);
+            var at = record ? _argmax.AsSpan(outOffset, channels) : Span<int>.Empty;
             for (var i = 0; i < Size; i++)
             for (var j = 0; j < Size; j++)
             {
-                var k = Index(input, b, m * Stride + i, n * Stride + j, c);
-                if (x[k] > best || at < 0)
+                var inOffset = ((bi * height + m * Stride + i) * width + n * Stride + j) * channels;
+                var row = x.Slice(inOffset, channels);
+                if (i == 0 && j == 0)
                 {
-                    best = x[k];
-                    at = k;
+                    // The window's first element is taken as it is (ties and NaN keep it).
+                    row.CopyTo(best);
+                    if (record)
+                        for (var c = 0; c < channels; c++) at[c] = inOffset + c;
+                    continue;
+                }
+                for (var c = 0; c < channels; c++)
+                {
+                    if (!(row[c] > best[c])) continue;
+                    best[c] = row[c];
+                    if (record) at[c] = inOffset + c;
                 }
             }
-            var o = Index(output, b, m, n, c);
-            y[o] = best;
-            _argmax[o] = at;
-        }
-    }
-
-    private void PoolMax(Tensor input, Tensor output)
-    {
-        var x = input.Span;
-        var y = output.Span;
-        for (var b = 0; b < output.Dim(0); b++)
-        for (var m = 0; m < output.Dim(1); m++)
-        for (var n = 0; n < output.Dim(2); n++)
-        for (var c = 0; c < output.Dim(3); c++)
-        {
-            var best = float.NegativeInfinity;
-            for (var i = 0; i < Size; i++)
-            for (var j = 0; j < Size; j++)
-                best = MathF.Max(best, x[Index(input, b, m * Stride + i, n * Stride + j, c)]);
-            y[Index(output, b, m, n, c)] = best;
         }
     }
 
@@ -174,16 +162,17 @@ public sealed class AvgPool2D(int size, int? stride = null) : Pool2D(size, strid
         var x = input.Span;
         var y = output.Span;
         var scale = 1f / (Size * Size);
-        for (var b = 0; b < output.Dim(0); b++)
-        for (var m = 0; m < output.Dim(1); m++)
-        for (var n = 0; n < output.Dim(2); n++)
-        for (var c = 0; c < output.Dim(3); c++)
+        int batch = output.Dim(0), oh = output.Dim(1), ow = output.Dim(2), channels = output.Dim(3), height = input.Dim(1), width = input.Dim(2);
+        for (var bi = 0; bi < batch; bi++)
+        for (var m = 0; m < oh; m++)
+        for (var n = 0; n < ow; n++)
         {
-            var sum = 0f;
+            var mean = y.Slice(((bi * oh + m) * ow + n) * channels, channels);
+            mean.Clear();
             for (var i = 0; i < Size; i++)
             for (var j = 0; j < Size; j++)
-                sum += x[Index(input, b, m * Stride + i, n * Stride + j, c)];
-            y[Index(output, b, m, n, c)] = sum * scale;
+                System.Numerics.Tensors.TensorPrimitives.Add(mean, x.Slice(((bi * height + m * Stride + i) * width + n * Stride + j) * channels, channels), mean);
+            System.Numerics.Tensors.TensorPrimitives.Multiply(mean, scale, mean);
         }
     }
 
