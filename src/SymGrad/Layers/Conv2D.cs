@@ -162,6 +162,16 @@ public sealed class Conv2D : Layer
             for (var i = 0; i < Kernel; i++)
             {
                 var u = m * Stride + i - Padding;
+                var v0 = n * Stride - Padding;
+                // A kernel row inside the image is one contiguous run of Kernel·in values in both: one copy or add.
+                if ((uint)u < (uint)height && v0 >= 0 && v0 + Kernel <= width)
+                {
+                    var run = row.Slice(i * Kernel * cin, Kernel * cin);
+                    var source = x.Slice(((b * height + u) * width + v0) * cin, Kernel * cin);
+                    if (gather) source.CopyTo(run);
+                    else TensorPrimitives.Add(source, run, source);
+                    continue;
+                }
                 for (var j = 0; j < Kernel; j++)
                 {
                     var v = n * Stride + j - Padding;
