@@ -88,7 +88,7 @@ if (args.Length > 0 && args[0] is "dense-backward" or "layer-backward")
     var r = new Random(1);
     double Median(System.Collections.Generic.List<double> l) => l.OrderBy(x => x).ElementAt(l.Count / 2);
     // withForward: time forward + backward (pooling: the generated mode records no argmax in its forward pass).
-    (double Kernels, double Generated) Compare(SymGrad.Layers.Layer[] pair, SymGrad.Tensors.Tensor input, SymGrad.Tensors.Tensor delta, bool withForward = false)
+    (double Kernels, double Generated) Compare(SymGrad.Layers.Layer[] pair, SymGrad.Tensors.Tensor input, SymGrad.Tensors.Tensor delta, bool withForward = false, bool parametersOnly = false)
     {
         var times = new[] { new System.Collections.Generic.List<double>(), new System.Collections.Generic.List<double>() };
         for (var round = 0; round < 61; round++)
@@ -98,7 +98,8 @@ if (args.Length > 0 && args[0] is "dense-backward" or "layer-backward")
                 var clock = Stopwatch.StartNew();
                 pair[which].Forward(input, true);
                 if (!withForward) clock.Restart();
-                pair[which].Backward(delta);
+                if (parametersOnly) pair[which].BackwardParametersOnly(delta);
+                else pair[which].Backward(delta);
                 if (round >= 20) times[which].Add(clock.Elapsed.TotalMilliseconds);
             }
         return (Median(times[0]), Median(times[1]));
@@ -142,20 +143,9 @@ if (args.Length > 0 && args[0] is "dense-backward" or "layer-backward")
     {
         var pair = new[] { make(false), make(true) };
         var input = Random(shape);
-        var delta = Random(pair[0].Forward(input, true).Shape.ToArray());
-        var times = new[] { new System.Collections.Generic.List<double>(), new System.Collections.Generic.List<double>() };
-        for (var round = 0; round < 61; round++)
-            for (var k = 0; k < 2; k++)
-            {
-                var which = (round + k) % 2;
-                var clock = Stopwatch.StartNew();
-                pair[which].Forward(input, true);
-                if (parametersOnly) pair[which].BackwardParametersOnly(delta);
-                else pair[which].Backward(delta);
-                if (round >= 20) times[which].Add(clock.Elapsed.TotalMilliseconds);
-            }
+        var layer = Compare(pair, input, Random(pair[0].Forward(input, true).Shape.ToArray()), withForward: true, parametersOnly);
         Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "CNN layer {0}, batch 64, forward + backward: kernels {1:0.000} ms, generated {2:0.000} ms, generated ÷ kernels {3:0.00}",
-            name, Median(times[0]), Median(times[1]), Median(times[1]) / Median(times[0])));
+            name, layer.Kernels, layer.Generated, layer.Generated / layer.Kernels));
     }
 
     // A whole CNN (valid convolutions, as the generated convolution backward covers) trained for an epoch: every

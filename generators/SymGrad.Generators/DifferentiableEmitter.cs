@@ -72,14 +72,11 @@ internal static class DifferentiableEmitter
                 Body(new[] { ("derivative", gradient.Partials[0]) }));
             // When f′ is a function of f alone (tanh′ = 1 − tanh², σ′ = σ(1 − σ)), also f′ from the value y = f(x): a
             // backward pass that kept its outputs needs no second tanh or exp.
-            if (m.Parameters.Count == 1 && DerivativeFromValue(gradient) is { } fromValue)
-            {
-                var y = Expr.Var(m.Parameters[0] == "y" ? "value" : "y");
-                var rewritten = Graph.Rewrite(gradient.Partials[0], n => ReferenceEquals(n, gradient.Function) ? y : n);
-                Method($"The derivative of {m.Name} from its value {y.Name} = {m.Name}({m.Parameters[0]}): {readable.PrintSummary(rewritten)}.",
+            var y = Expr.Var(m.Parameters[0] == "y" ? "value" : "y");
+            if (m.Parameters.Count == 1 && DerivativeFromValue(gradient, y) is { } fromValue)
+                Method($"The derivative of {m.Name} from its value {y.Name} = {m.Name}({m.Parameters[0]}): {readable.PrintSummary(fromValue)}.",
                     $"{m.Accessibility} static {t} {m.Name}DerivativeFromValue({t} {CSharpPrinter.Identifier(y.Name!)})",
-                    printer.Statements(CsePass.Build(new List<(string, Expr)> { ("derivative", rewritten) }, new[] { y.Name! })));
-            }
+                    printer.Statements(CsePass.Build(new List<(string, Expr)> { ("derivative", fromValue) }, new[] { y.Name! })));
         }
         var outs = string.Join(", ", outNames.Select(n => "out " + t + " " + n));
         Method($"{m.Name} = {formula}; returns it and writes each partial derivative ∂/∂v to the out parameter d<v>.",
@@ -227,16 +224,15 @@ internal static class DifferentiableEmitter
         return Finish(m, variables, gradient, members, indent, diagnostics);
     }
 
-    // True-ish (the partial) when the one partial, with every occurrence of the function replaced by its value, no
-    // longer needs the variable: f′ = g(f).
-    private static Expr? DerivativeFromValue(Gradient gradient)
+    // The one partial with every occurrence of the function replaced by its value y, when that no longer needs the
+    // variable: f′ = g(f).
+    private static Expr? DerivativeFromValue(Gradient gradient, Expr y)
     {
         var f = gradient.Function;
         var partial = gradient.Partials[0];
         if (f.Kind is ExprKind.Var or ExprKind.Const || partial.IsConst || !Graph.PostOrder(partial).Contains(f)) return null;
-        var marker = Expr.Var("\u0001value");
-        var rewritten = Graph.Rewrite(partial, n => ReferenceEquals(n, f) ? marker : n);
-        return Graph.Variables(rewritten).All(v => v == marker.Name) ? rewritten : null;
+        var rewritten = Graph.Rewrite(partial, n => ReferenceEquals(n, f) ? y : n);
+        return Graph.Variables(rewritten).All(v => v == y.Name) ? rewritten : null;
     }
 
     // SG0007 for every variable whose partial is identically zero.

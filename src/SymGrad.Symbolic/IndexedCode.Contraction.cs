@@ -106,7 +106,7 @@ public sealed partial class IndexedCode
         return null;
 
         // The products accumulate; writing (not adding) starts from zero.
-        Blocked? Finish(Blocked? b) => b is null || accumulate ? b : b with { Body = b.Body.Prepend(Clear(variable, output)).ToList() };
+        Blocked? Finish(Blocked? b) => b is null || accumulate ? b : b with { Body = b.Body.Prepend(ClearOutput(output, outType.Length > 0 ? outType : "global::System.Span<float>")).ToList() };
     }
 
     private string FreshIndex(string near)
@@ -199,7 +199,6 @@ public sealed partial class IndexedCode
                 if (loops is null) continue;
 
                 var lines = new List<string>();
-                var indent = "";
                 string? batches = null;
                 var (left, right, output) = (a, b, target);
                 if (batch != null)
@@ -212,34 +211,20 @@ public sealed partial class IndexedCode
                     (left, right, output) = (Batched(a), Batched(b), Batched(target));
                     batches = end + " - " + first;
                 }
-                foreach (var (index, lower, upper) in loops)
-                {
-                    var i = CSharpPrinter.Identifier(index.Name!);
-                    lines.Add(indent + $"for (var {i} = {lower}; {i} < {upper}; {i}++)");
-                    lines.Add(indent + "{");
-                    indent += "    ";
-                }
-                string call;
+                var innermost = new List<string>();
                 if (aTransposed)
-                {
-                    call = $"{MatMulType}.MultiplyTransposedA({Block(left, t, "0", shared, batches)}, {Block(right, t, "0", shared, batches)}, {Block(output, row, "0", rows)}, {rows}, {shared}, {cols}, accumulate: true);";
-                    lines.Add(indent + call);
-                }
+                    innermost.Add($"{MatMulType}.MultiplyTransposedA({Block(left, t, "0", shared, batches)}, {Block(right, t, "0", shared, batches)}, {Block(output, row, "0", rows)}, {rows}, {shared}, {cols}, accumulate: true);");
                 else
                 {
                     var start = Fresh("first");
                     var end = Fresh("end");
-                    lines.Add(indent + $"var {start} = {rowStart};");
-                    lines.Add(indent + $"var {end} = {rowCount};");
                     var count = end + " - " + start;
                     var method = bTransposed ? "MultiplyTransposedB" : "Multiply";
-                    lines.Add(indent + $"if ({start} < {end}) {MatMulType}.{method}({Block(left, row, start, count, batches)}, {Block(right, bTransposed ? col : t, "0", bTransposed ? cols : shared)}, {Block(output, row, start, count, batches)}, {count}, {shared}, {cols}, accumulate: true);");
+                    innermost.Add($"var {start} = {rowStart};");
+                    innermost.Add($"var {end} = {rowCount};");
+                    innermost.Add($"if ({start} < {end}) {MatMulType}.{method}({Block(left, row, start, count, batches)}, {Block(right, bTransposed ? col : t, "0", bTransposed ? cols : shared)}, {Block(output, row, start, count, batches)}, {count}, {shared}, {cols}, accumulate: true);");
                 }
-                while (indent.Length > 0)
-                {
-                    indent = indent.Substring(4);
-                    lines.Add(indent + "}");
-                }
+                lines.AddRange(LoopNest(loops, innermost));
                 return new Blocked(string.Join(" && ", checks.Distinct()), lines, null!);
             }
         return null;
@@ -262,32 +247,39 @@ public sealed partial class IndexedCode
             if (tBounds.Any(c => c.Coefficient(col) != 0) || Bounds(t, tBounds) is not var (lo, hi)) continue;
             var loops = Nest(order.Where(v => !inner.Contains(v)).ToList(), constraints.Where(c => inner.All(u => c.Coefficient(u) == 0)).ToList(), checks);
             if (loops is null) continue;
-            var lines = new List<string>();
-            var indent = "";
-            foreach (var (index, lower, upper) in loops)
-            {
-                var i = CSharpPrinter.Identifier(index.Name!);
-                lines.Add(indent + $"for (var {i} = {lower}; {i} < {upper}; {i}++)");
-                lines.Add(indent + "{");
-                indent += "    ";
-            }
             var start = Fresh("first");
             var end = Fresh("end");
-            lines.Add(indent + $"var {start} = {lo};");
-            lines.Add(indent + $"var {end} = {hi};");
-            lines.Add(indent + $"if ({start} < {end}) {MatMulType}.AddRows({Block(a, t, start, end + " - " + start)}, {CSharpPrinter.Identifier(target.Name)});");
-            while (indent.Length > 0)
+            var innermost = new List<string>
             {
-                indent = indent.Substring(4);
-                lines.Add(indent + "}");
-            }
-            return new Blocked(string.Join(" && ", checks.Distinct()), lines, fallback);
+                $"var {start} = {lo};",
+                $"var {end} = {hi};",
+                $"if ({start} < {end}) {MatMulType}.AddRows({Block(a, t, start, end + " - " + start)}, {CSharpPrinter.Identifier(target.Name)});",
+            };
+            return new Blocked(string.Join(" && ", checks.Distinct()), LoopNest(loops, innermost), fallback);
         }
         return null;
     }
 
-    private string Clear(Expr variable, string output) =>
-        CSharpPrinter.Identifier(output) + (variable.ArgArray.Length == 1 ? "" : ".Span") + ".Clear();";
+    // for loops over the outer indices (braced, indented) around the innermost lines.
+    private static List<string> LoopNest(List<(Expr Index, string Lower, string Upper)> loops, List<string> innermost)
+    {
+        var lines = new List<string>();
+        var indent = "";
+        foreach (var (index, lower, upper) in loops)
+        {
+            var i = CSharpPrinter.Identifier(index.Name!);
+            lines.Add(indent + $"for (var {i} = {lower}; {i} < {upper}; {i}++)");
+            lines.Add(indent + "{");
+            indent += "    ";
+        }
+        lines.AddRange(innermost.Select(l => indent + l));
+        while (indent.Length > 0)
+        {
+            indent = indent.Substring(4);
+            lines.Add(indent + "}");
+        }
+        return lines;
+    }
 
     // An output index that must range over its whole axis: only its own range and upper guards free of other indices
     // (each becomes a check that the axis fits under it).

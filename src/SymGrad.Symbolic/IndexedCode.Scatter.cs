@@ -123,7 +123,7 @@ public sealed partial class IndexedCode
     }
 
     // Zeroes an output before a scatter adds into it.
-    private static string ClearOutput(string output, string gradientType, int rank)
+    private static string ClearOutput(string output, string gradientType)
     {
         var name = CSharpPrinter.Identifier(output);
         if (gradientType.Contains("Matrix<") || gradientType.Contains("Tensor4<")) return name + ".Span.Clear();";

@@ -121,7 +121,7 @@ public sealed partial class IndexedCode
                      Scatter(v, outputs[i], (scatterGradient ??= Differentiator.ScatterGradient(gradient.Function, gradient.Variables)).Partials[i]) is { } scatter)
             {
                 // Each term visited once and added where it belongs, instead of a search per element.
-                if (!accumulate) tasks.Add(new Line(ClearOutput(outputs[i], GradientType(v), v.ArgArray.Length)));
+                if (!accumulate) tasks.Add(new Line(ClearOutput(outputs[i], GradientType(v))));
                 tasks.AddRange(scatter);
             }
             else
