@@ -80,6 +80,27 @@ if (args.Length > 0 && args[0] == "generate")
     Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "{0:0.0} ms per run of the generator on 100 methods", clock.Elapsed.TotalMilliseconds / rounds));
     return 0;
 }
+if (args.Length > 0 && args[0] == "conv-split")
+{
+    // Where the generated convolution backward spends its time: ∂L/∂W alone, ∂L/∂X alone, against the kernels' two
+    // matrix products alone (im2col and col2im not counted), at the shapes of `layer-backward`.
+    var r = new Random(1);
+    SymGrad.Tensors.Tensor Rnd(params int[] shape) { var t = new SymGrad.Tensors.Tensor(shape); foreach (ref var v in t.Span) v = (float)(r.NextDouble() - 0.5); return t; }
+    foreach (var (cin, cout, h, batch) in new[] { (8, 16, 28, 16), (1, 8, 28, 64), (8, 16, 13, 64) })
+    {
+        var w = Rnd(3, 3, cin, cout); var b = Rnd(cout); var x = Rnd(batch, h, h, cin); var d = Rnd(batch, h - 2, h - 2, cout);
+        var dw = new SymGrad.Tensors.Tensor(3, 3, cin, cout); var db = new SymGrad.Tensors.Tensor(cout); var dx = new SymGrad.Tensors.Tensor(batch, h, h, cin);
+        double Time(Action a) { for (var i = 0; i < 100; i++) a(); var c = Stopwatch.StartNew(); for (var i = 0; i < 100; i++) a(); return c.Elapsed.TotalMilliseconds / 100; }
+        var tw = Time(() => SymGrad.Functions.LayerFormulas.Conv2DScoreAccumulateGradient(w.AsReadOnlyTensor4(), b.Span, x.AsReadOnlyTensor4(), d.AsReadOnlyTensor4(), dw.AsTensor4(), default, default));
+        var tx = Time(() => SymGrad.Functions.LayerFormulas.Conv2DScoreAccumulateGradient(w.AsReadOnlyTensor4(), b.Span, x.AsReadOnlyTensor4(), d.AsReadOnlyTensor4(), default, default, dx.AsTensor4()));
+        int rows = batch * (h - 2) * (h - 2), cols = 9 * cin;
+        var patches = Rnd(rows, cols); var pg = new SymGrad.Tensors.Tensor(rows, cols);
+        var kw = Time(() => SymGrad.Tensors.MatMul.MultiplyTransposedA(patches.Span, d.Span, dw.Span, cols, rows, cout, accumulate: true));
+        var kx = Time(() => SymGrad.Tensors.MatMul.MultiplyTransposedB(d.Span, w.Span, pg.Span, rows, cout, cols));
+        Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "conv {0}→{1} {2}×{2} batch {3}: generated dW {4:0.000} ms, dX {5:0.000} ms; kernel products dW {6:0.000} ms, patch gradient {7:0.000} ms", cin, cout, h, batch, tw, tx, kw, kx));
+    }
+    return 0;
+}
 if (args.Length > 0 && args[0] is "dense-backward" or "layer-backward")
 {
     // The runtime's dense and convolution backward passes: hand-tuned kernels against the gradients generated from

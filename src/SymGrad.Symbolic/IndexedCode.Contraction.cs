@@ -91,6 +91,7 @@ public sealed partial class IndexedCode
 
         if (operands.Count == 1) return Finish(RowSum(variable, target, operands[0], constraints, order, fallback));
         if (ProductPlan(variable, target, operands, constraints, order, reductions) is { } plan) return Finish(plan with { Fallback = fallback });
+        if (TransposedConvolution(variable, output, operands, constraints, reductions) is { } scatter) return Finish(scatter with { Fallback = fallback });
         // ∂L/∂X of a convolution reads Δ[…, n, ·] and W[…, v − n, …]: with n = v − j the output row v and Δ's row run together.
         var row = variable.ArgArray[rank - 2];
         foreach (var (n, _) in reductions)
@@ -193,9 +194,25 @@ public sealed partial class IndexedCode
                         (batch, batchRange) = (v, range);
                         break;
                     }
+                // ∂L/∂W of a convolution reads A[…, t + q, row] with q the output's axis before the row (a kernel column): for
+                // every q at once A is a window sliding one row (A's last axis) per t over Q·rows values, as im2col would copy
+                // it, and C the Q·rows rows from q = 0. The calls are Q times fewer and Q times larger.
+                Expr? window = null;
+                if (aTransposed && rank == 4 && a.Rank == 4)
+                    foreach (var v in outer)
+                    {
+                        if (ReferenceEquals(v, batch) || !target.Axes[rank - 3].IsExactly(v) || aRow.Coefficient(v) != 1) continue;
+                        if (target.Axes.Where((_, d) => d != rank - 3).Any(x => x.Coefficient(v) != 0) || a.Axes.Where((_, d) => d != a.Rank - 2).Any(x => x.Coefficient(v) != 0) ||
+                            b.Axes.Any(x => x.Coefficient(v) != 0)) continue;
+                        var windowChecks = new List<string>();
+                        if (!Covered(v, Dim(variable.Name!, rank, rank - 3), windowChecks, constraints, variable, rank - 3)) continue;
+                        checks.AddRange(windowChecks);
+                        window = v;
+                        break;
+                    }
                 // Every other constraint bounds its innermost outer index.
-                var loops = Nest(outer.Where(v => !ReferenceEquals(v, batch)).ToList(),
-                    constraints.Where(c => inner.All(u => c.Coefficient(u) == 0) && (batch is null || c.Coefficient(batch) == 0)).ToList(), checks);
+                var loops = Nest(outer.Where(v => !ReferenceEquals(v, batch) && !ReferenceEquals(v, window)).ToList(),
+                    constraints.Where(c => inner.All(u => c.Coefficient(u) == 0) && (batch is null || c.Coefficient(batch) == 0) && (window is null || c.Coefficient(window) == 0)).ToList(), checks);
                 if (loops is null) continue;
 
                 var lines = new List<string>();
@@ -212,7 +229,14 @@ public sealed partial class IndexedCode
                     batches = end + " - " + first;
                 }
                 var innermost = new List<string>();
-                if (aTransposed)
+                if (window != null)
+                {
+                    var windows = Dim(variable.Name!, rank, rank - 3);
+                    var atZero = left with { Axes = left.Axes.Select(x => x.Substitute(window, Linear.Number(0))).ToArray() };
+                    innermost.Add($"{MatMulType}.MultiplyTransposedA({Block(atZero, t, "0", $"{shared} + {windows} - 1", batches)}, {Dim(a.Name, a.Rank, a.Rank - 1)}, {Block(right, t, "0", shared, batches)}, " +
+                                  $"{CSharpPrinter.Identifier(output.Name)}.Slice({PrintLinear(output.Axes[0])}, 0, {windows} * {rows}), {windows} * {rows}, {shared}, {cols}, accumulate: true);");
+                }
+                else if (aTransposed)
                     innermost.Add($"{MatMulType}.MultiplyTransposedA({Block(left, t, "0", shared, batches)}, {Block(right, t, "0", shared, batches)}, {Block(output, row, "0", rows)}, {rows}, {shared}, {cols}, accumulate: true);");
                 else
                 {
@@ -227,6 +251,80 @@ public sealed partial class IndexedCode
                 lines.AddRange(LoopNest(loops, innermost));
                 return new Blocked(string.Join(" && ", checks.Distinct()), lines, null!);
             }
+        return null;
+    }
+
+    // V[s, m + i, n + j, l] (+)= Σ_t D[s, m, n, t] K[i, j, l, t] — a convolution's ∂L/∂X, a transposed convolution — as
+    // im2col's adjoint: per image one product G = D_s · K_flatᵀ (every output position against the whole kernel, in a
+    // per-thread workspace), then each row of G added back where its (i, j, l) block belongs, a run of K₁·K₂ values per
+    // (m, i, n). One wide product per image instead of many narrow ones per kernel offset.
+    private Blocked? TransposedConvolution(Expr variable, string output, List<Operand> operands, List<Linear> constraints, List<(Expr Index, Expr Count)> reductions)
+    {
+        if (variable.ArgArray.Length != 4 || operands.Count != 2 || operands.Any(o => o.Rank != 4)) return null;
+        var o = variable.ArgArray;
+        foreach (var (d, k) in new[] { (operands[0], operands[1]), (operands[1], operands[0]) })
+        {
+            // D[s, m, n, t]: the batch index, two reductions and the shared one; K[s₁ − m, s₂ − n, l, t].
+            if (!d.Axes[0].IsExactly(o[0]) || !k.Axes[2].IsExactly(o[3])) continue;
+            var red = reductions.Select(r => r.Index).ToList();
+            Expr? m = red.FirstOrDefault(r => d.Axes[1].IsExactly(r)), n = red.FirstOrDefault(r => d.Axes[2].IsExactly(r)), t = red.FirstOrDefault(r => d.Axes[3].IsExactly(r));
+            if (m is null || n is null || t is null || ReferenceEquals(m, n) || !k.Axes[3].IsExactly(t) || red.Count != 3) continue;
+            bool Offset(Linear l, Expr output, Expr reduction) => l.Constant == 0 && l.Terms.Count == 2 && l.Coefficient(output) == 1 && l.Coefficient(reduction) == -1;
+            if (!Offset(k.Axes[0], o[1], m) || !Offset(k.Axes[1], o[2], n)) continue;
+
+            var (vName, dName, kName) = (variable.Name!, d.Name, k.Name);
+            string V(int axis) => Dim(vName, 4, axis);
+            string D(int axis) => Dim(dName, 4, axis);
+            string K(int axis) => Dim(kName, 4, axis);
+            // The runs of (j, l) are contiguous in V's rows when l spans V's last axis and K's third.
+            var checks = new List<string> { V(3) + " == " + K(2), D(3) + " == " + K(3) };
+            var batch = new List<Linear>();
+            var mBounds = new List<Linear>();
+            foreach (var c in constraints)
+            {
+                var indices = c.Terms.Keys.Where(x => x.Kind == ExprKind.Index).ToList();
+                bool Only(params Expr[] xs) => indices.All(x => xs.Any(y => ReferenceEquals(x, y)));
+                Linear Upper(Expr x) => c.Plus(Linear.Of(x), 1).Shift(1);
+                // c is x ≥ 0 or x < the length of one of the named axes.
+                bool Range(Expr x, params (string Array, int Axis)[] axes) => Only(x) && (c.IsExactly(x) || c.Coefficient(x) == -1 && axes.Any(a => Upper(x).IsExactly(Expr.Length(a.Array, a.Axis))));
+                if (indices.Count == 0) checks.Add(PrintLinear(c) + " >= 0");
+                else if (Only(o[0])) batch.Add(c);
+                else if (Only(m)) mBounds.Add(c);
+                // n and t run over D's axes, l over V's and K's; the kernel offsets s₁ − m, s₂ − n over K's; the output rows
+                // and columns over V's, which the scatter stays inside by the checks below.
+                else if (Range(n, (dName, 2)) || Range(o[3], (vName, 3), (kName, 2)) || Range(o[1], (vName, 1)) || Range(o[2], (vName, 2)) || Only(t) && c.IsExactly(t)) { }
+                else if (Only(t) && c.Coefficient(t) == -1) checks.Add(PrintLinear(Upper(t)) + " == " + D(3));
+                else if (Only(o[1], m) && (c.Equals(k.Axes[0]) || c.Equals(Linear.Of(Expr.Length(kName, 0)).Plus(k.Axes[0], -1).Shift(-1)))) { }
+                else if (Only(o[2], n) && (c.Equals(k.Axes[1]) || c.Equals(Linear.Of(Expr.Length(kName, 1)).Plus(k.Axes[1], -1).Shift(-1)))) { }
+                else return null;
+            }
+            if (Bounds(o[0], batch) is not var (sLo, sHi) || Bounds(m, mBounds) is not var (mLo, mHi)) continue;
+            checks.Add($"{mHi} + {K(0)} - 1 <= {V(1)}");
+            checks.Add($"{D(2)} + {K(1)} - 1 <= {V(2)}");
+            string s = CSharpPrinter.Identifier(o[0].Name!), mi = CSharpPrinter.Identifier(m.Name!), ni = CSharpPrinter.Identifier(n.Name!);
+            var i = Fresh("kernelRow");
+            var (first, rows, work, width) = (Fresh("firstRow"), Fresh("rows"), Fresh("patchGradients"), Fresh("kernelSize"));
+            var dId = CSharpPrinter.Identifier(dName);
+            var lines = new List<string>
+            {
+                $"var {width} = {K(0)} * {K(1)} * {K(2)};",
+                $"var {first} = {mLo};",
+                $"var {rows} = ({mHi} - {first}) * {D(2)};",
+                $"var {work} = {MatMulType}.Workspace(global::System.Math.Max({rows}, 0) * {width});",
+                $"if ({rows} > 0)",
+                "{",
+                $"    for (var {s} = {sLo}; {s} < {sHi}; {s}++)",
+                "    {",
+                $"        {MatMulType}.MultiplyTransposedB({dId}.Slice({s}, {first} * {D(2)}, {rows}), {CSharpPrinter.Identifier(kName)}.Span, {work}, {rows}, {D(3)}, {width}, accumulate: false);",
+                $"        for (var {mi} = {first}; {mi} < {mHi}; {mi}++)",
+                $"            for (var {i} = 0; {i} < {K(0)}; {i}++)",
+                $"                for (var {ni} = 0; {ni} < {D(2)}; {ni}++)",
+                $"                    {MatMulType}.AddTo({work}.Slice(((({mi} - {first}) * {D(2)} + {ni}) * {K(0)} + {i}) * {K(1)} * {K(2)}, {K(1)} * {K(2)}), {CSharpPrinter.Identifier(output)}.Slice({s}, {mi} + {i}, {ni}, {K(1)}));",
+                "    }",
+                "}",
+            };
+            return new Blocked(string.Join(" && ", checks.Distinct()), lines, null!);
+        }
         return null;
     }
 
@@ -367,6 +465,8 @@ public sealed partial class IndexedCode
 
         public SortedDictionary<Expr, long> Terms { get; }
         public long Constant { get; }
+
+        public static Linear Number(long c) => new(new SortedDictionary<Expr, long>(), c);
 
         public static Linear Of(Expr atom) => new(new SortedDictionary<Expr, long> { [atom] = 1 }, 0);
 

@@ -589,33 +589,54 @@ public class ContractionTests
         Assert.DoesNotContain("MatMul", doubles);
     }
 
-    [Fact]
-    public void ConvolutionGradients_BecomeLoopsOfRowBlockProducts_WithoutIm2col()
+    private static string ConvolutionGradientMethod(bool kernelInLast)
     {
-        // Σ Δ[s,m,n,k] (b_k + Σ_{i,j,l} W[i,j,l,k] X[s,m+i,n+j,l]) over 4-D float views.
+        // Σ Δ[s,m,n,k] (b_k + Σ_{i,j,l} W[i,j,l,k] X[s,m+i,n+j,l]) over 4-D float views (or W[i,j,k,l]: filters before channels).
         Expr s = Expr.Index("s"), m = Expr.Index("m"), n = Expr.Index("n"), k = Expr.Index("k"), i = Expr.Index("i"), j = Expr.Index("j"), l = Expr.Index("l");
-        var y = Expr.Element("b", k) + Expr.Sum(i, Expr.Length("W", 0), Expr.Sum(j, Expr.Length("W", 1), Expr.Sum(l, Expr.Length("W", 2),
-            Expr.Element("W", i, j, l, k) * Expr.Element("X", s, m + i, n + j, l))));
+        var w = kernelInLast ? Expr.Element("W", i, j, l, k) : Expr.Element("W", i, j, k, l);
+        var y = Expr.Element("b", k) + Expr.Sum(i, Expr.Length("W", 0), Expr.Sum(j, Expr.Length("W", 1), Expr.Sum(l, Expr.Length("W", kernelInLast ? 2 : 3),
+            w * Expr.Element("X", s, m + i, n + j, l))));
         var f = Expr.Sum(s, Expr.Length("Delta", 0), Expr.Sum(m, Expr.Length("Delta", 1), Expr.Sum(n, Expr.Length("Delta", 2),
             Expr.Sum(k, Expr.Length("b"), Expr.Element("Delta", s, m, n, k) * y))));
         Expr Var(string name, params string[] idx) => Expr.Element(name, idx.Select(Expr.Index).ToArray());
-        var variables = new[] { Var("W", "p", "q", "r", "o"), Expr.Element("b", Expr.Index("o")), Var("X", "a", "u", "v", "c") };
+        var variables = new[] { kernelInLast ? Var("W", "p", "q", "r", "o") : Var("W", "p", "q", "o", "r"), Expr.Element("b", Expr.Index("o")), Var("X", "a", "u", "v", "c") };
         const string view = "global::SymGrad.ReadOnlyTensor4<float>", writable = "global::SymGrad.Tensor4<float>";
         var parameters = new[]
         {
             new IndexedCode.ArrayParameter("W", 4, view, writable), new IndexedCode.ArrayParameter("b", 1, "global::System.ReadOnlySpan<float>", "global::System.Span<float>"),
             new IndexedCode.ArrayParameter("X", 4, view, writable), new IndexedCode.ArrayParameter("Delta", 4, view, writable),
         };
-        var method = IndexedCode.PrintGradientMethod(Differentiator.Gradient(f, variables), "G", CSharpPrinter.Float, parameters: parameters, returnValue: false);
-        // ∂/∂W[p,q] = Σ_{s,m} X[s, m+p, q…]ᵀ · Δ[s, m]: one batched product per (p, q, m), the images s added up.
-        Assert.Matches(@"MatMul\.MultiplyTransposedA\(X\.Slice\(batchFirst\d+, m \+ p, q, Delta\.GetLength\(2\), batchEnd\d+ - batchFirst\d+\), Delta\.Slice\(batchFirst\d+, m, 0, Delta\.GetLength\(2\), batchEnd\d+ - batchFirst\d+\), dW\.Slice\(p, q, 0, W\.GetLength\(2\)\)", method);
+        return IndexedCode.PrintGradientMethod(Differentiator.Gradient(f, variables), "G", CSharpPrinter.Float, parameters: parameters, returnValue: false);
+    }
+
+    [Fact]
+    public void ConvolutionGradients_BecomeFewWideProducts()
+    {
+        var method = ConvolutionGradientMethod(kernelInLast: true);
+        // ∂/∂W[p] = Σ_{s,m} window(X[s, m+p])ᵀ · Δ[s, m]: X's rows n + q for every kernel column q are one window sliding a
+        // row (X's channels) per n, so one batched product per (p, m) fills the whole kernel row dW[p].
+        Assert.Matches(@"MatMul\.MultiplyTransposedA\(X\.Slice\(batchFirst\d+, m \+ p, 0, Delta\.GetLength\(2\) \+ W\.GetLength\(1\) - 1, batchEnd\d+ - batchFirst\d+\), X\.GetLength\(3\), Delta\.Slice\(batchFirst\d+, m, 0, Delta\.GetLength\(2\), batchEnd\d+ - batchFirst\d+\), dW\.Slice\(p, 0, W\.GetLength\(1\) \* W\.GetLength\(2\)\)", method);
+        Assert.DoesNotContain("for (var q", method.Substring(0, method.IndexOf("MultiplyTransposedA", StringComparison.Ordinal)));
         // ∂/∂b: rows of Δ added up.
         Assert.Matches(@"MatMul\.AddRows\(Delta\.Slice\(s, m, first\d+, end\d+ - first\d+\), db\)", method);
-        // ∂/∂X: the sum over output columns re-indexed by the kernel column, so Δ's rows and X's rows run together.
-        // … and one call covers the whole batch (the image index a only picks the block of Δ and of ∂X; W's block is shared).
-        Assert.Matches(@"MatMul\.MultiplyTransposedB\(Delta\.Slice\(batchFirst\d+, m, first\d+ - nOffset, end\d+ - first\d+, batchEnd\d+ - batchFirst\d+\), W\.Slice\(u - m, nOffset, 0, X\.GetLength\(3\)\), dX\.Slice\(batchFirst\d+, u, first\d+, end\d+ - first\d+, batchEnd\d+ - batchFirst\d+\)", method);
-        Assert.DoesNotContain("for (var a =", method.Substring(method.IndexOf("MultiplyTransposedB", StringComparison.Ordinal) - 600, 600));
+        // ∂/∂X, a transposed convolution: per image one product of all Δ's rows with the whole kernel, in the workspace,
+        // then each kernel row's run added back into ∂X's rows m + i (im2col's adjoint).
+        Assert.Matches(@"var patchGradients\d+ = global::SymGrad\.Tensors\.MatMul\.Workspace\(", method);
+        Assert.Matches(@"MatMul\.MultiplyTransposedB\(Delta\.Slice\(a, firstRow\d+ \* Delta\.GetLength\(2\), rows\d+\), W\.Span, patchGradients\d+, rows\d+, Delta\.GetLength\(3\), kernelSize\d+, accumulate: false\);", method);
+        Assert.Matches(@"MatMul\.AddTo\(patchGradients\d+\.Slice\([^;]*\), dX\.Slice\(a, m \+ kernelRow\d+, n, W\.GetLength\(1\)\)\);", method);
+        Assert.Contains("Delta.GetLength(1) + W.GetLength(0) - 1 <= X.GetLength(1)", method);
         Assert.DoesNotContain("new float[", method);
+    }
+
+    [Fact]
+    public void ConvolutionInputGradient_WithFiltersBeforeChannels_ReindexesTheColumnSum()
+    {
+        // W[i, j, k, l]: the transposed-convolution plan needs channels third; the re-indexed row-block products take it.
+        var method = ConvolutionGradientMethod(kernelInLast: false);
+        // ∂/∂X: the sum over output columns re-indexed by the kernel column, so Δ's rows and X's rows run together,
+        // one call for the whole batch (the image index a only picks the block of Δ and of ∂X; W's block is shared).
+        Assert.Matches(@"MatMul\.Multiply\(Delta\.Slice\(batchFirst\d+, m, first\d+ - nOffset, end\d+ - first\d+, batchEnd\d+ - batchFirst\d+\), W\.Slice\(u - m, nOffset, 0, Delta\.GetLength\(3\)\), dX\.Slice\(batchFirst\d+, u, first\d+, end\d+ - first\d+, batchEnd\d+ - batchFirst\d+\)", method);
+        Assert.DoesNotContain("Workspace", method);
     }
 }
 

@@ -93,6 +93,78 @@ public class TensorTests
         AssertClose(expected, c, k);
     }
 
+    [Theory]
+    [InlineData(24, 26, 16, 8)]   // a 3×3 kernel over 8 channels: rows overlap by two thirds
+    [InlineData(3, 26, 8, 1)]     // one channel
+    [InlineData(7, 5, 9, 7)]      // stride = m: no overlap, the plain layout
+    [InlineData(6, 0, 4, 2)]
+    public void MatMul_SlidingWindowRows_AgreeWithTheCopiedRows(int m, int k, int n, int stride)
+    {
+        // A window that moves `stride` elements per row (im2col's rows without the copy) against the rows copied out.
+        var random = new Random(m * 100 + k * 10 + n);
+        var flat = GradientCheck.Random(random, 1, Math.Max(0, (k - 1) * stride + m) + 3).Span.ToArray();
+        var window = flat.AsSpan(1, Math.Max(0, (k - 1) * stride + m));
+        var copied = new Tensor(Math.Max(k, 1), m);
+        for (var p = 0; p < k; p++) window.Slice(p * stride, m).CopyTo(copied.Span.Slice(p * m, m));
+        var b = GradientCheck.Random(random, k, n);
+        var expected = new Tensor(m, n);
+        if (k > 0) MatMul.MultiplyTransposedA(copied.Span, b.Span, expected.Span, m, k, n);
+        var c = new Tensor(m, n);
+        c.Span.Fill(1);
+        MatMul.MultiplyTransposedA(window, stride, b.Span, c.Span, m, k, n);
+        AssertClose(expected.Span.ToArray().Select(x => (double)x).ToArray(), c, Math.Max(k, 1));
+        // Batched: two images, the products added up; and A·B with A's k-value rows sliding (the transposed layout).
+        if (k == 0) return;
+        var length = window.Length;
+        var two = new float[2 * length];
+        window.CopyTo(two);
+        window.CopyTo(two.AsSpan(length));
+        var twoB = new float[2 * k * n];
+        b.Span.CopyTo(twoB);
+        b.Span.CopyTo(twoB.AsSpan(k * n));
+        var images = new ReadOnlyTensor4<float>(two, 2, 1, 1, length).Slice(0, 0, 0, 1, 2);
+        var blocksB = new ReadOnlyTensor4<float>(twoB, 2, 1, k, n).Slice(0, 0, 0, k, 2);
+        var sum = new Tensor(m, n);
+        MatMul.MultiplyTransposedA(images, stride, blocksB, sum.Span, m, k, n);
+        for (var e = 0; e < sum.Length; e++) Assert.Equal(2 * c.Span[e], sum.Span[e], 1e-4f * k);
+    }
+
+    [Fact]
+    public void MatMul_WindowRowsOfA_Multiply_AndTheHelpersGeneratedCodeCalls()
+    {
+        // C_t = A_t·B with A_t's rows of k values starting every `stride` elements.
+        const int m = 5, k = 6, n = 8, stride = 2;
+        var random = new Random(3);
+        var flat = GradientCheck.Random(random, 1, (m - 1) * stride + k).Span.ToArray();
+        var b = GradientCheck.Random(random, k, n);
+        var copied = new Tensor(m, k);
+        for (var i = 0; i < m; i++) flat.AsSpan(i * stride, k).CopyTo(copied.Span.Slice(i * k, k));
+        var expected = new Tensor(m, n);
+        MatMul.Multiply(copied.Span, b.Span, expected.Span, m, k, n);
+        var c = new float[m * n];
+        MatMul.Multiply(new ReadOnlyTensor4<float>(flat, 1, 1, 1, flat.Length).Slice(0, 0, 0, 1, 1), stride, b.Span, new Tensor4<float>(c, 1, 1, 1, c.Length).Slice(0, 0, 0, 1, 1), m, k, n);
+        AssertClose(expected.Span.ToArray().Select(x => (double)x).ToArray(), new Tensor(c, m, n), k);
+        Assert.Throws<ArgumentException>(() => MatMul.MultiplyTransposedA(flat.AsSpan(0, 3), stride, b.Span, c, m, k, n));
+        Assert.Throws<ArgumentOutOfRangeException>(() => MatMul.MultiplyTransposedA(flat, 0, b.Span, c, m, k, n));
+
+        // The workspace grows and is reused; AddTo adds a run; a 3-index Slice takes axes 1 and 2 as one.
+        var work = MatMul.Workspace(5000);
+        Assert.Equal(5000, work.Length);
+        work[4999] = 42;
+        Assert.Equal(42, MatMul.Workspace(5000)[4999]);
+        var target = new float[] { 1, 2, 3 };
+        MatMul.AddTo(new float[] { 10, 20, 30 }, target);
+        Assert.Equal(new float[] { 11, 22, 33 }, target);
+        Assert.Throws<ArgumentException>(() => MatMul.AddTo(new float[2], target));
+        var t = new float[2 * 3 * 4 * 5];
+        for (var i = 0; i < t.Length; i++) t[i] = i;
+        var view = new Tensor4<float>(t, 2, 3, 4, 5);
+        Assert.Equal(60 + 5 * 7, view.Slice(1, 7, 2)[0]);
+        Assert.Equal(10, view.Slice(1, 7, 2).Length);
+        Assert.Equal(60 + 5 * 7, new ReadOnlyTensor4<float>(t, 2, 3, 4, 5).Slice(1, 7, 5)[0]);
+        Assert.Throws<IndexOutOfRangeException>(() => new Tensor4<float>(t, 2, 3, 4, 5).Slice(1, 11, 2));
+    }
+
     private static Tensor Transpose(Tensor a)
     {
         var t = new Tensor(a.Dim(1), a.Dim(0));

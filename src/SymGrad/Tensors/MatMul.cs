@@ -17,7 +17,7 @@ namespace SymGrad.Tensors;
 /// </summary>
 public static class MatMul
 {
-    [ThreadStatic] private static float[]? _scratch;
+    [ThreadStatic] private static float[]? _scratch, _workspace;
     // Sixteen-lane AVX-512 tiles where the processor has them (Vector<float> stays at eight lanes by default); a switch
     // so tests run the eight-lane tiles too.
     internal static bool WideVectors = Vector512.IsHardwareAccelerated;
@@ -101,9 +101,72 @@ public static class MatMul
         }
     }
 
+    /// <summary>
+    /// <c>C[m×n] (+)= Aᵀ · B</c> where A's k rows of m values start every <paramref name="aRowStride"/> elements (rows may
+    /// overlap: a window sliding along an image row, as im2col would copy it) and B is [k×n].
+    /// </summary>
+    public static void MultiplyTransposedA(ReadOnlySpan<float> a, int aRowStride, ReadOnlySpan<float> b, Span<float> c, int m, int k, int n, bool accumulate = false)
+    {
+        if (aRowStride <= 0) throw new ArgumentOutOfRangeException(nameof(aRowStride), "The row stride must be positive.");
+        CheckSizes(a.Length, k == 0 ? 0 : (k - 1) * aRowStride + m, b.Length, k * n, c.Length, m * n);
+        Kernel(a, 1, aRowStride, b, c, m, k, n, accumulate);
+    }
+
+    /// <summary>
+    /// <c>C[m×n] (+)= Σ_t A_tᵀ · B_t</c> where A_t's k rows of m values start every <paramref name="aRowStride"/> elements
+    /// (rows may overlap: a window sliding along an image row, as im2col would copy it) and B_t is [k×n].
+    /// </summary>
+    public static void MultiplyTransposedA(ReadOnlyRowBlocks<float> a, int aRowStride, ReadOnlyRowBlocks<float> b, Span<float> c, int m, int k, int n, bool accumulate = false)
+    {
+        CheckBatches(a.Batches, b.Batches);
+        if (aRowStride <= 0) throw new ArgumentOutOfRangeException(nameof(aRowStride), "The row stride must be positive.");
+        if (a.Batches == 0 && !accumulate) c.Slice(0, m * n).Clear();
+        var needA = k == 0 ? 0 : (k - 1) * aRowStride + m;
+        for (var t = 0; t < a.Batches; t++)
+        {
+            CheckSizes(a[t].Length, needA, b[t].Length, k * n, c.Length, m * n);
+            Kernel(a[t], 1, aRowStride, b[t], c, m, k, n, accumulate || t > 0);
+        }
+    }
+
+    /// <summary>
+    /// <c>C_t[m×n] (+)= A_t · B</c> for every block t of a batch, where A_t's m rows of k values start every
+    /// <paramref name="aRowStride"/> elements (rows may overlap: a sliding window) and B is [k×n].
+    /// </summary>
+    public static void Multiply(ReadOnlyRowBlocks<float> a, int aRowStride, ReadOnlySpan<float> b, RowBlocks<float> c, int m, int k, int n, bool accumulate = false)
+    {
+        CheckBatches(a.Batches, c.Batches);
+        if (aRowStride <= 0) throw new ArgumentOutOfRangeException(nameof(aRowStride), "The row stride must be positive.");
+        var needA = m == 0 ? 0 : (m - 1) * aRowStride + k;
+        for (var t = 0; t < a.Batches; t++)
+        {
+            CheckSizes(a[t].Length, needA, b.Length, k * n, c[t].Length, m * n);
+            Kernel(a[t], aRowStride, 1, b, c[t], m, k, n, accumulate);
+        }
+    }
+
     private static void CheckBatches(int a, int c)
     {
         if (a != c) throw new ArgumentException($"A has {a} blocks, C {c}.");
+    }
+
+    /// <summary>
+    /// A per-thread buffer of at least <paramref name="length"/> floats for generated code (a product it scatters, e.g. a
+    /// transposed convolution's patch gradients): reused, so no allocation once it is large enough; valid until the next
+    /// call on the same thread. Its contents are undefined.
+    /// </summary>
+    public static Span<float> Workspace(int length)
+    {
+        if (length < 0) throw new ArgumentOutOfRangeException(nameof(length));
+        if (_workspace is null || _workspace.Length < length) _workspace = new float[Math.Max(length, 1024)];
+        return _workspace.AsSpan(0, length);
+    }
+
+    /// <summary><c>target[i] += source[i]</c> (the lengths must agree): a run of a product added back where it belongs.</summary>
+    public static void AddTo(ReadOnlySpan<float> source, Span<float> target)
+    {
+        if (source.Length != target.Length) throw new ArgumentException($"The source has {source.Length} elements, the target {target.Length}.");
+        System.Numerics.Tensors.TensorPrimitives.Add(target, source, target);
     }
 
     /// <summary><c>sum[j] += Σ_i rows[i, j]</c>: the rows of a row-major block (its length a multiple of sum's) added into <paramref name="sum"/> (bias gradients).</summary>

@@ -103,6 +103,12 @@ public readonly ref struct ReadOnlyTensor4<T>
     public int GetLength(int axis) => axis switch { 0 => _d0, 1 => _d1, 2 => _d2, 3 => _d3, _ => throw new ArgumentOutOfRangeException(nameof(axis)) };
 
     /// <summary>
+    /// Rows <paramref name="start"/> to <paramref name="start"/> + <paramref name="count"/> − 1 of the [d1·d2 × d3] matrix at
+    /// [a] (axes 1 and 2 taken as one), contiguous: e.g. every output position of one image.
+    /// </summary>
+    public ReadOnlySpan<T> Slice(int a, int start, int count) => _span.Slice(ViewShape.RowBlock(a, 0, start, count, _d0, 1, _d1 * _d2, _d3), count * _d3);
+
+    /// <summary>
     /// Rows <paramref name="start"/> to <paramref name="start"/> + <paramref name="count"/> − 1 of the matrix at [a, b] (axes 2 and 3),
     /// contiguous: a block generated code hands to <see cref="Tensors.MatMul"/>.
     /// </summary>
@@ -140,6 +146,12 @@ public readonly ref struct Tensor4<T>
 
     /// <summary>The size of an axis.</summary>
     public int GetLength(int axis) => axis switch { 0 => _d0, 1 => _d1, 2 => _d2, 3 => _d3, _ => throw new ArgumentOutOfRangeException(nameof(axis)) };
+
+    /// <summary>
+    /// Rows <paramref name="start"/> to <paramref name="start"/> + <paramref name="count"/> − 1 of the [d1·d2 × d3] matrix at
+    /// [a] (axes 1 and 2 taken as one), contiguous: e.g. a kernel's whole row of columns × channels × filters.
+    /// </summary>
+    public Span<T> Slice(int a, int start, int count) => _span.Slice(ViewShape.RowBlock(a, 0, start, count, _d0, 1, _d1 * _d2, _d3), count * _d3);
 
     /// <summary>Rows <paramref name="start"/> to <paramref name="start"/> + <paramref name="count"/> − 1 of the matrix at [a, b], contiguous.</summary>
     public Span<T> Slice(int a, int b, int start, int count) => _span.Slice(ViewShape.RowBlock(a, b, start, count, _d0, _d1, _d2, _d3), count * _d3);
