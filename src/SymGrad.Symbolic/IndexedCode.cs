@@ -74,6 +74,7 @@ public sealed partial class IndexedCode
             .Concat(gradient.Variables.Where(v => v.Kind == ExprKind.Element).SelectMany(v => v.ArgArray.Select(i => i.Name!))).ToList();
         var code = new IndexedCode(printer, reserved);
         foreach (var a in arrays) code._ranks[a.Name] = a.Rank;
+        foreach (var a in inputs.Where(a => a.Type != null)) code._types[a.Name] = a.Type!;
 
         var signature = inputs.Select(a => (a.Type ?? (a.Rank == 0 ? t : a.Rank == 1 ? "global::System.ReadOnlySpan<" + t + ">" : t + "[" + new string(',', a.Rank - 1) + "]")) + " " + CSharpPrinter.Identifier(a.Name))
             .Concat(gradient.Variables.Select((v, i) => v.Kind == ExprKind.Var
@@ -94,6 +95,8 @@ public sealed partial class IndexedCode
         string GradientType(Expr v) =>
             inputs.FirstOrDefault(a => a.Name == v.Name)?.GradientType
             ?? (v.ArgArray.Length == 1 ? "global::System.Span<" + t + ">" : t + "[" + new string(',', v.ArgArray.Length - 1) + "]");
+        for (var i = 0; i < gradient.Variables.Count; i++)
+            if (gradient.Variables[i].Kind == ExprKind.Element) code._types[outputs[i]] = GradientType(gradient.Variables[i]);
         var partialsOut = code.Materialize(gradient, t, returnValue);
         var searches = partialsOut.Select(Searches).ToList();
         partialsOut = partialsOut.Select(Unroll).ToList();
@@ -348,6 +351,7 @@ public sealed partial class IndexedCode
                 continue;
             }
             var loop = (Loop)task;
+            if (TryEmitVectorLoop(loop, scope, indent)) continue;
             var k = CSharpPrinter.Identifier(loop.Index.Name!);
             _lines.Add(indent + $"for (var {k} = 0; {k} < {PrintCount(loop.Count)}; {k}++)");
             _lines.Add(indent + "{");

@@ -697,3 +697,42 @@ public class ScatterTests
         }
     }
 }
+
+public class VectorScatterTests
+{
+    internal static string MaxPoolGradient(bool floatViews)
+    {
+        // Σ Δ[s,m,n,c] max_{i,j<2} X[s, 2m+i, 2n+j, c] over NHWC views: the scatter's innermost loop runs over channels.
+        Expr s = Expr.Index("s"), m = Expr.Index("m"), n = Expr.Index("n"), c = Expr.Index("c"), i = Expr.Index("i"), j = Expr.Index("j");
+        var window = Expr.MaxOver(i, Expr.Const(2), Expr.MaxOver(j, Expr.Const(2), Expr.Element("X", s, 2 * m + i, 2 * n + j, c)));
+        var f = Expr.Sum(s, Expr.Length("Delta", 0), Expr.Sum(m, Expr.Length("Delta", 1), Expr.Sum(n, Expr.Length("Delta", 2),
+            Expr.Sum(c, Expr.Length("Delta", 3), Expr.Element("Delta", s, m, n, c) * window))));
+        var variables = new[] { Expr.Element("X", Expr.Index("a"), Expr.Index("u"), Expr.Index("v"), Expr.Index("l")) };
+        const string view = "global::SymGrad.ReadOnlyTensor4<float>", writable = "global::SymGrad.Tensor4<float>";
+        var parameters = floatViews
+            ? new[] { new IndexedCode.ArrayParameter("X", 4, view, writable), new IndexedCode.ArrayParameter("Delta", 4, view, writable) }
+            : null;
+        return IndexedCode.PrintGradientMethod(Differentiator.Gradient(f, variables), "G", floatViews ? CSharpPrinter.Float : CSharpPrinter.Default, parameters: parameters, returnValue: false);
+    }
+
+    [Fact]
+    public void MaxPooling_OverChannelRuns_BecomesMaskedVectorAdds_WithAScalarTail()
+    {
+        var method = MaxPoolGradient(floatViews: true);
+        Assert.Contains("Vector.IsHardwareAccelerated && c <= Delta.GetLength(3) - global::System.Numerics.Vector<float>.Count", method);
+        // The four positions of the window, each a masked add of Δ's run.
+        foreach (var at in new[] { "2 * m, 2 * n", "2 * m, 2 * n + 1", "2 * m + 1, 2 * n", "2 * m + 1, 2 * n + 1" })
+        {
+            // Each run found once per window, before the loop over channels.
+            Assert.Matches(@"var dXRow\d+ = dX\.Slice\(s, " + System.Text.RegularExpressions.Regex.Escape(at) + @", 1\);", method);
+            Assert.Matches(@"var XRow\d+ = X\.Slice\(s, " + System.Text.RegularExpressions.Regex.Escape(at) + @", 1\);", method);
+        }
+        Assert.Matches(@"var run\d+ = dXRow\d+\.Slice\(c, global::System\.Numerics\.Vector<float>\.Count\);", method);
+        Assert.Contains("ConditionalSelect(", method);
+        Assert.Contains("Vector.GreaterThan(", method);
+        // The scalar tail keeps the argmax as an index.
+        Assert.Matches(@"dX\[s, at\d+, at\d+, c\] \+= Delta\[s, m, n, c\];", method);
+        // Double arrays: no vectors.
+        Assert.DoesNotContain("Vector", MaxPoolGradient(floatViews: false));
+    }
+}

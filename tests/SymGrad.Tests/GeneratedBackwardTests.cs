@@ -124,9 +124,11 @@ public class GeneratedBackwardTests
     }
 
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public void GeneratedPoolingBackward_AgreesWithTheKernels_TiesIncluded(bool average)
+    [InlineData(false, 3)]
+    [InlineData(true, 3)]
+    [InlineData(false, 19)]   // vectors of channels, then a scalar tail
+    [InlineData(true, 19)]
+    public void GeneratedPoolingBackward_AgreesWithTheKernels_TiesIncluded(bool average, int channels)
     {
         Tensor[] Run(bool generated)
         {
@@ -134,7 +136,7 @@ public class GeneratedBackwardTests
             pool.UseGeneratedBackward = generated;
             var r = new Random(41);
             // Odd sizes (a last row and column no window covers) and ReLU-like zeros (ties inside windows).
-            var x = GradientCheck.Random(r, 2, 7, 6, 3);
+            var x = GradientCheck.Random(r, 2, 7, 6, channels);
             foreach (ref var v in x.Span) v = MathF.Max(0, v);
             var y = pool.Forward(x, training: true).Clone();
             var delta = GradientCheck.Random(r, y.Shape.ToArray());
@@ -146,6 +148,34 @@ public class GeneratedBackwardTests
             for (var i = 0; i < kernels[t].Length; i++) Assert.Equal(kernels[t].Span[i], generated[t].Span[i]);
         Assert.Throws<NotSupportedException>(() => new MaxPool2D(3) { UseGeneratedBackward = true });
         Assert.Throws<NotSupportedException>(() => new AvgPool2D(2, stride: 1) { UseGeneratedBackward = true });
+    }
+
+    [Fact]
+    public void GeneratedMaxPoolBackward_VectorLanesAndScalarTail_AgreeOnNaNSignedZerosAndTies()
+    {
+        // Channel k runs in a vector, channel w + k in the scalar tail (w = Vector<float>.Count): the same windows in both
+        // must send Δ to the same place, bit for bit, whatever the values (NaN, ±0, ±∞, ties).
+        var w = System.Numerics.Vector<float>.Count;
+        var channels = 2 * w - 1;
+        var special = new[] { float.NaN, 0f, -0f, 1f, 1f, 2f, float.PositiveInfinity, float.NegativeInfinity, -1f };
+        var r = new Random(8);
+        var x = new Tensor(3, 6, 6, channels);
+        var delta = new Tensor(3, 3, 3, channels);
+        for (var at = 0; at < x.Length; at += channels)
+            for (var k = 0; k < w - 1; k++) x.Span[at + k] = x.Span[at + w + k] = special[r.Next(special.Length)];
+        for (var at = 0; at < delta.Length; at += channels)
+            for (var k = 0; k < w - 1; k++) delta.Span[at + k] = delta.Span[at + w + k] = (float)r.NextDouble();
+        var dx = new Tensor(x.Shape.ToArray());
+        SymGrad.Functions.LayerFormulas.MaxPool2x2ScoreAccumulateGradient(x.AsReadOnlyTensor4(), delta.AsReadOnlyTensor4(), dx.AsTensor4());
+        var sent = 0;
+        for (var at = 0; at < dx.Length; at += channels)
+            for (var k = 0; k < w - 1; k++)
+            {
+                Assert.Equal(BitConverter.SingleToInt32Bits(dx.Span[at + w + k]), BitConverter.SingleToInt32Bits(dx.Span[at + k]));
+                if (dx.Span[at + k] != 0) sent++;
+            }
+        // Every window sent its Δ somewhere (27 windows per lane).
+        Assert.Equal(27 * (w - 1), sent);
     }
 
     [Fact]
