@@ -80,6 +80,99 @@ if (args.Length > 0 && args[0] == "generate")
     Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "{0:0.0} ms per run of the generator on 100 methods", clock.Elapsed.TotalMilliseconds / rounds));
     return 0;
 }
+if (args.Length > 0 && args[0] == "dx-parts")
+{
+    var r = new Random(1);
+    SymGrad.Tensors.Tensor Rnd(params int[] shape) { var t = new SymGrad.Tensors.Tensor(shape); foreach (ref var v in t.Span) v = (float)(r.NextDouble() - 0.5); return t; }
+    int cin = 8, cout = 16, h = 13, batch = 64, ow = h - 2;
+    var w = Rnd(3, 3, cin, cout); var b = Rnd(cout); var x = Rnd(batch, h, h, cin); var d = Rnd(batch, ow, ow, cout);
+    var dx = new SymGrad.Tensors.Tensor(batch, h, h, cin);
+    var pg = new float[batch * ow * ow * 72];
+    static void StandaloneDx(SymGrad.ReadOnlyTensor4<float> W, ReadOnlySpan<float> b, SymGrad.ReadOnlyTensor4<float> X, SymGrad.ReadOnlyTensor4<float> Delta, SymGrad.Tensor4<float> dX)
+    {
+        dX.Span.Clear();
+            if (X.GetLength(3) == W.GetLength(2) && Delta.GetLength(3) == W.GetLength(3) && b.Length == Delta.GetLength(3) && Delta.GetLength(1) + W.GetLength(0) - 1 <= X.GetLength(1) && Delta.GetLength(2) + W.GetLength(1) - 1 <= X.GetLength(2))
+            {
+                var run9 = W.GetLength(1) * W.GetLength(2);
+                var kernelSize8 = W.GetLength(0) * run9;
+                var firstRow5 = 0;
+                var rows6 = (Delta.GetLength(1) - firstRow5) * Delta.GetLength(2);
+                var imageEnd13 = global::System.Math.Min(X.GetLength(0), Delta.GetLength(0));
+                if (rows6 > 0 && kernelSize8 > 0)
+                {
+                    // Products over chunks of images whose patch gradients fit a workspace of 256 Ki floats (one image when its
+                    // rows are not all taken), each row's kernel-row runs then added back where they belong.
+                    var chunk10 = global::System.Math.Max(1, 262144 / (rows6 * kernelSize8));
+                    var patchGradients7 = global::SymGrad.Tensors.MatMul.Workspace(chunk10 * rows6 * kernelSize8);
+                    for (var firstImage11 = 0; firstImage11 < imageEnd13; firstImage11 += chunk10)
+                    {
+                        var images12 = global::System.Math.Min(chunk10, imageEnd13 - firstImage11);
+                        global::SymGrad.Tensors.MatMul.MultiplyTransposedB(Delta.Span.Slice((firstImage11 * Delta.GetLength(1) + firstRow5) * Delta.GetLength(2) * Delta.GetLength(3), images12 * rows6 * Delta.GetLength(3)), W.Span, patchGradients7, images12 * rows6, Delta.GetLength(3), kernelSize8, accumulate: false);
+                        var offset14 = 0;
+                        for (var k2 = firstImage11; k2 < firstImage11 + images12; k2++)
+                            for (var m = firstRow5; m < Delta.GetLength(1); m++)
+                                for (var n = 0; n < Delta.GetLength(2); n++)
+                                    for (var kernelRow4 = 0; kernelRow4 < W.GetLength(0); kernelRow4++, offset14 += run9)
+                                        global::SymGrad.Tensors.MatMul.AddTo(patchGradients7.Slice(offset14, run9), dX.Slice(k2, m + kernelRow4, n, W.GetLength(1)));
+                    }
+                }
+            }
+    }
+    var actions = new (string, Action)[]
+    {
+        ("standalone dX block", () => StandaloneDx(w.AsReadOnlyTensor4(), b.Span, x.AsReadOnlyTensor4(), d.AsReadOnlyTensor4(), dx.AsTensor4())),
+        ("generated dX", () => SymGrad.Functions.LayerFormulas.Conv2DScoreAccumulateGradient(w.AsReadOnlyTensor4(), b.Span, x.AsReadOnlyTensor4(), d.AsReadOnlyTensor4(), default, default, dx.AsTensor4())),
+        ("clear", () => dx.Span.Clear()),
+        ("one GEMM", () => SymGrad.Tensors.MatMul.MultiplyTransposedB(d.Span, w.Span, pg, batch * ow * ow, cout, 72)),
+        ("col2im loop", () =>
+        {
+            var dxs = dx.Span;
+            for (var s = 0; s < batch; s++)
+                for (var m = 0; m < ow; m++)
+                    for (var n = 0; n < ow; n++)
+                        for (var i = 0; i < 3; i++)
+                        {
+                            var src = pg.AsSpan((((s * ow + m) * ow + n) * 3 + i) * 24, 24);
+                            var dst = dxs.Slice(((s * h + m + i) * h + n) * cin, 24);
+                            System.Numerics.Tensors.TensorPrimitives.Add(dst, src, dst);
+                        }
+        }),
+        ("chunked GEMMs", () =>
+        {
+            var work = SymGrad.Tensors.MatMul.Workspace(30 * 121 * 72);
+            for (var s0 = 0; s0 < batch; s0 += 30)
+            {
+                var images = Math.Min(30, batch - s0);
+                SymGrad.Tensors.MatMul.MultiplyTransposedB(d.Span.Slice(s0 * 121 * 16, images * 121 * 16), w.Span, work, images * 121, 16, 72);
+            }
+        }),
+        ("per-image GEMMs", () =>
+        {
+            var work = SymGrad.Tensors.MatMul.Workspace(30 * 121 * 72);
+            for (var s0 = 0; s0 < batch; s0++)
+                SymGrad.Tensors.MatMul.MultiplyTransposedB(d.Span.Slice(s0 * 121 * 16, 121 * 16), w.Span, work, 121, 16, 72);
+        }),
+        ("AddTo + views loop", () =>
+        {
+            var dxv = dx.AsTensor4();
+            for (var s = 0; s < batch; s++)
+                for (var m = 0; m < ow; m++)
+                    for (var n = 0; n < ow; n++)
+                        for (var i = 0; i < 3; i++)
+                            SymGrad.Tensors.MatMul.AddTo(pg.AsSpan((((s * ow + m) * ow + n) * 3 + i) * 24, 24), dxv.Slice(s, m + i, n, 3));
+        }),
+    };
+    var times = actions.Select(_ => new System.Collections.Generic.List<double>()).ToArray();
+    for (var round = 0; round < 300; round++)
+        for (var k = 0; k < actions.Length; k++)
+        {
+            var clock = Stopwatch.StartNew();
+            actions[k].Item2();
+            if (round >= 50) times[k].Add(clock.Elapsed.TotalMilliseconds);
+        }
+    for (var k = 0; k < actions.Length; k++) Console.WriteLine($"{actions[k].Item1}: {times[k].OrderBy(t => t).ElementAt(times[k].Count / 2):0.000} ms");
+    return 0;
+}
 if (args.Length > 0 && args[0] == "conv-split")
 {
     // Where the generated convolution backward spends its time: ∂L/∂W alone, ∂L/∂X alone, against the kernels' two
@@ -97,7 +190,12 @@ if (args.Length > 0 && args[0] == "conv-split")
         var patches = Rnd(rows, cols); var pg = new SymGrad.Tensors.Tensor(rows, cols);
         var kw = Time(() => SymGrad.Tensors.MatMul.MultiplyTransposedA(patches.Span, d.Span, dw.Span, cols, rows, cout, accumulate: true));
         var kx = Time(() => SymGrad.Tensors.MatMul.MultiplyTransposedB(d.Span, w.Span, pg.Span, rows, cout, cols));
-        Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "conv {0}→{1} {2}×{2} batch {3}: generated dW {4:0.000} ms, dX {5:0.000} ms; kernel products dW {6:0.000} ms, patch gradient {7:0.000} ms", cin, cout, h, batch, tw, tx, kw, kx));
+        var layer = new SymGrad.Layers.Conv2D(cin, cout, 3, seed: 1);
+        layer.Forward(x, true);
+        var kAll = Time(() => layer.Backward(d));
+        var kParams = Time(() => layer.BackwardParametersOnly(d));
+        Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "conv {0}→{1} {2}×{2} batch {3}: generated dW {4:0.000} ms, dX {5:0.000} ms; kernel products dW {6:0.000} ms, patch gradient {7:0.000} ms; kernel layer backward {8:0.000} ms, parameters only {9:0.000} ms",
+            cin, cout, h, batch, tw, tx, kw, kx, kAll, kParams));
     }
     return 0;
 }

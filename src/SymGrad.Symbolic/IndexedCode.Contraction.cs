@@ -303,23 +303,34 @@ public sealed partial class IndexedCode
             checks.Add($"{D(2)} + {K(1)} - 1 <= {V(2)}");
             string s = CSharpPrinter.Identifier(o[0].Name!), mi = CSharpPrinter.Identifier(m.Name!), ni = CSharpPrinter.Identifier(n.Name!);
             var i = Fresh("kernelRow");
-            var (first, rows, work, width) = (Fresh("firstRow"), Fresh("rows"), Fresh("patchGradients"), Fresh("kernelSize"));
-            var dId = CSharpPrinter.Identifier(dName);
+            var (first, rows, work, width, run, chunk, s0, images, end) = (Fresh("firstRow"), Fresh("rows"), Fresh("patchGradients"), Fresh("kernelSize"), Fresh("run"), Fresh("chunk"), Fresh("firstImage"), Fresh("images"), Fresh("imageEnd"));
+            var at = Fresh("offset");
+            var (dId, kId, vId) = (CSharpPrinter.Identifier(dName), CSharpPrinter.Identifier(kName), CSharpPrinter.Identifier(output));
+            // Consecutive images' rows are consecutive in Δ when every row of each is taken.
+            var whole = mLo == "0" && mHi == D(1) ? "true" : $"{first} == 0 && {mHi} == {D(1)}";
             var lines = new List<string>
             {
-                $"var {width} = {K(0)} * {K(1)} * {K(2)};",
+                $"var {run} = {K(1)} * {K(2)};",
+                $"var {width} = {K(0)} * {run};",
                 $"var {first} = {mLo};",
                 $"var {rows} = ({mHi} - {first}) * {D(2)};",
-                $"var {work} = {MatMulType}.Workspace(global::System.Math.Max({rows}, 0) * {width});",
-                $"if ({rows} > 0)",
+                $"var {end} = {sHi};",
+                $"if ({rows} > 0 && {width} > 0)",
                 "{",
-                $"    for (var {s} = {sLo}; {s} < {sHi}; {s}++)",
+                "    // Products over chunks of images whose patch gradients fit a workspace of 256 Ki floats (one image when its",
+                "    // rows are not all taken), each row's kernel-row runs then added back where they belong.",
+                $"    var {chunk} = {(whole == "true" ? "" : whole + " ? ")}global::System.Math.Max(1, 262144 / ({rows} * {width})){(whole == "true" ? "" : " : 1")};",
+                $"    var {work} = {MatMulType}.Workspace({chunk} * {rows} * {width});",
+                $"    for (var {s0} = {sLo}; {s0} < {end}; {s0} += {chunk})",
                 "    {",
-                $"        {MatMulType}.MultiplyTransposedB({dId}.Slice({s}, {first} * {D(2)}, {rows}), {CSharpPrinter.Identifier(kName)}.Span, {work}, {rows}, {D(3)}, {width}, accumulate: false);",
-                $"        for (var {mi} = {first}; {mi} < {mHi}; {mi}++)",
-                $"            for (var {i} = 0; {i} < {K(0)}; {i}++)",
+                $"        var {images} = global::System.Math.Min({chunk}, {end} - {s0});",
+                $"        {MatMulType}.MultiplyTransposedB({dId}.Span.Slice(({s0} * {D(1)} + {first}) * {D(2)} * {D(3)}, {images} * {rows} * {D(3)}), {kId}.Span, {work}, {images} * {rows}, {D(3)}, {width}, accumulate: false);",
+                $"        var {at} = 0;",
+                $"        for (var {s} = {s0}; {s} < {s0} + {images}; {s}++)",
+                $"            for (var {mi} = {first}; {mi} < {mHi}; {mi}++)",
                 $"                for (var {ni} = 0; {ni} < {D(2)}; {ni}++)",
-                $"                    {MatMulType}.AddTo({work}.Slice(((({mi} - {first}) * {D(2)} + {ni}) * {K(0)} + {i}) * {K(1)} * {K(2)}, {K(1)} * {K(2)}), {CSharpPrinter.Identifier(output)}.Slice({s}, {mi} + {i}, {ni}, {K(1)}));",
+                $"                    for (var {i} = 0; {i} < {K(0)}; {i}++, {at} += {run})",
+                $"                        {MatMulType}.AddTo({work}.Slice({at}, {run}), {vId}.Slice({s}, {mi} + {i}, {ni}, {K(1)}));",
                 "    }",
                 "}",
             };

@@ -619,11 +619,11 @@ public class ContractionTests
         Assert.DoesNotContain("for (var q", method.Substring(0, method.IndexOf("MultiplyTransposedA", StringComparison.Ordinal)));
         // ∂/∂b: rows of Δ added up.
         Assert.Matches(@"MatMul\.AddRows\(Delta\.Slice\(s, m, first\d+, end\d+ - first\d+\), db\)", method);
-        // ∂/∂X, a transposed convolution: per image one product of all Δ's rows with the whole kernel, in the workspace,
-        // then each kernel row's run added back into ∂X's rows m + i (im2col's adjoint).
-        Assert.Matches(@"var patchGradients\d+ = global::SymGrad\.Tensors\.MatMul\.Workspace\(", method);
-        Assert.Matches(@"MatMul\.MultiplyTransposedB\(Delta\.Slice\(a, firstRow\d+ \* Delta\.GetLength\(2\), rows\d+\), W\.Span, patchGradients\d+, rows\d+, Delta\.GetLength\(3\), kernelSize\d+, accumulate: false\);", method);
-        Assert.Matches(@"MatMul\.AddTo\(patchGradients\d+\.Slice\([^;]*\), dX\.Slice\(a, m \+ kernelRow\d+, n, W\.GetLength\(1\)\)\);", method);
+        // ∂/∂X, a transposed convolution: one product of Δ's rows (chunks of whole images) with the whole kernel, in the
+        // workspace, then each kernel row's run added back into ∂X's rows m + i (im2col's adjoint).
+        Assert.Matches(@"var patchGradients\d+ = global::SymGrad\.Tensors\.MatMul\.Workspace\(chunk\d+ \* rows\d+ \* kernelSize\d+\);", method);
+        Assert.Matches(@"MatMul\.MultiplyTransposedB\(Delta\.Span\.Slice\(\(firstImage\d+ \* Delta\.GetLength\(1\) \+ firstRow\d+\) \* Delta\.GetLength\(2\) \* Delta\.GetLength\(3\), images\d+ \* rows\d+ \* Delta\.GetLength\(3\)\), W\.Span, patchGradients\d+, images\d+ \* rows\d+, Delta\.GetLength\(3\), kernelSize\d+, accumulate: false\);", method);
+        Assert.Matches(@"MatMul\.AddTo\(patchGradients\d+\.Slice\(offset\d+, run\d+\), dX\.Slice\(a, m \+ kernelRow\d+, n, W\.GetLength\(1\)\)\);", method);
         Assert.Contains("Delta.GetLength(1) + W.GetLength(0) - 1 <= X.GetLength(1)", method);
         Assert.DoesNotContain("new float[", method);
     }

@@ -54,23 +54,43 @@ public class GeneratedBackwardTests
         for (var i = 0; i < kernels.Length; i++) Assert.Equal(kernels[i], generated[i], 4);
     }
 
-    [Fact]
-    public void GeneratedConvolutionBackward_AgreesWithIm2ColAndTheKernels()
+    [Theory]
+    [InlineData(2, 6, 5, 2, 3)]
+    [InlineData(7, 40, 40, 8, 16)]   // the input gradient's products over several chunks of images (the workspace holds three)
+    public void GeneratedConvolutionBackward_AgreesWithIm2ColAndTheKernels(int batch, int height, int width, int cin, int cout)
     {
+        Tensor x = null!, delta = null!;
         Tensor[] Run(bool generated)
         {
-            var conv = new Conv2D(2, 3, kernel: 3, seed: 38) { UseGeneratedBackward = generated };
+            var conv = new Conv2D(cin, cout, kernel: 3, seed: 38) { UseGeneratedBackward = generated };
             var r = new Random(40);
             foreach (ref var v in conv.Bias.Value.Span) v = (float)r.NextDouble();
-            var x = GradientCheck.Random(r, 2, 6, 5, 2);
+            x = GradientCheck.Random(r, batch, height, width, cin);
             var y = conv.Forward(x, training: true);
-            var delta = GradientCheck.Random(r, y.Shape.ToArray());
+            delta = GradientCheck.Random(r, y.Shape.ToArray());
             var dx = conv.Backward(delta).Clone();
             return new[] { dx, conv.Weights.Gradient.Clone(), conv.Bias.Gradient.Clone() };
         }
         var kernels = Run(false);
         var generated = Run(true);
-        for (var t = 0; t < 3; t++)
+        // ∂L/∂W in double, the reference for both (each sums batch·height·width float products in its own order).
+        var dw = new double[3, 3, cin, cout];
+        for (var s = 0; s < batch; s++)
+        for (var m = 0; m < height - 2; m++)
+        for (var n = 0; n < width - 2; n++)
+        for (var i = 0; i < 3; i++)
+        for (var j = 0; j < 3; j++)
+        for (var l = 0; l < cin; l++)
+        for (var k = 0; k < cout; k++)
+            dw[i, j, l, k] += (double)x[s, m + i, n + j, l] * delta[s, m, n, k];
+        var at = 0;
+        foreach (var expected in dw)
+        {
+            Assert.True(Math.Abs(expected - kernels[1].Span[at]) <= 1e-5 * (1 + Math.Abs(expected)) * Math.Sqrt(batch * height * width), $"kernels ∂L/∂W[{at}]: {kernels[1].Span[at]}, exact {expected}");
+            Assert.True(Math.Abs(expected - generated[1].Span[at]) <= 1e-5 * (1 + Math.Abs(expected)) * Math.Sqrt(batch * height * width), $"generated ∂L/∂W[{at}]: {generated[1].Span[at]}, exact {expected}");
+            at++;
+        }
+        foreach (var t in new[] { 0, 2 })
             for (var i = 0; i < kernels[t].Length; i++) Assert.Equal(kernels[t].Span[i], generated[t].Span[i], 4);
         Assert.Throws<NotSupportedException>(() => new Conv2D(1, 1, 3, stride: 2) { UseGeneratedBackward = true });
     }

@@ -30,6 +30,7 @@ public readonly ref struct ReadOnlyMatrix<T>
     public T this[int row, int column] => _span[Index(row, column, Rows, Columns)];
 
     /// <summary>Rows for axis 0, columns for axis 1.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public int GetLength(int axis) => axis switch { 0 => Rows, 1 => Columns, _ => throw new ArgumentOutOfRangeException(nameof(axis)) };
 
     /// <summary>Rows <paramref name="start"/> to <paramref name="start"/> + <paramref name="count"/> − 1, contiguous: a block generated code hands to <see cref="Tensors.MatMul"/>.</summary>
@@ -68,6 +69,7 @@ public readonly ref struct Matrix<T>
     public ref T this[int row, int column] => ref _span[ReadOnlyMatrix<T>.Index(row, column, Rows, Columns)];
 
     /// <summary>Rows for axis 0, columns for axis 1.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public int GetLength(int axis) => axis switch { 0 => Rows, 1 => Columns, _ => throw new ArgumentOutOfRangeException(nameof(axis)) };
 
     /// <summary>Rows <paramref name="start"/> to <paramref name="start"/> + <paramref name="count"/> − 1, contiguous.</summary>
@@ -100,6 +102,7 @@ public readonly ref struct ReadOnlyTensor4<T>
     public T this[int a, int b, int c, int d] => _span[Tensor4<T>.Index(a, b, c, d, _d0, _d1, _d2, _d3)];
 
     /// <summary>The size of an axis.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public int GetLength(int axis) => axis switch { 0 => _d0, 1 => _d1, 2 => _d2, 3 => _d3, _ => throw new ArgumentOutOfRangeException(nameof(axis)) };
 
     /// <summary>
@@ -145,6 +148,7 @@ public readonly ref struct Tensor4<T>
     public ref T this[int a, int b, int c, int d] => ref _span[Index(a, b, c, d, _d0, _d1, _d2, _d3)];
 
     /// <summary>The size of an axis.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public int GetLength(int axis) => axis switch { 0 => _d0, 1 => _d1, 2 => _d2, 3 => _d3, _ => throw new ArgumentOutOfRangeException(nameof(axis)) };
 
     /// <summary>
@@ -245,12 +249,27 @@ internal static class ViewShape
         throw new IndexOutOfRangeException($"({a}, {b}, {c}, {d}) is outside {d0}×{d1}×{d2}×{d3}.");
 
     /// <summary>The offset of rows [start, start + count) of a rows × columns matrix, checked like an indexer.</summary>
-    public static int RowBlock(int start, int count, int rows, int columns) =>
-        start >= 0 && count >= 0 && start <= rows - count ? start * columns
-            : throw new IndexOutOfRangeException($"Rows {start} to {start + count - 1} are outside {rows}×{columns}.");
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public static int RowBlock(int start, int count, int rows, int columns)
+    {
+        // Inlined where generated code slices (once per run it adds): the checks stay, the message is built elsewhere.
+        if (start < 0 || count < 0 || start > rows - count) OutsideRows(start, count, rows, columns);
+        return start * columns;
+    }
 
     /// <summary>The offset of rows [start, start + count) of the matrix at [a, b] of a d0×d1×d2×d3 tensor.</summary>
-    public static int RowBlock(int a, int b, int start, int count, int d0, int d1, int d2, int d3) =>
-        (uint)a < (uint)d0 && (uint)b < (uint)d1 && start >= 0 && count >= 0 && start <= d2 - count ? ((a * d1 + b) * d2 + start) * d3
-            : throw new IndexOutOfRangeException($"({a}, {b}, {start}…{start + count - 1}, ·) is outside {d0}×{d1}×{d2}×{d3}.");
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public static int RowBlock(int a, int b, int start, int count, int d0, int d1, int d2, int d3)
+    {
+        if ((uint)a >= (uint)d0 || (uint)b >= (uint)d1 || start < 0 || count < 0 || start > d2 - count) OutsideRows(a, b, start, count, d0, d1, d2, d3);
+        return ((a * d1 + b) * d2 + start) * d3;
+    }
+
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    private static void OutsideRows(int start, int count, int rows, int columns) =>
+        throw new IndexOutOfRangeException($"Rows {start} to {start + count - 1} are outside {rows}×{columns}.");
+
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    private static void OutsideRows(int a, int b, int start, int count, int d0, int d1, int d2, int d3) =>
+        throw new IndexOutOfRangeException($"({a}, {b}, {start}…{start + count - 1}, ·) is outside {d0}×{d1}×{d2}×{d3}.");
 }
