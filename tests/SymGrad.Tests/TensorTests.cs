@@ -95,7 +95,9 @@ public class TensorTests
 
     [Theory]
     [InlineData(24, 26, 16, 8)]   // a 3×3 kernel over 8 channels: rows overlap by two thirds
-    [InlineData(3, 26, 8, 1)]     // one channel
+    [InlineData(3, 26, 8, 1)]     // one channel: few rows, accumulated across the batch in registers
+    [InlineData(1, 7, 16, 1)]
+    [InlineData(4, 9, 24, 2)]
     [InlineData(7, 5, 9, 7)]      // stride = m: no overlap, the plain layout
     [InlineData(6, 0, 4, 2)]
     public void MatMul_SlidingWindowRows_AgreeWithTheCopiedRows(int m, int k, int n, int stride)

@@ -122,11 +122,51 @@ public static class MatMul
         if (aRowStride <= 0) throw new ArgumentOutOfRangeException(nameof(aRowStride), "The row stride must be positive.");
         if (a.Batches == 0 && !accumulate) c.Slice(0, m * n).Clear();
         var needA = k == 0 ? 0 : (k - 1) * aRowStride + m;
-        for (var t = 0; t < a.Batches; t++)
+        for (var t = 0; t < a.Batches; t++) CheckSizes(a[t].Length, needA, b[t].Length, k * n, c.Length, m * n);
+        if (FewRows(a, aRowStride, b, c, m, k, n, accumulate)) return;
+        for (var t = 0; t < a.Batches; t++) Kernel(a[t], 1, aRowStride, b[t], c, m, k, n, accumulate || t > 0);
+    }
+
+    // C[m×n] (+)= Σ_t A_tᵀ·B_t for at most four rows of C (a one-channel convolution's kernel row): the rows' accumulators
+    // stay in registers across every block of the batch, instead of one small product per block. Sizes checked by the caller.
+    private static bool FewRows(ReadOnlyRowBlocks<float> a, int aColumnStride, ReadOnlyRowBlocks<float> b, Span<float> c, int m, int k, int n, bool accumulate)
+    {
+        var w = Vector<float>.Count;
+        if (m < 1 || m > 4 || n % w != 0 || a.Batches < 2 || k == 0) return false;
+        // Rows past m repeat the last one (read, never stored), so every read stays inside A.
+        int r1 = Math.Min(1, m - 1), r2 = Math.Min(2, m - 1), r3 = Math.Min(3, m - 1);
+        ref var c0 = ref MemoryMarshal.GetReference(c);
+        for (var j = 0; j < n; j += w)
         {
-            CheckSizes(a[t].Length, needA, b[t].Length, k * n, c.Length, m * n);
-            Kernel(a[t], 1, aRowStride, b[t], c, m, k, n, accumulate || t > 0);
+            Vector<float> s0 = Vector<float>.Zero, s1 = Vector<float>.Zero, s2 = Vector<float>.Zero, s3 = Vector<float>.Zero;
+            if (accumulate)
+            {
+                s0 = Load(ref c0, j);
+                s1 = Load(ref c0, r1 * n + j);
+                s2 = Load(ref c0, r2 * n + j);
+                s3 = Load(ref c0, r3 * n + j);
+            }
+            for (var t = 0; t < a.Batches; t++)
+            {
+                ref var at = ref MemoryMarshal.GetReference(a[t]);
+                ref var bt = ref MemoryMarshal.GetReference(b[t]);
+                for (var p = 0; p < k; p++)
+                {
+                    var bv = Load(ref bt, p * n + j);
+                    var ap = p * aColumnStride;
+                    s0 = Vector.FusedMultiplyAdd(new Vector<float>(Unsafe.Add(ref at, ap)), bv, s0);
+                    s1 = Vector.FusedMultiplyAdd(new Vector<float>(Unsafe.Add(ref at, ap + r1)), bv, s1);
+                    s2 = Vector.FusedMultiplyAdd(new Vector<float>(Unsafe.Add(ref at, ap + r2)), bv, s2);
+                    s3 = Vector.FusedMultiplyAdd(new Vector<float>(Unsafe.Add(ref at, ap + r3)), bv, s3);
+                }
+            }
+            // Stored last row first, so a repeated row ends with row m − 1's own sum.
+            Store(s3, ref c0, r3 * n + j);
+            Store(s2, ref c0, r2 * n + j);
+            Store(s1, ref c0, r1 * n + j);
+            Store(s0, ref c0, j);
         }
+        return true;
     }
 
     /// <summary>
