@@ -34,6 +34,10 @@ internal static class DifferentiableParser
 
         MethodResult Fail() => new(null, diagnostics.ToEquatableArray());
 
+        // Half-written code (the editor between keystrokes): the compiler already reports the syntax errors; reporting
+        // what they break as well would be a cascade. Nothing is generated until the method parses again.
+        if (syntax.ContainsDiagnostics && syntax.GetDiagnostics().Any(d => d.Severity == DiagnosticSeverity.Error)) return Fail();
+
         if (!method.IsStatic) Report(DiagnosticDescriptors.MethodNotStatic, syntax.Identifier.GetLocation(), method.Name);
         var overloads = method.ContainingType.GetMembers(method.Name).OfType<IMethodSymbol>()
             .Count(m => m.ReturnType.SpecialType == method.ReturnType.SpecialType &&

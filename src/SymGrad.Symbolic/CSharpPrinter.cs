@@ -301,6 +301,13 @@ public sealed class CSharpPrinter
                     var negated = TryLocal(args[0], out var name) ? "-" + name : At(Expr.Neg(args[0]), 0);
                     return (_p.Literal(Number.One) + " / (" + _p.Literal(Number.One) + " + " + math + ".Exp(" + negated + "))", Multiplicative);
                 }
+                case ExprKind.Softplus:
+                {
+                    // max(u, 0) + log(1 + e^−|u|): no overflow for large u, no log(1) = 0 swallowing small e^u early.
+                    var u = At(args[0], 0);
+                    var one = _p.Literal(Number.One);
+                    return (math + ".Max(" + u + ", " + _p.Literal(Number.Zero) + ") + " + math + ".Log(" + one + " + " + math + ".Exp(-" + math + ".Abs(" + u + ")))", Additive);
+                }
                 case ExprKind.Max:
                 case ExprKind.Min:
                     return (math + "." + Operators.Of(n.Kind).CSharpFunction + "(" + At(args[0], 0) + ", " + At(args[1], 0) + ")", Primary);

@@ -75,6 +75,8 @@ public sealed class ExprProgram
             }
             case ExprKind.Sigmoid:
                 return 4; // 1 / (1 + exp(-x))
+            case ExprKind.Softplus:
+                return 6; // max(x, 0) + log(1 + exp(-|x|))
             default:
                 return Simplifier.OpCost(n);
         }
@@ -148,6 +150,8 @@ public static class CsePass
     // x^2 printed as x * x reads its base twice: a compound base must then be a local.
     private static int UnrolledUses(Expr parent, Expr child)
     {
+        // softplus(u) is printed as max(u, 0) + log(1 + e^−|u|): u twice.
+        if (parent.Kind == ExprKind.Softplus) return 2;
         if (parent.Kind != ExprKind.Pow || !ReferenceEquals(parent.ArgArray[0], child)) return 1;
         var e = parent.ArgArray[1];
         if (e.Kind == ExprKind.Const && e.Value.IsInteger && Math.Abs(e.Value.Numerator) >= 2 && Math.Abs(e.Value.Numerator) <= CSharpPrinter.MaxUnrolledPower)
@@ -168,6 +172,7 @@ public static class CsePass
         ExprKind.Pow when n.ArgArray[1].Kind == ExprKind.Const && n.ArgArray[1].Value.Equals(Number.Integer(2)) => "sq",
         ExprKind.Pow => "pow",
         ExprKind.Sigmoid => "sigma",
+        ExprKind.Softplus => "softplus",
         ExprKind.If => "sel",
         ExprKind.Shared => "adj",
         ExprKind.Call => "call",

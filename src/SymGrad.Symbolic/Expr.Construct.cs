@@ -236,11 +236,18 @@ public sealed partial class Expr
     public static Expr Sigmoid(Expr a) =>
         a.IsZero ? Half : IsInexactConst(a) ? Const(Number.Inexact(1.0 / (1.0 + Math.Exp(-a.Value.Value)))) : Intern(ExprKind.Sigmoid, a);
 
+    /// <summary>softplus(a) = log(1 + e^a), evaluated stably (max(a, 0) + log(1 + e^−|a|)).</summary>
+    public static Expr Softplus(Expr a) =>
+        IsInexactConst(a) ? Const(Number.Inexact(StableSoftplus(a.Value.Value))) : Intern(ExprKind.Softplus, a);
+
+    /// <summary>log(1 + eˣ) without overflow: max(x, 0) + log(1 + e^−|x|).</summary>
+    public static double StableSoftplus(double x) => double.IsNaN(x) ? x : Math.Max(x, 0) + Math.Log(1 + Math.Exp(-Math.Abs(x)));
+
     /// <summary>Absolute value.</summary>
     public static Expr Abs(Expr a)
     {
         if (a.Kind == ExprKind.Const) return Const(a.Value.IsNegative ? -a.Value : a.Value);
-        if (a.Kind is ExprKind.Abs or ExprKind.Exp or ExprKind.Sigmoid) return a;
+        if (a.Kind is ExprKind.Abs or ExprKind.Exp or ExprKind.Sigmoid or ExprKind.Softplus) return a;
         return Intern(ExprKind.Abs, a);
     }
 
@@ -366,6 +373,7 @@ public sealed partial class Expr
             case ExprKind.Cos: return Cos(args[0]);
             case ExprKind.Tanh: return Tanh(args[0]);
             case ExprKind.Sigmoid: return Sigmoid(args[0]);
+            case ExprKind.Softplus: return Softplus(args[0]);
             case ExprKind.Abs: return Abs(args[0]);
             case ExprKind.Sign: return Sign(args[0]);
             case ExprKind.Max: return Max(args[0], args[1]);

@@ -77,4 +77,9 @@ public enum ExprKind
     MaxOver,
     /// <summary>The first index at which a body is largest (name = the index; args: count, body): an integer, piecewise constant.</summary>
     ArgMax,
+    /// <summary>
+    /// softplus(u) = log(1 + eᵘ), which the simplifier puts in place of that form (and of log σ(u) = −softplus(−u)):
+    /// computed as max(u, 0) + log(1 + e^−|u|), finite for every finite u.
+    /// </summary>
+    Softplus,
 }

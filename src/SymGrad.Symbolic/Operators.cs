@@ -87,6 +87,8 @@ public static class Operators
         Add(ExprKind.Tanh, "tanh", "Tanh", @"\tanh", Math.Tanh, new("tanh rule", @"\frac{d}{du} \tanh u = 1 - \tanh^{2} u", (n, i) => Expr.Sub(Expr.One, Expr.Pow(n, 2))));
         Add(ExprKind.Sigmoid, "sigmoid", null, @"\sigma", x => 1.0 / (1.0 + Math.Exp(-x)),
             new("sigmoid rule", @"\frac{d}{du} \sigma(u) = \sigma(u)\left(1 - \sigma(u)\right)", (n, i) => Expr.Mul(n, Expr.Sub(Expr.One, n))));
+        Add(ExprKind.Softplus, "softplus", null, @"\operatorname{softplus}", Expr.StableSoftplus,
+            new("softplus rule", @"\frac{d}{du} \operatorname{softplus}(u) = \sigma(u)", (n, i) => Expr.Sigmoid(Arg(n, 0))));
         // |x|'(0) = 0: sign(0) is 0.
         Add(ExprKind.Abs, "abs", "Abs", null, Math.Abs, new("abs rule", @"\frac{d}{du} \lvert u \rvert = \operatorname{sign}(u)", (n, i) => Expr.Sign(Arg(n, 0))));
         Add(ExprKind.Sign, "sign", "Sign", @"\operatorname{sign}", x => double.IsNaN(x) ? x : Math.Sign(x), new("sign rule", @"\frac{d}{du} \operatorname{sign}(u) = 0", Zero));

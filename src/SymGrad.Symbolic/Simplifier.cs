@@ -61,6 +61,8 @@ public sealed class Simplifier
     {
         new SimplificationRule("logistic", @"\frac{1}{1 + e^{-u}} \to \sigma(u)", false, Logistic),
         new SimplificationRule("logistic product", @"e^{u} \sigma(-u) \to \sigma(u)", false, LogisticProduct),
+        new SimplificationRule("logistic symmetry", @"a\,\sigma(-u) + b\,\sigma(u) \to a\,(1 - \sigma(u)) + b\,\sigma(u)", true, LogisticSymmetry),
+        new SimplificationRule("softplus", @"\log(1 + e^{u}) \to \operatorname{softplus}(u),\; \log \sigma(u) \to -\operatorname{softplus}(-u)", false, StableLog),
         new SimplificationRule("piecewise product", @"[c]\,a \cdot b \to [c]\,(a b)", false, PiecewiseProduct),
         new SimplificationRule("piecewise sum", @"[c]\,a + [c]\,b \to [c]\,(a + b)", false, PiecewiseSum),
         new SimplificationRule("expand", @"a (b + c) \to a b + a c", true, e => e.Kind == ExprKind.Mul && MayCancel(e) ? Expand(e, 256) : null),
@@ -144,6 +146,8 @@ public sealed class Simplifier
             case ExprKind.Tanh:
             case ExprKind.Sigmoid:
                 return 4;
+            case ExprKind.Softplus:
+                return 6;
             default:
                 return 1;
         }
@@ -159,6 +163,49 @@ public sealed class Simplifier
         if (b.Kind != ExprKind.Add || b.ArgArray.Length != 2 || !b.ArgArray[0].IsOne || b.ArgArray[1].Kind != ExprKind.Exp) return null;
         return Expr.Sigmoid(Expr.Neg(b.ArgArray[1].ArgArray[0]));
     }
+
+    // Logarithms that overflow or lose everything when computed as written, in their stable forms:
+    // log(1 + e^u) → softplus(u); log σ(u) = −log(1 + e^−u) → −softplus(−u); log(1 − σ(u)) = log σ(−u) → −softplus(u).
+    private static Expr? StableLog(Expr e)
+    {
+        if (e.Kind != ExprKind.Log) return null;
+        var a = e.ArgArray[0];
+        if (a.Kind == ExprKind.Sigmoid) return Expr.Neg(Expr.Softplus(Expr.Neg(a.ArgArray[0])));
+        if (a.Kind != ExprKind.Add || a.ArgArray.Length != 2 || !a.ArgArray[0].IsOne) return null;
+        var rest = a.ArgArray[1];
+        if (rest.Kind == ExprKind.Exp) return Expr.Softplus(rest.ArgArray[0]);
+        if (rest.Kind == ExprKind.Mul && rest.ArgArray.Length == 2 && rest.ArgArray[0].Kind == ExprKind.Const && rest.ArgArray[0].Value.IsMinusOne && rest.ArgArray[1].Kind == ExprKind.Sigmoid)
+            return Expr.Neg(Expr.Softplus(rest.ArgArray[1].ArgArray[0]));
+        return null;
+    }
+
+    // A sum holding both σ(−u) and σ(u) (the gradient of a cross-entropy in its stable form, −y σ(−z) + (1 − y) σ(z)):
+    // σ(−u) = 1 − σ(u) lets the terms meet and cancel (to σ(z) − y); kept only when the result is cheaper.
+    private static Expr? LogisticSymmetry(Expr e)
+    {
+        if (e.Kind != ExprKind.Add) return null;
+        var sigmas = new HashSet<Expr>(e.ArgArray.SelectMany(t => t.Kind == ExprKind.Mul ? t.ArgArray : new[] { t }).Where(f => f.Kind == ExprKind.Sigmoid));
+        foreach (var s in sigmas)
+        {
+            if (!LooksNegated(s.ArgArray[0])) continue;
+            var positive = Expr.Sigmoid(Expr.Neg(s.ArgArray[0]));
+            if (!sigmas.Contains(positive)) continue;
+            var complement = Expr.Sub(Expr.One, positive);
+            var met = Expr.Add(e.ArgArray.Select(t =>
+            {
+                var replaced = Graph.Rewrite(t, n => ReferenceEquals(n, s) ? complement : n);
+                return Expand(replaced, 64) ?? replaced;
+            }));
+            // What the terms still share comes back out: (σ(z) − y) x, not σ(z) x − x y.
+            return Factor(met) ?? met;
+        }
+        return null;
+    }
+
+    // −u written as such: a negative coefficient in front, or a sum whose first term has one.
+    private static bool LooksNegated(Expr e) =>
+        e.Kind == ExprKind.Mul && e.ArgArray[0].Kind == ExprKind.Const && e.ArgArray[0].Value.IsNegative ||
+        e.Kind == ExprKind.Add && LooksNegated(e.ArgArray[0]);
 
     // e^u · σ(−u) = e^u / (1 + e^u) → σ(u)
     private static Expr? LogisticProduct(Expr e)

@@ -351,4 +351,39 @@ public class GeneratedArticleTests
         }
         Snapshot.Verify("ArticleModel.Derivations", doc.ToString(), "tex");
     }
+
+    private static double Softplus(double u) => Math.Max(u, 0) + Math.Log(1 + Math.Exp(-Math.Abs(u)));
+    private static double Sigma(double u) => u >= 0 ? 1 / (1 + Math.Exp(-u)) : Math.Exp(u) / (1 + Math.Exp(u));
+
+    [Theory]
+    [InlineData(1000.0, 0.0)]
+    [InlineData(1000.0, 1.0)]
+    [InlineData(-1000.0, 0.0)]
+    [InlineData(-1000.0, 1.0)]
+    [InlineData(1e-300, 1.0)]
+    [InlineData(-1e-300, 0.0)]
+    [InlineData(0.0, 1.0)]
+    [InlineData(40.0, 0.0)]
+    public void LogisticLoss_WrittenWithLogOfSigma_StaysFiniteAndExact_AtExtremeLogits(double z, double y)
+    {
+        // −[y log σ(z) + (1 − y) log(1 − σ(z))] as the article writes it: log σ(z) = −softplus(−z) and
+        // log(1 − σ(z)) = −softplus(z), so the generated value is y·softplus(−z) + (1 − y)·softplus(z), never log 0.
+        var value = ArticleModel.LogisticLossGradient(1.0, 0.0, z, y, out var dw, out var db);
+        var exact = y * Softplus(-z) + (1 - y) * Softplus(z);
+        Assert.True(double.IsFinite(value) && Math.Abs(value - exact) <= 1e-12 * (1 + Math.Abs(exact)), $"loss at z = {z}, y = {y}: {value}, exact {exact}");
+        // ∂L/∂b = σ(z) − y, ∂L/∂w = (σ(z) − y)·x (here x = z).
+        Assert.True(Math.Abs(db - (Sigma(z) - y)) <= 1e-12, $"∂L/∂b at z = {z}: {db}");
+        Assert.True(double.IsFinite(dw) && Math.Abs(dw - (Sigma(z) - y) * z) <= 1e-12 * (1 + Math.Abs(z)), $"∂L/∂w at z = {z}: {dw}");
+        // The source as written overflows to ∞ (log 0) at the large logits: the stable form is what makes the difference.
+        if (z >= 1000 && y == 0 || z <= -1000 && y == 1) Assert.False(double.IsFinite(ArticleModel.LogisticLoss(1.0, 0.0, z, y)));
+    }
+
+    [Theory]
+    [InlineData(1000.0)]
+    [InlineData(-1000.0)]
+    [InlineData(1e-300)]
+    [InlineData(-1e-300)]
+    [InlineData(0.0)]
+    public void SoftplusDerivative_IsSigma_FiniteEverywhere(double x) =>
+        Assert.Equal(Sigma(x), ArticleModel.SoftplusDerivative(x), 15);
 }

@@ -98,4 +98,33 @@ public class IncrementalTests
         var model = (GeneratorHarness.Result r) => r.Run.Results.Single().TrackedSteps[TrackingNames.Methods].Single().Outputs.Single().Value;
         Assert.Equal(model(two), model(one));
     }
+
+    [Theory]
+    [InlineData("=> Math.Tanh(w * x;")]             // a parenthesis not yet closed
+    [InlineData("=> (w * x - 1) * (w * ;")]         // an operand not yet typed
+    [InlineData("{ var r = w * x - 1 return r * r; }")] // a missing semicolon
+    [InlineData("=> w * x +;")]                      // an operator without its operand
+    public void AMethodBeingTyped_GetsNoGeneratorErrors_AndFixingItRegeneratesIt(string halfWritten)
+    {
+        // In the editor, between keystrokes: the compiler reports the syntax error; the generator adds no cascade of SG
+        // errors for the broken method, still generates its neighbours, and regenerates the method once it is fixed.
+        string Source(string body) =>
+            "using System;\nusing SymGrad;\nnamespace N;\npublic static partial class Losses\n{\n    [Differentiable(nameof(w))] public static double Loss(double w, double x) " + body + "\n}\n";
+        var compilation = GeneratorHarness.Compilation(A, Source(halfWritten));
+        var driver = GeneratorHarness.Driver().RunGenerators(compilation);
+        var run = driver.GetRunResult();
+        Assert.Contains(compilation.GetDiagnostics(), d => d.Severity == DiagnosticSeverity.Error && d.Id.StartsWith("CS", StringComparison.Ordinal));
+        Assert.DoesNotContain(run.Diagnostics, d => d.Id.StartsWith("SG", StringComparison.Ordinal));
+        var hints = run.Results.Single().GeneratedSources.Select(g => g.HintName).ToList();
+        Assert.Contains("N.Acts.Sigmoid.g.cs", hints);
+        Assert.DoesNotContain("N.Losses.Loss.g.cs", hints);
+
+        var oldTree = compilation.SyntaxTrees.Single(t => t.FilePath == "File1.cs");
+        var fixedTree = oldTree.WithChangedText(Microsoft.CodeAnalysis.Text.SourceText.From(Source("{ var r = w * x - 1; return r * r; }")));
+        driver = driver.RunGenerators(compilation.ReplaceSyntaxTree(oldTree, fixedTree));
+        run = driver.GetRunResult();
+        Assert.Empty(run.Diagnostics);
+        Assert.Contains("N.Losses.Loss.g.cs", run.Results.Single().GeneratedSources.Select(g => g.HintName));
+        Assert.Contains("LossDerivative", run.Results.Single().GeneratedSources.Single(g => g.HintName == "N.Losses.Loss.g.cs").SourceText.ToString());
+    }
 }

@@ -35,6 +35,7 @@ public class DerivativeRuleTests
         ["cos"] = (x, y) => Expr.Cos(x - y),
         ["tanh"] = (x, y) => Expr.Tanh(x * y + x),
         ["sigmoid"] = (x, y) => Expr.Sigmoid(3 * x - y),
+        ["softplus"] = (x, y) => Expr.Softplus(x * y - 1),
         ["abs"] = (x, y) => Expr.Abs(x - y),
         ["sign"] = (x, y) => Expr.Sign(x - y) * x,
         ["max"] = (x, y) => Expr.Max(x, y * y),
@@ -72,6 +73,33 @@ public class DerivativeRuleTests
         var missing = Enum.GetValues<ExprKind>().Where(k => !tested.Contains(k) && !(k >= ExprKind.Less && k <= ExprKind.NotEqual)).ToList();
         Assert.Empty(missing);
         Assert.All(Enum.GetValues<ExprKind>(), k => Assert.NotNull(Operators.Of(k).Rule));
+    }
+
+    [Theory]
+    [InlineData("Math.Log(1 + Math.Exp(x))", "softplus(x)")]
+    [InlineData("Math.Log(1.0 / (1.0 + Math.Exp(-x)))", "-softplus(-x)")]
+    [InlineData("Math.Log(1 - 1.0 / (1.0 + Math.Exp(-x)))", "-softplus(x)")]
+    public void LogarithmsThatOverflow_BecomeSoftplus_FiniteAtExtremes(string source, string stable)
+    {
+        var f = Differentiator.Gradient(Parse(source), new[] { X });
+        var form = stable switch { "softplus(x)" => Expr.Softplus(X), "-softplus(-x)" => Expr.Neg(Expr.Softplus(Expr.Neg(X))), _ => Expr.Neg(Expr.Softplus(X)) };
+        Assert.Same(form, f.Function);
+        foreach (var x in new[] { 1e3, -1e3, 1e-300, -1e-300, 0.0, 745.0, -745.0 })
+        {
+            // The exact value: log(1 + eˣ) = max(x, 0) + log(1 + e^−|x|) (itself exact to rounding for every x).
+            double Softplus(double u) => Math.Max(u, 0) + Math.Log(1 + Math.Exp(-Math.Abs(u)));
+            var expected = stable switch { "softplus(x)" => Softplus(x), "-softplus(-x)" => -Softplus(-x), _ => -Softplus(x) };
+            var at = Point(new[] { "x" }, new[] { x });
+            var value = Evaluator.Evaluate(f.Function, at);
+            Assert.True(double.IsFinite(value) && Math.Abs(value - expected) <= 1e-15 * (1 + Math.Abs(expected)), $"{source} at {x}: {value}");
+            var slope = Evaluator.Evaluate(f.Partials[0], at);
+            Assert.True(double.IsFinite(slope) && slope >= -1 && slope <= 1, $"{source}′ at {x}: {slope}");
+        }
+        // Printed so that C# computes it without overflow.
+        var code = CSharpPrinter.Default.Print(f.Function);
+        Assert.Contains("Math.Max(", code);
+        Assert.Contains("Math.Exp(-Math.Abs(", code);
+        Assert.Contains(@"\operatorname{softplus}", LatexPrinter.Print(f.Function));
     }
 
     [Fact]
