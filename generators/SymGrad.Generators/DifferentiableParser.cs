@@ -101,7 +101,14 @@ internal static class DifferentiableParser
 
         if (diagnostics.Any(d => DiagnosticDescriptors.ById(d.Id).DefaultSeverity == DiagnosticSeverity.Error)) return Fail();
 
-        // Body.
+        // Body. Nesting deeper than anything written by hand is refused before the compiler's binder sees it (binding a
+        // call inside it recurses once per level, and a stack overflow in a generator takes the compiler down with it).
+        if (((SyntaxNode?)syntax.Body ?? syntax.ExpressionBody) is { } checkedBody && DeepestNesting(checkedBody) is { } tooDeep)
+        {
+            Report(DiagnosticDescriptors.UnsupportedExpression, tooDeep.GetLocation(),
+                $"the expression is nested too deeply to differentiate (more than {MaxNesting} levels of parentheses, calls or unary operators)");
+            return Fail();
+        }
         var semantic = context.SemanticModel;
         // `Math.Exp(u)` is recognised from syntax once `Math` is known to name System.Math here: binding every
         // call in the body would cost more than the rest of the generator together.
@@ -594,5 +601,25 @@ internal static class DifferentiableParser
             text = text.Replace("\r", " ").Replace("\n", " ");
             return text.Length > 40 ? text.Substring(0, 37) + "..." : text;
         }
+    }
+
+    /// <summary>Levels of nesting a body may have (binary operator chains such as long sums do not count).</summary>
+    internal const int MaxNesting = 1000;
+
+    // The first node nested more than MaxNesting levels deep, walked without recursion: parentheses, calls, element
+    // accesses, unary and conditional operators each add a level; a binary operator does not (the compiler binds long
+    // chains of them without recursing, and a sum of many terms is ordinary code).
+    private static SyntaxNode? DeepestNesting(SyntaxNode body)
+    {
+        var depth = new Dictionary<SyntaxNode, int> { [body] = 0 };
+        foreach (var node in body.DescendantNodes())
+        {
+            var d = node.Parent is { } parent && depth.TryGetValue(parent, out var p) ? p : 0;
+            if (node is ParenthesizedExpressionSyntax or InvocationExpressionSyntax or ElementAccessExpressionSyntax or PrefixUnaryExpressionSyntax
+                or ConditionalExpressionSyntax or CastExpressionSyntax or LambdaExpressionSyntax) d++;
+            if (d > MaxNesting) return node;
+            depth[node] = d;
+        }
+        return null;
     }
 }

@@ -371,18 +371,47 @@ public static class ExpressionFrontEnd
         {
             switch (b.Kind())
             {
-                case SyntaxKind.AddExpression: return Expr.Add(Read(b.Left), Read(b.Right));
-                case SyntaxKind.SubtractExpression: return Expr.Sub(Read(b.Left), Read(b.Right));
-                case SyntaxKind.MultiplyExpression: return Expr.Mul(Read(b.Left), Read(b.Right));
+                case SyntaxKind.AddExpression:
+                case SyntaxKind.SubtractExpression:
+                case SyntaxKind.MultiplyExpression:
                 case SyntaxKind.DivideExpression:
-                {
-                    var right = Read(b.Right);
-                    if (right.IsZero) throw new ReadException(b.Right, "division by the constant zero");
-                    return Expr.Div(Read(b.Left), right);
-                }
+                    return Chain(b);
             }
             if (ComparisonKind(b) is { } k) return Expr.Compare(k, Read(b.Left), Read(b.Right));
             throw new ReadException(b, $"the operator '{b.OperatorToken.Text}' is not supported in a differentiable expression");
+        }
+
+        // a + b − c + … (or a · b / c · …) parses as a left-leaning chain as deep as it is long: read along the chain,
+        // not down it, so a sum of ten thousand terms costs no stack.
+        private Expr Chain(BinaryExpressionSyntax b)
+        {
+            var additive = b.IsKind(SyntaxKind.AddExpression) || b.IsKind(SyntaxKind.SubtractExpression);
+            bool Link(ExpressionSyntax e) => e is BinaryExpressionSyntax x &&
+                (additive ? x.IsKind(SyntaxKind.AddExpression) || x.IsKind(SyntaxKind.SubtractExpression) : x.IsKind(SyntaxKind.MultiplyExpression) || x.IsKind(SyntaxKind.DivideExpression));
+            var links = new List<BinaryExpressionSyntax>();
+            ExpressionSyntax leftmost = b;
+            while (Link(leftmost))
+            {
+                var x = (BinaryExpressionSyntax)leftmost;
+                links.Add(x);
+                leftmost = x.Left;
+            }
+            links.Reverse();
+            var operands = new List<Expr> { Read(leftmost) };
+            foreach (var x in links)
+            {
+                var right = Read(x.Right);
+                switch (x.Kind())
+                {
+                    case SyntaxKind.SubtractExpression: right = Expr.Neg(right); break;
+                    case SyntaxKind.DivideExpression:
+                        if (right.IsZero) throw new ReadException(x.Right, "division by the constant zero");
+                        right = Expr.Pow(right, Expr.MinusOne);
+                        break;
+                }
+                operands.Add(right);
+            }
+            return additive ? Expr.Add(operands) : Expr.Mul(operands);
         }
 
         private static ExprKind? ComparisonKind(BinaryExpressionSyntax b) => b.Kind() switch
