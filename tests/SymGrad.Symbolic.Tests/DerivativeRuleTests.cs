@@ -235,3 +235,38 @@ public class CallTests
         Assert.Throws<NotDifferentiableException>(() => Differentiator.Hessian(Differentiator.Gradient(Expr.Call(firstOnly, x, y), new[] { x })));
     }
 }
+
+/// <summary>docs/numerics.md, "Exact zeros are exact": what folds, and that IEEE rules hold everywhere else.</summary>
+public class NumericsPolicyTests
+{
+    private static readonly Expr W = Expr.Var("w");
+
+    private static Dictionary<string, double> At(double x, double w) => new() { ["x"] = x, ["w"] = w };
+
+    [Fact]
+    public void ExactZeros_Annihilate_SoANaNMultipliedByThemDoesNotPropagate()
+    {
+        // 0·x + w, (x − x)·w + w and (x / x)·w are read as w, w and w: their values and partials ignore a NaN x.
+        foreach (var f in new[] { 0 * X + W, (X - X) * W + W, (X / X) * W })
+        {
+            Assert.Same(W, f);
+            var g = Differentiator.Gradient(f, new[] { X, W });
+            Assert.Equal(0.0, Evaluator.Evaluate(g.Partials[0], At(double.NaN, 2)));
+            Assert.Equal(1.0, Evaluator.Evaluate(g.Partials[1], At(double.NaN, 2)));
+            Assert.Equal(2.0, Evaluator.Evaluate(g.Function, At(double.NaN, 2)));
+        }
+    }
+
+    [Fact]
+    public void Elsewhere_NaNAndInfinity_PropagateByIeeeRules()
+    {
+        var g = Differentiator.Gradient(X * W, new[] { X, W });
+        Assert.True(double.IsNaN(Evaluator.Evaluate(g.Function, At(double.NaN, 2))));
+        Assert.Equal(2.0, Evaluator.Evaluate(g.Partials[0], At(double.NaN, 2)));
+        Assert.True(double.IsNaN(Evaluator.Evaluate(g.Partials[1], At(double.NaN, 2))));
+        // ∞·0 is NaN when the zero is a value, not an exact zero of the formula.
+        Assert.True(double.IsNaN(Evaluator.Evaluate(g.Function, At(double.PositiveInfinity, 0))));
+        // And in printed C#: the product stays a product.
+        Assert.Contains("*", CSharpPrinter.Default.Print(g.Function));
+    }
+}

@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using System.IO;
 using SymGrad.Data;
 using SymGrad.Examples;
@@ -260,6 +261,41 @@ public class CheckpointTests : IDisposable
         Rejected(future, "version 9");
         var other = Checkpoint.Serialize(new Network(new Dense(3, 5, 1), new Dense(5, 2, 1)));
         Rejected(other, "different architecture");
+    }
+
+    [Fact]
+    public void TrainingThatDiverges_StopsNamingTheStep_AndTheLastGoodCheckpointStillLoads()
+    {
+        var path = Path.Combine(_dir, "run.sgckpt");
+        var r = new Random(4);
+        Tensor Samples(int n, bool poisoned)
+        {
+            var t = new Tensor(n, 3);
+            foreach (ref var v in t.Span) v = (float)(r.NextDouble() - 0.5);
+            if (poisoned) t.Span[3 * (n / 2)] = float.PositiveInfinity;
+            return t;
+        }
+        Tensor Targets(int n)
+        {
+            var t = new Tensor(n, 2);
+            foreach (ref var v in t.Span) v = (float)r.NextDouble();
+            return t;
+        }
+        var network = Net(5);
+        var options = new TrainingOptions { Epochs = 3, BatchSize = 8, Shuffle = false, CheckpointPath = path };
+        Trainer.Fit(network, new MeanSquaredError(), new Sgd(0.05f), new Dataset(Samples(32, false), Targets(32)), options);
+        var good = network.Parameters.Select(p => p.Value.Span.ToArray()).ToList();
+        Assert.True(File.Exists(path));
+
+        // The same run continued on data with an ∞ in its third batch: stopped there, the checkpoint untouched.
+        var e = Assert.Throws<TrainingDivergedException>(() =>
+            Trainer.Fit(network, new MeanSquaredError(), new Sgd(0.05f), new Dataset(Samples(32, true), Targets(32)), options));
+        Assert.Contains("step 3", e.Message);
+        Assert.Contains(path, e.Message);
+        var restored = Net(6);
+        Checkpoint.Load(path, restored);
+        for (var i = 0; i < good.Count; i++) Assert.Equal(good[i], restored.Parameters[i].Value.Span.ToArray());
+        Assert.All(restored.Parameters, p => Assert.True(System.Numerics.Tensors.TensorPrimitives.MaxMagnitude(p.Value.Span) < 1e6f));
     }
 
     [Fact]
