@@ -173,6 +173,35 @@ if (args.Length > 0 && args[0] == "dx-parts")
     for (var k = 0; k < actions.Length; k++) Console.WriteLine($"{actions[k].Item1}: {times[k].OrderBy(t => t).ElementAt(times[k].Count / 2):0.000} ms");
     return 0;
 }
+if (args.Length > 0 && args[0] == "dw-window")
+{
+    var r = new Random(1);
+    SymGrad.Tensors.Tensor Rnd(params int[] shape) { var t = new SymGrad.Tensors.Tensor(shape); foreach (ref var v in t.Span) v = (float)(r.NextDouble() - 0.5); return t; }
+    int cin = 1, cout = 8, h = 28, batch = 64, ow = h - 2;
+    var x = Rnd(batch, h, h, cin); var d = Rnd(batch, ow, ow, cout); var dw = new SymGrad.Tensors.Tensor(3, 3, cin, cout);
+    var w = Rnd(3, 3, cin, cout); var b = Rnd(cout);
+    var actions = new (string, Action)[]
+    {
+        ("window calls", () =>
+        {
+            var X = x.AsReadOnlyTensor4(); var D = d.AsReadOnlyTensor4(); var DW = dw.AsTensor4();
+            for (var p = 0; p < 3; p++)
+                for (var m = 0; m < ow; m++)
+                    SymGrad.Tensors.MatMul.MultiplyTransposedA(X.Slice(0, m + p, 0, ow + 2, batch), cin, D.Slice(0, m, 0, ow, batch), DW.Slice(p, 0, 3 * cin), 3 * cin, ow, cout, accumulate: true);
+        }),
+        ("generated dW", () => SymGrad.Functions.LayerFormulas.Conv2DScoreAccumulateGradient(w.AsReadOnlyTensor4(), b.Span, x.AsReadOnlyTensor4(), d.AsReadOnlyTensor4(), dw.AsTensor4(), default, default)),
+    };
+    var times = actions.Select(_ => new System.Collections.Generic.List<double>()).ToArray();
+    for (var round = 0; round < 200; round++)
+        for (var k = 0; k < actions.Length; k++)
+        {
+            var clock = Stopwatch.StartNew();
+            actions[k].Item2();
+            if (round >= 50) times[k].Add(clock.Elapsed.TotalMilliseconds);
+        }
+    for (var k = 0; k < actions.Length; k++) Console.WriteLine($"{actions[k].Item1}: {times[k].OrderBy(t => t).ElementAt(times[k].Count / 2):0.000} ms");
+    return 0;
+}
 if (args.Length > 0 && args[0] == "conv-split")
 {
     // Where the generated convolution backward spends its time: ∂L/∂W alone, ∂L/∂X alone, against the kernels' two

@@ -210,8 +210,12 @@ public sealed partial class IndexedCode
                         window = v;
                         break;
                     }
-                // Every other constraint bounds its innermost outer index.
-                var loops = Nest(outer.Where(v => !ReferenceEquals(v, batch) && !ReferenceEquals(v, window)).ToList(),
+                // Every other constraint bounds its innermost outer index. Products that add into a block of C (Aᵀ·B) loop
+                // over the summed indices outside the output's: the rows of B they read (Δ's, shared by every kernel row)
+                // stay in cache across the blocks of C, which are small.
+                var loopOrder = outer.Where(v => !ReferenceEquals(v, batch) && !ReferenceEquals(v, window)).ToList();
+                if (aTransposed) loopOrder = loopOrder.OrderBy(v => variable.ArgArray.Contains(v) ? 1 : 0).ToList();
+                var loops = Nest(loopOrder,
                     constraints.Where(c => inner.All(u => c.Coefficient(u) == 0) && (batch is null || c.Coefficient(batch) == 0) && (window is null || c.Coefficient(window) == 0)).ToList(), checks);
                 if (loops is null) continue;
 

@@ -122,7 +122,8 @@ public static class MatMul
         if (aRowStride <= 0) throw new ArgumentOutOfRangeException(nameof(aRowStride), "The row stride must be positive.");
         if (a.Batches == 0 && !accumulate) c.Slice(0, m * n).Clear();
         var needA = k == 0 ? 0 : (k - 1) * aRowStride + m;
-        for (var t = 0; t < a.Batches; t++) CheckSizes(a[t].Length, needA, b[t].Length, k * n, c.Length, m * n);
+        // Every block of a batch has the same length: one check covers them all.
+        if (a.Batches > 0) CheckSizes(a.BlockLength, needA, b.BlockLength, k * n, c.Length, m * n);
         if (FewRows(a, aRowStride, b, c, m, k, n, accumulate)) return;
         for (var t = 0; t < a.Batches; t++) Kernel(a[t], 1, aRowStride, b[t], c, m, k, n, accumulate || t > 0);
     }
