@@ -65,6 +65,30 @@ public class CSharpEmissionTests
     }
 
     [Fact]
+    public void TanhDerivative_AloneIsComputedAsSechSquaredThroughOneExp_ButReusesTanhWhenTheValueIsComputedToo()
+    {
+        Expr x = Expr.Var("x"), w = Expr.Var("w");
+        var derivative = Differentiator.Derivative(Expr.Tanh(w * x), w);
+        Assert.Equal(@"\left(1 - \tanh^{2}\left(w x\right)\right) x", LatexPrinter.Print(derivative));
+        var alone = CsePass.Build(new[] { ("derivative", derivative) });
+        var code = CSharpPrinter.Default.PrintMethod(alone, "D");
+        Assert.DoesNotContain("Math.Tanh", code);
+        Assert.Contains("Math.Exp(", code);
+        // Exact where 1 − tanh² cancels: sech²(30) = 3.5e-26 (not 0), and equal to rounding elsewhere.
+        var type = RoslynCompiler.Compile("using System;\npublic static class Emitted\n{\n" + CSharpPrinter.Default.PrintMethod(alone, "D", indent: "    ") + "}\n").GetType("Emitted")!;
+        double D(double at) => (double)type.GetMethod("D")!.Invoke(null, alone.Parameters.Select(p => (object)(p == "w" ? at : 1.0)).ToArray())!;
+        foreach (var at in new[] { 0.0, 1e-300, 0.5, -3.0, 10.0, 30.0, -300.0 })
+        {
+            var exact = 1 / (Math.Cosh(at) * Math.Cosh(at));
+            Assert.True(Math.Abs(D(at) - exact) <= 1e-14 * exact, $"sech²({at}): {D(at):r}, exact {exact:r}");
+        }
+        // With the value computed as well, tanh is there anyway: 1 − t².
+        var both = CsePass.Build(new[] { ("value", Expr.Tanh(w * x)), ("derivative", derivative) });
+        Assert.Contains("Math.Tanh", CSharpPrinter.Default.PrintMethod(both, "B"));
+        Assert.DoesNotContain("Math.Exp", CSharpPrinter.Default.PrintMethod(both, "B"));
+    }
+
+    [Fact]
     public void ComparisonValues_PrintAsIntegerIndicators_ButNeverAsAnIntegerQuotient()
     {
         Expr x = Expr.Var("x"), y = Expr.Var("y");
