@@ -173,6 +173,33 @@ if (args.Length > 0 && args[0] == "dx-parts")
     for (var k = 0; k < actions.Length; k++) Console.WriteLine($"{actions[k].Item1}: {times[k].OrderBy(t => t).ElementAt(times[k].Count / 2):0.000} ms");
     return 0;
 }
+if (args.Length > 0 && args[0] == "per-sample-quick")
+{
+    // The per-sample benchmark's methods as a timed harness: generated, hand-written and the node tape interleaved,
+    // 21 rounds of 200 000 calls, medians (BenchmarkDotNet's job takes 20 minutes for all thirty).
+    var functions = args.Length > 1 ? args.Skip(1).ToArray() : new[] { "sigmoid", "tanh", "softplus", "MSE", "logistic CE", "L1+L2 (16 weights)" };
+    foreach (var function in functions)
+    {
+        var bench = new PerSampleGradients { Function = function };
+        bench.Setup();
+        var methods = new (string Name, Func<double> Run)[] { ("generated", bench.Generated), ("hand-written", bench.HandWrittenCode), ("node tape", bench.NodeTapeAD) };
+        var times = methods.Select(_ => new System.Collections.Generic.List<double>()).ToArray();
+        var sink = 0.0;
+        for (var round = 0; round < 21; round++)
+            for (var k = 0; k < methods.Length; k++)
+            {
+                var calls = k == 2 ? 20_000 : 200_000;
+                var clock = Stopwatch.StartNew();
+                for (var i = 0; i < calls; i++) sink += methods[k].Run();
+                if (round >= 3) times[k].Add(clock.Elapsed.TotalMilliseconds * 1e6 / calls);
+            }
+        double Median(System.Collections.Generic.List<double> l) => l.OrderBy(x => x).ElementAt(l.Count / 2);
+        var (g, h, t) = (Median(times[0]), Median(times[1]), Median(times[2]));
+        Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "{0}: generated {1:0.0} ns, hand-written {2:0.0} ns, node tape {3:0} ns; generated ÷ hand-written {4:0.00}, node tape ÷ generated {5:0.0}{6}",
+            function, g, h, t, g / h, t / g, sink == 0.123 ? "" : ""));
+    }
+    return 0;
+}
 if (args.Length > 0 && args[0] == "dw-window")
 {
     var r = new Random(1);

@@ -179,6 +179,14 @@ public static class CsePass
             else if (IsConst(n.ArgArray[0], 1) && n.ArgArray[1] is { Kind: ExprKind.Mul } neg && neg.ArgArray.Length == 2 && IsConst(neg.ArgArray[0], -1) &&
                      Parents(neg) == 1 && SquaredTanh(neg.ArgArray[1]) is { } v) replace[n] = Sech2(v);
         }
+        // softplus(u) as max(u, 0) + log(1 + e^−|u|) in nodes, not text, so CSE shares e^−|u| and the logarithm between
+        // softplus(u) and softplus(−u) (|−u| = |u|): a stable cross-entropy costs one exp and one log, as the unstable one.
+        foreach (var n in Graph.PostOrder(roots))
+            if (n.Kind == ExprKind.Softplus && !replace.ContainsKey(n))
+            {
+                var u = n.ArgArray[0];
+                replace[n] = Expr.Add(Expr.Max(u, Expr.Zero), Expr.Log(Expr.Add(Expr.One, Expr.Exp(Expr.Neg(Expr.Abs(u))))));
+            }
         if (replace.Count == 0) return outputs;
         var memo = new Dictionary<Expr, Expr>();
         return outputs.Select(o => (o.Name, Graph.Rewrite(o.Value, n => replace.TryGetValue(n, out var r) ? r : n, memo))).ToList();

@@ -248,8 +248,15 @@ public sealed partial class Expr
     {
         if (a.Kind == ExprKind.Const) return Const(a.Value.IsNegative ? -a.Value : a.Value);
         if (a.Kind is ExprKind.Abs or ExprKind.Exp or ExprKind.Sigmoid or ExprKind.Softplus) return a;
+        // |−u| = |u|: one node for both, so code computing e^−|u| for u and −u computes it once.
+        if (LeadsNegative(a)) return Intern(ExprKind.Abs, Neg(a));
         return Intern(ExprKind.Abs, a);
     }
+
+    // −u written as such: a negative coefficient in front, or a sum whose first term has one.
+    private static bool LeadsNegative(Expr e) =>
+        e.Kind == ExprKind.Mul && e._args[0].Kind == ExprKind.Const && e._args[0].Value.IsNegative ||
+        e.Kind == ExprKind.Add && LeadsNegative(e._args[0]);
 
     /// <summary>Sign (−1, 0, 1; 0 at 0).</summary>
     public static Expr Sign(Expr a)

@@ -5,5 +5,5 @@ public static double F(double b, double w1, double w2, double x1, double x2, dou
     dw1 = sum1 * x1;
     dw2 = sum1 * x2;
     db = sum1;
-    return Math.Max(sum0, 0.0) + Math.Log(1.0 + Math.Exp(-Math.Abs(sum0))) - sum0 * y;
+    return Math.Log(Math.Exp(-Math.Abs(sum0)) + 1.0) + Math.Max(0.0, sum0) - sum0 * y;
 }
