@@ -41,6 +41,13 @@ public sealed partial class IndexedCode
         }
 
         _hoistedRows = new Dictionary<string, string>(System.StringComparer.Ordinal);
+        _rowGroups = new Dictionary<string, (long Min, long Max)>(System.StringComparer.Ordinal);
+        foreach (var a in adds)
+        {
+            GroupRow(a.Array, a.Indices);
+            foreach (var n in Graph.PostOrder(a.Value))
+                if (n.Kind == ExprKind.Element) GroupRow(n.Name!, n.ArgArray);
+        }
         var names = new Dictionary<Expr, string>();
         var uses = new Dictionary<Expr, int>();
         foreach (var a in adds)
@@ -54,12 +61,13 @@ public sealed partial class IndexedCode
         {
             if (Vector(a.Value, c, names, uses, body, inner + "    ") is not { } value) return false;
             var target = Fresh("run");
-            body.Add($"{inner}    var {target} = {HoistedRow(a.Array, a.Indices)}.Slice({ci}, {VectorType}.Count);");
+            body.Add($"{inner}    var {target} = {HoistedRow(a.Array, a.Indices, ci, VectorType + ".Count")};");
             body.Add($"{inner}    (new {VectorType}({target}) + {value}).CopyTo({target});");
         }
         var count = PrintCount(loop.Count);
         var rows = _hoistedRows;
         _hoistedRows = null;
+        _rowGroups = null;
         // The runs are found once per loop (the row offsets do not depend on c), when there is a run to read.
         _lines.Add(indent + $"if ({count} > 0)");
         _lines.Add(indent + "{");
@@ -116,14 +124,52 @@ public sealed partial class IndexedCode
     }
 
     private Dictionary<string, string>? _hoistedRows;
+    private Dictionary<string, (long Min, long Max)>? _rowGroups;
 
-    // A local holding the run (declared before the vector loop).
-    private string HoistedRow(string array, IReadOnlyList<Expr> indices)
+    // A 4-D view's runs at (a, b, e + k) for a few constants k (the columns of a window) are one slice of adjacent runs.
+    private (string Key, long Offset) RowKey(string array, IReadOnlyList<Expr> indices)
     {
-        var row = Row(array, indices);
-        if (indices.Count == 1 || _hoistedRows is null) return row;
-        if (!_hoistedRows.TryGetValue(row, out var name)) _hoistedRows[row] = name = Fresh(CSharpPrinter.Identifier(array).TrimStart('@') + "Row");
-        return name;
+        var column = indices[2];
+        long k = 0;
+        var rest = column;
+        if (column.Kind == ExprKind.Add && column.ArgArray.FirstOrDefault(t => t.Kind == ExprKind.Const && t.Value.IsInteger) is { } constant)
+        {
+            k = constant.Value.Numerator;
+            rest = Expr.Add(column.ArgArray.Where(t => !ReferenceEquals(t, constant)));
+        }
+        else if (column.Kind == ExprKind.Const && column.Value.IsInteger) (k, rest) = (column.Value.Numerator, Expr.Zero);
+        return (CSharpPrinter.Identifier(array) + "|" + PrintCount(indices[0]) + "|" + PrintCount(indices[1]) + "|" + PrintCount(rest), k);
+    }
+
+    private void GroupRow(string array, IReadOnlyList<Expr> indices)
+    {
+        if (indices.Count != 4 || _rowGroups is null) return;
+        var (key, k) = RowKey(array, indices);
+        _rowGroups[key] = _rowGroups.TryGetValue(key, out var g) ? (System.Math.Min(g.Min, k), System.Math.Max(g.Max, k)) : (k, k);
+    }
+
+    // A local holding the run (declared before the vector loop), sliced at c (and, for a run inside a slice of adjacent
+    // runs, at its offset).
+    private string HoistedRow(string array, IReadOnlyList<Expr> indices, string c, string? count = null)
+    {
+        var tail = count is null ? ")" : ", " + count + ")";
+        if (indices.Count == 1 || _hoistedRows is null) return Row(array, indices) + ".Slice(" + c + tail;
+        string row;
+        var offset = "";
+        if (indices.Count == 4 && _rowGroups != null && _rowGroups.TryGetValue(RowKey(array, indices).Key, out var group))
+        {
+            var (key, k) = RowKey(array, indices);
+            var name = CSharpPrinter.Identifier(array);
+            var parts = key.Split('|');
+            var start = group.Min == 0 ? parts[3] : parts[3] == "0" ? group.Min.ToString(System.Globalization.CultureInfo.InvariantCulture)
+                : parts[3] + (group.Min > 0 ? " + " : " - ") + System.Math.Abs(group.Min).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            row = $"{name}.Slice({parts[1]}, {parts[2]}, {start}, {(group.Max - group.Min + 1).ToString(System.Globalization.CultureInfo.InvariantCulture)})";
+            var runs = k - group.Min;
+            if (runs > 0) offset = (runs == 1 ? "" : runs.ToString(System.Globalization.CultureInfo.InvariantCulture) + " * ") + Dim(array, 4, 3) + " + ";
+        }
+        else row = Row(array, indices);
+        if (!_hoistedRows.TryGetValue(row, out var local)) _hoistedRows[row] = local = Fresh(CSharpPrinter.Identifier(array).TrimStart('@') + "Row");
+        return local + ".Slice(" + offset + c + tail;
     }
 
     // The run of an array's last axis at the other indices: a row of a view, or the span itself.
@@ -151,7 +197,7 @@ public sealed partial class IndexedCode
             case ExprKind.Const:
                 return e.IsZero ? VectorType + ".Zero" : e.Value.Equals(Number.One) ? VectorType + ".One" : $"new {VectorType}({_printer.Literal(e.Value)})";
             case ExprKind.Element:
-                text = $"new {VectorType}({HoistedRow(e.Name!, e.ArgArray)}.Slice({ci}))";
+                text = $"new {VectorType}({HoistedRow(e.Name!, e.ArgArray, ci)})";
                 break;
             case ExprKind.Add:
             case ExprKind.Mul:

@@ -720,14 +720,17 @@ public class VectorScatterTests
     {
         var method = MaxPoolGradient(floatViews: true);
         Assert.Contains("Vector.IsHardwareAccelerated && c <= Delta.GetLength(3) - global::System.Numerics.Vector<float>.Count", method);
-        // The four positions of the window, each a masked add of Δ's run.
-        foreach (var at in new[] { "2 * m, 2 * n", "2 * m, 2 * n + 1", "2 * m + 1, 2 * n", "2 * m + 1, 2 * n + 1" })
+        // The window's two rows, each one slice of its two adjacent column runs, found once per window; the four
+        // positions are masked adds of Δ's run at offset 0 or one run further.
+        foreach (var row in new[] { "2 * m", "2 * m + 1" })
         {
-            // Each run found once per window, before the loop over channels.
-            Assert.Matches(@"var dXRow\d+ = dX\.Slice\(s, " + System.Text.RegularExpressions.Regex.Escape(at) + @", 1\);", method);
-            Assert.Matches(@"var XRow\d+ = X\.Slice\(s, " + System.Text.RegularExpressions.Regex.Escape(at) + @", 1\);", method);
+            Assert.Matches(@"var dXRow\d+ = dX\.Slice\(s, " + System.Text.RegularExpressions.Regex.Escape(row) + @", 2 \* n, 2\);", method);
+            Assert.Matches(@"var XRow\d+ = X\.Slice\(s, " + System.Text.RegularExpressions.Regex.Escape(row) + @", 2 \* n, 2\);", method);
         }
         Assert.Matches(@"var run\d+ = dXRow\d+\.Slice\(c, global::System\.Numerics\.Vector<float>\.Count\);", method);
+        Assert.Matches(@"var run\d+ = dXRow\d+\.Slice\(dX\.GetLength\(3\) \+ c, global::System\.Numerics\.Vector<float>\.Count\);", method);
+        Assert.Matches(@"new global::System\.Numerics\.Vector<float>\(XRow\d+\.Slice\(X\.GetLength\(3\) \+ c\)\)", method);
+        Assert.Equal(4, System.Text.RegularExpressions.Regex.Matches(method, @"var run\d+ = ").Count);
         Assert.Contains("ConditionalSelect(", method);
         Assert.Contains("Vector.GreaterThan(", method);
         // The scalar tail keeps the argmax as an index.
