@@ -63,7 +63,9 @@ public sealed class Simplifier
         new SimplificationRule("logistic product", @"e^{u} \sigma(-u) \to \sigma(u)", false, LogisticProduct),
         new SimplificationRule("logistic symmetry", @"a\,\sigma(-u) + b\,\sigma(u) \to a\,(1 - \sigma(u)) + b\,\sigma(u)", true, LogisticSymmetry),
         new SimplificationRule("softplus", @"\log(1 + e^{u}) \to \operatorname{softplus}(u),\; \log \sigma(u) \to -\operatorname{softplus}(-u)", false, StableLog),
+        new SimplificationRule("log-sum-exp", @"\log \sum_j e^{u_j} \to m + \log \sum_j e^{u_j - m},\; m = \max_j u_j", false, e => e.Kind == ExprKind.Log ? LogSumExp(e.ArgArray[0]) : null),
         new SimplificationRule("piecewise product", @"[c]\,a \cdot b \to [c]\,(a b)", false, PiecewiseProduct),
+        new SimplificationRule("piecewise quotient", @"\left(a + [c]\,x\right) d \to a d + [c]\,(x d)", false, PiecewiseQuotient),
         new SimplificationRule("piecewise sum", @"[c]\,a + [c]\,b \to [c]\,(a + b)", false, PiecewiseSum),
         new SimplificationRule("expand", @"a (b + c) \to a b + a c", true, e => e.Kind == ExprKind.Mul && MayCancel(e) ? Expand(e, 256) : null),
         new SimplificationRule("factor", @"a b + a c \to a (b + c)", true, Factor),
@@ -177,6 +179,42 @@ public sealed class Simplifier
         if (rest.Kind == ExprKind.Mul && rest.ArgArray.Length == 2 && rest.ArgArray[0].Kind == ExprKind.Const && rest.ArgArray[0].Value.IsMinusOne && rest.ArgArray[1].Kind == ExprKind.Sigmoid)
             return Expr.Neg(Expr.Softplus(rest.ArgArray[1].ArgArray[0]));
         return null;
+    }
+
+    // log Σ_j e^{u_j} overflows once some u_j > 709 and is −∞ once every u_j < −745: shifted by the largest, as
+    // m + log Σ_j e^{u_j − m} with m = max_j u_j, it is finite for all finite u (the largest term is e^0 = 1). Written
+    // for an indexed sum (m a max over the index) and for a sum of exponentials (m a chain of max). A sum already
+    // shifted (its exponent holds a max) is left alone, so the rule does not apply twice.
+    private static Expr? LogSumExp(Expr a)
+    {
+        static bool Shifted(Expr u) => Graph.PostOrder(u).Any(n => n.Kind is ExprKind.MaxOver or ExprKind.Max);
+        if (a.Kind == ExprKind.Sum && a.ArgArray[1].Kind == ExprKind.Exp && !Shifted(a.ArgArray[1].ArgArray[0]))
+        {
+            var (index, count, u) = (a.SumIndex, a.ArgArray[0], a.ArgArray[1].ArgArray[0]);
+            var m = Expr.MaxOver(index, count, u);
+            if (m.Kind != ExprKind.MaxOver) return null;
+            return Expr.Add(m, Expr.Log(Expr.Sum(index, count, Expr.Exp(Expr.Sub(u, m)))));
+        }
+        if (a.Kind == ExprKind.Add && a.ArgArray.Length >= 2 && a.ArgArray.All(t => t.Kind == ExprKind.Exp && !Shifted(t.ArgArray[0])))
+        {
+            var exponents = a.ArgArray.Select(t => t.ArgArray[0]).ToList();
+            var m = exponents.Skip(1).Aggregate(exponents[0], Expr.Max);
+            return Expr.Add(m, Expr.Log(Expr.Add(exponents.Select(u => Expr.Exp(Expr.Sub(u, m))))));
+        }
+        return null;
+    }
+
+    // (a + [c] x) · d with d a denominator: the factor goes into the branch, where it may cancel ([c] (−S) / S = −[c], which
+    // a sibling [c] then meets: a shifted softmax's argmax terms). Only two-term sums, so nothing grows.
+    private static Expr? PiecewiseQuotient(Expr e)
+    {
+        if (e.Kind != ExprKind.Mul || e.ArgArray.Length != 2) return null;
+        var (sum, d) = e.ArgArray[0].Kind == ExprKind.Add ? (e.ArgArray[0], e.ArgArray[1]) : (e.ArgArray[1], e.ArgArray[0]);
+        if (sum.Kind != ExprKind.Add || sum.ArgArray.Length != 2 || !IsDenominator(d)) return null;
+        var branch = sum.ArgArray.FirstOrDefault(t => t.Kind == ExprKind.If && t.ArgArray[2].IsZero);
+        if (branch is null) return null;
+        var other = sum.ArgArray[0] == branch ? sum.ArgArray[1] : sum.ArgArray[0];
+        return Expr.Add(Expr.Mul(other, d), Expr.If(branch.ArgArray[0], Expr.Mul(branch.ArgArray[1], d), Expr.Zero));
     }
 
     // A sum holding both σ(−u) and σ(u) (the gradient of a cross-entropy in its stable form, −y σ(−z) + (1 − y) σ(z)):

@@ -92,6 +92,40 @@ public class IndexedSumTests
     }
 
     [Fact]
+    public void LogSumExp_IsShiftedByTheLargestLogit_FiniteAtExtremes()
+    {
+        // log Σ e^{z_j} − Σ y_j z_j as written; the engine computes m + log Σ e^{z_j − m}, m = max_j z_j.
+        var n = Expr.Length("z");
+        var loss = Expr.Log(Expr.Sum(J, n, Expr.Exp(Expr.Element("z", J)))) - Expr.Sum(J, n, Expr.Element("y", J) * Expr.Element("z", J));
+        var gradient = Differentiator.Gradient(loss, new[] { Expr.Element("z", K) });
+        Assert.Contains(Graph.PostOrder(gradient.Function), e => e.Kind == ExprKind.MaxOver);
+        var y = new double[] { 0, 0.25, 0, 0.75 };
+        foreach (var z in new[] { new[] { 1000.0, -1000, 999, 0 }, new[] { -1000.0, -1001, -999.5, -1000 }, new[] { 1e-300, 0, -1e-300, 0 }, new[] { 3.0, 1, -2, 0.5 } })
+        {
+            var arrays = new Dictionary<string, Array> { ["z"] = z, ["y"] = y };
+            var m = z.Max();
+            var logSum = m + Math.Log(z.Sum(v => Math.Exp(v - m)));
+            var value = Evaluator.Evaluate(gradient.Function, new Dictionary<string, double>(), arrays, new Dictionary<string, int>());
+            Assert.True(double.IsFinite(value), $"loss at ({string.Join(", ", z)}): {value}");
+            Close(logSum - z.Zip(y, (a, b) => a * b).Sum(), value, "loss");
+            for (var k = 0; k < z.Length; k++)
+            {
+                var g = Evaluator.Evaluate(gradient.Partials[0], new Dictionary<string, double>(), arrays, new Dictionary<string, int> { ["k"] = k });
+                Close(Math.Exp(z[k] - logSum) - y[k], g, $"∂L/∂z_{k} at ({string.Join(", ", z)})");
+            }
+        }
+        // A sum of exponentials in scalars too: log(e^a + e^b) at a = 1000 is 1000 + log(1 + e^{b − 1000}).
+        Expr a = Expr.Var("a"), b = Expr.Var("b");
+        var scalar = Differentiator.Gradient(Expr.Log(Expr.Exp(a) + Expr.Exp(b)), new[] { a, b });
+        var at = new Dictionary<string, double> { ["a"] = 1000, ["b"] = 999 };
+        Close(1000 + Math.Log(1 + Math.Exp(-1)), Evaluator.Evaluate(scalar.Function, at), "log(e^a + e^b)");
+        Close(1 / (1 + Math.Exp(-1)), Evaluator.Evaluate(scalar.Partials[0], at), "∂/∂a");
+        // An already shifted sum is left as it is (no second shift).
+        var shifted = Differentiator.Gradient(gradient.Function, new[] { Expr.Element("z", K) }).Function;
+        Assert.Equal(1, Graph.PostOrder(shifted).Count(e => e.Kind == ExprKind.MaxOver));
+    }
+
+    [Fact]
     public void DenseLayer_DeltaRule()
     {
         // L = Σ_j c_j tanh(z_j), z_j = Σ_i W_ji a_i + b_j: ∂L/∂W_kl = δ_k a_l with δ_k = c_k (1 − tanh² z_k).
@@ -424,7 +458,7 @@ public class IndexedCodeTests
     {
         var (f, variables) = IndexedSumLatexTests.ExampleFor("SoftmaxCrossEntropy");
         var method = IndexedCode.PrintGradientMethod(Differentiator.Gradient(f, variables), "G", CSharpPrinter.Default);
-        var normaliser = method.IndexOf("+= Math.Exp(z[j])", StringComparison.Ordinal);
+        var normaliser = method.IndexOf("+= Math.Exp(z[j] - ", StringComparison.Ordinal);
         var outputLoop = method.IndexOf("for (var k = 0;", StringComparison.Ordinal);
         Assert.True(normaliser >= 0 && outputLoop > normaliser, method);
     }
