@@ -398,8 +398,10 @@ public static class ExpressionFrontEnd
             }
             links.Reverse();
             var operands = new List<Expr> { Read(leftmost) };
+            var literalZero = !additive && ZeroLiteral(leftmost);
             foreach (var x in links)
             {
+                if (!additive && ZeroLiteral(x.Right)) literalZero = true;
                 var right = Read(x.Right);
                 switch (x.Kind())
                 {
@@ -411,7 +413,34 @@ public static class ExpressionFrontEnd
                 }
                 operands.Add(right);
             }
-            return additive ? Expr.Add(operands) : Expr.Mul(operands);
+            if (additive) return Expr.Add(operands);
+            // A literal zero factor of something that depends on the inputs (0 * x, 0 / x) keeps IEEE semantics instead of
+            // folding away: 0 where every such factor is finite, NaN where one is NaN or ±∞ (0 · ∞ and 0 / 0 are NaN).
+            // Zeros that algebra produces (x − x) still fold: docs/numerics.md.
+            if (literalZero && operands.Any(o => o.Kind != ExprKind.Const))
+            {
+                var finite = operands.Where(o => o.Kind != ExprKind.Const)
+                    .Select(o => Expr.Compare(ExprKind.Less, Expr.Abs(o), Expr.Const(double.PositiveInfinity))).ToList();
+                return Expr.If(Expr.Mul(finite), Expr.Zero, Expr.Const(double.NaN));
+            }
+            return Expr.Mul(operands);
+        }
+
+        // 0, 0.0, 0f, -0.0, (0) as written: a zero in the source, not one that algebra made.
+        private static bool ZeroLiteral(ExpressionSyntax e)
+        {
+            while (true)
+            {
+                switch (e)
+                {
+                    case ParenthesizedExpressionSyntax p: e = p.Expression; continue;
+                    case CastExpressionSyntax c: e = c.Expression; continue;
+                    case PrefixUnaryExpressionSyntax u when u.IsKind(SyntaxKind.UnaryMinusExpression) || u.IsKind(SyntaxKind.UnaryPlusExpression): e = u.Operand; continue;
+                    case LiteralExpressionSyntax l when l.IsKind(SyntaxKind.NumericLiteralExpression):
+                        return l.Token.Value switch { int i => i == 0, long n => n == 0, double d => d == 0, float f => f == 0, decimal m => m == 0, _ => false };
+                    default: return false;
+                }
+            }
         }
 
         private static ExprKind? ComparisonKind(BinaryExpressionSyntax b) => b.Kind() switch

@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using SymGrad.Generators;
 using SymGrad.Symbolic;
 
@@ -53,6 +54,27 @@ public class ExpressionFrontEndTests
     [InlineData("(x == y) ? 1 : 2", "x == y ? 1 : 2")]
     public void Reads_CSharpExpressionSyntax(string input, string printed) =>
         Assert.Equal(printed, CSharpPrinter.Default.Print(Read(input)));
+
+    [Theory]
+    [InlineData("0 * x + y")]
+    [InlineData("x * 0.0 + y")]
+    [InlineData("0 / x + y")]
+    public void ALiteralZeroFactor_KeepsIeeeSemantics_ForNaNAndInfinity(string source)
+    {
+        // docs/numerics.md: 0 · x is 0 for finite x and NaN for NaN or ±∞ (0 / x: NaN at x = 0 too), as C# computes it.
+        var f = Read(source);
+        var g = Differentiator.Gradient(f, new[] { X, Expr.Var("y") });
+        double At(Expr e, double x) => Evaluator.Evaluate(e, new Dictionary<string, double> { ["x"] = x, ["y"] = 2 });
+        Assert.Equal(2.0, At(g.Function, 3));
+        Assert.True(double.IsNaN(At(g.Function, double.NaN)));
+        Assert.True(double.IsNaN(At(g.Function, double.PositiveInfinity)) == !source.StartsWith("0 /", System.StringComparison.Ordinal));
+        if (source.StartsWith("0 /", System.StringComparison.Ordinal)) Assert.True(double.IsNaN(At(g.Function, 0)));
+        // The derivatives are those of 0 and of y, wherever x is finite.
+        Assert.Equal(0.0, At(g.Partials[0], 3));
+        Assert.Equal(1.0, At(g.Partials[1], 3));
+        // And the printed C# computes it so.
+        Assert.Contains("double.NaN", CSharpPrinter.Default.Print(g.Function));
+    }
 
     [Fact]
     public void Reads_ComposedFunctionsIntoTheEngine()

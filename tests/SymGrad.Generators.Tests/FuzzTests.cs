@@ -127,7 +127,10 @@ public class FuzzTests
             sb.Append("}\n");
             var source = sb.ToString();
 
+            var clock = System.Diagnostics.Stopwatch.StartNew();
             var result = GeneratorHarness.Run(source);
+            // No hang: a batch of twenty methods (generator and compile) in well under a minute; a hang check, not a speed target.
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), $"batch {batch} took {clock.Elapsed}");
             Assert.DoesNotContain(result.GeneratorDiagnostics, d => d.Id == "SG0013" && !d.GetMessage().Contains("nested too deeply"));
             var tree = result.Output.SyntaxTrees.First(t => t.FilePath == "File0.cs");
             var root = tree.GetRoot();

@@ -236,7 +236,7 @@ public class CallTests
     }
 }
 
-/// <summary>docs/numerics.md, "Exact zeros are exact": what folds, and that IEEE rules hold everywhere else.</summary>
+/// <summary>docs/numerics.md, "Zeros": what the engine folds (algebraic zeros), and that IEEE rules hold everywhere else.</summary>
 public class NumericsPolicyTests
 {
     private static readonly Expr W = Expr.Var("w");
@@ -246,7 +246,8 @@ public class NumericsPolicyTests
     [Fact]
     public void ExactZeros_Annihilate_SoANaNMultipliedByThemDoesNotPropagate()
     {
-        // 0·x + w, (x − x)·w + w and (x / x)·w are read as w, w and w: their values and partials ignore a NaN x.
+        // Built through the engine (not read from C#, where a literal 0 * x keeps IEEE semantics): 0·x + w, (x − x)·w + w
+        // and (x / x)·w are w, w and w — their values and partials ignore a NaN x.
         foreach (var f in new[] { 0 * X + W, (X - X) * W + W, (X / X) * W })
         {
             Assert.Same(W, f);
