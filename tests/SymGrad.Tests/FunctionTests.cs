@@ -1,4 +1,6 @@
 using System;
+using System.Linq;
+using SymGrad.Tensors;
 using SymGrad.Functions;
 
 namespace SymGrad.Tests;
@@ -81,5 +83,37 @@ public class FunctionTests
         var numeric = ((double)f((float)(x + h)) - f((float)(x - h))) / (2 * h);
         if (what.Contains("Relu") && Math.Abs(x) < h) return;
         Assert.True(Math.Abs(numeric - analytic) <= 2e-2 * Math.Max(1, Math.Abs(numeric)), $"{what}'({x}) = {analytic}, finite difference {numeric}");
+    }
+
+    [Theory]
+    [InlineData(1000f)]
+    [InlineData(-1000f)]
+    [InlineData(1e-30f)]
+    [InlineData(-1e-30f)]
+    [InlineData(0f)]
+    public void LogitLosses_AtExtremeLogits_AreFinite_WithFiniteExactGradients(float logit)
+    {
+        // Softmax cross-entropy over three classes with logits (logit, −logit, 0) and a one-hot target on the first:
+        // the loss is log Σ e^z − z₀ (finite), the gradient softmax − y (every entry in [−1, 1]).
+        var z = new Tensor(new[] { logit, -logit, 0f }, 1, 3);
+        var y = new Tensor(new[] { 1f, 0f, 0f }, 1, 3);
+        var loss = new SymGrad.Losses.SoftmaxCrossEntropy();
+        var value = loss.Forward(z, y);
+        double[] zs = { logit, -logit, 0 };
+        var m = zs.Max();
+        var logSum = m + Math.Log(zs.Sum(v => Math.Exp(v - m)));
+        Assert.True(float.IsFinite(value) && Math.Abs(value - (logSum - logit)) <= 1e-4 * (1 + Math.Abs(logSum - logit)), $"softmax CE at {logit}: {value}");
+        var g = loss.Gradient(z, y).Span.ToArray();
+        for (var k = 0; k < 3; k++)
+            Assert.True(float.IsFinite(g[k]) && Math.Abs(g[k] - (Math.Exp(zs[k] - logSum) - (k == 0 ? 1 : 0))) <= 1e-5, $"∂/∂z{k} at {logit}: {g[k]}");
+        // Binary cross-entropy on the logit, both targets: softplus forms, gradient σ(z) − y.
+        foreach (var target in new[] { 0f, 1f })
+        {
+            var b = LossFunctions.BinaryCrossEntropyWithLogits(logit, target);
+            var exact = (1 - target) * Math.Max(logit, 0) + target * Math.Max(-logit, 0) + Math.Log(1 + Math.Exp(-Math.Abs(logit)));
+            Assert.True(float.IsFinite(b) && Math.Abs(b - exact) <= 1e-4 * (1 + exact), $"BCE({logit}, {target}) = {b}, exact {exact}");
+            var d = LossFunctions.BinaryCrossEntropyWithLogitsDerivative(logit, target);
+            Assert.True(float.IsFinite(d) && Math.Abs(d - (1 / (1 + Math.Exp(-(double)logit)) - target)) <= 1e-6, $"BCE′({logit}, {target}) = {d}");
+        }
     }
 }
