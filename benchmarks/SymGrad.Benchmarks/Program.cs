@@ -162,15 +162,7 @@ if (args.Length > 0 && args[0] == "dx-parts")
                             SymGrad.Tensors.MatMul.AddTo(pg.AsSpan((((s * ow + m) * ow + n) * 3 + i) * 24, 24), dxv.Slice(s, m + i, n, 3));
         }),
     };
-    var times = actions.Select(_ => new System.Collections.Generic.List<double>()).ToArray();
-    for (var round = 0; round < 300; round++)
-        for (var k = 0; k < actions.Length; k++)
-        {
-            var clock = Stopwatch.StartNew();
-            actions[k].Item2();
-            if (round >= 50) times[k].Add(clock.Elapsed.TotalMilliseconds);
-        }
-    for (var k = 0; k < actions.Length; k++) Console.WriteLine($"{actions[k].Item1}: {times[k].OrderBy(t => t).ElementAt(times[k].Count / 2):0.000} ms");
+    PrintInterleavedMedians(actions, 300);
     return 0;
 }
 if (args.Length > 0 && args[0] == "per-sample-quick")
@@ -218,15 +210,7 @@ if (args.Length > 0 && args[0] == "dw-window")
         }),
         ("generated dW", () => SymGrad.Functions.LayerFormulas.Conv2DScoreAccumulateGradient(w.AsReadOnlyTensor4(), b.Span, x.AsReadOnlyTensor4(), d.AsReadOnlyTensor4(), dw.AsTensor4(), default, default)),
     };
-    var times = actions.Select(_ => new System.Collections.Generic.List<double>()).ToArray();
-    for (var round = 0; round < 200; round++)
-        for (var k = 0; k < actions.Length; k++)
-        {
-            var clock = Stopwatch.StartNew();
-            actions[k].Item2();
-            if (round >= 50) times[k].Add(clock.Elapsed.TotalMilliseconds);
-        }
-    for (var k = 0; k < actions.Length; k++) Console.WriteLine($"{actions[k].Item1}: {times[k].OrderBy(t => t).ElementAt(times[k].Count / 2):0.000} ms");
+    PrintInterleavedMedians(actions, 200);
     return 0;
 }
 if (args.Length > 0 && args[0] == "conv-split")
@@ -404,3 +388,18 @@ if (args.Length > 1 && args[0] == "compile")
 }
 BenchmarkSwitcher.FromAssembly(typeof(EngineBenchmarks).Assembly).Run(args);
 return 0;
+
+// Pieces of one pass timed in turn, round after round (a noisy machine's drift hits all of them alike), the first 50
+// rounds as warm-up; the median of each.
+static void PrintInterleavedMedians((string Name, Action Run)[] actions, int rounds)
+{
+    var times = actions.Select(_ => new System.Collections.Generic.List<double>()).ToArray();
+    for (var round = 0; round < rounds; round++)
+        for (var k = 0; k < actions.Length; k++)
+        {
+            var clock = Stopwatch.StartNew();
+            actions[k].Run();
+            if (round >= 50) times[k].Add(clock.Elapsed.TotalMilliseconds);
+        }
+    for (var k = 0; k < actions.Length; k++) Console.WriteLine($"{actions[k].Name}: {times[k].OrderBy(t => t).ElementAt(times[k].Count / 2):0.000} ms");
+}
