@@ -83,7 +83,7 @@ if (args.Length > 0 && args[0] == "generate")
 if (args.Length > 0 && args[0] == "dx-parts")
 {
     var r = new Random(1);
-    SymGrad.Tensors.Tensor Rnd(params int[] shape) { var t = new SymGrad.Tensors.Tensor(shape); foreach (ref var v in t.Span) v = (float)(r.NextDouble() - 0.5); return t; }
+    SymGrad.Tensors.Tensor Rnd(params int[] shape) => RandomTensor(r, shape);
     int cin = 8, cout = 16, h = 13, batch = 64, ow = h - 2;
     var w = Rnd(3, 3, cin, cout); var b = Rnd(cout); var x = Rnd(batch, h, h, cin); var d = Rnd(batch, ow, ow, cout);
     var dx = new SymGrad.Tensors.Tensor(batch, h, h, cin);
@@ -195,7 +195,7 @@ if (args.Length > 0 && args[0] == "per-sample-quick")
 if (args.Length > 0 && args[0] == "dw-window")
 {
     var r = new Random(1);
-    SymGrad.Tensors.Tensor Rnd(params int[] shape) { var t = new SymGrad.Tensors.Tensor(shape); foreach (ref var v in t.Span) v = (float)(r.NextDouble() - 0.5); return t; }
+    SymGrad.Tensors.Tensor Rnd(params int[] shape) => RandomTensor(r, shape);
     int cin = 1, cout = 8, h = 28, batch = 64, ow = h - 2;
     var x = Rnd(batch, h, h, cin); var d = Rnd(batch, ow, ow, cout); var dw = new SymGrad.Tensors.Tensor(3, 3, cin, cout);
     var w = Rnd(3, 3, cin, cout); var b = Rnd(cout);
@@ -218,7 +218,7 @@ if (args.Length > 0 && args[0] == "conv-split")
     // Where the generated convolution backward spends its time: ∂L/∂W alone, ∂L/∂X alone, against the kernels' two
     // matrix products alone (im2col and col2im not counted), at the shapes of `layer-backward`.
     var r = new Random(1);
-    SymGrad.Tensors.Tensor Rnd(params int[] shape) { var t = new SymGrad.Tensors.Tensor(shape); foreach (ref var v in t.Span) v = (float)(r.NextDouble() - 0.5); return t; }
+    SymGrad.Tensors.Tensor Rnd(params int[] shape) => RandomTensor(r, shape);
     foreach (var (cin, cout, h, batch) in new[] { (8, 16, 28, 16), (1, 8, 28, 64), (8, 16, 13, 64) })
     {
         var w = Rnd(3, 3, cin, cout); var b = Rnd(cout); var x = Rnd(batch, h, h, cin); var d = Rnd(batch, h - 2, h - 2, cout);
@@ -263,12 +263,7 @@ if (args.Length > 0 && args[0] is "dense-backward" or "layer-backward")
             }
         return (Median(times[0]), Median(times[1]));
     }
-    SymGrad.Tensors.Tensor Random(params int[] shape)
-    {
-        var t = new SymGrad.Tensors.Tensor(shape);
-        foreach (ref var v in t.Span) v = (float)(r.NextDouble() - 0.5);
-        return t;
-    }
+    SymGrad.Tensors.Tensor Random(params int[] shape) => RandomTensor(r, shape);
     var dense = Compare(new SymGrad.Layers.Layer[] { new SymGrad.Layers.Dense(784, 128, 2), new SymGrad.Layers.Dense(784, 128, 2) { UseGeneratedBackward = true } },
         Random(64, 784), Random(64, 128));
     Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "dense backward 784→128, batch 64: kernels {0:0.00} ms, generated {1:0.00} ms, generated ÷ kernels {2:0.00}",
@@ -402,4 +397,12 @@ static void PrintInterleavedMedians((string Name, Action Run)[] actions, int rou
             if (round >= 50) times[k].Add(clock.Elapsed.TotalMilliseconds);
         }
     for (var k = 0; k < actions.Length; k++) Console.WriteLine($"{actions[k].Name}: {times[k].OrderBy(t => t).ElementAt(times[k].Count / 2):0.000} ms");
+}
+
+// A tensor of uniform values in [−0.5, 0.5).
+static SymGrad.Tensors.Tensor RandomTensor(Random random, int[] shape)
+{
+    var t = new SymGrad.Tensors.Tensor(shape);
+    foreach (ref var v in t.Span) v = (float)(random.NextDouble() - 0.5);
+    return t;
 }

@@ -103,7 +103,8 @@ internal static class DifferentiableParser
 
         // Body. Nesting deeper than anything written by hand is refused before the compiler's binder sees it (binding a
         // call inside it recurses once per level, and a stack overflow in a generator takes the compiler down with it).
-        if (((SyntaxNode?)syntax.Body ?? syntax.ExpressionBody) is { } checkedBody && DeepestNesting(checkedBody) is { } tooDeep)
+        var bodySyntax = (SyntaxNode?)syntax.Body ?? syntax.ExpressionBody;
+        if (bodySyntax != null && DeepestNesting(bodySyntax) is { } tooDeep)
         {
             Report(DiagnosticDescriptors.UnsupportedExpression, tooDeep.GetLocation(),
                 $"the expression is nested too deeply to differentiate (more than {MaxNesting} levels of parentheses, calls or unary operators)");
@@ -133,7 +134,6 @@ internal static class DifferentiableParser
             }
         }
 
-        var bodySyntax = (SyntaxNode?)syntax.Body ?? syntax.ExpressionBody;
         foreach (var call in bodySyntax?.DescendantNodes().OfType<InvocationExpressionSyntax>() ?? Enumerable.Empty<InvocationExpressionSyntax>())
         {
             cancellationToken.ThrowIfCancellationRequested();

@@ -154,8 +154,9 @@ public static class CsePass
     internal static IReadOnlyList<(string Name, Expr Value)> CodeForms(IReadOnlyList<(string Name, Expr Value)> outputs)
     {
         var roots = outputs.Select(o => o.Value).ToList();
+        var nodes = Graph.PostOrder(roots).ToList();
         var parents = new Dictionary<Expr, int>();
-        foreach (var n in Graph.PostOrder(roots))
+        foreach (var n in nodes)
             foreach (var a in n.ArgArray.Distinct())
                 parents[a] = parents.TryGetValue(a, out var c) ? c + 1 : 1;
         foreach (var r in roots) parents[r] = parents.TryGetValue(r, out var c) ? c + 1 : 1;
@@ -171,7 +172,7 @@ public static class CsePass
             var e = Expr.Exp(Expr.Mul(Expr.Const(-2), Expr.Abs(u)));
             return Expr.Mul(Expr.Const(4), e, Expr.Pow(Expr.Add(Expr.One, e), Expr.Const(-2)));
         }
-        foreach (var n in Graph.PostOrder(roots))
+        foreach (var n in nodes)
         {
             if (n.Kind != ExprKind.Add || n.ArgArray.Length != 2) continue;
             // tanh² − 1 (how the canonical form keeps −(1 − tanh²)) → −sech²; 1 − tanh² → sech².
@@ -181,7 +182,7 @@ public static class CsePass
         }
         // softplus(u) as max(u, 0) + log(1 + e^−|u|) in nodes, not text, so CSE shares e^−|u| and the logarithm between
         // softplus(u) and softplus(−u) (|−u| = |u|): a stable cross-entropy costs one exp and one log, as the unstable one.
-        foreach (var n in Graph.PostOrder(roots))
+        foreach (var n in nodes)
             if (n.Kind == ExprKind.Softplus && !replace.ContainsKey(n))
             {
                 var u = n.ArgArray[0];

@@ -253,8 +253,8 @@ public sealed partial class Expr
         return Intern(ExprKind.Abs, a);
     }
 
-    // −u written as such: a negative coefficient in front, or a sum whose first term has one.
-    private static bool LeadsNegative(Expr e) =>
+    /// <summary>−u written as such: a negative coefficient in front, or a sum whose first term has one.</summary>
+    internal static bool LeadsNegative(Expr e) =>
         e.Kind == ExprKind.Mul && e._args[0].Kind == ExprKind.Const && e._args[0].Value.IsNegative ||
         e.Kind == ExprKind.Add && LeadsNegative(e._args[0]);
 

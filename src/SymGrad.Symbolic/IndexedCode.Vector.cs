@@ -41,7 +41,7 @@ public sealed partial class IndexedCode
         }
 
         _hoistedRows = new Dictionary<string, string>(System.StringComparer.Ordinal);
-        _rowGroups = new Dictionary<string, (long Min, long Max)>(System.StringComparer.Ordinal);
+        _rowGroups = new Dictionary<RunGroupKey, (long Min, long Max)>();
         foreach (var a in adds)
         {
             GroupRow(a.Array, a.Indices);
@@ -124,21 +124,19 @@ public sealed partial class IndexedCode
     }
 
     private Dictionary<string, string>? _hoistedRows;
-    private Dictionary<string, (long Min, long Max)>? _rowGroups;
+    private Dictionary<RunGroupKey, (long Min, long Max)>? _rowGroups;
 
     // A 4-D view's runs at (a, b, e + k) for a few constants k (the columns of a window) are one slice of adjacent runs.
-    private (string Key, long Offset) RowKey(string array, IReadOnlyList<Expr> indices)
+    // A run of a 4-D view at (a, b, rest + k): the adjacent runs of one (a, b, rest) are one slice.
+    private readonly record struct RunGroupKey(string Array, Expr A, Expr B, Expr Rest);
+
+    private static (RunGroupKey Key, long Offset) RowKey(string array, IReadOnlyList<Expr> indices)
     {
         var column = indices[2];
-        long k = 0;
-        var rest = column;
+        if (column.Kind == ExprKind.Const && column.Value.IsInteger) return (new RunGroupKey(array, indices[0], indices[1], Expr.Zero), column.Value.Numerator);
         if (column.Kind == ExprKind.Add && column.ArgArray.FirstOrDefault(t => t.Kind == ExprKind.Const && t.Value.IsInteger) is { } constant)
-        {
-            k = constant.Value.Numerator;
-            rest = Expr.Add(column.ArgArray.Where(t => !ReferenceEquals(t, constant)));
-        }
-        else if (column.Kind == ExprKind.Const && column.Value.IsInteger) (k, rest) = (column.Value.Numerator, Expr.Zero);
-        return (CSharpPrinter.Identifier(array) + "|" + PrintCount(indices[0]) + "|" + PrintCount(indices[1]) + "|" + PrintCount(rest), k);
+            return (new RunGroupKey(array, indices[0], indices[1], Expr.Add(column.ArgArray.Where(t => !ReferenceEquals(t, constant)))), constant.Value.Numerator);
+        return (new RunGroupKey(array, indices[0], indices[1], column), 0);
     }
 
     private void GroupRow(string array, IReadOnlyList<Expr> indices)
@@ -156,16 +154,14 @@ public sealed partial class IndexedCode
         if (indices.Count == 1 || _hoistedRows is null) return Row(array, indices) + ".Slice(" + c + tail;
         string row;
         var offset = "";
-        if (indices.Count == 4 && _rowGroups != null && _rowGroups.TryGetValue(RowKey(array, indices).Key, out var group))
+        var (key, k) = indices.Count == 4 ? RowKey(array, indices) : default;
+        if (indices.Count == 4 && _rowGroups != null && _rowGroups.TryGetValue(key, out var group))
         {
-            var (key, k) = RowKey(array, indices);
-            var name = CSharpPrinter.Identifier(array);
-            var parts = key.Split('|');
-            var start = group.Min == 0 ? parts[3] : parts[3] == "0" ? group.Min.ToString(System.Globalization.CultureInfo.InvariantCulture)
-                : parts[3] + (group.Min > 0 ? " + " : " - ") + System.Math.Abs(group.Min).ToString(System.Globalization.CultureInfo.InvariantCulture);
-            row = $"{name}.Slice({parts[1]}, {parts[2]}, {start}, {(group.Max - group.Min + 1).ToString(System.Globalization.CultureInfo.InvariantCulture)})";
-            var runs = k - group.Min;
-            if (runs > 0) offset = (runs == 1 ? "" : runs.ToString(System.Globalization.CultureInfo.InvariantCulture) + " * ") + Dim(array, 4, 3) + " + ";
+            var start = PrintCount(Expr.Add(key.Rest, Expr.Const(group.Min)));
+            var runs = (group.Max - group.Min + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            row = $"{CSharpPrinter.Identifier(array)}.Slice({PrintCount(key.A)}, {PrintCount(key.B)}, {start}, {runs})";
+            var before = k - group.Min;
+            if (before > 0) offset = (before == 1 ? "" : before.ToString(System.Globalization.CultureInfo.InvariantCulture) + " * ") + Dim(array, 4, 3) + " + ";
         }
         else row = Row(array, indices);
         if (!_hoistedRows.TryGetValue(row, out var local)) _hoistedRows[row] = local = Fresh(CSharpPrinter.Identifier(array).TrimStart('@') + "Row");

@@ -225,7 +225,7 @@ public sealed class Simplifier
         var sigmas = new HashSet<Expr>(e.ArgArray.SelectMany(t => t.Kind == ExprKind.Mul ? t.ArgArray : new[] { t }).Where(f => f.Kind == ExprKind.Sigmoid));
         foreach (var s in sigmas)
         {
-            if (!LooksNegated(s.ArgArray[0])) continue;
+            if (!Expr.LeadsNegative(s.ArgArray[0])) continue;
             var positive = Expr.Sigmoid(Expr.Neg(s.ArgArray[0]));
             if (!sigmas.Contains(positive)) continue;
             var complement = Expr.Sub(Expr.One, positive);
@@ -239,11 +239,6 @@ public sealed class Simplifier
         }
         return null;
     }
-
-    // −u written as such: a negative coefficient in front, or a sum whose first term has one.
-    private static bool LooksNegated(Expr e) =>
-        e.Kind == ExprKind.Mul && e.ArgArray[0].Kind == ExprKind.Const && e.ArgArray[0].Value.IsNegative ||
-        e.Kind == ExprKind.Add && LooksNegated(e.ArgArray[0]);
 
     // e^u · σ(−u) = e^u / (1 + e^u) → σ(u)
     private static Expr? LogisticProduct(Expr e)
