@@ -208,6 +208,12 @@ if (args.Length > 0 && args[0] == "dw-window")
                 for (var m = 0; m < ow; m++)
                     SymGrad.Tensors.MatMul.MultiplyTransposedA(X.Slice(0, m + p, 0, ow + 2, batch), cin, D.Slice(0, m, 0, ow, batch), DW.Slice(p, 0, 3 * cin), 3 * cin, ow, cout, accumulate: true);
         }),
+        ("grouped calls", () =>
+        {
+            var X = x.AsReadOnlyTensor4(); var D = d.AsReadOnlyTensor4(); var DW = dw.AsTensor4();
+            for (var m = 0; m < ow; m++)
+                SymGrad.Tensors.MatMul.MultiplyTransposedA(X.SliceRows(0, m * h, 2 * h + ow + 2, batch), cin, 3, h * cin, D.Slice(0, m, 0, ow, batch), DW.Span, 3 * cin, ow, cout, accumulate: true);
+        }),
         ("generated dW", () => SymGrad.Functions.LayerFormulas.Conv2DScoreAccumulateGradient(w.AsReadOnlyTensor4(), b.Span, x.AsReadOnlyTensor4(), d.AsReadOnlyTensor4(), dw.AsTensor4(), default, default)),
     };
     PrintInterleavedMedians(actions, 200);

@@ -210,13 +210,32 @@ public sealed partial class IndexedCode
                         window = v;
                         break;
                     }
+                // And when the output's first axis p (a kernel row) moves A one image row (A's axis before the window's), every
+                // kernel row is a group of the same product, one image row apart: one call for all of them, so Δ's rows are
+                // read once per output row instead of once per kernel row, and few rows of C (one input channel) stay in
+                // registers across the batch.
+                Expr? group = null;
+                if (window != null && batch != null && a.Rank == 4)
+                    foreach (var v in outer)
+                    {
+                        if (ReferenceEquals(v, batch) || ReferenceEquals(v, window) || !target.Axes[0].IsExactly(v) || a.Axes[1].Coefficient(v) != 1) continue;
+                        if (target.Axes.Skip(1).Any(x => x.Coefficient(v) != 0) || a.Axes.Where((_, d) => d != 1).Any(x => x.Coefficient(v) != 0) ||
+                            b.Axes.Any(x => x.Coefficient(v) != 0)) continue;
+                        var groupChecks = new List<string>();
+                        if (!Covered(v, Dim(variable.Name!, rank, 0), groupChecks, constraints, variable, 0)) continue;
+                        checks.AddRange(groupChecks);
+                        // The block spans image rows: a window wider than a row would run into the next one unchecked.
+                        checks.Add($"{shared} + {Dim(variable.Name!, rank, rank - 3)} - 1 <= {Dim(a.Name, a.Rank, 2)}");
+                        group = v;
+                        break;
+                    }
                 // Every other constraint bounds its innermost outer index. Products that add into a block of C (Aᵀ·B) loop
                 // over the summed indices outside the output's: the rows of B they read (Δ's, shared by every kernel row)
                 // stay in cache across the blocks of C, which are small.
-                var loopOrder = outer.Where(v => !ReferenceEquals(v, batch) && !ReferenceEquals(v, window)).ToList();
+                var loopOrder = outer.Where(v => !ReferenceEquals(v, batch) && !ReferenceEquals(v, window) && !ReferenceEquals(v, group)).ToList();
                 if (aTransposed) loopOrder = loopOrder.OrderBy(v => variable.ArgArray.Contains(v) ? 1 : 0).ToList();
                 var loops = Nest(loopOrder,
-                    constraints.Where(c => inner.All(u => c.Coefficient(u) == 0) && (batch is null || c.Coefficient(batch) == 0) && (window is null || c.Coefficient(window) == 0)).ToList(), checks);
+                    constraints.Where(c => inner.All(u => c.Coefficient(u) == 0) && (batch is null || c.Coefficient(batch) == 0) && (window is null || c.Coefficient(window) == 0) && (group is null || c.Coefficient(group) == 0)).ToList(), checks);
                 if (loops is null) continue;
 
                 var lines = new List<string>();
@@ -233,7 +252,20 @@ public sealed partial class IndexedCode
                     batches = end + " - " + first;
                 }
                 var innermost = new List<string>();
-                if (window != null)
+                if (group != null)
+                {
+                    var windows = Dim(variable.Name!, rank, rank - 3);
+                    var groups = Dim(variable.Name!, rank, 0);
+                    var imageRow = Dim(a.Name, a.Rank, 2);
+                    var atZero = left with { Axes = left.Axes.Select(x => x.Substitute(window!, Linear.Number(0)).Substitute(group, Linear.Number(0)).Substitute(t, Linear.Number(0))).ToArray() };
+                    string rowOf = PrintLinear(atZero.Axes[1]), column = PrintLinear(atZero.Axes[2]);
+                    if (rowOf.Contains(" ")) rowOf = $"({rowOf})";
+                    var first = rowOf == "0" ? column : column == "0" ? $"{rowOf} * {imageRow}" : $"{rowOf} * {imageRow} + {column}";
+                    var aName = CSharpPrinter.Identifier(a.Name);
+                    innermost.Add($"{MatMulType}.MultiplyTransposedA({aName}.SliceRows({PrintLinear(atZero.Axes[0])}, {first}, ({groups} - 1) * {imageRow} + {shared} + {windows} - 1, {batches}), {Dim(a.Name, a.Rank, a.Rank - 1)}, " +
+                                  $"{groups}, {imageRow} * {Dim(a.Name, a.Rank, a.Rank - 1)}, {Block(right, t, "0", shared, batches)}, {CSharpPrinter.Identifier(output.Name)}.Span, {windows} * {rows}, {shared}, {cols}, accumulate: true);");
+                }
+                else if (window != null)
                 {
                     var windows = Dim(variable.Name!, rank, rank - 3);
                     var atZero = left with { Axes = left.Axes.Select(x => x.Substitute(window, Linear.Number(0))).ToArray() };

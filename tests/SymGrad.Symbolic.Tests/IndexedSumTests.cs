@@ -648,8 +648,11 @@ public class ContractionTests
     {
         var method = ConvolutionGradientMethod(kernelInLast: true);
         // ∂/∂W[p] = Σ_{s,m} window(X[s, m+p])ᵀ · Δ[s, m]: X's rows n + q for every kernel column q are one window sliding a
-        // row (X's channels) per n, so one batched product per (p, m) fills the whole kernel row dW[p].
-        Assert.Matches(@"MatMul\.MultiplyTransposedA\(X\.Slice\(batchFirst\d+, m \+ p, 0, Delta\.GetLength\(2\) \+ W\.GetLength\(1\) - 1, batchEnd\d+ - batchFirst\d+\), X\.GetLength\(3\), Delta\.Slice\(batchFirst\d+, m, 0, Delta\.GetLength\(2\), batchEnd\d+ - batchFirst\d+\), dW\.Slice\(p, 0, W\.GetLength\(1\) \* W\.GetLength\(2\)\)", method);
+        // row (X's channels) per n, and every kernel row p the same window one image row further on, so one batched,
+        // grouped product per output row m fills the whole of dW (rows (p, q, l) in order); the window must fit a row.
+        Assert.Matches(@"MatMul\.MultiplyTransposedA\(X\.SliceRows\(batchFirst\d+, m \* X\.GetLength\(2\), \(W\.GetLength\(0\) - 1\) \* X\.GetLength\(2\) \+ Delta\.GetLength\(2\) \+ W\.GetLength\(1\) - 1, batchEnd\d+ - batchFirst\d+\), X\.GetLength\(3\), W\.GetLength\(0\), X\.GetLength\(2\) \* X\.GetLength\(3\), Delta\.Slice\(batchFirst\d+, m, 0, Delta\.GetLength\(2\), batchEnd\d+ - batchFirst\d+\), dW\.Span, W\.GetLength\(1\) \* W\.GetLength\(2\)", method);
+        Assert.Contains("Delta.GetLength(2) + W.GetLength(1) - 1 <= X.GetLength(2)", method);
+        Assert.DoesNotContain("for (var p", method.Substring(0, method.IndexOf("MultiplyTransposedA", StringComparison.Ordinal)));
         Assert.DoesNotContain("for (var q", method.Substring(0, method.IndexOf("MultiplyTransposedA", StringComparison.Ordinal)));
         // ∂/∂b: rows of Δ added up.
         Assert.Matches(@"MatMul\.AddRows\(Delta\.Slice\(s, m, first\d+, end\d+ - first\d+\), db\)", method);

@@ -57,6 +57,7 @@ public class GeneratedBackwardTests
     [Theory]
     [InlineData(2, 6, 5, 2, 3)]
     [InlineData(7, 40, 40, 8, 16)]   // the input gradient's products over several chunks of images (the workspace holds three)
+    [InlineData(3, 9, 12, 1, 8)]     // one input channel: every kernel row's ∂L/∂W in one grouped product, nine rows in registers
     public void GeneratedConvolutionBackward_AgreesWithIm2ColAndTheKernels(int batch, int height, int width, int cin, int cout)
     {
         Tensor x = null!, delta = null!;

@@ -131,6 +131,43 @@ public class TensorTests
         for (var e = 0; e < sum.Length; e++) Assert.Equal(2 * c.Span[e], sum.Span[e], 1e-4f * k);
     }
 
+    [Theory]
+    [InlineData(3, 3, 26, 8, 1, 28, 3)]     // a one-channel 3×3 kernel: nine rows of C in registers
+    [InlineData(3, 3, 26, 16, 1, 28, 2)]    // two vector columns
+    [InlineData(2, 3, 5, 8, 1, 7, 1)]       // six rows, one image
+    [InlineData(5, 2, 4, 8, 2, 9, 2)]       // ten rows, groups overlapping their neighbours' windows
+    [InlineData(24, 3, 11, 16, 8, 104, 2)]  // an eight-channel kernel: 72 rows, group by group
+    [InlineData(3, 3, 6, 5, 1, 8, 2)]       // columns not a whole vector
+    [InlineData(3, 3, 0, 8, 1, 8, 2)]       // nothing summed
+    public void MatMul_GroupedWindows_AgreeWithTheDefinition(int m, int groups, int k, int n, int stride, int groupStride, int batches)
+    {
+        // C[(g·m + i), j] (+)= Σ_t Σ_p A_t[p·stride + g·groupStride + i] B_t[p, j], checked against the sum itself.
+        var random = new Random(m * 1000 + groups * 100 + k * 10 + n);
+        var blockA = Math.Max(0, (k - 1) * stride + (groups - 1) * groupStride + m) + 5;
+        var a = GradientCheck.Random(random, batches, blockA).Span.ToArray();
+        var b = GradientCheck.Random(random, batches, Math.Max(k, 1) * n).Span.ToArray();
+        foreach (var accumulate in new[] { false, true })
+        {
+            var c = GradientCheck.Random(random, groups * m, n).Span.ToArray();
+            var expected = new double[c.Length];
+            for (var e = 0; e < c.Length; e++) expected[e] = accumulate ? c[e] : 0;
+            for (var t = 0; t < batches; t++)
+            for (var g = 0; g < groups; g++)
+            for (var i = 0; i < m; i++)
+            for (var p = 0; p < k; p++)
+            for (var j = 0; j < n; j++)
+                expected[(g * m + i) * n + j] += (double)a[t * blockA + p * stride + g * groupStride + i] * b[t * Math.Max(k, 1) * n + p * n + j];
+            var blocksA = new ReadOnlyTensor4<float>(a, batches, 1, 1, blockA).SliceRows(0, 0, 1, batches);
+            var blocksB = new ReadOnlyTensor4<float>(b, batches, 1, Math.Max(k, 1), n).Slice(0, 0, 0, k, batches);
+            MatMul.MultiplyTransposedA(blocksA, stride, groups, groupStride, blocksB, c, m, k, n, accumulate);
+            for (var e = 0; e < c.Length; e++) Assert.True(Math.Abs(c[e] - expected[e]) <= 1e-4 * (1 + k * batches), $"C[{e}] = {c[e]}, expected {expected[e]} (accumulate {accumulate})");
+        }
+        // A block too short for the last group's window is refused before anything is read.
+        if (k > 0)
+            Assert.Throws<ArgumentException>(() => MatMul.MultiplyTransposedA(new ReadOnlyTensor4<float>(a, batches, 1, 1, blockA).SliceRows(0, 0, 1, batches), stride, groups + 2, groupStride + blockA,
+                new ReadOnlyTensor4<float>(b, batches, 1, k, n).Slice(0, 0, 0, k, batches), new float[(groups + 2) * m * n], m, k, n));
+    }
+
     [Fact]
     public void MatMul_WindowRowsOfA_Multiply_AndTheHelpersGeneratedCodeCalls()
     {

@@ -128,6 +128,88 @@ public static class MatMul
         for (var t = 0; t < a.Batches; t++) Kernel(a[t], 1, aRowStride, b[t], c, m, k, n, accumulate || t > 0);
     }
 
+    /// <summary>
+    /// <c>C[(g·m + i)×n] (+)= Σ_t Σ_p A_t[p·aRowStride + g·groupStride + i] · B_t[p×n]</c> for <paramref name="groups"/>
+    /// groups of m rows of C: the windowed product above for several windows at once, each group's A shifted by
+    /// <paramref name="groupStride"/> (a convolution's kernel rows, one image row apart). C's rows for every group stay in
+    /// registers across the batch when there are few of them (a one-channel kernel: nine rows of C), so Δ is read once for
+    /// all kernel rows instead of once per row.
+    /// </summary>
+    public static void MultiplyTransposedA(ReadOnlyRowBlocks<float> a, int aRowStride, int groups, int groupStride, ReadOnlyRowBlocks<float> b, Span<float> c, int m, int k, int n, bool accumulate = false)
+    {
+        CheckBatches(a.Batches, b.Batches);
+        if (aRowStride <= 0) throw new ArgumentOutOfRangeException(nameof(aRowStride), "The row stride must be positive.");
+        if (groups <= 0) throw new ArgumentOutOfRangeException(nameof(groups), "There must be at least one group.");
+        if (groupStride < 0) throw new ArgumentOutOfRangeException(nameof(groupStride), "The group stride must not be negative.");
+        if (a.Batches == 0 && !accumulate) c.Slice(0, groups * m * n).Clear();
+        var needA = k == 0 ? 0 : (k - 1) * aRowStride + (groups - 1) * groupStride + m;
+        if (a.Batches > 0) CheckSizes(a.BlockLength, needA, b.BlockLength, k * n, c.Length, groups * m * n);
+        if (a.Batches == 0) return;
+        if (GroupRows(a, aRowStride, groups, groupStride, b, c, m, k, n, accumulate)) return;
+        for (var g = 0; g < groups; g++)
+        {
+            var cg = c.Slice(g * m * n, m * n);
+            var ag = new ReadOnlyRowBlocks<float>(a.Span.Slice(g * groupStride), a.Stride, a.Batches, a.BlockLength - g * groupStride);
+            if (FewRows(ag, aRowStride, b, cg, m, k, n, accumulate)) continue;
+            for (var t = 0; t < a.Batches; t++) Kernel(ag[t], 1, aRowStride, b[t], cg, m, k, n, accumulate || t > 0);
+        }
+    }
+
+    // The grouped Aᵀ·B with every row of C (at most twelve, one vector column at a time) in its own accumulator across the
+    // whole batch: enough independent sums to hide a fused multiply-add's latency. Sizes checked by the caller.
+    private static bool GroupRows(ReadOnlyRowBlocks<float> a, int aRowStride, int groups, int groupStride, ReadOnlyRowBlocks<float> b, Span<float> c, int m, int k, int n, bool accumulate)
+    {
+        var w = Vector<float>.Count;
+        var rows = groups * m;
+        if (rows < 5 || rows > 12 || m < 1 || n % w != 0 || k == 0) return false;
+        // A's offset for each row of C; accumulators past the last row repeat its reads and are never stored.
+        Span<int> at = stackalloc int[12];
+        for (var r = 0; r < 12; r++)
+        {
+            var row = Math.Min(r, rows - 1);
+            at[r] = row / m * groupStride + row % m;
+        }
+        int o0 = at[0], o1 = at[1], o2 = at[2], o3 = at[3], o4 = at[4], o5 = at[5], o6 = at[6], o7 = at[7], o8 = at[8], o9 = at[9], o10 = at[10], o11 = at[11];
+        ref var c0 = ref MemoryMarshal.GetReference(c);
+        for (var j = 0; j < n; j += w)
+        {
+            Vector<float> s0 = default, s1 = default, s2 = default, s3 = default, s4 = default, s5 = default,
+                s6 = default, s7 = default, s8 = default, s9 = default, s10 = default, s11 = default;
+            if (accumulate)
+            {
+                int Row(int r) => Math.Min(r, rows - 1) * n + j;
+                s0 = Load(ref c0, Row(0)); s1 = Load(ref c0, Row(1)); s2 = Load(ref c0, Row(2)); s3 = Load(ref c0, Row(3));
+                s4 = Load(ref c0, Row(4)); s5 = Load(ref c0, Row(5)); s6 = Load(ref c0, Row(6)); s7 = Load(ref c0, Row(7));
+                s8 = Load(ref c0, Row(8)); s9 = Load(ref c0, Row(9)); s10 = Load(ref c0, Row(10)); s11 = Load(ref c0, Row(11));
+            }
+            for (var t = 0; t < a.Batches; t++)
+            {
+                ref var ap = ref MemoryMarshal.GetReference(a[t]);
+                ref var bp = ref MemoryMarshal.GetReference(b[t]);
+                for (var p = 0; p < k; p++, ap = ref Unsafe.Add(ref ap, aRowStride))
+                {
+                    var bv = Load(ref bp, p * n + j);
+                    s0 = Vector.FusedMultiplyAdd(new Vector<float>(Unsafe.Add(ref ap, o0)), bv, s0);
+                    s1 = Vector.FusedMultiplyAdd(new Vector<float>(Unsafe.Add(ref ap, o1)), bv, s1);
+                    s2 = Vector.FusedMultiplyAdd(new Vector<float>(Unsafe.Add(ref ap, o2)), bv, s2);
+                    s3 = Vector.FusedMultiplyAdd(new Vector<float>(Unsafe.Add(ref ap, o3)), bv, s3);
+                    s4 = Vector.FusedMultiplyAdd(new Vector<float>(Unsafe.Add(ref ap, o4)), bv, s4);
+                    s5 = Vector.FusedMultiplyAdd(new Vector<float>(Unsafe.Add(ref ap, o5)), bv, s5);
+                    s6 = Vector.FusedMultiplyAdd(new Vector<float>(Unsafe.Add(ref ap, o6)), bv, s6);
+                    s7 = Vector.FusedMultiplyAdd(new Vector<float>(Unsafe.Add(ref ap, o7)), bv, s7);
+                    s8 = Vector.FusedMultiplyAdd(new Vector<float>(Unsafe.Add(ref ap, o8)), bv, s8);
+                    s9 = Vector.FusedMultiplyAdd(new Vector<float>(Unsafe.Add(ref ap, o9)), bv, s9);
+                    s10 = Vector.FusedMultiplyAdd(new Vector<float>(Unsafe.Add(ref ap, o10)), bv, s10);
+                    s11 = Vector.FusedMultiplyAdd(new Vector<float>(Unsafe.Add(ref ap, o11)), bv, s11);
+                }
+            }
+            void Put(Vector<float> v, int r, ref float c) { if (r < rows) Store(v, ref c, r * n + j); }
+            Put(s11, 11, ref c0); Put(s10, 10, ref c0); Put(s9, 9, ref c0); Put(s8, 8, ref c0); Put(s7, 7, ref c0); Put(s6, 6, ref c0);
+            Put(s5, 5, ref c0); Put(s4, 4, ref c0); Put(s3, 3, ref c0); Put(s2, 2, ref c0); Put(s1, 1, ref c0); Put(s0, 0, ref c0);
+        }
+        return true;
+    }
+
     // C[m×n] (+)= Σ_t A_tᵀ·B_t for at most four rows of C (a one-channel convolution's kernel row): the rows' accumulators
     // stay in registers across every block of the batch, instead of one small product per block. Sizes checked by the caller.
     private static bool FewRows(ReadOnlyRowBlocks<float> a, int aColumnStride, ReadOnlyRowBlocks<float> b, Span<float> c, int m, int k, int n, bool accumulate)
