@@ -137,6 +137,8 @@ public class TensorTests
     [InlineData(2, 3, 5, 8, 1, 7, 1)]       // six rows, one image
     [InlineData(5, 2, 4, 8, 2, 9, 2)]       // ten rows, groups overlapping their neighbours' windows
     [InlineData(24, 3, 11, 16, 8, 104, 2)]  // an eight-channel kernel: 72 rows, group by group
+    [InlineData(13, 1, 4, 8, 1, 20, 2)]     // one group of thirteen rows: two tiles of twelve, the second nearly empty
+    [InlineData(3, 3, 5, 24, 1, 9, 2)]      // three vector columns: one at a time
     [InlineData(3, 3, 6, 5, 1, 8, 2)]       // columns not a whole vector
     [InlineData(3, 3, 0, 8, 1, 8, 2)]       // nothing summed
     public void MatMul_GroupedWindows_AgreeWithTheDefinition(int m, int groups, int k, int n, int stride, int groupStride, int batches)

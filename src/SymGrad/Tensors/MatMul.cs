@@ -155,21 +155,87 @@ public static class MatMul
         }
     }
 
-    // The grouped Aᵀ·B with every row of C (at most twelve, one vector column at a time) in its own accumulator across the
-    // whole batch: enough independent sums to hide a fused multiply-add's latency. Sizes checked by the caller.
+    // The grouped Aᵀ·B with C in register tiles that live across the whole batch: twelve independent sums (6 rows × 2
+    // vectors, or 12 rows × 1 vector when C's rows are one vector wide), enough to hide a fused multiply-add's latency,
+    // and C loaded and stored once per call instead of once per image. Sizes checked by the caller.
     private static bool GroupRows(ReadOnlyRowBlocks<float> a, int aRowStride, int groups, int groupStride, ReadOnlyRowBlocks<float> b, Span<float> c, int m, int k, int n, bool accumulate)
     {
         var w = Vector<float>.Count;
         var rows = groups * m;
-        if (rows < 5 || rows > 12 || m < 1 || n % w != 0 || k == 0) return false;
-        // A's offset for each row of C; accumulators past the last row repeat its reads and are never stored.
-        Span<int> at = stackalloc int[12];
-        for (var r = 0; r < 12; r++)
+        if (rows < 5 || rows > 512 || m < 1 || n % w != 0 || k == 0) return false;
+        // A's offset for each row of C.
+        Span<int> at = stackalloc int[rows];
+        for (var r = 0; r < rows; r++) at[r] = r / m * groupStride + r % m;
+        if (n % (2 * w) == 0)
+            for (var first = 0; first < rows; first += 6) Tile6x2(a, aRowStride, b, c, at, first, Math.Min(6, rows - first), k, n, accumulate);
+        else
+            for (var first = 0; first < rows; first += 12) Tile12x1(a, aRowStride, b, c, at, first, Math.Min(12, rows - first), k, n, accumulate);
+        return true;
+    }
+
+    // Rows first … first + count − 1 of C, two vectors at a time; accumulators past the last row repeat its reads and are
+    // never stored. Both tiles are compiled optimised at once: a layer's backward calls them a few dozen times per batch,
+    // and tiered compilation left them unoptimised through a whole benchmark (1.4× slower layer), its promotion put
+    // off by the JIT work around it.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Tile6x2(ReadOnlyRowBlocks<float> a, int aRowStride, ReadOnlyRowBlocks<float> b, Span<float> c, ReadOnlySpan<int> at, int first, int count, int k, int n, bool accumulate)
+    {
+        var w = Vector<float>.Count;
+        int Row(int r) => first + Math.Min(r, count - 1);
+        int o0 = at[Row(0)], o1 = at[Row(1)], o2 = at[Row(2)], o3 = at[Row(3)], o4 = at[Row(4)], o5 = at[Row(5)];
+        ref var c0 = ref MemoryMarshal.GetReference(c);
+        for (var j = 0; j < n; j += 2 * w)
         {
-            var row = Math.Min(r, rows - 1);
-            at[r] = row / m * groupStride + row % m;
+            Vector<float> s00 = default, s01 = default, s10 = default, s11 = default, s20 = default, s21 = default,
+                s30 = default, s31 = default, s40 = default, s41 = default, s50 = default, s51 = default;
+            if (accumulate)
+            {
+                s00 = Load(ref c0, Row(0) * n + j); s01 = Load(ref c0, Row(0) * n + j + w);
+                s10 = Load(ref c0, Row(1) * n + j); s11 = Load(ref c0, Row(1) * n + j + w);
+                s20 = Load(ref c0, Row(2) * n + j); s21 = Load(ref c0, Row(2) * n + j + w);
+                s30 = Load(ref c0, Row(3) * n + j); s31 = Load(ref c0, Row(3) * n + j + w);
+                s40 = Load(ref c0, Row(4) * n + j); s41 = Load(ref c0, Row(4) * n + j + w);
+                s50 = Load(ref c0, Row(5) * n + j); s51 = Load(ref c0, Row(5) * n + j + w);
+            }
+            for (var t = 0; t < a.Batches; t++)
+            {
+                ref var ap = ref MemoryMarshal.GetReference(a[t]);
+                ref var bp = ref Unsafe.Add(ref MemoryMarshal.GetReference(b[t]), j);
+                for (var p = 0; p < k; p++, ap = ref Unsafe.Add(ref ap, aRowStride), bp = ref Unsafe.Add(ref bp, n))
+                {
+                    var b0 = Load(ref bp, 0);
+                    var b1 = Load(ref bp, w);
+                    var x = new Vector<float>(Unsafe.Add(ref ap, o0));
+                    s00 = Vector.FusedMultiplyAdd(x, b0, s00); s01 = Vector.FusedMultiplyAdd(x, b1, s01);
+                    x = new Vector<float>(Unsafe.Add(ref ap, o1));
+                    s10 = Vector.FusedMultiplyAdd(x, b0, s10); s11 = Vector.FusedMultiplyAdd(x, b1, s11);
+                    x = new Vector<float>(Unsafe.Add(ref ap, o2));
+                    s20 = Vector.FusedMultiplyAdd(x, b0, s20); s21 = Vector.FusedMultiplyAdd(x, b1, s21);
+                    x = new Vector<float>(Unsafe.Add(ref ap, o3));
+                    s30 = Vector.FusedMultiplyAdd(x, b0, s30); s31 = Vector.FusedMultiplyAdd(x, b1, s31);
+                    x = new Vector<float>(Unsafe.Add(ref ap, o4));
+                    s40 = Vector.FusedMultiplyAdd(x, b0, s40); s41 = Vector.FusedMultiplyAdd(x, b1, s41);
+                    x = new Vector<float>(Unsafe.Add(ref ap, o5));
+                    s50 = Vector.FusedMultiplyAdd(x, b0, s50); s51 = Vector.FusedMultiplyAdd(x, b1, s51);
+                }
+            }
+            Store(s00, ref c0, Row(0) * n + j); Store(s01, ref c0, Row(0) * n + j + w);
+            if (count > 1) { Store(s10, ref c0, Row(1) * n + j); Store(s11, ref c0, Row(1) * n + j + w); }
+            if (count > 2) { Store(s20, ref c0, Row(2) * n + j); Store(s21, ref c0, Row(2) * n + j + w); }
+            if (count > 3) { Store(s30, ref c0, Row(3) * n + j); Store(s31, ref c0, Row(3) * n + j + w); }
+            if (count > 4) { Store(s40, ref c0, Row(4) * n + j); Store(s41, ref c0, Row(4) * n + j + w); }
+            if (count > 5) { Store(s50, ref c0, Row(5) * n + j); Store(s51, ref c0, Row(5) * n + j + w); }
         }
-        int o0 = at[0], o1 = at[1], o2 = at[2], o3 = at[3], o4 = at[4], o5 = at[5], o6 = at[6], o7 = at[7], o8 = at[8], o9 = at[9], o10 = at[10], o11 = at[11];
+    }
+
+    // Rows first … first + count − 1 of C, one vector at a time (C's rows one vector wide: a one-channel kernel's nine).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Tile12x1(ReadOnlyRowBlocks<float> a, int aRowStride, ReadOnlyRowBlocks<float> b, Span<float> c, ReadOnlySpan<int> at, int first, int count, int k, int n, bool accumulate)
+    {
+        var w = Vector<float>.Count;
+        int Row(int r) => first + Math.Min(r, count - 1);
+        int o0 = at[Row(0)], o1 = at[Row(1)], o2 = at[Row(2)], o3 = at[Row(3)], o4 = at[Row(4)], o5 = at[Row(5)],
+            o6 = at[Row(6)], o7 = at[Row(7)], o8 = at[Row(8)], o9 = at[Row(9)], o10 = at[Row(10)], o11 = at[Row(11)];
         ref var c0 = ref MemoryMarshal.GetReference(c);
         for (var j = 0; j < n; j += w)
         {
@@ -177,18 +243,18 @@ public static class MatMul
                 s6 = default, s7 = default, s8 = default, s9 = default, s10 = default, s11 = default;
             if (accumulate)
             {
-                int Row(int r) => Math.Min(r, rows - 1) * n + j;
-                s0 = Load(ref c0, Row(0)); s1 = Load(ref c0, Row(1)); s2 = Load(ref c0, Row(2)); s3 = Load(ref c0, Row(3));
-                s4 = Load(ref c0, Row(4)); s5 = Load(ref c0, Row(5)); s6 = Load(ref c0, Row(6)); s7 = Load(ref c0, Row(7));
-                s8 = Load(ref c0, Row(8)); s9 = Load(ref c0, Row(9)); s10 = Load(ref c0, Row(10)); s11 = Load(ref c0, Row(11));
+                s0 = Load(ref c0, Row(0) * n + j); s1 = Load(ref c0, Row(1) * n + j); s2 = Load(ref c0, Row(2) * n + j);
+                s3 = Load(ref c0, Row(3) * n + j); s4 = Load(ref c0, Row(4) * n + j); s5 = Load(ref c0, Row(5) * n + j);
+                s6 = Load(ref c0, Row(6) * n + j); s7 = Load(ref c0, Row(7) * n + j); s8 = Load(ref c0, Row(8) * n + j);
+                s9 = Load(ref c0, Row(9) * n + j); s10 = Load(ref c0, Row(10) * n + j); s11 = Load(ref c0, Row(11) * n + j);
             }
             for (var t = 0; t < a.Batches; t++)
             {
                 ref var ap = ref MemoryMarshal.GetReference(a[t]);
-                ref var bp = ref MemoryMarshal.GetReference(b[t]);
-                for (var p = 0; p < k; p++, ap = ref Unsafe.Add(ref ap, aRowStride))
+                ref var bp = ref Unsafe.Add(ref MemoryMarshal.GetReference(b[t]), j);
+                for (var p = 0; p < k; p++, ap = ref Unsafe.Add(ref ap, aRowStride), bp = ref Unsafe.Add(ref bp, n))
                 {
-                    var bv = Load(ref bp, p * n + j);
+                    var bv = Load(ref bp, 0);
                     s0 = Vector.FusedMultiplyAdd(new Vector<float>(Unsafe.Add(ref ap, o0)), bv, s0);
                     s1 = Vector.FusedMultiplyAdd(new Vector<float>(Unsafe.Add(ref ap, o1)), bv, s1);
                     s2 = Vector.FusedMultiplyAdd(new Vector<float>(Unsafe.Add(ref ap, o2)), bv, s2);
@@ -203,11 +269,19 @@ public static class MatMul
                     s11 = Vector.FusedMultiplyAdd(new Vector<float>(Unsafe.Add(ref ap, o11)), bv, s11);
                 }
             }
-            void Put(Vector<float> v, int r, ref float c) { if (r < rows) Store(v, ref c, r * n + j); }
-            Put(s11, 11, ref c0); Put(s10, 10, ref c0); Put(s9, 9, ref c0); Put(s8, 8, ref c0); Put(s7, 7, ref c0); Put(s6, 6, ref c0);
-            Put(s5, 5, ref c0); Put(s4, 4, ref c0); Put(s3, 3, ref c0); Put(s2, 2, ref c0); Put(s1, 1, ref c0); Put(s0, 0, ref c0);
+            Store(s0, ref c0, Row(0) * n + j);
+            if (count > 1) Store(s1, ref c0, Row(1) * n + j);
+            if (count > 2) Store(s2, ref c0, Row(2) * n + j);
+            if (count > 3) Store(s3, ref c0, Row(3) * n + j);
+            if (count > 4) Store(s4, ref c0, Row(4) * n + j);
+            if (count > 5) Store(s5, ref c0, Row(5) * n + j);
+            if (count > 6) Store(s6, ref c0, Row(6) * n + j);
+            if (count > 7) Store(s7, ref c0, Row(7) * n + j);
+            if (count > 8) Store(s8, ref c0, Row(8) * n + j);
+            if (count > 9) Store(s9, ref c0, Row(9) * n + j);
+            if (count > 10) Store(s10, ref c0, Row(10) * n + j);
+            if (count > 11) Store(s11, ref c0, Row(11) * n + j);
         }
-        return true;
     }
 
     // C[m×n] (+)= Σ_t A_tᵀ·B_t for at most four rows of C (a one-channel convolution's kernel row): the rows' accumulators
