@@ -192,6 +192,105 @@ if (args.Length > 0 && args[0] == "per-sample-quick")
     }
     return 0;
 }
+if (args.Length > 0 && args[0] == "maxpool-parts")
+{
+    // Max-pool backward (2×2, stride 2, 26×26×16, batch 16) against floors written by hand: what the clear costs, the
+    // kernel's scatter of a recorded argmax, and a lean vector loop finding the argmax again (adding, or storing where
+    // the windows do not overlap).
+    var r = new Random(1);
+    int batch = 16, h = 26, ch = 16, oh = h / 2;
+    var x = RandomTensor(r, new[] { batch, h, h, ch }); var d = RandomTensor(r, new[] { batch, oh, oh, ch }); var dx = new SymGrad.Tensors.Tensor(batch, h, h, ch);
+    var pool = new SymGrad.Layers.MaxPool2D(2);
+    pool.Forward(x, true);
+    void Lean(bool store)
+    {
+        var X = x.Span; var D = d.Span; var DX = dx.Span;
+        var w = System.Numerics.Vector<float>.Count;
+        for (var s = 0; s < batch; s++)
+            for (var m = 0; m < oh; m++)
+            {
+                var top = (s * h + 2 * m) * h * ch; var bottom = top + h * ch; var dRow = (s * oh + m) * oh * ch;
+                for (var n = 0; n < oh; n++)
+                    for (var c = 0; c < ch; c += w)
+                    {
+                        var o = 2 * n * ch + c;
+                        var a = new System.Numerics.Vector<float>(X.Slice(top + o)); var b = new System.Numerics.Vector<float>(X.Slice(top + o + ch));
+                        var e = new System.Numerics.Vector<float>(X.Slice(bottom + o)); var f = new System.Numerics.Vector<float>(X.Slice(bottom + o + ch));
+                        var g = new System.Numerics.Vector<float>(D.Slice(dRow + n * ch + c));
+                        var bAB = System.Numerics.Vector.GreaterThan(b, a); var bEF = System.Numerics.Vector.GreaterThan(f, e);
+                        var lower = System.Numerics.Vector.GreaterThan(System.Numerics.Vector.Max(e, f), System.Numerics.Vector.Max(a, b));
+                        var gTop = System.Numerics.Vector.ConditionalSelect(lower, System.Numerics.Vector<float>.Zero, g);
+                        var gBottom = g - gTop;
+                        var v0 = System.Numerics.Vector.ConditionalSelect(bAB, System.Numerics.Vector<float>.Zero, gTop); var v1 = gTop - v0;
+                        var v2 = System.Numerics.Vector.ConditionalSelect(bEF, System.Numerics.Vector<float>.Zero, gBottom); var v3 = gBottom - v2;
+                        if (store)
+                        {
+                            v0.CopyTo(DX.Slice(top + o)); v1.CopyTo(DX.Slice(top + o + ch)); v2.CopyTo(DX.Slice(bottom + o)); v3.CopyTo(DX.Slice(bottom + o + ch));
+                        }
+                        else
+                        {
+                            (new System.Numerics.Vector<float>(DX.Slice(top + o)) + v0).CopyTo(DX.Slice(top + o));
+                            (new System.Numerics.Vector<float>(DX.Slice(top + o + ch)) + v1).CopyTo(DX.Slice(top + o + ch));
+                            (new System.Numerics.Vector<float>(DX.Slice(bottom + o)) + v2).CopyTo(DX.Slice(bottom + o));
+                            (new System.Numerics.Vector<float>(DX.Slice(bottom + o + ch)) + v3).CopyTo(DX.Slice(bottom + o + ch));
+                        }
+                    }
+            }
+    }
+    void Hoisted()
+    {
+        var X = x.AsReadOnlyTensor4(); var Delta = d.AsReadOnlyTensor4(); var dX = dx.AsTensor4();
+        for (var s = 0; s < Delta.GetLength(0); s++)
+            for (var m = 0; m < Delta.GetLength(1); m++)
+            {
+                var XRow4 = X.Slice(s, 2 * m + 1, 0, 2 * Delta.GetLength(2));
+                var XRow9 = X.Slice(s, 2 * m, 0, 2 * Delta.GetLength(2));
+                var DeltaRow14 = Delta.Slice(s, m, 0, Delta.GetLength(2));
+                var dXRow18 = dX.Slice(s, 2 * m + 1, 0, 2 * Delta.GetLength(2));
+                var dXRow23 = dX.Slice(s, 2 * m, 0, 2 * Delta.GetLength(2));
+                for (var n = 0; n < Delta.GetLength(2); n++)
+                {
+                    var c = 0;
+                    var xo = 2 * n * X.GetLength(3); var dxo = 2 * n * dX.GetLength(3); var deo = n * Delta.GetLength(3);
+                    for (; global::System.Numerics.Vector.IsHardwareAccelerated && c <= Delta.GetLength(3) - global::System.Numerics.Vector<float>.Count; c += global::System.Numerics.Vector<float>.Count)
+                    {
+                        var lanes5 = new global::System.Numerics.Vector<float>(XRow4.Slice(xo + X.GetLength(3) + c));
+                        var lanes6 = new global::System.Numerics.Vector<float>(XRow4.Slice(xo + c));
+                        var mask7 = global::System.Numerics.Vector.GreaterThan(lanes5, lanes6);
+                        var lanes8 = global::System.Numerics.Vector.Max(lanes5, lanes6);
+                        var lanes10 = new global::System.Numerics.Vector<float>(XRow9.Slice(xo + X.GetLength(3) + c));
+                        var lanes11 = new global::System.Numerics.Vector<float>(XRow9.Slice(xo + c));
+                        var lanes12 = global::System.Numerics.Vector.Max(lanes10, lanes11);
+                        var mask13 = global::System.Numerics.Vector.GreaterThan(lanes8, lanes12);
+                        var lanes15 = new global::System.Numerics.Vector<float>(DeltaRow14.Slice(deo + c));
+                        var lanes16 = global::System.Numerics.Vector.ConditionalSelect(mask13, lanes15, global::System.Numerics.Vector<float>.Zero);
+                        var run17 = dXRow18.Slice(dxo + dX.GetLength(3) + c, global::System.Numerics.Vector<float>.Count);
+                        (new global::System.Numerics.Vector<float>(run17) + global::System.Numerics.Vector.ConditionalSelect(mask7, lanes16, global::System.Numerics.Vector<float>.Zero)).CopyTo(run17);
+                        var run19 = dXRow18.Slice(dxo + c, global::System.Numerics.Vector<float>.Count);
+                        (new global::System.Numerics.Vector<float>(run19) + global::System.Numerics.Vector.ConditionalSelect(mask7, global::System.Numerics.Vector<float>.Zero, lanes16)).CopyTo(run19);
+                        var mask20 = global::System.Numerics.Vector.GreaterThan(lanes10, lanes11);
+                        var lanes21 = global::System.Numerics.Vector.ConditionalSelect(mask13, global::System.Numerics.Vector<float>.Zero, lanes15);
+                        var run22 = dXRow23.Slice(dxo + dX.GetLength(3) + c, global::System.Numerics.Vector<float>.Count);
+                        (new global::System.Numerics.Vector<float>(run22) + global::System.Numerics.Vector.ConditionalSelect(mask20, lanes21, global::System.Numerics.Vector<float>.Zero)).CopyTo(run22);
+                        var run24 = dXRow23.Slice(dxo + c, global::System.Numerics.Vector<float>.Count);
+                        (new global::System.Numerics.Vector<float>(run24) + global::System.Numerics.Vector.ConditionalSelect(mask20, global::System.Numerics.Vector<float>.Zero, lanes21)).CopyTo(run24);
+                    }
+                }
+            }
+    }
+    var actions = new (string, Action)[]
+    {
+        ("clear", () => dx.Clear()),
+        ("layer backward (clear + recorded argmax)", () => pool.Backward(d)),
+        ("clear + generated", () => { dx.Clear(); SymGrad.Functions.LayerFormulas.MaxPool2x2ScoreAccumulateGradient(x.AsReadOnlyTensor4(), d.AsReadOnlyTensor4(), dx.AsTensor4()); }),
+        ("clear + lean, adding", () => { dx.Clear(); Lean(false); }),
+        ("clear + generated, rows per m", () => { dx.Clear(); Hoisted(); }),
+
+        ("lean, storing", () => Lean(true)),
+    };
+    PrintInterleavedMedians(actions, 300);
+    return 0;
+}
 if (args.Length > 0 && args[0] == "dw-window")
 {
     var r = new Random(1);

@@ -17,7 +17,9 @@ public sealed partial class IndexedCode
 
     private readonly Dictionary<string, string> _types = new(System.StringComparer.Ordinal);
 
-    private bool TryEmitVectorLoop(Loop loop, HashSet<Expr> scope, string indent)
+    // With an enclosing loop (a window's column n), its only task being this one, the runs are sliced from whole rows
+    // found once outside it: a slice per row of the image instead of per window.
+    private bool TryEmitVectorLoop(Loop loop, HashSet<Expr> scope, string indent, Loop? outer = null)
     {
         if (!_printer.UseFloat || loop.Body.Count == 0 || !loop.Body.All(t => t is ScatterAdd)) return false;
         var c = loop.Index;
@@ -40,6 +42,13 @@ public sealed partial class IndexedCode
                 if (n.Kind == ExprKind.Element && !Run(n.Name!, n.ArgArray)) return false;
         }
 
+        if (outer != null)
+        {
+            // Every run is a 4-D view's whose image and row do not move with the outer index (its column does).
+            bool Whole(string array, IReadOnlyList<Expr> indices) => indices.Count == 4 && !Expr.Mentions(indices[0], outer.Index) && !Expr.Mentions(indices[1], outer.Index);
+            if (!adds.All(a => Whole(a.Array, a.Indices) && Graph.PostOrder(a.Value).All(n => n.Kind != ExprKind.Element || Whole(n.Name!, n.ArgArray)))) return false;
+        }
+        _wholeRows = outer != null;
         _hoistedRows = new Dictionary<string, string>(System.StringComparer.Ordinal);
         _rowGroups = new Dictionary<RunGroupKey, (long Min, long Max)>();
         foreach (var a in adds)
@@ -55,7 +64,7 @@ public sealed partial class IndexedCode
                 foreach (var child in n.ArgArray)
                     uses[child] = uses.TryGetValue(child, out var u) ? u + 1 : 1;
         var ci = CSharpPrinter.Identifier(c.Name!);
-        var inner = indent + "    ";
+        var inner = outer is null ? indent + "    " : indent + "        ";
         var body = new List<string>();
         foreach (var a in adds)
         {
@@ -68,10 +77,20 @@ public sealed partial class IndexedCode
         var rows = _hoistedRows;
         _hoistedRows = null;
         _rowGroups = null;
+        _wholeRows = false;
         // The runs are found once per loop (the row offsets do not depend on c), when there is a run to read.
-        _lines.Add(indent + $"if ({count} > 0)");
+        if (outer is null) _lines.Add(indent + $"if ({count} > 0)");
+        else _lines.Add(indent + $"if ({PrintCount(outer.Count)} > 0 && {count} > 0)");
         _lines.Add(indent + "{");
-        foreach (var kv in rows) _lines.Add(inner + $"var {kv.Value} = {kv.Key};");
+        var rowIndent = outer is null ? inner : indent + "    ";
+        foreach (var kv in rows) _lines.Add(rowIndent + $"var {kv.Value} = {kv.Key};");
+        if (outer != null)
+        {
+            var n = CSharpPrinter.Identifier(outer.Index.Name!);
+            _lines.Add(rowIndent + $"for (var {n} = 0; {n} < {PrintCount(outer.Count)}; {n}++)");
+            _lines.Add(rowIndent + "{");
+            scope = new HashSet<Expr>(scope) { outer.Index };
+        }
         _lines.Add(inner + $"var {ci} = 0;");
         _lines.Add(inner + "// Vector<float>.Count elements of the last axis at a time (an argmax's positions as masked adds), then the rest one by one.");
         _lines.Add(inner + $"for (; {VectorOps}.IsHardwareAccelerated && {ci} <= {count} - {VectorType}.Count; {ci} += {VectorType}.Count)");
@@ -82,6 +101,7 @@ public sealed partial class IndexedCode
         _lines.Add(inner + "{");
         Emit(loop.Body, new HashSet<Expr>(scope) { c }, inner + "    ");
         _lines.Add(inner + "}");
+        if (outer != null) _lines.Add(rowIndent + "}");
         _lines.Add(indent + "}");
         return true;
     }
@@ -124,6 +144,7 @@ public sealed partial class IndexedCode
     }
 
     private Dictionary<string, string>? _hoistedRows;
+    private bool _wholeRows;
     private Dictionary<RunGroupKey, (long Min, long Max)>? _rowGroups;
 
     // A 4-D view's runs at (a, b, e + k) for a few constants k (the columns of a window) are one slice of adjacent runs.
@@ -155,7 +176,14 @@ public sealed partial class IndexedCode
         string row;
         var offset = "";
         var (key, k) = indices.Count == 4 ? RowKey(array, indices) : default;
-        if (indices.Count == 4 && _rowGroups != null && _rowGroups.TryGetValue(key, out var group))
+        if (indices.Count == 4 && _wholeRows)
+        {
+            // The whole row at (a, b); the run at its column.
+            row = $"{CSharpPrinter.Identifier(array)}.Slice({PrintCount(indices[0])}, {PrintCount(indices[1])}, 0, {Dim(array, 4, 2)})";
+            var column = PrintCount(indices[2]);
+            if (column != "0") offset = (column.Contains(" + ") || column.Contains(" - ") ? "(" + column + ")" : column) + " * " + Dim(array, 4, 3) + " + ";
+        }
+        else if (indices.Count == 4 && _rowGroups != null && _rowGroups.TryGetValue(key, out var group))
         {
             var start = PrintCount(Expr.Add(key.Rest, Expr.Const(group.Min)));
             var runs = (group.Max - group.Min + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);

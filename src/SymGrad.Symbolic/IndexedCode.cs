@@ -351,6 +351,7 @@ public sealed partial class IndexedCode
                 continue;
             }
             var loop = (Loop)task;
+            if (loop.Body.Count == 1 && loop.Body[0] is Loop only && TryEmitVectorLoop(only, scope, indent, loop)) continue;
             if (TryEmitVectorLoop(loop, scope, indent)) continue;
             var k = CSharpPrinter.Identifier(loop.Index.Name!);
             _lines.Add(indent + $"for (var {k} = 0; {k} < {PrintCount(loop.Count)}; {k}++)");

@@ -737,11 +737,13 @@ public class ScatterTests
 
 public class VectorScatterTests
 {
-    internal static string MaxPoolGradient(bool floatViews)
+    internal static string MaxPoolGradient(bool floatViews, bool transposed = false)
     {
         // Σ Δ[s,m,n,c] max_{i,j<2} X[s, 2m+i, 2n+j, c] over NHWC views: the scatter's innermost loop runs over channels.
+        // Transposed, Δ[s,m,n,c] pools X[s, 2n+i, 2m+j, c]: the window's rows move with n, the loop around the channels'.
         Expr s = Expr.Index("s"), m = Expr.Index("m"), n = Expr.Index("n"), c = Expr.Index("c"), i = Expr.Index("i"), j = Expr.Index("j");
-        var window = Expr.MaxOver(i, Expr.Const(2), Expr.MaxOver(j, Expr.Const(2), Expr.Element("X", s, 2 * m + i, 2 * n + j, c)));
+        var (rowOf, columnOf) = transposed ? (n, m) : (m, n);
+        var window = Expr.MaxOver(i, Expr.Const(2), Expr.MaxOver(j, Expr.Const(2), Expr.Element("X", s, 2 * rowOf + i, 2 * columnOf + j, c)));
         var f = Expr.Sum(s, Expr.Length("Delta", 0), Expr.Sum(m, Expr.Length("Delta", 1), Expr.Sum(n, Expr.Length("Delta", 2),
             Expr.Sum(c, Expr.Length("Delta", 3), Expr.Element("Delta", s, m, n, c) * window))));
         var variables = new[] { Expr.Element("X", Expr.Index("a"), Expr.Index("u"), Expr.Index("v"), Expr.Index("l")) };
@@ -757,17 +759,25 @@ public class VectorScatterTests
     {
         var method = MaxPoolGradient(floatViews: true);
         Assert.Contains("Vector.IsHardwareAccelerated && c <= Delta.GetLength(3) - global::System.Numerics.Vector<float>.Count", method);
-        // The window's two rows, each one slice of its two adjacent column runs, found once per window; the four
-        // positions are masked adds of Δ's run at offset 0 or one run further.
+        // The window's two rows of X and of dX and Δ's row, each sliced whole once per output row m (outside the loop
+        // over windows n); the four positions are masked adds of Δ's run into the runs at columns 2n and 2n + 1.
         foreach (var row in new[] { "2 * m", "2 * m + 1" })
         {
-            Assert.Matches(@"var dXRow\d+ = dX\.Slice\(s, " + System.Text.RegularExpressions.Regex.Escape(row) + @", 2 \* n, 2\);", method);
-            Assert.Matches(@"var XRow\d+ = X\.Slice\(s, " + System.Text.RegularExpressions.Regex.Escape(row) + @", 2 \* n, 2\);", method);
+            Assert.Matches(@"var dXRow\d+ = dX\.Slice\(s, " + System.Text.RegularExpressions.Regex.Escape(row) + @", 0, dX\.GetLength\(2\)\);", method);
+            Assert.Matches(@"var XRow\d+ = X\.Slice\(s, " + System.Text.RegularExpressions.Regex.Escape(row) + @", 0, X\.GetLength\(2\)\);", method);
         }
-        Assert.Matches(@"var run\d+ = dXRow\d+\.Slice\(c, global::System\.Numerics\.Vector<float>\.Count\);", method);
-        Assert.Matches(@"var run\d+ = dXRow\d+\.Slice\(dX\.GetLength\(3\) \+ c, global::System\.Numerics\.Vector<float>\.Count\);", method);
-        Assert.Matches(@"new global::System\.Numerics\.Vector<float>\(XRow\d+\.Slice\(X\.GetLength\(3\) \+ c\)\)", method);
+        Assert.True(method.IndexOf("var XRow", StringComparison.Ordinal) < method.IndexOf("for (var n = 0", StringComparison.Ordinal), "rows are sliced outside the loop over windows");
+        Assert.Matches(@"var run\d+ = dXRow\d+\.Slice\(2 \* n \* dX\.GetLength\(3\) \+ c, global::System\.Numerics\.Vector<float>\.Count\);", method);
+        Assert.Matches(@"var run\d+ = dXRow\d+\.Slice\(\(2 \* n \+ 1\) \* dX\.GetLength\(3\) \+ c, global::System\.Numerics\.Vector<float>\.Count\);", method);
+        Assert.Matches(@"new global::System\.Numerics\.Vector<float>\(DeltaRow\d+\.Slice\(n \* Delta\.GetLength\(3\) \+ c\)\)", method);
         Assert.Equal(4, System.Text.RegularExpressions.Regex.Matches(method, @"var run\d+ = ").Count);
+        // When the window's rows move with the loop around the channels', the rows are found once per window instead,
+        // each one slice of its two adjacent column runs.
+        var transposed = MaxPoolGradient(floatViews: true, transposed: true);
+        foreach (var row in new[] { "2 * n", "2 * n + 1" })
+            Assert.Matches(@"var XRow\d+ = X\.Slice\(s, " + System.Text.RegularExpressions.Regex.Escape(row) + @", 2 \* m, 2\);", transposed);
+        Assert.Matches(@"new global::System\.Numerics\.Vector<float>\(XRow\d+\.Slice\(X\.GetLength\(3\) \+ c\)\)", transposed);
+        Assert.Equal(4, System.Text.RegularExpressions.Regex.Matches(transposed, @"var run\d+ = ").Count);
         Assert.Contains("ConditionalSelect(", method);
         Assert.Contains("Vector.GreaterThan(", method);
         // The scalar tail keeps the argmax as an index.
