@@ -347,15 +347,25 @@ if (args.Length > 0 && args[0] == "conv-split")
 if (args.Length > 0 && args[0] is "dense-backward" or "layer-backward")
 {
     // The runtime's dense and convolution backward passes: hand-tuned kernels against the gradients generated from
-    // Functions/LayerFormulas (issue 5). Interleaved after 20 warm-up rounds each (so tiered JIT has finished with
-    // both: a method called a few times still runs unoptimised code), then 41 rounds, medians.
+    // Functions/LayerFormulas (issue 5). Interleaved after a warm-up (so tiered JIT has finished with both: a method
+    // called a few times still runs unoptimised code), then 41 rounds, medians.
     var r = new Random(1);
     double Median(System.Collections.Generic.List<double> l) => l.OrderBy(x => x).ElementAt(l.Count / 2);
     // withForward: time forward + backward (pooling: the generated mode records no argmax in its forward pass).
     (double Kernels, double Generated) Compare(SymGrad.Layers.Layer[] pair, SymGrad.Tensors.Tensor input, SymGrad.Tensors.Tensor delta, bool withForward = false, bool parametersOnly = false)
     {
         var times = new[] { new System.Collections.Generic.List<double>(), new System.Collections.Generic.List<double>() };
-        for (var round = 0; round < 61; round++)
+        // Warm-up: at least 20 rounds and half a second, so tiered compilation (which waits for a quiet 100 ms before
+        // optimising what was called often) has replaced both sides' code before anything is timed.
+        var warmUp = Stopwatch.StartNew();
+        for (var round = 0; round < 20 || warmUp.ElapsedMilliseconds < 500; round++)
+            for (var k = 0; k < 2; k++)
+            {
+                pair[k].Forward(input, true);
+                if (parametersOnly) pair[k].BackwardParametersOnly(delta);
+                else pair[k].Backward(delta);
+            }
+        for (var round = 0; round < 41; round++)
             for (var k = 0; k < 2; k++)
             {
                 var which = (round + k) % 2;
@@ -364,7 +374,7 @@ if (args.Length > 0 && args[0] is "dense-backward" or "layer-backward")
                 if (!withForward) clock.Restart();
                 if (parametersOnly) pair[which].BackwardParametersOnly(delta);
                 else pair[which].Backward(delta);
-                if (round >= 20) times[which].Add(clock.Elapsed.TotalMilliseconds);
+                times[which].Add(clock.Elapsed.TotalMilliseconds);
             }
         return (Median(times[0]), Median(times[1]));
     }
@@ -417,7 +427,7 @@ if (args.Length > 0 && args[0] is "dense-backward" or "layer-backward")
     var networks = new[] { Cnn(false), Cnn(true) };
     var optimizers = new[] { new SymGrad.Optimizers.Adam(0.001f), new SymGrad.Optimizers.Adam(0.001f) };
     var epochTimes = new[] { new System.Collections.Generic.List<double>(), new System.Collections.Generic.List<double>() };
-    for (var round = 0; round < 9; round++)
+    for (var round = 0; round < 15; round++)
         for (var k = 0; k < 2; k++)
         {
             var which = (round + k) % 2;
