@@ -504,12 +504,16 @@ return 0;
 static void PrintInterleavedMedians((string Name, Action Run)[] actions, int rounds)
 {
     var times = actions.Select(_ => new System.Collections.Generic.List<double>()).ToArray();
+    // Warm-up: at least 50 rounds and half a second, so tiered compilation has optimised every action's code.
+    var warmUp = Stopwatch.StartNew();
+    for (var round = 0; round < 50 || warmUp.ElapsedMilliseconds < 500; round++)
+        foreach (var action in actions) action.Run();
     for (var round = 0; round < rounds; round++)
         for (var k = 0; k < actions.Length; k++)
         {
             var clock = Stopwatch.StartNew();
             actions[k].Run();
-            if (round >= 50) times[k].Add(clock.Elapsed.TotalMilliseconds);
+            times[k].Add(clock.Elapsed.TotalMilliseconds);
         }
     for (var k = 0; k < actions.Length; k++) Console.WriteLine($"{actions[k].Name}: {times[k].OrderBy(t => t).ElementAt(times[k].Count / 2):0.000} ms");
 }

@@ -50,6 +50,7 @@ public sealed partial class IndexedCode
         }
         _wholeRows = outer != null;
         _hoistedRows = new Dictionary<string, string>(System.StringComparer.Ordinal);
+        _hoistedValues = new Dictionary<(string, string), string>();
         _rowGroups = new Dictionary<RunGroupKey, (long Min, long Max)>();
         foreach (var a in adds)
         {
@@ -74,8 +75,11 @@ public sealed partial class IndexedCode
             body.Add($"{inner}    (new {VectorType}({target}) + {value}).CopyTo({target});");
         }
         var count = PrintCount(loop.Count);
-        var rows = _hoistedRows;
+        var counted = Hoist(count, "", "count");
+        var outerCounted = outer is null ? "" : Hoist(PrintCount(outer.Count), "", "count");
+        var rows = _hoistedValues.Select(kv => new KeyValuePair<string, string>(kv.Key.Expression, kv.Value)).Concat(_hoistedRows).ToList();
         _hoistedRows = null;
+        _hoistedValues = null;
         _rowGroups = null;
         _wholeRows = false;
         // The runs are found once per loop (the row offsets do not depend on c), when there is a run to read.
@@ -87,17 +91,17 @@ public sealed partial class IndexedCode
         if (outer != null)
         {
             var n = CSharpPrinter.Identifier(outer.Index.Name!);
-            _lines.Add(rowIndent + $"for (var {n} = 0; {n} < {PrintCount(outer.Count)}; {n}++)");
+            _lines.Add(rowIndent + $"for (var {n} = 0; {n} < {outerCounted}; {n}++)");
             _lines.Add(rowIndent + "{");
             scope = new HashSet<Expr>(scope) { outer.Index };
         }
         _lines.Add(inner + $"var {ci} = 0;");
         _lines.Add(inner + "// Vector<float>.Count elements of the last axis at a time (an argmax's positions as masked adds), then the rest one by one.");
-        _lines.Add(inner + $"for (; {VectorOps}.IsHardwareAccelerated && {ci} <= {count} - {VectorType}.Count; {ci} += {VectorType}.Count)");
+        _lines.Add(inner + $"for (; {VectorOps}.IsHardwareAccelerated && {ci} <= {counted} - {VectorType}.Count; {ci} += {VectorType}.Count)");
         _lines.Add(inner + "{");
         _lines.AddRange(body);
         _lines.Add(inner + "}");
-        _lines.Add(inner + $"for (; {ci} < {count}; {ci}++)");
+        _lines.Add(inner + $"for (; {ci} < {counted}; {ci}++)");
         _lines.Add(inner + "{");
         Emit(loop.Body, new HashSet<Expr>(scope) { c }, inner + "    ");
         _lines.Add(inner + "}");
@@ -144,6 +148,7 @@ public sealed partial class IndexedCode
     }
 
     private Dictionary<string, string>? _hoistedRows;
+    private Dictionary<(string Name, string Expression), string>? _hoistedValues;
     private bool _wholeRows;
     private Dictionary<RunGroupKey, (long Min, long Max)>? _rowGroups;
 
@@ -181,7 +186,7 @@ public sealed partial class IndexedCode
             // The whole row at (a, b); the run at its column.
             row = $"{CSharpPrinter.Identifier(array)}.Slice({PrintCount(indices[0])}, {PrintCount(indices[1])}, 0, {Dim(array, 4, 2)})";
             var column = PrintCount(indices[2]);
-            if (column != "0") offset = (column.Contains(" + ") || column.Contains(" - ") ? "(" + column + ")" : column) + " * " + Dim(array, 4, 3) + " + ";
+            if (column != "0") offset = (column.Contains(" + ") || column.Contains(" - ") ? "(" + column + ")" : column) + " * " + Hoist(Dim(array, 4, 3), array, "Stride") + " + ";
         }
         else if (indices.Count == 4 && _rowGroups != null && _rowGroups.TryGetValue(key, out var group))
         {
@@ -189,11 +194,21 @@ public sealed partial class IndexedCode
             var runs = (group.Max - group.Min + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
             row = $"{CSharpPrinter.Identifier(array)}.Slice({PrintCount(key.A)}, {PrintCount(key.B)}, {start}, {runs})";
             var before = k - group.Min;
-            if (before > 0) offset = (before == 1 ? "" : before.ToString(System.Globalization.CultureInfo.InvariantCulture) + " * ") + Dim(array, 4, 3) + " + ";
+            if (before > 0) offset = (before == 1 ? "" : before.ToString(System.Globalization.CultureInfo.InvariantCulture) + " * ") + Hoist(Dim(array, 4, 3), array, "Stride") + " + ";
         }
         else row = Row(array, indices);
         if (!_hoistedRows.TryGetValue(row, out var local)) _hoistedRows[row] = local = Fresh(CSharpPrinter.Identifier(array).TrimStart('@') + "Row");
         return local + ".Slice(" + offset + c + tail;
+    }
+
+    // A local for a value read before the vector loop (a view's row stride): the loop's stores through spans could, for
+    // all the JIT knows, change a view's fields, so a field read in the loop is read again after every store.
+    private string Hoist(string expression, string array, string what)
+    {
+        if (_hoistedValues is null) return expression;
+        var name = CSharpPrinter.Identifier(array).TrimStart('@') + what;
+        if (!_hoistedValues.TryGetValue((name, expression), out var local)) _hoistedValues[(name, expression)] = local = Fresh(name);
+        return local;
     }
 
     // The run of an array's last axis at the other indices: a row of a view, or the span itself.

@@ -758,7 +758,7 @@ public class VectorScatterTests
     public void MaxPooling_OverChannelRuns_BecomesMaskedVectorAdds_WithAScalarTail()
     {
         var method = MaxPoolGradient(floatViews: true);
-        Assert.Contains("Vector.IsHardwareAccelerated && c <= Delta.GetLength(3) - global::System.Numerics.Vector<float>.Count", method);
+        Assert.Matches(@"var (count\d+) = Delta\.GetLength\(3\);[\s\S]*Vector\.IsHardwareAccelerated && c <= \1 - global::System\.Numerics\.Vector<float>\.Count", method);
         // The window's two rows of X and of dX and Δ's row, each sliced whole once per output row m (outside the loop
         // over windows n); the four positions are masked adds of Δ's run into the runs at columns 2n and 2n + 1.
         foreach (var row in new[] { "2 * m", "2 * m + 1" })
@@ -767,16 +767,20 @@ public class VectorScatterTests
             Assert.Matches(@"var XRow\d+ = X\.Slice\(s, " + System.Text.RegularExpressions.Regex.Escape(row) + @", 0, X\.GetLength\(2\)\);", method);
         }
         Assert.True(method.IndexOf("var XRow", StringComparison.Ordinal) < method.IndexOf("for (var n = 0", StringComparison.Ordinal), "rows are sliced outside the loop over windows");
-        Assert.Matches(@"var run\d+ = dXRow\d+\.Slice\(2 \* n \* dX\.GetLength\(3\) \+ c, global::System\.Numerics\.Vector<float>\.Count\);", method);
-        Assert.Matches(@"var run\d+ = dXRow\d+\.Slice\(\(2 \* n \+ 1\) \* dX\.GetLength\(3\) \+ c, global::System\.Numerics\.Vector<float>\.Count\);", method);
-        Assert.Matches(@"new global::System\.Numerics\.Vector<float>\(DeltaRow\d+\.Slice\(n \* Delta\.GetLength\(3\) \+ c\)\)", method);
+        Assert.Matches(@"var run\d+ = dXRow\d+\.Slice\(2 \* n \* dXStride\d+ \+ c, global::System\.Numerics\.Vector<float>\.Count\);", method);
+        Assert.Matches(@"var run\d+ = dXRow\d+\.Slice\(\(2 \* n \+ 1\) \* dXStride\d+ \+ c, global::System\.Numerics\.Vector<float>\.Count\);", method);
+        Assert.Matches(@"new global::System\.Numerics\.Vector<float>\(DeltaRow\d+\.Slice\(n \* DeltaStride\d+ \+ c\)\)", method);
         Assert.Equal(4, System.Text.RegularExpressions.Regex.Matches(method, @"var run\d+ = ").Count);
+        // Row strides and counts are locals read before the loops (a field read inside them would be read again after
+        // every store).
+        Assert.Matches(@"var dXStride\d+ = dX\.GetLength\(3\);", method);
+        Assert.Matches(@"for \(var n = 0; n < count\d+; n\+\+\)", method);
         // When the window's rows move with the loop around the channels', the rows are found once per window instead,
         // each one slice of its two adjacent column runs.
         var transposed = MaxPoolGradient(floatViews: true, transposed: true);
         foreach (var row in new[] { "2 * n", "2 * n + 1" })
             Assert.Matches(@"var XRow\d+ = X\.Slice\(s, " + System.Text.RegularExpressions.Regex.Escape(row) + @", 2 \* m, 2\);", transposed);
-        Assert.Matches(@"new global::System\.Numerics\.Vector<float>\(XRow\d+\.Slice\(X\.GetLength\(3\) \+ c\)\)", transposed);
+        Assert.Matches(@"new global::System\.Numerics\.Vector<float>\(XRow\d+\.Slice\(XStride\d+ \+ c\)\)", transposed);
         Assert.Equal(4, System.Text.RegularExpressions.Regex.Matches(transposed, @"var run\d+ = ").Count);
         Assert.Contains("ConditionalSelect(", method);
         Assert.Contains("Vector.GreaterThan(", method);
