@@ -249,14 +249,34 @@ public sealed partial class Expr
         if (a.Kind == ExprKind.Const) return Const(a.Value.IsNegative ? -a.Value : a.Value);
         if (a.Kind is ExprKind.Abs or ExprKind.Exp or ExprKind.Sigmoid or ExprKind.Softplus) return a;
         // |−u| = |u|: one node for both, so code computing e^−|u| for u and −u computes it once.
-        if (LeadsNegative(a)) return Intern(ExprKind.Abs, Neg(a));
+        if (LeadsNegative(a))
+        {
+            var negated = Neg(a);
+            return LeadsNegative(negated) ? Intern(ExprKind.Abs, negated) : Abs(negated);
+        }
         return Intern(ExprKind.Abs, a);
     }
 
-    /// <summary>−u written as such: a negative coefficient in front, or a sum whose first term has one.</summary>
-    internal static bool LeadsNegative(Expr e) =>
-        e.Kind == ExprKind.Mul && e._args[0].Kind == ExprKind.Const && e._args[0].Value.IsNegative ||
-        e.Kind == ExprKind.Add && LeadsNegative(e._args[0]);
+    /// <summary>
+    /// −u written as such: a negative coefficient in front, or a sum whose leading term has one — the term whose part
+    /// without its coefficient comes first, so that of u and −u (the same parts, every sign flipped) exactly one leads
+    /// negative. (A sum's own order compares coefficients too: both u and −u could start with a negative term.)
+    /// </summary>
+    internal static bool LeadsNegative(Expr e)
+    {
+        if (e.Kind == ExprKind.Mul) return e._args[0].Kind == ExprKind.Const && e._args[0].Value.IsNegative;
+        if (e.Kind == ExprKind.Const) return e.Value.IsNegative;
+        if (e.Kind != ExprKind.Add) return false;
+        Expr? leading = null, leadingPart = null;
+        foreach (var term in e._args)
+        {
+            var part = term.Kind == ExprKind.Const ? One
+                : term.Kind == ExprKind.Mul && term._args[0].Kind == ExprKind.Const ? (term._args.Length == 2 ? term._args[1] : Intern(ExprKind.Mul, term._args.Skip(1).ToArray()))
+                : term;
+            if (leadingPart is null || ExprOrder.Compare(part, leadingPart) < 0) (leading, leadingPart) = (term, part);
+        }
+        return leading is not null && LeadsNegative(leading);
+    }
 
     /// <summary>Sign (−1, 0, 1; 0 at 0).</summary>
     public static Expr Sign(Expr a)

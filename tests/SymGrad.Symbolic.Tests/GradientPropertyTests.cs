@@ -68,6 +68,28 @@ public class GradientPropertyTests
     }
 
     [Fact]
+    public void AbsoluteValue_OfANegation_IsTheSameNode()
+    {
+        // |−u| = |u| as one node for every u: exactly one of u and −u counts as leading negative. The case CsCheck
+        // found (seed bwITbB-fNYq1): 3y|s| − |s| and |s| − 3y|s| both started, in the sum's order, with a negative term.
+        var s = Expr.Abs(Expr.Sqrt(Z * Z + 1));
+        var u = 3 * Y * s - s;
+        Assert.Same(Expr.Abs(u), Expr.Abs(Expr.Neg(u)));
+        Gen.Select(Any(4), Any(3)).Sample((a, b) =>
+        {
+            foreach (var v in new[] { a, a - b, Expr.Mul(Expr.Const(-2), a) + b })
+            {
+                var negated = Expr.Neg(v);
+                if (negated == v) continue;
+                if (!ReferenceEquals(Expr.Abs(v), Expr.Abs(negated))) throw new Exception($"|{v}| is {Expr.Abs(v)}, |{negated}| is {Expr.Abs(negated)}");
+                if (Expr.LeadsNegative(v) == Expr.LeadsNegative(negated) && v.Kind is ExprKind.Add or ExprKind.Mul or ExprKind.Const)
+                    throw new Exception($"{v} and {negated} both {(Expr.LeadsNegative(v) ? "lead" : "do not lead")} negative");
+            }
+            return true;
+        }, iter: 500);
+    }
+
+    [Fact]
     public void PrintingAsCSharp_ThenReparsing_IsTheIdentity()
     {
         Gen.Select(Any(4), Points).Sample((f, p) =>
