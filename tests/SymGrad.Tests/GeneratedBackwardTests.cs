@@ -96,6 +96,20 @@ public class GeneratedBackwardTests
         Assert.Throws<NotSupportedException>(() => new Conv2D(1, 1, 3, stride: 2) { UseGeneratedBackward = true });
     }
 
+    [Fact]
+    public void GeneratedConvolutionGradient_WithΔWiderThanTheImageAllows_Throws_InsteadOfReadingTheNextRow()
+    {
+        // Δ is 4 wide where a 5-wide image and a 3-wide kernel give 3 columns (and 2 of the 4 rows high, so a block of
+        // rows would still end inside X): the score's X[s, m + i, n + j, l] is
+        // outside X. The gradient's grouped product (a block spanning image rows) would read the next row's first
+        // column instead; it must not be taken, and the loops' indexers say where the index is out of range.
+        var r = new Random(5);
+        var (w, b, x, delta) = (GradientCheck.Random(r, 3, 3, 1, 8), GradientCheck.Random(r, 8), GradientCheck.Random(r, 2, 6, 5, 1), GradientCheck.Random(r, 2, 2, 4, 8));
+        Assert.Throws<IndexOutOfRangeException>(() => SymGrad.Functions.LayerFormulas.Conv2DScore(w.AsReadOnlyTensor4(), b.Span, x.AsReadOnlyTensor4(), delta.AsReadOnlyTensor4()));
+        var gw = new Tensor(3, 3, 1, 8);
+        Assert.Throws<IndexOutOfRangeException>(() => SymGrad.Functions.LayerFormulas.Conv2DScoreAccumulateGradient(w.AsReadOnlyTensor4(), b.Span, x.AsReadOnlyTensor4(), delta.AsReadOnlyTensor4(), gw.AsTensor4(), default, default));
+    }
+
     [Theory]
     [InlineData(2, 6, 5, 2, 3, 3, 3, 3, 4, 3, 3)]   // shapes as the layer makes them: row-block products
     [InlineData(1, 7, 4, 3, 2, 2, 4, 3, 3, 2, 5)]   // W wider than b, Δ wider than W and smaller than the valid output: loops
