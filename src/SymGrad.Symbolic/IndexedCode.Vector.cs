@@ -76,6 +76,13 @@ public sealed partial class IndexedCode
         }
         var count = PrintCount(loop.Count);
         var counted = Hoist(count, "", "count");
+        // A vector of lanes c … c + Count − 1 is read from a run only while the run is that long: an array whose last
+        // axis is shorter than the loop's count (bad input) leaves every element to the scalar loop, whose indexers
+        // report it, instead of a vector spilling into the next run.
+        var runs = adds.Select(a => Dim(a.Array, a.Indices.Length, a.Indices.Length - 1))
+            .Concat(adds.SelectMany(a => Graph.PostOrder(a.Value)).Where(n => n.Kind == ExprKind.Element).Select(n => Dim(n.Name!, n.ArgArray.Length, n.ArgArray.Length - 1)))
+            .Where(length => length != count).Distinct().ToList();
+        var fits = runs.Count == 0 ? "" : Hoist(string.Join(" && ", runs.Select(length => $"{count} <= {length}")), "", "lanesFit") + " && ";
         var outerCounted = outer is null ? "" : Hoist(PrintCount(outer.Count), "", "count");
         var rows = _hoistedValues.Select(kv => new KeyValuePair<string, string>(kv.Key.Expression, kv.Value)).Concat(_hoistedRows).ToList();
         _hoistedRows = null;
@@ -97,7 +104,7 @@ public sealed partial class IndexedCode
         }
         _lines.Add(inner + $"var {ci} = 0;");
         _lines.Add(inner + "// Vector<float>.Count elements of the last axis at a time (an argmax's positions as masked adds), then the rest one by one.");
-        _lines.Add(inner + $"for (; {VectorOps}.IsHardwareAccelerated && {ci} <= {counted} - {VectorType}.Count; {ci} += {VectorType}.Count)");
+        _lines.Add(inner + $"for (; {VectorOps}.IsHardwareAccelerated && {fits}{ci} <= {counted} - {VectorType}.Count; {ci} += {VectorType}.Count)");
         _lines.Add(inner + "{");
         _lines.AddRange(body);
         _lines.Add(inner + "}");

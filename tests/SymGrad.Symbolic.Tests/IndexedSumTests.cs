@@ -758,7 +758,9 @@ public class VectorScatterTests
     public void MaxPooling_OverChannelRuns_BecomesMaskedVectorAdds_WithAScalarTail()
     {
         var method = MaxPoolGradient(floatViews: true);
-        Assert.Matches(@"var (count\d+) = Delta\.GetLength\(3\);[\s\S]*Vector\.IsHardwareAccelerated && c <= \1 - global::System\.Numerics\.Vector<float>\.Count", method);
+        Assert.Matches(@"var (count\d+) = Delta\.GetLength\(3\);[\s\S]*Vector\.IsHardwareAccelerated && lanesFit\d+ && c <= \1 - global::System\.Numerics\.Vector<float>\.Count", method);
+        // Vectors only where every run is as long as the loop (Δ with more channels than X goes to the scalar loop).
+        Assert.Matches(@"var lanesFit\d+ = Delta\.GetLength\(3\) <= dX\.GetLength\(3\) && Delta\.GetLength\(3\) <= X\.GetLength\(3\);", method);
         // The window's two rows of X and of dX and Δ's row, each sliced whole once per output row m (outside the loop
         // over windows n); the four positions are masked adds of Δ's run into the runs at columns 2n and 2n + 1.
         foreach (var row in new[] { "2 * m", "2 * m + 1" })

@@ -186,6 +186,21 @@ public class GeneratedBackwardTests
     }
 
     [Fact]
+    public void GeneratedPoolingGradients_WithΔWiderThanX_Throw_InsteadOfReadingTheNextPosition()
+    {
+        // Δ with 16 channels over an X of 8: the score's X[…, c] is outside X from c = 8. A vector of channels read from
+        // X's run at c = 8 would take the next position's channels instead; the vector loop is skipped for such shapes
+        // and the scalar loop's indexers report the index.
+        var r = new Random(9);
+        var x = GradientCheck.Random(r, 2, 4, 4, 8);
+        var delta = GradientCheck.Random(r, 2, 2, 2, 16);
+        var dx = new Tensor(x.Shape.ToArray());
+        Assert.Throws<IndexOutOfRangeException>(() => SymGrad.Functions.LayerFormulas.MaxPool2x2Score(x.AsReadOnlyTensor4(), delta.AsReadOnlyTensor4()));
+        Assert.Throws<IndexOutOfRangeException>(() => SymGrad.Functions.LayerFormulas.MaxPool2x2ScoreAccumulateGradient(x.AsReadOnlyTensor4(), delta.AsReadOnlyTensor4(), dx.AsTensor4()));
+        Assert.Throws<IndexOutOfRangeException>(() => SymGrad.Functions.LayerFormulas.AvgPool2x2ScoreAccumulateGradient(x.AsReadOnlyTensor4(), delta.AsReadOnlyTensor4(), dx.AsTensor4()));
+    }
+
+    [Fact]
     public void GeneratedMaxPoolBackward_VectorLanesAndScalarTail_AgreeOnNaNSignedZerosAndTies()
     {
         // Channel k runs in a vector, channel w + k in the scalar tail (w = Vector<float>.Count): the same windows in both
