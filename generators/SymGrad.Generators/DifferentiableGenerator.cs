@@ -22,10 +22,12 @@ public sealed class DifferentiableGenerator : IIncrementalGenerator
                 static (ctx, ct) => Guard(() => DifferentiableParser.Parse(ctx, ct), ((IMethodSymbol)ctx.TargetSymbol).Name, ctx.TargetNode))
             .WithTrackingName(TrackingNames.Methods);
 
+        // Diagnostics are kept as plain data (cached with the parse) and placed back into the current syntax trees only
+        // when reported, so that #pragma warning disable SG… around a method silences them.
         var diagnostics = methods.Select(static (r, _) => r.Diagnostics).WithTrackingName(TrackingNames.Diagnostics);
-        context.RegisterSourceOutput(diagnostics, static (spc, list) =>
+        context.RegisterSourceOutput(diagnostics.Combine(context.CompilationProvider), static (spc, pair) =>
         {
-            foreach (var d in list) spc.ReportDiagnostic(d.ToDiagnostic());
+            foreach (var d in pair.Left) spc.ReportDiagnostic(d.ToDiagnostic(pair.Right));
         });
 
         // Differentiation, the expensive step, sees the model without its location: a line added above a method moves
@@ -45,12 +47,14 @@ public sealed class DifferentiableGenerator : IIncrementalGenerator
             .Where(static r => r.Model != null)
             .Select(static (r, _) => (Hint: DifferentiableEmitter.HintName(r.Model!), r.Model!.AttributeLocation))
             .Collect();
-        context.RegisterSourceOutput(generated.Collect().Combine(locations).WithTrackingName(TrackingNames.GenerationDiagnostics), static (spc, pair) =>
+        context.RegisterSourceOutput(generated.Collect().Combine(locations).WithTrackingName(TrackingNames.GenerationDiagnostics).Combine(context.CompilationProvider), static (spc, pair) =>
         {
-            var at = pair.Right.GroupBy(l => l.Hint).ToDictionary(g => g.Key, g => g.First().AttributeLocation);
-            foreach (var g in pair.Left)
+            var ((methods, locations), compilation) = pair;
+            if (methods.All(g => g.Diagnostics.Count == 0)) return;
+            var at = locations.GroupBy(l => l.Hint).ToDictionary(g => g.Key, g => g.First().AttributeLocation);
+            foreach (var g in methods)
                 foreach (var d in g.Diagnostics)
-                    spc.ReportDiagnostic((d.Location is null && at.TryGetValue(g.HintName, out var location) ? d with { Location = location } : d).ToDiagnostic());
+                    spc.ReportDiagnostic((d.Location is null && at.TryGetValue(g.HintName, out var location) ? d with { Location = location } : d).ToDiagnostic(compilation));
         });
 
         var all = generated.Collect().WithTrackingName(TrackingNames.Registry);

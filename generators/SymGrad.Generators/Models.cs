@@ -15,13 +15,25 @@ internal sealed record LocationInfo(string FilePath, TextSpan Span, LinePosition
     public static LocationInfo? From(SyntaxNode node) => From(node.GetLocation());
 
     public Location ToLocation() => Location.Create(FilePath, Span, LineSpan);
+
+    /// <summary>
+    /// The location in <paramref name="compilation"/>'s tree of that path when it still holds the span: a location in a
+    /// syntax tree is what <c>#pragma warning disable</c> is matched against (one by path alone never is).
+    /// </summary>
+    public Location ToLocation(Compilation compilation)
+    {
+        foreach (var tree in compilation.SyntaxTrees)
+            if (tree.FilePath == FilePath && tree.Length >= Span.End)
+                return Location.Create(tree, Span);
+        return ToLocation();
+    }
 }
 
 /// <summary>A diagnostic to report, as plain data.</summary>
 internal sealed record DiagnosticInfo(string Id, LocationInfo? Location, EquatableArray<string> Arguments)
 {
-    public Diagnostic ToDiagnostic() =>
-        Diagnostic.Create(DiagnosticDescriptors.ById(Id), Location?.ToLocation(), System.Linq.Enumerable.ToArray<object>(Arguments));
+    public Diagnostic ToDiagnostic(Compilation compilation) =>
+        Diagnostic.Create(DiagnosticDescriptors.ById(Id), Location?.ToLocation(compilation), System.Linq.Enumerable.ToArray<object>(Arguments));
 }
 
 /// <summary>A containing type declaration, outermost first: <c>partial class Model&lt;T&gt;</c>.</summary>

@@ -73,6 +73,25 @@ public class DiagnosticTests
         Assert.Empty(warning.CompileDiagnostics);
     }
 
+    [Theory]
+    [InlineData("SG0008", "[Differentiable] public static double F(double x) => Math.Abs(x) + 1;")]
+    [InlineData("SG0007", "[Differentiable(nameof(x))] public static double F(double x, double y) => y * y;")]
+    public void PragmaWarningDisable_AroundTheMethod_SuppressesTheWarning_AndOnlyThere(string id, string method)
+    {
+        // A method inside #pragma warning disable … restore: its warning is reported suppressed (the build does not show
+        // it); the same method outside the region is reported as before.
+        var source = Header + "public static partial class M\n{\n#pragma warning disable " + id + "\n    " + method + "\n#pragma warning restore " + id +
+                     "\n}\npublic static partial class N\n{\n    " + method + "\n}\n";
+        var result = GeneratorHarness.Run(source);
+        var reported = result.GeneratorDiagnostics.Where(d => d.Id == id).ToList();
+        Assert.Equal(2, reported.Count);
+        Assert.Single(reported, d => d.IsSuppressed);
+        var suppressed = reported.Single(d => d.IsSuppressed);
+        var shown = reported.Single(d => !d.IsSuppressed);
+        Assert.True(suppressed.Location.GetLineSpan().StartLinePosition.Line < shown.Location.GetLineSpan().StartLinePosition.Line, "the suppressed one is M's, the first");
+        Assert.True(suppressed.Location.IsInSource, "a location in the syntax tree, which #pragma is matched against");
+    }
+
     [Fact]
     public void EveryDescriptor_IsDocumented_AndTracked()
     {

@@ -52,6 +52,7 @@ public static partial class LayerFormulas
     /// Σ Δ[s,m,n,c] max_{i,j&lt;2} X[s, 2m+i, 2n+j, c]: 2×2 max pooling with stride 2 scored by Δ. Its gradient sends
     /// each Δ to its window's argmax (the first largest, row by row, as <see cref="Layers.MaxPool2D"/> breaks ties).
     /// </summary>
+#pragma warning disable SG0008 // ties: the first largest takes Δ, as MaxPool2D's kernel does.
     [Differentiable(nameof(X))]
     public static float MaxPool2x2Score(ReadOnlyTensor4<float> X, ReadOnlyTensor4<float> Delta)
     {
@@ -69,6 +70,8 @@ public static partial class LayerFormulas
                     }
         return score;
     }
+
+#pragma warning restore SG0008
 
     /// <summary>Σ Δ[s,m,n,c] ¼ Σ_{i,j&lt;2} X[s, 2m+i, 2n+j, c]: 2×2 average pooling with stride 2 scored by Δ.</summary>
     [Differentiable(nameof(X))]
