@@ -131,9 +131,9 @@ public static class MatMul
     /// <summary>
     /// <c>C[(g·m + i)×n] (+)= Σ_t Σ_p A_t[p·aRowStride + g·groupStride + i] · B_t[p×n]</c> for <paramref name="groups"/>
     /// groups of m rows of C: the windowed product above for several windows at once, each group's A shifted by
-    /// <paramref name="groupStride"/> (a convolution's kernel rows, one image row apart). C's rows for every group stay in
-    /// registers across the batch when there are few of them (a one-channel kernel: nine rows of C), so Δ is read once for
-    /// all kernel rows instead of once per row.
+    /// <paramref name="groupStride"/> (a convolution's kernel rows, one image row apart), so B (Δ) is read once for all
+    /// kernel rows instead of once per row. When B's rows are whole vectors, C stays in register tiles across the whole
+    /// batch (a one-channel 3×3 kernel's nine rows of C in one tile).
     /// </summary>
     public static void MultiplyTransposedA(ReadOnlyRowBlocks<float> a, int aRowStride, int groups, int groupStride, ReadOnlyRowBlocks<float> b, Span<float> c, int m, int k, int n, bool accumulate = false)
     {
@@ -175,8 +175,7 @@ public static class MatMul
 
     // Rows first … first + count − 1 of C, two vectors at a time; accumulators past the last row repeat its reads and are
     // never stored. Both tiles are compiled optimised at once: a layer's backward calls them a few dozen times per batch,
-    // and tiered compilation left them unoptimised through a whole benchmark (1.4× slower layer), its promotion put
-    // off by the JIT work around it.
+    // so tiered compilation ran the first batches on unoptimised code (a short benchmark timed a 1.4× slower layer).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Tile6x2(ReadOnlyRowBlocks<float> a, int aRowStride, ReadOnlyRowBlocks<float> b, Span<float> c, ReadOnlySpan<int> at, int first, int count, int k, int n, bool accumulate)
     {
