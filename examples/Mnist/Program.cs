@@ -2,6 +2,7 @@ using System;
 using System.Diagnostics;
 using System.Globalization;
 using System.IO;
+using System.Linq;
 using SymGrad.Data;
 using SymGrad.Layers;
 using SymGrad.Losses;
@@ -13,7 +14,10 @@ using SymGrad.Training;
 // An MLP (784-128-10) and a small CNN (conv → pool → conv → pool → dense) on MNIST, trained on generated gradients.
 //   dotnet run --project examples/Mnist -- --train-images train-images-idx3-ubyte --train-labels train-labels-idx1-ubyte
 //                                          [--test-images … --test-labels …] [--epochs 3] [--limit 10000] [--loss-curve mnist-loss.png]
+//                                          [--generated-backward]
 // Without the files it says so and trains on a generated stand-in of the same shape, so it always runs.
+// --generated-backward runs every dense, convolution and pooling layer's backward pass through the gradients SymGrad
+// generated from their formulas (Functions/LayerFormulas.cs) instead of the hand-written kernels.
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 string? Option(string name)
 {
@@ -57,6 +61,18 @@ var cnn = new Network(
     new Conv2D(1, 8, kernel: 3, padding: 1, seed: 7), new Activation<Relu>(), new MaxPool2D(2),
     new Conv2D(8, 16, kernel: 3, padding: 1, seed: 8), new Activation<Relu>(), new MaxPool2D(2),
     new Flatten(), new Dense(16 * 7 * 7, 10, seed: 9));
+
+if (Array.IndexOf(args, "--generated-backward") >= 0)
+{
+    foreach (var layer in mlp.Layers.Concat(cnn.Layers))
+        switch (layer)
+        {
+            case Dense dense: dense.UseGeneratedBackward = true; break;
+            case Conv2D conv: conv.UseGeneratedBackward = true; break;
+            case Pool2D pool: pool.UseGeneratedBackward = true; break;
+        }
+    Console.WriteLine("Every layer's backward pass runs on generated gradients (--generated-backward).");
+}
 
 var histories = new System.Collections.Generic.List<(string, double[], double[])>();
 foreach (var (name, network) in new[] { ("MLP", mlp), ("CNN", cnn) })

@@ -14,7 +14,7 @@ namespace SymGrad.Layers;
 /// </summary>
 public sealed class Conv2D : Layer
 {
-    private readonly BufferCache _output = new(), _inputGradient = new(), _patches = new(), _patchGradient = new();
+    private readonly BufferCache _output = new(), _inputGradient = new(), _patches = new(), _patchGradient = new(), _padded = new(), _paddedGradient = new();
     private Tensor? _input, _lastPatches;
 
     /// <summary>A convolution with He-uniform initial weights (seeded) and zero biases.</summary>
@@ -52,14 +52,15 @@ public sealed class Conv2D : Layer
 
     /// <summary>
     /// Run the backward pass through the gradient generated from <see cref="Functions.LayerFormulas.Conv2DScore"/>
-    /// (stride 1, no padding) instead of im2col and the matrix kernels: same results, for comparison.
+    /// (stride 1) instead of im2col and the matrix kernels: same results, for comparison. With padding the formula runs on
+    /// a zero-padded copy of the input, and the input gradient is the padded one's interior.
     /// </summary>
     public bool UseGeneratedBackward
     {
         get => _generated;
         set
         {
-            if (value && (Stride != 1 || Padding != 0)) throw new NotSupportedException("The generated convolution backward covers stride 1 without padding.");
+            if (value && Stride != 1) throw new NotSupportedException("The generated convolution backward covers stride 1.");
             _generated = value;
         }
     }
@@ -121,11 +122,14 @@ public sealed class Conv2D : Layer
         {
             // The generated backward adds into its outputs: parameter gradients accumulate, the input gradient starts at zero.
             // (The first layer's input gradient is not wanted: an empty view, not computed.)
-            var generatedInputGradient = inputGradient ? _inputGradient.Get(input.Shape) : null;
+            // With padding, the formula's X is the input inside a border of zeros and its gradient the border's interior.
+            var x = Padding == 0 ? input : Padded(input, _padded.Get(stackalloc[] { input.Dim(0), input.Dim(1) + 2 * Padding, input.Dim(2) + 2 * Padding, input.Dim(3) }), toPadded: true);
+            var generatedInputGradient = inputGradient ? (Padding == 0 ? _inputGradient : _paddedGradient).Get(x.Shape) : null;
             generatedInputGradient?.Clear();
-            Functions.LayerFormulas.Conv2DScoreAccumulateGradient(Weights.Value.AsReadOnlyTensor4(), Bias.Value.Span, input.AsReadOnlyTensor4(), outputGradient.AsReadOnlyTensor4(),
+            Functions.LayerFormulas.Conv2DScoreAccumulateGradient(Weights.Value.AsReadOnlyTensor4(), Bias.Value.Span, x.AsReadOnlyTensor4(), outputGradient.AsReadOnlyTensor4(),
                 Weights.Gradient.AsTensor4(), Bias.Gradient.Span, generatedInputGradient is null ? default : generatedInputGradient.AsTensor4());
-            return generatedInputGradient;
+            if (generatedInputGradient is null || Padding == 0) return generatedInputGradient;
+            return Padded(_inputGradient.Get(input.Shape), generatedInputGradient, toPadded: false);
         }
         var patches = _lastPatches!;
         int oh = outputGradient.Dim(1), ow = outputGradient.Dim(2);
@@ -147,6 +151,25 @@ public sealed class Conv2D : Layer
     }
 
     private int OutSize(int size) => (size + 2 * Padding - Kernel) / Stride + 1;
+
+    // Copies the image rows of `plain` into the interior of `padded` (its border cleared), or back out of it; returns the
+    // tensor written.
+    private Tensor Padded(Tensor plain, Tensor padded, bool toPadded)
+    {
+        if (toPadded) padded.Clear();
+        int batch = plain.Dim(0), height = plain.Dim(1), run = plain.Dim(2) * plain.Dim(3), paddedRow = padded.Dim(2) * padded.Dim(3);
+        var inner = plain.Span;
+        var outer = padded.Span;
+        for (var s = 0; s < batch; s++)
+            for (var r = 0; r < height; r++)
+            {
+                var at = ((s * padded.Dim(1) + r + Padding) * padded.Dim(2) + Padding) * padded.Dim(3);
+                var plainRow = inner.Slice((s * height + r) * run, run);
+                if (toPadded) plainRow.CopyTo(outer.Slice(at, run));
+                else outer.Slice(at, run).CopyTo(plainRow);
+            }
+        return toPadded ? padded : plain;
+    }
 
     // im2col (gather: each patch row copies its receptive field, zeros in the padding) and its adjoint col2im
     // (scatter: each patch entry adds back into the image element it came from): the same walk, both directions.
