@@ -27,7 +27,8 @@ public sealed class DifferentiableGenerator : IIncrementalGenerator
         var diagnostics = methods.Select(static (r, _) => r.Diagnostics).WithTrackingName(TrackingNames.Diagnostics);
         context.RegisterSourceOutput(diagnostics.Combine(context.CompilationProvider), static (spc, pair) =>
         {
-            foreach (var d in pair.Left) spc.ReportDiagnostic(d.ToDiagnostic(pair.Right));
+            var trees = new SourceTrees(pair.Right);
+            foreach (var d in pair.Left) spc.ReportDiagnostic(d.ToDiagnostic(trees));
         });
 
         // Differentiation, the expensive step, sees the model without its location: a line added above a method moves
@@ -52,9 +53,10 @@ public sealed class DifferentiableGenerator : IIncrementalGenerator
             var ((methods, locations), compilation) = pair;
             if (methods.All(g => g.Diagnostics.Count == 0)) return;
             var at = locations.GroupBy(l => l.Hint).ToDictionary(g => g.Key, g => g.First().AttributeLocation);
+            var trees = new SourceTrees(compilation);
             foreach (var g in methods)
                 foreach (var d in g.Diagnostics)
-                    spc.ReportDiagnostic((d.Location is null && at.TryGetValue(g.HintName, out var location) ? d with { Location = location } : d).ToDiagnostic(compilation));
+                    spc.ReportDiagnostic((d.Location is null && at.TryGetValue(g.HintName, out var location) ? d with { Location = location } : d).ToDiagnostic(trees));
         });
 
         var all = generated.Collect().WithTrackingName(TrackingNames.Registry);

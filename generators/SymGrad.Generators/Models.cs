@@ -17,23 +17,35 @@ internal sealed record LocationInfo(string FilePath, TextSpan Span, LinePosition
     public Location ToLocation() => Location.Create(FilePath, Span, LineSpan);
 
     /// <summary>
-    /// The location in <paramref name="compilation"/>'s tree of that path when it still holds the span: a location in a
-    /// syntax tree is what <c>#pragma warning disable</c> is matched against (one by path alone never is).
+    /// The location in the current tree of that path (from <paramref name="trees"/>) when it still holds the span: a
+    /// location in a syntax tree is what <c>#pragma warning disable</c> is matched against (one by path alone never is).
     /// </summary>
-    public Location ToLocation(Compilation compilation)
+    public Location ToLocation(SourceTrees trees) =>
+        trees.ByPath(FilePath) is { } tree && tree.Length >= Span.End ? Location.Create(tree, Span) : ToLocation();
+}
+
+/// <summary>A compilation's syntax trees by file path, indexed on first use (most reports have no diagnostic).</summary>
+internal sealed class SourceTrees(Compilation compilation)
+{
+    private System.Collections.Generic.Dictionary<string, SyntaxTree>? _byPath;
+
+    public SyntaxTree? ByPath(string path)
     {
-        foreach (var tree in compilation.SyntaxTrees)
-            if (tree.FilePath == FilePath && tree.Length >= Span.End)
-                return Location.Create(tree, Span);
-        return ToLocation();
+        if (_byPath is null)
+        {
+            _byPath = new System.Collections.Generic.Dictionary<string, SyntaxTree>(System.StringComparer.Ordinal);
+            foreach (var tree in compilation.SyntaxTrees)
+                if (!_byPath.ContainsKey(tree.FilePath)) _byPath[tree.FilePath] = tree;
+        }
+        return _byPath.TryGetValue(path, out var found) ? found : null;
     }
 }
 
 /// <summary>A diagnostic to report, as plain data.</summary>
 internal sealed record DiagnosticInfo(string Id, LocationInfo? Location, EquatableArray<string> Arguments)
 {
-    public Diagnostic ToDiagnostic(Compilation compilation) =>
-        Diagnostic.Create(DiagnosticDescriptors.ById(Id), Location?.ToLocation(compilation), System.Linq.Enumerable.ToArray<object>(Arguments));
+    public Diagnostic ToDiagnostic(SourceTrees trees) =>
+        Diagnostic.Create(DiagnosticDescriptors.ById(Id), Location?.ToLocation(trees), System.Linq.Enumerable.ToArray<object>(Arguments));
 }
 
 /// <summary>A containing type declaration, outermost first: <c>partial class Model&lt;T&gt;</c>.</summary>
