@@ -237,54 +237,12 @@ if (args.Length > 0 && args[0] == "maxpool-parts")
                     }
             }
     }
-    void Hoisted()
-    {
-        var X = x.AsReadOnlyTensor4(); var Delta = d.AsReadOnlyTensor4(); var dX = dx.AsTensor4();
-        for (var s = 0; s < Delta.GetLength(0); s++)
-            for (var m = 0; m < Delta.GetLength(1); m++)
-            {
-                var XRow4 = X.Slice(s, 2 * m + 1, 0, 2 * Delta.GetLength(2));
-                var XRow9 = X.Slice(s, 2 * m, 0, 2 * Delta.GetLength(2));
-                var DeltaRow14 = Delta.Slice(s, m, 0, Delta.GetLength(2));
-                var dXRow18 = dX.Slice(s, 2 * m + 1, 0, 2 * Delta.GetLength(2));
-                var dXRow23 = dX.Slice(s, 2 * m, 0, 2 * Delta.GetLength(2));
-                for (var n = 0; n < Delta.GetLength(2); n++)
-                {
-                    var c = 0;
-                    var xo = 2 * n * X.GetLength(3); var dxo = 2 * n * dX.GetLength(3); var deo = n * Delta.GetLength(3);
-                    for (; global::System.Numerics.Vector.IsHardwareAccelerated && c <= Delta.GetLength(3) - global::System.Numerics.Vector<float>.Count; c += global::System.Numerics.Vector<float>.Count)
-                    {
-                        var lanes5 = new global::System.Numerics.Vector<float>(XRow4.Slice(xo + X.GetLength(3) + c));
-                        var lanes6 = new global::System.Numerics.Vector<float>(XRow4.Slice(xo + c));
-                        var mask7 = global::System.Numerics.Vector.GreaterThan(lanes5, lanes6);
-                        var lanes8 = global::System.Numerics.Vector.Max(lanes5, lanes6);
-                        var lanes10 = new global::System.Numerics.Vector<float>(XRow9.Slice(xo + X.GetLength(3) + c));
-                        var lanes11 = new global::System.Numerics.Vector<float>(XRow9.Slice(xo + c));
-                        var lanes12 = global::System.Numerics.Vector.Max(lanes10, lanes11);
-                        var mask13 = global::System.Numerics.Vector.GreaterThan(lanes8, lanes12);
-                        var lanes15 = new global::System.Numerics.Vector<float>(DeltaRow14.Slice(deo + c));
-                        var lanes16 = global::System.Numerics.Vector.ConditionalSelect(mask13, lanes15, global::System.Numerics.Vector<float>.Zero);
-                        var run17 = dXRow18.Slice(dxo + dX.GetLength(3) + c, global::System.Numerics.Vector<float>.Count);
-                        (new global::System.Numerics.Vector<float>(run17) + global::System.Numerics.Vector.ConditionalSelect(mask7, lanes16, global::System.Numerics.Vector<float>.Zero)).CopyTo(run17);
-                        var run19 = dXRow18.Slice(dxo + c, global::System.Numerics.Vector<float>.Count);
-                        (new global::System.Numerics.Vector<float>(run19) + global::System.Numerics.Vector.ConditionalSelect(mask7, global::System.Numerics.Vector<float>.Zero, lanes16)).CopyTo(run19);
-                        var mask20 = global::System.Numerics.Vector.GreaterThan(lanes10, lanes11);
-                        var lanes21 = global::System.Numerics.Vector.ConditionalSelect(mask13, global::System.Numerics.Vector<float>.Zero, lanes15);
-                        var run22 = dXRow23.Slice(dxo + dX.GetLength(3) + c, global::System.Numerics.Vector<float>.Count);
-                        (new global::System.Numerics.Vector<float>(run22) + global::System.Numerics.Vector.ConditionalSelect(mask20, lanes21, global::System.Numerics.Vector<float>.Zero)).CopyTo(run22);
-                        var run24 = dXRow23.Slice(dxo + c, global::System.Numerics.Vector<float>.Count);
-                        (new global::System.Numerics.Vector<float>(run24) + global::System.Numerics.Vector.ConditionalSelect(mask20, global::System.Numerics.Vector<float>.Zero, lanes21)).CopyTo(run24);
-                    }
-                }
-            }
-    }
     var actions = new (string, Action)[]
     {
         ("clear", () => dx.Clear()),
         ("layer backward (clear + recorded argmax)", () => pool.Backward(d)),
         ("clear + generated", () => { dx.Clear(); SymGrad.Functions.LayerFormulas.MaxPool2x2ScoreAccumulateGradient(x.AsReadOnlyTensor4(), d.AsReadOnlyTensor4(), dx.AsTensor4()); }),
         ("clear + lean, adding", () => { dx.Clear(); Lean(false); }),
-        ("clear + generated, rows per m", () => { dx.Clear(); Hoisted(); }),
 
         ("lean, storing", () => Lean(true)),
     };

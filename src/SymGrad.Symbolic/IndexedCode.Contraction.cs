@@ -197,38 +197,30 @@ public sealed partial class IndexedCode
                 // ∂L/∂W of a convolution reads A[…, t + q, row] with q the output's axis before the row (a kernel column): for
                 // every q at once A is a window sliding one row (A's last axis) per t over Q·rows values, as im2col would copy
                 // it, and C the Q·rows rows from q = 0. The calls are Q times fewer and Q times larger.
-                Expr? window = null;
-                if (aTransposed && rank == 4 && a.Rank == 4)
+                // An outer index that is exactly the output's axis `targetAxis`, moves A's axis `aAxis` by one and appears
+                // nowhere else, covering the output's axis (its checks added).
+                Expr? Sliding(int targetAxis, int aAxis, params Expr?[] taken)
+                {
                     foreach (var v in outer)
                     {
-                        if (ReferenceEquals(v, batch) || !target.Axes[rank - 3].IsExactly(v) || aRow.Coefficient(v) != 1) continue;
-                        if (target.Axes.Where((_, d) => d != rank - 3).Any(x => x.Coefficient(v) != 0) || a.Axes.Where((_, d) => d != a.Rank - 2).Any(x => x.Coefficient(v) != 0) ||
+                        if (taken.Any(x => ReferenceEquals(x, v)) || !target.Axes[targetAxis].IsExactly(v) || a.Axes[aAxis].Coefficient(v) != 1) continue;
+                        if (target.Axes.Where((_, d) => d != targetAxis).Any(x => x.Coefficient(v) != 0) || a.Axes.Where((_, d) => d != aAxis).Any(x => x.Coefficient(v) != 0) ||
                             b.Axes.Any(x => x.Coefficient(v) != 0)) continue;
-                        var windowChecks = new List<string>();
-                        if (!Covered(v, Dim(variable.Name!, rank, rank - 3), windowChecks, constraints, variable, rank - 3)) continue;
-                        checks.AddRange(windowChecks);
-                        window = v;
-                        break;
+                        var own = new List<string>();
+                        if (!Covered(v, Dim(variable.Name!, rank, targetAxis), own, constraints, variable, targetAxis)) continue;
+                        checks.AddRange(own);
+                        return v;
                     }
+                    return null;
+                }
+                var window = aTransposed && rank == 4 && a.Rank == 4 ? Sliding(rank - 3, a.Rank - 2, batch) : null;
                 // And when the output's first axis p (a kernel row) moves A one image row (A's axis before the window's), every
                 // kernel row is a group of the same product, one image row apart: one call for all of them, so Δ's rows are
                 // read once per output row instead of once per kernel row, and few rows of C (one input channel) stay in
                 // registers across the batch.
-                Expr? group = null;
-                if (window != null && batch != null && a.Rank == 4)
-                    foreach (var v in outer)
-                    {
-                        if (ReferenceEquals(v, batch) || ReferenceEquals(v, window) || !target.Axes[0].IsExactly(v) || a.Axes[1].Coefficient(v) != 1) continue;
-                        if (target.Axes.Skip(1).Any(x => x.Coefficient(v) != 0) || a.Axes.Where((_, d) => d != 1).Any(x => x.Coefficient(v) != 0) ||
-                            b.Axes.Any(x => x.Coefficient(v) != 0)) continue;
-                        var groupChecks = new List<string>();
-                        if (!Covered(v, Dim(variable.Name!, rank, 0), groupChecks, constraints, variable, 0)) continue;
-                        checks.AddRange(groupChecks);
-                        // The block spans image rows: a window wider than a row would run into the next one unchecked.
-                        checks.Add($"{shared} + {Dim(variable.Name!, rank, rank - 3)} - 1 <= {Dim(a.Name, a.Rank, 2)}");
-                        group = v;
-                        break;
-                    }
+                var group = window != null && batch != null ? Sliding(0, 1, batch, window) : null;
+                // The block spans image rows: a window wider than a row would run into the next one unchecked.
+                if (group != null) checks.Add($"{shared} + {Dim(variable.Name!, rank, rank - 3)} - 1 <= {Dim(a.Name, a.Rank, 2)}");
                 // Every other constraint bounds its innermost outer index. Products that add into a block of C (Aᵀ·B) loop
                 // over the summed indices outside the output's: the rows of B they read (Δ's, shared by every kernel row)
                 // stay in cache across the blocks of C, which are small.

@@ -35,29 +35,19 @@ public sealed partial class IndexedCode
             indices.Count > 0 && ReferenceEquals(indices[indices.Count - 1], c) && indices.Take(indices.Count - 1).All(i => !Expr.Mentions(i, c) && IsAffine(i))
             && _types.TryGetValue(array, out var type) && type is { } tt && (tt.Contains("Tensor4<float>") || tt.Contains("Matrix<float>") || tt.Contains("Span<float>"))
             && (indices.Count == 1) == (tt.Contains("Span<float>")) && (indices.Count != 2 || tt.Contains("Matrix<float>")) && (indices.Count != 4 || tt.Contains("Tensor4<float>"));
-        foreach (var a in adds)
-        {
-            if (!Run(a.Array, a.Indices)) return false;
-            foreach (var n in Graph.PostOrder(a.Value))
-                if (n.Kind == ExprKind.Element && !Run(n.Name!, n.ArgArray)) return false;
-        }
+        // Every element written or read: (array, indices).
+        var accesses = adds.Select(a => (Array: a.Array, Indices: (IReadOnlyList<Expr>)a.Indices))
+            .Concat(adds.SelectMany(a => Graph.PostOrder(a.Value)).Where(n => n.Kind == ExprKind.Element).Select(n => (Array: n.Name!, Indices: (IReadOnlyList<Expr>)n.ArgArray)))
+            .ToList();
+        if (!accesses.All(x => Run(x.Array, x.Indices))) return false;
+        // With an outer loop, every run is a 4-D view's whose image and row do not move with the outer index (its column does).
+        if (outer != null && !accesses.All(x => x.Indices.Count == 4 && !Expr.Mentions(x.Indices[0], outer.Index) && !Expr.Mentions(x.Indices[1], outer.Index))) return false;
 
-        if (outer != null)
-        {
-            // Every run is a 4-D view's whose image and row do not move with the outer index (its column does).
-            bool Whole(string array, IReadOnlyList<Expr> indices) => indices.Count == 4 && !Expr.Mentions(indices[0], outer.Index) && !Expr.Mentions(indices[1], outer.Index);
-            if (!adds.All(a => Whole(a.Array, a.Indices) && Graph.PostOrder(a.Value).All(n => n.Kind != ExprKind.Element || Whole(n.Name!, n.ArgArray)))) return false;
-        }
         _wholeRows = outer != null;
         _hoistedRows = new Dictionary<string, string>(System.StringComparer.Ordinal);
         _hoistedValues = new Dictionary<(string, string), string>();
         _rowGroups = new Dictionary<RunGroupKey, (long Min, long Max)>();
-        foreach (var a in adds)
-        {
-            GroupRow(a.Array, a.Indices);
-            foreach (var n in Graph.PostOrder(a.Value))
-                if (n.Kind == ExprKind.Element) GroupRow(n.Name!, n.ArgArray);
-        }
+        foreach (var x in accesses) GroupRow(x.Array, x.Indices);
         var names = new Dictionary<Expr, string>();
         var uses = new Dictionary<Expr, int>();
         foreach (var a in adds)
@@ -69,7 +59,11 @@ public sealed partial class IndexedCode
         var body = new List<string>();
         foreach (var a in adds)
         {
-            if (Vector(a.Value, c, names, uses, body, inner + "    ") is not { } value) return false;
+            if (Vector(a.Value, c, names, uses, body, inner + "    ") is not { } value)
+            {
+                (_hoistedRows, _hoistedValues, _rowGroups, _wholeRows) = (null, null, null, false);
+                return false;
+            }
             var target = Fresh("run");
             body.Add($"{inner}    var {target} = {HoistedRow(a.Array, a.Indices, ci, VectorType + ".Count")};");
             body.Add($"{inner}    (new {VectorType}({target}) + {value}).CopyTo({target});");
@@ -79,16 +73,11 @@ public sealed partial class IndexedCode
         // A vector of lanes c … c + Count − 1 is read from a run only while the run is that long: an array whose last
         // axis is shorter than the loop's count (bad input) leaves every element to the scalar loop, whose indexers
         // report it, instead of a vector spilling into the next run.
-        var runs = adds.Select(a => Dim(a.Array, a.Indices.Length, a.Indices.Length - 1))
-            .Concat(adds.SelectMany(a => Graph.PostOrder(a.Value)).Where(n => n.Kind == ExprKind.Element).Select(n => Dim(n.Name!, n.ArgArray.Length, n.ArgArray.Length - 1)))
-            .Where(length => length != count).Distinct().ToList();
+        var runs = accesses.Select(x => Dim(x.Array, x.Indices.Count, x.Indices.Count - 1)).Where(length => length != count).Distinct().ToList();
         var fits = runs.Count == 0 ? "" : Hoist(string.Join(" && ", runs.Select(length => $"{count} <= {length}")), "", "lanesFit") + " && ";
         var outerCounted = outer is null ? "" : Hoist(PrintCount(outer.Count), "", "count");
         var rows = _hoistedValues.Select(kv => new KeyValuePair<string, string>(kv.Key.Expression, kv.Value)).Concat(_hoistedRows).ToList();
-        _hoistedRows = null;
-        _hoistedValues = null;
-        _rowGroups = null;
-        _wholeRows = false;
+        (_hoistedRows, _hoistedValues, _rowGroups, _wholeRows) = (null, null, null, false);
         // The runs are found once per loop (the row offsets do not depend on c), when there is a run to read.
         if (outer is null) _lines.Add(indent + $"if ({count} > 0)");
         else _lines.Add(indent + $"if ({PrintCount(outer.Count)} > 0 && {count} > 0)");

@@ -157,7 +157,7 @@ public sealed class Conv2D : Layer
     private Tensor Padded(Tensor plain, Tensor padded, bool toPadded)
     {
         if (toPadded) padded.Clear();
-        int batch = plain.Dim(0), height = plain.Dim(1), run = plain.Dim(2) * plain.Dim(3), paddedRow = padded.Dim(2) * padded.Dim(3);
+        int batch = plain.Dim(0), height = plain.Dim(1), run = plain.Dim(2) * plain.Dim(3);
         var inner = plain.Span;
         var outer = padded.Span;
         for (var s = 0; s < batch; s++)

@@ -121,21 +121,18 @@ public readonly ref struct ReadOnlyTensor4<T>
     /// The same rows of the [d1·d2 × d3] matrices at [a], [a + 1], … (axes 1 and 2 taken as one) for
     /// <paramref name="batches"/> images: a block spanning several image rows, e.g. every kernel row's window at once.
     /// </summary>
-    public ReadOnlyRowBlocks<T> SliceRows(int a, int start, int count, int batches)
-    {
-        if (batches <= 0) return new ReadOnlyRowBlocks<T>(ReadOnlySpan<T>.Empty, 0, 0, count * _d3);
-        var first = ViewShape.RowBlock(a, 0, start, count, _d0, 1, _d1 * _d2, _d3);
-        ViewShape.RowBlock(a + batches - 1, 0, start, count, _d0, 1, _d1 * _d2, _d3);
-        var stride = _d1 * _d2 * _d3;
-        return new ReadOnlyRowBlocks<T>(_span.Slice(first, (batches - 1) * stride + count * _d3), stride, batches, count * _d3);
-    }
+    public ReadOnlyRowBlocks<T> SliceRows(int a, int start, int count, int batches) => Blocks(a, 0, start, count, batches, 1, _d1 * _d2);
 
     /// <summary>The same rows of the matrices at [a, b], [a + 1, b], … for <paramref name="batches"/> values of the first axis.</summary>
-    public ReadOnlyRowBlocks<T> Slice(int a, int b, int start, int count, int batches)
+    public ReadOnlyRowBlocks<T> Slice(int a, int b, int start, int count, int batches) => Blocks(a, b, start, count, batches, _d1, _d2);
+
+    // Rows of the [rows × d3] matrix at [a, b] (axis 0 split as d0 × matrices × rows), for batches values of a, each block
+    // checked like an indexer.
+    private ReadOnlyRowBlocks<T> Blocks(int a, int b, int start, int count, int batches, int matrices, int rows)
     {
         if (batches <= 0) return new ReadOnlyRowBlocks<T>(ReadOnlySpan<T>.Empty, 0, 0, count * _d3);
-        var first = ViewShape.RowBlock(a, b, start, count, _d0, _d1, _d2, _d3);
-        ViewShape.RowBlock(a + batches - 1, b, start, count, _d0, _d1, _d2, _d3);
+        var first = ViewShape.RowBlock(a, b, start, count, _d0, matrices, rows, _d3);
+        ViewShape.RowBlock(a + batches - 1, b, start, count, _d0, matrices, rows, _d3);
         var stride = _d1 * _d2 * _d3;
         return new ReadOnlyRowBlocks<T>(_span.Slice(first, (batches - 1) * stride + count * _d3), stride, batches, count * _d3);
     }
