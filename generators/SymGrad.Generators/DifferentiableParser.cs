@@ -154,7 +154,7 @@ internal static class DifferentiableParser
                 Report(DiagnosticDescriptors.NonDifferentiablePoint, call.GetLocation(), $"{target.ContainingType.Name}.{target.Name}", point.At, point.Convention);
         }
 
-        var scope = new FrontEndScope { UnknownIdentifiersAreVariables = false };
+        var scope = new FrontEndScope { UnknownIdentifiersAreVariables = false, FloatingType = isFloat ? NumericType.Float : NumericType.Double };
         for (var i = 0; i < method.Parameters.Length; i++)
         {
             if (ranks[i] == 0) scope.Bind(method.Parameters[i].Name, Expr.Var(method.Parameters[i].Name));
@@ -338,33 +338,28 @@ internal static class DifferentiableParser
         _ => null,
     };
 
-    private static Expr? Constant(SemanticModel semantic, ExpressionSyntax e, CancellationToken ct)
-    {
-        var symbol = semantic.GetSymbolInfo(e, ct).Symbol;
-        object? value = symbol switch
+    // A const field or local: its value as the compiler computed it (1 / 4 is the int 0, 1e-30f a binary32 number).
+    private static object? Constant(SemanticModel semantic, ExpressionSyntax e, CancellationToken ct) =>
+        semantic.GetSymbolInfo(e, ct).Symbol switch
         {
             IFieldSymbol { IsConst: true } f => f.ConstantValue,
             ILocalSymbol { IsConst: true } l => l.ConstantValue,
             _ => null,
         };
-        return value switch
-        {
-            double d => Expr.Const(d),
-            // A float constant as the decimal it was written as (0.1f is 1/10, not its binary neighbour); ±∞ and NaN as they are.
-            float f => float.IsNaN(f) || float.IsInfinity(f) ? Expr.Const((double)f) : Expr.Const((double)(decimal)f),
-            int i => Expr.Const(i),
-            long l => Expr.Const(l),
-            _ => null,
-        };
-    }
 
     private static Expr Expect(FrontEndResult r, SyntaxTree tree)
     {
         if (r.Success) return r.Value!;
-        var e = r.Error!;
-        throw new BodyException(DiagnosticDescriptors.UnsupportedExpression,
-            Location.Create(tree, new Microsoft.CodeAnalysis.Text.TextSpan(e.Start, e.Length)), e.Message);
+        throw Failure(r.Error!, tree);
     }
+
+    private static void Expect(FrontEndError? error, SyntaxTree tree)
+    {
+        if (error != null) throw Failure(error, tree);
+    }
+
+    private static BodyException Failure(FrontEndError e, SyntaxTree tree) =>
+        new(DiagnosticDescriptors.UnsupportedExpression, Location.Create(tree, new Microsoft.CodeAnalysis.Text.TextSpan(e.Start, e.Length)), e.Message);
 
     private sealed class BodyException : Exception
     {
@@ -410,7 +405,7 @@ internal static class DifferentiableParser
                         foreach (var v in local.Declaration.Variables)
                         {
                             if (v.Initializer is null) throw Unsupported(v, $"local '{v.Identifier.ValueText}' must be initialised where it is declared");
-                            scope.Bind(v.Identifier.ValueText, Expect(ExpressionFrontEnd.Read(v.Initializer.Value, scope), _tree));
+                            Expect(ExpressionFrontEnd.BindLocal(v.Identifier.ValueText, local.Declaration.Type, v.Initializer.Value, scope), _tree);
                         }
                         break;
                     case ExpressionStatementSyntax { Expression: AssignmentExpressionSyntax assignment }:
@@ -464,11 +459,13 @@ internal static class DifferentiableParser
                 throw Unsupported(loop.Condition ?? (SyntaxNode)loop, $"the loop condition must be '{name} < count'");
             if (loop.Incrementors.Count != 1 || !IsIncrement(loop.Incrementors[0], name))
                 throw Unsupported(loop, $"the loop must step by one: {name}++");
-            var count = Expect(ExpressionFrontEnd.Read(condition.Right, scope), _tree);
+            if (declaration.Type is not (IdentifierNameSyntax { IsVar: true } or PredefinedTypeSyntax { Keyword.RawKind: (int)SyntaxKind.IntKeyword }))
+                throw Unsupported(declaration.Type, $"the loop index '{name}' must be an int: for (var {name} = 0; {name} < n; {name}++)");
+            var count = Expect(ExpressionFrontEnd.ReadCount(condition.Right, scope), _tree);
             var index = ExpressionFrontEnd.FreshIndex(scope, name);
 
             var body = loop.Statement is BlockSyntax block ? block.Statements.ToList() : new List<StatementSyntax> { loop.Statement };
-            var inner = scope.Clone().Bind(name, index);
+            var inner = scope.Clone().BindIndex(name, index);
             var declared = new HashSet<string>(StringComparer.Ordinal);
             var added = new Dictionary<string, Expr>(StringComparer.Ordinal);
             // Accumulators are the outer locals the body (or a nested loop) assigns; they cannot be read inside.
@@ -494,7 +491,7 @@ internal static class DifferentiableParser
                         foreach (var v in local.Declaration.Variables)
                         {
                             if (v.Initializer is null) throw Unsupported(v, $"local '{v.Identifier.ValueText}' must be initialised where it is declared");
-                            inner.Bind(v.Identifier.ValueText, Expect(ExpressionFrontEnd.Read(v.Initializer.Value, inner), _tree));
+                            Expect(ExpressionFrontEnd.BindLocal(v.Identifier.ValueText, local.Declaration.Type, v.Initializer.Value, inner), _tree);
                             declared.Add(v.Identifier.ValueText);
                         }
                         break;
@@ -505,6 +502,8 @@ internal static class DifferentiableParser
                     {
                         var local = target.Identifier.ValueText;
                         if (_parameters.Contains(local)) throw Unsupported(a, $"assignment to parameter '{local}' is not supported; declare a local instead");
+                        if (scope.TypeOf(local) is NumericType.Int or NumericType.Long)
+                            throw Unsupported(a, $"'{local}' is an int: a loop may only accumulate a double or float local");
                         if (a.IsKind(SyntaxKind.SimpleAssignmentExpression) && MaxOf(a.Right, local) is { } other)
                         {
                             Add(a, local, Expect(ExpressionFrontEnd.Read(other, inner), _tree), isMax: true);
@@ -569,18 +568,10 @@ internal static class DifferentiableParser
             if (_parameters.Contains(name))
                 throw Unsupported(a, $"assignment to parameter '{name}' is not supported; declare a local instead");
             if (!scope.IsBound(name)) throw Unsupported(a, $"'{name}' is not a local of this method");
-            var right = Expect(ExpressionFrontEnd.Read(a.Right, scope), _tree);
-            var current = Expect(ExpressionFrontEnd.Read(id, scope), _tree);
-            Expr value = a.Kind() switch
-            {
-                SyntaxKind.SimpleAssignmentExpression => right,
-                SyntaxKind.AddAssignmentExpression => current + right,
-                SyntaxKind.SubtractAssignmentExpression => current - right,
-                SyntaxKind.MultiplyAssignmentExpression => current * right,
-                SyntaxKind.DivideAssignmentExpression => current / right,
-                _ => throw Unsupported(a, $"the operator '{a.OperatorToken.Text}' is not supported"),
-            };
-            scope.Bind(name, value);
+            if (a.Kind() is not (SyntaxKind.SimpleAssignmentExpression or SyntaxKind.AddAssignmentExpression or SyntaxKind.SubtractAssignmentExpression
+                or SyntaxKind.MultiplyAssignmentExpression or SyntaxKind.DivideAssignmentExpression or SyntaxKind.ModuloAssignmentExpression))
+                throw Unsupported(a, $"the operator '{a.OperatorToken.Text}' is not supported");
+            Expect(ExpressionFrontEnd.Assign(name, a.Kind(), a.Right, a, scope), _tree);
         }
 
         private static string Describe(StatementSyntax s) => s switch

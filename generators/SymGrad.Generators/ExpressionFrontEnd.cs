@@ -56,28 +56,79 @@ public readonly struct FrontEndResult
     internal static FrontEndResult Fail(FrontEndError e) => new(null, e);
 }
 
+/// <summary>The C# numeric types a differentiable body computes with.</summary>
+public enum NumericType
+{
+    /// <summary><c>int</c>: indices, lengths, counts; C#'s truncating, wrapping integer arithmetic.</summary>
+    Int,
+    /// <summary><c>long</c>: constants only.</summary>
+    Long,
+    /// <summary><c>float</c> (binary32).</summary>
+    Float,
+    /// <summary><c>double</c> (binary64).</summary>
+    Double,
+}
+
+/// <summary>
+/// A value read from C# with the C# type it has there and, for a compile-time constant, the value C# gives it
+/// (<c>1 / 2</c> is the <c>int</c> 0; <c>1e-30f</c> the binary32 number nearest 10⁻³⁰).
+/// </summary>
+internal readonly struct TypedExpr
+{
+    public TypedExpr(Expr value, NumericType type, object? constant = null)
+    {
+        Value = value;
+        Type = type;
+        Constant = constant;
+    }
+
+    public Expr Value { get; }
+    public NumericType Type { get; }
+    /// <summary>The C# constant (a boxed int, long, float or double), or null when the value is not a constant.</summary>
+    public object? Constant { get; }
+
+    public bool IsInteger => Type is NumericType.Int or NumericType.Long;
+    public bool IsZeroConstant => Constant is int i ? i == 0 : Constant is long l ? l == 0 : Constant is float f ? f == 0 : Constant is double d && d == 0;
+}
+
 /// <summary>What identifiers mean while reading an expression.</summary>
 public sealed class FrontEndScope
 {
-    private readonly Dictionary<string, Expr> _names = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, TypedExpr> _names = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _arrays = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _forbidden = new(StringComparer.Ordinal);
 
     /// <summary>When true, any unknown identifier is a free variable (the CLI); otherwise it is an error.</summary>
     public bool UnknownIdentifiersAreVariables { get; set; } = true;
 
-    /// <summary>Binds an identifier (a parameter, a local, a constant) to an expression.</summary>
-    public FrontEndScope Bind(string name, Expr value)
+    /// <summary>
+    /// The floating-point type the method computes in (<see cref="NumericType.Double"/> or <see cref="NumericType.Float"/>):
+    /// its parameters, variables and the values of its float and double arithmetic.
+    /// </summary>
+    public NumericType FloatingType { get; set; } = NumericType.Double;
+
+    /// <summary>Binds an identifier (a parameter or local of the floating-point type) to an expression.</summary>
+    public FrontEndScope Bind(string name, Expr value) => Bind(name, new TypedExpr(value, FloatingType));
+
+    internal FrontEndScope Bind(string name, TypedExpr value)
     {
         _names[name] = value;
         return this;
     }
 
+    /// <summary>Binds a loop or <c>Sym.Sum</c> variable: an <c>int</c> index.</summary>
+    public FrontEndScope BindIndex(string name, Expr index)
+    {
+        if (index.Kind != ExprKind.Index) throw new ArgumentException($"'{index}' is not an index.", nameof(index));
+        return Bind(name, new TypedExpr(index, NumericType.Int));
+    }
+
     /// <summary>
     /// Consulted for identifiers and member accesses that are not bound (e.g. <c>const</c> fields, through the
-    /// semantic model); returns null when the syntax is not a constant.
+    /// semantic model): the C# constant value (a boxed <c>int</c>, <c>long</c>, <c>float</c> or <c>double</c>),
+    /// or null when the syntax is not a constant.
     /// </summary>
-    public Func<ExpressionSyntax, Expr?>? ResolveConstant { get; set; }
+    public Func<ExpressionSyntax, object?>? ResolveConstant { get; set; }
 
     /// <summary>
     /// Decides whether an invocation is a call to <c>System.Math</c>/<c>MathF</c> (default: by its name).
@@ -114,11 +165,14 @@ public sealed class FrontEndScope
     /// <summary>True when the name is bound in this scope.</summary>
     public bool IsBound(string name) => _names.ContainsKey(name);
 
+    /// <summary>The C# type of a bound name, or null.</summary>
+    public NumericType? TypeOf(string name) => _names.TryGetValue(name, out var t) ? t.Type : null;
+
     /// <summary>True when <paramref name="name"/> is an index bound in this scope (a loop or Sym.Sum variable).</summary>
-    public bool IsIndex(string name) => _names.TryGetValue(name, out var e) && e.Kind == ExprKind.Index;
+    public bool IsIndex(string name) => _names.TryGetValue(name, out var e) && e.Value.Kind == ExprKind.Index;
 
     /// <summary>The names bound to indices, for choosing fresh ones.</summary>
-    public IEnumerable<string> Indices => _names.Values.Where(e => e.Kind == ExprKind.Index).Select(e => e.Name!);
+    public IEnumerable<string> Indices => _names.Values.Where(e => e.Value.Kind == ExprKind.Index).Select(e => e.Value.Name!);
 
     internal bool TryArray(string name, out int rank) => _arrays.TryGetValue(name, out rank);
 
@@ -130,6 +184,7 @@ public sealed class FrontEndScope
         var copy = new FrontEndScope
         {
             UnknownIdentifiersAreVariables = UnknownIdentifiersAreVariables,
+            FloatingType = FloatingType,
             ResolveConstant = ResolveConstant,
             IsMathCall = IsMathCall,
             ResolveCall = ResolveCall,
@@ -141,14 +196,16 @@ public sealed class FrontEndScope
         return copy;
     }
 
-    internal bool TryResolve(string name, out Expr value) => _names.TryGetValue(name, out value!);
+    internal bool TryResolve(string name, out TypedExpr value) => _names.TryGetValue(name, out value);
 }
 
 /// <summary>
-/// Reads C# expression syntax into the engine's expression graph. One implementation serves the
-/// <c>symgrad</c> CLI (from text) and the source generator (from method bodies):
-/// <c>+ - * /</c>, unary minus, parentheses, numeric literals, <c>Math.*</c>/<c>MathF.*</c> functions and
-/// constants (also without the prefix), casts to floating-point types, and <c>?:</c> with comparisons.
+/// Reads C# expression syntax into the engine's expression graph with C#'s meaning: every subexpression has its C#
+/// type; <c>int</c> arithmetic truncates (<c>1 / 2</c> is 0) and stays integer data until C# converts it; constants
+/// are folded as the compiler folds them; a <c>float</c> constant is its binary32 value. One implementation serves
+/// the <c>symgrad</c> CLI (from text) and the source generator (from method bodies): <c>+ - * / %</c>, unary minus,
+/// parentheses, numeric literals, <c>Math.*</c>/<c>MathF.*</c> functions and constants (also without the prefix),
+/// numeric casts, and <c>?:</c> with comparisons.
 /// </summary>
 public static class ExpressionFrontEnd
 {
@@ -172,7 +229,7 @@ public static class ExpressionFrontEnd
         ["Min"] = (2, a => Expr.Min(a[0], a[1])),
     };
 
-    private static readonly HashSet<string> MathClasses = new(StringComparer.Ordinal) { "Math", "MathF", "System.Math", "System.MathF" };
+    private static readonly HashSet<string> MathClasses = new(StringComparer.Ordinal) { "Math", "MathF", "System.Math", "System.MathF", "global::System.Math", "global::System.MathF" };
 
     /// <summary>The functions understood, by name.</summary>
     public static IEnumerable<string> FunctionNames => Functions.Keys.OrderBy(k => k, StringComparer.Ordinal);
@@ -194,25 +251,74 @@ public static class ExpressionFrontEnd
         return Read(syntax, scope);
     }
 
-    /// <summary>Reads an expression syntax node.</summary>
-    public static FrontEndResult Read(ExpressionSyntax syntax, FrontEndScope scope)
+    /// <summary>Reads an expression syntax node as a value of the scope's floating-point type (converting an int as C# would).</summary>
+    public static FrontEndResult Read(ExpressionSyntax syntax, FrontEndScope scope) => Run(() => new Reader(scope).Read(syntax));
+
+    /// <summary>Reads the condition of an <c>if</c> or <c>?:</c>: a comparison.</summary>
+    public static FrontEndResult ReadCondition(ExpressionSyntax syntax, FrontEndScope scope) => Run(() => new Reader(scope).Condition(syntax));
+
+    /// <summary>Reads a count (a loop bound): an <c>int</c> expression.</summary>
+    public static FrontEndResult ReadCount(ExpressionSyntax syntax, FrontEndScope scope) =>
+        Run(() => new Reader(scope).Integer(syntax, "a loop runs a whole number of times: its bound must be an int expression"));
+
+    /// <summary>
+    /// Reads a local's initialiser and binds the local with C#'s meaning: its declared type (<c>var</c>: the
+    /// initialiser's), the initialiser converted to it, and its value when that is a constant.
+    /// </summary>
+    public static FrontEndError? BindLocal(string name, TypeSyntax declared, ExpressionSyntax initializer, FrontEndScope scope)
     {
         try
         {
-            return FrontEndResult.Ok(new Reader(scope).Read(syntax));
+            var reader = new Reader(scope);
+            var value = reader.Typed(initializer);
+            scope.Bind(name, reader.ConvertTo(value, reader.DeclaredType(declared, value), initializer));
+            return null;
         }
         catch (ReadException e)
         {
-            return FrontEndResult.Fail(e.Error);
+            return e.Error;
         }
     }
 
-    /// <summary>Reads the condition of an <c>if</c> or <c>?:</c>: a comparison.</summary>
-    public static FrontEndResult ReadCondition(ExpressionSyntax syntax, FrontEndScope scope)
+    /// <summary>
+    /// Reads <c>name = right</c>, <c>name += right</c> (and <c>-= *= /=</c>) on a bound local and rebinds it, with C#'s
+    /// arithmetic for the local's type.
+    /// </summary>
+    public static FrontEndError? Assign(string name, SyntaxKind assignment, ExpressionSyntax right, SyntaxNode at, FrontEndScope scope)
     {
         try
         {
-            return FrontEndResult.Ok(new Reader(scope).Condition(syntax));
+            var reader = new Reader(scope);
+            if (!scope.TryResolve(name, out var current)) throw new ReadException(at, $"'{name}' is not a local of this method");
+            var value = reader.Typed(right);
+            var op = assignment switch
+            {
+                SyntaxKind.SimpleAssignmentExpression => (SyntaxKind?)null,
+                SyntaxKind.AddAssignmentExpression => SyntaxKind.AddExpression,
+                SyntaxKind.SubtractAssignmentExpression => SyntaxKind.SubtractExpression,
+                SyntaxKind.MultiplyAssignmentExpression => SyntaxKind.MultiplyExpression,
+                SyntaxKind.DivideAssignmentExpression => SyntaxKind.DivideExpression,
+                SyntaxKind.ModuloAssignmentExpression => SyntaxKind.ModuloExpression,
+                _ => throw new ReadException(at, "the assignment operator is not supported"),
+            };
+            if (op is { } binary) value = reader.Combine(binary, current, value, at, right);
+            // Compound assignment converts back to the local's type; an int local given a floating-point value would be truncated.
+            if (current.IsInteger && !value.IsInteger)
+                throw new ReadException(at, $"'{name}' is an int: assigning it a floating-point value truncates it, which SymGrad does not differentiate");
+            scope.Bind(name, reader.ConvertTo(value, current.Type, right));
+            return null;
+        }
+        catch (ReadException e)
+        {
+            return e.Error;
+        }
+    }
+
+    private static FrontEndResult Run(Func<Expr> read)
+    {
+        try
+        {
+            return FrontEndResult.Ok(read());
         }
         catch (ReadException e)
         {
@@ -229,6 +335,17 @@ public static class ExpressionFrontEnd
         return Expr.Index(candidate);
     }
 
+    /// <summary>
+    /// A <c>float</c> constant for float arithmetic: the decimal it prints as when that decimal rounds back to it
+    /// (0.1f reads as 1/10, and float code prints it as 0.1f again), else its exact binary32 value (1e-30f, 3.4e38f).
+    /// </summary>
+    internal static Expr FloatConstant(float f)
+    {
+        if (float.IsNaN(f) || float.IsInfinity(f)) return Expr.Const((double)f);
+        var n = Number.ParseLiteral(f.ToString("R", System.Globalization.CultureInfo.InvariantCulture));
+        return n.IsExact && (float)n.Value == f ? Expr.Const(n) : Expr.Const(Number.Inexact(f));
+    }
+
     private sealed class ReadException : Exception
     {
         public ReadException(SyntaxNode node, string message) : base(message) =>
@@ -243,40 +360,60 @@ public static class ExpressionFrontEnd
 
         public Reader(FrontEndScope scope) => _scope = scope;
 
-        public Expr Read(ExpressionSyntax s)
+        private NumericType Floating => _scope.FloatingType;
+
+        /// <summary>A value of the floating-point type.</summary>
+        public Expr Read(ExpressionSyntax s) => Floated(Typed(s), s);
+
+        /// <summary>An int value (an index, a count).</summary>
+        public Expr Integer(ExpressionSyntax s, string requirement)
+        {
+            var t = Typed(s);
+            if (t.Type != NumericType.Int) throw new ReadException(s, $"{requirement}; '{Describe(s)}' is {Name(t.Type)}");
+            return t.Value;
+        }
+
+        public TypedExpr Typed(ExpressionSyntax s)
         {
             if (!TrySufficientStack()) throw new ReadException(s, "the expression is nested too deeply to differentiate");
             switch (s)
             {
                 case ParenthesizedExpressionSyntax p:
-                    return Read(p.Expression);
+                    return Typed(p.Expression);
                 case LiteralExpressionSyntax l when l.IsKind(SyntaxKind.NumericLiteralExpression):
                     return Literal(l);
                 case IdentifierNameSyntax id:
                     return Identifier(id);
                 case PrefixUnaryExpressionSyntax u when u.IsKind(SyntaxKind.UnaryMinusExpression):
-                    return Expr.Neg(Read(u.Operand));
+                    return Negate(Typed(u.Operand), u);
                 case PrefixUnaryExpressionSyntax u when u.IsKind(SyntaxKind.UnaryPlusExpression):
-                    return Read(u.Operand);
+                    return Typed(u.Operand);
                 case BinaryExpressionSyntax b:
                     return Binary(b);
                 case ConditionalExpressionSyntax c:
-                    return Expr.If(Condition(c.Condition), Read(c.WhenTrue), Read(c.WhenFalse));
+                {
+                    var condition = Condition(c.Condition);
+                    var whenTrue = Typed(c.WhenTrue);
+                    var whenFalse = Typed(c.WhenFalse);
+                    if (whenTrue.Type == NumericType.Int && whenFalse.Type == NumericType.Int)
+                        return new TypedExpr(Expr.If(condition, whenTrue.Value, whenFalse.Value), NumericType.Int);
+                    return new TypedExpr(Expr.If(condition, Floated(whenTrue, c.WhenTrue), Floated(whenFalse, c.WhenFalse)), Promote(whenTrue.Type, whenFalse.Type));
+                }
                 case InvocationExpressionSyntax call:
                     return Invocation(call);
                 case ElementAccessExpressionSyntax element:
-                    return Element(element);
+                    return new TypedExpr(Element(element), Floating);
                 case MemberAccessExpressionSyntax m when m.Expression is IdentifierNameSyntax arrayName && _scope.TryArray(arrayName.Identifier.ValueText, out var lengthRank):
                     if (m.Name.Identifier.ValueText != "Length") throw new ReadException(m, $"'{m}' is not supported; use {arrayName}.Length");
                     if (lengthRank != 1) throw new ReadException(m, $"'{m}' counts every element of a {lengthRank}-dimensional array; use {arrayName}.GetLength(axis)");
-                    return Expr.Length(arrayName.Identifier.ValueText);
+                    return new TypedExpr(Expr.Length(arrayName.Identifier.ValueText), NumericType.Int);
                 case MemberAccessExpressionSyntax m:
-                    if (!MathClasses.Contains(m.Expression.ToString()) && _scope.ResolveConstant?.Invoke(m) is { } member) return member;
-                    return MemberConstant(m, m.Name.Identifier.ValueText, MathClasses.Contains(m.Expression.ToString()));
-                case CastExpressionSyntax cast when IsFloatingType(cast.Type):
-                    return Read(cast.Expression);
+                    if (!MathClasses.Contains(m.Expression.ToString()) && _scope.ResolveConstant?.Invoke(m) is { } member) return FromConstant(member, m);
+                    return MemberConstant(m, m.Name.Identifier.ValueText, MathClasses.Contains(m.Expression.ToString()) ? m.Expression.ToString() : null);
+                case CastExpressionSyntax cast:
+                    return Cast(cast);
                 case CheckedExpressionSyntax ch:
-                    return Read(ch.Expression);
+                    return Typed(ch.Expression);
             }
             throw new ReadException(s, $"'{Describe(s)}' is not supported in a differentiable expression");
         }
@@ -300,29 +437,155 @@ public static class ExpressionFrontEnd
             return text.Length > 40 ? text.Substring(0, 37) + "..." : text;
         }
 
-        private static bool IsFloatingType(TypeSyntax t) =>
-            t is PredefinedTypeSyntax p && (p.Keyword.IsKind(SyntaxKind.DoubleKeyword) || p.Keyword.IsKind(SyntaxKind.FloatKeyword));
-
-        private static Expr Literal(LiteralExpressionSyntax l)
+        private static string Name(NumericType t) => t switch
         {
-            var text = l.Token.Text.Replace("_", "");
-            if (text.StartsWith("0x", StringComparison.OrdinalIgnoreCase) || text.StartsWith("0b", StringComparison.OrdinalIgnoreCase))
-                return Expr.Const(Convert.ToDouble(l.Token.Value, System.Globalization.CultureInfo.InvariantCulture));
-            text = text.TrimEnd('d', 'D', 'f', 'F', 'm', 'M', 'u', 'U', 'l', 'L');
-            try
+            NumericType.Int => "an int",
+            NumericType.Long => "a long",
+            NumericType.Float => "a float",
+            _ => "a double",
+        };
+
+        // C#'s binary numeric promotion over the types modelled here.
+        private static NumericType Promote(NumericType a, NumericType b) => (NumericType)Math.Max((int)a, (int)b);
+
+        // ---- conversions ------------------------------------------------------------------------------
+
+        /// <summary>The value as the floating-point type computes with it: an int converted where C# converts it.</summary>
+        public Expr Floated(TypedExpr t, SyntaxNode at)
+        {
+            switch (t.Constant)
             {
-                var n = Number.ParseLiteral(text);
-                if (double.IsInfinity(n.Value)) throw new ReadException(l, $"the literal '{l.Token.Text}' is out of range");
-                return Expr.Const(n);
+                case int i: return Expr.Const(i);
+                case long l: return Expr.Const(l);
+                // A float constant in double arithmetic is its binary32 value exactly (0.1f is 0.100000001490116…).
+                case float f: return Floating == NumericType.Float ? t.Value : Expr.Const((double)f);
+                case double: return t.Value;
             }
-            catch (FormatException)
+            if (t.Type == NumericType.Long) throw new ReadException(at, $"'{Describe(at)}' is long arithmetic, which SymGrad does not differentiate through; use int");
+            return t.Type == NumericType.Int ? Converted(t.Value) : t.Value;
+        }
+
+        // int → floating: the conversion moves into the branches of a selection (c ? 1 : 0 converts its constants), and
+        // Math.Sign's int is the value the engine's sign already is.
+        private static Expr Converted(Expr e) => e.Kind switch
+        {
+            ExprKind.Const or ExprKind.Sign => e,
+            _ when e.IsComparison => e,
+            ExprKind.If => Expr.If(e.Args[0], Converted(e.Args[1]), Converted(e.Args[2])),
+            _ => Expr.ToFloat(e),
+        };
+
+        /// <summary>The value converted to <paramref name="target"/>, as an assignment or cast converts it.</summary>
+        public TypedExpr ConvertTo(TypedExpr t, NumericType target, SyntaxNode at)
+        {
+            if (t.Type == target) return t;
+            if (t.Constant is { } c) return FromConstant(ConvertConstant(c, target), at);
+            switch (target)
             {
-                throw new ReadException(l, $"'{l.Token.Text}' is not a number");
+                case NumericType.Int:
+                    throw new ReadException(at, $"converting {Name(t.Type)} to int truncates it: its derivative is zero almost everywhere and SymGrad does not differentiate through it");
+                case NumericType.Long:
+                    throw new ReadException(at, "long arithmetic is not supported in a differentiable method; use int");
+                case NumericType.Float when t.Type == NumericType.Double && Floating == NumericType.Double:
+                    throw new ReadException(at, "rounding a double to float inside a double method is not supported; compute in one precision");
+                default:
+                    return new TypedExpr(Floated(t, at), target);
             }
-            catch (OverflowException)
+        }
+
+        private static object ConvertConstant(object c, NumericType target) => target switch
+        {
+            NumericType.Int => c switch { int i => i, long l => unchecked((int)l), float f => (int)f, double d => (int)d, _ => c },
+            NumericType.Long => c switch { int i => (long)i, long l => l, float f => (long)f, double d => (long)d, _ => c },
+            NumericType.Float => c switch { int i => (float)i, long l => (float)l, float f => f, double d => (float)d, _ => c },
+            _ => c switch { int i => (double)i, long l => (double)l, float f => (double)f, double d => d, _ => c },
+        };
+
+        /// <summary>A constant as C# holds it: int, long, float (binary32) or double.</summary>
+        private TypedExpr FromConstant(object c, SyntaxNode at) => c switch
+        {
+            int i => new TypedExpr(Expr.Const(i), NumericType.Int, i),
+            long l => new TypedExpr(Expr.Const(l), NumericType.Long, l),
+            float f => new TypedExpr(FloatConstant(f), NumericType.Float, f),
+            double d => new TypedExpr(Expr.Const(d), NumericType.Double, d),
+            short or byte or sbyte or ushort or char => FromConstant(Convert.ToInt32(c, System.Globalization.CultureInfo.InvariantCulture), at),
+            _ => throw new ReadException(at, $"the constant '{Describe(at)}' is a {c.GetType().Name}; SymGrad computes with int, float and double"),
+        };
+
+        public NumericType DeclaredType(TypeSyntax declared, TypedExpr initializer)
+        {
+            if (declared.IsVar) return initializer.Type;
+            if (declared is PredefinedTypeSyntax p)
             {
-                throw new ReadException(l, $"the literal '{l.Token.Text}' is out of range");
+                switch (p.Keyword.Kind())
+                {
+                    case SyntaxKind.IntKeyword: return NumericType.Int;
+                    case SyntaxKind.LongKeyword: return NumericType.Long;
+                    case SyntaxKind.FloatKeyword: return NumericType.Float;
+                    case SyntaxKind.DoubleKeyword: return NumericType.Double;
+                }
             }
+            throw new ReadException(declared, $"locals of type '{declared}' are not supported; use double, float or int");
+        }
+
+        // ---- leaves -------------------------------------------------------------------------------------
+
+        private TypedExpr Literal(LiteralExpressionSyntax l)
+        {
+            switch (l.Token.Value)
+            {
+                case int i: return new TypedExpr(Expr.Const(i), NumericType.Int, i);
+                case long n: return new TypedExpr(Expr.Const(n), NumericType.Long, n);
+                case float f:
+                    if (float.IsInfinity(f)) throw new ReadException(l, $"the literal '{l.Token.Text}' is out of range");
+                    return new TypedExpr(FloatConstant(f), NumericType.Float, f);
+                case double d:
+                {
+                    if (double.IsInfinity(d)) throw new ReadException(l, $"the literal '{l.Token.Text}' is out of range");
+                    // As written when it is a short decimal (0.1 is 1/10, exact in derivations); otherwise its binary64 value.
+                    var text = l.Token.Text.Replace("_", "").TrimEnd('d', 'D');
+                    Number n;
+                    try
+                    {
+                        n = Number.ParseLiteral(text);
+                    }
+                    catch (Exception e) when (e is FormatException or OverflowException)
+                    {
+                        n = Number.Inexact(d);
+                    }
+                    return new TypedExpr(Expr.Const(n.Value == d ? n : Number.Inexact(d)), NumericType.Double, d);
+                }
+                default:
+                    throw new ReadException(l, $"the literal '{l.Token.Text}' is a {l.Token.Value?.GetType().Name ?? "value"}; SymGrad computes with int, float and double");
+            }
+        }
+
+        private TypedExpr Identifier(IdentifierNameSyntax id)
+        {
+            var name = id.Identifier.ValueText;
+            if (_scope.Forbidden(name) is { } reason) throw new ReadException(id, reason);
+            if (_scope.TryResolve(name, out var bound)) return bound;
+            if (_scope.ResolveConstant?.Invoke(id) is { } constant) return FromConstant(constant, id);
+            if (name is "PI" or "E") return MemberConstant(id, name, "Math");
+            if (_scope.UnknownIdentifiersAreVariables) return new TypedExpr(Expr.Var(name), Floating);
+            throw new ReadException(id, $"'{name}' is not a parameter, local or constant of this method");
+        }
+
+        // Math.PI is the double π; MathF.PI the float nearest it (3.14159274…), which a double method sees as that.
+        private static TypedExpr MemberConstant(ExpressionSyntax s, string name, string? mathClass)
+        {
+            var isFloat = mathClass != null && mathClass.EndsWith("MathF", StringComparison.Ordinal);
+            (Expr Value, double Constant)? c = mathClass is null ? null : name switch
+            {
+                "PI" => (Expr.Pi, Math.PI),
+                "E" => (Expr.E, Math.E),
+                "Tau" => (Expr.Mul(Expr.Const(2), Expr.Pi), 2 * Math.PI),
+                _ => null,
+            };
+            if (c is null) throw new ReadException(s, $"'{s}' is not supported in a differentiable expression");
+            return isFloat
+                ? new TypedExpr(c.Value.Value, NumericType.Float, (float)c.Value.Constant)
+                : new TypedExpr(c.Value.Value, NumericType.Double, c.Value.Constant);
         }
 
         private Expr Element(ElementAccessExpressionSyntax e)
@@ -331,43 +594,35 @@ public static class ExpressionFrontEnd
                 throw new ReadException(e.Expression, $"'{e.Expression}' is not an array or span parameter of this method");
             var args = e.ArgumentList.Arguments;
             if (args.Count != rank) throw new ReadException(e.ArgumentList, $"'{array}' has {rank} dimension{(rank == 1 ? "" : "s")}, indexed here with {args.Count}");
-            return Expr.Element(array.Identifier.ValueText, args.Select(a => Read(a.Expression)).ToArray());
+            return Expr.Element(array.Identifier.ValueText, args.Select(a => Integer(a.Expression, "an index must be an int expression")).ToArray());
         }
 
-        // Sym.Sum(count, i => term) and Sym.Max(count, i => term): Σ or max over a fresh index bound in the lambda's body.
-        private Expr SymReduction(InvocationExpressionSyntax call, string kind)
+        // ---- operators ----------------------------------------------------------------------------------
+
+        private TypedExpr Negate(TypedExpr t, SyntaxNode at) => t.Constant switch
         {
-            var args = call.ArgumentList.Arguments;
-            if (args.Count != 2) throw new ReadException(call, $"Sym.{kind} takes a count and a lambda, Sym.{kind}(n, i => …)");
-            if (args[1].Expression is not SimpleLambdaExpressionSyntax { ExpressionBody: { } body } lambda)
-                throw new ReadException(args[1], $"the term of Sym.{kind} must be an expression lambda, i => …");
-            var count = Read(args[0].Expression);
-            var index = FreshIndex(_scope, lambda.Parameter.Identifier.ValueText);
-            var inner = _scope.Clone().Bind(lambda.Parameter.Identifier.ValueText, index);
-            var term = new Reader(inner).Read(body);
-            return kind == "Sum" ? Expr.Sum(index, count, term) : Expr.MaxOver(index, count, term);
-        }
+            int i => FromConstant(unchecked(-i), at),
+            long l => FromConstant(unchecked(-l), at),
+            float f => FromConstant(-f, at),
+            double d => new TypedExpr(Expr.Neg(t.Value), NumericType.Double, -d),
+            _ => t.Type == NumericType.Long ? throw new ReadException(at, "long arithmetic is not supported in a differentiable method; use int") : new TypedExpr(Expr.Neg(t.Value), t.Type),
+        };
 
-        private Expr Identifier(IdentifierNameSyntax id)
+        private TypedExpr Cast(CastExpressionSyntax cast)
         {
-            var name = id.Identifier.ValueText;
-            if (_scope.Forbidden(name) is { } reason) throw new ReadException(id, reason);
-            if (_scope.TryResolve(name, out var bound)) return bound;
-            if (_scope.ResolveConstant?.Invoke(id) is { } constant) return constant;
-            if (name is "PI" or "E") return MemberConstant(id, name, true);
-            if (_scope.UnknownIdentifiersAreVariables) return Expr.Var(name);
-            throw new ReadException(id, $"'{name}' is not a parameter, local or constant of this method");
+            var target = cast.Type is PredefinedTypeSyntax p ? p.Keyword.Kind() switch
+            {
+                SyntaxKind.IntKeyword => NumericType.Int,
+                SyntaxKind.LongKeyword => NumericType.Long,
+                SyntaxKind.FloatKeyword => NumericType.Float,
+                SyntaxKind.DoubleKeyword => NumericType.Double,
+                _ => (NumericType?)null,
+            } : null;
+            if (target is null) throw new ReadException(cast.Type, $"a cast to '{cast.Type}' is not supported; SymGrad computes with int, float and double");
+            return ConvertTo(Typed(cast.Expression), target.Value, cast);
         }
 
-        private static Expr MemberConstant(ExpressionSyntax s, string name, bool isMath)
-        {
-            if (isMath && name == "PI") return Expr.Pi;
-            if (isMath && name == "E") return Expr.E;
-            if (isMath && name == "Tau") return Expr.Mul(Expr.Const(2), Expr.Pi);
-            throw new ReadException(s, $"'{s}' is not supported in a differentiable expression");
-        }
-
-        private Expr Binary(BinaryExpressionSyntax b)
+        private TypedExpr Binary(BinaryExpressionSyntax b)
         {
             switch (b.Kind())
             {
@@ -375,19 +630,23 @@ public static class ExpressionFrontEnd
                 case SyntaxKind.SubtractExpression:
                 case SyntaxKind.MultiplyExpression:
                 case SyntaxKind.DivideExpression:
+                case SyntaxKind.ModuloExpression:
                     return Chain(b);
             }
-            if (ComparisonKind(b) is { } k) return Expr.Compare(k, Read(b.Left), Read(b.Right));
+            if (ComparisonKind(b) is { } k) return new TypedExpr(Compare(k, b.Left, b.Right), Floating);
             throw new ReadException(b, $"the operator '{b.OperatorToken.Text}' is not supported in a differentiable expression");
         }
 
         // a + b − c + … (or a · b / c · …) parses as a left-leaning chain as deep as it is long: read along the chain,
-        // not down it, so a sum of ten thousand terms costs no stack.
-        private Expr Chain(BinaryExpressionSyntax b)
+        // not down it, so a sum of ten thousand terms costs no stack. Each link is C#'s operator on the running value:
+        // int with int stays int (1 / 2 is 0), constants fold as the compiler folds them, and once the value is
+        // floating-point the rest of the chain is one flat sum or product.
+        private TypedExpr Chain(BinaryExpressionSyntax b)
         {
             var additive = b.IsKind(SyntaxKind.AddExpression) || b.IsKind(SyntaxKind.SubtractExpression);
             bool Link(ExpressionSyntax e) => e is BinaryExpressionSyntax x &&
-                (additive ? x.IsKind(SyntaxKind.AddExpression) || x.IsKind(SyntaxKind.SubtractExpression) : x.IsKind(SyntaxKind.MultiplyExpression) || x.IsKind(SyntaxKind.DivideExpression));
+                (additive ? x.IsKind(SyntaxKind.AddExpression) || x.IsKind(SyntaxKind.SubtractExpression)
+                          : x.IsKind(SyntaxKind.MultiplyExpression) || x.IsKind(SyntaxKind.DivideExpression) || x.IsKind(SyntaxKind.ModuloExpression));
             var links = new List<BinaryExpressionSyntax>();
             ExpressionSyntax leftmost = b;
             while (Link(leftmost))
@@ -397,48 +656,170 @@ public static class ExpressionFrontEnd
                 leftmost = x.Left;
             }
             links.Reverse();
-            var operands = new List<Expr> { Read(leftmost) };
-            var literalZero = !additive && ZeroLiteral(leftmost);
+            var value = Typed(leftmost);
+            List<Expr>? operands = null;
+            var literalZero = false;
+            var type = value.Type;
             foreach (var x in links)
             {
-                if (!additive && ZeroLiteral(x.Right)) literalZero = true;
-                var right = Read(x.Right);
-                switch (x.Kind())
+                var right = Typed(x.Right);
+                if (operands is null)
                 {
-                    case SyntaxKind.SubtractExpression: right = Expr.Neg(right); break;
-                    case SyntaxKind.DivideExpression:
-                        if (right.IsZero) throw new ReadException(x.Right, "division by the constant zero");
-                        right = Expr.Pow(right, Expr.MinusOne);
-                        break;
+                    if (value.Constant != null && right.Constant != null || value.IsInteger && right.IsInteger)
+                    {
+                        value = Combine(x.Kind(), value, right, x, x.Right);
+                        continue;
+                    }
+                    operands = new List<Expr> { Floated(value, x.Left) };
+                    literalZero = !additive && value.IsZeroConstant;
+                    type = value.Type;
                 }
-                operands.Add(right);
+                operands.Add(FloatingOperand(x.Kind(), right, x));
+                if (!additive && right.IsZeroConstant) literalZero = true;
+                type = Promote(type, right.Type);
             }
-            if (additive) return Expr.Add(operands);
-            // A literal zero factor of something that depends on the inputs (0 * x, 0 / x) keeps IEEE semantics instead of
-            // folding away: 0 where every such factor is finite, NaN where one is NaN or ±∞ (0 · ∞ and 0 / 0 are NaN).
-            // Zeros that algebra produces (x − x) still fold: docs/numerics.md.
+            if (operands is null) return value;
+            type = Promote(type, NumericType.Float);
+            if (additive) return new TypedExpr(Expr.Add(operands), type);
+            // A constant zero factor of something that depends on the inputs (0 * x, 0 / x, 1 / 2 * x) keeps IEEE
+            // semantics instead of folding away: 0 where every such factor is finite, NaN where one is NaN or ±∞
+            // (0 · ∞ and 0 / 0 are NaN). Zeros that algebra produces (x − x) still fold: docs/numerics.md.
             if (literalZero && operands.Any(o => o.Kind != ExprKind.Const))
             {
                 var finite = operands.Where(o => o.Kind != ExprKind.Const)
                     .Select(o => Expr.Compare(ExprKind.Less, Expr.Abs(o), Expr.Const(double.PositiveInfinity))).ToList();
-                return Expr.If(Expr.Mul(finite), Expr.Zero, Expr.Const(double.NaN));
+                return new TypedExpr(Expr.If(Expr.Mul(finite), Expr.Zero, Expr.Const(double.NaN)), type);
             }
-            return Expr.Mul(operands);
+            return new TypedExpr(Expr.Mul(operands), type);
         }
 
-        // 0, 0.0, 0f, -0.0, (0) as written: a zero in the source, not one that algebra made.
-        private static bool ZeroLiteral(ExpressionSyntax e)
+        // The right operand of a floating-point link, as a term or factor of the flat sum or product.
+        private Expr FloatingOperand(SyntaxKind op, TypedExpr right, BinaryExpressionSyntax at)
         {
-            while (true)
+            var r = Floated(right, at.Right);
+            switch (op)
             {
-                switch (e)
+                case SyntaxKind.SubtractExpression:
+                    return Expr.Neg(r);
+                case SyntaxKind.DivideExpression:
+                    if (r.IsZero) throw new ReadException(at.Right, "division by the constant zero");
+                    return Expr.Pow(r, Expr.MinusOne);
+                case SyntaxKind.ModuloExpression:
+                    throw new ReadException(at, $"the operator '%' is not supported for floating-point operands ('{Describe(at)}'); it is for int values");
+                default:
+                    return r;
+            }
+        }
+
+        /// <summary>C#'s binary operator on two typed values: constants folded, int arithmetic as int, else floating-point.</summary>
+        public TypedExpr Combine(SyntaxKind op, TypedExpr a, TypedExpr b, SyntaxNode at, SyntaxNode rightSyntax)
+        {
+            var type = Promote(a.Type, b.Type);
+            if (a.Constant != null && b.Constant != null) return Fold(op, a, b, type, at, rightSyntax);
+            if (type == NumericType.Long) throw new ReadException(at, "long arithmetic is not supported in a differentiable method; use int");
+            if (type == NumericType.Int)
+            {
+                try
                 {
-                    case ParenthesizedExpressionSyntax p: e = p.Expression; continue;
-                    case CastExpressionSyntax c: e = c.Expression; continue;
-                    case PrefixUnaryExpressionSyntax u when u.IsKind(SyntaxKind.UnaryMinusExpression) || u.IsKind(SyntaxKind.UnaryPlusExpression): e = u.Operand; continue;
-                    case LiteralExpressionSyntax l when l.IsKind(SyntaxKind.NumericLiteralExpression):
-                        return l.Token.Value switch { int i => i == 0, long n => n == 0, double d => d == 0, float f => f == 0, decimal m => m == 0, _ => false };
-                    default: return false;
+                    return new TypedExpr(op switch
+                    {
+                        SyntaxKind.AddExpression => Expr.Add(a.Value, b.Value),
+                        SyntaxKind.SubtractExpression => Expr.Add(a.Value, Expr.Neg(b.Value)),
+                        SyntaxKind.MultiplyExpression => Expr.Mul(a.Value, b.Value),
+                        SyntaxKind.DivideExpression => Expr.IntDiv(a.Value, b.Value),
+                        _ => Expr.IntRem(a.Value, b.Value),
+                    }, NumericType.Int);
+                }
+                catch (DivideByZeroException)
+                {
+                    throw new ReadException(rightSyntax, "division by the constant zero");
+                }
+            }
+            var left = Floated(a, at);
+            var binary = at as BinaryExpressionSyntax;
+            var right = binary != null ? FloatingOperand(op, b, binary) : op switch
+            {
+                SyntaxKind.SubtractExpression => Expr.Neg(Floated(b, rightSyntax)),
+                SyntaxKind.DivideExpression when b.IsZeroConstant => throw new ReadException(rightSyntax, "division by the constant zero"),
+                SyntaxKind.DivideExpression => Expr.Pow(Floated(b, rightSyntax), Expr.MinusOne),
+                SyntaxKind.ModuloExpression => throw new ReadException(at, "the operator '%' is not supported for floating-point operands; it is for int values"),
+                _ => Floated(b, rightSyntax),
+            };
+            return new TypedExpr(op is SyntaxKind.AddExpression or SyntaxKind.SubtractExpression ? Expr.Add(left, right) : Expr.Mul(left, right), type);
+        }
+
+        // Constant folding as the compiler does it: int and long wrap and truncate, float rounds to binary32 after each
+        // operation; double constants keep the engine's exact form (0.1 · 3 is 3/10, readable in derivations) beside
+        // the value C# computes (0.30000000000000004), which later conversions and casts use.
+        private TypedExpr Fold(SyntaxKind op, TypedExpr a, TypedExpr b, NumericType type, SyntaxNode at, SyntaxNode rightSyntax)
+        {
+            var ca = ConvertConstant(a.Constant!, type);
+            var cb = ConvertConstant(b.Constant!, type);
+            var zeroDivisor = op is SyntaxKind.DivideExpression or SyntaxKind.ModuloExpression && b.IsZeroConstant;
+            if (zeroDivisor) throw new ReadException(rightSyntax, "division by the constant zero");
+            switch (type)
+            {
+                case NumericType.Int:
+                {
+                    int x = (int)ca, y = (int)cb;
+                    return FromConstant(unchecked(op switch
+                    {
+                        SyntaxKind.AddExpression => x + y,
+                        SyntaxKind.SubtractExpression => x - y,
+                        SyntaxKind.MultiplyExpression => x * y,
+                        SyntaxKind.DivideExpression => y == -1 ? -x : x / y,
+                        _ => y == -1 ? 0 : x % y,
+                    }), at);
+                }
+                case NumericType.Long:
+                {
+                    long x = (long)ca, y = (long)cb;
+                    return FromConstant(unchecked(op switch
+                    {
+                        SyntaxKind.AddExpression => x + y,
+                        SyntaxKind.SubtractExpression => x - y,
+                        SyntaxKind.MultiplyExpression => x * y,
+                        SyntaxKind.DivideExpression => y == -1 ? -x : x / y,
+                        _ => y == -1 ? 0 : x % y,
+                    }), at);
+                }
+                case NumericType.Float:
+                {
+                    float x = (float)ca, y = (float)cb;
+                    return FromConstant(op switch
+                    {
+                        SyntaxKind.AddExpression => x + y,
+                        SyntaxKind.SubtractExpression => x - y,
+                        SyntaxKind.MultiplyExpression => x * y,
+                        SyntaxKind.DivideExpression => x / y,
+                        _ => x % y,
+                    }, at);
+                }
+                default:
+                {
+                    double x = (double)ca, y = (double)cb;
+                    var value = op switch
+                    {
+                        SyntaxKind.AddExpression => x + y,
+                        SyntaxKind.SubtractExpression => x - y,
+                        SyntaxKind.MultiplyExpression => x * y,
+                        SyntaxKind.DivideExpression => x / y,
+                        _ => x % y,
+                    };
+                    Expr DoubleValue(TypedExpr t, object c) => t.Type == NumericType.Double ? t.Value : Expr.Const((double)c);
+                    var ea = DoubleValue(a, ca);
+                    var eb = DoubleValue(b, cb);
+                    var exact = op switch
+                    {
+                        SyntaxKind.AddExpression => Expr.Add(ea, eb),
+                        SyntaxKind.SubtractExpression => Expr.Sub(ea, eb),
+                        SyntaxKind.MultiplyExpression => Expr.Mul(ea, eb),
+                        SyntaxKind.DivideExpression => Expr.Div(ea, eb),
+                        _ => Expr.Const(value),
+                    };
+                    // Exact arithmetic stands in for C#'s only while the two agree to rounding (not past the range of double).
+                    var agrees = exact.Kind == ExprKind.Const && (exact.Value.Value == value || Math.Abs(exact.Value.Value - value) <= 1e-15 * Math.Abs(value));
+                    return new TypedExpr(agrees ? exact : Expr.Const(value), NumericType.Double, value);
                 }
             }
         }
@@ -454,25 +835,52 @@ public static class ExpressionFrontEnd
             _ => null,
         };
 
+        // Ints compare as ints (i == k); anything else as floating-point values.
+        private Expr Compare(ExprKind kind, ExpressionSyntax left, ExpressionSyntax right)
+        {
+            var a = Typed(left);
+            var b = Typed(right);
+            return a.Type == NumericType.Int && b.Type == NumericType.Int
+                ? Expr.Compare(kind, a.Value, b.Value)
+                : Expr.Compare(kind, Floated(a, left), Floated(b, right));
+        }
+
         public Expr Condition(ExpressionSyntax c)
         {
             while (c is ParenthesizedExpressionSyntax p) c = p.Expression;
-            if (c is BinaryExpressionSyntax b && ComparisonKind(b) is { } k) return Expr.Compare(k, Read(b.Left), Read(b.Right));
+            if (c is BinaryExpressionSyntax b && ComparisonKind(b) is { } k) return Compare(k, b.Left, b.Right);
             throw new ReadException(c, "the condition must be a comparison such as 'x > 0'");
         }
 
-        private Expr Invocation(InvocationExpressionSyntax call)
+        // ---- calls --------------------------------------------------------------------------------------
+
+        // Sym.Sum(count, i => term) and Sym.Max(count, i => term): Σ or max over a fresh index bound in the lambda's body.
+        private Expr SymReduction(InvocationExpressionSyntax call, string kind)
+        {
+            var args = call.ArgumentList.Arguments;
+            if (args.Count != 2) throw new ReadException(call, $"Sym.{kind} takes a count and a lambda, Sym.{kind}(n, i => …)");
+            if (args[1].Expression is not SimpleLambdaExpressionSyntax { ExpressionBody: { } body } lambda)
+                throw new ReadException(args[1], $"the term of Sym.{kind} must be an expression lambda, i => …");
+            var count = Integer(args[0].Expression, $"the count of Sym.{kind} must be an int expression");
+            var index = FreshIndex(_scope, lambda.Parameter.Identifier.ValueText);
+            var inner = _scope.Clone().BindIndex(lambda.Parameter.Identifier.ValueText, index);
+            var term = new Reader(inner).Read(body);
+            return kind == "Sum" ? Expr.Sum(index, count, term) : Expr.MaxOver(index, count, term);
+        }
+
+        private TypedExpr Invocation(InvocationExpressionSyntax call)
         {
             if (call.Expression is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Sum" or "Max" } sym && sym.Expression.ToString() is "Sym" or "SymGrad.Sym" or "global::SymGrad.Sym")
-                return SymReduction(call, sym.Name.Identifier.ValueText);
+                return new TypedExpr(SymReduction(call, sym.Name.Identifier.ValueText), Floating);
             if (call.Expression is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "GetLength", Expression: IdentifierNameSyntax arrayName } && _scope.TryArray(arrayName.Identifier.ValueText, out var rank))
             {
                 var a = call.ArgumentList.Arguments;
                 if (a.Count != 1 || a[0].Expression is not LiteralExpressionSyntax { Token.Value: int axis } || axis < 0 || axis >= rank)
                     throw new ReadException(call.ArgumentList, $"GetLength takes a constant axis 0..{rank - 1}");
-                return Expr.Length(arrayName.Identifier.ValueText, axis);
+                return new TypedExpr(Expr.Length(arrayName.Identifier.ValueText, axis), NumericType.Int);
             }
             string name;
+            string? mathClass = null;
             switch (call.Expression)
             {
                 case IdentifierNameSyntax id:
@@ -480,6 +888,7 @@ public static class ExpressionFrontEnd
                     break;
                 case MemberAccessExpressionSyntax m when MathClasses.Contains(m.Expression.ToString()):
                     name = m.Name.Identifier.ValueText;
+                    mathClass = m.Expression.ToString();
                     break;
                 default:
                     throw new ReadException(call.Expression, $"unknown function '{call.Expression}'");
@@ -497,26 +906,34 @@ public static class ExpressionFrontEnd
                             throw new ReadException(a, "arguments must be plain expressions in parameter order");
                     var node = Expr.Call(function, arguments.Select(a => Read(a.Expression)).ToArray());
                     _scope.CallRead?.Invoke(node, call);
-                    return node;
+                    return new TypedExpr(node, Floating);
                 }
                 throw new ReadException(call.Expression, _scope.CallRejection ??
                     $"calls to '{call.Expression}' are not supported; use System.Math functions or [Differentiable] methods");
             }
-            if (!Functions.TryGetValue(name, out var f))
-            {
-                if (name == "Log" && call.ArgumentList.Arguments.Count == 2)
-                    return Expr.Div(Expr.Log(Read(call.ArgumentList.Arguments[0].Expression)), Expr.Log(Read(call.ArgumentList.Arguments[1].Expression)));
-                throw new ReadException(call.Expression, $"unknown function '{call.Expression}'");
-            }
             var args = call.ArgumentList.Arguments;
             if (name == "Log" && args.Count == 2)
-                return Expr.Div(Expr.Log(Read(args[0].Expression)), Expr.Log(Read(args[1].Expression)));
+                return Result(Expr.Div(Expr.Log(Read(args[0].Expression)), Expr.Log(Read(args[1].Expression))));
+            if (!Functions.TryGetValue(name, out var f)) throw new ReadException(call.Expression, $"unknown function '{call.Expression}'");
             if (args.Count != f.Arity)
                 throw new ReadException(call, $"'{call.Expression}' takes {f.Arity} argument{(f.Arity == 1 ? "" : "s")}, not {args.Count}");
             foreach (var a in args)
                 if (!a.RefKindKeyword.IsKind(SyntaxKind.None) || a.NameColon != null)
                     throw new ReadException(a, "arguments must be plain expressions");
-            return f.Build(args.Select(a => Read(a.Expression)).ToArray());
+            var typed = args.Select(a => Typed(a.Expression)).ToList();
+            // Math.Abs, Max and Min of ints are the int overloads: folded when constant, else integer data the engine keeps to indices.
+            if (name is "Abs" or "Max" or "Min" && typed.All(t => t.IsInteger))
+            {
+                if (typed.All(t => t.Constant is int and not int.MinValue) && typed.Select(t => (int)t.Constant!).ToList() is var v)
+                    return FromConstant(name == "Abs" ? Math.Abs(v[0]) : name == "Max" ? Math.Max(v[0], v[1]) : Math.Min(v[0], v[1]), call);
+                throw new ReadException(call, $"'{call.Expression}' of int values is not supported; convert an argument to double");
+            }
+            var value = f.Build(typed.Select((t, i) => Floated(t, args[i].Expression)).ToArray());
+            // Math.Sign returns an int (so Math.Sign(x) / 2 is an int quotient).
+            if (name == "Sign") return value.Kind == ExprKind.Const ? FromConstant((int)value.Value.Value, call) : new TypedExpr(value, NumericType.Int);
+            return Result(value);
+
+            TypedExpr Result(Expr e) => new(e, mathClass is null ? Floating : mathClass.EndsWith("MathF", StringComparison.Ordinal) ? NumericType.Float : NumericType.Double);
         }
     }
 }

@@ -194,13 +194,31 @@ public sealed class CSharpPrinter
             return _program != null && _declared.Contains(n) && _program.LocalNames.TryGetValue(n, out name!);
         }
 
-        // A comparison local is a bool: `var cond0 = x > 0.0;`, read as `cond0 ? … : …`.
-        public string Define(Expr n) => n.IsComparison ? Comparison(n) : EmitNode(n, 0).Text;
+        // A comparison local is a bool: `var cond0 = x > 0.0;`, read as `cond0 ? … : …`; an integer-valued one an int.
+        public string Define(Expr n) => n.IsComparison ? Comparison(n) : IntegerData(n) ? Integer(n) : EmitNode(n, 0).Text;
+
+        private string Cast => "(" + _p.TypeName + ")";
+
+        // Integer data: indices, lengths, argmaxes, int quotients and remainders, and arithmetic over them. Printed as
+        // int inside indices and conversions (where C# computes them as int), converted at each leaf anywhere else,
+        // so arithmetic the engine introduces (n · n in a variance's gradient) never overflows or truncates as int.
+        private readonly Dictionary<Expr, bool> _data = new();
+
+        private bool IntegerData(Expr n)
+        {
+            if (!n.IsIntegerValued || n.Kind == ExprKind.Const) return false;
+            if (_data.TryGetValue(n, out var known)) return known;
+            var result = n.Kind is ExprKind.Index or ExprKind.Length or ExprKind.ArgMax or ExprKind.IntDiv or ExprKind.IntRem || n.ArgArray.Any(IntegerData);
+            _data[n] = result;
+            return result;
+        }
 
         public (string Text, int Precedence) Emit(Expr n, int required)
         {
             if (TryLocal(n, out var local))
             {
+                // An int local (an index expression) meets floating-point arithmetic converted, never in an int product.
+                if (_integer == 0 && IntegerData(n)) return Unary < required ? ("(" + Cast + local + ")", Primary) : (Cast + local, Unary);
                 if (!n.IsComparison) return (local, Primary);
                 var asNumber = local + Indicator;
                 return Conditional < required ? ("(" + asNumber + ")", Primary) : (asNumber, Conditional);
@@ -237,7 +255,7 @@ public sealed class CSharpPrinter
             var result = n.Kind switch
             {
                 ExprKind.Const => n.Value.IsInteger,
-                ExprKind.Index or ExprKind.Length or ExprKind.ArgMax => true,
+                ExprKind.Index or ExprKind.Length or ExprKind.ArgMax or ExprKind.IntDiv or ExprKind.IntRem => true,
                 ExprKind.If => Integral(n.ArgArray[1]) && Integral(n.ArgArray[2]),
                 ExprKind.Add or ExprKind.Mul => n.ArgArray.All(Integral),
                 _ => n.IsComparison,
@@ -249,8 +267,9 @@ public sealed class CSharpPrinter
         private (string Text, int Precedence) EmitNode(Expr n, int required)
         {
             System.Runtime.CompilerServices.RuntimeHelpers.EnsureSufficientExecutionStack();
-            // Integer arithmetic prints as int (2 * m + 1, a local that indexes an array), converted where it meets floats.
-            if (_integer == 0 && n.Kind is ExprKind.Add or ExprKind.Mul or ExprKind.If && Integral(n))
+            // Integer arithmetic of constants and comparisons prints as int, converted where it meets floats; arithmetic of
+            // integer data outside an index is floating-point over converted leaves.
+            if (_integer == 0 && n.Kind is ExprKind.Add or ExprKind.Mul or ExprKind.If && Integral(n) && !IntegerData(n))
             {
                 _integer++;
                 try
@@ -264,8 +283,24 @@ public sealed class CSharpPrinter
             }
             var args = ArgsOf(n);
             var math = _p.MathClass;
+            if (_integer == 0 && n.Kind is ExprKind.Index or ExprKind.Length or ExprKind.ArgMax or ExprKind.IntDiv or ExprKind.IntRem)
+                return (Cast + Converted(n), Unary);
             switch (n.Kind)
             {
+                case ExprKind.ToFloat:
+                    return (Cast + Converted(args[0]), Unary);
+                case ExprKind.IntDiv:
+                case ExprKind.IntRem:
+                    return (At(args[0], Multiplicative) + (n.Kind == ExprKind.IntDiv ? " / " : " % ") + At(args[1], Multiplicative + 1), Multiplicative);
+                case ExprKind.Sign:
+                {
+                    // Math.Sign returns an int: converted, so that sign(u) / n is not an int quotient.
+                    var saved = _integer;
+                    _integer = 0;
+                    var text = math + ".Sign(" + At(args[0], 0) + ")";
+                    _integer = saved;
+                    return saved > 0 ? (text, Primary) : (Cast + text, Unary);
+                }
                 case ExprKind.Const when _integer > 0 && n.Value.IsInteger:
                     return n.Value.IsNegative ? ("-" + (-n.Value.Numerator).ToString(CultureInfo.InvariantCulture), Unary) : (n.Value.Numerator.ToString(CultureInfo.InvariantCulture), Primary);
                 case ExprKind.Const:
@@ -325,6 +360,15 @@ public sealed class CSharpPrinter
             if (n.IsComparison)
                 return (Condition(n) + Indicator, Conditional);
             return (math + "." + Operators.Of(n.Kind).CSharpFunction + "(" + At(args[0], 0) + ")", Primary);
+        }
+
+        // An integer expression as the operand of a cast: int arithmetic, parenthesised unless primary.
+        private string Converted(Expr e)
+        {
+            _integer++;
+            var (text, precedence) = Emit(e, 0);
+            _integer--;
+            return precedence < Primary ? "(" + text + ")" : text;
         }
 
         public string Condition(Expr c)

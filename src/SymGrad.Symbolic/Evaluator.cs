@@ -62,6 +62,9 @@ public static class Evaluator
             case ExprKind.Max: return Math.Max(v[a[0]], v[a[1]]);
             case ExprKind.Min: return Math.Min(v[a[0]], v[a[1]]);
             case ExprKind.If: return v[a[0]] != 0.0 ? v[a[1]] : v[a[2]];
+            // C#'s int quotient truncates toward zero; its remainder has the dividend's sign (as double % does).
+            case ExprKind.IntDiv: return Math.Truncate(v[a[0]] / v[a[1]]);
+            case ExprKind.IntRem: return v[a[0]] % v[a[1]];
             case ExprKind.Call:
                 if (!Functions.TryGetValue(n.CallName, out var function)) throw new KeyNotFoundException($"No implementation registered for the function '{n.CallName}'.");
                 var arguments = new double[a.Length];

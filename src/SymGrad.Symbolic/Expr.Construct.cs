@@ -408,6 +408,9 @@ public sealed partial class Expr
             case ExprKind.If: return If(args[0], args[1], args[2]);
             case ExprKind.Shared: return Shared(args[0]);
             case ExprKind.Call: return Call(Target!, args);
+            case ExprKind.ToFloat: return ToFloat(args[0]);
+            case ExprKind.IntDiv: return IntDiv(args[0], args[1]);
+            case ExprKind.IntRem: return IntRem(args[0], args[1]);
             default: return Compare(Kind, args[0], args[1]);
         }
     }

@@ -49,7 +49,7 @@ public sealed partial class Expr
     {
         if (index.Kind != ExprKind.Index) throw new ArgumentException($"'{index}' is not an index.", nameof(index));
         if (body.IsZero) return Zero;
-        if (!Mentions(body, index)) return Mul(count, body);
+        if (!Mentions(body, index)) return Mul(ToFloat(count), body);
         // A guard free of the index holds for every term: Σ_j [c] x_j = [c] Σ_j x_j (so an outer sum can resolve it),
         // also from inside a chain of guards If(a, If(c, x, 0), 0).
         if (body.Kind == ExprKind.If && body._args[2].IsZero)

@@ -82,4 +82,14 @@ public enum ExprKind
     /// computed as max(u, 0) + log(1 + e^−|u|), finite for every finite u.
     /// </summary>
     Softplus,
+    /// <summary>
+    /// An integer-valued expression (an index, a length, C# <c>int</c> arithmetic) converted to the floating-point
+    /// type where C# converts it: the boundary between integer arithmetic, which wraps and truncates as C#'s does,
+    /// and floating-point arithmetic. Its derivative is zero: an integer does not depend on the variables.
+    /// </summary>
+    ToFloat,
+    /// <summary>C# <c>int</c> division: the quotient truncated toward zero (<c>7 / 2</c> is 3, <c>-7 / 2</c> is −3).</summary>
+    IntDiv,
+    /// <summary>C# <c>int</c> remainder: <c>a − b·(a / b)</c> with truncating division (<c>-7 % 3</c> is −1).</summary>
+    IntRem,
 }

@@ -259,7 +259,13 @@ public static class LatexPrinter
             case ExprKind.Min:
                 return (Operators.Of(e.Kind).LatexFunction + @"\left(" + Text(a[0]) + ", " + Text(a[1]) + @"\right)", Atom);
             case ExprKind.Shared:
+            case ExprKind.ToFloat:
                 return Emit(a[0]);
+            case ExprKind.IntDiv:
+                // Truncation, which is the floor for the non-negative indices and lengths it divides in practice.
+                return (@"\left\lfloor " + Text(a[0]) + " / " + Wrap(a[1], Power) + @" \right\rfloor", Atom);
+            case ExprKind.IntRem:
+                return (Wrap(a[0], Power) + @" \bmod " + Wrap(a[1], Power), Product);
             case ExprKind.Call:
                 return (e.Target!.Latex + @"\left(" + string.Join(", ", a.Select(Print)) + @"\right)", Atom);
             case ExprKind.If:

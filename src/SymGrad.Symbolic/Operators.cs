@@ -138,6 +138,10 @@ public static class Operators
             @"\frac{\partial}{\partial x} \max_{i} u_{i} = \frac{\partial u_{i^{*}}}{\partial x},\ i^{*} = \operatorname*{argmax}_{i} u_{i}",
             (n, i) => throw new InvalidOperationException("A max over an index is differentiated at its argmax by the Differentiator, not through a local rule.")));
         Add(ExprKind.ArgMax, "argmax", null, null, null, new("argmax is piecewise constant", @"\frac{\partial}{\partial x} \operatorname*{argmax}_{i} u_{i} = 0", Zero));
+        // Integers (C# int arithmetic) do not depend on the variables: every rule is zero.
+        Add(ExprKind.ToFloat, "tofloat", null, null, x => x, new("integer", @"\frac{\partial n}{\partial x} = 0", Zero));
+        Add(ExprKind.IntDiv, "intdiv", null, null, null, new("integer", @"\frac{\partial}{\partial x} \left\lfloor a / b \right\rfloor = 0", Zero));
+        Add(ExprKind.IntRem, "intrem", null, null, null, new("integer", @"\frac{\partial}{\partial x} (a \bmod b) = 0", Zero));
     }
 
     private static void AddShared() =>
