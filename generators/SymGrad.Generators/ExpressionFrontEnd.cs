@@ -465,15 +465,12 @@ public static class ExpressionFrontEnd
             return t.Type == NumericType.Int ? Converted(t.Value) : t.Value;
         }
 
-        // int → floating: the conversion moves into the branches of a selection (c ? 1 : 0 converts its constants), and
-        // Math.Sign's int is the value the engine's sign already is.
-        private static Expr Converted(Expr e) => e.Kind switch
-        {
-            ExprKind.Const or ExprKind.Sign => e,
-            _ when e.IsComparison => e,
-            ExprKind.If => Expr.If(e.Args[0], Converted(e.Args[1]), Converted(e.Args[2])),
-            _ => Expr.ToFloat(e),
-        };
+        // int → floating: integer data (indices, lengths, int quotients) is converted where C# converts it; the 0, 1 and ±1
+        // of comparisons and Math.Sign are the values the engine already computes with; a selection converts its branches.
+        private static Expr Converted(Expr e) =>
+            !Expr.InvolvesIntegerData(e) ? e
+            : e.Kind == ExprKind.If ? Expr.If(e.Args[0], Converted(e.Args[1]), Converted(e.Args[2]))
+            : Expr.ToFloat(e);
 
         /// <summary>The value converted to <paramref name="target"/>, as an assignment or cast converts it.</summary>
         public TypedExpr ConvertTo(TypedExpr t, NumericType target, SyntaxNode at)
@@ -922,7 +919,7 @@ public static class ExpressionFrontEnd
                     throw new ReadException(a, "arguments must be plain expressions");
             var typed = args.Select(a => Typed(a.Expression)).ToList();
             // Math.Abs, Max and Min of ints are the int overloads: folded when constant, else integer data the engine keeps to indices.
-            if (name is "Abs" or "Max" or "Min" && typed.All(t => t.IsInteger))
+            if (name is "Abs" or "Max" or "Min" && typed.All(t => t.IsInteger) && typed.Any(t => t.Type == NumericType.Long || Expr.InvolvesIntegerData(t.Value)))
             {
                 if (typed.All(t => t.Constant is int and not int.MinValue) && typed.Select(t => (int)t.Constant!).ToList() is var v)
                     return FromConstant(name == "Abs" ? Math.Abs(v[0]) : name == "Max" ? Math.Max(v[0], v[1]) : Math.Min(v[0], v[1]), call);

@@ -117,7 +117,13 @@ public sealed class CSharpPrinter
     /// Straight-line statements for a program whose outputs are written with the given statement heads, one per
     /// output (<c>"acc0 +="</c>, <c>"dW[k] ="</c>, <c>"return"</c>): <c>var</c> locals, then <c>head value;</c>.
     /// </summary>
-    public IReadOnlyList<string> Statements(ExprProgram program, IReadOnlyList<string> heads)
+    public IReadOnlyList<string> Statements(ExprProgram program, IReadOnlyList<string> heads) => Statements(program, heads, null);
+
+    /// <summary>
+    /// As <see cref="Statements(ExprProgram, IReadOnlyList{string})"/>, with the outputs flagged in
+    /// <paramref name="integers"/> printed as int arithmetic (an index computed into a local).
+    /// </summary>
+    public IReadOnlyList<string> Statements(ExprProgram program, IReadOnlyList<string> heads, IReadOnlyList<bool>? integers)
     {
         if (heads.Count != program.Outputs.Count) throw new ArgumentException("One statement head per output.", nameof(heads));
         var w = new Writer(this, program);
@@ -127,7 +133,8 @@ public sealed class CSharpPrinter
             lines.Add("var " + name + " = " + w.Define(node) + ";");
             w.Defined(node);
         }
-        for (var i = 0; i < heads.Count; i++) lines.Add(heads[i] + " " + w.Emit(program.Outputs[i].Value, 0).Text + ";");
+        for (var i = 0; i < heads.Count; i++)
+            lines.Add(heads[i] + " " + (integers != null && integers[i] ? w.Integer(program.Outputs[i].Value) : w.Emit(program.Outputs[i].Value, 0).Text) + ";");
         return lines;
     }
 
@@ -208,7 +215,7 @@ public sealed class CSharpPrinter
         {
             if (!n.IsIntegerValued || n.Kind == ExprKind.Const) return false;
             if (_data.TryGetValue(n, out var known)) return known;
-            var result = n.Kind is ExprKind.Index or ExprKind.Length or ExprKind.ArgMax or ExprKind.IntDiv or ExprKind.IntRem || n.ArgArray.Any(IntegerData);
+            var result = Expr.InvolvesIntegerData(n);
             _data[n] = result;
             return result;
         }
@@ -219,6 +226,8 @@ public sealed class CSharpPrinter
             {
                 // An int local (an index expression) meets floating-point arithmetic converted, never in an int product.
                 if (_integer == 0 && IntegerData(n)) return Unary < required ? ("(" + Cast + local + ")", Primary) : (Cast + local, Unary);
+                // A floating-point local holding an int's value (Math.Sign) read back as the int C# computes with.
+                if (_integer > 0 && n.IsIntegerValued && !IntegerData(n) && !Integral(n)) return Unary < required ? ("((int)" + local + ")", Primary) : ("(int)" + local, Unary);
                 if (!n.IsComparison) return (local, Primary);
                 var asNumber = local + Indicator;
                 return Conditional < required ? ("(" + asNumber + ")", Primary) : (asNumber, Conditional);

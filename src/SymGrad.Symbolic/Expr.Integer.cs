@@ -20,12 +20,17 @@ public sealed partial class Expr
         // Affine forms with small constants convert term by term, so 1 / (2 * x.Length) reads as 1/(2n) and cancels
         // with a 2: (double)(2 * n + 1) = 2.0 * n + 1.0 wherever the int form does not wrap, which needs a count above
         // 2³¹ / MaxDistributedFactor (docs/numerics.md). Products of two ints (i * i) stay int arithmetic, as C# wraps them.
-        if (e.Kind == ExprKind.Add && e._args.All(a => !a.IsConst || Math.Abs(a.Value.Value) <= MaxDistributedTerm))
+        if (e.Kind == ExprKind.Add && e._args.All(SmallAffineTerm))
             return Add(e._args.Select(ToFloat).ToArray());
-        if (e.Kind == ExprKind.Mul && e._args.Length == 2 && e._args[0].IsConst && Math.Abs(e._args[0].Value.Value) <= MaxDistributedFactor)
+        if (e.Kind == ExprKind.Mul && SmallAffineTerm(e))
             return Mul(e._args[0], ToFloat(e._args[1]));
         return Intern(ExprKind.ToFloat, e);
     }
+
+    // A small constant, or a small constant times one integer (not a product of two: 3 * i * i wraps as C# wraps it).
+    private static bool SmallAffineTerm(Expr t) =>
+        t.IsConst ? Math.Abs(t.Value.Value) <= MaxDistributedTerm
+        : t.Kind != ExprKind.Mul || t._args.Length == 2 && t._args[0].IsConst && Math.Abs(t._args[0].Value.Value) <= MaxDistributedFactor && t._args[1].Kind != ExprKind.Mul && t._args[1].Kind != ExprKind.Pow;
 
     /// <summary>The largest constant factor <see cref="ToFloat"/> moves out of an int product.</summary>
     public const int MaxDistributedFactor = 64;
@@ -62,8 +67,22 @@ public sealed partial class Expr
     }
 
     /// <summary>
+    /// True for integer data: an index, a length, an argmax, an int quotient or remainder, or int arithmetic over one
+    /// (not a sign or a comparison, whose 0 and ±1 the floating-point arithmetic takes as they are). Integer data is
+    /// what C# computes in int, and what must be converted before it meets floating-point values.
+    /// </summary>
+    public static bool InvolvesIntegerData(Expr e) => e.Kind switch
+    {
+        ExprKind.Index or ExprKind.Length or ExprKind.ArgMax or ExprKind.IntDiv or ExprKind.IntRem => true,
+        ExprKind.Add or ExprKind.Mul => e._args.Any(InvolvesIntegerData),
+        ExprKind.Pow => e._args[1].IsConst && InvolvesIntegerData(e._args[0]),
+        ExprKind.If => InvolvesIntegerData(e._args[1]) || InvolvesIntegerData(e._args[2]),
+        _ => false,
+    };
+
+    /// <summary>
     /// True for values C# computes as <c>int</c>: integer constants, indices, lengths, argmaxes, <c>int</c> quotients
-    /// and remainders, <c>Math.Sign</c>, and sums, products, powers and selections of them.
+    /// and remainders, <c>Math.Sign</c>, comparisons (1 or 0), and sums, products, powers and selections of them.
     /// </summary>
     public bool IsIntegerValued
     {
@@ -88,7 +107,7 @@ public sealed partial class Expr
                 case ExprKind.If:
                     return _args[1].IsIntegerValued && _args[2].IsIntegerValued;
                 default:
-                    return false;
+                    return IsComparison;
             }
         }
     }

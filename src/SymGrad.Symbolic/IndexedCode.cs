@@ -238,7 +238,8 @@ public sealed partial class IndexedCode
     }
 
     private abstract record Task;
-    private sealed record Assign(string Head, Expr Value) : Task;
+    // Integer: the value is an index (a scatter's argmax position), printed as int arithmetic.
+    private sealed record Assign(string Head, Expr Value, bool Integer = false) : Task;
     private sealed record Loop(Expr Index, Expr Count, List<Task> Body) : Task;
 
     private void Emit(List<Task> tasks, HashSet<Expr> scope, string indent)
@@ -282,7 +283,7 @@ public sealed partial class IndexedCode
         {
             if (task is Assign a)
             {
-                pending.Add(new Assign(a.Head, Lift(a.Value, scope, indent, computedHere)));
+                pending.Add(new Assign(a.Head, Lift(a.Value, scope, indent, computedHere), a.Integer));
                 continue;
             }
             if (task is ScatterAdd scatter)
@@ -297,7 +298,7 @@ public sealed partial class IndexedCode
                         continue;
                     }
                     var name = Fresh("at");
-                    pending.Add(new Assign("var " + name + " =", Lift(index, scope, indent, computedHere)));
+                    pending.Add(new Assign("var " + name + " =", Lift(index, scope, indent, computedHere), Integer: true));
                     at.Add(name);
                 }
                 pending.Add(new Assign(CSharpPrinter.Identifier(scatter.Array) + "[" + string.Join(", ", at) + "] +=", Lift(scatter.Value, scope, indent, computedHere)));
@@ -526,7 +527,7 @@ public sealed partial class IndexedCode
             throw new InvalidOperationException($"The sum over '{left.Name}' could not be placed in a loop.");
         var program = CsePass.Build(outputs, _taken);
         foreach (var (name, _) in program.Locals) _taken.Add(name);
-        foreach (var line in _printer.Statements(program, pending.Select(a => a.Head).ToList())) _lines.Add(indent + line);
+        foreach (var line in _printer.Statements(program, pending.Select(a => a.Head).ToList(), pending.Select(a => a.Integer).ToList())) _lines.Add(indent + line);
         pending.Clear();
     }
 

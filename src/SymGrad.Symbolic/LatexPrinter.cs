@@ -262,10 +262,13 @@ public static class LatexPrinter
             case ExprKind.ToFloat:
                 return Emit(a[0]);
             case ExprKind.IntDiv:
-                // Truncation, which is the floor for the non-negative indices and lengths it divides in practice.
-                return (@"\left\lfloor " + Text(a[0]) + " / " + Wrap(a[1], Power) + @" \right\rfloor", Atom);
+                // C# truncates toward zero: the floor where both operands are never negative (indices, lengths), else trunc.
+                return NeverNegative(a[0]) && NeverNegative(a[1])
+                    ? (@"\left\lfloor " + Text(a[0]) + " / " + Wrap(a[1], Power) + @" \right\rfloor", Atom)
+                    : (@"\operatorname{trunc}\left(" + Text(a[0]) + " / " + Wrap(a[1], Power) + @"\right)", Atom);
             case ExprKind.IntRem:
-                return (Wrap(a[0], Power) + @" \bmod " + Wrap(a[1], Power), Product);
+                // Parenthesised inside a product: x_i (i mod 3), not x_i i mod 3.
+                return (Wrap(a[0], Power) + @" \bmod " + Wrap(a[1], Power), Sum);
             case ExprKind.Call:
                 return (e.Target!.Latex + @"\left(" + string.Join(", ", a.Select(Print)) + @"\right)", Atom);
             case ExprKind.If:
@@ -290,6 +293,15 @@ public static class LatexPrinter
             return (@"\begin{cases} 1 & " + Condition(e, false) + @" \\ 0 & " + Condition(e, true) + @" \end{cases}", Atom);
         return (Operators.Of(e.Kind).LatexFunction + @"\left(" + Text(a[0]) + @"\right)", Atom);
     }
+
+    private static bool NeverNegative(Expr e) => e.Kind switch
+    {
+        ExprKind.Index or ExprKind.Length or ExprKind.ArgMax => true,
+        ExprKind.Const => !e.Value.IsNegative,
+        ExprKind.Add or ExprKind.Mul or ExprKind.IntDiv or ExprKind.IntRem => e.ArgArray.All(NeverNegative),
+        ExprKind.Pow => NeverNegative(e.ArgArray[0]),
+        _ => false,
+    };
 
     // Comparisons joined by ∧; a lower and an upper bound on the same term read as one chain, 0 ≤ u < n.
     private static string Conditions(List<Expr> all)

@@ -53,7 +53,7 @@ public class AgreementTests(ITestOutputHelper output)
     // (f(v + h) − f(v − h)) / 2h extrapolated from h and h/2 (error O(h⁴) plus rounding), with h halved until two
     // successive extrapolations agree to 1e-9; null when they never do (a function oscillating faster than any h tried
     // resolves: the reference, not the gradient, is then in doubt).
-    private static double? Reference(Func<double[], double> f, double[] at, int i)
+    internal static double? Reference(Func<double[], double> f, double[] at, int i)
     {
         double Central(double h)
         {

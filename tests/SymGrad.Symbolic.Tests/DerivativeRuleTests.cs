@@ -69,6 +69,7 @@ public class DerivativeRuleTests
         tested.UnionWith(new[] { ExprKind.Const, ExprKind.Var });
         // Indexed kinds need arrays: IndexedSumTests checks them against finite differences (and that it covers them).
         tested.UnionWith(IndexedSumLatexTests.IndexedKinds);
+        tested.UnionWith(IntegerArithmeticTests.IntegerKinds);
         // Comparisons share one rule (derivative 0); one of them is exercised.
         var missing = Enum.GetValues<ExprKind>().Where(k => !tested.Contains(k) && !(k >= ExprKind.Less && k <= ExprKind.NotEqual)).ToList();
         Assert.Empty(missing);

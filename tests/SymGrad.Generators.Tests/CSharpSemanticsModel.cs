@@ -1,0 +1,100 @@
+using System;
+using SymGrad;
+
+namespace SymGrad.Generators.Tests;
+
+/// <summary>
+/// Ordinary C# whose meaning depends on C#'s own rules (integer division, constant folding, conversions, int
+/// overflow, binary32 constants): each method once gave a silently wrong value or derivative. Generated at build
+/// time; CSharpSemanticsTests checks each generated member against the method itself.
+/// </summary>
+public static partial class CSharpSemanticsModel
+{
+    private const int N = 4;
+    private const int K = 5;
+    private const double Q = 1 / 4;          // 0 in C#: int division, then converted
+    private const float Tiny = 1e-30f;
+    private const float Huge = 1e30f;
+
+    [Differentiable] public static double HalfTimesXPlusSquare(double x) => 1 / 2 * x + x * x;          // 1 / 2 is 0
+    [Differentiable] public static double SevenHalvesTimesX(double x) => 7 / 2 * x;                        // 3x
+    [Differentiable] public static double OneOverConstN(double x) => 1 / N * x + x * x;                    // 0·x + x²
+    [Differentiable] public static double CastOfIntQuotient(double x) => (double)(K / 2) * x;              // 2x
+    [Differentiable] public static double ConstDoubleFromInts(double x) => Q * x + x * x;                  // Q = 0
+    [Differentiable] public static double Remainder(double x) => 7 % 3 * x + -7 % 3 * x * x;              // x − x²
+    [Differentiable] public static double DoubleQuotientOfInts(double x) => 1.0 / 2 * x + x / 4;          // 0.75x
+    [Differentiable] public static double IntCasts(double x) => (int)2.9 * x + (int)-2.9 * x * x;         // 2x − 2x²
+
+    /// <summary>An integer loop index in a weight: (i / 2) is 0, 0, 1, 1, 2, …</summary>
+    [Differentiable]
+    public static double IndexQuotientWeights(ReadOnlySpan<double> x)
+    {
+        var s = 0.0;
+        for (var i = 0; i < x.Length; i++) s += (i / 2) * x[i] * x[i] + (i % 3) * x[i];
+        return s;
+    }
+
+    /// <summary>The mean absolute error over spans: Σ|p − t| / n, with n an int converted by C#.</summary>
+    [Differentiable(nameof(p))]
+    public static double MeanAbsoluteError(ReadOnlySpan<double> p, ReadOnlySpan<double> t)
+    {
+        var sum = 0.0;
+        for (var i = 0; i < p.Length; i++) sum += Math.Abs(p[i] - t[i]);
+        return sum / p.Length;
+    }
+
+    /// <summary>The same with the conversion written out.</summary>
+    [Differentiable(nameof(p))]
+    public static double MeanAbsoluteErrorCast(ReadOnlySpan<double> p, ReadOnlySpan<double> t)
+    {
+        var sum = 0.0;
+        for (var i = 0; i < p.Length; i++) sum += Math.Abs(p[i] - t[i]);
+        return sum / (double)p.Length;
+    }
+
+    /// <summary>A variance: its gradient once computed x.Length * x.Length as an int, which overflows above 46 340.</summary>
+    [Differentiable]
+    public static double Variance(ReadOnlySpan<double> x)
+    {
+        var sum = 0.0;
+        var sumSq = 0.0;
+        for (var i = 0; i < x.Length; i++)
+        {
+            sum += x[i];
+            sumSq += x[i] * x[i];
+        }
+        var mean = sum / x.Length;
+        return sumSq / x.Length - mean * mean;
+    }
+
+    /// <summary>Int locals: a half-length, an int quotient assigned and reassigned.</summary>
+    [Differentiable]
+    public static double IntLocals(ReadOnlySpan<double> x)
+    {
+        int half = x.Length / 2;
+        var third = x.Length / 3;
+        third /= 2;
+        double s = 0;
+        for (var i = 0; i < half; i++) s += x[i] * third;
+        return s / half;
+    }
+
+    /// <summary>A product of two ints in a weight: C# computes i * i as an int (and wraps above 46 340).</summary>
+    [Differentiable]
+    public static double IndexProductWeights(ReadOnlySpan<double> x)
+    {
+        var s = 0.0;
+        for (var i = 0; i < x.Length; i++) s += i * i * x[i];
+        return s;
+    }
+
+    /// <summary>Tiny and huge float constants: the binary32 values, not decimals (1e-30f once became 0).</summary>
+    [Differentiable] public static float LogOfTinyMultiple(float x) => MathF.Log(x * Tiny);
+    [Differentiable] public static float HugeConstants(float x) => x * Huge * 1e-30f + MathF.Min(x, float.MaxValue) * 2f;
+
+    /// <summary>A float constant in double arithmetic is its binary32 value (0.1f is 0.100000001490116…).</summary>
+    [Differentiable] public static double FloatConstantInDouble(double x) => x * 0.1f + x * x * Tiny * 1e30;
+
+    /// <summary>Math.Sign is an int: Math.Sign(x) / 2 is an int quotient.</summary>
+    [Differentiable] public static double SignAsInt(double x) => Math.Sign(x) / 2 * x + Math.Sign(x) * x;
+}

@@ -1,0 +1,158 @@
+using System;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using M = SymGrad.Generators.Tests.CSharpSemanticsModel;
+
+namespace SymGrad.Generators.Tests;
+
+/// <summary>
+/// The generated members of <see cref="CSharpSemanticsModel"/> against the methods themselves: the value equals calling
+/// the method, and every partial matches extrapolated central differences of the method (issue 13's defects).
+/// </summary>
+public class CSharpSemanticsTests
+{
+    private static readonly double[] Points = { -2.5, -0.75, 0.3, 1.7, 3.25 };
+
+    private static void Agrees(Func<double, double> method, Func<double, (double Value, double Slope)> generated, string name)
+    {
+        foreach (var x in Points)
+        {
+            var (value, slope) = generated(x);
+            var direct = method(x);
+            Assert.True(Math.Abs(value - direct) <= 1e-12 * (1 + Math.Abs(direct)), $"{name}({x}) = {value}, the method gives {direct}");
+            var reference = AgreementTests.Reference(a => method(a[0]), new[] { x }, 0) ?? throw new InvalidOperationException("differences did not settle");
+            Assert.True(Math.Abs(slope - reference) <= 1e-8 * (1 + Math.Abs(reference)), $"{name}′({x}) = {slope}, differences give {reference}");
+        }
+    }
+
+    [Fact]
+    public void IntegerDivisionRemainderAndCasts_MeanWhatCSharpComputes()
+    {
+        Agrees(M.HalfTimesXPlusSquare, x => (M.HalfTimesXPlusSquareGradient(x, out var d), d), "1 / 2 * x + x * x");
+        Agrees(M.SevenHalvesTimesX, x => (M.SevenHalvesTimesXGradient(x, out var d), d), "7 / 2 * x");
+        Agrees(M.OneOverConstN, x => (M.OneOverConstNGradient(x, out var d), d), "1 / N * x + x * x");
+        Agrees(M.CastOfIntQuotient, x => (M.CastOfIntQuotientGradient(x, out var d), d), "(double)(K / 2) * x");
+        Agrees(M.ConstDoubleFromInts, x => (M.ConstDoubleFromIntsGradient(x, out var d), d), "const double Q = 1 / 4");
+        Agrees(M.Remainder, x => (M.RemainderGradient(x, out var d), d), "7 % 3 * x + -7 % 3 * x * x");
+        Agrees(M.DoubleQuotientOfInts, x => (M.DoubleQuotientOfIntsGradient(x, out var d), d), "1.0 / 2 * x + x / 4");
+        Agrees(M.IntCasts, x => (M.IntCastsGradient(x, out var d), d), "(int)2.9 * x");
+        Agrees(M.SignAsInt, x => (M.SignAsIntGradient(x, out var d), d), "Math.Sign(x) / 2 * x");
+        // The values C# gives, spelled out: 1 / 2 is 0, 7 / 2 is 3, 7 % 3 is 1, −7 % 3 is −1, (int)−2.9 is −2.
+        Assert.Equal(4.0, M.HalfTimesXPlusSquareDerivative(2.0));
+        Assert.Equal(3.0, M.SevenHalvesTimesXDerivative(1.0));
+        Assert.Equal(2.0, M.CastOfIntQuotientDerivative(0.5));
+        Assert.Equal(1.0 - 2 * 1.5, M.RemainderDerivative(1.5));
+        Assert.Equal(2.0 - 4 * 1.5, M.IntCastsDerivative(1.5));
+    }
+
+    [Fact]
+    public void FloatConstants_AreTheirBinary32Values_FromTheSmallestToTheLargest()
+    {
+        foreach (var x in new[] { 0.25f, 1f, 3.5f, 1000f })
+        {
+            var value = M.LogOfTinyMultipleGradient(x, out var slope);
+            Assert.Equal(M.LogOfTinyMultiple(x), value, 5);
+            Assert.True(float.IsFinite(value), $"log(x · 1e-30f) at {x} is {value}");
+            Assert.Equal(1 / x, slope, 1e-6f * (1 / x));
+            var huge = M.HugeConstantsGradient(x, out var hugeSlope);
+            Assert.Equal(M.HugeConstants(x), huge, 1e-6f * Math.Abs(huge));
+            Assert.Equal((M.HugeConstants(x * 1.001f) - M.HugeConstants(x * 0.999f)) / (x * 0.002f), hugeSlope, 1e-3f);
+        }
+        Agrees(M.FloatConstantInDouble, x => (M.FloatConstantInDoubleGradient(x, out var d), d), "x * 0.1f");
+        Assert.Equal((double)0.1f, M.FloatConstantInDoubleDerivative(0));
+    }
+
+    private static void AgreesOnArray(Func<double[], double> method, Func<double[], double[], double> gradient, double[] at, string name, int checkedPartials = 6)
+    {
+        var d = new double[at.Length];
+        var value = gradient(at, d);
+        var direct = method(at);
+        Assert.True(Math.Abs(value - direct) <= 1e-12 * (1 + Math.Abs(direct)), $"{name}: value {value}, the method gives {direct}");
+        var random = new Random(3);
+        foreach (var k in Enumerable.Range(0, checkedPartials).Select(_ => random.Next(at.Length)).Append(at.Length - 1))
+        {
+            var reference = AgreementTests.Reference(method, at, k) ?? throw new InvalidOperationException("differences did not settle");
+            Assert.True(Math.Abs(d[k] - reference) <= 1e-7 * (1 + Math.Abs(reference)), $"{name} ∂/∂x[{k}] = {d[k]}, differences give {reference}");
+        }
+    }
+
+    private static double[] Data(int n, int seed)
+    {
+        var r = new Random(seed);
+        return Enumerable.Range(0, n).Select(_ => r.NextDouble() * 2 - 1).ToArray();
+    }
+
+    [Theory]
+    [InlineData(7)]
+    [InlineData(1000)]
+    public void IntegerIndicesInWeights_AndIntLocals_MeanWhatCSharpComputes(int n)
+    {
+        var x = Data(n, n);
+        AgreesOnArray(a => M.IndexQuotientWeights(a), (a, d) => M.IndexQuotientWeightsGradient(a, d), x, "(i / 2) x_i² + (i % 3) x_i");
+        AgreesOnArray(a => M.IntLocals(a), (a, d) => M.IntLocalsGradient(a, d), x, "int half = n / 2");
+        AgreesOnArray(a => M.IndexProductWeights(a), (a, d) => M.IndexProductWeightsGradient(a, d), x, "i * i * x_i");
+    }
+
+    [Theory]
+    [InlineData(2)]
+    [InlineData(50_000)]
+    [InlineData(1_000_000)]
+    public void MeansOverLengths_DivideAsDoubles_AndNeverOverflow(int n)
+    {
+        var p = Data(n, 1);
+        var t = Data(n, 2);
+        AgreesOnArray(a => M.MeanAbsoluteError(a, t), (a, d) => M.MeanAbsoluteErrorGradient(a, t, d), p, "Σ|p − t| / p.Length");
+        AgreesOnArray(a => M.MeanAbsoluteErrorCast(a, t), (a, d) => M.MeanAbsoluteErrorCastGradient(a, t, d), p, "Σ|p − t| / (double)p.Length");
+        // A variance over more elements than 46 340 (whose square overflows an int).
+        AgreesOnArray(a => M.Variance(a), (a, d) => M.VarianceGradient(a, d), p, "variance");
+        var dp = new double[n];
+        M.MeanAbsoluteErrorGradient(p, t, dp);
+        Assert.All(dp, (g, i) => Assert.Equal(Math.Sign(p[i] - t[i]) / (double)n, g));
+    }
+
+    [Fact]
+    public void IntSquaresOfIndices_WrapAsCSharpWraps()
+    {
+        // i * i is an int in C#: past 46 340 it wraps, and the generated gradient computes the same (wrapped) weights.
+        var x = Data(50_000, 4);
+        var d = new double[x.Length];
+        M.IndexProductWeightsGradient(x, d);
+        Assert.Equal((double)unchecked(46_341 * 46_341), d[46_341]);
+        Assert.True(d[46_341] < 0);
+    }
+
+    [Fact]
+    public void AFloatingPointLoopBound_IsRefused_WithADiagnosticOnTheBound()
+    {
+        var result = GeneratorHarness.Run("""
+            using SymGrad;
+            public static partial class M
+            {
+                [Differentiable]
+                public static double Repeat(double x)
+                {
+                    var n = 2.5;
+                    var s = 0.0;
+                    for (var i = 0; i < n; i++) s += x * x;
+                    return s;
+                }
+            }
+            """);
+        var d = Assert.Single(result.GeneratorDiagnostics.Where(d => d.Severity == DiagnosticSeverity.Error));
+        Assert.Equal("n", result.SpanText(d));
+        Assert.Contains("must be an int expression", d.GetMessage());
+    }
+
+    [Theory]
+    [InlineData("float", "MathF.Log(x * 1e-30f)")]
+    [InlineData("float", "x * 1e30f * 1e-30f")]
+    [InlineData("float", "x * float.MaxValue / float.MaxValue")]
+    [InlineData("double", "x * 1e-300 * 1e300")]
+    public void ConstantsAtTheRangeLimits_GiveNoDiagnostic(string type, string body)
+    {
+        // Once a decimal overflow (SG0013) or a false "identically zero" warning (SG0008).
+        var result = GeneratorHarness.Run($"using System;\nusing SymGrad;\npublic static partial class M\n{{\n    [Differentiable] public static {type} F({type} x) => {body};\n}}\n");
+        Assert.Empty(result.GeneratorDiagnostics);
+        Assert.Empty(result.CompileDiagnostics);
+    }
+}
