@@ -18,7 +18,8 @@ public static class DiffRunner
     /// <summary>Writes the result to <paramref name="output"/>, or one line to <paramref name="error"/> and returns 1.</summary>
     public static int Run(DiffRequest request, TextWriter output, TextWriter error)
     {
-        var parsed = ExpressionFrontEnd.ParseText(request.Expression);
+        // Variables have the type the code is printed in, so constants and casts mean what C# makes of them there.
+        var parsed = ExpressionFrontEnd.ParseText(request.Expression, new FrontEndScope { FloatingType = request.Float ? NumericType.Float : NumericType.Double });
         if (!parsed.Success)
         {
             var e = parsed.Error!;

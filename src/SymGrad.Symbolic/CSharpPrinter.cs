@@ -330,10 +330,10 @@ public sealed class CSharpPrinter
                 case ExprKind.Sum:
                     // As an expression, the runtime's Sym.Sum(count, i => body) form (readable; generated code
                     // runs sums as loops instead).
-                    return ("Sym.Sum(" + At(args[0], 0) + ", " + Identifier(n.Name!) + " => " + At(args[1], 0) + ")", Primary);
+                    return ("Sym.Sum(" + Integer(args[0]) + ", " + Identifier(n.Name!) + " => " + At(args[1], 0) + ")", Primary);
                 case ExprKind.MaxOver:
                 case ExprKind.ArgMax:
-                    return ((n.Kind == ExprKind.MaxOver ? "Sym.Max(" : "Sym.ArgMax(") + At(args[0], 0) + ", " + Identifier(n.Name!) + " => " + At(args[1], 0) + ")", Primary);
+                    return ((n.Kind == ExprKind.MaxOver ? "Sym.Max(" : "Sym.ArgMax(") + Integer(args[0]) + ", " + Identifier(n.Name!) + " => " + At(args[1], 0) + ")", Primary);
                 case ExprKind.Add:
                     return (Sum(args), Additive);
                 case ExprKind.Mul:
@@ -391,7 +391,13 @@ public sealed class CSharpPrinter
             var op = Operators.Of(c.Kind).Name;
             var prec = c.Kind is ExprKind.Equal or ExprKind.NotEqual ? Equality : Relational;
             var a = ArgsOf(c);
-            return At(a[0], prec) + " " + op + " " + At(a[1], prec + 1);
+            // Integer data compares as int (k < b.Length, and against a lowering's named dimension); a floating-point
+            // value only ever meets integer data through ToFloat.
+            var ints = Expr.InvolvesIntegerData(a[0]) || Expr.InvolvesIntegerData(a[1]);
+            if (ints) _integer++;
+            var text = At(a[0], prec) + " " + op + " " + At(a[1], prec + 1);
+            if (ints) _integer--;
+            return text;
         }
 
         private string Sum(Expr[] args)
