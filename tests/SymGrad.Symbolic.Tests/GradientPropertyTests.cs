@@ -57,14 +57,30 @@ public class GradientPropertyTests
     [Fact]
     public void Simplification_PreservesValue()
     {
+        var judged = 0;
+        var unjudged = 0;
         Gen.Select(Any(4), Points).Sample((f, p) =>
         {
             var at = Point(Names, p);
             var before = Eval(f, at);
             var after = Eval(new Simplifier().Simplify(f), at);
             if (!double.IsFinite(before)) return true;
+            // At a jump (sign(u), u > v) whose argument is within rounding of it, rounding picks the side (an algebraic
+            // zero such as 3σx − 3(σ/3 + σx) + σ evaluates to ±1e-17, simplified to exactly 0): no rewriting can
+            // preserve that, so such points are not judged (seed 7-ow2s9VC6e1).
+            var atJump = Graph.PostOrder(f).Any(n =>
+                (n.Kind == ExprKind.Sign || n.IsComparison) &&
+                Math.Abs(Eval(n.Kind == ExprKind.Sign ? n.Args[0] : n.Args[0] - n.Args[1], at)) is > 0 and <= 1e-12);
+            if (atJump)
+            {
+                System.Threading.Interlocked.Increment(ref unjudged);
+                return true;
+            }
+            System.Threading.Interlocked.Increment(ref judged);
             return Math.Abs(before - after) <= 1e-9 * (1 + Math.Abs(before));
         }, iter: 500);
+        // Algebraic zeros under a sign or comparison are common in random expressions (about one in fifteen).
+        Assert.True(unjudged * 4 < judged, $"{unjudged} of {judged + unjudged} points were at a jump");
     }
 
     [Fact]
