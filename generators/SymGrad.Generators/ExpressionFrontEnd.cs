@@ -671,7 +671,7 @@ public static class ExpressionFrontEnd
                     literalZero = !additive && value.IsZeroConstant;
                     type = value.Type;
                 }
-                operands.Add(FloatingOperand(x.Kind(), right, x));
+                operands.Add(FloatingOperand(x.Kind(), right, x, x.Right));
                 if (!additive && right.IsZeroConstant) literalZero = true;
                 type = Promote(type, right.Type);
             }
@@ -691,15 +691,15 @@ public static class ExpressionFrontEnd
         }
 
         // The right operand of a floating-point link, as a term or factor of the flat sum or product.
-        private Expr FloatingOperand(SyntaxKind op, TypedExpr right, BinaryExpressionSyntax at)
+        private Expr FloatingOperand(SyntaxKind op, TypedExpr right, SyntaxNode at, SyntaxNode rightSyntax)
         {
-            var r = Floated(right, at.Right);
+            var r = Floated(right, rightSyntax);
             switch (op)
             {
                 case SyntaxKind.SubtractExpression:
                     return Expr.Neg(r);
                 case SyntaxKind.DivideExpression:
-                    if (r.IsZero) throw new ReadException(at.Right, "division by the constant zero");
+                    if (r.IsZero) throw new ReadException(rightSyntax, "division by the constant zero");
                     return Expr.Pow(r, Expr.MinusOne);
                 case SyntaxKind.ModuloExpression:
                     throw new ReadException(at, $"the operator '%' is not supported for floating-point operands ('{Describe(at)}'); it is for int values");
@@ -733,15 +733,7 @@ public static class ExpressionFrontEnd
                 }
             }
             var left = Floated(a, at);
-            var binary = at as BinaryExpressionSyntax;
-            var right = binary != null ? FloatingOperand(op, b, binary) : op switch
-            {
-                SyntaxKind.SubtractExpression => Expr.Neg(Floated(b, rightSyntax)),
-                SyntaxKind.DivideExpression when b.IsZeroConstant => throw new ReadException(rightSyntax, "division by the constant zero"),
-                SyntaxKind.DivideExpression => Expr.Pow(Floated(b, rightSyntax), Expr.MinusOne),
-                SyntaxKind.ModuloExpression => throw new ReadException(at, "the operator '%' is not supported for floating-point operands; it is for int values"),
-                _ => Floated(b, rightSyntax),
-            };
+            var right = FloatingOperand(op, b, at, rightSyntax);
             return new TypedExpr(op is SyntaxKind.AddExpression or SyntaxKind.SubtractExpression ? Expr.Add(left, right) : Expr.Mul(left, right), type);
         }
 
@@ -757,28 +749,19 @@ public static class ExpressionFrontEnd
             switch (type)
             {
                 case NumericType.Int:
-                {
-                    int x = (int)ca, y = (int)cb;
-                    return FromConstant(unchecked(op switch
-                    {
-                        SyntaxKind.AddExpression => x + y,
-                        SyntaxKind.SubtractExpression => x - y,
-                        SyntaxKind.MultiplyExpression => x * y,
-                        SyntaxKind.DivideExpression => y == -1 ? -x : x / y,
-                        _ => y == -1 ? 0 : x % y,
-                    }), at);
-                }
                 case NumericType.Long:
                 {
-                    long x = (long)ca, y = (long)cb;
-                    return FromConstant(unchecked(op switch
+                    // In 64 bits, then wrapped to 32 for int: the same bits as C#'s unchecked int arithmetic.
+                    long x = Convert.ToInt64(ca, System.Globalization.CultureInfo.InvariantCulture), y = Convert.ToInt64(cb, System.Globalization.CultureInfo.InvariantCulture);
+                    var r = unchecked(op switch
                     {
                         SyntaxKind.AddExpression => x + y,
                         SyntaxKind.SubtractExpression => x - y,
                         SyntaxKind.MultiplyExpression => x * y,
                         SyntaxKind.DivideExpression => y == -1 ? -x : x / y,
                         _ => y == -1 ? 0 : x % y,
-                    }), at);
+                    });
+                    return type == NumericType.Int ? FromConstant(unchecked((int)r), at) : FromConstant(r, at);
                 }
                 case NumericType.Float:
                 {

@@ -213,7 +213,6 @@ public sealed class CSharpPrinter
 
         private bool IntegerData(Expr n)
         {
-            if (!n.IsIntegerValued || n.Kind == ExprKind.Const) return false;
             if (_data.TryGetValue(n, out var known)) return known;
             var result = Expr.InvolvesIntegerData(n);
             _data[n] = result;
@@ -393,7 +392,7 @@ public sealed class CSharpPrinter
             var a = ArgsOf(c);
             // Integer data compares as int (k < b.Length, and against a lowering's named dimension); a floating-point
             // value only ever meets integer data through ToFloat.
-            var ints = Expr.InvolvesIntegerData(a[0]) || Expr.InvolvesIntegerData(a[1]);
+            var ints = IntegerData(a[0]) || IntegerData(a[1]);
             if (ints) _integer++;
             var text = At(a[0], prec) + " " + op + " " + At(a[1], prec + 1);
             if (ints) _integer--;

@@ -71,12 +71,15 @@ public sealed partial class Expr
     /// (not a sign or a comparison, whose 0 and ±1 the floating-point arithmetic takes as they are). Integer data is
     /// what C# computes in int, and what must be converted before it meets floating-point values.
     /// </summary>
-    public static bool InvolvesIntegerData(Expr e) => e.Kind switch
+    public static bool InvolvesIntegerData(Expr e) => e.IsIntegerValued && HasDataLeaf(e);
+
+    // Along integer-valued structure only (IsIntegerValued has been checked): not into a sign's or comparison's arguments.
+    private static bool HasDataLeaf(Expr e) => e.Kind switch
     {
         ExprKind.Index or ExprKind.Length or ExprKind.ArgMax or ExprKind.IntDiv or ExprKind.IntRem => true,
-        ExprKind.Add or ExprKind.Mul => e._args.Any(InvolvesIntegerData),
-        ExprKind.Pow => e._args[1].IsConst && InvolvesIntegerData(e._args[0]),
-        ExprKind.If => InvolvesIntegerData(e._args[1]) || InvolvesIntegerData(e._args[2]),
+        ExprKind.Add or ExprKind.Mul => e._args.Any(HasDataLeaf),
+        ExprKind.Pow => HasDataLeaf(e._args[0]),
+        ExprKind.If => HasDataLeaf(e._args[1]) || HasDataLeaf(e._args[2]),
         _ => false,
     };
 
