@@ -45,12 +45,22 @@ public static class LatexPrinter
     /// Opens a scope in which this thread remembers the LaTeX of every subterm it prints, until disposed: for
     /// printing several formulas and derivations of one function. Scopes nest; the outermost one clears the memo.
     /// </summary>
-    public static IDisposable Memoize()
+    public static IDisposable Memoize() => Memoize(null);
+
+    /// <summary>
+    /// As <see cref="Memoize()"/>, for the formulas of one function (<paramref name="document"/>): its array lengths are
+    /// named once for all of them, so a partial that mentions only one of several lengths still names it n_{x}, not n.
+    /// </summary>
+    public static IDisposable Memoize(Expr? document)
     {
         if (_memo != null) return MemoScope.Inner;
         _memo = new Dictionary<Expr, (string, int)>();
+        _document = document;
         return MemoScope.Outer;
     }
+
+    // The function whose formulas the open memo scope prints, if one was given.
+    [ThreadStatic] private static Expr? _document;
 
     private sealed class MemoScope : IDisposable
     {
@@ -59,18 +69,21 @@ public static class LatexPrinter
         private MemoScope(bool owner) => _owner = owner;
         public void Dispose()
         {
-            if (_owner) _memo = null;
+            if (!_owner) return;
+            _memo = null;
+            _document = null;
         }
     }
 
     private static string Text(Expr e) => Emit(e).Text;
 
-    // With one array length in a formula, it is the article's n (x.Length prints n_{x} otherwise).
+    // With one array length in a formula (in every formula of the function being printed, when it is known), it is
+    // the article's n; x.Length prints n_{x} otherwise, so two lengths never print as the same n.
     private static string SingleLength(Expr e, string text)
     {
         if (text.IndexOf("n_{", StringComparison.Ordinal) < 0) return text;
         Expr? single = null;
-        foreach (var n in Graph.PostOrder(e))
+        foreach (var n in Graph.PostOrder(_document is null ? e : _document))
         {
             if (n.Kind == ExprKind.Var && n.Name!.StartsWith("n", StringComparison.Ordinal)) return text;
             if (n.Kind != ExprKind.Length) continue;
@@ -91,6 +104,7 @@ public static class LatexPrinter
     /// <summary>The LaTeX of a variable name: <c>w1</c> → <c>w_{1}</c>, <c>alpha</c> → <c>\alpha</c>, <c>yHat</c> → <c>\hat{y}</c>.</summary>
     public static string Symbol(string name)
     {
+        if (name.Length > 1 && name.EndsWith("'", StringComparison.Ordinal)) return Symbol(name.Substring(0, name.Length - 1)) + "'";
         var underscore = name.IndexOf('_');
         if (underscore > 0 && underscore < name.Length - 1)
             return Symbol(name.Substring(0, underscore)) + "_{" + Subscript(name.Substring(underscore + 1)) + "}";
@@ -228,11 +242,9 @@ public static class LatexPrinter
             case ExprKind.Length:
                 return (e.LengthAxis == 0 ? "n_{" + Symbol(e.LengthArray) + "}" : "n_{" + Symbol(e.LengthArray) + "," + (e.LengthAxis + 1).ToString(CultureInfo.InvariantCulture) + "}", Atom);
             case ExprKind.Sum:
-                return (@"\sum_{" + Symbol(e.Name!) + "=1}^{" + Text(a[0]) + "} " + Wrap(a[1], Product), Product);
             case ExprKind.MaxOver:
-                return (@"\max_{" + Symbol(e.Name!) + "=1}^{" + Text(a[0]) + "} " + Wrap(a[1], Product), Product);
             case ExprKind.ArgMax:
-                return (@"\operatorname*{argmax}_{" + Symbol(e.Name!) + "=1}^{" + Text(a[0]) + "} " + Wrap(a[1], Product), Product);
+                return Reduction(e);
             case ExprKind.Add:
             {
                 var sb = new StringBuilder();
@@ -292,6 +304,26 @@ public static class LatexPrinter
         if (e.IsComparison)
             return (@"\begin{cases} 1 & " + Condition(e, false) + @" \\ 0 & " + Condition(e, true) + @" \end{cases}", Atom);
         return (Operators.Of(e.Kind).LatexFunction + @"\left(" + Text(a[0]) + @"\right)", Atom);
+    }
+
+    // Σ_{i=0}^{n−1}: indices run from 0, as in the subscripts and guards (0 ≤ k − j < n) and in C#. An index already
+    // bound by a reduction inside the body (a mean Σ_i x_i / n inside Σ_i (…)²) gets a fresh name for the outer one.
+    private static (string Text, int Precedence) Reduction(Expr e)
+    {
+        var a = e.ArgArray;
+        var index = e.SumIndex;
+        var body = a[1];
+        var inner = Graph.PostOrder(body).Where(n => n.IsReduction).Select(n => n.Name).ToList();
+        if (inner.Contains(index.Name))
+        {
+            // Primed (i′): no C# identifier has a prime, so the name cannot be any other index or variable of the formula.
+            var name = index.Name + "'";
+            while (inner.Contains(name)) name += "'";
+            index = Expr.Index(name);
+            body = Expr.Substitute(body, e.SumIndex, index);
+        }
+        var op = e.Kind switch { ExprKind.Sum => @"\sum", ExprKind.MaxOver => @"\max", _ => @"\operatorname*{argmax}" };
+        return (op + "_{" + Symbol(index.Name!) + "=0}^{" + Text(Expr.Add(a[0], Expr.MinusOne)) + "} " + Wrap(body, Product), Product);
     }
 
     private static bool NeverNegative(Expr e) => e.Kind switch

@@ -230,7 +230,7 @@ public class GeneratedArticleTests
 
         // A gradient span of the wrong length is refused, naming it.
         Assert.Contains("dz", Assert.Throws<ArgumentException>(() => ArticleModel.SoftmaxCrossEntropyOfLogitsGradient(z, target, new double[4])).Message);
-        Assert.Contains(@"\sum_{i=1}^{n}", ArticleModel.BatchMseDerivation.Partial_w);
+        Assert.Contains(@"\sum_{i=0}^{n - 1}", ArticleModel.BatchMseDerivation.Partial_w);
     }
 
     [Fact]

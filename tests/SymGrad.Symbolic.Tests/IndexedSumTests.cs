@@ -41,9 +41,9 @@ public class IndexedSumTests
         // One indexed formula per partial: a single Σ over i, not n terms.
         Assert.Single(Graph.PostOrder(g.Partials[0]), e => e.Kind == ExprKind.Sum);
         var latex = LatexPrinter.PrintPartial("L", W, g.Partials[0]);
-        Assert.Contains(@"\sum_{i=1}^{n}", latex);
+        Assert.Contains(@"\sum_{i=0}^{n - 1}", latex);
         Assert.Contains("x_{i}", latex);
-        Assert.Contains(@"\frac{1}{n} \sum_{i=1}^{n}", latex);
+        Assert.Contains(@"\frac{1}{n} \sum_{i=0}^{n - 1}", latex);
 
         var random = new Random(1);
         var arrays = new Dictionary<string, Array> { ["x"] = RandomArray(random, 7), ["y"] = RandomArray(random, 7) };
@@ -363,8 +363,47 @@ public class IndexedSumLatexTests
     {
         var (f, variables) = Example(name);
         var g = Differentiator.Gradient(f, variables);
+        using var document = LatexPrinter.Memoize(g.Function);
         var text = "% " + name + "\nL = " + LatexPrinter.Print(g.Function) + "\n\n" + string.Join("\n\n", variables.Select((v, i) => LatexPrinter.PrintPartial("L", v, g.Partials[i]))) + "\n";
         SymGrad.Tests.Shared.Snapshot.Verify("Indexed." + name, text, "tex");
+    }
+}
+
+public class DerivationNotationTests
+{
+    private static readonly Expr I = Expr.Index("i"), K = Expr.Index("k");
+
+    [Fact]
+    public void Sums_RunFromZero_LikeTheirSubscriptsAndGuards()
+    {
+        var f = Expr.Sum(I, Expr.Length("x"), Expr.Pow(Expr.Element("x", I), 2));
+        Assert.Equal(@"\sum_{i=0}^{n - 1} x_{i}^{2}", LatexPrinter.Print(f));
+        Assert.Equal(@"\max_{i=0}^{1} x_{i}", LatexPrinter.Print(Expr.MaxOver(I, Expr.Const(2), Expr.Element("x", I))));
+    }
+
+    [Fact]
+    public void TwoLengths_NeverPrintAsTheSameN_InAnyFormulaOfTheFunction()
+    {
+        // f = Σ_j b_j Σ_i a_i: ∂f/∂b_k mentions only n_a, but f has two lengths, so it is n_a there too.
+        var j = Expr.Index("j");
+        var f = Expr.Sum(j, Expr.Length("b"), Expr.Element("b", j) * Expr.Sum(I, Expr.Length("a"), Expr.Element("a", I)));
+        var g = Differentiator.Gradient(f, new[] { Expr.Element("b", K) });
+        Assert.Equal(@"\sum_{i=0}^{n - 1} a_{i}", LatexPrinter.Print(g.Partials[0]));
+        using (LatexPrinter.Memoize(g.Function))
+            Assert.Equal(@"\sum_{i=0}^{n_{a} - 1} a_{i}", LatexPrinter.Print(g.Partials[0]));
+    }
+
+    [Fact]
+    public void AnInnerSum_NeverReusesTheOuterSumsIndex()
+    {
+        // The layer norm's Σ_i (mean − x_i)² with mean = Σ_i x_i / n: the outer index is primed.
+        var n = Expr.ToFloat(Expr.Length("x"));
+        var mean = Expr.Sum(I, Expr.Length("x"), Expr.Element("x", I)) / n;
+        var f = Expr.Sum(I, Expr.Length("x"), Expr.Pow(mean - Expr.Element("x", I), 2));
+        var latex = LatexPrinter.Print(f);
+        Assert.Contains(@"\sum_{i'=0}^{n - 1}", latex);
+        Assert.Contains(@"x_{i'}", latex);
+        Assert.Contains(@"\sum_{i=0}^{n - 1} x_{i}", latex);
     }
 }
 
