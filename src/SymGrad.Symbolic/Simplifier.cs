@@ -69,7 +69,20 @@ public sealed class Simplifier
         new SimplificationRule("piecewise sum", @"[c]\,a + [c]\,b \to [c]\,(a + b)", false, PiecewiseSum),
         new SimplificationRule("expand", @"a (b + c) \to a b + a c", true, e => e.Kind == ExprKind.Mul && MayCancel(e) ? Expand(e, 256) : null),
         new SimplificationRule("factor", @"a b + a c \to a (b + c)", true, Factor),
+        new SimplificationRule("sum of terms", @"\sum_i (a + b_i) \to n a + \sum_i b_i", true, SumOfTerms),
     };
+
+    // Σ_i (a + b_i) = n·a + Σ_i b_i for the terms a free of i: kept only when cheaper, which is when something cancels
+    // (Σ_i (mean − x_i) with mean = Σ_i x_i / n is n·mean − Σ_i x_i = 0).
+    private static Expr? SumOfTerms(Expr e)
+    {
+        if (e.Kind != ExprKind.Sum || e.ArgArray[1].Kind != ExprKind.Add) return null;
+        var index = e.SumIndex;
+        var terms = e.ArgArray[1].ArgArray;
+        var free = terms.Where(t => !Expr.Mentions(t, index)).ToList();
+        if (free.Count == 0) return null;
+        return Expr.Add(Expr.Mul(Expr.ToFloat(e.ArgArray[0]), Expr.Add(free)), Expr.Sum(index, e.ArgArray[0], Expr.Add(terms.Where(t => Expr.Mentions(t, index)).ToList())));
+    }
 
     /// <summary>Nodes whose cost is already paid (the primal graph).</summary>
     public HashSet<Expr> Free { get; } = new();

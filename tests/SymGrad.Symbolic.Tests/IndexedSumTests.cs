@@ -394,6 +394,29 @@ public class DerivationNotationTests
     }
 
     [Fact]
+    public void AnIdenticallyZeroSum_SimplifiesAway()
+    {
+        // The variance (1/n) Σ_i (x_i − mean)², mean = Σ_i x_i / n: ∂/∂x_k = 2/n (x_k − mean) − 2/n² Σ_i (x_i − mean), whose
+        // last sum is n·mean − Σ_i x_i = 0; the partial keeps only the sum inside the mean.
+        var n = Expr.ToFloat(Expr.Length("x"));
+        var mean = Expr.Sum(I, Expr.Length("x"), Expr.Element("x", I)) / n;
+        var f = Expr.Sum(I, Expr.Length("x"), Expr.Pow(Expr.Element("x", I) - mean, 2)) / n;
+        var g = Differentiator.Gradient(f, new[] { Expr.Element("x", K) });
+        Assert.Single(Graph.PostOrder(g.Partials[0]), e => e.Kind == ExprKind.Sum);
+        var x = new[] { 0.5, -1.25, 2.0, 0.75, -0.3 };
+        double F(double[] v) => v.Select(t => (t - v.Average()) * (t - v.Average())).Sum() / v.Length;
+        for (var k = 0; k < x.Length; k++)
+        {
+            var slope = Evaluator.Evaluate(g.Partials[0], new Dictionary<string, double>(), new Dictionary<string, Array> { ["x"] = x }, new Dictionary<string, int> { ["k"] = k });
+            var plus = (double[])x.Clone();
+            var minus = (double[])x.Clone();
+            plus[k] += 1e-6;
+            minus[k] -= 1e-6;
+            Assert.Equal((F(plus) - F(minus)) / 2e-6, slope, 6);
+        }
+    }
+
+    [Fact]
     public void AnInnerSum_NeverReusesTheOuterSumsIndex()
     {
         // The layer norm's Σ_i (mean − x_i)² with mean = Σ_i x_i / n: the outer index is primed.
