@@ -167,7 +167,7 @@ internal static class DifferentiableEmitter
         }
 
         // One LaTeX memo for the formula, partials and steps: they share most subterms.
-        using var latexMemo = LatexPrinter.Memoize(gradient.Function);
+        using var latexMemo = LatexPrinter.Memoize(gradient.Function, m.IsFloat);
         return Finish(m, variables, gradient, members, indent, diagnostics);
     }
 
@@ -221,7 +221,7 @@ internal static class DifferentiableEmitter
             $"Adds the gradient of {m.Name} into d<v> for each variable v (as {m.Name}Gradient writes it), without computing its value: what a backward pass does with parameter gradients.", accumulate: true));
         members.Append('\n');
 
-        using var latexMemo = LatexPrinter.Memoize(gradient.Function);
+        using var latexMemo = LatexPrinter.Memoize(gradient.Function, m.IsFloat);
         return Finish(m, variables, gradient, members, indent, diagnostics);
     }
 

@@ -483,8 +483,8 @@ public static class ExpressionFrontEnd
                     throw new ReadException(at, $"converting {Name(t.Type)} to int truncates it: its derivative is zero almost everywhere and SymGrad does not differentiate through it");
                 case NumericType.Long:
                     throw new ReadException(at, "long arithmetic is not supported in a differentiable method; use int");
-                case NumericType.Float when t.Type == NumericType.Double && Floating == NumericType.Double:
-                    throw new ReadException(at, "rounding a double to float inside a double method is not supported; compute in one precision");
+                case NumericType.Float when Floating == NumericType.Double:
+                    throw new ReadException(at, $"converting {Name(t.Type)} to float inside a double method rounds it to float precision, which SymGrad does not compute; compute in one precision");
                 default:
                     return new TypedExpr(Floated(t, at), target);
             }
@@ -655,6 +655,7 @@ public static class ExpressionFrontEnd
             links.Reverse();
             var value = Typed(leftmost);
             List<Expr>? operands = null;
+            var scale = 1.0;
             var literalZero = false;
             var type = value.Type;
             foreach (var x in links)
@@ -670,8 +671,22 @@ public static class ExpressionFrontEnd
                     operands = new List<Expr> { Floated(value, x.Left) };
                     literalZero = !additive && value.IsZeroConstant;
                     type = value.Type;
+                    scale = operands[0].IsConst ? operands[0].Value.Value : 1;
                 }
-                operands.Add(FloatingOperand(x.Kind(), right, x, x.Right));
+                var operand = FloatingOperand(x.Kind(), right, x, x.Right);
+                if (!additive && operand.IsConst && !operand.IsZero)
+                {
+                    // C# multiplies left to right: (x · 1e30f) · 1e30f is finite for small x, x · (1e30f · 1e30f) is ∞ · x.
+                    // Constants far from 1 are not folded across what came before them, which is kept whole instead.
+                    var v = operand.Value.Value;
+                    if (Extreme(v) || Extreme(scale * v))
+                    {
+                        if (operands.Any(o => !o.IsConst)) operands = new List<Expr> { Expr.Shared(Expr.Mul(operands)) };
+                        scale = 1;
+                    }
+                    scale *= v;
+                }
+                operands.Add(operand);
                 if (!additive && right.IsZeroConstant) literalZero = true;
                 type = Promote(type, right.Type);
             }
@@ -688,6 +703,14 @@ public static class ExpressionFrontEnd
                 return new TypedExpr(Expr.If(Expr.Mul(finite), Expr.Zero, Expr.Const(double.NaN)), type);
             }
             return new TypedExpr(Expr.Mul(operands), type);
+        }
+
+        // Far enough from 1 that a product with it could leave the range of the floating type for inputs of ordinary
+        // size (beyond the square root of the type's largest value, or below that of its smallest normal one).
+        private bool Extreme(double v)
+        {
+            var limit = Floating == NumericType.Float ? 1e18 : 1e150;
+            return double.IsInfinity(v) || Math.Abs(v) > limit || v != 0 && Math.Abs(v) < 1 / limit;
         }
 
         // The right operand of a floating-point link, as a term or factor of the flat sum or product.

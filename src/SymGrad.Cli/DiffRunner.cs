@@ -73,7 +73,7 @@ public static class DiffRunner
         var comment = request.Format == "latex" ? "%" : "//";
         if (request.Format == "latex")
         {
-            using var latexMemo = LatexPrinter.Memoize(gradient.Function);
+            using var latexMemo = LatexPrinter.Memoize(gradient.Function, request.Float);
             foreach (var (v, p) in wrtVars.Zip(gradient.Partials, (v, p) => (v, p)))
                 output.WriteLine(LatexPrinter.PrintPartial("f", v, p));
             if (request.Steps)

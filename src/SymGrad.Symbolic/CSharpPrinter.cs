@@ -162,6 +162,8 @@ public sealed class CSharpPrinter
         }
         if (UseFloat)
         {
+            // A double beyond float's range is ±∞ as a float: C# has no literal for that.
+            if (float.IsInfinity((float)v)) return (TypeName + (v > 0 ? ".PositiveInfinity" : ".NegativeInfinity"), Primary);
             text = ((float)v).ToString("R", CultureInfo.InvariantCulture);
             if (text.IndexOf('E') >= 0 && text.IndexOf('.') < 0) text = text.Replace("E", ".0E");
             text += "f";

@@ -69,7 +69,14 @@ public sealed partial class IndexedCode
         var scalars = parameters?.Where(p => p.Rank == 0).Select(p => p.Name).ToList() ?? Graph.Variables(roots.ToArray()).ToList();
         var arrays = parameters?.Where(p => p.Rank > 0).ToList() ?? Arrays(roots).ToList();
         var inputs = parameters ?? scalars.Select(s => new ArrayParameter(s, 0)).Concat(arrays).ToList();
-        var outputs = gradient.Variables.Select(v => "d" + v.Name).ToList();
+        // d<v>, with underscores added while it collides with a parameter or another output (a span named dx beside x).
+        var outputs = new List<string>();
+        foreach (var v in gradient.Variables)
+        {
+            var name = "d" + v.Name;
+            while (inputs.Any(a => a.Name == name) || outputs.Contains(name)) name += "_";
+            outputs.Add(name);
+        }
         var reserved = scalars.Concat(arrays.Select(a => a.Name)).Concat(outputs)
             .Concat(gradient.Variables.Where(v => v.Kind == ExprKind.Element).SelectMany(v => v.ArgArray.Select(i => i.Name!))).ToList();
         var code = new IndexedCode(printer, reserved);
@@ -562,20 +569,26 @@ public sealed partial class IndexedCode
     // of a multi-dimensional array or matrix view (where .Length counts every element, or is absent) is its GetLength.
     private Expr Replace(Expr e)
     {
-        var memo = new Dictionary<Expr, Expr>();
-        Expr Walk(Expr n)
+        var memo = new Dictionary<(Expr, bool), Expr>();
+        // Inside a conversion (int arithmetic), a dimension stays integer data: an index-like leaf named by its C# text.
+        Expr Walk(Expr n, bool integer)
         {
             if (_computed.TryGetValue(n, out var v)) return v;
             if (n.Kind == ExprKind.Length)
-                return _ranks.TryGetValue(n.LengthArray, out var rank) && rank > 1 ? Expr.Var(Dim(n.LengthArray, rank, n.LengthAxis)) : n;
+            {
+                if (!_ranks.TryGetValue(n.LengthArray, out var rank) || rank <= 1) return n;
+                var dim = Dim(n.LengthArray, rank, n.LengthAxis);
+                return integer ? Expr.Index(dim) : Expr.Var(dim);
+            }
             if (n.ArgArray.Length == 0) return n;
-            if (memo.TryGetValue(n, out var done)) return done;
-            var args = n.ArgArray.Select(Walk).ToArray();
+            if (memo.TryGetValue((n, integer), out var done)) return done;
+            var inner = integer || n.Kind is ExprKind.ToFloat or ExprKind.IntDiv or ExprKind.IntRem;
+            var args = n.ArgArray.Select(a => Walk(a, inner)).ToArray();
             var result = args.Where((a, i) => !ReferenceEquals(a, n.ArgArray[i])).Any() ? n.WithArgs(args) : n;
-            memo[n] = result;
+            memo[(n, integer)] = result;
             return result;
         }
-        return Walk(e);
+        return Walk(e, false);
     }
 
     private string Fresh(string prefix)

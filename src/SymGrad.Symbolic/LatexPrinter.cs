@@ -51,16 +51,24 @@ public static class LatexPrinter
     /// As <see cref="Memoize()"/>, for the formulas of one function (<paramref name="document"/>): its array lengths are
     /// named once for all of them, so a partial that mentions only one of several lengths still names it n_{x}, not n.
     /// </summary>
-    public static IDisposable Memoize(Expr? document)
+    public static IDisposable Memoize(Expr? document) => Memoize(document, false);
+
+    /// <summary>
+    /// As <see cref="Memoize(Expr)"/>; with <paramref name="singlePrecision"/> (a float method) a constant that is a
+    /// binary32 value prints as the shortest decimal that reads back as it (1e30f is 10^{30}, not 1.0000000150474662 · 10^{30}).
+    /// </summary>
+    public static IDisposable Memoize(Expr? document, bool singlePrecision)
     {
         if (_memo != null) return MemoScope.Inner;
         _memo = new Dictionary<Expr, (string, int)>();
         _document = document;
+        _single = singlePrecision;
         return MemoScope.Outer;
     }
 
-    // The function whose formulas the open memo scope prints, if one was given.
+    // The function whose formulas the open memo scope prints, if one was given, and whether it computes in float.
     [ThreadStatic] private static Expr? _document;
+    [ThreadStatic] private static bool _single;
 
     private sealed class MemoScope : IDisposable
     {
@@ -72,6 +80,7 @@ public static class LatexPrinter
             if (!_owner) return;
             _memo = null;
             _document = null;
+            _single = false;
         }
     }
 
@@ -388,7 +397,9 @@ public static class LatexPrinter
             if (v == Math.E) return ("e", Atom);
             if (double.IsNaN(v)) return (@"\mathrm{NaN}", Atom);
             if (double.IsInfinity(v)) return (v > 0 ? @"\infty" : @"-\infty", v > 0 ? Atom : Sum);
-            var s = Number.FormatDouble(Math.Abs(v));
+            var s = _single && (double)(float)v == v
+                ? Math.Abs((float)v).ToString("R", CultureInfo.InvariantCulture)
+                : Number.FormatDouble(Math.Abs(v));
             var e = s.IndexOf('E');
             if (e >= 0) s = s.Substring(0, e) + @" \times 10^{" + int.Parse(s.Substring(e + 1), CultureInfo.InvariantCulture) + "}";
             return v < 0 ? ("-" + s, Sum) : (s, e >= 0 ? Product : Atom);

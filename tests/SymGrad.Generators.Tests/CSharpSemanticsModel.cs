@@ -95,6 +95,31 @@ public static partial class CSharpSemanticsModel
     /// <summary>A float constant in double arithmetic is its binary32 value (0.1f is 0.100000001490116…).</summary>
     [Differentiable] public static double FloatConstantInDouble(double x) => x * 0.1f + x * x * Tiny * 1e30;
 
+    /// <summary>Constants far from 1 multiply in C#'s order: (x · 1e30f) · 1e30f, not x · ∞.</summary>
+    [Differentiable] public static float FloatBig(float x) => x * Huge * Huge;
+    [Differentiable] public static double TinyThenLarge(double x) => x * double.Epsilon * 1e300 + x * 1e-200 * 1e-200 * 1e300;
+
+    /// <summary>Lengths of a two-dimensional array, converted: a mean over rows and columns.</summary>
+    [Differentiable]
+    public static double MatrixMean(double[,] a)
+    {
+        double s = 0;
+        for (var i = 0; i < a.GetLength(0); i++)
+            for (var j = 0; j < a.GetLength(1); j++)
+                s += a[i, j] * a[i, j] * (double)a.GetLength(1);
+        int rows = a.GetLength(0);
+        return s / a.GetLength(0) / a.GetLength(1) + s / (rows * a.GetLength(1)) + s / (a.GetLength(1) / 2 + 1);
+    }
+
+    /// <summary>A data span named like the gradient of another: the outputs are dx_ and ddx.</summary>
+    [Differentiable]
+    public static double SpanNamedDx(ReadOnlySpan<double> x, ReadOnlySpan<double> dx)
+    {
+        double s = 0;
+        for (var i = 0; i < x.Length; i++) s += x[i] * dx[i] + dx[i] * dx[i];
+        return s;
+    }
+
     /// <summary>Math.Sign is an int: Math.Sign(x) / 2 is an int quotient.</summary>
     [Differentiable] public static double SignAsInt(double x) => Math.Sign(x) / 2 * x + Math.Sign(x) * x;
 }

@@ -122,6 +122,68 @@ public class CSharpSemanticsTests
     }
 
     [Fact]
+    public void ConstantsFarFromOne_MultiplyInCSharpsOrder()
+    {
+        // C# computes (x · 1e30f) · 1e30f: finite for x ≤ 1e-30, and 0 at 0 (x · ∞ would be NaN there).
+        foreach (var x in new[] { 0f, 1e-40f, 1e-31f })
+        {
+            Assert.Equal(M.FloatBig(x), M.FloatBigGradient(x, out _));
+            Assert.True(float.IsFinite(M.FloatBigGradient(x, out _)));
+        }
+        // x · ε · 1e300 is 0 for small x in C# (x · ε underflows first); x · 1e-200 · 1e-200 · 1e300 is x · 1e-100, not 0.
+        foreach (var x in new[] { 0.0, 0.3, 1.5, 1e100, 1e200 })
+            Assert.Equal(M.TinyThenLarge(x), M.TinyThenLargeGradient(x, out _));
+        Assert.True(M.TinyThenLargeDerivative(1.0) > 0);
+    }
+
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(3, 5)]
+    [InlineData(300, 400)]
+    public void TheLengthsOfATwoDimensionalArray_AreConvertedAsCSharpConvertsThem(int rows, int columns)
+    {
+        var r = new Random(rows);
+        var a = new double[rows, columns];
+        for (var i = 0; i < rows; i++) for (var j = 0; j < columns; j++) a[i, j] = r.NextDouble() * 2 - 1;
+        var d = new double[rows, columns];
+        var direct = M.MatrixMean(a);
+        Assert.Equal(direct, M.MatrixMeanGradient(a, d), 1e-12 * Math.Abs(direct));
+        // f = c · Σ a² with c = columns · (2 / (rows · columns) + 1 / (columns / 2 + 1)): ∂f/∂a_ij = 2 c a_ij.
+        var c = columns * (2.0 / (rows * columns) + 1.0 / (columns / 2 + 1));
+        for (var i = 0; i < rows; i += Math.Max(1, rows / 7))
+            for (var j = 0; j < columns; j += Math.Max(1, columns / 7))
+                Assert.Equal(2 * c * a[i, j], d[i, j], 1e-9);
+    }
+
+    [Fact]
+    public void ADataSpanNamedLikeAGradient_DoesNotCollideWithTheOutputs()
+    {
+        var x = Data(50, 7);
+        var dx = Data(50, 8);
+        var gx = new double[50];
+        var gdx = new double[50];
+        Assert.Equal(M.SpanNamedDx(x, dx), M.SpanNamedDxGradient(x, dx, gx, gdx), 12);
+        for (var i = 0; i < 50; i++)
+        {
+            Assert.Equal(dx[i], gx[i], 12);
+            Assert.Equal(x[i] + 2 * dx[i], gdx[i], 12);
+        }
+    }
+
+    [Theory]
+    [InlineData("x * ((float)i / 3)", "(float)i")]
+    [InlineData("x * (float)(i / 2)", "(float)(i / 2)")]
+    public void AnIntRoundedToFloatInADoubleMethod_IsRefused(string term, string at)
+    {
+        var source = "using System;\nusing SymGrad;\npublic static partial class M\n{\n    [Differentiable]\n    public static double F(ReadOnlySpan<double> v, double x)\n    {\n" +
+                     "        double s = 0;\n        for (var i = 0; i < v.Length; i++) s += " + term + ";\n        return s;\n    }\n}\n";
+        var result = GeneratorHarness.Run(source);
+        var d = Assert.Single(result.GeneratorDiagnostics, d => d.Severity == DiagnosticSeverity.Error);
+        Assert.Equal(at, result.SpanText(d));
+        Assert.Contains("to float inside a double method", d.GetMessage());
+    }
+
+    [Fact]
     public void AFloatingPointLoopBound_IsRefused_WithADiagnosticOnTheBound()
     {
         var result = GeneratorHarness.Run("""

@@ -417,6 +417,15 @@ public class DerivationNotationTests
     }
 
     [Fact]
+    public void FloatConstants_PrintAsTheShortestDecimalOfTheirBinary32Value_InAFloatDocument()
+    {
+        var f = Expr.Const((double)1e30f) * Expr.Var("x");
+        Assert.Equal(@"1.0000000150474662 \times 10^{30} x", LatexPrinter.Print(f));
+        using (LatexPrinter.Memoize(f, singlePrecision: true))
+            Assert.Equal(@"1 \times 10^{30} x", LatexPrinter.Print(f));
+    }
+
+    [Fact]
     public void AnInnerSum_NeverReusesTheOuterSumsIndex()
     {
         // The layer norm's Σ_i (mean − x_i)² with mean = Σ_i x_i / n: the outer index is primed.
