@@ -224,7 +224,10 @@ internal static class DifferentiableParser
         }
         catch (BodyException e)
         {
-            diagnostics.Add(new DiagnosticInfo(e.Descriptor.Id, LocationInfo.From(e.At), new[] { e.Message }.ToEquatableArray()));
+            var at = LocationInfo.From(e.At);
+            // A call refused as an error (Math.Abs of an int index) is not also warned about as non-differentiable.
+            diagnostics.RemoveAll(d => d.Id == DiagnosticDescriptors.NonDifferentiablePoint.Id && at != null && d.Location is { } w && w.FilePath == at.FilePath && w.Span.Contains(at.Span));
+            diagnostics.Add(new DiagnosticInfo(e.Descriptor.Id, at, new[] { e.Message }.ToEquatableArray()));
             return Fail();
         }
 

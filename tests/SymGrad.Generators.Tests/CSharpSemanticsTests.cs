@@ -184,6 +184,17 @@ public class CSharpSemanticsTests
     }
 
     [Fact]
+    public void AnIntOverloadOfMathAbs_IsRefused_WithoutANonDifferentiableWarningBesideIt()
+    {
+        var source = "using System;\nusing SymGrad;\npublic static partial class M\n{\n    [Differentiable]\n    public static double F(ReadOnlySpan<double> v)\n    {\n" +
+                     "        double s = 0;\n        for (var i = 0; i < v.Length; i++) s += v[i] * Math.Abs(i - 5);\n        return s;\n    }\n}\n";
+        var result = GeneratorHarness.Run(source);
+        var d = Assert.Single(result.GeneratorDiagnostics);
+        Assert.Equal(DiagnosticSeverity.Error, d.Severity);
+        Assert.Equal("Math.Abs(i - 5)", result.SpanText(d));
+    }
+
+    [Fact]
     public void AFloatingPointLoopBound_IsRefused_WithADiagnosticOnTheBound()
     {
         var result = GeneratorHarness.Run("""
