@@ -61,10 +61,23 @@ internal static class DiagnosticDescriptors
         "SG0013", "SymGrad internal error",
         "SymGrad could not process '{0}': {1}; please report this with the method's source", Category, DiagnosticSeverity.Error, true);
 
+    public static readonly DiagnosticDescriptor LoopBoundNotInt = new(
+        "SG0014", "Loop bound is not an int",
+        "The bound '{0}' is {1}; a loop runs a whole number of times, so its bound must be an int expression", Category, DiagnosticSeverity.Error, true);
+
+    public static readonly DiagnosticDescriptor UnsupportedConversion = new(
+        "SG0015", "Conversion SymGrad does not differentiate through",
+        "'{0}' converts {1} to {2}, which {3}", Category, DiagnosticSeverity.Error, true);
+
+    public static readonly DiagnosticDescriptor UnsupportedArithmetic = new(
+        "SG0016", "C# arithmetic SymGrad does not differentiate",
+        "'{0}': {1} is not supported in a differentiable method; {2}", Category, DiagnosticSeverity.Error, true);
+
     public static readonly IReadOnlyList<DiagnosticDescriptor> All = new[]
     {
         MethodNotStatic, TypeNotPartial, UnsupportedStatement, UnsupportedExpression, UnsupportedType, UnknownVariable,
         DerivativeIsZero, NonDifferentiablePoint, Recursion, NoVariables, InvalidOrder, AmbiguousOverload, InternalError,
+        LoopBoundNotInt, UnsupportedConversion, UnsupportedArithmetic,
     };
 
     private static readonly Dictionary<string, DiagnosticDescriptor> Index = All.ToDictionary(d => d.Id);

@@ -227,7 +227,7 @@ internal static class DifferentiableParser
             var at = LocationInfo.From(e.At);
             // A call refused as an error (Math.Abs of an int index) is not also warned about as non-differentiable.
             diagnostics.RemoveAll(d => d.Id == DiagnosticDescriptors.NonDifferentiablePoint.Id && at != null && d.Location is { } w && w.FilePath == at.FilePath && w.Span.Contains(at.Span));
-            diagnostics.Add(new DiagnosticInfo(e.Descriptor.Id, at, new[] { e.Message }.ToEquatableArray()));
+            diagnostics.Add(new DiagnosticInfo(e.Descriptor.Id, at, e.Arguments.ToEquatableArray()));
             return Fail();
         }
 
@@ -361,19 +361,27 @@ internal static class DifferentiableParser
         if (error != null) throw Failure(error, tree);
     }
 
-    private static BodyException Failure(FrontEndError e, SyntaxTree tree) =>
-        new(DiagnosticDescriptors.UnsupportedExpression, Location.Create(tree, new Microsoft.CodeAnalysis.Text.TextSpan(e.Start, e.Length)), e.Message);
+    private static BodyException Failure(FrontEndError e, SyntaxTree tree)
+    {
+        var at = Location.Create(tree, new Microsoft.CodeAnalysis.Text.TextSpan(e.Start, e.Length));
+        return e.DiagnosticId is { } id
+            ? new BodyException(DiagnosticDescriptors.ById(id), at, e.Message, e.Arguments.ToArray())
+            : new BodyException(DiagnosticDescriptors.UnsupportedExpression, at, e.Message);
+    }
 
     private sealed class BodyException : Exception
     {
-        public BodyException(DiagnosticDescriptor descriptor, Location at, string message) : base(message)
+        // The general descriptors (SG0003, SG0004) take the message as their one argument; specific ones their own.
+        public BodyException(DiagnosticDescriptor descriptor, Location at, string message, params string[] arguments) : base(message)
         {
             Descriptor = descriptor;
             At = at;
+            Arguments = arguments.Length > 0 ? arguments : new[] { message };
         }
 
         public DiagnosticDescriptor Descriptor { get; }
         public Location At { get; }
+        public string[] Arguments { get; }
     }
 
     /// <summary>
@@ -506,7 +514,8 @@ internal static class DifferentiableParser
                         var local = target.Identifier.ValueText;
                         if (_parameters.Contains(local)) throw Unsupported(a, $"assignment to parameter '{local}' is not supported; declare a local instead");
                         if (scope.TypeOf(local) is NumericType.Int or NumericType.Long)
-                            throw Unsupported(a, $"'{local}' is an int: a loop may only accumulate a double or float local");
+                            throw new BodyException(DiagnosticDescriptors.UnsupportedArithmetic, a.GetLocation(), $"'{a}': an int accumulated in a loop is not supported",
+                                a.ToString(), $"the int '{local}' accumulated in a loop", "accumulate a double or float local");
                         if (a.IsKind(SyntaxKind.SimpleAssignmentExpression) && MaxOf(a.Right, local) is { } other)
                         {
                             Add(a, local, Expect(ExpressionFrontEnd.Read(other, inner), _tree), isMax: true);

@@ -12,12 +12,24 @@ namespace SymGrad.Generators;
 public sealed class FrontEndError : IEquatable<FrontEndError>
 {
     /// <summary>Creates an error.</summary>
-    public FrontEndError(int start, int length, string message)
+    public FrontEndError(int start, int length, string message) : this(start, length, message, null, Array.Empty<string>())
+    {
+    }
+
+    /// <summary>Creates an error that has a diagnostic of its own (<c>SG0014</c>…), with that diagnostic's arguments.</summary>
+    public FrontEndError(int start, int length, string message, string? diagnosticId, IReadOnlyList<string> arguments)
     {
         Start = start;
         Length = length;
         Message = message;
+        DiagnosticId = diagnosticId;
+        Arguments = arguments;
     }
+
+    /// <summary>The specific diagnostic for this error, or null for the general SG0004.</summary>
+    public string? DiagnosticId { get; }
+    /// <summary>The arguments of <see cref="DiagnosticId"/>'s message.</summary>
+    public IReadOnlyList<string> Arguments { get; }
 
     /// <summary>Offset of the offending syntax.</summary>
     public int Start { get; }
@@ -259,7 +271,7 @@ public static class ExpressionFrontEnd
 
     /// <summary>Reads a count (a loop bound): an <c>int</c> expression.</summary>
     public static FrontEndResult ReadCount(ExpressionSyntax syntax, FrontEndScope scope) =>
-        Run(() => new Reader(scope).Integer(syntax, "a loop runs a whole number of times: its bound must be an int expression"));
+        Run(() => new Reader(scope).Count(syntax));
 
     /// <summary>
     /// Reads a local's initialiser and binds the local with C#'s meaning: its declared type (<c>var</c>: the
@@ -304,7 +316,7 @@ public static class ExpressionFrontEnd
             if (op is { } binary) value = reader.Combine(binary, current, value, at, right);
             // Compound assignment converts back to the local's type; an int local given a floating-point value would be truncated.
             if (current.IsInteger && !value.IsInteger)
-                throw new ReadException(at, $"'{name}' is an int: assigning it a floating-point value truncates it, which SymGrad does not differentiate");
+                throw new ReadException(at, DiagnosticDescriptors.UnsupportedConversion, Describe(at), "a floating-point value", $"the int '{name}'", "truncates it: its derivative is zero almost everywhere");
             scope.Bind(name, reader.ConvertTo(value, current.Type, right));
             return null;
         }
@@ -351,8 +363,22 @@ public static class ExpressionFrontEnd
         public ReadException(SyntaxNode node, string message) : base(message) =>
             Error = new FrontEndError(node.SpanStart, node.Span.Length, message);
 
+        // A problem with a diagnostic of its own: the message is the descriptor's, with these arguments.
+        public ReadException(SyntaxNode node, DiagnosticDescriptor descriptor, params string[] arguments)
+            : base(string.Format(System.Globalization.CultureInfo.InvariantCulture, descriptor.MessageFormat.ToString(System.Globalization.CultureInfo.InvariantCulture), arguments)) =>
+            Error = new FrontEndError(node.SpanStart, node.Span.Length, Message, descriptor.Id, arguments);
+
         public FrontEndError Error { get; }
     }
+
+    private static string Describe(SyntaxNode s)
+    {
+        var text = s.ToString();
+        return text.Length > 40 ? text.Substring(0, 37) + "..." : text;
+    }
+
+    private static ReadException LongArithmetic(SyntaxNode at) =>
+        new(at, DiagnosticDescriptors.UnsupportedArithmetic, Describe(at), "long arithmetic", "compute with int (or convert to double)");
 
     private sealed class Reader
     {
@@ -370,6 +396,14 @@ public static class ExpressionFrontEnd
         {
             var t = Typed(s);
             if (t.Type != NumericType.Int) throw new ReadException(s, $"{requirement}; '{Describe(s)}' is {Name(t.Type)}");
+            return t.Value;
+        }
+
+        /// <summary>A loop bound or a count: an int value (SG0014 otherwise).</summary>
+        public Expr Count(ExpressionSyntax s)
+        {
+            var t = Typed(s);
+            if (t.Type != NumericType.Int) throw new ReadException(s, DiagnosticDescriptors.LoopBoundNotInt, Describe(s), Name(t.Type));
             return t.Value;
         }
 
@@ -431,11 +465,6 @@ public static class ExpressionFrontEnd
             }
         }
 
-        private static string Describe(SyntaxNode s)
-        {
-            var text = s.ToString();
-            return text.Length > 40 ? text.Substring(0, 37) + "..." : text;
-        }
 
         private static string Name(NumericType t) => t switch
         {
@@ -461,7 +490,7 @@ public static class ExpressionFrontEnd
                 case float f: return Floating == NumericType.Float ? t.Value : Expr.Const((double)f);
                 case double: return t.Value;
             }
-            if (t.Type == NumericType.Long) throw new ReadException(at, $"'{Describe(at)}' is long arithmetic, which SymGrad does not differentiate through; use int");
+            if (t.Type == NumericType.Long) throw LongArithmetic(at);
             return t.Type == NumericType.Int ? Converted(t.Value) : t.Value;
         }
 
@@ -480,11 +509,11 @@ public static class ExpressionFrontEnd
             switch (target)
             {
                 case NumericType.Int:
-                    throw new ReadException(at, $"converting {Name(t.Type)} to int truncates it: its derivative is zero almost everywhere and SymGrad does not differentiate through it");
                 case NumericType.Long:
-                    throw new ReadException(at, "long arithmetic is not supported in a differentiable method; use int");
+                    if (t.IsInteger) throw LongArithmetic(at);
+                    throw new ReadException(at, DiagnosticDescriptors.UnsupportedConversion, Describe(at), Name(t.Type), target == NumericType.Int ? "int" : "long", "truncates it: its derivative is zero almost everywhere");
                 case NumericType.Float when Floating == NumericType.Double:
-                    throw new ReadException(at, $"converting {Name(t.Type)} to float inside a double method rounds it to float precision, which SymGrad does not compute; compute in one precision");
+                    throw new ReadException(at, DiagnosticDescriptors.UnsupportedConversion, Describe(at), Name(t.Type), "float inside a double method", "rounds it to float precision; compute in one precision");
                 default:
                     return new TypedExpr(Floated(t, at), target);
             }
@@ -506,7 +535,7 @@ public static class ExpressionFrontEnd
             float f => new TypedExpr(FloatConstant(f), NumericType.Float, f),
             double d => new TypedExpr(Expr.Const(d), NumericType.Double, d),
             short or byte or sbyte or ushort or char => FromConstant(Convert.ToInt32(c, System.Globalization.CultureInfo.InvariantCulture), at),
-            _ => throw new ReadException(at, $"the constant '{Describe(at)}' is a {c.GetType().Name}; SymGrad computes with int, float and double"),
+            _ => throw new ReadException(at, DiagnosticDescriptors.UnsupportedArithmetic, Describe(at), "a " + c.GetType().Name + " constant", "SymGrad computes with int, float and double"),
         };
 
         public NumericType DeclaredType(TypeSyntax declared, TypedExpr initializer)
@@ -553,7 +582,7 @@ public static class ExpressionFrontEnd
                     return new TypedExpr(Expr.Const(n.Value == d ? n : Number.Inexact(d)), NumericType.Double, d);
                 }
                 default:
-                    throw new ReadException(l, $"the literal '{l.Token.Text}' is a {l.Token.Value?.GetType().Name ?? "value"}; SymGrad computes with int, float and double");
+                    throw new ReadException(l, DiagnosticDescriptors.UnsupportedArithmetic, l.Token.Text, "a " + (l.Token.Value?.GetType().Name ?? "value") + " literal", "SymGrad computes with int, float and double");
             }
         }
 
@@ -602,7 +631,7 @@ public static class ExpressionFrontEnd
             long l => FromConstant(unchecked(-l), at),
             float f => FromConstant(-f, at),
             double d => new TypedExpr(Expr.Neg(t.Value), NumericType.Double, -d),
-            _ => t.Type == NumericType.Long ? throw new ReadException(at, "long arithmetic is not supported in a differentiable method; use int") : new TypedExpr(Expr.Neg(t.Value), t.Type),
+            _ => t.Type == NumericType.Long ? throw LongArithmetic(at) : new TypedExpr(Expr.Neg(t.Value), t.Type),
         };
 
         private TypedExpr Cast(CastExpressionSyntax cast)
@@ -615,7 +644,7 @@ public static class ExpressionFrontEnd
                 SyntaxKind.DoubleKeyword => NumericType.Double,
                 _ => (NumericType?)null,
             } : null;
-            if (target is null) throw new ReadException(cast.Type, $"a cast to '{cast.Type}' is not supported; SymGrad computes with int, float and double");
+            if (target is null) throw new ReadException(cast, DiagnosticDescriptors.UnsupportedArithmetic, Describe(cast), $"a cast to '{cast.Type}'", "SymGrad computes with int, float and double");
             return ConvertTo(Typed(cast.Expression), target.Value, cast);
         }
 
@@ -725,7 +754,7 @@ public static class ExpressionFrontEnd
                     if (r.IsZero) throw new ReadException(rightSyntax, "division by the constant zero");
                     return Expr.Pow(r, Expr.MinusOne);
                 case SyntaxKind.ModuloExpression:
-                    throw new ReadException(at, $"the operator '%' is not supported for floating-point operands ('{Describe(at)}'); it is for int values");
+                    throw new ReadException(at, DiagnosticDescriptors.UnsupportedArithmetic, Describe(at), "the operator '%' on floating-point values", "use it on int values");
                 default:
                     return r;
             }
@@ -736,7 +765,7 @@ public static class ExpressionFrontEnd
         {
             var type = Promote(a.Type, b.Type);
             if (a.Constant != null && b.Constant != null) return Fold(op, a, b, type, at, rightSyntax);
-            if (type == NumericType.Long) throw new ReadException(at, "long arithmetic is not supported in a differentiable method; use int");
+            if (type == NumericType.Long) throw LongArithmetic(at);
             if (type == NumericType.Int)
             {
                 try
@@ -864,7 +893,7 @@ public static class ExpressionFrontEnd
             if (args.Count != 2) throw new ReadException(call, $"Sym.{kind} takes a count and a lambda, Sym.{kind}(n, i => …)");
             if (args[1].Expression is not SimpleLambdaExpressionSyntax { ExpressionBody: { } body } lambda)
                 throw new ReadException(args[1], $"the term of Sym.{kind} must be an expression lambda, i => …");
-            var count = Integer(args[0].Expression, $"the count of Sym.{kind} must be an int expression");
+            var count = Count(args[0].Expression);
             var index = FreshIndex(_scope, lambda.Parameter.Identifier.ValueText);
             var inner = _scope.Clone().BindIndex(lambda.Parameter.Identifier.ValueText, index);
             var term = new Reader(inner).Read(body);
@@ -929,7 +958,7 @@ public static class ExpressionFrontEnd
             {
                 if (typed.All(t => t.Constant is int and not int.MinValue) && typed.Select(t => (int)t.Constant!).ToList() is var v)
                     return FromConstant(name == "Abs" ? Math.Abs(v[0]) : name == "Max" ? Math.Max(v[0], v[1]) : Math.Min(v[0], v[1]), call);
-                throw new ReadException(call, $"'{call.Expression}' of int values is not supported; convert an argument to double");
+                throw new ReadException(call, DiagnosticDescriptors.UnsupportedArithmetic, Describe(call), $"{call.Expression} of int indices or lengths", "convert an argument to double");
             }
             var value = f.Build(typed.Select((t, i) => Floated(t, args[i].Expression)).ToArray());
             // Math.Sign returns an int (so Math.Sign(x) / 2 is an int quotient).

@@ -103,7 +103,7 @@ public class ExpressionFrontEndTests
     [InlineData("foo(x)", 0, "unknown function 'foo'")]
     [InlineData("x + Math.Foo(x)", 4, "unknown function 'Math.Foo'")]
     [InlineData("Math.Exp(x, y)", 0, "takes 1 argument, not 2")]
-    [InlineData("x % y", 0, "the operator '%' is not supported")]
+    [InlineData("x % y", 0, "the operator '%' on floating-point values is not supported")]
     [InlineData("(float)x", 0, "to float inside a double method")]
     [InlineData("(float)(int)x", 7, "truncates")]
     [InlineData("(int)x", 0, "truncates")]
