@@ -118,20 +118,14 @@ internal static class DifferentiableParser
         {
             if (call.Expression is not MemberAccessExpressionSyntax access) return false;
             var qualifier = access.Expression.ToString();
-            switch (qualifier)
+            if (!SystemMath.IsQualifier(qualifier)) return false;
+            if (SystemMath.IsFullyQualified(qualifier)) return true;
+            if (!mathClass.TryGetValue(qualifier, out var isMath))
             {
-                case "System.Math" or "System.MathF":
-                    return true;
-                case "Math" or "MathF":
-                    if (!mathClass.TryGetValue(qualifier, out var isMath))
-                    {
-                        var found = semantic.LookupNamespacesAndTypes(syntax.SpanStart, null, qualifier);
-                        mathClass[qualifier] = isMath = found.Length == 1 && found[0].ToDisplayString() == "System." + qualifier;
-                    }
-                    return isMath;
-                default:
-                    return false;
+                var found = semantic.LookupNamespacesAndTypes(syntax.SpanStart, null, qualifier);
+                mathClass[qualifier] = isMath = found.Length == 1 && found[0].ToDisplayString() == "System." + qualifier;
             }
+            return isMath;
         }
 
         foreach (var call in bodySyntax?.DescendantNodes().OfType<InvocationExpressionSyntax>() ?? Enumerable.Empty<InvocationExpressionSyntax>())
@@ -150,7 +144,7 @@ internal static class DifferentiableParser
                 Report(DiagnosticDescriptors.Recursion, call.GetLocation(), method.Name);
                 return Fail();
             }
-            if (target != null && IsMath(target) && NonDifferentiable(target.Name) is { } point)
+            if (target != null && SystemMath.Is(target) && NonDifferentiable(target.Name) is { } point)
                 Report(DiagnosticDescriptors.NonDifferentiablePoint, call.GetLocation(), $"{target.ContainingType.Name}.{target.Name}", point.At, point.Convention);
         }
 
@@ -166,7 +160,7 @@ internal static class DifferentiableParser
             if (SyntacticMath(call)) return true;
             // A call with wrong arguments binds to no symbol but still names its Math candidates.
             var info = semantic.GetSymbolInfo(call, cancellationToken);
-            return (info.Symbol ?? info.CandidateSymbols.FirstOrDefault()) is IMethodSymbol m && IsMath(m);
+            return (info.Symbol ?? info.CandidateSymbols.FirstOrDefault()) is IMethodSymbol m && SystemMath.Is(m);
         };
 
         var callSites = new Dictionary<Expr, InvocationExpressionSyntax>();
@@ -331,8 +325,6 @@ internal static class DifferentiableParser
         return names;
     }
 
-    private static bool IsMath(IMethodSymbol m) =>
-        m.ContainingType?.ToDisplayString() is "System.Math" or "System.MathF";
 
     private static (string At, string Convention)? NonDifferentiable(string name) => name switch
     {
@@ -550,7 +542,7 @@ internal static class DifferentiableParser
         private static ExpressionSyntax? MaxOf(ExpressionSyntax right, string local)
         {
             if (right is not InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Max" } member, ArgumentList.Arguments: { Count: 2 } args } ||
-                !(member.Expression.ToString() is "Math" or "MathF" or "System.Math" or "System.MathF" or "global::System.Math" or "global::System.MathF"))
+                !SystemMath.IsQualifier(member.Expression.ToString()))
                 return null;
             bool Is(ExpressionSyntax e) => e is IdentifierNameSyntax id && id.Identifier.ValueText == local;
             return Is(args[0].Expression) ? args[1].Expression : Is(args[1].Expression) ? args[0].Expression : null;

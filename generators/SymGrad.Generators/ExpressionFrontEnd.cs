@@ -241,7 +241,6 @@ public static class ExpressionFrontEnd
         ["Min"] = (2, a => Expr.Min(a[0], a[1])),
     };
 
-    private static readonly HashSet<string> MathClasses = new(StringComparer.Ordinal) { "Math", "MathF", "System.Math", "System.MathF", "global::System.Math", "global::System.MathF" };
 
     /// <summary>The functions understood, by name.</summary>
     public static IEnumerable<string> FunctionNames => Functions.Keys.OrderBy(k => k, StringComparer.Ordinal);
@@ -442,8 +441,8 @@ public static class ExpressionFrontEnd
                     if (lengthRank != 1) throw new ReadException(m, $"'{m}' counts every element of a {lengthRank}-dimensional array; use {arrayName}.GetLength(axis)");
                     return new TypedExpr(Expr.Length(arrayName.Identifier.ValueText), NumericType.Int);
                 case MemberAccessExpressionSyntax m:
-                    if (!MathClasses.Contains(m.Expression.ToString()) && _scope.ResolveConstant?.Invoke(m) is { } member) return FromConstant(member, m);
-                    return MemberConstant(m, m.Name.Identifier.ValueText, MathClasses.Contains(m.Expression.ToString()) ? m.Expression.ToString() : null);
+                    if (!SystemMath.IsQualifier(m.Expression.ToString()) && _scope.ResolveConstant?.Invoke(m) is { } member) return FromConstant(member, m);
+                    return MemberConstant(m, m.Name.Identifier.ValueText, SystemMath.IsQualifier(m.Expression.ToString()) ? m.Expression.ToString() : null);
                 case CastExpressionSyntax cast:
                     return Cast(cast);
                 case CheckedExpressionSyntax ch:
@@ -600,7 +599,7 @@ public static class ExpressionFrontEnd
         // Math.PI is the double π; MathF.PI the float nearest it (3.14159274…), which a double method sees as that.
         private static TypedExpr MemberConstant(ExpressionSyntax s, string name, string? mathClass)
         {
-            var isFloat = mathClass != null && mathClass.EndsWith("MathF", StringComparison.Ordinal);
+            var isFloat = mathClass != null && SystemMath.IsSinglePrecision(mathClass);
             (Expr Value, double Constant)? c = mathClass is null ? null : name switch
             {
                 "PI" => (Expr.Pi, Math.PI),
@@ -918,7 +917,7 @@ public static class ExpressionFrontEnd
                 case IdentifierNameSyntax id:
                     name = id.Identifier.ValueText;
                     break;
-                case MemberAccessExpressionSyntax m when MathClasses.Contains(m.Expression.ToString()):
+                case MemberAccessExpressionSyntax m when SystemMath.IsQualifier(m.Expression.ToString()):
                     name = m.Name.Identifier.ValueText;
                     mathClass = m.Expression.ToString();
                     break;
@@ -965,7 +964,7 @@ public static class ExpressionFrontEnd
             if (name == "Sign") return value.Kind == ExprKind.Const ? FromConstant((int)value.Value.Value, call) : new TypedExpr(value, NumericType.Int);
             return Result(value);
 
-            TypedExpr Result(Expr e) => new(e, mathClass is null ? Floating : mathClass.EndsWith("MathF", StringComparison.Ordinal) ? NumericType.Float : NumericType.Double);
+            TypedExpr Result(Expr e) => new(e, mathClass is null ? Floating : SystemMath.IsSinglePrecision(mathClass) ? NumericType.Float : NumericType.Double);
         }
     }
 }
