@@ -76,7 +76,7 @@ internal static class DifferentiableParser
 
         // Variables: the attribute's names, or every parameter not marked [NoDiff].
         var named = AttributeVariables(attribute);
-        var order = attribute.NamedArguments.FirstOrDefault(a => a.Key == "Order").Value.Value as int? ?? 1;
+        var order = Order(attribute);
         if (order is not (1 or 2)) ReportAt(DiagnosticDescriptors.InvalidOrder, attributeLocation, order.ToString(System.Globalization.CultureInfo.InvariantCulture));
         if (order == 2 && ranks.Any(r => r > 0))
             ReportAt(DiagnosticDescriptors.UnsupportedType, attributeLocation, $"'{method.Name}' takes spans or arrays: second derivatives (Order = 2) of indexed methods are not supported yet");
@@ -93,9 +93,7 @@ internal static class DifferentiableParser
         }
         else
         {
-            variables = method.Parameters
-                .Where(p => !p.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == NoDiffAttribute))
-                .Select(p => p.Name).ToList();
+            variables = DefaultVariables(method);
             if (variables.Count == 0) Report(DiagnosticDescriptors.NoVariables, syntax.Identifier.GetLocation(), method.Name);
         }
 
@@ -111,34 +109,18 @@ internal static class DifferentiableParser
             return Fail();
         }
         var semantic = context.SemanticModel;
-        // `Math.Exp(u)` is recognised from syntax once `Math` is known to name System.Math here: binding every
-        // call in the body would cost more than the rest of the generator together.
-        var mathClass = new Dictionary<string, bool>(StringComparer.Ordinal);
-        bool SyntacticMath(InvocationExpressionSyntax call)
-        {
-            if (call.Expression is not MemberAccessExpressionSyntax access) return false;
-            var qualifier = access.Expression.ToString();
-            if (!SystemMath.IsQualifier(qualifier)) return false;
-            if (SystemMath.IsFullyQualified(qualifier)) return true;
-            if (!mathClass.TryGetValue(qualifier, out var isMath))
-            {
-                var found = semantic.LookupNamespacesAndTypes(syntax.SpanStart, null, qualifier);
-                mathClass[qualifier] = isMath = found.Length == 1 && found[0].ToDisplayString() == "System." + qualifier;
-            }
-            return isMath;
-        }
-
+        var resolver = new SemanticResolver(semantic, method, syntax.SpanStart, cancellationToken);
         foreach (var call in bodySyntax?.DescendantNodes().OfType<InvocationExpressionSyntax>() ?? Enumerable.Empty<InvocationExpressionSyntax>())
         {
             cancellationToken.ThrowIfCancellationRequested();
-            if (SyntacticMath(call))
+            if (resolver.IsSyntacticMath(call))
             {
                 var function = ((MemberAccessExpressionSyntax)call.Expression).Name.Identifier.ValueText;
                 if (NonDifferentiable(function) is { } at)
                     Report(DiagnosticDescriptors.NonDifferentiablePoint, call.GetLocation(), call.Expression.ToString(), at.At, at.Convention);
                 continue;
             }
-            var target = semantic.GetSymbolInfo(call, cancellationToken).Symbol as IMethodSymbol;
+            var target = resolver.Callee(call);
             if (target != null && SymbolEqualityComparer.Default.Equals(target.OriginalDefinition, method.OriginalDefinition))
             {
                 Report(DiagnosticDescriptors.Recursion, call.GetLocation(), method.Name);
@@ -148,64 +130,12 @@ internal static class DifferentiableParser
                 Report(DiagnosticDescriptors.NonDifferentiablePoint, call.GetLocation(), $"{target.ContainingType.Name}.{target.Name}", point.At, point.Convention);
         }
 
-        var scope = new FrontEndScope { UnknownIdentifiersAreVariables = false, FloatingType = isFloat ? NumericType.Float : NumericType.Double };
+        var scope = new FrontEndScope { UnknownIdentifiersAreVariables = false, FloatingType = isFloat ? NumericType.Float : NumericType.Double, Resolver = resolver };
         for (var i = 0; i < method.Parameters.Length; i++)
         {
             if (ranks[i] == 0) scope.Bind(method.Parameters[i].Name, Expr.Var(method.Parameters[i].Name));
             else scope.BindArray(method.Parameters[i].Name, ranks[i]);
         }
-        scope.ResolveConstant = e => Constant(semantic, e, cancellationToken);
-        scope.IsMathCall = call =>
-        {
-            if (SyntacticMath(call)) return true;
-            // A call with wrong arguments binds to no symbol but still names its Math candidates.
-            var info = semantic.GetSymbolInfo(call, cancellationToken);
-            return (info.Symbol ?? info.CandidateSymbols.FirstOrDefault()) is IMethodSymbol m && SystemMath.Is(m);
-        };
-
-        var callSites = new Dictionary<Expr, InvocationExpressionSyntax>();
-        scope.CallRead = (node, call) =>
-        {
-            if (!callSites.ContainsKey(node)) callSites[node] = call;
-        };
-        scope.ResolveCall = call =>
-        {
-            if (semantic.GetSymbolInfo(call, cancellationToken).Symbol is not IMethodSymbol target) return null;
-            var precision = method.ReturnType.SpecialType;
-            bool SamePrecision(IMethodSymbol m) => m.IsStatic && !m.IsGenericMethod && m.Parameters.Length >= 1 && m.ReturnType.SpecialType == precision &&
-                                                   m.Parameters.All(p => p.Type.SpecialType == precision && p.RefKind == RefKind.None && !p.IsParams);
-            bool Scalar(IMethodSymbol m) => SamePrecision(m) && m.Parameters.Length == 1;
-            string Name(IMethodSymbol m) => SymbolEqualityComparer.Default.Equals(m.ContainingType, method.ContainingType)
-                ? m.Name
-                : m.ContainingType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) + "." + m.Name;
-
-            if (target.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == DifferentiableAttribute) is { } calleeAttribute)
-            {
-                if (SamePrecision(target))
-                {
-                    var calleeNames = AttributeVariables(calleeAttribute);
-                    var calleeVariables = calleeNames.Count > 0
-                        ? calleeNames
-                        : target.Parameters.Where(p => !p.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == NoDiffAttribute)).Select(p => p.Name).ToList();
-                    var calleeOrder = calleeAttribute.NamedArguments.FirstOrDefault(a => a.Key == "Order").Value.Value as int? ?? 1;
-                    return CallTarget.Generated(Name(target), target.Parameters.Select(p => p.Name).ToList(), new HashSet<string>(calleeVariables), calleeOrder == 2);
-                }
-                scope.CallRejection = $"calls to '{target.Name}' are supported only for static [Differentiable] methods whose parameters and result are all {(isFloat ? "float" : "double")}, passed by value";
-                return null;
-            }
-            // A function the engine cannot see into, with a [DerivativeOf(nameof(F))] method beside it.
-            var derivative = target.ContainingType.GetMembers().OfType<IMethodSymbol>().FirstOrDefault(m =>
-                m.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == DerivativeOfAttribute &&
-                                           a.ConstructorArguments.Length == 1 && a.ConstructorArguments[0].Value as string == target.Name));
-            if (derivative != null)
-            {
-                if (Scalar(target) && Scalar(derivative)) return CallTarget.Scalar(Name(target), Name(derivative));
-                scope.CallRejection = $"'{target.Name}' and its [DerivativeOf] method '{derivative.Name}' must both be static one-parameter methods of the same precision";
-                return null;
-            }
-            scope.CallRejection = $"'{target.Name}' is neither [Differentiable] nor given a [DerivativeOf] method; SymGrad cannot differentiate through it";
-            return null;
-        };
 
         Expr body;
         try
@@ -225,44 +155,10 @@ internal static class DifferentiableParser
             return Fail();
         }
 
-        // Every call the derivatives pass through needs the callee's partials there (and for order 2, its second
-        // partials): reported on the call, before the engine would stop at the missing function.
-        if (callSites.Count > 0)
+        if (CalleeProblem(body, variables, order, resolver) is { } problem)
         {
-            var wrt = new HashSet<Expr>(variables.Select(Expr.Var));
-            var calls = Graph.PostOrder(body).Where(n => n.Kind == ExprKind.Call).ToList();
-            var depends = Graph.DependsOn(calls, wrt);
-            foreach (var call in calls)
-            {
-                if (!depends[call]) continue;
-                callSites.TryGetValue(call, out var callSyntax);
-                var site = callSyntax?.GetLocation() ?? syntax.Identifier.GetLocation();
-                var target = call.Target!;
-                var calleeSymbol = callSyntax is null ? null : semantic.GetSymbolInfo(callSyntax, cancellationToken).Symbol as IMethodSymbol;
-                string Parameter(int i) => calleeSymbol != null && i < calleeSymbol.Parameters.Length ? calleeSymbol.Parameters[i].Name : $"#{i + 1}";
-                string? problem = null;
-                for (var i = 0; i < target.Arity && problem is null; i++)
-                {
-                    if (!depends[call.Args[i]]) continue;
-                    if (target.Partials[i] is not { } partial)
-                    {
-                        problem = $"'{target.Name}' is not differentiated with respect to its parameter '{Parameter(i)}', but the argument passed there depends on {string.Join(", ", variables)}; add it to the callee's [Differentiable] variables or pass a value that does not depend on them";
-                        break;
-                    }
-                    if (order != 2) continue;
-                    for (var j = 0; j < target.Arity; j++)
-                        if (depends[call.Args[j]] && partial.Partials[j] is null)
-                        {
-                            problem = $"second derivatives through '{target.Name}' need its second derivatives; mark it [Differentiable(Order = 2)]";
-                            break;
-                        }
-                }
-                if (problem != null)
-                {
-                    Report(DiagnosticDescriptors.UnsupportedExpression, site, problem);
-                    return Fail();
-                }
-            }
+            ReportAt(DiagnosticDescriptors.UnsupportedExpression, LocationInfo.From(problem.At ?? syntax.Identifier.GetLocation()), problem.Message);
+            return Fail();
         }
 
         var model = new MethodModel(
@@ -282,6 +178,44 @@ internal static class DifferentiableParser
             attributeLocation);
         return new MethodResult(model, diagnostics.ToEquatableArray());
     }
+
+    /// <summary>
+    /// Every call the derivatives pass through needs the callee's partials there (and for order 2, its second partials):
+    /// the first call that lacks them, reported on the call before the engine would stop at the missing function.
+    /// </summary>
+    private static (Location? At, string Message)? CalleeProblem(Expr body, IReadOnlyList<string> variables, int order, SemanticResolver resolver)
+    {
+        if (resolver.CallSites.Count == 0) return null;
+        var wrt = new HashSet<Expr>(variables.Select(Expr.Var));
+        var calls = Graph.PostOrder(body).Where(n => n.Kind == ExprKind.Call).ToList();
+        var depends = Graph.DependsOn(calls, wrt);
+        foreach (var call in calls)
+        {
+            if (!depends[call]) continue;
+            resolver.CallSites.TryGetValue(call, out var callSyntax);
+            var target = call.Target!;
+            var calleeSymbol = callSyntax is null ? null : resolver.Callee(callSyntax);
+            string Parameter(int i) => calleeSymbol != null && i < calleeSymbol.Parameters.Length ? calleeSymbol.Parameters[i].Name : $"#{i + 1}";
+            for (var i = 0; i < target.Arity; i++)
+            {
+                if (!depends[call.Args[i]]) continue;
+                if (target.Partials[i] is not { } partial)
+                    return (callSyntax?.GetLocation(), $"'{target.Name}' is not differentiated with respect to its parameter '{Parameter(i)}', but the argument passed there depends on {string.Join(", ", variables)}; add it to the callee's [Differentiable] variables or pass a value that does not depend on them");
+                if (order != 2) continue;
+                for (var j = 0; j < target.Arity; j++)
+                    if (depends[call.Args[j]] && partial.Partials[j] is null)
+                        return (callSyntax?.GetLocation(), $"second derivatives through '{target.Name}' need its second derivatives; mark it [Differentiable(Order = 2)]");
+            }
+        }
+        return null;
+    }
+
+    /// <summary>The variables of a method without named ones: every parameter not marked [NoDiff].</summary>
+    internal static List<string> DefaultVariables(IMethodSymbol m) =>
+        m.Parameters.Where(p => !p.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == NoDiffAttribute)).Select(p => p.Name).ToList();
+
+    /// <summary>The attribute's Order (1 unless given).</summary>
+    internal static int Order(AttributeData attribute) => attribute.NamedArguments.FirstOrDefault(a => a.Key == "Order").Value.Value as int? ?? 1;
 
     // 0 for the scalar type itself, the rank for spans (1) and arrays of it, −1 for anything else.
     private static int ArrayRank(ITypeSymbol type, SpecialType scalar)
@@ -314,7 +248,7 @@ internal static class DifferentiableParser
         _ => "private",
     };
 
-    private static List<string> AttributeVariables(AttributeData attribute)
+    internal static List<string> AttributeVariables(AttributeData attribute)
     {
         var names = new List<string>();
         foreach (var arg in attribute.ConstructorArguments)
@@ -332,15 +266,6 @@ internal static class DifferentiableParser
         "Max" or "Min" => ("ties", "the derivative of the first argument in canonical order (constants first)"),
         _ => null,
     };
-
-    // A const field or local: its value as the compiler computed it (1 / 4 is the int 0, 1e-30f a binary32 number).
-    private static object? Constant(SemanticModel semantic, ExpressionSyntax e, CancellationToken ct) =>
-        semantic.GetSymbolInfo(e, ct).Symbol switch
-        {
-            IFieldSymbol { IsConst: true } f => f.ConstantValue,
-            ILocalSymbol { IsConst: true } l => l.ConstantValue,
-            _ => null,
-        };
 
     private static Expr Expect(FrontEndResult r, SyntaxTree tree)
     {

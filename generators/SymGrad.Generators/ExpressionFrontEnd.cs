@@ -136,29 +136,10 @@ public sealed class FrontEndScope
     }
 
     /// <summary>
-    /// Consulted for identifiers and member accesses that are not bound (e.g. <c>const</c> fields, through the
-    /// semantic model): the C# constant value (a boxed <c>int</c>, <c>long</c>, <c>float</c> or <c>double</c>),
-    /// or null when the syntax is not a constant.
+    /// What names and calls refer to (<c>const</c> fields, System.Math, other [Differentiable] methods), from the
+    /// semantic model; without one (the CLI) calls are Math functions by name and there are no named constants.
     /// </summary>
-    public Func<ExpressionSyntax, object?>? ResolveConstant { get; set; }
-
-    /// <summary>
-    /// Decides whether an invocation is a call to <c>System.Math</c>/<c>MathF</c> (default: by its name).
-    /// The generator answers from the semantic model so that a user method named <c>Exp</c> is not mistaken.
-    /// </summary>
-    public Func<InvocationExpressionSyntax, bool>? IsMathCall { get; set; }
-
-    /// <summary>
-    /// For a call that is not a Math function: the function to call (its name in generated code and its partial
-    /// derivatives), or null to reject the call, optionally saying why in <see cref="CallRejection"/>.
-    /// </summary>
-    public Func<InvocationExpressionSyntax, CallTarget?>? ResolveCall { get; set; }
-
-    /// <summary>Told of every call node read, with the syntax it came from (for diagnostics on the call).</summary>
-    public Action<Expr, InvocationExpressionSyntax>? CallRead { get; set; }
-
-    /// <summary>Why <see cref="ResolveCall"/> refused the last call it was asked about, if it knows.</summary>
-    public string? CallRejection { get; set; }
+    public ISymbolResolver? Resolver { get; set; }
 
     /// <summary>Declares an array parameter (a span or array of rank <paramref name="rank"/>): <c>x[i]</c>, <c>x.Length</c>.</summary>
     public FrontEndScope BindArray(string name, int rank)
@@ -197,10 +178,7 @@ public sealed class FrontEndScope
         {
             UnknownIdentifiersAreVariables = UnknownIdentifiersAreVariables,
             FloatingType = FloatingType,
-            ResolveConstant = ResolveConstant,
-            IsMathCall = IsMathCall,
-            ResolveCall = ResolveCall,
-            CallRead = CallRead,
+            Resolver = Resolver,
         };
         foreach (var kv in _names) copy._names[kv.Key] = kv.Value;
         foreach (var kv in _arrays) copy._arrays[kv.Key] = kv.Value;
@@ -441,7 +419,7 @@ public static class ExpressionFrontEnd
                     if (lengthRank != 1) throw new ReadException(m, $"'{m}' counts every element of a {lengthRank}-dimensional array; use {arrayName}.GetLength(axis)");
                     return new TypedExpr(Expr.Length(arrayName.Identifier.ValueText), NumericType.Int);
                 case MemberAccessExpressionSyntax m:
-                    if (!SystemMath.IsQualifier(m.Expression.ToString()) && _scope.ResolveConstant?.Invoke(m) is { } member) return FromConstant(member, m);
+                    if (!SystemMath.IsQualifier(m.Expression.ToString()) && _scope.Resolver?.ConstantValue(m) is { } member) return FromConstant(member, m);
                     return MemberConstant(m, m.Name.Identifier.ValueText, SystemMath.IsQualifier(m.Expression.ToString()) ? m.Expression.ToString() : null);
                 case CastExpressionSyntax cast:
                     return Cast(cast);
@@ -590,7 +568,7 @@ public static class ExpressionFrontEnd
             var name = id.Identifier.ValueText;
             if (_scope.Forbidden(name) is { } reason) throw new ReadException(id, reason);
             if (_scope.TryResolve(name, out var bound)) return bound;
-            if (_scope.ResolveConstant?.Invoke(id) is { } constant) return FromConstant(constant, id);
+            if (_scope.Resolver?.ConstantValue(id) is { } constant) return FromConstant(constant, id);
             if (name is "PI" or "E") return MemberConstant(id, name, "Math");
             if (_scope.UnknownIdentifiersAreVariables) return new TypedExpr(Expr.Var(name), Floating);
             throw new ReadException(id, $"'{name}' is not a parameter, local or constant of this method");
@@ -924,10 +902,10 @@ public static class ExpressionFrontEnd
                 default:
                     throw new ReadException(call.Expression, $"unknown function '{call.Expression}'");
             }
-            if (_scope.IsMathCall != null && !_scope.IsMathCall(call))
+            if (_scope.Resolver is { } resolver && !resolver.IsMathCall(call))
             {
-                _scope.CallRejection = null;
-                if (_scope.ResolveCall?.Invoke(call) is { } function)
+                var resolution = resolver.ResolveCall(call);
+                if (resolution.Target is { } function)
                 {
                     var arguments = call.ArgumentList.Arguments;
                     if (arguments.Count != function.Arity)
@@ -936,10 +914,10 @@ public static class ExpressionFrontEnd
                         if (!a.RefKindKeyword.IsKind(SyntaxKind.None) || a.NameColon != null)
                             throw new ReadException(a, "arguments must be plain expressions in parameter order");
                     var node = Expr.Call(function, arguments.Select(a => Read(a.Expression)).ToArray());
-                    _scope.CallRead?.Invoke(node, call);
+                    resolver.CallRead(node, call);
                     return new TypedExpr(node, Floating);
                 }
-                throw new ReadException(call.Expression, _scope.CallRejection ??
+                throw new ReadException(call.Expression, resolution.Rejection ??
                     $"calls to '{call.Expression}' are not supported; use System.Math functions or [Differentiable] methods");
             }
             var args = call.ArgumentList.Arguments;
