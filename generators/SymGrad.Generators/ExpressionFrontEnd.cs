@@ -698,6 +698,7 @@ public static class ExpressionFrontEnd
             }
             if (operands is null) return value;
             type = Promote(type, NumericType.Float);
+            SingleInDouble(type, b);
             if (additive) return new TypedExpr(Expr.Add(operands), type);
             // A constant zero factor of something that depends on the inputs (0 * x, 0 / x, 1 / 2 * x) keeps IEEE
             // semantics instead of folding away: 0 where every such factor is finite, NaN where one is NaN or ±∞
@@ -709,6 +710,15 @@ public static class ExpressionFrontEnd
                 return new TypedExpr(Expr.If(Expr.Mul(finite), Expr.Zero, Expr.Const(double.NaN)), type);
             }
             return new TypedExpr(Expr.Mul(operands), type);
+        }
+
+        // float arithmetic that is not a constant (1.5f * i, MathF.Exp(i)) rounds every step to binary32; a double method's
+        // generated code would compute it in double.
+        private void SingleInDouble(NumericType type, SyntaxNode at)
+        {
+            if (type == NumericType.Float && Floating == NumericType.Double)
+                throw new ReadException(at, DiagnosticDescriptors.UnsupportedArithmetic, Describe(at), "float arithmetic inside a double method",
+                    "write its constants as doubles (1.5, not 1.5f) or make the method float");
         }
 
         // Far enough from 1 that a product with it could leave the range of the floating type for inputs of ordinary
@@ -745,7 +755,8 @@ public static class ExpressionFrontEnd
             if (type == NumericType.Long) throw LongArithmetic(at);
             if (type == NumericType.Int)
             {
-                try
+                if (op is SyntaxKind.DivideExpression or SyntaxKind.ModuloExpression && b.IsZeroConstant)
+                    throw new ReadException(rightSyntax, "division by the constant zero");
                 {
                     return new TypedExpr(op switch
                     {
@@ -756,11 +767,8 @@ public static class ExpressionFrontEnd
                         _ => Expr.IntRem(a.Value, b.Value),
                     }, NumericType.Int);
                 }
-                catch (DivideByZeroException)
-                {
-                    throw new ReadException(rightSyntax, "division by the constant zero");
-                }
             }
+            SingleInDouble(type, at);
             var left = Floated(a, at);
             var right = FloatingOperand(op, b, at, rightSyntax);
             return new TypedExpr(op is SyntaxKind.AddExpression or SyntaxKind.SubtractExpression ? Expr.Add(left, right) : Expr.Mul(left, right), type);
@@ -942,7 +950,12 @@ public static class ExpressionFrontEnd
             if (name == "Sign") return value.Kind == ExprKind.Const ? FromConstant((int)value.Value.Value, call) : new TypedExpr(value, NumericType.Int);
             return Result(value);
 
-            TypedExpr Result(Expr e) => new(e, mathClass is null ? Floating : SystemMath.IsSinglePrecision(mathClass) ? NumericType.Float : NumericType.Double);
+            TypedExpr Result(Expr e)
+            {
+                var type = mathClass is null ? Floating : SystemMath.IsSinglePrecision(mathClass) ? NumericType.Float : NumericType.Double;
+                if (e.Kind != ExprKind.Const) SingleInDouble(type, call);
+                return new TypedExpr(e, type);
+            }
         }
     }
 }

@@ -299,6 +299,10 @@ public sealed class CSharpPrinter
             {
                 case ExprKind.ToFloat:
                     return (Cast + Converted(args[0]), Unary);
+                case ExprKind.IntDiv when args[1].IsZero:
+                case ExprKind.IntRem when args[1].IsZero:
+                    // C# refuses a constant zero divisor; the source's (zero only by algebra) throws at run time, so does this.
+                    return ("(true ? throw new global::System.DivideByZeroException() : 0)", Primary);
                 case ExprKind.IntDiv:
                 case ExprKind.IntRem:
                     return (At(args[0], Multiplicative) + (n.Kind == ExprKind.IntDiv ? " / " : " % ") + At(args[1], Multiplicative + 1), Multiplicative);

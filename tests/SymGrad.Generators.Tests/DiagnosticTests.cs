@@ -40,6 +40,8 @@ public class DiagnosticTests
     [InlineData("SG0016", "public static partial class M { [Differentiable] public static double F(double x, System.ReadOnlySpan<double> v) { long n = v.Length; return x * (n * n); } }", "v.Length")]
     [InlineData("SG0016", "public static partial class M { [Differentiable] public static double F(double x, System.ReadOnlySpan<double> v) { var c = 0; for (var i = 0; i < v.Length; i++) c += 1; return x * c; } }", "c += 1")]
     [InlineData("SG0016", "public static partial class M { [Differentiable] public static double F(double x) => x * 2m; }", "2m")]
+    [InlineData("SG0016", "public static partial class M { [Differentiable] public static double F(double x, double[] v) => SymGrad.Sym.Sum(v.Length, i => x * (1.5f * i / v.Length)); }", "1.5f * i / v.Length")]
+    [InlineData("SG0016", "public static partial class M { [Differentiable] public static double F(double x, double[] v) => SymGrad.Sym.Sum(v.Length, i => x * MathF.Exp(i)); }", "MathF.Exp(i)")]
     [InlineData("SG0014", "public static partial class M { [Differentiable] public static double F(double x) { var n = 2.5; var s = 0.0; for (var i = 0; i < n; i++) s += x * x; return s; } }", "n")]
     [InlineData("SG0014", "public static partial class M { [Differentiable] public static double F(double x, double[] v) => SymGrad.Sym.Sum(v.Length * 0.5, i => v[i] * x); }", "v.Length * 0.5")]
     [InlineData("SG0015", "public static partial class M { [Differentiable] public static double F(double x) => x * (int)x; }", "(int)x")]

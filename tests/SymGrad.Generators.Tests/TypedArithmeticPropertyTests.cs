@@ -40,8 +40,8 @@ public class TypedArithmeticPropertyTests(ITestOutputHelper output)
     private static string Float(Random r, int depth, bool inLoop)
     {
         string[] leaves = inLoop
-            ? new[] { "x", "y", "v[i]", "0.5", "1.5f", "(Tiny * 1e30)", "(x * v[i])" }
-            : new[] { "x", "y", "0.5", "2.25", "1.5f", "(Tiny * 1e30)", "(Huge * 1e-38)", "(1 / 2 * x)" };
+            ? new[] { "x", "y", "v[i]", "0.5", "(double)1.5f", "(Tiny * 1e30)", "(x * v[i])" }
+            : new[] { "x", "y", "0.5", "2.25", "(double)1.5f", "(Tiny * 1e30)", "(Huge * 1e-38)", "(1 / 2 * x)" };
         if (depth == 0 || r.NextDouble() < 0.25) return leaves[r.Next(leaves.Length)];
         string A() => Float(r, depth - 1, inLoop);
         string I() => Int(r, 2, inLoop);
