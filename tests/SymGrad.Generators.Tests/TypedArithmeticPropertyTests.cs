@@ -113,6 +113,10 @@ public class TypedArithmeticPropertyTests(ITestOutputHelper output)
             Assert.True(valueError <= 1e-9, $"M{k} (n = {length}) at ({at[0]}, {at[1]}): generated {g[0]:r}, the method {direct:r}\n{bodies[k]}");
             for (var p = 0; p < 2; p++)
             {
+                // A method that adds n terms into a value of size |f| rounds each step by about ε·|f|: past the slope's
+                // size over the smallest step the differences take (10⁻⁵), its own rounding hides its slope from them
+                // (n·y added to −7e14: every y ± h rounds to the same sum), and there is nothing to compare with.
+                if (2.2e-16 * (1 + length) * Math.Abs(direct) / 1e-5 > 1e-3 * (1 + Math.Abs(g[1 + p]))) continue;
                 if (AgreementTests.Reference(a => method(a[0], a[1], v), at, p) is not { } reference) continue;
                 checkedPartials++;
                 // Differences of a large value lose digits to rounding (about ε·|f|/h, h ≥ 10⁻⁵): the tolerance allows for it.
