@@ -20,11 +20,11 @@ public sealed class DifferentiableGenerator : IIncrementalGenerator
                 DifferentiableParser.DifferentiableAttribute,
                 static (node, _) => node is MethodDeclarationSyntax,
                 static (ctx, ct) => Guard(() => DifferentiableParser.Parse(ctx, ct), ((IMethodSymbol)ctx.TargetSymbol).Name, ctx.TargetNode))
-            .WithTrackingName(TrackingNames.Methods);
+            .WithTrackingName(TrackingNames.MethodResults);
 
         // Diagnostics are kept as plain data (cached with the parse) and placed back into the current syntax trees only
         // when reported, so that #pragma warning disable SG… around a method silences them.
-        var diagnostics = methods.Select(static (r, _) => r.Diagnostics).WithTrackingName(TrackingNames.Diagnostics);
+        var diagnostics = methods.Select(static (r, _) => r.Diagnostics).WithTrackingName(TrackingNames.MethodDiagnostics);
         context.RegisterSourceOutput(diagnostics.Combine(context.CompilationProvider), static (spc, pair) =>
         {
             var trees = new SourceTrees(pair.Right);
@@ -37,9 +37,9 @@ public sealed class DifferentiableGenerator : IIncrementalGenerator
         var generated = methods
             .Where(static r => r.Model != null)
             .Select(static (r, _) => r.Model! with { AttributeLocation = null })
-            .WithTrackingName(TrackingNames.Cores)
+            .WithTrackingName(TrackingNames.LocationFreeModels)
             .Select(static (m, ct) => Generate(m, ct))
-            .WithTrackingName(TrackingNames.Models);
+            .WithTrackingName(TrackingNames.GeneratedMethods);
         context.RegisterSourceOutput(generated, static (spc, g) =>
         {
             if (g.Source.Length > 0) spc.AddSource(g.HintName, g.Source);
@@ -48,7 +48,7 @@ public sealed class DifferentiableGenerator : IIncrementalGenerator
             .Where(static r => r.Model != null)
             .Select(static (r, _) => (Hint: DifferentiableEmitter.HintName(r.Model!), r.Model!.AttributeLocation))
             .Collect();
-        context.RegisterSourceOutput(generated.Collect().Combine(locations).WithTrackingName(TrackingNames.GenerationDiagnostics).Combine(context.CompilationProvider), static (spc, pair) =>
+        context.RegisterSourceOutput(generated.Collect().Combine(locations).WithTrackingName(TrackingNames.GeneratedMethodDiagnostics).Combine(context.CompilationProvider), static (spc, pair) =>
         {
             var ((methods, locations), compilation) = pair;
             if (methods.All(g => g.Diagnostics.Count == 0)) return;
@@ -59,7 +59,7 @@ public sealed class DifferentiableGenerator : IIncrementalGenerator
                     spc.ReportDiagnostic((d.Location is null && at.TryGetValue(g.HintName, out var location) ? d with { Location = location } : d).ToDiagnostic(trees));
         });
 
-        var all = generated.Collect().WithTrackingName(TrackingNames.Registry);
+        var all = generated.Collect().WithTrackingName(TrackingNames.AllGeneratedMethods);
         context.RegisterSourceOutput(all, static (spc, list) =>
         {
             var ok = list.Where(g => g.Source.Length > 0).ToList();

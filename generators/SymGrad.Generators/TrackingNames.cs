@@ -1,18 +1,18 @@
 namespace SymGrad.Generators;
 
-/// <summary>Names of the incremental pipeline steps, for caching tests.</summary>
+/// <summary>Names of the incremental pipeline steps, each for what it holds (asserted on by the caching tests).</summary>
 public static class TrackingNames
 {
-    /// <summary>Attributed methods read into models.</summary>
-    public const string Methods = nameof(Methods);
-    /// <summary>Models of methods that can be differentiated, without their locations (what differentiation sees).</summary>
-    public const string Cores = nameof(Cores);
-    /// <summary>The generated code of each method.</summary>
-    public const string Models = nameof(Models);
-    /// <summary>Diagnostics of generation, located at their methods.</summary>
-    public const string GenerationDiagnostics = nameof(GenerationDiagnostics);
-    /// <summary>Diagnostics of every method.</summary>
-    public const string Diagnostics = nameof(Diagnostics);
-    /// <summary>All models, collected for the registry.</summary>
-    public const string Registry = nameof(Registry);
+    /// <summary>Each attributed method read: its model (or none) and its diagnostics (<c>MethodResult</c>).</summary>
+    public const string MethodResults = nameof(MethodResults);
+    /// <summary>The diagnostics of each method read.</summary>
+    public const string MethodDiagnostics = nameof(MethodDiagnostics);
+    /// <summary>The models that can be differentiated, without their locations (what differentiation sees).</summary>
+    public const string LocationFreeModels = nameof(LocationFreeModels);
+    /// <summary>Each method's generated source and generation diagnostics (<c>GeneratedMethod</c>).</summary>
+    public const string GeneratedMethods = nameof(GeneratedMethods);
+    /// <summary>The generated methods collected with their attributes' locations, for their diagnostics.</summary>
+    public const string GeneratedMethodDiagnostics = nameof(GeneratedMethodDiagnostics);
+    /// <summary>All generated methods, collected for the derivation registry.</summary>
+    public const string AllGeneratedMethods = nameof(AllGeneratedMethods);
 }

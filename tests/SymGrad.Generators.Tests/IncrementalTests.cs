@@ -13,7 +13,7 @@ public class IncrementalTests
     private const string A = "using System;\nusing SymGrad;\nnamespace N;\npublic static partial class Acts\n{\n    [Differentiable] public static double Sigmoid(double x) => 1.0 / (1.0 + Math.Exp(-x));\n}\n";
     private const string B = "using System;\nusing SymGrad;\nnamespace N;\npublic static partial class Losses\n{\n    [Differentiable(nameof(w))] public static double Loss(double w, double x) => (w * x - 1) * (w * x - 1);\n}\n";
 
-    private static readonly string[] Steps = { TrackingNames.Methods, TrackingNames.Diagnostics, TrackingNames.Cores, TrackingNames.Models, TrackingNames.Registry };
+    private static readonly string[] Steps = { TrackingNames.MethodResults, TrackingNames.MethodDiagnostics, TrackingNames.LocationFreeModels, TrackingNames.GeneratedMethods, TrackingNames.AllGeneratedMethods };
 
     private static IEnumerable<IncrementalStepRunReason> Reasons(GeneratorDriver driver, string step) =>
         driver.GetRunResult().Results.Single().TrackedSteps[step].SelectMany(s => s.Outputs).Select(o => o.Reason);
@@ -38,7 +38,7 @@ public class IncrementalTests
         var newTree = oldTree.WithChangedText(Microsoft.CodeAnalysis.Text.SourceText.From(B.Replace("w * x - 1", "w * x - 2")));
         driver = driver.RunGenerators(compilation.ReplaceSyntaxTree(oldTree, newTree));
 
-        var models = driver.GetRunResult().Results.Single().TrackedSteps[TrackingNames.Models].SelectMany(s => s.Outputs).ToList();
+        var models = driver.GetRunResult().Results.Single().TrackedSteps[TrackingNames.GeneratedMethods].SelectMany(s => s.Outputs).ToList();
         Assert.Single(models, o => o.Reason == IncrementalStepRunReason.Modified);
         Assert.Contains(models, o => o.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged);
         var modified = (GeneratedMethod)models.Single(o => o.Reason == IncrementalStepRunReason.Modified).Value;
@@ -56,7 +56,7 @@ public class IncrementalTests
         var oldTree = compilation.SyntaxTrees.Single(t => t.FilePath == "File1.cs");
         var newTree = oldTree.WithChangedText(Microsoft.CodeAnalysis.Text.SourceText.From("// a comment\n" + zero));
         driver = driver.RunGenerators(compilation.ReplaceSyntaxTree(oldTree, newTree));
-        Assert.All(Reasons(driver, TrackingNames.Models), r => Assert.True(r is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, r.ToString()));
+        Assert.All(Reasons(driver, TrackingNames.GeneratedMethods), r => Assert.True(r is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, r.ToString()));
         var moved = driver.GetRunResult().Diagnostics.Single(d => d.Id == "SG0007").Location.GetLineSpan().StartLinePosition.Line;
         Assert.Equal(firstLine + 1, moved);
     }
@@ -70,7 +70,7 @@ public class IncrementalTests
         var newTree = oldTree.WithChangedText(Microsoft.CodeAnalysis.Text.SourceText.From(A.Replace("1.0 / (1.0 + Math.Exp(-x))", "1.0 / ( 1.0 + Math.Exp( -x ) )")));
         driver = driver.RunGenerators(compilation.ReplaceSyntaxTree(oldTree, newTree));
         // The method is re-read (its syntax changed) but reads to an equal model, so nothing downstream reruns.
-        Assert.All(Reasons(driver, TrackingNames.Models), r => Assert.True(r is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, r.ToString()));
+        Assert.All(Reasons(driver, TrackingNames.GeneratedMethods), r => Assert.True(r is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, r.ToString()));
     }
 
     [Fact]
@@ -95,7 +95,7 @@ public class IncrementalTests
     {
         var one = GeneratorHarness.Run(A.Replace("1.0 / (1.0 + Math.Exp(-x))", "1 / (Math.Exp(-x) + 1)"));
         var two = GeneratorHarness.Run(A);
-        var model = (GeneratorHarness.Result r) => r.Run.Results.Single().TrackedSteps[TrackingNames.Methods].Single().Outputs.Single().Value;
+        var model = (GeneratorHarness.Result r) => r.Run.Results.Single().TrackedSteps[TrackingNames.MethodResults].Single().Outputs.Single().Value;
         Assert.Equal(model(two), model(one));
     }
 
