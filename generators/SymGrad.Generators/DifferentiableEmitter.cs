@@ -15,36 +15,27 @@ internal sealed record GeneratedMethod(
     EquatableArray<DiagnosticInfo> Diagnostics);
 
 /// <summary>
-/// Model → text: differentiates the body, builds the CSE'd programs and prints the generated members and the
-/// LaTeX derivation. Output is deterministic: members in a fixed order, invariant culture, round-trip literals.
+/// Differentiated method → text: prints the generated members (CSE'd programs) and the LaTeX derivation of what
+/// <see cref="Differentiation"/> computed. Output is deterministic: members in a fixed order, invariant culture,
+/// round-trip literals.
 /// </summary>
 internal static class DifferentiableEmitter
 {
-    public static GeneratedMethod Generate(MethodModel m, CancellationToken ct)
+    public static GeneratedMethod Generate(MethodModel m, CancellationToken ct) => Emit(Differentiation.Differentiate(m, ct));
+
+    private static GeneratedMethod Emit(DifferentiatedMethod d)
     {
-        if (m.Ranks.Any(r => r > 0)) return GenerateIndexed(m, ct);
+        var m = d.Model;
+        if (m.Ranks.Any(r => r > 0)) return EmitIndexed(d);
         var printer = m.IsFloat ? CSharpPrinter.FloatQualified : CSharpPrinter.DefaultQualified;
         var readable = m.IsFloat ? CSharpPrinter.Float : CSharpPrinter.Default;
         var t = printer.TypeName;
-        var variables = m.Variables.Select(Expr.Var).ToList();
-        var gradient = Differentiator.Gradient(m.Body, variables);
-        ct.ThrowIfCancellationRequested();
-
-        var diagnostics = ZeroDerivatives(m, variables, gradient);
-
+        var variables = d.Variables;
+        var gradient = d.Gradient;
+        var diagnostics = d.Diagnostics.ToList();
         var reserved = m.Parameters.ToList();
-        var outNames = new List<string>();
-        foreach (var v in m.Variables)
-        {
-            var name = "d" + v;
-            while (reserved.Contains(name) || outNames.Contains(name)) name += "_";
-            outNames.Add(name);
-        }
-        string Fresh(string name)
-        {
-            while (reserved.Contains(name) || outNames.Contains(name)) name += "_";
-            return name;
-        }
+        var outNames = d.OutNames;
+        var Fresh = d.Fresh;
 
         var parameters = string.Join(", ", m.Parameters.Select(p => t + " " + CSharpPrinter.Identifier(p)));
         var arguments = string.Join(", ", m.Parameters.Select(CSharpPrinter.Identifier));
@@ -72,8 +63,7 @@ internal static class DifferentiableEmitter
                 Body(new[] { ("derivative", gradient.Partials[0]) }));
             // When f′ is a function of f alone (tanh′ = 1 − tanh², σ′ = σ(1 − σ)), also f′ from the value y = f(x): a
             // backward pass that kept its outputs needs no second tanh or exp.
-            var y = Expr.Var(m.Parameters[0] == "y" ? "value" : "y");
-            if (m.Parameters.Count == 1 && DerivativeFromValue(gradient, y) is { } fromValue)
+            if (d.DerivativeFromValue is ({ } y, { } fromValue))
                 Method($"The derivative of {m.Name} from its value {y.Name} = {m.Name}({m.Parameters[0]}): {readable.PrintSummary(fromValue)}.",
                     $"{m.Accessibility} static {t} {m.Name}DerivativeFromValue({t} {CSharpPrinter.Identifier(y.Name!)})",
                     printer.Statements(CsePass.Build(new List<(string, Expr)> { ("derivative", fromValue) }, new[] { y.Name! })));
@@ -109,8 +99,7 @@ internal static class DifferentiableEmitter
 
         if (m.Order == 2)
         {
-            var hessian = Differentiator.Hessian(gradient);
-            ct.ThrowIfCancellationRequested();
+            var hessian = d.Hessian!;
             // Second partials as functions, p before q in parameter order, for callers of order 2.
             if (k > 1)
             {
@@ -153,8 +142,7 @@ internal static class DifferentiableEmitter
 
                 var vector = Fresh("vector");
                 var product = Fresh("product");
-                var direction = Enumerable.Range(0, k).Select(i => Expr.Var($"{vector}[{i}]")).ToList();
-                var hvp = Differentiator.HessianVectorProduct(gradient, direction);
+                var hvp = d.HessianVectorProduct!;
                 var hvpBody = new List<string>
                 {
                     $"if ({vector}.Length < {k} || {product}.Length < {k}) throw new global::System.ArgumentException(\"The vector and product spans need {k} elements ({string.Join(", ", m.Variables)}).\");",
@@ -176,8 +164,9 @@ internal static class DifferentiableEmitter
     /// scalar variables and spans (arrays for rank 2) for array variables, whose partial is one indexed formula in
     /// free indices k, l, ….
     /// </summary>
-    private static GeneratedMethod GenerateIndexed(MethodModel m, CancellationToken ct)
+    private static GeneratedMethod EmitIndexed(DifferentiatedMethod d)
     {
+        var m = d.Model;
         var printer = m.IsFloat ? CSharpPrinter.FloatQualified : CSharpPrinter.DefaultQualified;
         var readable = m.IsFloat ? CSharpPrinter.Float : CSharpPrinter.Default;
         // Matrix views keep their types (the gradient of a ReadOnlyMatrix<T> is written into a Matrix<T>).
@@ -191,23 +180,9 @@ internal static class DifferentiableEmitter
                 return new IndexedCode.ArrayParameter(p, m.Ranks[i], "global::SymGrad.ReadOnlyTensor4<" + element + ">", "global::SymGrad.Tensor4<" + element + ">");
             return new IndexedCode.ArrayParameter(p, m.Ranks[i]);
         }).ToList();
-        var taken = new HashSet<string>(Graph.PostOrder(m.Body).Where(n => n.Kind == ExprKind.Index).Select(n => n.Name!).Concat(m.Parameters), StringComparer.Ordinal);
-        string FreeIndex()
-        {
-            foreach (var candidate in new[] { "k", "l", "m", "p", "q", "r" }.Concat(Enumerable.Range(0, 100).Select(i => "k" + i)))
-                if (taken.Add(candidate)) return candidate;
-            throw new InvalidOperationException("No free index name.");
-        }
-        var parameterNames = m.Parameters.ToList();
-        var variables = m.Variables.Select(v =>
-        {
-            var rank = m.Ranks[parameterNames.IndexOf(v)];
-            return rank == 0 ? Expr.Var(v) : Expr.Element(v, Enumerable.Range(0, rank).Select(_ => Expr.Index(FreeIndex())).ToArray());
-        }).ToList();
-        var gradient = Differentiator.Gradient(m.Body, variables);
-        ct.ThrowIfCancellationRequested();
-
-        var diagnostics = ZeroDerivatives(m, variables, gradient);
+        var variables = d.Variables;
+        var gradient = d.Gradient;
+        var diagnostics = d.Diagnostics.ToList();
 
         var indent = new string(' ', 4 * m.ContainingTypes.Count);
         var t = printer.TypeName;
@@ -223,27 +198,6 @@ internal static class DifferentiableEmitter
 
         using var latexMemo = LatexPrinter.Memoize(gradient.Function, m.IsFloat);
         return Finish(m, variables, gradient, members, indent, diagnostics);
-    }
-
-    // The one partial with every occurrence of the function replaced by its value y, when that no longer needs the
-    // variable: f′ = g(f).
-    private static Expr? DerivativeFromValue(Gradient gradient, Expr y)
-    {
-        var f = gradient.Function;
-        var partial = gradient.Partials[0];
-        if (f.Kind is ExprKind.Var or ExprKind.Const || partial.IsConst || !Graph.PostOrder(partial).Contains(f)) return null;
-        var rewritten = Graph.Rewrite(partial, n => ReferenceEquals(n, f) ? y : n);
-        return Graph.Variables(rewritten).All(v => v == y.Name) ? rewritten : null;
-    }
-
-    // SG0007 for every variable whose partial is identically zero.
-    private static List<DiagnosticInfo> ZeroDerivatives(MethodModel m, IReadOnlyList<Expr> variables, Gradient gradient)
-    {
-        var diagnostics = new List<DiagnosticInfo>();
-        for (var i = 0; i < variables.Count; i++)
-            if (gradient.Partials[i].IsZero)
-                diagnostics.Add(new DiagnosticInfo(DiagnosticDescriptors.DerivativeIsZero.Id, m.AttributeLocation, new[] { m.Name, m.Variables[i] }.ToEquatableArray()));
-        return diagnostics;
     }
 
     // The derivation as LaTeX constants and a registry entry, then the source file.

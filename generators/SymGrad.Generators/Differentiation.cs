@@ -1,0 +1,107 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using SymGrad.Symbolic;
+
+namespace SymGrad.Generators;
+
+/// <summary>
+/// Everything a method's members are printed from, computed once: its variables (free indices for array variables),
+/// gradient, second derivatives and the value-form derivative where they apply, the names of generated parameters,
+/// and the SG0007 warnings. <see cref="DifferentiableEmitter"/> only prints it.
+/// </summary>
+internal sealed record DifferentiatedMethod(
+    MethodModel Model,
+    IReadOnlyList<Expr> Variables,
+    Gradient Gradient,
+    IReadOnlyList<string> OutNames,
+    Expr[,]? Hessian,
+    IReadOnlyList<Expr>? HessianVectorProduct,
+    (Expr Value, Expr Derivative)? DerivativeFromValue,
+    Func<string, string> Fresh,
+    IReadOnlyList<DiagnosticInfo> Diagnostics);
+
+/// <summary>The computing step between the model and the text: differentiation, second derivatives, names.</summary>
+internal static class Differentiation
+{
+    public static DifferentiatedMethod Differentiate(MethodModel m, CancellationToken ct)
+    {
+        var variables = m.Ranks.Any(r => r > 0) ? IndexedVariables(m) : m.Variables.Select(Expr.Var).ToList();
+        var gradient = Differentiator.Gradient(m.Body, variables);
+        ct.ThrowIfCancellationRequested();
+
+        // d<v> for each variable, with underscores while it collides with a parameter or another output.
+        var reserved = m.Parameters.ToList();
+        var outNames = new List<string>();
+        foreach (var v in m.Variables)
+        {
+            var name = "d" + v;
+            while (reserved.Contains(name) || outNames.Contains(name)) name += "_";
+            outNames.Add(name);
+        }
+        string Fresh(string name)
+        {
+            while (reserved.Contains(name) || outNames.Contains(name)) name += "_";
+            return name;
+        }
+
+        Expr[,]? hessian = null;
+        IReadOnlyList<Expr>? hvp = null;
+        if (m.Order == 2)
+        {
+            hessian = Differentiator.Hessian(gradient);
+            ct.ThrowIfCancellationRequested();
+            if (variables.Count > 1)
+            {
+                var vector = Fresh("vector");
+                hvp = Differentiator.HessianVectorProduct(gradient, Enumerable.Range(0, variables.Count).Select(i => Expr.Var($"{vector}[{i}]")).ToList());
+            }
+        }
+
+        // When f′ is a function of f alone (tanh′ = 1 − tanh², σ′ = σ(1 − σ)): f′ from the value y = f(x).
+        (Expr, Expr)? fromValue = null;
+        if (variables.Count == 1 && m.Parameters.Count == 1 && variables[0].Kind == ExprKind.Var)
+        {
+            var y = Expr.Var(m.Parameters[0] == "y" ? "value" : "y");
+            if (DerivativeFromValue(gradient, y) is { } d) fromValue = (y, d);
+        }
+
+        // SG0007 for every variable whose partial is identically zero.
+        var diagnostics = new List<DiagnosticInfo>();
+        for (var i = 0; i < variables.Count; i++)
+            if (gradient.Partials[i].IsZero)
+                diagnostics.Add(new DiagnosticInfo(DiagnosticDescriptors.DerivativeIsZero.Id, m.AttributeLocation, new[] { m.Name, m.Variables[i] }.ToEquatableArray()));
+
+        return new DifferentiatedMethod(m, variables, gradient, outNames, hessian, hvp, fromValue, Fresh, diagnostics);
+    }
+
+    // Array variables as elements at free indices k, l, … (names no index of the body and no parameter uses).
+    private static List<Expr> IndexedVariables(MethodModel m)
+    {
+        var taken = new HashSet<string>(Graph.PostOrder(m.Body).Where(n => n.Kind == ExprKind.Index).Select(n => n.Name!).Concat(m.Parameters), StringComparer.Ordinal);
+        string FreeIndex()
+        {
+            foreach (var candidate in new[] { "k", "l", "m", "p", "q", "r" }.Concat(Enumerable.Range(0, 100).Select(i => "k" + i)))
+                if (taken.Add(candidate)) return candidate;
+            throw new InvalidOperationException("No free index name.");
+        }
+        var parameterNames = m.Parameters.ToList();
+        return m.Variables.Select(v =>
+        {
+            var rank = m.Ranks[parameterNames.IndexOf(v)];
+            return rank == 0 ? Expr.Var(v) : Expr.Element(v, Enumerable.Range(0, rank).Select(_ => Expr.Index(FreeIndex())).ToArray());
+        }).ToList();
+    }
+
+    // The one partial with every occurrence of the function replaced by its value y, when that no longer needs the
+    // variable: f′ = g(f).
+    private static Expr? DerivativeFromValue(Gradient gradient, Expr y)
+    {
+        var f = gradient.Function;
+        var partial = gradient.Partials[0];
+        if (f.Kind is ExprKind.Var or ExprKind.Const || partial.IsConst || !Graph.PostOrder(partial).Contains(f)) return null;
+        var rewritten = Graph.Rewrite(partial, n => ReferenceEquals(n, f) ? y : n);
+        return Graph.Variables(rewritten).All(v => v == y.Name) ? rewritten : null;
+    }
+}
