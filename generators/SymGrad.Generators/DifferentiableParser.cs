@@ -38,64 +38,7 @@ internal static class DifferentiableParser
         // what they break as well would be a cascade. Nothing is generated until the method parses again.
         if (syntax.ContainsDiagnostics && syntax.GetDiagnostics().Any(d => d.Severity == DiagnosticSeverity.Error)) return Fail();
 
-        if (!method.IsStatic) Report(DiagnosticDescriptors.MethodNotStatic, syntax.Identifier.GetLocation(), method.Name);
-        var overloads = method.ContainingType.GetMembers(method.Name).OfType<IMethodSymbol>()
-            .Count(m => m.ReturnType.SpecialType == method.ReturnType.SpecialType &&
-                        m.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == DifferentiableAttribute));
-        if (overloads > 1) Report(DiagnosticDescriptors.AmbiguousOverload, syntax.Identifier.GetLocation(), method.Name);
-
-        var types = new List<TypeDeclarationInfo>();
-        for (var t = syntax.Parent as TypeDeclarationSyntax; t != null; t = t.Parent as TypeDeclarationSyntax)
-        {
-            if (!t.Modifiers.Any(SyntaxKind.PartialKeyword))
-                Report(DiagnosticDescriptors.TypeNotPartial, t.Identifier.GetLocation(), t.Identifier.ValueText, method.Name);
-            types.Insert(0, new TypeDeclarationInfo(Keyword(t), t.Identifier.ValueText, t.TypeParameterList?.ToString() ?? ""));
-        }
-
-        // Types: all double or all float, by value.
-        var returnType = method.ReturnType.SpecialType;
-        var isFloat = returnType == SpecialType.System_Single;
-        if (returnType is not (SpecialType.System_Double or SpecialType.System_Single))
-            Report(DiagnosticDescriptors.UnsupportedType, syntax.ReturnType.GetLocation(), $"'{method.Name}' must return double or float, not '{method.ReturnType.ToDisplayString()}'");
-        if (method.IsGenericMethod)
-            Report(DiagnosticDescriptors.UnsupportedType, syntax.TypeParameterList?.GetLocation() ?? syntax.Identifier.GetLocation(), $"generic method '{method.Name}' cannot be differentiated");
-        var expected = isFloat ? SpecialType.System_Single : SpecialType.System_Double;
-        // Scalars (rank 0), or arrays of the same precision: ReadOnlySpan<T>, Span<T>, T[] (rank 1), T[,] (rank 2, …).
-        var ranks = new List<int>();
-        for (var i = 0; i < method.Parameters.Length; i++)
-        {
-            var p = method.Parameters[i];
-            var location = syntax.ParameterList.Parameters[i].GetLocation();
-            var rank = ArrayRank(p.Type, expected);
-            ranks.Add(Math.Max(rank, 0));
-            if (p.RefKind != RefKind.None)
-                Report(DiagnosticDescriptors.UnsupportedType, location, $"parameter '{p.Name}' must be passed by value, not '{p.RefKind.ToString().ToLowerInvariant()}'");
-            else if (rank < 0 && returnType is SpecialType.System_Double or SpecialType.System_Single)
-                Report(DiagnosticDescriptors.UnsupportedType, location, $"parameter '{p.Name}' must be {(isFloat ? "float" : "double")} like the return type (or a span or array of it), not '{p.Type.ToDisplayString()}'");
-        }
-
-        // Variables: the attribute's names, or every parameter not marked [NoDiff].
-        var named = AttributeVariables(attribute);
-        var order = Order(attribute);
-        if (order is not (1 or 2)) ReportAt(DiagnosticDescriptors.InvalidOrder, attributeLocation, order.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        if (order == 2 && ranks.Any(r => r > 0))
-            ReportAt(DiagnosticDescriptors.UnsupportedType, attributeLocation, $"'{method.Name}' takes spans or arrays: second derivatives (Order = 2) of indexed methods are not supported yet");
-        var parameterNames = method.Parameters.Select(p => p.Name).ToList();
-        List<string> variables;
-        if (named.Count > 0)
-        {
-            variables = new List<string>();
-            foreach (var v in named)
-            {
-                if (!parameterNames.Contains(v)) ReportAt(DiagnosticDescriptors.UnknownVariable, attributeLocation, v, method.Name);
-                else if (!variables.Contains(v)) variables.Add(v);
-            }
-        }
-        else
-        {
-            variables = DefaultVariables(method);
-            if (variables.Count == 0) Report(DiagnosticDescriptors.NoVariables, syntax.Identifier.GetLocation(), method.Name);
-        }
+        var (types, isFloat, ranks, parameterNames, variables, order) = SignatureReader.Read(method, syntax, attribute, attributeLocation, diagnostics);
 
         if (diagnostics.Any(d => DiagnosticDescriptors.ById(d.Id).DefaultSeverity == DiagnosticSeverity.Error)) return Fail();
 
@@ -216,27 +159,6 @@ internal static class DifferentiableParser
 
     /// <summary>The attribute's Order (1 unless given).</summary>
     internal static int Order(AttributeData attribute) => attribute.NamedArguments.FirstOrDefault(a => a.Key == "Order").Value.Value as int? ?? 1;
-
-    // 0 for the scalar type itself, the rank for spans (1) and arrays of it, −1 for anything else.
-    private static int ArrayRank(ITypeSymbol type, SpecialType scalar)
-    {
-        if (type.SpecialType == scalar) return 0;
-        if (type is IArrayTypeSymbol array && array.ElementType.SpecialType == scalar) return array.Rank;
-        if (type is INamedTypeSymbol { IsGenericType: true } span && span.TypeArguments.Length == 1 && span.TypeArguments[0].SpecialType == scalar)
-        {
-            var generic = span.ConstructedFrom.ToDisplayString();
-            if (generic is "System.ReadOnlySpan<T>" or "System.Span<T>") return 1;
-            if (generic is "SymGrad.ReadOnlyMatrix<T>" or "SymGrad.Matrix<T>") return 2;
-            if (generic is "SymGrad.ReadOnlyTensor4<T>" or "SymGrad.Tensor4<T>") return 4;
-        }
-        return -1;
-    }
-
-    private static string Keyword(TypeDeclarationSyntax t) => t switch
-    {
-        RecordDeclarationSyntax r => r.ClassOrStructKeyword.IsKind(SyntaxKind.StructKeyword) ? "record struct" : "record",
-        _ => t.Keyword.ValueText,
-    };
 
     private static string Accessibility(IMethodSymbol m) => m.DeclaredAccessibility switch
     {
