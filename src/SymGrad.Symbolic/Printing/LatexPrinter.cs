@@ -254,6 +254,8 @@ public static class LatexPrinter
             case ExprKind.MaxOver:
             case ExprKind.ArgMax:
                 return Reduction(e);
+            case ExprKind.Add when PiecewiseTerm(a) is { } piecewise:
+                return Emit(piecewise);
             case ExprKind.Add:
             {
                 var sb = new StringBuilder();
@@ -334,6 +336,32 @@ public static class LatexPrinter
         var op = e.Kind switch { ExprKind.Sum => @"\sum", ExprKind.MaxOver => @"\max", _ => @"\operatorname*{argmax}" };
         return (op + "_{" + Symbol(index.Name!) + "=0}^{" + Text(Expr.Add(a[0], Expr.MinusOne)) + "} " + Wrap(body, Product), Product);
     }
+
+    // A sum of piecewise terms on one condition (a comparison is [c]: 1 or 0) reads as one cases block: the leaky
+    // ReLU's [x > 0] + {0 if x > 0, 1/100 otherwise} is {1 if x > 0, 1/100 otherwise}. Display only: x ≤ 0 is read
+    // as the complement of x > 0, which the printed conditions say anyway.
+    private static Expr? PiecewiseTerm(Expr[] terms)
+    {
+        var pieces = new List<(Expr Condition, Expr WhenTrue, Expr WhenFalse)>();
+        foreach (var t in terms)
+        {
+            if (t.Kind == ExprKind.If) pieces.Add(Oriented(t.ArgArray[0], t.ArgArray[1], t.ArgArray[2]));
+            else if (t.IsComparison) pieces.Add(Oriented(t, Expr.One, Expr.Zero));
+            else return null;
+        }
+        if (pieces.Count < 2 || pieces.Any(p => !ReferenceEquals(p.Condition, pieces[0].Condition))) return null;
+        var merged = Expr.If(pieces[0].Condition, Expr.Add(pieces.Select(p => p.WhenTrue).ToList()), Expr.Add(pieces.Select(p => p.WhenFalse).ToList()));
+        return merged.Kind == ExprKind.Add ? null : merged;
+    }
+
+    // c ? t : f with c as >, ≥ or = (x ≤ 0 ? t : f is x > 0 ? f : t).
+    private static (Expr, Expr, Expr) Oriented(Expr c, Expr whenTrue, Expr whenFalse) => c.Kind switch
+    {
+        ExprKind.LessEqual => (Expr.Compare(ExprKind.Greater, c.ArgArray[0], c.ArgArray[1]), whenFalse, whenTrue),
+        ExprKind.Less => (Expr.Compare(ExprKind.GreaterEqual, c.ArgArray[0], c.ArgArray[1]), whenFalse, whenTrue),
+        ExprKind.NotEqual => (Expr.Compare(ExprKind.Equal, c.ArgArray[0], c.ArgArray[1]), whenFalse, whenTrue),
+        _ => (c, whenTrue, whenFalse),
+    };
 
     private static bool NeverNegative(Expr e) => e.Kind switch
     {
