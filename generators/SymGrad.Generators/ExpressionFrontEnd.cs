@@ -757,16 +757,14 @@ public static class ExpressionFrontEnd
             {
                 if (op is SyntaxKind.DivideExpression or SyntaxKind.ModuloExpression && b.IsZeroConstant)
                     throw new ReadException(rightSyntax, "division by the constant zero");
+                return new TypedExpr(op switch
                 {
-                    return new TypedExpr(op switch
-                    {
-                        SyntaxKind.AddExpression => Expr.Add(a.Value, b.Value),
-                        SyntaxKind.SubtractExpression => Expr.Add(a.Value, Expr.Neg(b.Value)),
-                        SyntaxKind.MultiplyExpression => Expr.Mul(a.Value, b.Value),
-                        SyntaxKind.DivideExpression => Expr.IntDiv(a.Value, b.Value),
-                        _ => Expr.IntRem(a.Value, b.Value),
-                    }, NumericType.Int);
-                }
+                    SyntaxKind.AddExpression => Expr.Add(a.Value, b.Value),
+                    SyntaxKind.SubtractExpression => Expr.Add(a.Value, Expr.Neg(b.Value)),
+                    SyntaxKind.MultiplyExpression => Expr.Mul(a.Value, b.Value),
+                    SyntaxKind.DivideExpression => Expr.IntDiv(a.Value, b.Value),
+                    _ => Expr.IntRem(a.Value, b.Value),
+                }, NumericType.Int);
             }
             SingleInDouble(type, at);
             var left = Floated(a, at);
