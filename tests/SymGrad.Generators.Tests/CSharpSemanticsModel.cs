@@ -120,6 +120,36 @@ public static partial class CSharpSemanticsModel
         return s;
     }
 
+    /// <summary>Index-weighted nested sums (from a user trial: SG0013 on each).</summary>
+    [Differentiable]
+    public static double LinearInnerSum(ReadOnlySpan<double> w, ReadOnlySpan<double> x)
+    {
+        var loss = 0.0;
+        for (var i = 0; i < w.Length; i++)
+        {
+            var pred = 0.0;
+            for (var j = 0; j < x.Length; j++) pred += w[i] * x[j];
+            loss += pred * (w.Length - i);
+        }
+        return loss;
+    }
+
+    [Differentiable]
+    public static double RowWeightedLoss(double[,] w, ReadOnlySpan<double> x, [NoDiff] ReadOnlySpan<double> y)
+    {
+        var loss = 0.0;
+        int rows = w.GetLength(0);
+        int cols = w.GetLength(1);
+        for (var i = 0; i < rows; i++)
+        {
+            var pred = 0.0;
+            for (var j = 0; j < cols; j++) pred += w[i, j] * x[j] * (j + 1) / cols;
+            var e = pred - y[i];
+            loss += e * e * (rows - i) / (rows * cols);
+        }
+        return loss;
+    }
+
     /// <summary>Math.Sign is an int: Math.Sign(x) / 2 is an int quotient.</summary>
     [Differentiable] public static double SignAsInt(double x) => Math.Sign(x) / 2 * x + Math.Sign(x) * x;
 }

@@ -194,6 +194,39 @@ public class CSharpSemanticsTests
         Assert.Equal("Math.Abs(i - 5)", result.SpanText(d));
     }
 
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(3, 4)]
+    [InlineData(40, 30)]
+    public void IndexWeightedNestedSums_MatchTheMethods(int rows, int cols)
+    {
+        var r = new Random(rows * 31 + cols);
+        var w1 = Data(rows, rows + 1);
+        var x = Data(cols, cols + 2);
+        var g1 = new double[rows];
+        var gx = new double[cols];
+        Assert.Equal(M.LinearInnerSum(w1, x), M.LinearInnerSumGradient(w1, x, g1, gx), 1e-10);
+        // ∂/∂w_i = (n − i) Σ_j x_j; ∂/∂x_j = Σ_i w_i (n − i).
+        for (var i = 0; i < rows; i++) Assert.Equal((rows - i) * x.Sum(), g1[i], 1e-10);
+        for (var j = 0; j < cols; j++) Assert.Equal(Enumerable.Range(0, rows).Sum(i => w1[i] * (rows - i)), gx[j], 1e-10);
+
+        var w = new double[rows, cols];
+        for (var i = 0; i < rows; i++) for (var j = 0; j < cols; j++) w[i, j] = r.NextDouble() * 2 - 1;
+        var y = Data(rows, 5);
+        var dw = new double[rows, cols];
+        var dx = new double[cols];
+        var value = M.RowWeightedLossGradient(w, x, y, dw, dx);
+        Assert.Equal(M.RowWeightedLoss(w, x, y), value, 1e-12 * (1 + Math.Abs(value)));
+        for (var j = 0; j < cols; j += Math.Max(1, cols / 5))
+        {
+            var reference = AgreementTests.Reference(a => { var xs = (double[])x.Clone(); xs[j] = a[0]; return M.RowWeightedLoss(w, xs, y); }, new[] { x[j] }, 0)!.Value;
+            Assert.True(Math.Abs(dx[j] - reference) <= 1e-8 * (1 + Math.Abs(reference)), $"∂/∂x[{j}] = {dx[j]}, differences {reference}");
+            var i = j % rows;
+            var rw = AgreementTests.Reference(a => { var ws = (double[,])w.Clone(); ws[i, j] = a[0]; return M.RowWeightedLoss(ws, x, y); }, new[] { w[i, j] }, 0)!.Value;
+            Assert.True(Math.Abs(dw[i, j] - rw) <= 1e-8 * (1 + Math.Abs(rw)), $"∂/∂w[{i},{j}] = {dw[i, j]}, differences {rw}");
+        }
+    }
+
     [Fact]
     public void AFloatingPointLoopBound_IsRefused_WithADiagnosticOnTheBound()
     {

@@ -80,6 +80,7 @@ public class IntegerArithmeticTests
     public void Latex_ShowsQuotientsAsFloorsAndRemaindersAsMod()
     {
         Assert.Equal(@"\left\lfloor i / 2 \right\rfloor", LatexPrinter.Print(Expr.ToFloat(Expr.IntDiv(I, Expr.Const(2)))));
+        Assert.Equal(@"\left\lfloor \left(i + 5\right) / 3 \right\rfloor", LatexPrinter.Print(Expr.ToFloat(Expr.IntDiv(I + 5, Expr.Const(3)))));
         Assert.Equal(@"\left(i \bmod 3\right) x", LatexPrinter.Print(X * Expr.ToFloat(Expr.IntRem(I, Expr.Const(3)))));
     }
 

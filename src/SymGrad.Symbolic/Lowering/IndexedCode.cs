@@ -113,7 +113,9 @@ public sealed partial class IndexedCode
         Gradient? scatterGradient = null;
         // The value's one sum, if a vector's gradient loop runs over the same count, is added up in that loop (one pass
         // over the data instead of two, as one writes it by hand).
-        var valueSum = returnValue ? (function.Kind == ExprKind.Sum ? function : function.Kind == ExprKind.Mul ? function.ArgArray.SingleOrDefault(f => f.Kind == ExprKind.Sum) : null) : null;
+        // (A product of two sums, Σ_j x_j · Σ_i w_i (n − i), has no one sum to fuse.)
+        var valueSum = returnValue ? (function.Kind == ExprKind.Sum ? function
+            : function.Kind == ExprKind.Mul && function.ArgArray.Count(f => f.Kind == ExprKind.Sum) == 1 ? function.ArgArray.Single(f => f.Kind == ExprKind.Sum) : null) : null;
         if (valueSum != null && !ReferenceEquals(valueSum, function) && function.ArgArray.Any(f => !ReferenceEquals(f, valueSum) && ContainsSum(f))) valueSum = null;
         if (valueSum != null && partialsOut.Take(gradient.Variables.Count).Any(p => Graph.PostOrder(p).Contains(valueSum))) valueSum = null;
         string? valueAccumulator = null;

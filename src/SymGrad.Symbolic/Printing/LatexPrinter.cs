@@ -287,8 +287,8 @@ public static class LatexPrinter
             case ExprKind.IntDiv:
                 // C# truncates toward zero: the floor where both operands are never negative (indices, lengths), else trunc.
                 return NeverNegative(a[0]) && NeverNegative(a[1])
-                    ? (@"\left\lfloor " + Text(a[0]) + " / " + Wrap(a[1], Power) + @" \right\rfloor", Atom)
-                    : (@"\operatorname{trunc}\left(" + Text(a[0]) + " / " + Wrap(a[1], Power) + @"\right)", Atom);
+                    ? (@"\left\lfloor " + Wrap(a[0], Product) + " / " + Wrap(a[1], Power) + @" \right\rfloor", Atom)
+                    : (@"\operatorname{trunc}\left(" + Wrap(a[0], Product) + " / " + Wrap(a[1], Power) + @"\right)", Atom);
             case ExprKind.IntRem:
                 // Parenthesised inside a product: x_i (i mod 3), not x_i i mod 3.
                 return (Wrap(a[0], Power) + @" \bmod " + Wrap(a[1], Power), Sum);
