@@ -150,6 +150,15 @@ public static partial class CSharpSemanticsModel
         return loss;
     }
 
+    /// <summary>The source's int n * n (wraps) beside the engine's n² from dividing by n twice: never one local.</summary>
+    [Differentiable(nameof(x), nameof(y))]
+    public static double IntSquareBesideLengthSquared(double x, double y, ReadOnlySpan<double> v)
+    {
+        double s = v.Length * v.Length % 7 * y;
+        for (var i = 0; i < v.Length; i++) s += 4.5 * (x * i / v.Length);
+        return s / v.Length;
+    }
+
     /// <summary>Math.Sign is an int: Math.Sign(x) / 2 is an int quotient.</summary>
     [Differentiable] public static double SignAsInt(double x) => Math.Sign(x) / 2 * x + Math.Sign(x) * x;
 }

@@ -227,6 +227,19 @@ public class CSharpSemanticsTests
         }
     }
 
+    [Theory]
+    [InlineData(10)]
+    [InlineData(100_000)]
+    public void TheSourcesIntSquare_AndTheEnginesLengthSquared_StayApart(int n)
+    {
+        var v = new double[n];
+        var value = M.IntSquareBesideLengthSquaredGradient(1.25, -0.5, v, out var dx, out var dy);
+        Assert.Equal(M.IntSquareBesideLengthSquared(1.25, -0.5, v), value, 1e-9 * (1 + Math.Abs(value)));
+        // ∂/∂x = 4.5 Σ_i i / n² = 4.5 (n − 1) / (2n); ∂/∂y = (n·n mod 7, in wrapping int arithmetic) / n.
+        Assert.Equal(4.5 * (n - 1) / (2.0 * n), dx, 1e-12);
+        Assert.Equal(unchecked(n * n) % 7 / (double)n, dy, 1e-15);
+    }
+
     [Fact]
     public void AFloatingPointLoopBound_IsRefused_WithADiagnosticOnTheBound()
     {

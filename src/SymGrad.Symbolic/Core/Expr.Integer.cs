@@ -10,16 +10,15 @@ public sealed partial class Expr
 {
     /// <summary>
     /// The integer-valued <paramref name="e"/> converted to the floating-point type (C#'s implicit or explicit
-    /// conversion of an <c>int</c>). A constant, an index and a length are their own conversions.
+    /// conversion of an <c>int</c>). A constant is its own conversion.
     /// </summary>
     public static Expr ToFloat(Expr e)
     {
         if (e is null) throw new ArgumentNullException(nameof(e));
         if (e.Kind == ExprKind.Const) return e;
         if (!e.IsIntegerValued) throw new ArgumentException($"'{e}' is not integer-valued; only integers are converted.", nameof(e));
-        // A lone index or length converts as itself: no int arithmetic to keep, and every printer converts such a leaf
-        // where it meets floating-point values ((double)x.Length).
-        if (e.Kind is ExprKind.Index or ExprKind.Length or ExprKind.ArgMax) return e;
+        // Even a lone index or length is wrapped: n · n built by the engine (floating-point) must stay a different node from
+        // the source's int product x.Length * x.Length, or one CSE local would serve both.
         // Affine forms with small constants convert term by term, so 1 / (2 * x.Length) reads as 1/(2n) and cancels
         // with a 2: (double)(2 * n + 1) = 2.0 * n + 1.0 wherever the int form does not wrap, which needs a count above
         // 2³¹ / MaxDistributedFactor (docs/numerics.md). Products of two ints (i * i) stay int arithmetic, as C# wraps them.

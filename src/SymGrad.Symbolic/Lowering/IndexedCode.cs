@@ -336,7 +336,7 @@ public sealed partial class IndexedCode
             }
             if (task is When when)
             {
-                _lines.Add(indent + "if (" + _printer.PrintCondition(Replace(when.Condition)) + ")");
+                _lines.Add(indent + "if (" + _printer.PrintCondition(Replace(when.Condition), RankOf) + ")");
                 _lines.Add(indent + "{");
                 Emit(when.Body, scope, indent + "    ");
                 _lines.Add(indent + "}");
@@ -509,7 +509,7 @@ public sealed partial class IndexedCode
         if (conditional is null) return value;
         var name = Fresh("sel");
         _lines.Add(indent + "var " + name + " = " + _printer.Literal(Number.Zero) + ";");
-        _lines.Add(indent + "if (" + _printer.PrintCondition(conditional.ArgArray[0]) + ")");
+        _lines.Add(indent + "if (" + _printer.PrintCondition(Replace(conditional.ArgArray[0]), RankOf) + ")");
         _lines.Add(indent + "{");
         Emit(new List<Task> { new Assign(name + " =", conditional.ArgArray[1]) }, scope, indent + "    ");
         _lines.Add(indent + "}");
@@ -536,7 +536,7 @@ public sealed partial class IndexedCode
             throw new InvalidOperationException($"The sum over '{left.Name}' could not be placed in a loop.");
         var program = CsePass.Build(outputs, _taken);
         foreach (var (name, _) in program.Locals) _taken.Add(name);
-        foreach (var line in _printer.Statements(program, pending.Select(a => a.Head).ToList(), pending.Select(a => a.Integer).ToList())) _lines.Add(indent + line);
+        foreach (var line in _printer.Statements(program, pending.Select(a => a.Head).ToList(), pending.Select(a => a.Integer).ToList(), RankOf)) _lines.Add(indent + line);
         pending.Clear();
     }
 
@@ -562,25 +562,27 @@ public sealed partial class IndexedCode
         }
     }
 
-    private string Print(Expr e) => _printer.Print(Replace(e));
+    private string Print(Expr e) => _printer.Print(Replace(e), RankOf);
+
+    private int RankOf(string array) => _ranks.TryGetValue(array, out var rank) ? rank : 1;
 
     // A count or bound: integer literals, no float constants in a loop condition.
-    private string PrintCount(Expr e) => _printer.PrintInteger(Replace(e));
+    private string PrintCount(Expr e) => _printer.PrintInteger(Replace(e), RankOf);
 
     // Computed sums become their accumulators (matched before their arguments are rewritten); the length of an axis
     // of a multi-dimensional array or matrix view (where .Length counts every element, or is absent) is its GetLength.
     private Expr Replace(Expr e)
     {
         var memo = new Dictionary<(Expr, bool), Expr>();
-        // Inside a conversion (int arithmetic), a dimension stays integer data: an index-like leaf named by its C# text.
+        // Inside a conversion (int arithmetic), a length stays integer data.
         Expr Walk(Expr n, bool integer)
         {
             if (_computed.TryGetValue(n, out var v)) return v;
             if (n.Kind == ExprKind.Length)
             {
-                if (!_ranks.TryGetValue(n.LengthArray, out var rank) || rank <= 1) return n;
-                var dim = Dim(n.LengthArray, rank, n.LengthAxis);
-                return integer ? Expr.Index(dim) : Expr.Var(dim);
+                // Inside int arithmetic a length stays itself (the printer knows the ranks); elsewhere a named dimension.
+                if (integer || !_ranks.TryGetValue(n.LengthArray, out var rank) || rank <= 1) return n;
+                return Expr.Var(Dim(n.LengthArray, rank, n.LengthAxis));
             }
             if (n.ArgArray.Length == 0) return n;
             if (memo.TryGetValue((n, integer), out var done)) return done;

@@ -60,11 +60,17 @@ public sealed class CSharpPrinter
     /// <summary>One expression, with no locals (shared subterms are written out each time).</summary>
     public string Print(Expr e) => new Writer(this, null).Emit(e, 0).Text;
 
+    /// <summary>One expression over arrays of the given ranks (a length of a rank-2 array prints as GetLength(axis)).</summary>
+    public string Print(Expr e, Func<string, int>? rankOf) => new Writer(this, null, rankOf).Emit(e, 0).Text;
+
     /// <summary>An integer expression (an index, a count): integer constants print as <c>int</c> literals.</summary>
     public string PrintInteger(Expr e) => new Writer(this, null).Integer(e);
 
+    /// <summary>An integer expression over arrays of the given ranks.</summary>
+    public string PrintInteger(Expr e, Func<string, int>? rankOf) => new Writer(this, null, rankOf).Integer(e);
+
     /// <summary>
-    /// One expression for documentation (XML summaries): like <see cref="Print"/>, but an expression too large to
+    /// One expression for documentation (XML summaries): like <see cref="Print(Expr)"/>, but an expression too large to
     /// read when written out becomes a short description.
     /// </summary>
     public string PrintSummary(Expr e) =>
@@ -123,10 +129,14 @@ public sealed class CSharpPrinter
     /// As <see cref="Statements(ExprProgram, IReadOnlyList{string})"/>, with the outputs flagged in
     /// <paramref name="integers"/> printed as int arithmetic (an index computed into a local).
     /// </summary>
-    public IReadOnlyList<string> Statements(ExprProgram program, IReadOnlyList<string> heads, IReadOnlyList<bool>? integers)
+    public IReadOnlyList<string> Statements(ExprProgram program, IReadOnlyList<string> heads, IReadOnlyList<bool>? integers) =>
+        Statements(program, heads, integers, null);
+
+    /// <summary>As above, over arrays of the given ranks (a length of a rank-2 array prints as GetLength(axis)).</summary>
+    public IReadOnlyList<string> Statements(ExprProgram program, IReadOnlyList<string> heads, IReadOnlyList<bool>? integers, Func<string, int>? rankOf)
     {
         if (heads.Count != program.Outputs.Count) throw new ArgumentException("One statement head per output.", nameof(heads));
-        var w = new Writer(this, program);
+        var w = new Writer(this, program, rankOf);
         var lines = new List<string>();
         foreach (var (name, node) in program.Locals)
         {
@@ -140,6 +150,9 @@ public sealed class CSharpPrinter
 
     /// <summary>A condition (nonzero means true) as a C# bool expression: a comparison as itself, else <c>e != 0</c>.</summary>
     public string PrintCondition(Expr c) => new Writer(this, null).Condition(c);
+
+    /// <summary>A condition over arrays of the given ranks.</summary>
+    public string PrintCondition(Expr c, Func<string, int>? rankOf) => new Writer(this, null, rankOf).Condition(c);
 
     /// <summary>A literal of the printer's type.</summary>
     public string Literal(Number n) => LiteralWithPrecedence(n).Text;
@@ -183,10 +196,14 @@ public sealed class CSharpPrinter
         private readonly CSharpPrinter _p;
         private readonly ExprProgram? _program;
 
-        public Writer(CSharpPrinter p, ExprProgram? program)
+        // The rank of each array (1 when unknown): x.Length counts every element of a multi-dimensional array.
+        private readonly Func<string, int>? _rankOf;
+
+        public Writer(CSharpPrinter p, ExprProgram? program, Func<string, int>? rankOf = null)
         {
             _p = p;
             _program = program;
+            _rankOf = rankOf;
         }
 
         private Expr[] ArgsOf(Expr n) => _program?.ArgsOf(n) ?? n.ArgArray;
@@ -331,7 +348,9 @@ public sealed class CSharpPrinter
                     return (Identifier(n.Name!) + "[" + indices + "]", Primary);
                 }
                 case ExprKind.Length:
-                    return (n.LengthAxis == 0 ? Identifier(n.LengthArray) + ".Length" : Identifier(n.LengthArray) + ".GetLength(" + n.LengthAxis.ToString(CultureInfo.InvariantCulture) + ")", Primary);
+                    return (n.LengthAxis == 0 && (_rankOf?.Invoke(n.LengthArray) ?? 1) <= 1
+                        ? Identifier(n.LengthArray) + ".Length"
+                        : Identifier(n.LengthArray) + ".GetLength(" + n.LengthAxis.ToString(CultureInfo.InvariantCulture) + ")", Primary);
                 case ExprKind.Sum:
                     // As an expression, the runtime's Sym.Sum(count, i => body) form (readable; generated code
                     // runs sums as loops instead).
