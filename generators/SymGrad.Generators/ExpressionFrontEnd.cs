@@ -68,19 +68,6 @@ public readonly struct FrontEndResult
     internal static FrontEndResult Fail(FrontEndError e) => new(null, e);
 }
 
-/// <summary>The C# numeric types a differentiable body computes with.</summary>
-public enum NumericType
-{
-    /// <summary><c>int</c>: indices, lengths, counts; C#'s truncating, wrapping integer arithmetic.</summary>
-    Int,
-    /// <summary><c>long</c>: constants only.</summary>
-    Long,
-    /// <summary><c>float</c> (binary32).</summary>
-    Float,
-    /// <summary><c>double</c> (binary64).</summary>
-    Double,
-}
-
 /// <summary>
 /// A value read from C# with the C# type it has there and, for a compile-time constant, the value C# gives it
 /// (<c>1 / 2</c> is the <c>int</c> 0; <c>1e-30f</c> the binary32 number nearest 10⁻³⁰).

@@ -12,6 +12,14 @@ public static class RoslynCompiler
 {
     public static Assembly Compile(string source, string assemblyName = "Emitted")
     {
+        // With SYMGRAD_DUMP_GENERATED=<folder>, every compiled source is written there, named by its hash (GeneratorHarness).
+        if (Environment.GetEnvironmentVariable("SYMGRAD_DUMP_GENERATED") is { Length: > 0 } folder)
+        {
+            Directory.CreateDirectory(folder);
+            using var sha = System.Security.Cryptography.SHA256.Create();
+            var key = Convert.ToHexString(sha.ComputeHash(System.Text.Encoding.UTF8.GetBytes(source)))[..16];
+            File.WriteAllText(Path.Combine(folder, "compiled_" + key + ".cs"), source);
+        }
         var tree = CSharpSyntaxTree.ParseText(source, new CSharpParseOptions(LanguageVersion.Latest));
         var compilation = CSharpCompilation.Create(
             assemblyName + Guid.NewGuid().ToString("N"),

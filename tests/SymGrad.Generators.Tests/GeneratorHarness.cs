@@ -40,6 +40,20 @@ internal static class GeneratorHarness
         var driver = Driver().RunGeneratorsAndUpdateCompilation(compilation, out var output, out var diagnostics);
         var run = driver.GetRunResult();
         if (run.Results.Single().Exception is { } e) throw new InvalidOperationException("The generator threw", e);
+        Dump(sources, run);
         return new Result(run, output, diagnostics, output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToImmutableArray());
+    }
+
+    // With SYMGRAD_DUMP_GENERATED=<folder>, every generated file is also written there, named by a hash of the sources
+    // it came from and its hint name: two dumps (before and after a change to the lowering or the printers) compare
+    // file by file, which is how "the generated code is unchanged" is checked (docs/design.md).
+    private static void Dump(string[] sources, GeneratorDriverRunResult run)
+    {
+        if (Environment.GetEnvironmentVariable("SYMGRAD_DUMP_GENERATED") is not { Length: > 0 } folder) return;
+        System.IO.Directory.CreateDirectory(folder);
+        using var sha = System.Security.Cryptography.SHA256.Create();
+        var key = Convert.ToHexString(sha.ComputeHash(System.Text.Encoding.UTF8.GetBytes(string.Join("\u0000", sources))))[..16];
+        foreach (var s in run.Results.Single().GeneratedSources)
+            System.IO.File.WriteAllText(System.IO.Path.Combine(folder, key + "_" + s.HintName), s.SourceText.ToString());
     }
 }

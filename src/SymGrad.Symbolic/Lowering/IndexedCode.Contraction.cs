@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
+using SymGrad.Symbolic.Plans;
 
 namespace SymGrad.Symbolic;
 
@@ -13,20 +14,19 @@ namespace SymGrad.Symbolic;
 // output columns is re-indexed by the kernel column (n = v − j), so no im2col buffer is needed.
 public sealed partial class IndexedCode
 {
-    private sealed record Blocked(string Condition, List<string> Body, Loop Fallback) : Task;
+    // Kernel steps under a shape condition (none: always), else the loops.
+    private sealed record Blocked(Condition? Condition, Block Body, Loop Fallback) : Task;
 
     // A view operand: its array, rank and the linear form of each axis.
     private sealed record Operand(string Name, int Rank, Linear[] Axes);
-
-    private const string MatMulType = "global::SymGrad.Tensors.MatMul";
 
     /// <summary>
     /// The gradient of an array variable written by matrix-product calls, when its partial is Σ…Σ [guards] A[…]·B[…]
     /// over float views (or Σ…Σ A[…] for a vector: rows added up), with shape checks falling back to the loops.
     /// </summary>
-    private Blocked? BlockedContraction(Expr variable, string output, Expr partial, Loop fallback, IReadOnlyList<ArrayParameter> inputs, bool accumulate)
+    private Blocked? BlockedContraction(Expr variable, string output, Expr partial, Loop fallback, bool accumulate)
     {
-        if (!_printer.UseFloat) return null;
+        if (!_useFloat) return null;
         foreach (var n in Graph.PostOrder(partial))
             if (n.Kind == ExprKind.Index || n.Kind == ExprKind.Sum) _taken.Add(n.Name!);
         var conjuncts = new List<Expr>();
@@ -50,15 +50,13 @@ public sealed partial class IndexedCode
         var operands = new List<Operand>();
         foreach (var f in factors)
         {
-            var type = f.Kind == ExprKind.Element ? inputs.FirstOrDefault(p => p.Name == f.Name)?.Type : null;
-            if (type is null || !(type.Contains("ReadOnlyMatrix<float>") || type.Contains("ReadOnlyTensor4<float>"))) return null;
+            if (f.Kind != ExprKind.Element || !_arrays.TryGetValue(f.Name!, out var info) || !info.IsFloatView) return null;
             var axes = f.ArgArray.Select(Linear.Parse).ToArray();
             if (axes.Any(a => a is null)) return null;
             operands.Add(new Operand(f.Name!, f.ArgArray.Length, axes!));
         }
         var rank = variable.ArgArray.Length;
-        var outType = inputs.FirstOrDefault(p => p.Name == variable.Name)?.GradientType ?? "";
-        if (!(rank == 1 && operands.Count == 1 || rank >= 2 && operands.Count == 2 && (outType.Contains("Matrix<float>") || outType.Contains("Tensor4<float>")))) return null;
+        if (!(rank == 1 && operands.Count == 1 || rank >= 2 && operands.Count == 2 && _arrays[output].IsFloatView)) return null;
 
         // Every index's range and every guard as a linear form that must be ≥ 0.
         var constraints = new List<Linear>();
@@ -107,7 +105,7 @@ public sealed partial class IndexedCode
         return null;
 
         // The products accumulate; writing (not adding) starts from zero.
-        Blocked? Finish(Blocked? b) => b is null || accumulate ? b : b with { Body = b.Body.Prepend(ClearOutput(output, outType.Length > 0 ? outType : "global::System.Span<float>")).ToList() };
+        Blocked? Finish(Blocked? b) => b is null || accumulate ? b : b with { Body = Block.Of(b.Body.Steps.Prepend(new Clear(output, _arrays[output].Storage))) };
     }
 
     private string FreshIndex(string near)
@@ -142,36 +140,36 @@ public sealed partial class IndexedCode
                 else continue;
                 if (aTransposed && bTransposed) continue;
 
-                var checks = new List<string>();
-                var cols = Dim(variable.Name!, rank, rank - 1);
+                var checks = new List<Condition>();
+                var cols = Len(variable.Name!, rank, rank - 1);
                 // The column index covers the output's last axis: B's last axis when B runs along it.
                 if (!Covered(col, cols, checks, constraints, variable, rank - 1)) continue;
-                if (!bTransposed) checks.Add(Dim(b.Name, b.Rank, b.Rank - 1) + " == " + cols);
+                if (!bTransposed) checks.Add(Equal(Len(b.Name, b.Rank, b.Rank - 1), cols));
                 // The shared index: its count, equal to the last axis of each operand it runs along.
                 var tBounds = constraints.Where(c => c.Coefficient(t) != 0).ToList();
                 if (tBounds.Any(c => c.Terms.Keys.Any(k => k.Kind == ExprKind.Index && !ReferenceEquals(k, t)))) continue;
                 var tUpper = tBounds.Where(c => c.Coefficient(t) == -1).Select(c => c.Plus(Linear.Of(t), 1).Shift(1)).ToList();
                 if (tBounds.Count(c => c.Coefficient(t) == 1 && c.IsExactly(t)) != 1 || tUpper.Count + 1 != tBounds.Count || tUpper.Count == 0) continue;
                 var lastAlongT = !aTransposed ? a : bTransposed ? b : null;
-                string shared;
+                IntValue shared;
                 if (lastAlongT != null)
                 {
-                    shared = Dim(lastAlongT.Name, lastAlongT.Rank, lastAlongT.Rank - 1);
-                    if (!aTransposed && bTransposed) checks.Add(Dim(b.Name, b.Rank, b.Rank - 1) + " == " + shared);
-                    checks.AddRange(tUpper.Select(u => PrintLinear(u) + " == " + shared));
+                    shared = Len(lastAlongT.Name, lastAlongT.Rank, lastAlongT.Rank - 1);
+                    if (!aTransposed && bTransposed) checks.Add(Equal(Len(b.Name, b.Rank, b.Rank - 1), shared));
+                    checks.AddRange(tUpper.Select(u => Equal(new IntLinear(u), shared)));
                 }
-                else shared = tUpper.Select(PrintLinear).Aggregate((x, y) => $"global::System.Math.Min({x}, {y})");
+                else shared = tUpper.Select(u => (IntValue)new IntLinear(u)).Aggregate(IntValue.Min);
                 // The row index: the whole axis when A runs along it (Aᵀ), else a range from its guards per block.
-                string rowStart, rowCount;
+                IntValue rowStart, rowCount;
                 var rowBounds = constraints.Where(c => c.Coefficient(row) != 0).ToList();
                 if (rowBounds.Any(c => c.Coefficient(t) != 0 || c.Coefficient(col) != 0)) continue;
                 var outer = order.Where(v => !inner.Contains(v)).ToList();
-                var rows = Dim(variable.Name!, rank, rank - 2);
+                var rows = Len(variable.Name!, rank, rank - 2);
                 if (aTransposed)
                 {
                     if (!Covered(row, rows, checks, constraints, variable, rank - 2)) continue;
-                    checks.Add(Dim(a.Name, a.Rank, a.Rank - 1) + " == " + rows);
-                    (rowStart, rowCount) = ("0", rows);
+                    checks.Add(Equal(Len(a.Name, a.Rank, a.Rank - 1), rows));
+                    (rowStart, rowCount) = (IntValue.Const(0), rows);
                 }
                 else
                 {
@@ -182,7 +180,7 @@ public sealed partial class IndexedCode
                 // (∂L/∂X: B, the kernel block, is shared and transposed once) or in A and B alone (∂L/∂W: the products
                 // of every image add into the same C). The calls are a batch-size fewer.
                 Expr? batch = null;
-                (string Lower, string Upper) batchRange = default;
+                (IntValue Lower, IntValue Upper) batchRange = default;
                 var (carrier, other) = aTransposed ? (b, target) : (target, b);
                 if (a.Rank == 4 && carrier.Rank == 4 && !(aTransposed && bTransposed))
                     foreach (var v in outer)
@@ -206,8 +204,8 @@ public sealed partial class IndexedCode
                         if (taken.Any(x => ReferenceEquals(x, v)) || !target.Axes[targetAxis].IsExactly(v) || a.Axes[aAxis].Coefficient(v) != 1) continue;
                         if (target.Axes.Where((_, d) => d != targetAxis).Any(x => x.Coefficient(v) != 0) || a.Axes.Where((_, d) => d != aAxis).Any(x => x.Coefficient(v) != 0) ||
                             b.Axes.Any(x => x.Coefficient(v) != 0)) continue;
-                        var own = new List<string>();
-                        if (!Covered(v, Dim(variable.Name!, rank, targetAxis), own, constraints, variable, targetAxis)) continue;
+                        var own = new List<Condition>();
+                        if (!Covered(v, Len(variable.Name!, rank, targetAxis), own, constraints, variable, targetAxis)) continue;
                         checks.AddRange(own);
                         return v;
                     }
@@ -220,7 +218,7 @@ public sealed partial class IndexedCode
                 // registers across the batch.
                 var group = window != null && batch != null ? Sliding(0, 1, batch, window) : null;
                 // The block spans image rows: a window wider than a row would run into the next one unchecked.
-                if (group != null) checks.Add($"{shared} + {Dim(variable.Name!, rank, rank - 3)} - 1 <= {Dim(a.Name, a.Rank, 2)}");
+                if (group != null) checks.Add(new Compare(shared + Len(variable.Name!, rank, rank - 3) - IntValue.Const(1), "<=", Len(a.Name, a.Rank, 2)));
                 // Every other constraint bounds its innermost outer index. Products that add into a block of C (Aᵀ·B) loop
                 // over the summed indices outside the output's: the rows of B they read (Δ's, shared by every kernel row)
                 // stay in cache across the blocks of C, which are small.
@@ -230,54 +228,61 @@ public sealed partial class IndexedCode
                     constraints.Where(c => inner.All(u => c.Coefficient(u) == 0) && (batch is null || c.Coefficient(batch) == 0) && (window is null || c.Coefficient(window) == 0) && (group is null || c.Coefficient(group) == 0)).ToList(), checks);
                 if (loops is null) continue;
 
-                var lines = new List<string>();
-                string? batches = null;
+                var lines = new List<Step>();
+                IntValue? batches = null;
                 var (left, right, output) = (a, b, target);
                 if (batch != null)
                 {
                     var (first, end) = (Fresh("batchFirst"), Fresh("batchEnd"));
-                    lines.Add($"var {first} = {batchRange.Lower};");
-                    lines.Add($"var {end} = {batchRange.Upper};");
+                    lines.Add(new DeclareInt(first, batchRange.Lower!));
+                    lines.Add(new DeclareInt(end, batchRange.Upper!));
                     var at = Linear.Of(Expr.Index(first));
                     Operand Batched(Operand o) => o with { Axes = o.Axes.Select(x => x.Substitute(batch, at)).ToArray() };
                     (left, right, output) = (Batched(a), Batched(b), Batched(target));
-                    batches = end + " - " + first;
+                    batches = IntValue.Local(end) - IntValue.Local(first);
                 }
-                var innermost = new List<string>();
+                var one = IntValue.Const(1);
+                var innermost = new List<Step>();
                 if (group != null)
                 {
-                    var windows = Dim(variable.Name!, rank, rank - 3);
-                    var groups = Dim(variable.Name!, rank, 0);
-                    var imageRow = Dim(a.Name, a.Rank, 2);
+                    var windows = Len(variable.Name!, rank, rank - 3);
+                    var groups = Len(variable.Name!, rank, 0);
+                    var imageRow = Len(a.Name, a.Rank, 2);
                     var atZero = left with { Axes = left.Axes.Select(x => x.Substitute(window!, Linear.Number(0)).Substitute(group, Linear.Number(0)).Substitute(t, Linear.Number(0))).ToArray() };
-                    string rowOf = PrintLinear(atZero.Axes[1]), column = PrintLinear(atZero.Axes[2]);
-                    if (rowOf.Contains(" ")) rowOf = $"({rowOf})";
-                    var first = rowOf == "0" ? column : column == "0" ? $"{rowOf} * {imageRow}" : $"{rowOf} * {imageRow} + {column}";
-                    var aName = CSharpPrinter.Identifier(a.Name);
-                    innermost.Add($"{MatMulType}.MultiplyTransposedA({aName}.SliceRows({PrintLinear(atZero.Axes[0])}, {first}, ({groups} - 1) * {imageRow} + {shared} + {windows} - 1, {batches}), {Dim(a.Name, a.Rank, a.Rank - 1)}, " +
-                                  $"{groups}, {imageRow} * {Dim(a.Name, a.Rank, a.Rank - 1)}, {Block(right, t, "0", shared, batches)}, {CSharpPrinter.Identifier(output.Name)}.Span, {windows} * {rows}, {shared}, {cols}, accumulate: true);");
+                    var (rowOf, column) = (atZero.Axes[1], atZero.Axes[2]);
+                    var first = rowOf.IsZero ? new IntLinear(column) : column.IsZero ? new IntLinear(rowOf) * imageRow : new IntLinear(rowOf) * imageRow + new IntLinear(column);
+                    var lastA = Len(a.Name, a.Rank, a.Rank - 1);
+                    innermost.Add(new Call(new KernelCall(Kernel.MultiplyTransposedAGrouped,
+                        new ViewArg(a.Name, "SliceRows", Seq.Of(new IntLinear(atZero.Axes[0]), first, (groups - one) * imageRow + shared + windows - one, batches!)),
+                        new IntArg(lastA), new IntArg(groups), new IntArg(imageRow * lastA), Rows(right, t, IntValue.Const(0), shared, batches),
+                        new ViewArg(output.Name, null, Seq<IntValue>.Empty), new IntArg(windows * rows), new IntArg(shared), new IntArg(cols), new AccumulateArg(true))));
                 }
                 else if (window != null)
                 {
-                    var windows = Dim(variable.Name!, rank, rank - 3);
+                    var windows = Len(variable.Name!, rank, rank - 3);
                     var atZero = left with { Axes = left.Axes.Select(x => x.Substitute(window, Linear.Number(0))).ToArray() };
-                    innermost.Add($"{MatMulType}.MultiplyTransposedA({Block(atZero, t, "0", $"{shared} + {windows} - 1", batches)}, {Dim(a.Name, a.Rank, a.Rank - 1)}, {Block(right, t, "0", shared, batches)}, " +
-                                  $"{CSharpPrinter.Identifier(output.Name)}.Slice({PrintLinear(output.Axes[0])}, 0, {windows} * {rows}), {windows} * {rows}, {shared}, {cols}, accumulate: true);");
+                    innermost.Add(new Call(new KernelCall(Kernel.MultiplyTransposedAStrided,
+                        Rows(atZero, t, IntValue.Const(0), shared + windows - one, batches), new IntArg(Len(a.Name, a.Rank, a.Rank - 1)), Rows(right, t, IntValue.Const(0), shared, batches),
+                        new ViewArg(output.Name, "Slice", Seq.Of<IntValue>(new IntLinear(output.Axes[0]), IntValue.Const(0), windows * rows)),
+                        new IntArg(windows * rows), new IntArg(shared), new IntArg(cols), new AccumulateArg(true))));
                 }
                 else if (aTransposed)
-                    innermost.Add($"{MatMulType}.MultiplyTransposedA({Block(left, t, "0", shared, batches)}, {Block(right, t, "0", shared, batches)}, {Block(output, row, "0", rows)}, {rows}, {shared}, {cols}, accumulate: true);");
+                    innermost.Add(new Call(new KernelCall(Kernel.MultiplyTransposedA,
+                        Rows(left, t, IntValue.Const(0), shared, batches), Rows(right, t, IntValue.Const(0), shared, batches), Rows(output, row, IntValue.Const(0), rows),
+                        new IntArg(rows), new IntArg(shared), new IntArg(cols), new AccumulateArg(true))));
                 else
                 {
-                    var start = Fresh("first");
-                    var end = Fresh("end");
-                    var count = end + " - " + start;
-                    var method = bTransposed ? "MultiplyTransposedB" : "Multiply";
-                    innermost.Add($"var {start} = {rowStart};");
-                    innermost.Add($"var {end} = {rowCount};");
-                    innermost.Add($"if ({start} < {end}) {MatMulType}.{method}({Block(left, row, start, count, batches)}, {Block(right, bTransposed ? col : t, "0", bTransposed ? cols : shared)}, {Block(output, row, start, count, batches)}, {count}, {shared}, {cols}, accumulate: true);");
+                    var (start, end) = (Fresh("first"), Fresh("end"));
+                    var count = IntValue.Local(end) - IntValue.Local(start);
+                    innermost.Add(new DeclareInt(start, rowStart));
+                    innermost.Add(new DeclareInt(end, rowCount));
+                    var call = new KernelCall(bTransposed ? Kernel.MultiplyTransposedB : Kernel.Multiply,
+                        Rows(left, row, IntValue.Local(start), count, batches), Rows(right, bTransposed ? col : t, IntValue.Const(0), bTransposed ? cols : shared),
+                        Rows(output, row, IntValue.Local(start), count, batches), new IntArg(count), new IntArg(shared), new IntArg(cols), new AccumulateArg(true));
+                    innermost.Add(new If(new Compare(IntValue.Local(start), "<", IntValue.Local(end)), Block.Of(new Step[] { new Call(call) }), OneLine: true));
                 }
                 lines.AddRange(LoopNest(loops, innermost));
-                return new Blocked(string.Join(" && ", checks.Distinct()), lines, null!);
+                return new Blocked(Conjunction(checks), Block.Of(lines), null!);
             }
         return null;
     }
@@ -301,11 +306,11 @@ public sealed partial class IndexedCode
             if (!Offset(k.Axes[0], o[1], m) || !Offset(k.Axes[1], o[2], n)) continue;
 
             var (vName, dName, kName) = (variable.Name!, d.Name, k.Name);
-            string V(int axis) => Dim(vName, 4, axis);
-            string D(int axis) => Dim(dName, 4, axis);
-            string K(int axis) => Dim(kName, 4, axis);
+            IntValue V(int axis) => Len(vName, 4, axis);
+            IntValue D(int axis) => Len(dName, 4, axis);
+            IntValue K(int axis) => Len(kName, 4, axis);
             // The runs of (j, l) are contiguous in V's rows when l spans V's last axis and K's third.
-            var checks = new List<string> { V(3) + " == " + K(2), D(3) + " == " + K(3) };
+            var checks = new List<Condition> { Equal(V(3), K(2)), Equal(D(3), K(3)) };
             var batch = new List<Linear>();
             var mBounds = new List<Linear>();
             foreach (var c in constraints)
@@ -315,54 +320,70 @@ public sealed partial class IndexedCode
                 Linear Upper(Expr x) => c.Plus(Linear.Of(x), 1).Shift(1);
                 // c is x ≥ 0 or x < the length of one of the named axes.
                 bool Range(Expr x, params (string Array, int Axis)[] axes) => Only(x) && (c.IsExactly(x) || c.Coefficient(x) == -1 && axes.Any(a => Upper(x).IsExactly(Expr.Length(a.Array, a.Axis))));
-                if (indices.Count == 0) checks.Add(PrintLinear(c) + " >= 0");
+                if (indices.Count == 0) checks.Add(new Compare(new IntLinear(c), ">=", IntValue.Const(0)));
                 else if (Only(o[0])) batch.Add(c);
                 else if (Only(m)) mBounds.Add(c);
                 // n and t run over D's axes, l over V's and K's; the kernel offsets s₁ − m, s₂ − n over K's; the output rows
                 // and columns over V's, which the scatter stays inside by the checks below.
                 else if (Range(n, (dName, 2)) || Range(o[3], (vName, 3), (kName, 2)) || Range(o[1], (vName, 1)) || Range(o[2], (vName, 2)) || Only(t) && c.IsExactly(t)) { }
-                else if (Only(t) && c.Coefficient(t) == -1) checks.Add(PrintLinear(Upper(t)) + " == " + D(3));
+                else if (Only(t) && c.Coefficient(t) == -1) checks.Add(Equal(new IntLinear(Upper(t)), D(3)));
                 else if (Only(o[1], m) && (c.Equals(k.Axes[0]) || c.Equals(Linear.Of(Expr.Length(kName, 0)).Plus(k.Axes[0], -1).Shift(-1)))) { }
                 else if (Only(o[2], n) && (c.Equals(k.Axes[1]) || c.Equals(Linear.Of(Expr.Length(kName, 1)).Plus(k.Axes[1], -1).Shift(-1)))) { }
                 else return null;
             }
             if (Bounds(o[0], batch) is not var (sLo, sHi) || Bounds(m, mBounds) is not var (mLo, mHi)) continue;
-            checks.Add($"{mHi} + {K(0)} - 1 <= {V(1)}");
-            checks.Add($"{D(2)} + {K(1)} - 1 <= {V(2)}");
-            string s = CSharpPrinter.Identifier(o[0].Name!), mi = CSharpPrinter.Identifier(m.Name!), ni = CSharpPrinter.Identifier(n.Name!);
+            var one = IntValue.Const(1);
+            checks.Add(new Compare(mHi + K(0) - one, "<=", V(1)));
+            checks.Add(new Compare(D(2) + K(1) - one, "<=", V(2)));
+            string s = o[0].Name!, mi = m.Name!, ni = n.Name!;
             var i = Fresh("kernelRow");
             var (first, rows, work, width, run, chunk, s0, images, end) = (Fresh("firstRow"), Fresh("rows"), Fresh("patchGradients"), Fresh("kernelSize"), Fresh("run"), Fresh("chunk"), Fresh("firstImage"), Fresh("images"), Fresh("imageEnd"));
             var at = Fresh("offset");
-            var (dId, kId, vId) = (CSharpPrinter.Identifier(dName), CSharpPrinter.Identifier(kName), CSharpPrinter.Identifier(output));
+            IntValue L(string local) => IntValue.Local(local);
             // Consecutive images' rows are consecutive in Δ when every row of each is taken.
-            var whole = mLo == "0" && mHi == D(1) ? "true" : $"{first} == 0 && {mHi} == {D(1)}";
-            var lines = new List<string>
+            var whole = mLo.Equals(new IntLinear(Linear.Number(0))) && mHi.Equals(new IntLinear(Linear.Of(Expr.Length(dName, 1))));
+            var perChunk = IntValue.Max(one, IntValue.Const(262144) / (L(rows) * L(width)));
+            var chunkSize = whole ? perChunk : new IntChoose(new All(Seq.Of<Condition>(new Compare(L(first), "==", IntValue.Const(0)), new Compare(mHi, "==", D(1)))), perChunk, one);
+            var addBack = new For(s, L(s0), L(s0) + L(images), Block.Of(new Step[]
             {
-                $"var {run} = {K(1)} * {K(2)};",
-                $"var {width} = {K(0)} * {run};",
-                $"var {first} = {mLo};",
-                $"var {rows} = ({mHi} - {first}) * {D(2)};",
-                $"var {end} = {sHi};",
-                $"if ({rows} > 0 && {width} > 0)",
-                "{",
-                "    // Products over chunks of images whose patch gradients fit a workspace of 256 Ki floats (one image when its",
-                "    // rows are not all taken), each row's kernel-row runs then added back where they belong.",
-                $"    var {chunk} = {(whole == "true" ? "" : whole + " ? ")}global::System.Math.Max(1, 262144 / ({rows} * {width})){(whole == "true" ? "" : " : 1")};",
-                $"    var {work} = {MatMulType}.Workspace({chunk} * {rows} * {width});",
-                $"    for (var {s0} = {sLo}; {s0} < {end}; {s0} += {chunk})",
-                "    {",
-                $"        var {images} = global::System.Math.Min({chunk}, {end} - {s0});",
-                $"        {MatMulType}.MultiplyTransposedB({dId}.Span.Slice(({s0} * {D(1)} + {first}) * {D(2)} * {D(3)}, {images} * {rows} * {D(3)}), {kId}.Span, {work}, {images} * {rows}, {D(3)}, {width}, accumulate: false);",
-                $"        var {at} = 0;",
-                $"        for (var {s} = {s0}; {s} < {s0} + {images}; {s}++)",
-                $"            for (var {mi} = {first}; {mi} < {mHi}; {mi}++)",
-                $"                for (var {ni} = 0; {ni} < {D(2)}; {ni}++)",
-                $"                    for (var {i} = 0; {i} < {K(0)}; {i}++, {at} += {run})",
-                $"                        {MatMulType}.AddTo({work}.Slice({at}, {run}), {vId}.Slice({s}, {mi} + {i}, {ni}, {K(1)}));",
-                "    }",
-                "}",
+                new For(mi, L(first), mHi, Block.Of(new Step[]
+                {
+                    new For(ni, IntValue.Const(0), D(2), Block.Of(new Step[]
+                    {
+                        new For(i, IntValue.Const(0), K(0), Block.Of(new Step[]
+                        {
+                            new Call(new KernelCall(Kernel.AddTo, new SpanArg(work, L(at), L(run)), new ViewArg(output, "Slice", Seq.Of(L(s), L(mi) + L(i), L(ni), K(1))))),
+                            new AddInt(at, L(run)),
+                        })),
+                    })),
+                })),
+            }));
+            var perImages = new For(s0, sLo, L(end), Block.Of(new Step[]
+            {
+                new DeclareInt(images, IntValue.Min(L(chunk), L(end) - L(s0))),
+                new Call(new KernelCall(Kernel.MultiplyTransposedB,
+                    new ViewArg(dName, null, Seq.Of((L(s0) * D(1) + L(first)) * D(2) * D(3), L(images) * L(rows) * D(3))), new ViewArg(kName, null, Seq<IntValue>.Empty), new SpanArg(work),
+                    new IntArg(L(images) * L(rows)), new IntArg(D(3)), new IntArg(L(width)), new AccumulateArg(false))),
+                new DeclareInt(at, IntValue.Const(0)),
+                addBack,
+            }), Stride: L(chunk));
+            var lines = new List<Step>
+            {
+                new DeclareInt(run, K(1) * K(2)),
+                new DeclareInt(width, K(0) * L(run)),
+                new DeclareInt(first, mLo),
+                new DeclareInt(rows, (mHi - L(first)) * D(2)),
+                new DeclareInt(end, sHi),
+                new If(new All(Seq.Of<Condition>(new Compare(L(rows), ">", IntValue.Const(0)), new Compare(L(width), ">", IntValue.Const(0)))), Block.Of(new Step[]
+                {
+                    new Comment("Products over chunks of images whose patch gradients fit a workspace of 256 Ki floats (one image when its"),
+                    new Comment("rows are not all taken), each row's kernel-row runs then added back where they belong."),
+                    new DeclareInt(chunk, chunkSize),
+                    new Call(new KernelCall(Kernel.Workspace, new IntArg(L(chunk) * L(rows) * L(width))), Result: work),
+                    perImages,
+                })),
             };
-            return new Blocked(string.Join(" && ", checks.Distinct()), lines, null!);
+            return new Blocked(Conjunction(checks), Block.Of(lines), null!);
         }
         return null;
     }
@@ -372,8 +393,8 @@ public sealed partial class IndexedCode
     {
         var col = variable.ArgArray[0];
         if (a.Rank < 2 || !a.Axes[a.Rank - 1].IsExactly(col) || a.Axes.Take(a.Rank - 1).Any(x => x.Coefficient(col) != 0)) return null;
-        var cols = Dim(variable.Name!, 1, 0);
-        var checks = new List<string> { Dim(a.Name, a.Rank, a.Rank - 1) + " == " + cols };
+        var cols = Len(variable.Name!, 1, 0);
+        var checks = new List<Condition> { Equal(Len(a.Name, a.Rank, a.Rank - 1), cols) };
         if (!Covered(col, cols, checks, constraints, variable, 0)) return null;
         var rowAxis = a.Axes[a.Rank - 2];
         foreach (var t in order.Where(v => rowAxis.Coefficient(v) == 1 && !ReferenceEquals(v, col)))
@@ -384,43 +405,38 @@ public sealed partial class IndexedCode
             if (tBounds.Any(c => c.Coefficient(col) != 0) || Bounds(t, tBounds) is not var (lo, hi)) continue;
             var loops = Nest(order.Where(v => !inner.Contains(v)).ToList(), constraints.Where(c => inner.All(u => c.Coefficient(u) == 0)).ToList(), checks);
             if (loops is null) continue;
-            var start = Fresh("first");
-            var end = Fresh("end");
-            var innermost = new List<string>
+            var (start, end) = (Fresh("first"), Fresh("end"));
+            var call = new KernelCall(Kernel.AddRows, Rows(a, t, IntValue.Local(start), IntValue.Local(end) - IntValue.Local(start)), new SpanArg(target.Name));
+            var innermost = new List<Step>
             {
-                $"var {start} = {lo};",
-                $"var {end} = {hi};",
-                $"if ({start} < {end}) {MatMulType}.AddRows({Block(a, t, start, end + " - " + start)}, {CSharpPrinter.Identifier(target.Name)});",
+                new DeclareInt(start, lo),
+                new DeclareInt(end, hi),
+                new If(new Compare(IntValue.Local(start), "<", IntValue.Local(end)), Block.Of(new Step[] { new Call(call) }), OneLine: true),
             };
-            return new Blocked(string.Join(" && ", checks.Distinct()), LoopNest(loops, innermost), fallback);
+            return new Blocked(Conjunction(checks), Block.Of(LoopNest(loops, innermost)), fallback);
         }
         return null;
     }
 
-    // for loops over the outer indices (braced, indented) around the innermost lines.
-    private static List<string> LoopNest(List<(Expr Index, string Lower, string Upper)> loops, List<string> innermost)
+    private static IntValue Len(string array, int rank, int axis) => new IntLength(array, rank, axis);
+
+    private static Condition Equal(IntValue a, IntValue b) => new Compare(a, "==", b);
+
+    // The checks, each once, as one condition (none: always).
+    private static Condition? Conjunction(List<Condition> checks) => checks.Count == 0 ? null : new All(checks.Distinct().ToSeq());
+
+    // for loops over the outer indices around the innermost steps.
+    private static List<Step> LoopNest(List<(Expr Index, IntValue Lower, IntValue Upper)> loops, List<Step> innermost)
     {
-        var lines = new List<string>();
-        var indent = "";
-        foreach (var (index, lower, upper) in loops)
-        {
-            var i = CSharpPrinter.Identifier(index.Name!);
-            lines.Add(indent + $"for (var {i} = {lower}; {i} < {upper}; {i}++)");
-            lines.Add(indent + "{");
-            indent += "    ";
-        }
-        lines.AddRange(innermost.Select(l => indent + l));
-        while (indent.Length > 0)
-        {
-            indent = indent.Substring(4);
-            lines.Add(indent + "}");
-        }
-        return lines;
+        var steps = innermost;
+        for (var k = loops.Count - 1; k >= 0; k--)
+            steps = new List<Step> { new For(loops[k].Index.Name!, loops[k].Lower, loops[k].Upper, Block.Of(steps)) };
+        return steps;
     }
 
     // An output index that must range over its whole axis: only its own range and upper guards free of other indices
     // (each becomes a check that the axis fits under it).
-    private bool Covered(Expr index, string length, List<string> checks, List<Linear> constraints, Expr variable, int axis)
+    private static bool Covered(Expr index, IntValue length, List<Condition> checks, List<Linear> constraints, Expr variable, int axis)
     {
         foreach (var c in constraints.Where(c => c.Coefficient(index) != 0))
         {
@@ -429,15 +445,15 @@ public sealed partial class IndexedCode
             if (c.Coefficient(index) != -1) return false;
             var upper = c.Plus(Linear.Of(index), 1).Shift(1);
             if (upper.IsExactly(Expr.Length(variable.Name!, axis))) continue;
-            checks.Add(length + " <= " + PrintLinear(upper));
+            checks.Add(new Compare(length, "<=", new IntLinear(upper)));
         }
         return true;
     }
 
     // The loop nest over the outer indices in order, each bounded by the constraints whose innermost index it is.
-    private List<(Expr Index, string Lower, string Upper)>? Nest(List<Expr> outer, List<Linear> constraints, List<string> checks)
+    private static List<(Expr Index, IntValue Lower, IntValue Upper)>? Nest(List<Expr> outer, List<Linear> constraints, List<Condition> checks)
     {
-        var loops = new List<(Expr, string, string)>();
+        var loops = new List<(Expr, IntValue, IntValue)>();
         var used = new HashSet<Linear>();
         for (var depth = 0; depth < outer.Count; depth++)
         {
@@ -450,135 +466,39 @@ public sealed partial class IndexedCode
         foreach (var c in constraints.Where(c => !used.Contains(c)))
         {
             if (c.Terms.Keys.Any(k => k.Kind == ExprKind.Index)) return null;
-            checks.Add(PrintLinear(c) + " >= 0");
+            checks.Add(new Compare(new IntLinear(c), ">=", IntValue.Const(0)));
         }
         return loops;
     }
 
     // The lower and exclusive upper bound of an index from constraints ±index + rest ≥ 0 (null without both).
-    private (string Lower, string Upper)? Bounds(Expr index, List<Linear> constraints)
+    private static (IntValue Lower, IntValue Upper)? Bounds(Expr index, List<Linear> constraints)
     {
-        var lower = new List<string>();
-        var upper = new List<string>();
+        var lower = new List<IntValue>();
+        var upper = new List<IntValue>();
         foreach (var c in constraints)
         {
             var a = c.Coefficient(index);
             var rest = c.Plus(Linear.Of(index), -a);
-            if (a == 1) lower.Add(PrintLinear(rest.Scale(-1)));
-            else if (a == -1) upper.Add(PrintLinear(rest.Shift(1)));
+            if (a == 1) lower.Add(new IntLinear(rest.Scale(-1)));
+            else if (a == -1) upper.Add(new IntLinear(rest.Shift(1)));
             else return null;
         }
         if (lower.Count == 0 || upper.Count == 0) return null;
-        static string Fold(List<string> xs, string f) => xs.Distinct().Aggregate((x, y) => $"global::System.Math.{f}({x}, {y})");
-        return (Fold(lower, "Max"), Fold(upper, "Min"));
+        return (lower.Distinct().Aggregate(IntValue.Max), upper.Distinct().Aggregate(IntValue.Min));
     }
 
     // The contiguous rows of an operand along `along` (its second-to-last axis) from `start`, `count` of them.
     // With `batches`, the same rows for that many consecutive values of axis 0 (a RowBlocks).
-    private string Block(Operand o, Expr along, string start, string count, string? batches = null)
+    private static ViewArg Rows(Operand o, Expr along, IntValue start, IntValue count, IntValue? batches = null)
     {
-        var name = CSharpPrinter.Identifier(o.Name);
         var axis = o.Axes[o.Rank - 2];
-        var first = axis.Coefficient(along) == 0 ? PrintLinear(axis) : Join(PrintLinear(axis.Plus(Linear.Of(along), -1)), start);
-        var leading = o.Axes.Take(o.Rank - 2).Select(PrintLinear);
-        var args = leading.Append(first).Append(count);
+        var first = axis.Coefficient(along) == 0 ? new IntLinear(axis) : Join(axis.Plus(Linear.Of(along), -1), start);
+        var args = o.Axes.Take(o.Rank - 2).Select(x => (IntValue)new IntLinear(x)).Append(first).Append(count);
         if (batches != null) args = args.Append(batches);
-        return $"{name}.Slice({string.Join(", ", args)})";
+        return new ViewArg(o.Name, "Slice", args.ToSeq());
 
-        static string Join(string rest, string start) =>
-            rest == "0" ? start : start == "0" ? rest : rest.StartsWith("-", StringComparison.Ordinal) ? $"{start} - {rest.Substring(1)}" : $"{rest} + {start}";
-    }
-
-    private string PrintLinear(Linear l) => l.Print(atom => atom.Kind == ExprKind.Index
-        ? CSharpPrinter.Identifier(atom.Name!)
-        : _ranks.TryGetValue(atom.LengthArray, out var r) ? Dim(atom.LengthArray, r, atom.LengthAxis) : Dim(atom.LengthArray, atom.LengthAxis + 1, atom.LengthAxis));
-
-    /// <summary>An integer linear form Σ cᵢ·aᵢ + constant over indices and array lengths.</summary>
-    private sealed class Linear : IEquatable<Linear>
-    {
-        private Linear(SortedDictionary<Expr, long> terms, long constant)
-        {
-            Terms = terms;
-            Constant = constant;
-        }
-
-        public SortedDictionary<Expr, long> Terms { get; }
-        public long Constant { get; }
-
-        public static Linear Number(long c) => new(new SortedDictionary<Expr, long>(), c);
-
-        public static Linear Of(Expr atom) => new(new SortedDictionary<Expr, long> { [atom] = 1 }, 0);
-
-        public static Linear? Parse(Expr e)
-        {
-            switch (e.Kind)
-            {
-                case ExprKind.Const when e.Value.IsInteger: return new Linear(new SortedDictionary<Expr, long>(), e.Value.Numerator);
-                case ExprKind.Index:
-                case ExprKind.Length: return Of(e);
-                case ExprKind.Add:
-                    var sum = new Linear(new SortedDictionary<Expr, long>(), 0);
-                    foreach (var a in e.ArgArray)
-                    {
-                        if (Parse(a) is not { } p) return null;
-                        sum = sum.Plus(p, 1);
-                    }
-                    return sum;
-                case ExprKind.Mul when e.ArgArray.Length == 2 && e.ArgArray[0].Kind == ExprKind.Const && e.ArgArray[0].Value.IsInteger:
-                    return Parse(e.ArgArray[1])?.Scale(e.ArgArray[0].Value.Numerator);
-                default: return null;
-            }
-        }
-
-        public long Coefficient(Expr atom) => Terms.TryGetValue(atom, out var c) ? c : 0;
-
-        public bool IsExactly(Expr atom) => Constant == 0 && Terms.Count == 1 && Coefficient(atom) == 1;
-
-        public Linear Plus(Linear other, long factor)
-        {
-            var terms = new SortedDictionary<Expr, long>(Terms);
-            foreach (var kv in other.Terms)
-            {
-                var c = (terms.TryGetValue(kv.Key, out var x) ? x : 0) + factor * kv.Value;
-                if (c == 0) terms.Remove(kv.Key);
-                else terms[kv.Key] = c;
-            }
-            return new Linear(terms, Constant + factor * other.Constant);
-        }
-
-        public Linear Shift(long by) => new(Terms, Constant + by);
-
-        public Linear Scale(long by) => new Linear(new SortedDictionary<Expr, long>(), 0).Plus(this, by);
-
-        public Linear Substitute(Expr atom, Linear by)
-        {
-            var c = Coefficient(atom);
-            return c == 0 ? this : Plus(Of(atom), -c).Plus(by, c);
-        }
-
-        // Positive terms first, then negative ones, then the constant: k3 - W.GetLength(0) + 1.
-        public string Print(Func<Expr, string> atom)
-        {
-            var parts = new List<string>();
-            foreach (var kv in Terms.Where(kv => kv.Value > 0).Concat(Terms.Where(kv => kv.Value < 0)))
-            {
-                var magnitude = Math.Abs(kv.Value);
-                var text = magnitude == 1 ? atom(kv.Key) : magnitude.ToString(CultureInfo.InvariantCulture) + " * " + atom(kv.Key);
-                parts.Add(parts.Count == 0 ? (kv.Value < 0 ? "-" + text : text) : (kv.Value < 0 ? "- " : "+ ") + text);
-            }
-            if (Constant != 0 || parts.Count == 0)
-            {
-                var magnitude = Math.Abs(Constant).ToString(CultureInfo.InvariantCulture);
-                parts.Add(parts.Count == 0 ? Constant.ToString(CultureInfo.InvariantCulture) : (Constant < 0 ? "- " : "+ ") + magnitude);
-            }
-            return string.Join(" ", parts);
-        }
-
-        public bool Equals(Linear? other) =>
-            other != null && Constant == other.Constant && Terms.Count == other.Terms.Count && Terms.All(kv => other.Coefficient(kv.Key) == kv.Value);
-
-        public override bool Equals(object? obj) => Equals(obj as Linear);
-
-        public override int GetHashCode() => Terms.Aggregate((int)Constant, (h, kv) => h * 31 + kv.Key.GetHashCode() ^ kv.Value.GetHashCode());
+        static IntValue Join(Linear rest, IntValue start) =>
+            rest.IsZero ? start : start is IntConst { Value: 0 } ? new IntLinear(rest) : rest.LeadsNegative ? start - new IntLinear(rest.Scale(-1)) : new IntLinear(rest) + start;
     }
 }

@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Linq;
+using SymGrad.Symbolic.Plans;
 
 namespace SymGrad.Symbolic;
 
@@ -11,9 +12,8 @@ public sealed partial class IndexedCode
 {
     private sealed record ScatterAdd(string Array, Expr[] Indices, Expr Value) : Task;
     private sealed record When(Expr Condition, List<Task> Body) : Task;
-    private sealed record Line(string Text) : Task;
     // One gradient's code, run when the caller asked for it (a non-empty output).
-    private sealed record IfWanted(string Condition, List<Task> Body, List<Task>? Else = null) : Task;
+    private sealed record IfWanted(Condition Condition, List<Task> Body, List<Task>? Else = null) : Task;
 
     /// <summary>
     /// True when the solved partial has a sum whose index a guard ties to others in a way no loop bound can express
@@ -120,14 +120,5 @@ public sealed partial class IndexedCode
         // A small window's terms written out: four adds, not a loop of two in a loop of two.
         partial = Unroll(partial);
         return MentionsK(partial) ? Walk(partial, new List<Expr>(), new Dictionary<int, Expr>()) : null;
-    }
-
-    // Zeroes an output before a scatter adds into it.
-    private static string ClearOutput(string output, string gradientType)
-    {
-        var name = CSharpPrinter.Identifier(output);
-        if (gradientType.Contains("Matrix<") || gradientType.Contains("Tensor4<")) return name + ".Span.Clear();";
-        if (gradientType.Contains("Span<")) return name + ".Clear();";
-        return "global::System.Array.Clear(" + name + ", 0, " + name + ".Length);";
     }
 }

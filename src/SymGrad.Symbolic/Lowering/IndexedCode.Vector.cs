@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Linq;
+using SymGrad.Symbolic.Plans;
 
 namespace SymGrad.Symbolic;
 
@@ -10,18 +11,17 @@ namespace SymGrad.Symbolic;
 // remaining channels (fewer than a vector) run the scalar loop.
 public sealed partial class IndexedCode
 {
-    private const string VectorType = "global::System.Numerics.Vector<float>";
-    private const string VectorOps = "global::System.Numerics.Vector";
     // Masked adds one scatter may become (a 4×4 window's argmax: sixteen).
     private const int MaxMaskedAdds = 16;
 
-    private readonly Dictionary<string, string> _types = new(System.StringComparer.Ordinal);
+    // Arrays whose type the caller gave (and the gradient outputs): the ones vector loops read and write.
+    private readonly HashSet<string> _declared = new(System.StringComparer.Ordinal);
 
     // With an enclosing loop (a window's column n), its only task being this one, the runs are sliced from whole rows
     // found once outside it: a slice per row of the image instead of per window.
-    private bool TryEmitVectorLoop(Loop loop, HashSet<Expr> scope, string indent, Loop? outer = null)
+    private bool TryEmitVectorLoop(Loop loop, HashSet<Expr> scope, Loop? outer = null)
     {
-        if (!_printer.UseFloat || loop.Body.Count == 0 || !loop.Body.All(t => t is ScatterAdd)) return false;
+        if (!_useFloat || loop.Body.Count == 0 || !loop.Body.All(t => t is ScatterAdd)) return false;
         var c = loop.Index;
         var adds = new List<ScatterAdd>();
         foreach (ScatterAdd s in loop.Body)
@@ -33,8 +33,8 @@ public sealed partial class IndexedCode
         // Every element read or written is a run along c: c exactly its last index, nowhere else, a float view or span.
         bool Run(string array, IReadOnlyList<Expr> indices) =>
             indices.Count > 0 && ReferenceEquals(indices[indices.Count - 1], c) && indices.Take(indices.Count - 1).All(i => !Expr.Mentions(i, c) && IsAffine(i))
-            && _types.TryGetValue(array, out var type) && type is { } tt && (tt.Contains("Tensor4<float>") || tt.Contains("Matrix<float>") || tt.Contains("Span<float>"))
-            && (indices.Count == 1) == (tt.Contains("Span<float>")) && (indices.Count != 2 || tt.Contains("Matrix<float>")) && (indices.Count != 4 || tt.Contains("Tensor4<float>"));
+            && _declared.Contains(array) && _arrays.TryGetValue(array, out var info) && info.Element == NumericType.Float && info.Rank == indices.Count
+            && (info.Storage == ArrayStorage.Span ? indices.Count == 1 : info.Storage == ArrayStorage.View && indices.Count is 2 or 4);
         // Every element written or read: (array, indices).
         var accesses = adds.Select(a => (Array: a.Array, Indices: (IReadOnlyList<Expr>)a.Indices))
             .Concat(adds.SelectMany(a => Graph.PostOrder(a.Value)).Where(n => n.Kind == ExprKind.Element).Select(n => (Array: n.Name!, Indices: (IReadOnlyList<Expr>)n.ArgArray)))
@@ -44,8 +44,9 @@ public sealed partial class IndexedCode
         if (outer != null && !accesses.All(x => x.Indices.Count == 4 && !Expr.Mentions(x.Indices[0], outer.Index) && !Expr.Mentions(x.Indices[1], outer.Index))) return false;
 
         _wholeRows = outer != null;
-        _hoistedRows = new Dictionary<string, string>(System.StringComparer.Ordinal);
-        _hoistedValues = new Dictionary<(string, string), string>();
+        _hoistedRows = new Dictionary<(string, Seq<IntValue>), string>();
+        _hoistedValues = new Dictionary<(string, object), string>();
+        _hoistedSteps = new List<Step>();
         _rowGroups = new Dictionary<RunGroupKey, (long Min, long Max)>();
         foreach (var x in accesses) GroupRow(x.Array, x.Indices);
         var names = new Dictionary<Expr, string>();
@@ -54,55 +55,38 @@ public sealed partial class IndexedCode
             foreach (var n in Graph.PostOrder(a.Value))
                 foreach (var child in n.ArgArray)
                     uses[child] = uses.TryGetValue(child, out var u) ? u + 1 : 1;
-        var ci = CSharpPrinter.Identifier(c.Name!);
-        var inner = outer is null ? indent + "    " : indent + "        ";
-        var body = new List<string>();
+        var body = new List<Step>();
         foreach (var a in adds)
         {
-            if (Vector(a.Value, c, names, uses, body, inner + "    ") is not { } value)
+            if (Vector(a.Value, c, names, uses, body) is not { } value)
             {
-                (_hoistedRows, _hoistedValues, _rowGroups, _wholeRows) = (null, null, null, false);
+                (_hoistedRows, _hoistedValues, _hoistedSteps, _rowGroups, _wholeRows) = (null, null, null, null, false);
                 return false;
             }
             var target = Fresh("run");
-            body.Add($"{inner}    var {target} = {HoistedRow(a.Array, a.Indices, ci, VectorType + ".Count")};");
-            body.Add($"{inner}    (new {VectorType}({target}) + {value}).CopyTo({target});");
+            body.Add(new DeclareRun(target, HoistedRow(a.Array, a.Indices, c.Name!, counted: true)));
+            body.Add(new AddLanes(target, value));
         }
-        var count = PrintCount(loop.Count);
+        var countExpr = Replace(loop.Count);
+        var count = IntValue.Of(countExpr);
         var counted = Hoist(count, "", "count");
         // A vector of lanes c … c + Count − 1 is read from a run only while the run is that long: an array whose last
         // axis is shorter than the loop's count (bad input) leaves every element to the scalar loop, whose indexers
         // report it, instead of a vector spilling into the next run.
-        var runs = accesses.Select(x => Dim(x.Array, x.Indices.Count, x.Indices.Count - 1)).Where(length => length != count).Distinct().ToList();
-        var fits = runs.Count == 0 ? "" : Hoist(string.Join(" && ", runs.Select(length => $"{count} <= {length}")), "", "lanesFit") + " && ";
-        var outerCounted = outer is null ? "" : Hoist(PrintCount(outer.Count), "", "count");
-        var rows = _hoistedValues.Select(kv => new KeyValuePair<string, string>(kv.Key.Expression, kv.Value)).Concat(_hoistedRows).ToList();
-        (_hoistedRows, _hoistedValues, _rowGroups, _wholeRows) = (null, null, null, false);
+        var runs = accesses.Where(x => !ReferenceEquals(Expr.Length(x.Array, x.Indices.Count - 1), countExpr))
+            .Select(x => (IntValue)new IntLength(x.Array, x.Indices.Count, x.Indices.Count - 1)).Distinct().ToList();
+        Condition? fits = runs.Count == 0 ? null : new Flag(HoistFlag(new All(runs.Select(length => (Condition)new Compare(count, "<=", length)).ToSeq()), "lanesFit"));
+        var outerCounted = outer is null ? null : Hoist(IntValue.Of(Replace(outer.Count)), "", "count");
+        var setup = _hoistedSteps.Concat(_hoistedRows.Select(kv => (Step)new DeclareRow(kv.Value, kv.Key.Item1, kv.Key.Item2))).ToSeq();
+        (_hoistedRows, _hoistedValues, _hoistedSteps, _rowGroups, _wholeRows) = (null, null, null, null, false);
         // The runs are found once per loop (the row offsets do not depend on c), when there is a run to read.
-        if (outer is null) _lines.Add(indent + $"if ({count} > 0)");
-        else _lines.Add(indent + $"if ({PrintCount(outer.Count)} > 0 && {count} > 0)");
-        _lines.Add(indent + "{");
-        var rowIndent = outer is null ? inner : indent + "    ";
-        foreach (var kv in rows) _lines.Add(rowIndent + $"var {kv.Value} = {kv.Key};");
-        if (outer != null)
-        {
-            var n = CSharpPrinter.Identifier(outer.Index.Name!);
-            _lines.Add(rowIndent + $"for (var {n} = 0; {n} < {outerCounted}; {n}++)");
-            _lines.Add(rowIndent + "{");
-            scope = new HashSet<Expr>(scope) { outer.Index };
-        }
-        _lines.Add(inner + $"var {ci} = 0;");
-        _lines.Add(inner + "// Vector<float>.Count elements of the last axis at a time (an argmax's positions as masked adds), then the rest one by one.");
-        _lines.Add(inner + $"for (; {VectorOps}.IsHardwareAccelerated && {fits}{ci} <= {counted} - {VectorType}.Count; {ci} += {VectorType}.Count)");
-        _lines.Add(inner + "{");
-        _lines.AddRange(body);
-        _lines.Add(inner + "}");
-        _lines.Add(inner + $"for (; {ci} < {counted}; {ci}++)");
-        _lines.Add(inner + "{");
-        Emit(loop.Body, new HashSet<Expr>(scope) { c }, inner + "    ");
-        _lines.Add(inner + "}");
-        if (outer != null) _lines.Add(rowIndent + "}");
-        _lines.Add(indent + "}");
+        var positive = new Compare(count, ">", IntValue.Const(0));
+        Condition guard = outer is null ? positive : new All(Seq.Of<Condition>(new Compare(IntValue.Of(Replace(outer.Count)), ">", IntValue.Const(0)), positive));
+        var inner = new HashSet<Expr>(scope) { c };
+        if (outer != null) inner.Add(outer.Index);
+        var remainder = Nested(() => Emit(loop.Body, inner));
+        _steps.Add(new VectorLoop(guard, setup, outer?.Index.Name, outerCounted is null ? null : IntValue.Local(outerCounted), c.Name!, IntValue.Local(counted), fits,
+            Block.Of(body), remainder));
         return true;
     }
 
@@ -143,8 +127,9 @@ public sealed partial class IndexedCode
         return null;
     }
 
-    private Dictionary<string, string>? _hoistedRows;
-    private Dictionary<(string Name, string Expression), string>? _hoistedValues;
+    private Dictionary<(string Array, Seq<IntValue> Args), string>? _hoistedRows;
+    private Dictionary<(string Name, object Value), string>? _hoistedValues;
+    private List<Step>? _hoistedSteps;
     private bool _wholeRows;
     private Dictionary<RunGroupKey, (long Min, long Max)>? _rowGroups;
 
@@ -170,148 +155,139 @@ public sealed partial class IndexedCode
 
     // A local holding the run (declared before the vector loop), sliced at c (and, for a run inside a slice of adjacent
     // runs, at its offset).
-    private string HoistedRow(string array, IReadOnlyList<Expr> indices, string c, string? count = null)
+    private RunSlice HoistedRow(string array, IReadOnlyList<Expr> indices, string c, bool counted = false)
     {
-        var tail = count is null ? ")" : ", " + count + ")";
-        if (indices.Count == 1 || _hoistedRows is null) return Row(array, indices) + ".Slice(" + c + tail;
-        string row;
-        var offset = "";
+        if (indices.Count == 1 || _hoistedRows is null) return new RunSlice(array, null, c, counted);
+        Seq<IntValue> row;
+        IntValue? offset = null;
         var (key, k) = indices.Count == 4 ? RowKey(array, indices) : default;
         if (indices.Count == 4 && _wholeRows)
         {
             // The whole row at (a, b); the run at its column.
-            row = $"{CSharpPrinter.Identifier(array)}.Slice({PrintCount(indices[0])}, {PrintCount(indices[1])}, 0, {Dim(array, 4, 2)})";
-            var column = PrintCount(indices[2]);
-            if (column != "0") offset = (column.Contains(" + ") || column.Contains(" - ") ? "(" + column + ")" : column) + " * " + Hoist(Dim(array, 4, 3), array, "Stride") + " + ";
+            row = Seq.Of(Count(indices[0]), Count(indices[1]), IntValue.Const(0), new IntLength(array, 4, 2));
+            var column = Replace(indices[2]);
+            if (!column.IsZero) offset = IntValue.Of(column) * IntValue.Local(Hoist(new IntLength(array, 4, 3), array, "Stride"));
         }
         else if (indices.Count == 4 && _rowGroups != null && _rowGroups.TryGetValue(key, out var group))
         {
-            var start = PrintCount(Expr.Add(key.Rest, Expr.Const(group.Min)));
-            var runs = (group.Max - group.Min + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
-            row = $"{CSharpPrinter.Identifier(array)}.Slice({PrintCount(key.A)}, {PrintCount(key.B)}, {start}, {runs})";
+            var start = Count(Expr.Add(key.Rest, Expr.Const(group.Min)));
+            row = Seq.Of(Count(key.A), Count(key.B), start, IntValue.Const(group.Max - group.Min + 1));
             var before = k - group.Min;
-            if (before > 0) offset = (before == 1 ? "" : before.ToString(System.Globalization.CultureInfo.InvariantCulture) + " * ") + Hoist(Dim(array, 4, 3), array, "Stride") + " + ";
+            if (before > 0)
+            {
+                var stride = IntValue.Local(Hoist(new IntLength(array, 4, 3), array, "Stride"));
+                offset = before == 1 ? stride : IntValue.Const(before) * stride;
+            }
         }
-        else row = Row(array, indices);
-        if (!_hoistedRows.TryGetValue(row, out var local)) _hoistedRows[row] = local = Fresh(CSharpPrinter.Identifier(array).TrimStart('@') + "Row");
-        return local + ".Slice(" + offset + c + tail;
+        else row = indices.Take(indices.Count - 1).Select(Count).Append(IntValue.Const(1)).ToSeq();
+        if (!_hoistedRows.TryGetValue((array, row), out var local)) _hoistedRows[(array, row)] = local = Fresh(CSharpPrinter.Identifier(array).TrimStart('@') + "Row");
+        return new RunSlice(local, offset, c, counted);
     }
 
     // A local for a value read before the vector loop (a view's row stride): the loop's stores through spans could, for
     // all the JIT knows, change a view's fields, so a field read in the loop is read again after every store.
-    private string Hoist(string expression, string array, string what)
+    private string Hoist(IntValue value, string array, string what)
     {
-        if (_hoistedValues is null) return expression;
         var name = CSharpPrinter.Identifier(array).TrimStart('@') + what;
-        if (!_hoistedValues.TryGetValue((name, expression), out var local)) _hoistedValues[(name, expression)] = local = Fresh(name);
+        if (!_hoistedValues!.TryGetValue((name, value), out var local))
+        {
+            _hoistedValues[(name, value)] = local = Fresh(name);
+            _hoistedSteps!.Add(new DeclareInt(local, value));
+        }
         return local;
     }
 
-    // The run of an array's last axis at the other indices: a row of a view, or the span itself.
-    private string Row(string array, IReadOnlyList<Expr> indices)
+    private string HoistFlag(Condition value, string what)
     {
-        var name = CSharpPrinter.Identifier(array);
-        var lead = indices.Take(indices.Count - 1).Select(PrintCount).ToList();
-        return indices.Count switch
+        if (!_hoistedValues!.TryGetValue((what, value), out var local))
         {
-            1 => name,
-            2 => $"{name}.Slice({lead[0]}, 1)",
-            _ => $"{name}.Slice({string.Join(", ", lead)}, 1)",
-        };
+            _hoistedValues[(what, value)] = local = Fresh(what);
+            _hoistedSteps!.Add(new DeclareFlag(local, value));
+        }
+        return local;
     }
 
-    // A vector expression for e over lanes c … c + Count − 1 (locals for shared nodes), or null when e has an operation
-    // with no lane-wise form.
-    private string? Vector(Expr e, Expr c, Dictionary<Expr, string> names, Dictionary<Expr, int> uses, List<string> lines, string indent)
+    // Lanes for e over c … c + Count − 1 (locals for shared nodes), or null when e has an operation with no lane-wise form.
+    private Lanes? Vector(Expr e, Expr c, Dictionary<Expr, string> names, Dictionary<Expr, int> uses, List<Step> lines)
     {
-        if (names.TryGetValue(e, out var known)) return known;
-        string? text;
-        var ci = CSharpPrinter.Identifier(c.Name!);
+        if (names.TryGetValue(e, out var known)) return new LanesLocal(known);
+        Lanes value;
         switch (e.Kind)
         {
             case ExprKind.Const:
-                return e.IsZero ? VectorType + ".Zero" : e.Value.Equals(Number.One) ? VectorType + ".One" : $"new {VectorType}({_printer.Literal(e.Value)})";
+                return new LanesConst(e.Value);
             case ExprKind.Element:
-                text = $"new {VectorType}({HoistedRow(e.Name!, e.ArgArray, ci)})";
+                value = new LanesLoad(HoistedRow(e.Name!, e.ArgArray, c.Name!));
                 break;
             case ExprKind.Add:
             case ExprKind.Mul:
             {
-                var parts = new List<string>();
+                var parts = new List<Lanes>();
                 foreach (var a in e.ArgArray)
                 {
-                    var p = a.IsComparison ? Mask(a, c, names, uses, lines, indent) is { } m ? $"{VectorOps}.ConditionalSelect({m}, {VectorType}.One, {VectorType}.Zero)" : null
-                        : Vector(a, c, names, uses, lines, indent);
+                    var p = a.IsComparison ? Mask(a, c, names, uses, lines) is { } m ? new LanesSelect(m, new LanesConst(Number.One), new LanesConst(Number.Zero)) : null
+                        : Vector(a, c, names, uses, lines);
                     if (p is null) return null;
                     parts.Add(p);
                 }
-                text = "(" + string.Join(e.Kind == ExprKind.Add ? " + " : " * ", parts) + ")";
+                value = new LanesOp(e.Kind, parts.ToSeq());
                 break;
             }
             case ExprKind.Max:
             case ExprKind.Min:
             {
-                var parts = new List<string>();
+                // Vector.Max and Min follow IEEE 754 maximum/minimum like MathF.Max and Min: NaN wins, +0 above −0.
+                var parts = new List<Lanes>();
                 foreach (var a in e.ArgArray)
                 {
-                    if (Vector(a, c, names, uses, lines, indent) is not { } p) return null;
+                    if (Vector(a, c, names, uses, lines) is not { } p) return null;
                     parts.Add(p);
                 }
-                // Vector.Max and Min follow IEEE 754 maximum/minimum like MathF.Max and Min: NaN wins, +0 above −0.
-                var f = e.Kind == ExprKind.Max ? "Max" : "Min";
-                text = parts.Skip(1).Aggregate(parts[0], (x, y) => $"{VectorOps}.{f}({x}, {y})");
+                value = new LanesOp(e.Kind, parts.ToSeq());
                 break;
             }
             case ExprKind.If:
             {
-                if (Mask(e.ArgArray[0], c, names, uses, lines, indent) is not { } m || Vector(e.ArgArray[1], c, names, uses, lines, indent) is not { } a ||
-                    Vector(e.ArgArray[2], c, names, uses, lines, indent) is not { } b) return null;
-                text = $"{VectorOps}.ConditionalSelect({m}, {a}, {b})";
+                if (Mask(e.ArgArray[0], c, names, uses, lines) is not { } m || Vector(e.ArgArray[1], c, names, uses, lines) is not { } a ||
+                    Vector(e.ArgArray[2], c, names, uses, lines) is not { } b) return null;
+                value = new LanesSelect(m, a, b);
                 break;
             }
             default:
                 return null;
         }
-        if (!uses.TryGetValue(e, out var count) || count < 2) return text;
+        if (!uses.TryGetValue(e, out var count) || count < 2) return value;
         var name = Fresh("lanes");
-        lines.Add($"{indent}var {name} = {text};");
+        lines.Add(new DeclareLanes(name, value));
         names[e] = name;
-        return name;
+        return new LanesLocal(name);
     }
 
-    // A lane mask (Vector<int>, all ones where true) for a condition: comparisons and their conjunctions.
-    private string? Mask(Expr e, Expr c, Dictionary<Expr, string> names, Dictionary<Expr, int> uses, List<string> lines, string indent)
+    // A lane mask for a condition: comparisons and their conjunctions.
+    private Mask? Mask(Expr e, Expr c, Dictionary<Expr, string> names, Dictionary<Expr, int> uses, List<Step> lines)
     {
-        if (names.TryGetValue(e, out var known)) return known;
-        string text;
+        if (names.TryGetValue(e, out var known)) return new MaskLocal(known);
+        Mask value;
         if (e.IsComparison)
         {
-            if (Vector(e.ArgArray[0], c, names, uses, lines, indent) is not { } a || Vector(e.ArgArray[1], c, names, uses, lines, indent) is not { } b) return null;
-            text = e.Kind switch
-            {
-                ExprKind.Greater => $"{VectorOps}.GreaterThan({a}, {b})",
-                ExprKind.GreaterEqual => $"{VectorOps}.GreaterThanOrEqual({a}, {b})",
-                ExprKind.Less => $"{VectorOps}.LessThan({a}, {b})",
-                ExprKind.LessEqual => $"{VectorOps}.LessThanOrEqual({a}, {b})",
-                ExprKind.Equal => $"{VectorOps}.Equals({a}, {b})",
-                _ => $"~{VectorOps}.Equals({a}, {b})",
-            };
+            if (Vector(e.ArgArray[0], c, names, uses, lines) is not { } a || Vector(e.ArgArray[1], c, names, uses, lines) is not { } b) return null;
+            value = new MaskCompare(e.Kind, a, b);
         }
         else if (Graph.Conjuncts(e) is { Count: > 1 } parts)
         {
-            var masks = new List<string>();
+            var masks = new List<Mask>();
             foreach (var p in parts)
             {
-                if (Mask(p, c, names, uses, lines, indent) is not { } m) return null;
+                if (Mask(p, c, names, uses, lines) is not { } m) return null;
                 masks.Add(m);
             }
-            text = "(" + string.Join(" & ", masks) + ")";
+            value = new MaskAnd(masks.ToSeq());
         }
         else return null;
-        if (!uses.TryGetValue(e, out var count) || count < 2) return text;
+        if (!uses.TryGetValue(e, out var count) || count < 2) return value;
         var name = Fresh("mask");
-        lines.Add($"{indent}var {name} = {text};");
+        lines.Add(new DeclareMask(name, value));
         names[e] = name;
-        return name;
+        return new MaskLocal(name);
     }
 }

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
+using SymGrad.Symbolic.Plans;
 
 namespace SymGrad.Symbolic;
 
@@ -13,18 +14,21 @@ namespace SymGrad.Symbolic;
 /// </summary>
 public sealed partial class IndexedCode
 {
-    private readonly CSharpPrinter _printer;
-    private readonly List<string> _lines = new();
+    private readonly NumericType _real;
+    private readonly bool _useFloat;
+    private List<Step> _steps = new();
     private readonly HashSet<string> _taken;
     private readonly Dictionary<Expr, Expr> _computed = new();
     private readonly Dictionary<Expr, HashSet<Expr>> _free = new();
     private int _accumulators;
 
-    private readonly Dictionary<string, int> _ranks = new(StringComparer.Ordinal);
+    // Every array the method reads or writes (inputs and gradient outputs), by name.
+    private readonly Dictionary<string, ArrayInfo> _arrays = new(StringComparer.Ordinal);
 
-    private IndexedCode(CSharpPrinter printer, IEnumerable<string> reserved)
+    private IndexedCode(bool useFloat, IEnumerable<string> reserved)
     {
-        _printer = printer;
+        _useFloat = useFloat;
+        _real = useFloat ? NumericType.Float : NumericType.Double;
         _taken = new HashSet<string>(reserved, StringComparer.Ordinal);
     }
 
@@ -52,6 +56,16 @@ public sealed partial class IndexedCode
         }
     }
 
+    // How a parameter of this C# type is held (the default: a span for rank 1, an array above).
+    private static ArrayInfo Info(string name, int rank, string? type, NumericType real)
+    {
+        var storage = type is null ? (rank == 1 ? ArrayStorage.Span : ArrayStorage.Array)
+            : type.Contains("Matrix<") || type.Contains("Tensor4<") ? ArrayStorage.View
+            : type.Contains("Span<") ? ArrayStorage.Span : ArrayStorage.Array;
+        var element = type is null ? real : type.Contains("<float>") || type.Contains("float[") ? NumericType.Float : NumericType.Double;
+        return new ArrayInfo(name, rank, storage, element);
+    }
+
     /// <summary>
     /// A method returning the function's value and writing its gradient: <c>out</c> parameters for scalar variables,
     /// spans (rank 1) or arrays (rank 2 and more) for array variables. Scalars come first (sorted), then arrays
@@ -60,10 +74,16 @@ public sealed partial class IndexedCode
     /// parameter gradients.
     /// </summary>
     public static string PrintGradientMethod(Gradient gradient, string methodName, CSharpPrinter printer, string accessibility = "public", string indent = "",
+        IReadOnlyList<ArrayParameter>? parameters = null, string? summary = null, bool returnValue = true, bool accumulate = false) =>
+        PlanPrinter.Print(Plan(gradient, methodName, printer.UseFloat, accessibility, parameters, summary, returnValue, accumulate), printer, indent);
+
+    /// <summary>The plan of <see cref="PrintGradientMethod"/>: what it prints, as typed steps.</summary>
+    public static MethodPlan Plan(Gradient gradient, string methodName, bool useFloat, string accessibility = "public",
         IReadOnlyList<ArrayParameter>? parameters = null, string? summary = null, bool returnValue = true, bool accumulate = false)
     {
         if (accumulate) returnValue = false;
-        var t = printer.TypeName;
+        var real = useFloat ? NumericType.Float : NumericType.Double;
+        var t = useFloat ? "float" : "double";
         var roots = new[] { gradient.Function }.Concat(gradient.Partials).ToList();
         // The caller's parameters (name and rank, 0 for a scalar) in its order, or those the formulas use.
         var scalars = parameters?.Where(p => p.Rank == 0).Select(p => p.Name).ToList() ?? Graph.Variables(roots.ToArray()).ToList();
@@ -79,9 +99,9 @@ public sealed partial class IndexedCode
         }
         var reserved = scalars.Concat(arrays.Select(a => a.Name)).Concat(outputs)
             .Concat(gradient.Variables.Where(v => v.Kind == ExprKind.Element).SelectMany(v => v.ArgArray.Select(i => i.Name!))).ToList();
-        var code = new IndexedCode(printer, reserved);
-        foreach (var a in arrays) code._ranks[a.Name] = a.Rank;
-        foreach (var a in inputs.Where(a => a.Type != null)) code._types[a.Name] = a.Type!;
+        var code = new IndexedCode(useFloat, reserved);
+        foreach (var a in arrays) code._arrays[a.Name] = Info(a.Name, a.Rank, a.Type, real);
+        foreach (var a in arrays.Where(a => a.Type != null)) code._declared.Add(a.Name);
 
         var signature = inputs.Select(a => (a.Type ?? (a.Rank == 0 ? t : a.Rank == 1 ? "global::System.ReadOnlySpan<" + t + ">" : t + "[" + new string(',', a.Rank - 1) + "]")) + " " + CSharpPrinter.Identifier(a.Name))
             .Concat(gradient.Variables.Select((v, i) => v.Kind == ExprKind.Var
@@ -89,22 +109,24 @@ public sealed partial class IndexedCode
                 : GradientType(v) + " " + CSharpPrinter.Identifier(outputs[i])));
 
         // Checks first: every gradient array asked for has its variable's shape; an empty one (default, null) is not wanted.
+        var steps = new List<Step>();
         for (var i = 0; i < gradient.Variables.Count; i++)
         {
             var v = gradient.Variables[i];
             if (v.Kind != ExprKind.Element) continue;
-            var checks = Enumerable.Range(0, v.ArgArray.Length).Select(d => Dim(outputs[i], v.ArgArray.Length, d) + " != " + Dim(v.Name!, v.ArgArray.Length, d));
-            code._lines.Add($"if ({Wanted(outputs[i], GradientType(v))} && ({string.Join(" || ", checks)})) throw new global::System.ArgumentException(\"{outputs[i]} must have the shape of {v.Name}.\", nameof({outputs[i]}));");
+            var rank = v.ArgArray.Length;
+            code._arrays[outputs[i]] = Info(outputs[i], rank, GradientType(v), real);
+            code._declared.Add(outputs[i]);
+            var checks = Enumerable.Range(0, rank).Select(d => (Condition)new Compare(new IntLength(outputs[i], rank, d), "!=", new IntLength(v.Name!, rank, d)));
+            code._steps.Add(new Throw(new All(Seq.Of<Condition>(code.Wanted(outputs[i]), new Any(checks.ToSeq()))), $"{outputs[i]} must have the shape of {v.Name}.", outputs[i]));
         }
 
-        // Inner sums that would be recomputed in every iteration of a loop they do not depend on are computed once
-        // into a buffer over their one index (z_j = Σ_i W_ji a_i for the δ-rule's Σ_j W_jk δ_j).
         string GradientType(Expr v) =>
             inputs.FirstOrDefault(a => a.Name == v.Name)?.GradientType
             ?? (v.ArgArray.Length == 1 ? "global::System.Span<" + t + ">" : t + "[" + new string(',', v.ArgArray.Length - 1) + "]");
-        for (var i = 0; i < gradient.Variables.Count; i++)
-            if (gradient.Variables[i].Kind == ExprKind.Element) code._types[outputs[i]] = GradientType(gradient.Variables[i]);
-        var partialsOut = code.Materialize(gradient, t, returnValue);
+        // Inner sums that would be recomputed in every iteration of a loop they do not depend on are computed once
+        // into a buffer over their one index (z_j = Σ_i W_ji a_i for the δ-rule's Σ_j W_jk δ_j).
+        var partialsOut = code.Materialize(gradient, returnValue);
         var searches = partialsOut.Select(Searches).ToList();
         partialsOut = partialsOut.Select(Unroll).ToList();
         var function = partialsOut[partialsOut.Count - 1];
@@ -124,7 +146,7 @@ public sealed partial class IndexedCode
             var v = gradient.Variables[i];
             if (v.Kind == ExprKind.Var)
             {
-                tasks.Add(new Assign(CSharpPrinter.Identifier(outputs[i]) + (accumulate ? " +=" : " ="), partialsOut[i]));
+                tasks.Add(new Assign(new Store(accumulate ? StoreKind.Add : StoreKind.Set, outputs[i], Seq<IntValue>.Empty, real), partialsOut[i]));
                 continue;
             }
             var all = tasks;
@@ -133,60 +155,60 @@ public sealed partial class IndexedCode
                      Scatter(v, outputs[i], (scatterGradient ??= Differentiator.ScatterGradient(gradient.Function, gradient.Variables)).Partials[i]) is { } scatter)
             {
                 // Each term visited once and added where it belongs, instead of a search per element.
-                if (!accumulate) tasks.Add(new Line(ClearOutput(outputs[i], GradientType(v))));
+                if (!accumulate) tasks.Add(new Do(new Clear(outputs[i], code._arrays[outputs[i]].Storage)));
                 tasks.AddRange(scatter);
             }
             else
             {
-                var loop = (Loop)ElementLoop(v, outputs[i], partialsOut[i], 0, accumulate);
+                var loop = (Loop)code.ElementLoop(v, outputs[i], partialsOut[i], 0, accumulate);
                 if (valueSum != null && valueAccumulator is null && v.ArgArray.Length == 1 && ReferenceEquals(loop.Count, valueSum.ArgArray[0]))
                 {
                     valueAccumulator = code.Fresh("acc");
-                    var add = new Assign(valueAccumulator + " +=", Unroll(Expr.Substitute(valueSum.ArgArray[1], valueSum.SumIndex, loop.Index)));
-                    all.Add(new Line("var " + valueAccumulator + " = " + printer.Literal(Number.Zero) + ";"));
-                    all.Add(new IfWanted(Wanted(outputs[i], GradientType(v)),
+                    var target = new Store(StoreKind.Add, valueAccumulator, Seq<IntValue>.Empty, real);
+                    var add = new Assign(target, Unroll(Expr.Substitute(valueSum.ArgArray[1], valueSum.SumIndex, loop.Index)));
+                    all.Add(new Do(new Declare(valueAccumulator, real, Expr.Zero)));
+                    all.Add(new IfWanted(code.Wanted(outputs[i]),
                         new List<Task> { new Loop(loop.Index, loop.Count, new List<Task> { add }.Concat(loop.Body).ToList()) },
-                        new List<Task> { new Loop(valueSum.SumIndex, valueSum.ArgArray[0], new List<Task> { new Assign(valueAccumulator + " +=", Unroll(valueSum.ArgArray[1])) }) }));
+                        new List<Task> { new Loop(valueSum.SumIndex, valueSum.ArgArray[0], new List<Task> { new Assign(target, Unroll(valueSum.ArgArray[1])) }) }));
                     tasks = all;
                     continue;
                 }
-                tasks.Add((Task?)code.BlockedContraction(v, outputs[i], partialsOut[i], loop, inputs, accumulate) ?? loop);
+                tasks.Add((Task?)code.BlockedContraction(v, outputs[i], partialsOut[i], loop, accumulate) ?? loop);
             }
-            all.Add(new IfWanted(Wanted(outputs[i], GradientType(v)), tasks));
+            all.Add(new IfWanted(code.Wanted(outputs[i]), tasks));
             tasks = all;
         }
         if (valueAccumulator != null) function = Graph.Rewrite(function, n => ReferenceEquals(n, valueSum) ? Expr.Var(valueAccumulator) : n);
-        if (returnValue) tasks.Add(new Assign("return", function));
-        code.Emit(tasks, new HashSet<Expr>(), "");
+        if (returnValue) tasks.Add(new Assign(Store.Return(real), function));
+        code.Emit(tasks, new HashSet<Expr>());
 
-        var body = string.Join("\n", code._lines.Select(l => indent + "    " + l));
-        var doc = summary is null ? "" : indent + "/// <summary>" + summary.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;") + "</summary>\n";
-        return $"{doc}{indent}{accessibility} static {(returnValue ? t : "void")} {methodName}({string.Join(", ", signature)})\n{indent}{{\n{body}\n{indent}}}\n";
+        return new MethodPlan(accessibility, returnValue ? t : "void", methodName, signature.ToSeq(), summary, Block.Of(code._steps), code._arrays.Values.ToSeq());
     }
 
     // True when the caller wants this gradient: not an empty span or view, not a null or empty array.
-    private static string Wanted(string output, string gradientType)
-    {
-        var name = CSharpPrinter.Identifier(output);
-        if (gradientType.Contains("Matrix<") || gradientType.Contains("Tensor4<")) return "!" + name + ".Span.IsEmpty";
-        if (gradientType.Contains("Span<")) return "!" + name + ".IsEmpty";
-        return name + " != null && " + name + ".Length != 0";
-    }
+    private Condition Wanted(string output) => new Wanted(output, _arrays[output].Storage);
 
-    /// <summary>C# for the length of axis <paramref name="axis"/> of an array of rank <paramref name="rank"/>.</summary>
-    private static string Dim(string array, int rank, int axis) =>
-        rank == 1 ? CSharpPrinter.Identifier(array) + ".Length" : CSharpPrinter.Identifier(array) + ".GetLength(" + axis.ToString(CultureInfo.InvariantCulture) + ")";
-
-    private static Task ElementLoop(Expr variable, string output, Expr partial, int axis, bool accumulate)
+    private Task ElementLoop(Expr variable, string output, Expr partial, int axis, bool accumulate)
     {
         var index = variable.ArgArray[axis];
         var count = Expr.Length(variable.Name!, axis);
         if (axis == variable.ArgArray.Length - 1)
         {
-            var target = CSharpPrinter.Identifier(output) + "[" + string.Join(", ", variable.ArgArray.Select(i => CSharpPrinter.Identifier(i.Name!))) + (accumulate ? "] +=" : "] =");
+            var target = new Store(accumulate ? StoreKind.Add : StoreKind.Set, output, variable.ArgArray.Select(IntValue.Of).ToSeq(), _real);
             return new Loop(index, count, new List<Task> { new Assign(target, partial) });
         }
         return new Loop(index, count, new List<Task> { ElementLoop(variable, output, partial, axis + 1, accumulate) });
+    }
+
+    // The steps a nested block adds.
+    private Block Nested(System.Action build)
+    {
+        var outer = _steps;
+        _steps = new List<Step>();
+        build();
+        var block = Block.Of(_steps);
+        _steps = outer;
+        return block;
     }
 
     /// <summary>
@@ -194,7 +216,7 @@ public sealed partial class IndexedCode
     /// variable's partial (computed in a loop over its own indices) or several outputs use; computes each into a
     /// buffer tmp[j] before anything else, and returns the partials and then the function with S read as tmp[j].
     /// </summary>
-    private List<Expr> Materialize(Gradient gradient, string t, bool withFunction)
+    private List<Expr> Materialize(Gradient gradient, bool withFunction)
     {
         var roots = gradient.Partials.Concat(new[] { withFunction ? gradient.Function : Expr.Zero }).ToList();
         var inArrayPartial = new HashSet<Expr>();
@@ -232,14 +254,11 @@ public sealed partial class IndexedCode
         {
             var index = Free(s).Single();
             var name = Fresh("tmp");
-            var count = PrintCount(counts[s]);
-            var i = CSharpPrinter.Identifier(index.Name!);
-            _lines.Add($"global::System.Span<{t}> {name} = {count} <= 256 ? stackalloc {t}[{count}] : new {t}[{count}];");
-            _lines.Add($"for (var {i} = 0; {i} < {count}; {i}++)");
-            _lines.Add("{");
+            var count = IntValue.Of(Replace(counts[s]));
+            _steps.Add(new Plans.Buffer(name, _real, count));
             memo.Clear();
-            Emit(new List<Task> { new Assign(name + "[" + i + "] =", Swap(s)) }, new HashSet<Expr> { index }, "    ");
-            _lines.Add("}");
+            var body = Nested(() => Emit(new List<Task> { new Assign(new Store(StoreKind.Set, name, Seq.Of(IntValue.Of(index)), _real), Swap(s)) }, new HashSet<Expr> { index }));
+            _steps.Add(new For(index.Name!, IntValue.Const(0), count, body));
             map[s] = Expr.Element(name, index);
         }
         memo.Clear();
@@ -247,11 +266,12 @@ public sealed partial class IndexedCode
     }
 
     private abstract record Task;
-    // Integer: the value is an index (a scatter's argmax position), printed as int arithmetic.
-    private sealed record Assign(string Head, Expr Value, bool Integer = false) : Task;
+    private sealed record Assign(Store Target, Expr Value) : Task;
     private sealed record Loop(Expr Index, Expr Count, List<Task> Body) : Task;
+    // A step ready as it is (a declaration, clearing an output).
+    private sealed record Do(Step Step) : Task;
 
-    private void Emit(List<Task> tasks, HashSet<Expr> scope, string indent)
+    private void Emit(List<Task> tasks, HashSet<Expr> scope)
     {
         // Sums whose indices are all bound here, innermost first, each computed once as an accumulator loop; its
         // local is in scope until this block ends.
@@ -265,22 +285,19 @@ public sealed partial class IndexedCode
             if (sum.Kind != ExprKind.Sum)
             {
                 computedHere.Add(sum);
-                _computed[sum] = Expr.Var(EmitMaxLoop(sum, scope, indent));
+                _computed[sum] = Expr.Var(EmitMaxLoop(sum, scope));
                 continue;
             }
             var name = Fresh("acc");
-            _lines.Add(indent + "var " + name + " = " + _printer.Literal(Number.Zero) + ";");
+            _steps.Add(new Declare(name, _real, Expr.Zero));
             var index = sum.SumIndex;
-            var i = CSharpPrinter.Identifier(index.Name!);
             // Guards that bound the index (k − i ≥ 0, k − i < n) become the loop's bounds instead of tests in its body.
             var (lower, upper, body) = Tighten(index, sum.ArgArray[1]);
-            var start = lower.Count == 0 ? "0" : lower.Aggregate("0", (a, b) => $"global::System.Math.Max({a}, {IntegerText(b)})");
-            var end = upper.Aggregate(PrintCount(sum.ArgArray[0]), (a, b) => $"global::System.Math.Min({a}, {IntegerText(b)})");
-            _lines.Add(indent + $"for (var {i} = {start}; {i} < {end}; {i}++)");
-            _lines.Add(indent + "{");
+            var start = lower.Count == 0 ? IntValue.Const(0) : lower.Aggregate(IntValue.Const(0), (a, b) => IntValue.Max(a, IntegerBound(b)));
+            var end = upper.Aggregate(Count(sum.ArgArray[0]), (a, b) => IntValue.Min(a, IntegerBound(b)));
             var inner = new HashSet<Expr>(scope) { index };
-            Emit(new List<Task> { new Assign(name + " +=", body) }, inner, indent + "    ");
-            _lines.Add(indent + "}");
+            var loopBody = Nested(() => Emit(new List<Task> { new Assign(new Store(StoreKind.Add, name, Seq<IntValue>.Empty, _real), body) }, inner));
+            _steps.Add(new For(index.Name!, start, end, loopBody));
             _computed[sum] = Expr.Var(name);
             computedHere.Add(sum);
         }
@@ -292,84 +309,64 @@ public sealed partial class IndexedCode
         {
             if (task is Assign a)
             {
-                pending.Add(new Assign(a.Head, Lift(a.Value, scope, indent, computedHere), a.Integer));
+                pending.Add(new Assign(a.Target, Lift(a.Value, scope, computedHere)));
                 continue;
             }
             if (task is ScatterAdd scatter)
             {
                 // An index that selects (an argmax) becomes a local, common subexpressions shared with the value.
-                var at = new List<string>();
+                var at = new List<IntValue>();
                 foreach (var index in scatter.Indices)
                 {
                     if (!Graph.PostOrder(index).Any(x => x.Kind is ExprKind.If or ExprKind.Element || x.IsComparison || x.IsReduction))
                     {
-                        at.Add(PrintCount(index));
+                        at.Add(Count(index));
                         continue;
                     }
                     var name = Fresh("at");
-                    pending.Add(new Assign("var " + name + " =", Lift(index, scope, indent, computedHere), Integer: true));
-                    at.Add(name);
+                    pending.Add(new Assign(new Store(StoreKind.Declare, name, Seq<IntValue>.Empty, NumericType.Int), Lift(index, scope, computedHere)));
+                    at.Add(IntValue.Local(name));
                 }
-                pending.Add(new Assign(CSharpPrinter.Identifier(scatter.Array) + "[" + string.Join(", ", at) + "] +=", Lift(scatter.Value, scope, indent, computedHere)));
+                pending.Add(new Assign(new Store(StoreKind.Add, scatter.Array, at.ToSeq(), _real), Lift(scatter.Value, scope, computedHere)));
                 continue;
             }
-            Flush(pending, indent);
-            if (task is Line line)
+            Flush(pending);
+            switch (task)
             {
-                _lines.Add(indent + line.Text);
-                continue;
-            }
-            if (task is IfWanted wanted)
-            {
-                _lines.Add(indent + "if (" + wanted.Condition + ")");
-                _lines.Add(indent + "{");
-                Emit(wanted.Body, scope, indent + "    ");
-                _lines.Add(indent + "}");
-                if (wanted.Else != null)
+                case Do d:
+                    _steps.Add(d.Step);
+                    break;
+                case IfWanted wanted:
                 {
-                    _lines.Add(indent + "else");
-                    _lines.Add(indent + "{");
-                    Emit(wanted.Else, scope, indent + "    ");
-                    _lines.Add(indent + "}");
+                    var then = Nested(() => Emit(wanted.Body, scope));
+                    var otherwise = wanted.Else is null ? null : Nested(() => Emit(wanted.Else, scope));
+                    _steps.Add(new If(wanted.Condition, then, otherwise));
+                    break;
                 }
-                continue;
-            }
-            if (task is When when)
-            {
-                _lines.Add(indent + "if (" + _printer.PrintCondition(Replace(when.Condition), RankOf) + ")");
-                _lines.Add(indent + "{");
-                Emit(when.Body, scope, indent + "    ");
-                _lines.Add(indent + "}");
-                continue;
-            }
-            if (task is Blocked blocked)
-            {
-                // Matrix-product calls when the shapes allow them, else the loops.
-                if (blocked.Condition.Length == 0)
+                case When guarded:
                 {
-                    _lines.AddRange(blocked.Body.Select(l => indent + l));
-                    continue;
+                    var condition = new Test(Replace(guarded.Condition));
+                    _steps.Add(new If(condition, Nested(() => Emit(guarded.Body, scope))));
+                    break;
                 }
-                _lines.Add(indent + "if (" + blocked.Condition + ")");
-                _lines.Add(indent + "{");
-                _lines.AddRange(blocked.Body.Select(l => indent + "    " + l));
-                _lines.Add(indent + "}");
-                _lines.Add(indent + "else");
-                _lines.Add(indent + "{");
-                Emit(new List<Task> { blocked.Fallback }, scope, indent + "    ");
-                _lines.Add(indent + "}");
-                continue;
+                case Blocked blocked:
+                    // Matrix-product calls when the shapes allow them, else the loops.
+                    if (blocked.Condition is null) _steps.AddRange(blocked.Body.Steps);
+                    else _steps.Add(new If(blocked.Condition, blocked.Body, Nested(() => Emit(new List<Task> { blocked.Fallback }, scope))));
+                    break;
+                default:
+                {
+                    var loop = (Loop)task;
+                    if (loop.Body.Count == 1 && loop.Body[0] is Loop only && TryEmitVectorLoop(only, scope, loop)) continue;
+                    if (TryEmitVectorLoop(loop, scope)) continue;
+                    var count = Count(loop.Count);
+                    var body = Nested(() => Emit(loop.Body, new HashSet<Expr>(scope) { loop.Index }));
+                    _steps.Add(new For(loop.Index.Name!, IntValue.Const(0), count, body));
+                    break;
+                }
             }
-            var loop = (Loop)task;
-            if (loop.Body.Count == 1 && loop.Body[0] is Loop only && TryEmitVectorLoop(only, scope, indent, loop)) continue;
-            if (TryEmitVectorLoop(loop, scope, indent)) continue;
-            var k = CSharpPrinter.Identifier(loop.Index.Name!);
-            _lines.Add(indent + $"for (var {k} = 0; {k} < {PrintCount(loop.Count)}; {k}++)");
-            _lines.Add(indent + "{");
-            Emit(loop.Body, new HashSet<Expr>(scope) { loop.Index }, indent + "    ");
-            _lines.Add(indent + "}");
         }
-        Flush(pending, indent);
+        Flush(pending);
         foreach (var sum in computedHere) _computed.Remove(sum);
     }
 
@@ -405,39 +402,37 @@ public sealed partial class IndexedCode
 
     // max_i u_i as a running Math.Max (NaN propagates); argmax_i u_i as the first index of a strictly larger u_i.
     // Guards stay in the body: skipping an iteration is not the same as taking 0 into a max.
-    private string EmitMaxLoop(Expr reduction, HashSet<Expr> scope, string indent)
+    private string EmitMaxLoop(Expr reduction, HashSet<Expr> scope)
     {
-        var i = CSharpPrinter.Identifier(reduction.SumIndex.Name!);
+        var i = reduction.SumIndex.Name!;
         var inner = new HashSet<Expr>(scope) { reduction.SumIndex };
-        var lowest = _printer.Literal(Number.Inexact(double.NegativeInfinity));
+        var lowest = Expr.Const(Number.Inexact(double.NegativeInfinity));
         if (reduction.Kind == ExprKind.MaxOver)
         {
             var max = Fresh("max");
-            _lines.Add(indent + $"var {max} = {lowest};");
-            _lines.Add(indent + $"for (var {i} = 0; {i} < {PrintCount(reduction.ArgArray[0])}; {i}++)");
-            _lines.Add(indent + "{");
-            Emit(new List<Task> { new Assign(max + " =", Expr.Max(Expr.Var(max), reduction.ArgArray[1])) }, inner, indent + "    ");
-            _lines.Add(indent + "}");
+            _steps.Add(new Declare(max, _real, lowest));
+            var count = Count(reduction.ArgArray[0]);
+            var body = Nested(() => Emit(new List<Task> { new Assign(new Store(StoreKind.Set, max, Seq<IntValue>.Empty, _real), Expr.Max(Expr.Var(max), reduction.ArgArray[1])) }, inner));
+            _steps.Add(new For(i, IntValue.Const(0), count, body));
             return max;
         }
         var (arg, best, candidate) = (Fresh("arg"), Fresh("best"), Fresh("candidate"));
-        _lines.Add(indent + $"var {arg} = 0;");
-        _lines.Add(indent + $"var {best} = {lowest};");
-        _lines.Add(indent + $"for (var {i} = 0; {i} < {PrintCount(reduction.ArgArray[0])}; {i}++)");
-        _lines.Add(indent + "{");
-        Emit(new List<Task> { new Assign("var " + candidate + " =", reduction.ArgArray[1]) }, inner, indent + "    ");
-        _lines.Add(indent + $"    if ({candidate} > {best})");
-        _lines.Add(indent + "    {");
-        _lines.Add(indent + $"        {best} = {candidate};");
-        _lines.Add(indent + $"        {arg} = {i};");
-        _lines.Add(indent + "    }");
-        _lines.Add(indent + "}");
+        _steps.Add(new DeclareInt(arg, IntValue.Const(0)));
+        _steps.Add(new Declare(best, _real, lowest));
+        var n = Count(reduction.ArgArray[0]);
+        var loop = Nested(() =>
+        {
+            Emit(new List<Task> { new Assign(new Store(StoreKind.Declare, candidate, Seq<IntValue>.Empty, _real), reduction.ArgArray[1]) }, inner);
+            _steps.Add(new If(new Test(Expr.Compare(ExprKind.Greater, Expr.Var(candidate), Expr.Var(best))),
+                Block.Of(new Step[] { new Copy(best, candidate), new Copy(arg, CSharpPrinter.Identifier(i)) })));
+        });
+        _steps.Add(new For(i, IntValue.Const(0), n, loop));
         return arg;
     }
 
     // Bounds are i ≥ x or i < x, both the same as against ⌈x⌉ when x is fractional.
-    private string IntegerText(Expr e) =>
-        Graph.PostOrder(e).Any(n => n.Kind == ExprKind.Const && !n.Value.IsInteger) ? "(int)global::System.Math.Ceiling(" + Print(e) + ")" : PrintCount(e);
+    private IntValue IntegerBound(Expr e) =>
+        Graph.PostOrder(e).Any(n => n.Kind == ExprKind.Const && !n.Value.IsInteger) ? new IntOf(Replace(e), Ceiling: true) : Count(e);
 
     /// <summary>
     /// The guards of a sum's body (a chain of If(c, ·, 0)) that bound its index, i ± rest compared with 0, turned into
@@ -501,33 +496,27 @@ public sealed partial class IndexedCode
 
     // Replaces each conditional whose branches contain sums (outermost first) by a temporary assigned in an if
     // statement, each branch emitted (with its own loops) only when taken.
-    private Expr Lift(Expr value, HashSet<Expr> scope, string indent, List<Expr> computedHere)
+    private Expr Lift(Expr value, HashSet<Expr> scope, List<Expr> computedHere)
     {
         value = Replace(value);
         var conditional = Unconditional(new[] { value })
             .FirstOrDefault(n => n.Kind == ExprKind.If && (ContainsSum(n.ArgArray[1]) || ContainsSum(n.ArgArray[2])));
         if (conditional is null) return value;
         var name = Fresh("sel");
-        _lines.Add(indent + "var " + name + " = " + _printer.Literal(Number.Zero) + ";");
-        _lines.Add(indent + "if (" + _printer.PrintCondition(Replace(conditional.ArgArray[0]), RankOf) + ")");
-        _lines.Add(indent + "{");
-        Emit(new List<Task> { new Assign(name + " =", conditional.ArgArray[1]) }, scope, indent + "    ");
-        _lines.Add(indent + "}");
-        if (!conditional.ArgArray[2].IsZero)
-        {
-            _lines.Add(indent + "else");
-            _lines.Add(indent + "{");
-            Emit(new List<Task> { new Assign(name + " =", conditional.ArgArray[2]) }, scope, indent + "    ");
-            _lines.Add(indent + "}");
-        }
+        _steps.Add(new Declare(name, _real, Expr.Zero));
+        var target = new Store(StoreKind.Set, name, Seq<IntValue>.Empty, _real);
+        var condition = new Test(Replace(conditional.ArgArray[0]));
+        var then = Nested(() => Emit(new List<Task> { new Assign(target, conditional.ArgArray[1]) }, scope));
+        var otherwise = conditional.ArgArray[2].IsZero ? null : Nested(() => Emit(new List<Task> { new Assign(target, conditional.ArgArray[2]) }, scope));
+        _steps.Add(new If(condition, then, otherwise));
         _computed[conditional] = Expr.Var(name);
         computedHere.Add(conditional);
-        return Lift(value, scope, indent, computedHere);
+        return Lift(value, scope, computedHere);
     }
 
     private static bool ContainsSum(Expr e) => e.IsReduction || Graph.PostOrder(e).Any(n => n.IsReduction);
 
-    private void Flush(List<Assign> pending, string indent)
+    private void Flush(List<Assign> pending)
     {
         if (pending.Count == 0) return;
         var outputs = pending.Select((a, i) => ("out" + i.ToString(CultureInfo.InvariantCulture), Replace(a.Value))).ToList();
@@ -536,7 +525,7 @@ public sealed partial class IndexedCode
             throw new InvalidOperationException($"The sum over '{left.Name}' could not be placed in a loop.");
         var program = CsePass.Build(outputs, _taken);
         foreach (var (name, _) in program.Locals) _taken.Add(name);
-        foreach (var line in _printer.Statements(program, pending.Select(a => a.Head).ToList(), pending.Select(a => a.Integer).ToList(), RankOf)) _lines.Add(indent + line);
+        _steps.Add(new Straight(program, pending.Select(a => a.Target).ToSeq()));
         pending.Clear();
     }
 
@@ -562,37 +551,26 @@ public sealed partial class IndexedCode
         }
     }
 
-    private string Print(Expr e) => _printer.Print(Replace(e), RankOf);
 
-    private int RankOf(string array) => _ranks.TryGetValue(array, out var rank) ? rank : 1;
+    // A count or bound: an int.
+    private IntValue Count(Expr e) => IntValue.Of(Replace(e));
 
-    // A count or bound: integer literals, no float constants in a loop condition.
-    private string PrintCount(Expr e) => _printer.PrintInteger(Replace(e), RankOf);
-
-    // Computed sums become their accumulators (matched before their arguments are rewritten); the length of an axis
-    // of a multi-dimensional array or matrix view (where .Length counts every element, or is absent) is its GetLength.
+    // Computed sums become their accumulators (matched before their arguments are rewritten).
     private Expr Replace(Expr e)
     {
-        var memo = new Dictionary<(Expr, bool), Expr>();
-        // Inside a conversion (int arithmetic), a length stays integer data.
-        Expr Walk(Expr n, bool integer)
+        if (_computed.Count == 0) return e;
+        var memo = new Dictionary<Expr, Expr>();
+        Expr Walk(Expr n)
         {
             if (_computed.TryGetValue(n, out var v)) return v;
-            if (n.Kind == ExprKind.Length)
-            {
-                // Inside int arithmetic a length stays itself (the printer knows the ranks); elsewhere a named dimension.
-                if (integer || !_ranks.TryGetValue(n.LengthArray, out var rank) || rank <= 1) return n;
-                return Expr.Var(Dim(n.LengthArray, rank, n.LengthAxis));
-            }
             if (n.ArgArray.Length == 0) return n;
-            if (memo.TryGetValue((n, integer), out var done)) return done;
-            var inner = integer || n.Kind is ExprKind.ToFloat or ExprKind.IntDiv or ExprKind.IntRem;
-            var args = n.ArgArray.Select(a => Walk(a, inner)).ToArray();
+            if (memo.TryGetValue(n, out var done)) return done;
+            var args = n.ArgArray.Select(Walk).ToArray();
             var result = args.Where((a, i) => !ReferenceEquals(a, n.ArgArray[i])).Any() ? n.WithArgs(args) : n;
-            memo[(n, integer)] = result;
+            memo[n] = result;
             return result;
         }
-        return Walk(e, false);
+        return Walk(e);
     }
 
     private string Fresh(string prefix)

@@ -415,7 +415,7 @@ public sealed class CSharpPrinter
             var op = Operators.Of(c.Kind).Name;
             var prec = c.Kind is ExprKind.Equal or ExprKind.NotEqual ? Equality : Relational;
             var a = ArgsOf(c);
-            // Integer data compares as int (k < b.Length, and against a lowering's named dimension); a floating-point
+            // Integer data compares as int (k < b.Length); a floating-point
             // value only ever meets integer data through ToFloat.
             var ints = IntegerData(a[0]) || IntegerData(a[1]);
             if (ints) _integer++;
