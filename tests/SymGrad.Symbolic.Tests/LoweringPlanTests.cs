@@ -87,6 +87,50 @@ public class LoweringPlanTests
     }
 
     [Fact]
+    public void TheContractionPass_ReplacesTheElementLoops_AndKeepsThemAsTheFallback()
+    {
+        var (f, variables, parameters) = Dense();
+        var (lowered, lowering) = IndexedCode.Lower(Differentiator.Gradient(f, variables), "G", useFloat: true, parameters: parameters, returnValue: false);
+        // As the formulas say it: loops over each gradient's elements assigning its whole partial, Σs inside, no kernels.
+        Assert.Empty(All(lowered.Body).OfType<Call>());
+        Assert.Empty(All(lowered.Body).OfType<Straight>());
+        var nests = lowered.Body.Steps.OfType<If>().Where(c => c.Condition is Wanted).Select(c => Assert.IsType<For>(Assert.Single(c.Then.Steps))).ToList();
+        Assert.Equal(2, nests.Count);
+        Assert.All(nests.Select(n => All(n.Body).OfType<Assign>().Single()), a => Assert.Contains(Graph.PostOrder(a.Value), e => e.Kind == ExprKind.Sum));
+
+        var contracted = lowering.Contractions(lowered.Body);
+        var dW = contracted.Steps.OfType<If>().Single(c => c.Condition is Wanted { Output: "dW" });
+        var kernels = Assert.IsType<If>(Assert.Single(dW.Then.Steps));
+        Assert.Equal(nests[0], Assert.Single(kernels.Else!.Steps));
+        Assert.Contains(All(kernels.Then).OfType<Call>(), c => c.Kernel.Kernel == Kernel.MultiplyTransposedA);
+        var dA = contracted.Steps.OfType<If>().Single(c => c.Condition is Wanted { Output: "dA" });
+        Assert.Equal(nests[1], Assert.IsType<If>(Assert.Single(dA.Then.Steps)).Else!.Steps.Single());
+        // The other passes leave it; placement turns the fallback's Σs into accumulator loops and its stores into code.
+        var placed = lowering.Place(lowering.Vectors(lowering.Scatters(contracted)));
+        Assert.Empty(All(placed).OfType<Assign>());
+        Assert.NotEmpty(All(placed).OfType<Straight>());
+        Assert.Equal(2, All(placed).OfType<Call>().Count());
+    }
+
+    [Fact]
+    public void TheScatterPass_WalksTheTerms_OfAPartialThatWouldSearch()
+    {
+        var f = Expr.Sum(M, Expr.Length("G", 0), Expr.Sum(N, Expr.Length("G", 1),
+            Expr.Element("G", M, N) * Expr.MaxOver(I, Expr.Const(2), Expr.MaxOver(J, Expr.Const(2), Expr.Element("X", 2 * M + I, 2 * N + J)))));
+        var (lowered, lowering) = IndexedCode.Lower(Differentiator.Gradient(f, new[] { Expr.Element("X", Expr.Index("u"), Expr.Index("v")) }), "G", useFloat: false, returnValue: false);
+        Assert.DoesNotContain(All(lowered.Body), s => s is Assign { Scatter: true });
+        var scattered = lowering.Scatters(lowered.Body);
+        var wanted = scattered.Steps.OfType<If>().Single(c => c.Condition is Wanted { Output: "dX" });
+        Assert.IsType<Clear>(wanted.Then.Steps[0]);
+        var add = Assert.Single(All(wanted.Then).OfType<Assign>());
+        Assert.True(add.Scatter);
+        Assert.Equal(StoreKind.Add, add.Target.Kind);
+        // Its positions are the window's argmax (selects), its loops the windows'.
+        Assert.All(add.Target.Indices, i => Assert.Contains(Graph.PostOrder(((IntOf)i).Value), e => e.Kind == ExprKind.If || e.IsComparison));
+        Assert.Equal(new[] { "m", "n" }, All(wanted.Then).OfType<For>().Select(x => x.Index));
+    }
+
+    [Fact]
     public void KernelCalls_CheckTheirArguments_AgainstTheKernelTable()
     {
         var rows = new ViewArg("A", "Slice", Seq.Of(IntValue.Const(0), IntValue.Const(1)));

@@ -14,8 +14,27 @@ namespace SymGrad.Symbolic;
 // output columns is re-indexed by the kernel column (n = v − j), so no im2col buffer is needed.
 public sealed partial class IndexedCode
 {
-    // Kernel steps under a shape condition (none: always), else the loops.
-    private sealed record Blocked(Condition? Condition, Block Body, Loop Fallback) : Task;
+    // Kernel steps under a shape condition (none: always, with no fallback).
+    private sealed record Blocked(Condition? Condition, Block Body);
+
+    /// <summary>
+    /// The contraction pass: an output's loop nest over its elements whose partial is a contraction of float views
+    /// becomes matrix-product kernel calls under shape checks, the loop nest kept as the fallback.
+    /// </summary>
+    public Block Contractions(Block plan) => Block.Of(plan.Steps.Select(step =>
+    {
+        if (step is not If { Condition: Wanted wanted, Else: null } c || c.Then.Steps.Count != 1 || c.Then.Steps[0] is not For nest ||
+            !_outputs.TryGetValue(wanted.Output, out var output)) return step;
+        // The nest's innermost step: one store of the whole partial into the element.
+        Step inner = nest;
+        while (inner is For f && f.Body.Steps.Count == 1) inner = f.Body.Steps[0];
+        if (inner is not Assign { Scatter: false } assign || assign.Target.Name != wanted.Output) return step;
+        if (BlockedContraction(output.Variable, wanted.Output, assign.Value, assign.Target.Kind == StoreKind.Add) is not { } blocked) return step;
+        return c with
+        {
+            Then = blocked.Condition is null ? blocked.Body : Block.Of(new Step[] { new If(blocked.Condition, blocked.Body, Block.Of(new Step[] { nest })) }),
+        };
+    }));
 
     // A view operand: its array, rank and the linear form of each axis.
     private sealed record Operand(string Name, int Rank, Linear[] Axes);
@@ -24,7 +43,7 @@ public sealed partial class IndexedCode
     /// The gradient of an array variable written by matrix-product calls, when its partial is Σ…Σ [guards] A[…]·B[…]
     /// over float views (or Σ…Σ A[…] for a vector: rows added up), with shape checks falling back to the loops.
     /// </summary>
-    private Blocked? BlockedContraction(Expr variable, string output, Expr partial, Loop fallback, bool accumulate)
+    private Blocked? BlockedContraction(Expr variable, string output, Expr partial, bool accumulate)
     {
         if (!_useFloat) return null;
         foreach (var n in Graph.PostOrder(partial))
@@ -87,9 +106,9 @@ public sealed partial class IndexedCode
         var outAxes = variable.ArgArray.Select(Linear.Of).ToArray();
         var target = new Operand(output, rank, outAxes);
 
-        if (operands.Count == 1) return Finish(RowSum(variable, target, operands[0], constraints, order, fallback));
-        if (ProductPlan(variable, target, operands, constraints, order, reductions) is { } plan) return Finish(plan with { Fallback = fallback });
-        if (TransposedConvolution(variable, output, operands, constraints, reductions) is { } scatter) return Finish(scatter with { Fallback = fallback });
+        if (operands.Count == 1) return Finish(RowSum(variable, target, operands[0], constraints, order));
+        if (ProductPlan(variable, target, operands, constraints, order, reductions) is { } plan) return Finish(plan);
+        if (TransposedConvolution(variable, output, operands, constraints, reductions) is { } scatter) return Finish(scatter);
         // ∂L/∂X of a convolution reads Δ[…, n, ·] and W[…, v − n, …]: with n = v − j the output row v and Δ's row run together.
         var row = variable.ArgArray[rank - 2];
         foreach (var (n, _) in reductions)
@@ -100,7 +119,7 @@ public sealed partial class IndexedCode
             var renamed = operands.Select(o => o with { Axes = o.Axes.Select(a => a.Substitute(n, by)).ToArray() }).ToList();
             var reindexed = constraints.Select(c => c.Substitute(n, by)).ToList();
             var newOrder = order.Select(v => ReferenceEquals(v, n) ? j : v).ToList();
-            if (ProductPlan(variable, target, renamed, reindexed, newOrder, reductions) is { } p) return Finish(p with { Fallback = fallback });
+            if (ProductPlan(variable, target, renamed, reindexed, newOrder, reductions) is { } p) return Finish(p);
         }
         return null;
 
@@ -282,7 +301,7 @@ public sealed partial class IndexedCode
                     innermost.Add(new If(new Compare(IntValue.Local(start), "<", IntValue.Local(end)), Block.Of(new Step[] { new Call(call) }), OneLine: true));
                 }
                 lines.AddRange(LoopNest(loops, innermost));
-                return new Blocked(Conjunction(checks), Block.Of(lines), null!);
+                return new Blocked(Conjunction(checks), Block.Of(lines));
             }
         return null;
     }
@@ -383,13 +402,13 @@ public sealed partial class IndexedCode
                     perImages,
                 })),
             };
-            return new Blocked(Conjunction(checks), Block.Of(lines), null!);
+            return new Blocked(Conjunction(checks), Block.Of(lines));
         }
         return null;
     }
 
     // g[c] (+)= Σ A[…, t, c]: consecutive rows added into the gradient vector.
-    private Blocked? RowSum(Expr variable, Operand target, Operand a, List<Linear> constraints, List<Expr> order, Loop fallback)
+    private Blocked? RowSum(Expr variable, Operand target, Operand a, List<Linear> constraints, List<Expr> order)
     {
         var col = variable.ArgArray[0];
         if (a.Rank < 2 || !a.Axes[a.Rank - 1].IsExactly(col) || a.Axes.Take(a.Rank - 1).Any(x => x.Coefficient(col) != 0)) return null;
@@ -413,7 +432,7 @@ public sealed partial class IndexedCode
                 new DeclareInt(end, hi),
                 new If(new Compare(IntValue.Local(start), "<", IntValue.Local(end)), Block.Of(new Step[] { new Call(call) }), OneLine: true),
             };
-            return new Blocked(Conjunction(checks), Block.Of(LoopNest(loops, innermost)), fallback);
+            return new Blocked(Conjunction(checks), Block.Of(LoopNest(loops, innermost)));
         }
         return null;
     }

@@ -10,10 +10,19 @@ namespace SymGrad.Symbolic;
 // (Differentiator.ScatterGradient) name those elements.
 public sealed partial class IndexedCode
 {
-    private sealed record ScatterAdd(string Array, Expr[] Indices, Expr Value) : Task;
-    private sealed record When(Expr Condition, List<Task> Body) : Task;
-    // One gradient's code, run when the caller asked for it (a non-empty output).
-    private sealed record IfWanted(Condition Condition, List<Task> Body, List<Task>? Else = null) : Task;
+    /// <summary>
+    /// The scatter pass: the loops of an output whose solved partial searches for its terms (which window's argmax is
+    /// k) become a walk over the terms, each added into the element it touches, after the output is cleared.
+    /// </summary>
+    public Block Scatters(Block plan) => Block.Of(plan.Steps.Select(step =>
+    {
+        if (step is not If { Condition: Wanted wanted, Else: null } c || !_searching.Contains(wanted.Output)) return step;
+        var (variable, position) = _outputs[wanted.Output];
+        _scatterGradient ??= Differentiator.ScatterGradient(_gradient!.Function, _gradient.Variables);
+        if (Scatter(variable, wanted.Output, _scatterGradient.Partials[position]) is not { } scatter) return step;
+        var clear = _accumulate ? Enumerable.Empty<Step>() : new Step[] { new Clear(wanted.Output, _arrays[wanted.Output].Storage) };
+        return c with { Then = Block.Of(clear.Concat(scatter)) };
+    }));
 
     /// <summary>
     /// True when the solved partial has a sum whose index a guard ties to others in a way no loop bound can express
@@ -33,8 +42,8 @@ public sealed partial class IndexedCode
         return false;
     }
 
-    /// <summary>The tasks that add a scatter-form partial into the output, or null when it is not of that form.</summary>
-    private static List<Task>? Scatter(Expr variable, string output, Expr partial)
+    /// <summary>The steps that add a scatter-form partial into the output, or null when it is not of that form.</summary>
+    private List<Step>? Scatter(Expr variable, string output, Expr partial)
     {
         var ks = variable.ArgArray;
         bool MentionsK(Expr e) => ks.Any(k => Expr.Mentions(e, k));
@@ -52,18 +61,18 @@ public sealed partial class IndexedCode
         }
 
         // The term once every delta is known: dW[e…] += coefficient.
-        List<Task>? Add(List<Expr> coefficient, Dictionary<int, Expr> deltas) =>
+        List<Step>? Add(List<Expr> coefficient, Dictionary<int, Expr> deltas) =>
             deltas.Count != ks.Length ? null
-                : new List<Task> { new ScatterAdd(output, Enumerable.Range(0, ks.Length).Select(a => deltas[a]).ToArray(), Expr.Mul(coefficient)) };
+                : new List<Step> { new Assign(new Store(StoreKind.Add, output, Enumerable.Range(0, ks.Length).Select(a => IntValue.Of(deltas[a])).ToSeq(), _real), Expr.Mul(coefficient), Scatter: true) };
 
-        List<Task>? Walk(Expr p, List<Expr> coefficient, Dictionary<int, Expr> deltas)
+        List<Step>? Walk(Expr p, List<Expr> coefficient, Dictionary<int, Expr> deltas)
         {
             if (!MentionsK(p)) return Add(coefficient.Append(p).ToList(), deltas);
             switch (p.Kind)
             {
                 case ExprKind.Add:
                 {
-                    var all = new List<Task>();
+                    var all = new List<Step>();
                     foreach (var term in p.ArgArray)
                     {
                         if (Walk(term, coefficient, deltas) is not { } tasks) return null;
@@ -74,7 +83,7 @@ public sealed partial class IndexedCode
                 case ExprKind.Sum:
                     return MentionsK(p.ArgArray[0]) || Walk(p.ArgArray[1], coefficient, deltas) is not { } body
                         ? null
-                        : new List<Task> { new Loop(p.SumIndex, p.ArgArray[0], body) };
+                        : new List<Step> { new For(p.SumIndex.Name!, IntValue.Const(0), IntValue.Of(p.ArgArray[0]), Block.Of(body)) };
                 case ExprKind.If when p.ArgArray[2].IsZero:
                 {
                     if (Graph.Conjuncts(p.ArgArray[0]) is not { } conjuncts) return null;
@@ -91,7 +100,7 @@ public sealed partial class IndexedCode
                         else guards.Add(c);
                     }
                     if (Walk(p.ArgArray[1], coefficient, found) is not { } inner) return null;
-                    return guards.Count == 0 ? inner : new List<Task> { new When(Expr.Mul(guards), inner) };
+                    return guards.Count == 0 ? inner : new List<Step> { new If(new Test(Expr.Mul(guards)), Block.Of(inner)) };
                 }
                 case ExprKind.Equal:
                 case ExprKind.Mul:

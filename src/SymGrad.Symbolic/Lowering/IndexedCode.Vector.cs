@@ -17,19 +17,35 @@ public sealed partial class IndexedCode
     // Arrays whose type the caller gave (and the gradient outputs): the ones vector loops read and write.
     private readonly HashSet<string> _declared = new(System.StringComparer.Ordinal);
 
-    // With an enclosing loop (a window's column n), its only task being this one, the runs are sliced from whole rows
-    // found once outside it: a slice per row of the image instead of per window.
-    private bool TryEmitVectorLoop(Loop loop, HashSet<Expr> scope, Loop? outer = null)
+    private sealed record ScatterAdd(string Array, Expr[] Indices, Expr Value);
+
+    /// <summary>
+    /// The vectorisation pass: a loop whose body only scatters into runs of float views' last axis (or a loop whose
+    /// only step is such a loop) becomes a <see cref="VectorLoop"/>, its body kept as the remainder for the last lanes.
+    /// </summary>
+    public Block Vectors(Block plan) => Block.Of(plan.Steps.Select(step => step switch
     {
-        if (!_useFloat || loop.Body.Count == 0 || !loop.Body.All(t => t is ScatterAdd)) return false;
-        var c = loop.Index;
+        For f when f.Body.Steps.Count == 1 && f.Body.Steps[0] is For only && TryVector(only, f) is { } v => v,
+        For f when TryVector(f, null) is { } v => v,
+        For f => f with { Body = Vectors(f.Body) },
+        If c => c with { Then = Vectors(c.Then), Else = c.Else is null ? null : Vectors(c.Else) },
+        _ => step,
+    }));
+
+    // With an enclosing loop (a window's column n), its only step being this one, the runs are sliced from whole rows
+    // found once outside it: a slice per row of the image instead of per window.
+    private VectorLoop? TryVector(For loop, For? outer)
+    {
+        if (!_useFloat || loop.Body.Steps.Count == 0 || !loop.Body.Steps.All(t => t is Assign { Scatter: true }) || loop.Upper is not IntOf { Ceiling: false } loopCount) return null;
+        if (outer != null && outer.Upper is not IntOf { Ceiling: false }) return null;
+        var c = Expr.Index(loop.Index);
         var adds = new List<ScatterAdd>();
-        foreach (ScatterAdd s in loop.Body)
+        foreach (Assign s in loop.Body.Steps)
         {
-            if (ExpandSelects(s) is not { } expanded) return false;
+            if (ExpandSelects(new ScatterAdd(s.Target.Name, s.Target.Indices.Select(i => ((IntOf)i).Value).ToArray(), s.Value)) is not { } expanded) return null;
             adds.AddRange(expanded);
         }
-        if (adds.Count > MaxMaskedAdds) return false;
+        if (adds.Count > MaxMaskedAdds) return null;
         // Every element read or written is a run along c: c exactly its last index, nowhere else, a float view or span.
         bool Run(string array, IReadOnlyList<Expr> indices) =>
             indices.Count > 0 && ReferenceEquals(indices[indices.Count - 1], c) && indices.Take(indices.Count - 1).All(i => !Expr.Mentions(i, c) && IsAffine(i))
@@ -39,9 +55,10 @@ public sealed partial class IndexedCode
         var accesses = adds.Select(a => (Array: a.Array, Indices: (IReadOnlyList<Expr>)a.Indices))
             .Concat(adds.SelectMany(a => Graph.PostOrder(a.Value)).Where(n => n.Kind == ExprKind.Element).Select(n => (Array: n.Name!, Indices: (IReadOnlyList<Expr>)n.ArgArray)))
             .ToList();
-        if (!accesses.All(x => Run(x.Array, x.Indices))) return false;
+        if (!accesses.All(x => Run(x.Array, x.Indices))) return null;
         // With an outer loop, every run is a 4-D view's whose image and row do not move with the outer index (its column does).
-        if (outer != null && !accesses.All(x => x.Indices.Count == 4 && !Expr.Mentions(x.Indices[0], outer.Index) && !Expr.Mentions(x.Indices[1], outer.Index))) return false;
+        var outerIndex = outer is null ? null : Expr.Index(outer.Index);
+        if (outer != null && !accesses.All(x => x.Indices.Count == 4 && !Expr.Mentions(x.Indices[0], outerIndex!) && !Expr.Mentions(x.Indices[1], outerIndex!))) return null;
 
         _wholeRows = outer != null;
         _hoistedRows = new Dictionary<(string, Seq<IntValue>), string>();
@@ -61,13 +78,13 @@ public sealed partial class IndexedCode
             if (Vector(a.Value, c, names, uses, body) is not { } value)
             {
                 (_hoistedRows, _hoistedValues, _hoistedSteps, _rowGroups, _wholeRows) = (null, null, null, null, false);
-                return false;
+                return null;
             }
             var target = Fresh("run");
             body.Add(new DeclareRun(target, HoistedRow(a.Array, a.Indices, c.Name!, counted: true)));
             body.Add(new AddLanes(target, value));
         }
-        var countExpr = Replace(loop.Count);
+        var countExpr = loopCount.Value;
         var count = IntValue.Of(countExpr);
         var counted = Hoist(count, "", "count");
         // A vector of lanes c … c + Count − 1 is read from a run only while the run is that long: an array whose last
@@ -76,18 +93,14 @@ public sealed partial class IndexedCode
         var runs = accesses.Where(x => !ReferenceEquals(Expr.Length(x.Array, x.Indices.Count - 1), countExpr))
             .Select(x => (IntValue)new IntLength(x.Array, x.Indices.Count, x.Indices.Count - 1)).Distinct().ToList();
         Condition? fits = runs.Count == 0 ? null : new Flag(HoistFlag(new All(runs.Select(length => (Condition)new Compare(count, "<=", length)).ToSeq()), "lanesFit"));
-        var outerCounted = outer is null ? null : Hoist(IntValue.Of(Replace(outer.Count)), "", "count");
+        var outerCounted = outer is null ? null : Hoist(outer.Upper, "", "count");
         var setup = _hoistedSteps.Concat(_hoistedRows.Select(kv => (Step)new DeclareRow(kv.Value, kv.Key.Item1, kv.Key.Item2))).ToSeq();
         (_hoistedRows, _hoistedValues, _hoistedSteps, _rowGroups, _wholeRows) = (null, null, null, null, false);
         // The runs are found once per loop (the row offsets do not depend on c), when there is a run to read.
         var positive = new Compare(count, ">", IntValue.Const(0));
-        Condition guard = outer is null ? positive : new All(Seq.Of<Condition>(new Compare(IntValue.Of(Replace(outer.Count)), ">", IntValue.Const(0)), positive));
-        var inner = new HashSet<Expr>(scope) { c };
-        if (outer != null) inner.Add(outer.Index);
-        var remainder = Nested(() => Emit(loop.Body, inner));
-        _steps.Add(new VectorLoop(guard, setup, outer?.Index.Name, outerCounted is null ? null : IntValue.Local(outerCounted), c.Name!, IntValue.Local(counted), fits,
-            Block.Of(body), remainder));
-        return true;
+        Condition guard = outer is null ? positive : new All(Seq.Of<Condition>(new Compare(outer.Upper, ">", IntValue.Const(0)), positive));
+        return new VectorLoop(guard, setup, outer?.Index, outerCounted is null ? null : IntValue.Local(outerCounted), loop.Index, IntValue.Local(counted), fits,
+            Block.Of(body), loop.Body);
     }
 
     // An index built from loop indices, lengths and integer constants (no data, no select).

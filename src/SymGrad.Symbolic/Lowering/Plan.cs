@@ -257,6 +257,13 @@ public sealed record Store(StoreKind Kind, string Name, Seq<IntValue> Indices, N
     public static Store Return(NumericType type) => new(StoreKind.Return, "", Seq<IntValue>.Empty, type);
 }
 
+/// <summary>
+/// Before placement: a store of a value that may still hold Σs and whose positions may select (an argmax), as the
+/// lowering first writes it; <paramref name="Scatter"/> when it adds a term where it belongs (a scatter) rather than
+/// an element's whole partial. The placement pass turns runs of these into <see cref="Straight"/> code.
+/// </summary>
+public sealed record Assign(Store Target, Expr Value, bool Scatter = false) : Step;
+
 /// <summary>Straight-line code: the program's shared locals, then one store per output.</summary>
 public sealed record Straight(ExprProgram Program, Seq<Store> Stores) : Step
 {
