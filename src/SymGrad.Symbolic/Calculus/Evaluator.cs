@@ -180,7 +180,7 @@ public static class Evaluator
         var e = exponent.Value;
         if (exponent.Kind == ExprKind.Const && e.IsExact)
         {
-            if (e.IsInteger && Math.Abs(e.Numerator) <= CSharpPrinter.MaxUnrolledPower)
+            if (e.IsInteger && Math.Abs(e.Numerator) <= CostModel.MaxUnrolledPower)
             {
                 var k = (int)Math.Abs(e.Numerator);
                 var p = b;

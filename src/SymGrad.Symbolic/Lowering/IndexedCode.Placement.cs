@@ -121,13 +121,11 @@ public sealed partial class IndexedCode
 
     // Reductions over a small constant count (a pooling window) are written out: no loop of two iterations, and an
     // argmax becomes selects (ties to the first) that compile without branches.
-    private const int UnrollLimit = 4;
-
     internal static Expr Unroll(Expr e) => Graph.Rewrite(e, n =>
     {
         if (!n.IsReduction || n.ArgArray[0].Kind != ExprKind.Const || !n.ArgArray[0].Value.IsInteger) return n;
         var count = n.ArgArray[0].Value.Numerator;
-        if (count < 1 || count > UnrollLimit) return n;
+        if (count < 1 || count > CostModel.MaxUnrolledReduction) return n;
         var terms = Enumerable.Range(0, (int)count).Select(k => Expr.Substitute(n.ArgArray[1], n.SumIndex, Expr.Const(k))).ToList();
         switch (n.Kind)
         {

@@ -13,9 +13,6 @@ namespace SymGrad.Symbolic;
 /// </summary>
 public sealed class CSharpPrinter
 {
-    /// <summary>Integer powers up to this magnitude are written as repeated multiplication.</summary>
-    public const int MaxUnrolledPower = 4;
-
     /// <summary>Double precision, <c>Math</c>.</summary>
     public static readonly CSharpPrinter Default = new(false, "Math");
     /// <summary>Single precision, <c>MathF</c>.</summary>
@@ -472,7 +469,7 @@ public sealed class CSharpPrinter
             if (e.Kind == ExprKind.Const && e.Value.IsExact)
             {
                 var k = e.Value;
-                if (k.IsInteger && Math.Abs(k.Numerator) <= MaxUnrolledPower)
+                if (k.IsInteger && Math.Abs(k.Numerator) <= CostModel.MaxUnrolledPower)
                 {
                     var count = (int)Math.Abs(k.Numerator);
                     var factors = string.Join(" * ", Enumerable.Range(0, count).Select(i => At(b, i == 0 ? Multiplicative : Multiplicative + 1)));

@@ -97,7 +97,7 @@ public static class CsePass
     /// <summary>Builds the program; locals avoid the <paramref name="reserved"/> names (e.g. unused parameters).</summary>
     public static ExprProgram Build(IReadOnlyList<(string Name, Expr Value)> outputs, IEnumerable<string> reserved)
     {
-        outputs = CodeForms(outputs);
+        outputs = Simplifier.CodeForms(outputs);
         var roots = outputs.Select(o => o.Value).ToList();
         var parameters = Graph.Variables(roots.ToArray());
         var emitArgs = PairSharedOperands(roots);
@@ -148,51 +148,6 @@ public static class CsePass
         return new ExprProgram(parameters, outputs, locals, emitArgs, localNames);
     }
 
-    // Forms cheaper and more exact to compute than the ones derivations show: 1 − tanh²(u), when tanh(u) itself is
-    // needed nowhere else, as sech²(u) = 4e/(1 + e)² with e = e^−2|u| — one exp instead of a tanh (about 2× faster), and
-    // no cancellation (1 − tanh² is 0 from |u| ≈ 19 on, sech² is not).
-    internal static IReadOnlyList<(string Name, Expr Value)> CodeForms(IReadOnlyList<(string Name, Expr Value)> outputs)
-    {
-        var roots = outputs.Select(o => o.Value).ToList();
-        var nodes = Graph.PostOrder(roots).ToList();
-        var parents = new Dictionary<Expr, int>();
-        foreach (var n in nodes)
-            foreach (var a in n.ArgArray.Distinct())
-                parents[a] = parents.TryGetValue(a, out var c) ? c + 1 : 1;
-        foreach (var r in roots) parents[r] = parents.TryGetValue(r, out var c) ? c + 1 : 1;
-        int Parents(Expr e) => parents.TryGetValue(e, out var c) ? c : 0;
-        var replace = new Dictionary<Expr, Expr>();
-        bool IsConst(Expr e, double v) => e.Kind == ExprKind.Const && e.Value.Value == v;
-        // tanh(u)², tanh(u) used by nothing else: u.
-        Expr? SquaredTanh(Expr square) =>
-            square.Kind == ExprKind.Pow && IsConst(square.ArgArray[1], 2) && square.ArgArray[0].Kind == ExprKind.Tanh &&
-            Parents(square.ArgArray[0]) == 1 && Parents(square) == 1 ? square.ArgArray[0].ArgArray[0] : null;
-        Expr Sech2(Expr u)
-        {
-            var e = Expr.Exp(Expr.Mul(Expr.Const(-2), Expr.Abs(u)));
-            return Expr.Mul(Expr.Const(4), e, Expr.Pow(Expr.Add(Expr.One, e), Expr.Const(-2)));
-        }
-        foreach (var n in nodes)
-        {
-            if (n.Kind != ExprKind.Add || n.ArgArray.Length != 2) continue;
-            // tanh² − 1 (how the canonical form keeps −(1 − tanh²)) → −sech²; 1 − tanh² → sech².
-            if (IsConst(n.ArgArray[0], -1) && SquaredTanh(n.ArgArray[1]) is { } u) replace[n] = Expr.Neg(Sech2(u));
-            else if (IsConst(n.ArgArray[0], 1) && n.ArgArray[1] is { Kind: ExprKind.Mul } neg && neg.ArgArray.Length == 2 && IsConst(neg.ArgArray[0], -1) &&
-                     Parents(neg) == 1 && SquaredTanh(neg.ArgArray[1]) is { } v) replace[n] = Sech2(v);
-        }
-        // softplus(u) as max(u, 0) + log(1 + e^−|u|) in nodes, not text, so CSE shares e^−|u| and the logarithm between
-        // softplus(u) and softplus(−u) (|−u| = |u|): a stable cross-entropy costs one exp and one log, as the unstable one.
-        foreach (var n in nodes)
-            if (n.Kind == ExprKind.Softplus && !replace.ContainsKey(n))
-            {
-                var u = n.ArgArray[0];
-                replace[n] = Expr.Add(Expr.Max(u, Expr.Zero), Expr.Log(Expr.Add(Expr.One, Expr.Exp(Expr.Neg(Expr.Abs(u))))));
-            }
-        if (replace.Count == 0) return outputs;
-        var memo = new Dictionary<Expr, Expr>();
-        return outputs.Select(o => (o.Name, Graph.Rewrite(o.Value, n => replace.TryGetValue(n, out var r) ? r : n, memo))).ToList();
-    }
-
     // x^2 printed as x * x reads its base twice: a compound base must then be a local.
     private static int UnrolledUses(Expr parent, Expr child)
     {
@@ -200,7 +155,7 @@ public static class CsePass
         if (parent.Kind == ExprKind.Softplus) return 2;
         if (parent.Kind != ExprKind.Pow || !ReferenceEquals(parent.ArgArray[0], child)) return 1;
         var e = parent.ArgArray[1];
-        if (e.Kind == ExprKind.Const && e.Value.IsInteger && Math.Abs(e.Value.Numerator) >= 2 && Math.Abs(e.Value.Numerator) <= CSharpPrinter.MaxUnrolledPower)
+        if (e.Kind == ExprKind.Const && e.Value.IsInteger && Math.Abs(e.Value.Numerator) >= 2 && Math.Abs(e.Value.Numerator) <= CostModel.MaxUnrolledPower)
             return (int)Math.Abs(e.Value.Numerator);
         return 1;
     }
