@@ -19,15 +19,15 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor UnsupportedStatement = new(
         "SG0003", "Unsupported statement in a differentiable method",
-        "{0}", Category, DiagnosticSeverity.Error, true);
+        "{0} cannot be differentiated: {1}", Category, DiagnosticSeverity.Error, true);
 
     public static readonly DiagnosticDescriptor UnsupportedExpression = new(
         "SG0004", "Unsupported expression in a differentiable method",
-        "{0}", Category, DiagnosticSeverity.Error, true);
+        "'{0}' cannot be differentiated: {1}", Category, DiagnosticSeverity.Error, true);
 
     public static readonly DiagnosticDescriptor UnsupportedType = new(
-        "SG0005", "Unsupported parameter or return type",
-        "{0}", Category, DiagnosticSeverity.Error, true);
+        "SG0005", "Unsupported method signature",
+        "'{0}' cannot be differentiated: {1}", Category, DiagnosticSeverity.Error, true);
 
     public static readonly DiagnosticDescriptor UnknownVariable = new(
         "SG0006", "Differentiation variable is not a parameter",
@@ -73,11 +73,48 @@ internal static class DiagnosticDescriptors
         "SG0016", "C# arithmetic SymGrad does not differentiate",
         "'{0}': {1} is not supported in a differentiable method; {2}", Category, DiagnosticSeverity.Error, true);
 
+    public static readonly DiagnosticDescriptor MissingReturn = new(
+        "SG0017", "Not every path returns",
+        "Every path of a differentiable method must end with 'return'; {0} does not", Category, DiagnosticSeverity.Error, true);
+
+    public static readonly DiagnosticDescriptor UnsupportedLoopForm = new(
+        "SG0018", "Loop form SymGrad does not differentiate",
+        "'{0}': {1}; write 'for (var i = 0; i < count; i++)'", Category, DiagnosticSeverity.Error, true);
+
+    public static readonly DiagnosticDescriptor UnsupportedLoopBody = new(
+        "SG0019", "Loop that is not a sum or a max",
+        "{0} in a differentiable loop: {1}", Category, DiagnosticSeverity.Error, true);
+
+    public static readonly DiagnosticDescriptor UnknownName = new(
+        "SG0020", "Unknown name in a differentiable method",
+        "'{0}' is not a {1} of this method", Category, DiagnosticSeverity.Error, true);
+
+    public static readonly DiagnosticDescriptor UnsupportedCall = new(
+        "SG0021", "Call SymGrad cannot differentiate",
+        "'{0}': {1}", Category, DiagnosticSeverity.Error, true);
+
+    public static readonly DiagnosticDescriptor UnsupportedArrayAccess = new(
+        "SG0022", "Unsupported use of an array or span",
+        "'{0}': {1}", Category, DiagnosticSeverity.Error, true);
+
+    public static readonly DiagnosticDescriptor DivisionByZero = new(
+        "SG0023", "Division by the constant zero",
+        "'{0}' divides by the constant zero", Category, DiagnosticSeverity.Error, true);
+
+    public static readonly DiagnosticDescriptor UnsupportedParameter = new(
+        "SG0024", "Unsupported parameter",
+        "Parameter '{0}' must be {1}, not '{2}'", Category, DiagnosticSeverity.Error, true);
+
+    public static readonly DiagnosticDescriptor IndexedSecondOrder = new(
+        "SG0025", "Second derivatives of an indexed method",
+        "'{0}' takes spans or arrays: second derivatives (Order = 2) of indexed methods are not supported yet", Category, DiagnosticSeverity.Error, true);
+
     public static readonly IReadOnlyList<DiagnosticDescriptor> All = new[]
     {
         MethodNotStatic, TypeNotPartial, UnsupportedStatement, UnsupportedExpression, UnsupportedType, UnknownVariable,
         DerivativeIsZero, NonDifferentiablePoint, Recursion, NoVariables, InvalidOrder, AmbiguousOverload, InternalError,
-        LoopBoundNotInt, UnsupportedConversion, UnsupportedArithmetic,
+        LoopBoundNotInt, UnsupportedConversion, UnsupportedArithmetic, MissingReturn, UnsupportedLoopForm, UnsupportedLoopBody,
+        UnknownName, UnsupportedCall, UnsupportedArrayAccess, DivisionByZero, UnsupportedParameter, IndexedSecondOrder,
     };
 
     private static readonly Dictionary<string, DiagnosticDescriptor> Index = All.ToDictionary(d => d.Id);

@@ -47,8 +47,8 @@ internal static class DifferentiableParser
         var bodySyntax = (SyntaxNode?)syntax.Body ?? syntax.ExpressionBody;
         if (bodySyntax != null && DeepestNesting(bodySyntax) is { } tooDeep)
         {
-            Report(DiagnosticDescriptors.UnsupportedExpression, tooDeep.GetLocation(),
-                $"the expression is nested too deeply to differentiate (more than {MaxNesting} levels of parentheses, calls or unary operators)");
+            Report(DiagnosticDescriptors.UnsupportedExpression, tooDeep.GetLocation(), Shorten(tooDeep.ToString()),
+                $"it is nested too deeply (more than {MaxNesting} levels of parentheses, calls or unary operators)");
             return Fail();
         }
         var semantic = context.SemanticModel;
@@ -87,7 +87,7 @@ internal static class DifferentiableParser
                 ? Expect(ExpressionFrontEnd.Read(syntax.ExpressionBody.Expression, scope), syntax.SyntaxTree)
                 : syntax.Body != null
                     ? new BodyReader(parameterNames, syntax.SyntaxTree, cancellationToken).ReadBlock(syntax.Body.Statements.ToList(), 0, scope, syntax.Body)
-                    : throw new BodyException(DiagnosticDescriptors.UnsupportedStatement, syntax.Identifier.GetLocation(), $"'{method.Name}' has no body to differentiate");
+                    : throw new BodyException(DiagnosticDescriptors.UnsupportedStatement, syntax.Identifier.GetLocation(), $"'{method.Name}'", "it has no body");
         }
         catch (BodyException e)
         {
@@ -100,7 +100,7 @@ internal static class DifferentiableParser
 
         if (CalleeProblem(body, variables, order, resolver) is { } problem)
         {
-            ReportAt(DiagnosticDescriptors.UnsupportedExpression, LocationInfo.From(problem.At ?? syntax.Identifier.GetLocation()), problem.Message);
+            ReportAt(DiagnosticDescriptors.UnsupportedCall, LocationInfo.From(problem.At ?? syntax.Identifier.GetLocation()), Shorten(problem.At?.SourceTree?.GetText().ToString(problem.At.SourceSpan) ?? method.Name), problem.Message);
             return Fail();
         }
 
@@ -205,17 +205,23 @@ internal static class DifferentiableParser
         var at = Location.Create(tree, new Microsoft.CodeAnalysis.Text.TextSpan(e.Start, e.Length));
         return e.DiagnosticId is { } id
             ? new BodyException(DiagnosticDescriptors.ById(id), at, e.Message, e.Arguments.ToArray())
-            : new BodyException(DiagnosticDescriptors.UnsupportedExpression, at, e.Message);
+            : new BodyException(DiagnosticDescriptors.UnsupportedExpression, at, new[] { Shorten(tree.GetText().ToString(new Microsoft.CodeAnalysis.Text.TextSpan(e.Start, e.Length))), e.Message });
     }
 
     private sealed class BodyException : Exception
     {
-        // The general descriptors (SG0003, SG0004) take the message as their one argument; specific ones their own.
+        // Every descriptor takes its own arguments; the message is for debugging.
         public BodyException(DiagnosticDescriptor descriptor, Location at, string message, params string[] arguments) : base(message)
         {
             Descriptor = descriptor;
             At = at;
-            Arguments = arguments.Length > 0 ? arguments : new[] { message };
+            Arguments = arguments;
+        }
+
+        // The descriptor's message with these arguments.
+        public BodyException(DiagnosticDescriptor descriptor, Location at, params string[] arguments)
+            : this(descriptor, at, string.Format(System.Globalization.CultureInfo.InvariantCulture, descriptor.MessageFormat.ToString(System.Globalization.CultureInfo.InvariantCulture), arguments), arguments)
+        {
         }
 
         public DiagnosticDescriptor Descriptor { get; }
@@ -240,8 +246,19 @@ internal static class DifferentiableParser
             _ct = ct;
         }
 
-        private static BodyException Unsupported(SyntaxNode at, string message) =>
-            new(DiagnosticDescriptors.UnsupportedStatement, at.GetLocation(), message);
+        // SG0003: what the statement is, and why it cannot be differentiated.
+        private static BodyException Unsupported(SyntaxNode at, string what, string why) =>
+            new(DiagnosticDescriptors.UnsupportedStatement, at.GetLocation(), new[] { what, why });
+
+        private static BodyException LoopForm(ForStatementSyntax loop, SyntaxNode at, string problem) =>
+            new(DiagnosticDescriptors.UnsupportedLoopForm, at.GetLocation(), new[] { LoopHeader(loop), problem });
+
+        private static BodyException LoopBody(SyntaxNode at, string what, string why) =>
+            new(DiagnosticDescriptors.UnsupportedLoopBody, at.GetLocation(), new[] { what, why });
+
+        // for (…; …; …), without the body.
+        private static string LoopHeader(ForStatementSyntax loop) =>
+            Shorten(loop.ToString().Substring(0, loop.CloseParenToken.Span.End - loop.SpanStart));
 
         public Expr ReadBlock(IReadOnlyList<StatementSyntax> statements, int start, FrontEndScope scope, SyntaxNode owner)
         {
@@ -254,7 +271,7 @@ internal static class DifferentiableParser
                     case LocalDeclarationStatementSyntax local:
                         foreach (var v in local.Declaration.Variables)
                         {
-                            if (v.Initializer is null) throw Unsupported(v, $"local '{v.Identifier.ValueText}' must be initialised where it is declared");
+                            if (v.Initializer is null) throw Unsupported(v, $"the local '{v.Identifier.ValueText}'", "it must be initialised where it is declared");
                             Expect(ExpressionFrontEnd.BindLocal(v.Identifier.ValueText, local.Declaration.Type, v.Initializer.Value, scope), _tree);
                         }
                         break;
@@ -262,7 +279,7 @@ internal static class DifferentiableParser
                         Assign(assignment, scope);
                         break;
                     case ReturnStatementSyntax ret:
-                        if (ret.Expression is null) throw Unsupported(ret, "'return' must return a value");
+                        if (ret.Expression is null) throw Unsupported(ret, "'return;'", "it must return a value");
                         return Expect(ExpressionFrontEnd.Read(ret.Expression, scope), _tree);
                     case BlockSyntax block:
                         return ReadBlock(block.Statements.Concat(statements.Skip(i + 1)).ToList(), 0, scope, block);
@@ -282,10 +299,11 @@ internal static class DifferentiableParser
                     case EmptyStatementSyntax:
                         break;
                     default:
-                        throw Unsupported(s, $"{Describe(s)} cannot be differentiated; use local declarations, if/else, return and 'for' loops that add into a local");
+                        throw Unsupported(s, Capitalised(Describe(s)), "use local declarations, if/else, return and 'for' loops that add into a local");
                 }
             }
-            throw Unsupported(statements.Count > 0 ? statements[statements.Count - 1] : owner, "every path must end with 'return'");
+            var last = statements.Count > 0 ? statements[statements.Count - 1] : owner;
+            throw new BodyException(DiagnosticDescriptors.MissingReturn, last.GetLocation(), new[] { last is StatementSyntax st ? Describe(st) : "the method" });
         }
 
         // What a loop did to an outer local: added Σ term (acc += term) or took max(acc, max term) (acc = Math.Max(acc, term)).
@@ -303,14 +321,14 @@ internal static class DifferentiableParser
         {
             if (loop.Declaration is not { Variables.Count: 1 } declaration || loop.Initializers.Count != 0 ||
                 declaration.Variables[0].Initializer?.Value is not LiteralExpressionSyntax { Token.Value: 0 })
-                throw Unsupported(loop, "a differentiable 'for' loop starts its index at 0: for (var i = 0; i < n; i++)");
+                throw LoopForm(loop, loop, "a differentiable loop declares one index and starts it at 0");
             var name = declaration.Variables[0].Identifier.ValueText;
             if (loop.Condition is not BinaryExpressionSyntax { RawKind: (int)SyntaxKind.LessThanExpression, Left: IdentifierNameSyntax bound } condition || bound.Identifier.ValueText != name)
-                throw Unsupported(loop.Condition ?? (SyntaxNode)loop, $"the loop condition must be '{name} < count'");
+                throw LoopForm(loop, loop.Condition ?? (SyntaxNode)loop, $"the condition must be '{name} < count'");
             if (loop.Incrementors.Count != 1 || !IsIncrement(loop.Incrementors[0], name))
-                throw Unsupported(loop, $"the loop must step by one: {name}++");
+                throw LoopForm(loop, loop, $"the loop must step by one, {name}++");
             if (declaration.Type is not (IdentifierNameSyntax { IsVar: true } or PredefinedTypeSyntax { Keyword.RawKind: (int)SyntaxKind.IntKeyword }))
-                throw Unsupported(declaration.Type, $"the loop index '{name}' must be an int: for (var {name} = 0; {name} < n; {name}++)");
+                throw LoopForm(loop, declaration.Type, $"the index '{name}' must be an int");
             var count = Expect(ExpressionFrontEnd.ReadCount(condition.Right, scope), _tree);
             var index = ExpressionFrontEnd.FreshIndex(scope, name);
 
@@ -322,13 +340,13 @@ internal static class DifferentiableParser
             foreach (var a in loop.Statement.DescendantNodesAndSelf().OfType<AssignmentExpressionSyntax>())
                 if (a.Left is IdentifierNameSyntax target && scope.IsBound(target.Identifier.ValueText) && !_parameters.Contains(target.Identifier.ValueText) &&
                     !loop.Statement.DescendantNodes().OfType<VariableDeclaratorSyntax>().Any(d => d.Identifier.ValueText == target.Identifier.ValueText))
-                    inner.Forbid(target.Identifier.ValueText, $"'{target.Identifier.ValueText}' is accumulated by this loop; only += and -= (a sum) or {target.Identifier.ValueText} = Math.Max({target.Identifier.ValueText}, …) (a max) may use it inside the loop");
+                    inner.Forbid(target.Identifier.ValueText, $"it is accumulated by this loop; only += and -= (a sum) or {target.Identifier.ValueText} = Math.Max({target.Identifier.ValueText}, …) (a max) may use it inside the loop");
 
             var maxed = new HashSet<string>(StringComparer.Ordinal);
             void Add(SyntaxNode at, string local, Expr term, bool isMax)
             {
                 if (added.ContainsKey(local) && maxed.Contains(local) != isMax)
-                    throw Unsupported(at, $"'{local}' is both added to and maximised in this loop; use one accumulator for each");
+                    throw LoopBody(at, $"'{local}'", "it is both added to and maximised; use one accumulator for each");
                 if (isMax) maxed.Add(local);
                 added[local] = !added.TryGetValue(local, out var so) ? term : isMax ? Expr.Max(so, term) : so + term;
             }
@@ -340,7 +358,7 @@ internal static class DifferentiableParser
                     case LocalDeclarationStatementSyntax local:
                         foreach (var v in local.Declaration.Variables)
                         {
-                            if (v.Initializer is null) throw Unsupported(v, $"local '{v.Identifier.ValueText}' must be initialised where it is declared");
+                            if (v.Initializer is null) throw Unsupported(v, $"the local '{v.Identifier.ValueText}'", "it must be initialised where it is declared");
                             Expect(ExpressionFrontEnd.BindLocal(v.Identifier.ValueText, local.Declaration.Type, v.Initializer.Value, inner), _tree);
                             declared.Add(v.Identifier.ValueText);
                         }
@@ -351,7 +369,7 @@ internal static class DifferentiableParser
                     case ExpressionStatementSyntax { Expression: AssignmentExpressionSyntax a } when a.Left is IdentifierNameSyntax target && scope.IsBound(target.Identifier.ValueText):
                     {
                         var local = target.Identifier.ValueText;
-                        if (_parameters.Contains(local)) throw Unsupported(a, $"assignment to parameter '{local}' is not supported; declare a local instead");
+                        if (_parameters.Contains(local)) throw Unsupported(a, $"'{Shorten(a.ToString())}'", $"it assigns the parameter '{local}'; declare a local instead");
                         if (scope.TypeOf(local) is NumericType.Int or NumericType.Long)
                             throw new BodyException(DiagnosticDescriptors.UnsupportedArithmetic, a.GetLocation(), $"'{a}': an int accumulated in a loop is not supported",
                                 a.ToString(), $"the int '{local}' accumulated in a loop", "accumulate a double or float local");
@@ -363,7 +381,7 @@ internal static class DifferentiableParser
                         var term = Expect(ExpressionFrontEnd.Read(a.Right, inner), _tree);
                         if (a.IsKind(SyntaxKind.AddAssignmentExpression)) Add(a, local, term, isMax: false);
                         else if (a.IsKind(SyntaxKind.SubtractAssignmentExpression)) Add(a, local, -term, isMax: false);
-                        else throw Unsupported(a, $"a loop may only add to '{local}' (+= or -=), which makes it a sum, or take {local} = Math.Max({local}, …), a max");
+                        else throw LoopBody(a, $"'{Shorten(a.ToString())}'", $"a loop may only add to '{local}' (+= or -=), which makes it a sum, or take {local} = Math.Max({local}, …), a max");
                         break;
                     }
                     case ForStatementSyntax nested:
@@ -377,7 +395,7 @@ internal static class DifferentiableParser
                     case EmptyStatementSyntax:
                         break;
                     default:
-                        throw Unsupported(statement, $"{Describe(statement)} is not supported in a differentiable loop; use locals and += into a local declared before it");
+                        throw LoopBody(statement, Capitalised(Describe(statement)), "use locals and += into a local declared before the loop");
                 }
             }
             return added.ToDictionary(kv => kv.Key,
@@ -414,16 +432,18 @@ internal static class DifferentiableParser
         private void Assign(AssignmentExpressionSyntax a, FrontEndScope scope)
         {
             if (a.Left is not IdentifierNameSyntax id)
-                throw Unsupported(a, $"only locals can be assigned, not '{a.Left}'");
+                throw Unsupported(a, $"'{Shorten(a.ToString())}'", $"only locals can be assigned, not '{a.Left}'");
             var name = id.Identifier.ValueText;
             if (_parameters.Contains(name))
-                throw Unsupported(a, $"assignment to parameter '{name}' is not supported; declare a local instead");
-            if (!scope.IsBound(name)) throw Unsupported(a, $"'{name}' is not a local of this method");
+                throw Unsupported(a, $"'{Shorten(a.ToString())}'", $"it assigns the parameter '{name}'; declare a local instead");
+            if (!scope.IsBound(name)) throw new BodyException(DiagnosticDescriptors.UnknownName, id.GetLocation(), new[] { name, "local" });
             if (a.Kind() is not (SyntaxKind.SimpleAssignmentExpression or SyntaxKind.AddAssignmentExpression or SyntaxKind.SubtractAssignmentExpression
                 or SyntaxKind.MultiplyAssignmentExpression or SyntaxKind.DivideAssignmentExpression or SyntaxKind.ModuloAssignmentExpression))
-                throw Unsupported(a, $"the operator '{a.OperatorToken.Text}' is not supported");
+                throw Unsupported(a, $"'{Shorten(a.ToString())}'", $"the operator '{a.OperatorToken.Text}' is not supported");
             Expect(ExpressionFrontEnd.Assign(name, a.Kind(), a.Right, a, scope), _tree);
         }
+
+        private static string Capitalised(string s) => s.Length == 0 ? s : char.ToUpperInvariant(s[0]) + s.Substring(1);
 
         private static string Describe(StatementSyntax s) => s switch
         {
@@ -437,12 +457,13 @@ internal static class DifferentiableParser
             ExpressionStatementSyntax e => $"the statement '{Shorten(e.ToString())}'",
             _ => $"the statement '{Shorten(s.ToString())}'",
         };
+    }
 
-        private static string Shorten(string text)
-        {
-            text = text.Replace("\r", " ").Replace("\n", " ");
-            return text.Length > 40 ? text.Substring(0, 37) + "..." : text;
-        }
+    // Source text for a message: one line, at most 40 characters.
+    private static string Shorten(string text)
+    {
+        text = text.Replace("\r", " ").Replace("\n", " ");
+        return text.Length > 40 ? text.Substring(0, 37) + "..." : text;
     }
 
     /// <summary>Levels of nesting a body may have (binary operator chains such as long sums do not count).</summary>

@@ -265,7 +265,7 @@ public static class ExpressionFrontEnd
         try
         {
             var reader = new Reader(scope);
-            if (!scope.TryResolve(name, out var current)) throw new ReadException(at, $"'{name}' is not a local of this method");
+            if (!scope.TryResolve(name, out var current)) throw new ReadException(at, DiagnosticDescriptors.UnknownName, name, "local");
             var value = reader.Typed(right);
             var op = assignment switch
             {
@@ -275,7 +275,7 @@ public static class ExpressionFrontEnd
                 SyntaxKind.MultiplyAssignmentExpression => SyntaxKind.MultiplyExpression,
                 SyntaxKind.DivideAssignmentExpression => SyntaxKind.DivideExpression,
                 SyntaxKind.ModuloAssignmentExpression => SyntaxKind.ModuloExpression,
-                _ => throw new ReadException(at, "the assignment operator is not supported"),
+                _ => throw new ReadException(at, DiagnosticDescriptors.UnsupportedExpression, Describe(at), "the assignment operator is not supported"),
             };
             if (op is { } binary) value = reader.Combine(binary, current, value, at, right);
             // Compound assignment converts back to the local's type; an int local given a floating-point value would be truncated.
@@ -324,9 +324,6 @@ public static class ExpressionFrontEnd
 
     private sealed class ReadException : Exception
     {
-        public ReadException(SyntaxNode node, string message) : base(message) =>
-            Error = new FrontEndError(node.SpanStart, node.Span.Length, message);
-
         // A problem with a diagnostic of its own: the message is the descriptor's, with these arguments.
         public ReadException(SyntaxNode node, DiagnosticDescriptor descriptor, params string[] arguments)
             : base(string.Format(System.Globalization.CultureInfo.InvariantCulture, descriptor.MessageFormat.ToString(System.Globalization.CultureInfo.InvariantCulture), arguments)) =>
@@ -359,7 +356,7 @@ public static class ExpressionFrontEnd
         public Expr Integer(ExpressionSyntax s, string requirement)
         {
             var t = Typed(s);
-            if (t.Type != NumericType.Int) throw new ReadException(s, $"{requirement}; '{Describe(s)}' is {Name(t.Type)}");
+            if (t.Type != NumericType.Int) throw new ReadException(s, DiagnosticDescriptors.UnsupportedExpression, Describe(s), $"{requirement}; it is {Name(t.Type)}");
             return t.Value;
         }
 
@@ -373,7 +370,7 @@ public static class ExpressionFrontEnd
 
         public TypedExpr Typed(ExpressionSyntax s)
         {
-            if (!TrySufficientStack()) throw new ReadException(s, "the expression is nested too deeply to differentiate");
+            if (!TrySufficientStack()) throw new ReadException(s, DiagnosticDescriptors.UnsupportedExpression, Describe(s), "it is nested too deeply");
             switch (s)
             {
                 case ParenthesizedExpressionSyntax p:
@@ -402,8 +399,8 @@ public static class ExpressionFrontEnd
                 case ElementAccessExpressionSyntax element:
                     return new TypedExpr(Element(element), Floating);
                 case MemberAccessExpressionSyntax m when m.Expression is IdentifierNameSyntax arrayName && _scope.TryArray(arrayName.Identifier.ValueText, out var lengthRank):
-                    if (m.Name.Identifier.ValueText != "Length") throw new ReadException(m, $"'{m}' is not supported; use {arrayName}.Length");
-                    if (lengthRank != 1) throw new ReadException(m, $"'{m}' counts every element of a {lengthRank}-dimensional array; use {arrayName}.GetLength(axis)");
+                    if (m.Name.Identifier.ValueText != "Length") throw new ReadException(m, DiagnosticDescriptors.UnsupportedArrayAccess, m.ToString(), $"only {arrayName}.Length is read from an array");
+                    if (lengthRank != 1) throw new ReadException(m, DiagnosticDescriptors.UnsupportedArrayAccess, m.ToString(), $"it counts every element of a {lengthRank}-dimensional array; use {arrayName}.GetLength(axis)");
                     return new TypedExpr(Expr.Length(arrayName.Identifier.ValueText), NumericType.Int);
                 case MemberAccessExpressionSyntax m:
                     if (!SystemMath.IsQualifier(m.Expression.ToString()) && _scope.Resolver?.ConstantValue(m) is { } member) return FromConstant(member, m);
@@ -413,7 +410,7 @@ public static class ExpressionFrontEnd
                 case CheckedExpressionSyntax ch:
                     return Typed(ch.Expression);
             }
-            throw new ReadException(s, $"'{Describe(s)}' is not supported in a differentiable expression");
+            throw new ReadException(s, DiagnosticDescriptors.UnsupportedExpression, Describe(s), "this kind of expression is not supported");
         }
 
         private static bool TrySufficientStack()
@@ -515,7 +512,7 @@ public static class ExpressionFrontEnd
                     case SyntaxKind.DoubleKeyword: return NumericType.Double;
                 }
             }
-            throw new ReadException(declared, $"locals of type '{declared}' are not supported; use double, float or int");
+            throw new ReadException(declared, DiagnosticDescriptors.UnsupportedExpression, declared.ToString(), "locals of this type are not supported; use double, float or int");
         }
 
         // ---- leaves -------------------------------------------------------------------------------------
@@ -527,11 +524,11 @@ public static class ExpressionFrontEnd
                 case int i: return new TypedExpr(Expr.Const(i), NumericType.Int, i);
                 case long n: return new TypedExpr(Expr.Const(n), NumericType.Long, n);
                 case float f:
-                    if (float.IsInfinity(f)) throw new ReadException(l, $"the literal '{l.Token.Text}' is out of range");
+                    if (float.IsInfinity(f)) throw new ReadException(l, DiagnosticDescriptors.UnsupportedExpression, l.Token.Text, "the literal is out of range");
                     return new TypedExpr(FloatConstant(f), NumericType.Float, f);
                 case double d:
                 {
-                    if (double.IsInfinity(d)) throw new ReadException(l, $"the literal '{l.Token.Text}' is out of range");
+                    if (double.IsInfinity(d)) throw new ReadException(l, DiagnosticDescriptors.UnsupportedExpression, l.Token.Text, "the literal is out of range");
                     // As written when it is a short decimal (0.1 is 1/10, exact in derivations); otherwise its binary64 value.
                     var text = l.Token.Text.Replace("_", "").TrimEnd('d', 'D');
                     Number n;
@@ -553,12 +550,12 @@ public static class ExpressionFrontEnd
         private TypedExpr Identifier(IdentifierNameSyntax id)
         {
             var name = id.Identifier.ValueText;
-            if (_scope.Forbidden(name) is { } reason) throw new ReadException(id, reason);
+            if (_scope.Forbidden(name) is { } reason) throw new ReadException(id, DiagnosticDescriptors.UnsupportedLoopBody, $"'{name}'", reason);
             if (_scope.TryResolve(name, out var bound)) return bound;
             if (_scope.Resolver?.ConstantValue(id) is { } constant) return FromConstant(constant, id);
             if (name is "PI" or "E") return MemberConstant(id, name, "Math");
             if (_scope.UnknownIdentifiersAreVariables) return new TypedExpr(Expr.Var(name), Floating);
-            throw new ReadException(id, $"'{name}' is not a parameter, local or constant of this method");
+            throw new ReadException(id, DiagnosticDescriptors.UnknownName, name, "parameter, local or constant");
         }
 
         // Math.PI is the double π; MathF.PI the float nearest it (3.14159274…), which a double method sees as that.
@@ -572,7 +569,7 @@ public static class ExpressionFrontEnd
                 "Tau" => (Expr.Mul(Expr.Const(2), Expr.Pi), 2 * Math.PI),
                 _ => null,
             };
-            if (c is null) throw new ReadException(s, $"'{s}' is not supported in a differentiable expression");
+            if (c is null) throw new ReadException(s, DiagnosticDescriptors.UnsupportedExpression, Describe(s), "this member is not supported");
             return isFloat
                 ? new TypedExpr(c.Value.Value, NumericType.Float, (float)c.Value.Constant)
                 : new TypedExpr(c.Value.Value, NumericType.Double, c.Value.Constant);
@@ -581,9 +578,9 @@ public static class ExpressionFrontEnd
         private Expr Element(ElementAccessExpressionSyntax e)
         {
             if (e.Expression is not IdentifierNameSyntax array || !_scope.TryArray(array.Identifier.ValueText, out var rank))
-                throw new ReadException(e.Expression, $"'{e.Expression}' is not an array or span parameter of this method");
+                throw new ReadException(e.Expression, DiagnosticDescriptors.UnsupportedArrayAccess, Describe(e.Expression), "it is not an array or span parameter of this method");
             var args = e.ArgumentList.Arguments;
-            if (args.Count != rank) throw new ReadException(e.ArgumentList, $"'{array}' has {rank} dimension{(rank == 1 ? "" : "s")}, indexed here with {args.Count}");
+            if (args.Count != rank) throw new ReadException(e.ArgumentList, DiagnosticDescriptors.UnsupportedArrayAccess, Describe(e), $"'{array}' has {rank} dimension{(rank == 1 ? "" : "s")}, indexed here with {args.Count}");
             return Expr.Element(array.Identifier.ValueText, args.Select(a => Integer(a.Expression, "an index must be an int expression")).ToArray());
         }
 
@@ -624,7 +621,7 @@ public static class ExpressionFrontEnd
                     return Chain(b);
             }
             if (ComparisonKind(b) is { } k) return new TypedExpr(Compare(k, b.Left, b.Right), Floating);
-            throw new ReadException(b, $"the operator '{b.OperatorToken.Text}' is not supported in a differentiable expression");
+            throw new ReadException(b, DiagnosticDescriptors.UnsupportedExpression, Describe(b), $"the operator '{b.OperatorToken.Text}' is not supported");
         }
 
         // a + b − c + … (or a · b / c · …) parses as a left-leaning chain as deep as it is long: read along the chain,
@@ -725,7 +722,7 @@ public static class ExpressionFrontEnd
                 case SyntaxKind.SubtractExpression:
                     return Expr.Neg(r);
                 case SyntaxKind.DivideExpression:
-                    if (r.IsZero) throw new ReadException(rightSyntax, "division by the constant zero");
+                    if (r.IsZero) throw new ReadException(rightSyntax, DiagnosticDescriptors.DivisionByZero, Describe(at));
                     return Expr.Pow(r, Expr.MinusOne);
                 case SyntaxKind.ModuloExpression:
                     throw new ReadException(at, DiagnosticDescriptors.UnsupportedArithmetic, Describe(at), "the operator '%' on floating-point values", "use it on int values");
@@ -743,7 +740,7 @@ public static class ExpressionFrontEnd
             if (type == NumericType.Int)
             {
                 if (op is SyntaxKind.DivideExpression or SyntaxKind.ModuloExpression && b.IsZeroConstant)
-                    throw new ReadException(rightSyntax, "division by the constant zero");
+                    throw new ReadException(rightSyntax, DiagnosticDescriptors.DivisionByZero, Describe(at));
                 return new TypedExpr(op switch
                 {
                     SyntaxKind.AddExpression => Expr.Add(a.Value, b.Value),
@@ -767,7 +764,7 @@ public static class ExpressionFrontEnd
             var ca = ConvertConstant(a.Constant!, type);
             var cb = ConvertConstant(b.Constant!, type);
             var zeroDivisor = op is SyntaxKind.DivideExpression or SyntaxKind.ModuloExpression && b.IsZeroConstant;
-            if (zeroDivisor) throw new ReadException(rightSyntax, "division by the constant zero");
+            if (zeroDivisor) throw new ReadException(rightSyntax, DiagnosticDescriptors.DivisionByZero, Describe(at));
             switch (type)
             {
                 case NumericType.Int:
@@ -851,7 +848,7 @@ public static class ExpressionFrontEnd
         {
             while (c is ParenthesizedExpressionSyntax p) c = p.Expression;
             if (c is BinaryExpressionSyntax b && ComparisonKind(b) is { } k) return Compare(k, b.Left, b.Right);
-            throw new ReadException(c, "the condition must be a comparison such as 'x > 0'");
+            throw new ReadException(c, DiagnosticDescriptors.UnsupportedExpression, Describe(c), "a condition must be a comparison such as 'x > 0'");
         }
 
         // ---- calls --------------------------------------------------------------------------------------
@@ -860,9 +857,9 @@ public static class ExpressionFrontEnd
         private Expr SymReduction(InvocationExpressionSyntax call, string kind)
         {
             var args = call.ArgumentList.Arguments;
-            if (args.Count != 2) throw new ReadException(call, $"Sym.{kind} takes a count and a lambda, Sym.{kind}(n, i => …)");
+            if (args.Count != 2) throw new ReadException(call, DiagnosticDescriptors.UnsupportedCall, Describe(call), $"Sym.{kind} takes a count and a lambda, Sym.{kind}(n, i => …)");
             if (args[1].Expression is not SimpleLambdaExpressionSyntax { ExpressionBody: { } body } lambda)
-                throw new ReadException(args[1], $"the term of Sym.{kind} must be an expression lambda, i => …");
+                throw new ReadException(args[1], DiagnosticDescriptors.UnsupportedCall, Describe(args[1]), $"the term of Sym.{kind} must be an expression lambda, i => …");
             var count = Count(args[0].Expression);
             var index = FreshIndex(_scope, lambda.Parameter.Identifier.ValueText);
             var inner = _scope.Clone().BindIndex(lambda.Parameter.Identifier.ValueText, index);
@@ -878,7 +875,7 @@ public static class ExpressionFrontEnd
             {
                 var a = call.ArgumentList.Arguments;
                 if (a.Count != 1 || a[0].Expression is not LiteralExpressionSyntax { Token.Value: int axis } || axis < 0 || axis >= rank)
-                    throw new ReadException(call.ArgumentList, $"GetLength takes a constant axis 0..{rank - 1}");
+                    throw new ReadException(call.ArgumentList, DiagnosticDescriptors.UnsupportedArrayAccess, Describe(call), $"GetLength takes a constant axis 0..{rank - 1}");
                 return new TypedExpr(Expr.Length(arrayName.Identifier.ValueText, axis), NumericType.Int);
             }
             string name;
@@ -893,7 +890,7 @@ public static class ExpressionFrontEnd
                     mathClass = m.Expression.ToString();
                     break;
                 default:
-                    throw new ReadException(call.Expression, $"unknown function '{call.Expression}'");
+                    throw new ReadException(call.Expression, DiagnosticDescriptors.UnsupportedCall, Describe(call.Expression), "it is not a function SymGrad knows");
             }
             if (_scope.Resolver is { } resolver && !resolver.IsMathCall(call))
             {
@@ -902,26 +899,26 @@ public static class ExpressionFrontEnd
                 {
                     var arguments = call.ArgumentList.Arguments;
                     if (arguments.Count != function.Arity)
-                        throw new ReadException(call, $"'{call.Expression}' takes {function.Arity} argument{(function.Arity == 1 ? "" : "s")}, not {arguments.Count}");
+                        throw new ReadException(call, DiagnosticDescriptors.UnsupportedCall, Describe(call.Expression), $"it takes {function.Arity} argument{(function.Arity == 1 ? "" : "s")}, not {arguments.Count}");
                     foreach (var a in arguments)
                         if (!a.RefKindKeyword.IsKind(SyntaxKind.None) || a.NameColon != null)
-                            throw new ReadException(a, "arguments must be plain expressions in parameter order");
+                            throw new ReadException(a, DiagnosticDescriptors.UnsupportedCall, Describe(a), "arguments must be plain expressions in parameter order");
                     var node = Expr.Call(function, arguments.Select(a => Read(a.Expression)).ToArray());
                     resolver.CallRead(node, call);
                     return new TypedExpr(node, Floating);
                 }
-                throw new ReadException(call.Expression, resolution.Rejection ??
-                    $"calls to '{call.Expression}' are not supported; use System.Math functions or [Differentiable] methods");
+                throw new ReadException(call.Expression, DiagnosticDescriptors.UnsupportedCall, Describe(call.Expression), resolution.Rejection ??
+                    "it is not a System.Math function or a [Differentiable] method");
             }
             var args = call.ArgumentList.Arguments;
             if (name == "Log" && args.Count == 2)
                 return Result(Expr.Div(Expr.Log(Read(args[0].Expression)), Expr.Log(Read(args[1].Expression))));
-            if (!Functions.TryGetValue(name, out var f)) throw new ReadException(call.Expression, $"unknown function '{call.Expression}'");
+            if (!Functions.TryGetValue(name, out var f)) throw new ReadException(call.Expression, DiagnosticDescriptors.UnsupportedCall, Describe(call.Expression), "it is not a function SymGrad knows");
             if (args.Count != f.Arity)
-                throw new ReadException(call, $"'{call.Expression}' takes {f.Arity} argument{(f.Arity == 1 ? "" : "s")}, not {args.Count}");
+                throw new ReadException(call, DiagnosticDescriptors.UnsupportedCall, Describe(call.Expression), $"it takes {f.Arity} argument{(f.Arity == 1 ? "" : "s")}, not {args.Count}");
             foreach (var a in args)
                 if (!a.RefKindKeyword.IsKind(SyntaxKind.None) || a.NameColon != null)
-                    throw new ReadException(a, "arguments must be plain expressions");
+                    throw new ReadException(a, DiagnosticDescriptors.UnsupportedCall, Describe(a), "arguments must be plain expressions");
             var typed = args.Select(a => Typed(a.Expression)).ToList();
             // Math.Abs, Max and Min of ints are the int overloads: folded when constant, else integer data the engine keeps to indices.
             if (name is "Abs" or "Max" or "Min" && typed.All(t => t.IsInteger) && typed.Any(t => t.Type == NumericType.Long || Expr.InvolvesIntegerData(t.Value)))

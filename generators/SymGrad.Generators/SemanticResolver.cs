@@ -112,7 +112,7 @@ internal sealed class SemanticResolver : ISymbolResolver
 
     public CallResolution ResolveCall(InvocationExpressionSyntax call)
     {
-        if (Callee(call) is not { } target) return CallResolution.Refused($"calls to '{call.Expression}' are not supported; use System.Math functions or [Differentiable] methods");
+        if (Callee(call) is not { } target) return CallResolution.Refused("it is not a System.Math function or a [Differentiable] method");
         var precision = _method.ReturnType.SpecialType;
         bool SamePrecision(IMethodSymbol m) => m.IsStatic && !m.IsGenericMethod && m.Parameters.Length >= 1 && m.ReturnType.SpecialType == precision &&
                                                m.Parameters.All(p => p.Type.SpecialType == precision && p.RefKind == RefKind.None && !p.IsParams);
@@ -124,7 +124,7 @@ internal sealed class SemanticResolver : ISymbolResolver
         if (target.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == DifferentiableParser.DifferentiableAttribute) is { } calleeAttribute)
         {
             if (!SamePrecision(target))
-                return CallResolution.Refused($"calls to '{target.Name}' are supported only for static [Differentiable] methods whose parameters and result are all {(precision == SpecialType.System_Single ? "float" : "double")}, passed by value");
+                return CallResolution.Refused($"only static [Differentiable] methods whose parameters and result are all {(precision == SpecialType.System_Single ? "float" : "double")}, passed by value, can be called");
             var calleeNames = DifferentiableParser.AttributeVariables(calleeAttribute);
             var calleeVariables = calleeNames.Count > 0 ? calleeNames : DifferentiableParser.DefaultVariables(target);
             var calleeOrder = DifferentiableParser.Order(calleeAttribute);
@@ -137,7 +137,7 @@ internal sealed class SemanticResolver : ISymbolResolver
         if (derivative != null)
             return Scalar(target) && Scalar(derivative)
                 ? CallResolution.To(CallTarget.Scalar(Name(target), Name(derivative)))
-                : CallResolution.Refused($"'{target.Name}' and its [DerivativeOf] method '{derivative.Name}' must both be static one-parameter methods of the same precision");
-        return CallResolution.Refused($"'{target.Name}' is neither [Differentiable] nor given a [DerivativeOf] method; SymGrad cannot differentiate through it");
+                : CallResolution.Refused($"it and its [DerivativeOf] method '{derivative.Name}' must both be static one-parameter methods of the same precision");
+        return CallResolution.Refused("it is neither [Differentiable] nor given a [DerivativeOf] method, so SymGrad cannot differentiate through it");
     }
 }

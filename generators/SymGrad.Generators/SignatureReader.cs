@@ -42,9 +42,9 @@ internal static class SignatureReader
         var returnType = method.ReturnType.SpecialType;
         var isFloat = returnType == SpecialType.System_Single;
         if (returnType is not (SpecialType.System_Double or SpecialType.System_Single))
-            Report(diagnostics, DiagnosticDescriptors.UnsupportedType, syntax.ReturnType.GetLocation(), $"'{method.Name}' must return double or float, not '{method.ReturnType.ToDisplayString()}'");
+            Report(diagnostics, DiagnosticDescriptors.UnsupportedType, syntax.ReturnType.GetLocation(), method.Name, $"it must return double or float, not '{method.ReturnType.ToDisplayString()}'");
         if (method.IsGenericMethod)
-            Report(diagnostics, DiagnosticDescriptors.UnsupportedType, syntax.TypeParameterList?.GetLocation() ?? syntax.Identifier.GetLocation(), $"generic method '{method.Name}' cannot be differentiated");
+            Report(diagnostics, DiagnosticDescriptors.UnsupportedType, syntax.TypeParameterList?.GetLocation() ?? syntax.Identifier.GetLocation(), method.Name, "it is generic; differentiate a method of double or float");
         var expected = isFloat ? SpecialType.System_Single : SpecialType.System_Double;
         // Scalars (rank 0), or arrays of the same precision: ReadOnlySpan<T>, Span<T>, T[] (rank 1), T[,] (rank 2, …).
         var ranks = new List<int>();
@@ -55,9 +55,9 @@ internal static class SignatureReader
             var rank = ArrayRank(p.Type, expected);
             ranks.Add(Math.Max(rank, 0));
             if (p.RefKind != RefKind.None)
-                Report(diagnostics, DiagnosticDescriptors.UnsupportedType, location, $"parameter '{p.Name}' must be passed by value, not '{p.RefKind.ToString().ToLowerInvariant()}'");
+                Report(diagnostics, DiagnosticDescriptors.UnsupportedParameter, location, p.Name, "passed by value", p.RefKind.ToString().ToLowerInvariant());
             else if (rank < 0 && returnType is SpecialType.System_Double or SpecialType.System_Single)
-                Report(diagnostics, DiagnosticDescriptors.UnsupportedType, location, $"parameter '{p.Name}' must be {(isFloat ? "float" : "double")} like the return type (or a span or array of it), not '{p.Type.ToDisplayString()}'");
+                Report(diagnostics, DiagnosticDescriptors.UnsupportedParameter, location, p.Name, $"{(isFloat ? "float" : "double")} like the return type (or a span or array of it)", p.Type.ToDisplayString());
         }
 
         // Variables: the attribute's names, or every parameter not marked [NoDiff].
@@ -65,7 +65,7 @@ internal static class SignatureReader
         var order = DifferentiableParser.Order(attribute);
         if (order is not (1 or 2)) ReportAt(diagnostics, DiagnosticDescriptors.InvalidOrder, attributeLocation, order.ToString(System.Globalization.CultureInfo.InvariantCulture));
         if (order == 2 && ranks.Any(r => r > 0))
-            ReportAt(diagnostics, DiagnosticDescriptors.UnsupportedType, attributeLocation, $"'{method.Name}' takes spans or arrays: second derivatives (Order = 2) of indexed methods are not supported yet");
+            ReportAt(diagnostics, DiagnosticDescriptors.IndexedSecondOrder, attributeLocation, method.Name);
         var parameterNames = method.Parameters.Select(p => p.Name).ToList();
         List<string> variables;
         if (named.Count > 0)

@@ -72,7 +72,7 @@ public class DiffCommandTests
 
     [Theory]
     [InlineData(new[] { "diff", "w * x +" }, "error: column 8: syntax error")]
-    [InlineData(new[] { "diff", "x + foo(x)" }, "error: column 5: unknown function 'foo'")]
+    [InlineData(new[] { "diff", "x + foo(x)" }, "error: column 5: 'foo': it is not a function SymGrad knows")]
     [InlineData(new[] { "diff", "x * y", "--wrt", "q" }, "error: --wrt: 'q' does not occur in the expression (its variables are x, y)")]
     [InlineData(new[] { "diff", "x * y", "--wrt", "x,,y" }, "error: --wrt: empty variable name")]
     [InlineData(new[] { "diff", "x", "--name", "1bad" }, "error: --name: '1bad' is not a C# identifier")]

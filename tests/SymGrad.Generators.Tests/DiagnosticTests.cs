@@ -23,19 +23,19 @@ public class DiagnosticTests
     [InlineData("SG0002", "public static class M { [Differentiable] public static double F(double x) => x * x; }", "M")]
     [InlineData("SG0002", "public partial class Outer { public class Inner { [Differentiable] public static double F(double x) => x; } }", "Inner")]
     [InlineData("SG0003", "public static partial class M { [Differentiable] public static double F(double x) { var s = 0.0; while (s < 3) s += x; return s; } }", "while (s < 3) s += x;")]
-    [InlineData("SG0003", "public static partial class M { [Differentiable] public static double F(double x) { var s = 0.0; for (var i = 1; i < 3; i++) s += x; return s; } }", "for (var i = 1; i < 3; i++) s += x;")]
-    [InlineData("SG0003", "public static partial class M { [Differentiable] public static double F(double x) { var s = 1.0; for (var i = 0; i < 3; i++) s *= x; return s; } }", "s *= x")]
-    [InlineData("SG0003", "public static partial class M { [Differentiable] public static double F(double x) { var s = 0.0; for (var i = 0; i < 3; i += 2) s += x; return s; } }", "for (var i = 0; i < 3; i += 2) s += x;")]
-    [InlineData("SG0004", "public static partial class M { [Differentiable] public static double F(double x) { var s = 1.0; for (var i = 0; i < 3; i++) s += s * x; return s; } }", "s")]
-    [InlineData("SG0004", "public static partial class M { [Differentiable] public static double F(double x, System.ReadOnlySpan<double> v) => v[0, 1] * x; }", "[0, 1]")]
-    [InlineData("SG0003", "public static partial class M { [Differentiable] public static double F(double x) { var s = 0.0; for (var i = 0; i < 3; i++) { s += x; s = System.Math.Max(s, x * i); } return s; } }", "s = System.Math.Max(s, x * i)")]
-    [InlineData("SG0004", "public static partial class M { [Differentiable] public static double F(double x) { var s = 0.0; for (var i = 0; i < 3; i++) s = System.Math.Max(s, s * x); return s; } }", "s")]
-    [InlineData("SG0004", "public static partial class M { [Differentiable] public static double F(double x) => SymGrad.Sym.Sum(3, i => { return x; }); }", "i => { return x; }")]
-    [InlineData("SG0005", "public static partial class M { [Differentiable(Order = 2)] public static double F(double x, System.ReadOnlySpan<double> v) => v[0] * x; }", "Differentiable(Order = 2)")]
+    [InlineData("SG0018", "public static partial class M { [Differentiable] public static double F(double x) { var s = 0.0; for (var i = 1; i < 3; i++) s += x; return s; } }", "for (var i = 1; i < 3; i++) s += x;")]
+    [InlineData("SG0019", "public static partial class M { [Differentiable] public static double F(double x) { var s = 1.0; for (var i = 0; i < 3; i++) s *= x; return s; } }", "s *= x")]
+    [InlineData("SG0018", "public static partial class M { [Differentiable] public static double F(double x) { var s = 0.0; for (var i = 0; i < 3; i += 2) s += x; return s; } }", "for (var i = 0; i < 3; i += 2) s += x;")]
+    [InlineData("SG0019", "public static partial class M { [Differentiable] public static double F(double x) { var s = 1.0; for (var i = 0; i < 3; i++) s += s * x; return s; } }", "s")]
+    [InlineData("SG0022", "public static partial class M { [Differentiable] public static double F(double x, System.ReadOnlySpan<double> v) => v[0, 1] * x; }", "[0, 1]")]
+    [InlineData("SG0019", "public static partial class M { [Differentiable] public static double F(double x) { var s = 0.0; for (var i = 0; i < 3; i++) { s += x; s = System.Math.Max(s, x * i); } return s; } }", "s = System.Math.Max(s, x * i)")]
+    [InlineData("SG0019", "public static partial class M { [Differentiable] public static double F(double x) { var s = 0.0; for (var i = 0; i < 3; i++) s = System.Math.Max(s, s * x); return s; } }", "s")]
+    [InlineData("SG0021", "public static partial class M { [Differentiable] public static double F(double x) => SymGrad.Sym.Sum(3, i => { return x; }); }", "i => { return x; }")]
+    [InlineData("SG0025", "public static partial class M { [Differentiable(Order = 2)] public static double F(double x, System.ReadOnlySpan<double> v) => v[0] * x; }", "Differentiable(Order = 2)")]
     [InlineData("SG0003", "public static partial class M { [Differentiable] public static double F(double x) { x = x * 2; return x; } }", "x = x * 2")]
-    [InlineData("SG0003", "public static partial class M { [Differentiable] public static double F(double x) { if (x > 0) return x; } }", "if (x > 0) return x;")]
-    [InlineData("SG0004", "public static partial class M { static double G(double x) => x; [Differentiable] public static double F(double x) => G(x) + 1; }", "G")]
-    [InlineData("SG0004", "public static partial class M { static double G(double x, double y) => x; [DerivativeOf(nameof(G))] static double D(double x) => 1; [Differentiable] public static double F(double x) => G(x, x); }", "G")]
+    [InlineData("SG0017", "public static partial class M { [Differentiable] public static double F(double x) { if (x > 0) return x; } }", "if (x > 0) return x;")]
+    [InlineData("SG0021", "public static partial class M { static double G(double x) => x; [Differentiable] public static double F(double x) => G(x) + 1; }", "G")]
+    [InlineData("SG0021", "public static partial class M { static double G(double x, double y) => x; [DerivativeOf(nameof(G))] static double D(double x) => 1; [Differentiable] public static double F(double x) => G(x, x); }", "G")]
     [InlineData("SG0016", "public static partial class M { [Differentiable] public static double F(double x) => x % 2; }", "x % 2")]
     [InlineData("SG0016", "public static partial class M { [Differentiable] public static double F(double x, System.ReadOnlySpan<double> v) { long n = v.Length; return x * (n * n); } }", "v.Length")]
     [InlineData("SG0016", "public static partial class M { [Differentiable] public static double F(double x, System.ReadOnlySpan<double> v) { var c = 0; for (var i = 0; i < v.Length; i++) c += 1; return x * c; } }", "c += 1")]
@@ -46,15 +46,15 @@ public class DiagnosticTests
     [InlineData("SG0014", "public static partial class M { [Differentiable] public static double F(double x, double[] v) => SymGrad.Sym.Sum(v.Length * 0.5, i => v[i] * x); }", "v.Length * 0.5")]
     [InlineData("SG0015", "public static partial class M { [Differentiable] public static double F(double x) => x * (int)x; }", "(int)x")]
     [InlineData("SG0015", "public static partial class M { [Differentiable] public static double F(double x, System.ReadOnlySpan<double> v) { var s = 0.0; for (var i = 0; i < v.Length; i++) s += x * ((float)i / 3); return s; } }", "(float)i")]
-    [InlineData("SG0004", "public static partial class M { [Differentiable(nameof(a))] public static double G(double a, double b) => a * b; [Differentiable] public static double F(double x) => G(x, x); }", "G(x, x)")]
-    [InlineData("SG0004", "public static partial class M { [Differentiable] public static double G(double a) => a * a; [Differentiable(Order = 2)] public static double F(double x) => G(x) + 1; }", "G(x)")]
-    [InlineData("SG0004", "public static partial class M { [Differentiable] public static double G(double a, double b) => a * b; [Differentiable] public static double F(double x) => G(x, b: x); }", "b: x")]
-    [InlineData("SG0004", "public static partial class M { [Differentiable] public static double F(double x) => x + q; }", "q")]
+    [InlineData("SG0021", "public static partial class M { [Differentiable(nameof(a))] public static double G(double a, double b) => a * b; [Differentiable] public static double F(double x) => G(x, x); }", "G(x, x)")]
+    [InlineData("SG0021", "public static partial class M { [Differentiable] public static double G(double a) => a * a; [Differentiable(Order = 2)] public static double F(double x) => G(x) + 1; }", "G(x)")]
+    [InlineData("SG0021", "public static partial class M { [Differentiable] public static double G(double a, double b) => a * b; [Differentiable] public static double F(double x) => G(x, b: x); }", "b: x")]
+    [InlineData("SG0020", "public static partial class M { [Differentiable] public static double F(double x) => x + q; }", "q")]
     // `Math` that is not System.Math is not mistaken for it.
-    [InlineData("SG0004", "public static partial class M { static class Math { public static double Exp(double x) => x; } [Differentiable] public static double F(double x) => Math.Exp(x); }", "Math.Exp")]
-    [InlineData("SG0005", "public static partial class M { [Differentiable] public static double F(double x, int n) => x * n; }", "int n")]
+    [InlineData("SG0021", "public static partial class M { static class Math { public static double Exp(double x) => x; } [Differentiable] public static double F(double x) => Math.Exp(x); }", "Math.Exp")]
+    [InlineData("SG0024", "public static partial class M { [Differentiable] public static double F(double x, int n) => x * n; }", "int n")]
     [InlineData("SG0005", "public static partial class M { [Differentiable] public static int F(int x) => x; }", "int")]
-    [InlineData("SG0005", "public static partial class M { [Differentiable] public static double F(ref double x) => x; }", "ref double x")]
+    [InlineData("SG0024", "public static partial class M { [Differentiable] public static double F(ref double x) => x; }", "ref double x")]
     [InlineData("SG0006", "public static partial class M { [Differentiable(\"q\")] public static double F(double x) => x; }", "Differentiable(\"q\")")]
     [InlineData("SG0007", "public static partial class M { [Differentiable(nameof(x))] public static double F(double x, double y) => y * y; }", "Differentiable(nameof(x))")]
     [InlineData("SG0008", "public static partial class M { [Differentiable] public static double F(double x) => Math.Abs(x) + 1; }", "Math.Abs(x)")]
@@ -63,11 +63,30 @@ public class DiagnosticTests
     [InlineData("SG0010", "public static partial class M { [Differentiable] public static double F([NoDiff] double x) => x; }", "F")]
     [InlineData("SG0011", "public static partial class M { [Differentiable(Order = 3)] public static double F(double x) => x; }", "Differentiable(Order = 3)")]
     [InlineData("SG0012", "public static partial class M { [Differentiable] public static double F(double x) => x; [Differentiable] public static double F(double x, double y) => x * y; }", "F")]
+    [InlineData("SG0004", "public static partial class M { [Differentiable] public static double F(double x, double y) => x > 0 && y > 0 ? x : y; }", "x > 0 && y > 0")]
+    [InlineData("SG0023", "public static partial class M { [Differentiable] public static double F(double x) => x / (2 - 2); }", "(2 - 2)")]
+    [InlineData("SG0022", "public static partial class M { [Differentiable] public static double F(double x, double[,] w) => x * w.Length; }", "w.Length")]
+    [InlineData("SG0003", "public static partial class M { [Differentiable] public static double F(double x) { double s; s = x; return s; } }", "s")]
     public void Diagnostic_IsReportedOnTheOffendingSyntax(string id, string source, string span)
     {
         var (d, text) = First(id, source);
         Assert.Equal(span, text);
         Assert.Equal(DiagnosticDescriptors.ById(id).DefaultSeverity, d.Severity);
+    }
+
+    [Theory]
+    [InlineData("public static partial class M { [Differentiable] public static double F(double x) => x + q; }", "'q' is not a parameter, local or constant of this method")]
+    [InlineData("public static partial class M { [Differentiable] public static double F(double x, int n) => x * n; }", "Parameter 'n' must be double like the return type (or a span or array of it), not 'int'")]
+    [InlineData("public static partial class M { [Differentiable] public static double F(double x) { var s = 0.0; for (var i = 1; i < 3; i++) s += x; return s; } }", "'for (var i = 1; i < 3; i++)': a differentiable loop declares one index and starts it at 0; write 'for (var i = 0; i < count; i++)'")]
+    [InlineData("public static partial class M { [Differentiable] public static double F(double x) { var s = 1.0; for (var i = 0; i < 3; i++) s *= x; return s; } }", "'s *= x' in a differentiable loop: a loop may only add to 's' (+= or -=), which makes it a sum, or take s = Math.Max(s, …), a max")]
+    [InlineData("public static partial class M { static double G(double x) => x; [Differentiable] public static double F(double x) => G(x) + 1; }", "'G': it is neither [Differentiable] nor given a [DerivativeOf] method, so SymGrad cannot differentiate through it")]
+    [InlineData("public static partial class M { [Differentiable] public static double F(double x) => x / 0; }", "'x / 0' divides by the constant zero")]
+    [InlineData("public static partial class M { [Differentiable] public static double F(double x) { if (x > 0) return x; } }", "Every path of a differentiable method must end with 'return'; the statement 'if (x > 0) return x;' does not")]
+    public void Messages_NameTheConstruct_AndTheReason(string source, string message)
+    {
+        var r = GeneratorHarness.Run(Header + source);
+        var d = Assert.Single(r.GeneratorDiagnostics, x => x.Severity == DiagnosticSeverity.Error);
+        Assert.Equal(message, d.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
     }
 
     [Fact]
