@@ -408,7 +408,15 @@ public static class ExpressionFrontEnd
                 case CastExpressionSyntax cast:
                     return Cast(cast);
                 case CheckedExpressionSyntax ch:
-                    return Typed(ch.Expression);
+                {
+                    // unchecked is what the generated code computes; checked int arithmetic throws where it would wrap.
+                    var inner = Typed(ch.Expression);
+                    if (ch.IsKind(SyntaxKind.CheckedExpression) && _scope.Resolver?.FoldedConstant(ch) is null &&
+                        Graph.PostOrder(inner.Value).Any(n => n.Kind is ExprKind.Add or ExprKind.Mul or ExprKind.Pow && Expr.InvolvesIntegerData(n)))
+                        throw new ReadException(ch, DiagnosticDescriptors.UnsupportedArithmetic, Describe(ch), "checked int arithmetic",
+                            "the generated code cannot throw where it overflows; remove 'checked' or compute in double");
+                    return inner;
+                }
             }
             throw new ReadException(s, DiagnosticDescriptors.UnsupportedExpression, Describe(s), "this kind of expression is not supported");
         }
@@ -621,6 +629,8 @@ public static class ExpressionFrontEnd
                     return Chain(b);
             }
             if (ComparisonKind(b) is { } k) return new TypedExpr(Compare(k, b.Left, b.Right), Floating);
+            // Shifts and bitwise operators of constants, as the compiler folds them (1L << 40).
+            if (_scope.Resolver?.FoldedConstant(b) is { } folded && folded is int or long) return FromConstant(folded, b);
             throw new ReadException(b, DiagnosticDescriptors.UnsupportedExpression, Describe(b), $"the operator '{b.OperatorToken.Text}' is not supported");
         }
 

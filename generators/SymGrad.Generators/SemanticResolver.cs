@@ -37,6 +37,9 @@ public interface ISymbolResolver
     /// <summary>The C# constant a name or member access denotes (a boxed int, long, float or double), or null.</summary>
     object? ConstantValue(ExpressionSyntax e);
 
+    /// <summary>The value the compiler folds a constant expression to (<c>1L &lt;&lt; 40</c>), or null when it is not constant.</summary>
+    object? FoldedConstant(ExpressionSyntax e);
+
     /// <summary>True when the invocation calls <c>System.Math</c>/<c>MathF</c> (not a user's method named Exp).</summary>
     bool IsMathCall(InvocationExpressionSyntax call);
 
@@ -73,6 +76,8 @@ internal sealed class SemanticResolver : ISymbolResolver
     }
 
     // A const field or local: its value as the compiler computed it (1 / 4 is the int 0, 1e-30f a binary32 number).
+    public object? FoldedConstant(ExpressionSyntax e) => _semantic.GetConstantValue(e, _ct) is { HasValue: true } c ? c.Value : null;
+
     public object? ConstantValue(ExpressionSyntax e) =>
         _semantic.GetSymbolInfo(e, _ct).Symbol switch
         {

@@ -64,6 +64,7 @@ public class DiagnosticTests
     [InlineData("SG0011", "public static partial class M { [Differentiable(Order = 3)] public static double F(double x) => x; }", "Differentiable(Order = 3)")]
     [InlineData("SG0012", "public static partial class M { [Differentiable] public static double F(double x) => x; [Differentiable] public static double F(double x, double y) => x * y; }", "F")]
     [InlineData("SG0004", "public static partial class M { [Differentiable] public static double F(double x, double y) => x > 0 && y > 0 ? x : y; }", "x > 0 && y > 0")]
+    [InlineData("SG0016", "public static partial class M { [Differentiable] public static double F(double x, System.ReadOnlySpan<double> v) => x * checked(v.Length * v.Length); }", "checked(v.Length * v.Length)")]
     [InlineData("SG0023", "public static partial class M { [Differentiable] public static double F(double x) => x / (2 - 2); }", "(2 - 2)")]
     [InlineData("SG0022", "public static partial class M { [Differentiable] public static double F(double x, double[,] w) => x * w.Length; }", "w.Length")]
     [InlineData("SG0003", "public static partial class M { [Differentiable] public static double F(double x) { double s; s = x; return s; } }", "s")]
