@@ -151,31 +151,42 @@ public enum KernelParameter
     Accumulate,
 }
 
-/// <summary>A method of the runtime's <c>SymGrad.Tensors.MatMul</c>, with its parameters; <paramref name="Returns"/> when it gives a span.</summary>
-public sealed record Kernel(string Method, Seq<KernelParameter> Parameters, bool Returns = false)
+/// <summary>
+/// A method of the runtime's <c>SymGrad.Tensors.MatMul</c>: its name, its parameters' kinds and names (the names of the
+/// runtime's own signature), the shapes it computes over, and whether it returns a span.
+/// </summary>
+public sealed record Kernel(string Method, Seq<KernelParameter> Parameters, Seq<string> Names, string Shapes, bool Returns = false)
 {
     public const string Type = "global::SymGrad.Tensors.MatMul";
 
-    private static Kernel Of(string method, params KernelParameter[] parameters) => new(method, parameters.ToSeq());
+    private static Kernel Of(string method, string shapes, string signature)
+    {
+        // "a: rows, b: rows, c: out, m, k, n, accumulate" — kinds from the names' annotations.
+        var parts = signature.Split(',').Select(p => p.Trim()).ToList();
+        var kinds = parts.Select(p => p.EndsWith(": rows", StringComparison.Ordinal) ? KernelParameter.ReadRows
+            : p.EndsWith(": out", StringComparison.Ordinal) ? KernelParameter.WriteRows
+            : p == "accumulate" ? KernelParameter.Accumulate : KernelParameter.Int);
+        return new Kernel(method, kinds.ToSeq(), parts.Select(p => p.Split(':')[0]).ToSeq(), shapes);
+    }
 
-    private const KernelParameter R = KernelParameter.ReadRows, W = KernelParameter.WriteRows, I = KernelParameter.Int, A = KernelParameter.Accumulate;
-
-    /// <summary>C (+)= A·B: m×k by k×n.</summary>
-    public static readonly Kernel Multiply = Of("Multiply", R, R, W, I, I, I, A);
-    /// <summary>C (+)= Aᵀ·B: A is k×m.</summary>
-    public static readonly Kernel MultiplyTransposedA = Of("MultiplyTransposedA", R, R, W, I, I, I, A);
+    /// <summary>C (+)= A·B.</summary>
+    public static readonly Kernel Multiply = Of("Multiply", "C[m×n] (+)= A[m×k] · B[k×n]", "a: rows, b: rows, c: out, m, k, n, accumulate");
+    /// <summary>C (+)= Aᵀ·B.</summary>
+    public static readonly Kernel MultiplyTransposedA = Of("MultiplyTransposedA", "C[m×n] (+)= A[k×m]ᵀ · B[k×n]", "a: rows, b: rows, c: out, m, k, n, accumulate");
     /// <summary>C (+)= Aᵀ·B with A's rows <c>aRowStride</c> apart (a sliding window).</summary>
-    public static readonly Kernel MultiplyTransposedAStrided = Of("MultiplyTransposedA", R, I, R, W, I, I, I, A);
+    public static readonly Kernel MultiplyTransposedAStrided = Of("MultiplyTransposedA", "C[m×n] (+)= A[k×m, rows aRowStride apart]ᵀ · B[k×n]",
+        "a: rows, aRowStride, b: rows, c: out, m, k, n, accumulate");
     /// <summary>C (+)= Aᵀ·B for <c>groups</c> windows <c>groupStride</c> apart, with A's rows <c>aRowStride</c> apart.</summary>
-    public static readonly Kernel MultiplyTransposedAGrouped = Of("MultiplyTransposedA", R, I, I, I, R, W, I, I, I, A);
-    /// <summary>C (+)= A·Bᵀ: B is n×k.</summary>
-    public static readonly Kernel MultiplyTransposedB = Of("MultiplyTransposedB", R, R, W, I, I, I, A);
+    public static readonly Kernel MultiplyTransposedAGrouped = Of("MultiplyTransposedA", "C[groups·m×n] (+)= A_g[k×m, rows aRowStride apart]ᵀ · B[k×n], A_g groupStride apart",
+        "a: rows, aRowStride, groups, groupStride, b: rows, c: out, m, k, n, accumulate");
+    /// <summary>C (+)= A·Bᵀ.</summary>
+    public static readonly Kernel MultiplyTransposedB = Of("MultiplyTransposedB", "C[m×n] (+)= A[m×k] · B[n×k]ᵀ", "a: rows, b: rows, c: out, m, k, n, accumulate");
     /// <summary>sum += each row of rows.</summary>
-    public static readonly Kernel AddRows = Of("AddRows", R, W);
+    public static readonly Kernel AddRows = Of("AddRows", "sum[n] += Σ_r rows[r×n]", "rows: rows, sum: out");
     /// <summary>target += source.</summary>
-    public static readonly Kernel AddTo = Of("AddTo", R, W);
+    public static readonly Kernel AddTo = Of("AddTo", "target[n] += source[n]", "source: rows, target: out");
     /// <summary>A per-thread scratch span of the given length.</summary>
-    public static readonly Kernel Workspace = new("Workspace", Seq.Of(I), Returns: true);
+    public static readonly Kernel Workspace = new("Workspace", Seq.Of(KernelParameter.Int), Seq.Of("length"), "span[length]", Returns: true);
 }
 
 /// <summary>An argument of a kernel call.</summary>
@@ -205,7 +216,7 @@ public sealed record KernelCall
                 KernelParameter.Accumulate => args[i] is AccumulateArg,
                 _ => args[i] is ViewArg or SpanArg,
             };
-            if (!ok) throw new ArgumentException($"Argument {i} of {kernel.Method} must be a {kernel.Parameters[i]}.");
+            if (!ok) throw new ArgumentException($"Argument '{kernel.Names[i]}' of {kernel.Method} must be {kernel.Parameters[i]}.");
         }
         Kernel = kernel;
         Args = args.ToSeq();
