@@ -453,8 +453,10 @@ public static class ExpressionFrontEnd
         {
             switch (t.Constant)
             {
-                case int i: return Expr.Const(i);
-                case long l: return Expr.Const(l);
+                // An int or long constant is converted as C# converts it: rounded to float (16777217 is 16777216f) or to
+                // double (past 2⁵³).
+                case int i: return Floating == NumericType.Float ? FloatConstant(i) : Expr.Const(i);
+                case long l: return Floating == NumericType.Float ? FloatConstant(l) : (long)(double)l == l ? Expr.Const(l) : Expr.Const((double)l);
                 // A float constant in double arithmetic is its binary32 value exactly (0.1f is 0.100000001490116…).
                 case float f: return Floating == NumericType.Float ? t.Value : Expr.Const((double)f);
                 case double: return t.Value;

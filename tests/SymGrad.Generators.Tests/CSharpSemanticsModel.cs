@@ -27,6 +27,18 @@ public static partial class CSharpSemanticsModel
     [Differentiable] public static double ShiftedConstants(double x) => (1L << 40) * x + (5 >> 1 | 4) * x * x + unchecked(int.MaxValue + 2) * x; // 2⁴⁰x + 6x² − (2³¹ − 1)x
     [Differentiable] public static double CheckedDouble(double x) => checked(x * 2.0 + (3 * 4));             // no int data: as written
 
+    /// <summary>A running max that starts at 0, not −∞: max(0, maxᵢ xᵢ).</summary>
+    [Differentiable]
+    public static double MaxOrZero(ReadOnlySpan<double> x)
+    {
+        var best = 0.0;
+        for (var i = 0; i < x.Length; i++) best = Math.Max(best, x[i]);
+        return best;
+    }
+
+    /// <summary>An int constant converted to float as C# converts it: 16777217 is 16777216f, so this is x.</summary>
+    [Differentiable] public static float RoundedIntConstant(float x) => x * 16777217 - x * 16777216 + x;
+
     /// <summary>An integer loop index in a weight: (i / 2) is 0, 0, 1, 1, 2, …</summary>
     [Differentiable]
     public static double IndexQuotientWeights(ReadOnlySpan<double> x)

@@ -94,6 +94,19 @@ public class CSharpSemanticsTests
         AgreesOnArray(a => M.IndexQuotientWeights(a), (a, d) => M.IndexQuotientWeightsGradient(a, d), x, "(i / 2) x_i² + (i % 3) x_i");
         AgreesOnArray(a => M.IntLocals(a), (a, d) => M.IntLocalsGradient(a, d), x, "int half = n / 2");
         AgreesOnArray(a => M.IndexProductWeights(a), (a, d) => M.IndexProductWeightsGradient(a, d), x, "i * i * x_i");
+        AgreesOnArray(a => M.MaxOrZero(a), (a, d) => M.MaxOrZeroGradient(a, d), x, "max(0, max_i x_i)");
+    }
+
+    [Fact]
+    public void IntConstants_EnterFloatArithmetic_AsCSharpRoundsThem()
+    {
+        // x * 16777217 − x * 16777216 + x: C# converts 16777217 to 16777216f, so the method is x.
+        foreach (var x in new[] { 0.5f, -3f, 1e-3f })
+        {
+            var value = M.RoundedIntConstantGradient(x, out var slope);
+            Assert.Equal(M.RoundedIntConstant(x), value);
+            Assert.Equal(1f, slope);
+        }
     }
 
     [Theory]

@@ -166,6 +166,25 @@ public class LoweringPlanTests
     }
 
     [Fact]
+    public void ASumOnlyABranchInsideALoopNeeds_IsComputedOnce_NotPerIteration()
+    {
+        // max(0, max_i x_i): ∂/∂x_k = [max > 0]·[k = argmax_i x_i]. The argmax has no free index but only the branch
+        // inside the loop over k needs it: it is computed the first time the branch runs, into a local declared before
+        // the loop (a flag says whether it has been), not searched again for every k (quadratic).
+        var f = Expr.Max(Expr.Zero, Expr.MaxOver(I, Expr.Length("x"), Expr.Element("x", I)));
+        var plan = IndexedCode.Plan(Differentiator.Gradient(f, new[] { Expr.Element("x", K) }), "G", useFloat: false, returnValue: false);
+        var wanted = plan.Body.Steps.OfType<If>().Single(c => c.Condition is Wanted);
+        var slot = plan.Body.Steps.OfType<DeclareFlag>().Single();
+        Assert.Equal(new BoolConst(false), slot.Value);
+        var loop = Assert.IsType<For>(Assert.Single(wanted.Then.Steps));
+        // Inside the loop over k, the only loop over i is under "if (!have)", which sets the flag.
+        var once = All(loop.Body).OfType<If>().Single(c => c.Condition is Not { Operand: Flag { Name: var n } } && n == slot.Name);
+        Assert.Contains(new SetFlag(slot.Name, true), once.Then.Steps);
+        Assert.Equal(All(loop.Body).OfType<For>().Count(), All(once.Then).OfType<For>().Count());
+        Assert.NotEmpty(All(once.Then).OfType<For>());
+    }
+
+    [Fact]
     public void ArgmaxScatter_StoresItsPositionsAsInts()
     {
         // Max pooling: ∂/∂X is a scatter to each window's argmax; the positions are int stores, the values floating.

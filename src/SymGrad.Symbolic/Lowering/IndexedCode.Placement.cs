@@ -43,24 +43,32 @@ public sealed partial class IndexedCode
         foreach (var sum in Unconditional(roots).Where(n => n.IsReduction && !_computed.ContainsKey(n) && Free(n).IsSubsetOf(scope)).ToList())
         {
             if (_computed.ContainsKey(sum)) continue;
-            if (sum.Kind != ExprKind.Sum)
+            if (_lazy.TryGetValue(sum, out var slot))
             {
-                computedHere.Add(sum);
-                _computed[sum] = Expr.Var(EmitMaxLoop(sum, scope));
-                continue;
+                // Computed the first time it is needed, into the local declared where its indices are bound.
+                var once = Nested(() =>
+                {
+                    var value = EmitReduction(sum, scope);
+                    _steps.Add(new Copy(slot.Value, value));
+                    _steps.Add(new SetFlag(slot.Flag, true));
+                });
+                _steps.Add(new If(new Not(new Flag(slot.Flag)), once));
+                _computed[sum] = Expr.Var(slot.Value);
             }
-            var name = Fresh("acc");
-            _steps.Add(new Declare(name, _real, Expr.Zero));
-            var index = sum.SumIndex;
-            // Guards that bound the index (k − i ≥ 0, k − i < n) become the loop's bounds instead of tests in its body.
-            var (lower, upper, body) = Tighten(index, sum.ArgArray[1]);
-            var start = lower.Count == 0 ? IntValue.Const(0) : lower.Aggregate(IntValue.Const(0), (a, b) => IntValue.Max(a, IntegerBound(b)));
-            var end = upper.Aggregate(Count(sum.ArgArray[0]), (a, b) => IntValue.Min(a, IntegerBound(b)));
-            var inner = new HashSet<Expr>(scope) { index };
-            var loopBody = Nested(() => Emit(new Step[] { new Assign(new Store(StoreKind.Add, name, Seq<IntValue>.Empty, _real), body) }, inner));
-            _steps.Add(new For(index.Name!, start, end, loopBody));
-            _computed[sum] = Expr.Var(name);
+            else _computed[sum] = Expr.Var(EmitReduction(sum, scope));
             computedHere.Add(sum);
+        }
+        // A sum (max, argmax) whose indices are bound here but that only a branch inside a loop needs (the argmax of a
+        // running max that started above −∞: [k = argmax] where max > 0) would be computed again in every iteration of
+        // that loop: it gets a local and a flag here and is computed once, the first time a branch needs it.
+        var lazyHere = new List<Expr>();
+        foreach (var sum in Graph.PostOrder(InLoops(tasks, false)).Where(n => n.IsReduction && !_computed.ContainsKey(n) && !_lazy.ContainsKey(n) && Free(n).IsSubsetOf(scope)))
+        {
+            var (value, flag) = (Fresh("lazy"), Fresh("have"));
+            _steps.Add(new Declare(value, sum.Kind == ExprKind.ArgMax ? NumericType.Int : _real, Expr.Zero));
+            _steps.Add(new DeclareFlag(flag, new BoolConst(false)));
+            _lazy[sum] = (value, flag);
+            lazyHere.Add(sum);
         }
 
         // Straight-line assignments, CSE'd together; loops in order. A conditional with sums in its branches becomes an
@@ -117,6 +125,52 @@ public sealed partial class IndexedCode
         }
         Flush(pending);
         foreach (var sum in computedHere) _computed.Remove(sum);
+        foreach (var sum in lazyHere) _lazy.Remove(sum);
+    }
+
+    // Sums waiting to be computed once, the first time they are needed: their local and its flag.
+    private readonly Dictionary<Expr, (string Value, string Flag)> _lazy = new();
+
+    // The expressions evaluated inside loops of these steps (in any branch).
+    private static IEnumerable<Expr> InLoops(IEnumerable<Step> steps, bool inLoop)
+    {
+        foreach (var step in steps)
+        {
+            switch (step)
+            {
+                case Assign a when inLoop:
+                    foreach (var i in a.Target.Indices.OfType<IntOf>()) yield return i.Value;
+                    yield return a.Value;
+                    break;
+                case If c:
+                    if (inLoop && c.Condition is Test t) yield return t.Value;
+                    foreach (var e in InLoops(c.Then.Steps, inLoop).Concat(c.Else is null ? Enumerable.Empty<Expr>() : InLoops(c.Else.Steps, inLoop))) yield return e;
+                    break;
+                case For f:
+                    foreach (var e in InLoops(f.Body.Steps, true)) yield return e;
+                    break;
+                case VectorLoop v:
+                    foreach (var e in InLoops(v.Remainder.Steps, true)) yield return e;
+                    break;
+            }
+        }
+    }
+
+    // One reduction computed into a new local (a sum's accumulator, a running max, an argmax); its name.
+    private string EmitReduction(Expr sum, HashSet<Expr> scope)
+    {
+        if (sum.Kind != ExprKind.Sum) return EmitMaxLoop(sum, scope);
+        var name = Fresh("acc");
+        _steps.Add(new Declare(name, _real, Expr.Zero));
+        var index = sum.SumIndex;
+        // Guards that bound the index (k − i ≥ 0, k − i < n) become the loop's bounds instead of tests in its body.
+        var (lower, upper, body) = Tighten(index, sum.ArgArray[1]);
+        var start = lower.Count == 0 ? IntValue.Const(0) : lower.Aggregate(IntValue.Const(0), (a, b) => IntValue.Max(a, IntegerBound(b)));
+        var end = upper.Aggregate(Count(sum.ArgArray[0]), (a, b) => IntValue.Min(a, IntegerBound(b)));
+        var inner = new HashSet<Expr>(scope) { index };
+        var loopBody = Nested(() => Emit(new Step[] { new Assign(new Store(StoreKind.Add, name, Seq<IntValue>.Empty, _real), body) }, inner));
+        _steps.Add(new For(index.Name!, start, end, loopBody));
+        return name;
     }
 
     // Reductions over a small constant count (a pooling window) are written out: no loop of two iterations, and an

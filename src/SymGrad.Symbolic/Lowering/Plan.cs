@@ -129,6 +129,12 @@ public sealed record Wanted(string Output, ArrayStorage Storage) : Condition;
 /// <summary>A bool local.</summary>
 public sealed record Flag(string Name) : Condition;
 
+/// <summary><c>true</c> or <c>false</c>.</summary>
+public sealed record BoolConst(bool Value) : Condition;
+
+/// <summary>The negation of a condition.</summary>
+public sealed record Not(Condition Operand) : Condition;
+
 /// <summary>Hardware vectors are available (<c>Vector.IsHardwareAccelerated</c>).</summary>
 public sealed record Accelerated : Condition;
 
@@ -304,6 +310,9 @@ public sealed record Call(KernelCall Kernel, string? Result = null) : Step;
 
 /// <summary><c>target = source;</c> between locals of one type.</summary>
 public sealed record Copy(string Target, string Source) : Step;
+
+/// <summary><c>name = true;</c> (or false) for a bool local.</summary>
+public sealed record SetFlag(string Name, bool Value) : Step;
 
 /// <summary>A comment line.</summary>
 public sealed record Comment(string Text) : Step;

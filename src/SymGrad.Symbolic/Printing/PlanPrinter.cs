@@ -134,6 +134,9 @@ public sealed class PlanPrinter
             case Call c:
                 _lines.Add(indent + (c.Result is null ? "" : "var " + c.Result + " = ") + Call(c.Kernel) + ";");
                 break;
+            case SetFlag f:
+                _lines.Add(indent + f.Name + " = " + (f.Value ? "true" : "false") + ";");
+                break;
             case AddInt a:
                 _lines.Add(indent + a.Name + " += " + Int(a.Value) + ";");
                 break;
@@ -267,6 +270,9 @@ public sealed class PlanPrinter
             _ => CSharpPrinter.Identifier(w.Output) + " != null && " + CSharpPrinter.Identifier(w.Output) + ".Length != 0",
         },
         Flag f => f.Name,
+        BoolConst b => b.Value ? "true" : "false",
+        Not { Operand: Flag f } => "!" + f.Name,
+        Not n => "!(" + Condition(n.Operand) + ")",
         Accelerated => VectorOps + ".IsHardwareAccelerated",
         All a => string.Join(" && ", a.Parts.Select(p => p is Any ? "(" + Condition(p) + ")" : Condition(p))),
         Any a => string.Join(" || ", a.Parts.Select(p => p is All ? "(" + Condition(p) + ")" : Condition(p))),
