@@ -260,7 +260,13 @@ internal static class DifferentiableParser
         private static string LoopHeader(ForStatementSyntax loop) =>
             Shorten(loop.ToString().Substring(0, loop.CloseParenToken.Span.End - loop.SpanStart));
 
-        public Expr ReadBlock(IReadOnlyList<StatementSyntax> statements, int start, FrontEndScope scope, SyntaxNode owner)
+        /// <summary>
+        /// The value the statements return. A path that reaches their end goes on with <paramref name="continuation"/>
+        /// (what follows the <c>if</c> it is a branch of); with <paramref name="effectsOnly"/> the statements only change
+        /// locals (a branch of an <c>if</c> without <c>return</c>) and nothing is returned.
+        /// </summary>
+        public Expr ReadBlock(IReadOnlyList<StatementSyntax> statements, int start, FrontEndScope scope, SyntaxNode owner,
+            IReadOnlyList<StatementSyntax>? continuation = null, bool effectsOnly = false)
         {
             for (var i = start; i < statements.Count; i++)
             {
@@ -282,14 +288,27 @@ internal static class DifferentiableParser
                         if (ret.Expression is null) throw Unsupported(ret, "'return;'", "it must return a value");
                         return Expect(ExpressionFrontEnd.Read(ret.Expression, scope), _tree);
                     case BlockSyntax block:
-                        return ReadBlock(block.Statements.Concat(statements.Skip(i + 1)).ToList(), 0, scope, block);
+                        return ReadBlock(block.Statements.Concat(statements.Skip(i + 1)).ToList(), 0, scope, block, continuation, effectsOnly);
                     case IfStatementSyntax branch:
                     {
                         var condition = Expect(ExpressionFrontEnd.ReadCondition(branch.Condition, scope), _tree);
-                        var whenTrue = ReadBranch(branch.Statement, scope);
+                        if (!branch.DescendantNodes().OfType<ReturnStatementSyntax>().Any())
+                        {
+                            // Neither branch returns: each changes locals, and after the if a changed local is the one
+                            // branch's value or the other's (read once, however many ifs follow).
+                            var whenTrueScope = scope.Clone();
+                            ReadBranch(branch.Statement, whenTrueScope, null, effectsOnly: true);
+                            var whenFalseScope = scope.Clone();
+                            if (branch.Else != null) ReadBranch(branch.Else.Statement, whenFalseScope, null, effectsOnly: true);
+                            scope.Merge(condition, whenTrueScope, whenFalseScope);
+                            break;
+                        }
+                        // A branch that ends without returning goes on with what follows the if.
+                        var rest = statements.Skip(i + 1).Concat(continuation ?? Array.Empty<StatementSyntax>()).ToList();
+                        var whenTrue = ReadBranch(branch.Statement, scope.Clone(), rest);
                         var whenFalse = branch.Else != null
-                            ? ReadBranch(branch.Else.Statement, scope)
-                            : ReadBlock(statements, i + 1, scope.Clone(), owner);
+                            ? ReadBranch(branch.Else.Statement, scope.Clone(), rest)
+                            : ReadBlock(statements, i + 1, scope.Clone(), owner, continuation);
                         return Expr.If(condition, whenTrue, whenFalse);
                     }
                     case ForStatementSyntax loop:
@@ -302,6 +321,8 @@ internal static class DifferentiableParser
                         throw Unsupported(s, Capitalised(Describe(s)), "use local declarations, if/else, return and 'for' loops that add into a local");
                 }
             }
+            if (effectsOnly) return Expr.Zero;
+            if (continuation is { Count: > 0 }) return ReadBlock(continuation, 0, scope, owner);
             var last = statements.Count > 0 ? statements[statements.Count - 1] : owner;
             throw new BodyException(DiagnosticDescriptors.MissingReturn, last.GetLocation(), new[] { last is StatementSyntax st ? Describe(st) : "the method" });
         }
@@ -421,13 +442,10 @@ internal static class DifferentiableParser
             _ => false,
         };
 
-        private Expr ReadBranch(StatementSyntax statement, FrontEndScope scope)
-        {
-            var inner = scope.Clone();
-            return statement is BlockSyntax block
-                ? ReadBlock(block.Statements.ToList(), 0, inner, block)
-                : ReadBlock(new[] { statement }, 0, inner, statement);
-        }
+        private Expr ReadBranch(StatementSyntax statement, FrontEndScope scope, IReadOnlyList<StatementSyntax>? continuation, bool effectsOnly = false) =>
+            statement is BlockSyntax block
+                ? ReadBlock(block.Statements.ToList(), 0, scope, block, continuation, effectsOnly)
+                : ReadBlock(new[] { statement }, 0, scope, statement, continuation, effectsOnly);
 
         private void Assign(AssignmentExpressionSyntax a, FrontEndScope scope)
         {

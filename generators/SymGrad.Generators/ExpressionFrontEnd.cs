@@ -174,6 +174,20 @@ public sealed class FrontEndScope
     }
 
     internal bool TryResolve(string name, out TypedExpr value) => _names.TryGetValue(name, out value);
+
+    /// <summary>
+    /// After an <c>if</c> whose branches only change locals: each local of this scope that a branch changed is the one
+    /// branch's value or the other's, by the condition (locals declared inside a branch end with it).
+    /// </summary>
+    internal void Merge(Expr condition, FrontEndScope whenTrue, FrontEndScope whenFalse)
+    {
+        foreach (var name in _names.Keys.ToList())
+        {
+            var (t, f) = (whenTrue._names[name], whenFalse._names[name]);
+            if (ReferenceEquals(t.Value, f.Value)) _names[name] = t;
+            else _names[name] = new TypedExpr(Expr.If(condition, t.Value, f.Value), t.Type);
+        }
+    }
 }
 
 /// <summary>

@@ -27,6 +27,44 @@ public static partial class CSharpSemanticsModel
     [Differentiable] public static double ShiftedConstants(double x) => (1L << 40) * x + (5 >> 1 | 4) * x * x + unchecked(int.MaxValue + 2) * x; // 2⁴⁰x + 6x² − (2³¹ − 1)x
     [Differentiable] public static double CheckedDouble(double x) => checked(x * 2.0 + (3 * 4));             // no int data: as written
 
+    /// <summary>An else-if chain whose last branch falls through to the return after it.</summary>
+    [Differentiable]
+    public static double ElseIfChain(double x)
+    {
+        if (x < 0) return -x * x;
+        else if (x < 1) return x;
+        return Math.Sqrt(x);
+    }
+
+    /// <summary>Branches that only assign locals (no return inside): after the if, each local is one branch's value or the other's.</summary>
+    [Differentiable]
+    public static double BranchesAssign(double x)
+    {
+        var a = 0.0;
+        var b = x;
+        if (x > 0) a = x;
+        else
+        {
+            var t = 3 * x;
+            a = -t;
+            b = t * t;
+        }
+        if (a > 1) b += a;
+        return a * a + b;
+    }
+
+    /// <summary>A loop inside a branch without return, then code after it.</summary>
+    [Differentiable]
+    public static double GuardedSum(ReadOnlySpan<double> x)
+    {
+        var s = 1.0;
+        if (x.Length > 2)
+        {
+            for (var i = 0; i < x.Length; i++) s += x[i] * x[i];
+        }
+        return Math.Log(s);
+    }
+
     /// <summary>A running max that starts at 0, not −∞: max(0, maxᵢ xᵢ).</summary>
     [Differentiable]
     public static double MaxOrZero(ReadOnlySpan<double> x)

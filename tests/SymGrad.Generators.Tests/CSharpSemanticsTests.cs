@@ -95,6 +95,14 @@ public class CSharpSemanticsTests
         AgreesOnArray(a => M.IntLocals(a), (a, d) => M.IntLocalsGradient(a, d), x, "int half = n / 2");
         AgreesOnArray(a => M.IndexProductWeights(a), (a, d) => M.IndexProductWeightsGradient(a, d), x, "i * i * x_i");
         AgreesOnArray(a => M.MaxOrZero(a), (a, d) => M.MaxOrZeroGradient(a, d), x, "max(0, max_i x_i)");
+        AgreesOnArray(a => M.GuardedSum(a), (a, d) => M.GuardedSumGradient(a, d), x, "if (n > 2) { for … s += x_i² }");
+    }
+
+    [Fact]
+    public void Branches_ThatFallThrough_OrOnlyAssignLocals_MeanWhatCSharpComputes()
+    {
+        Agrees(M.ElseIfChain, x => (M.ElseIfChainGradient(x, out var d), d), "if … else if … return; return");
+        Agrees(M.BranchesAssign, x => (M.BranchesAssignGradient(x, out var d), d), "if (x > 0) a = x; else { … }");
     }
 
     [Fact]
