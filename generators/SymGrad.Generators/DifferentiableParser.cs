@@ -361,7 +361,7 @@ internal static class DifferentiableParser
             foreach (var a in loop.Statement.DescendantNodesAndSelf().OfType<AssignmentExpressionSyntax>())
                 if (a.Left is IdentifierNameSyntax target && scope.IsBound(target.Identifier.ValueText) && !_parameters.Contains(target.Identifier.ValueText) &&
                     !loop.Statement.DescendantNodes().OfType<VariableDeclaratorSyntax>().Any(d => d.Identifier.ValueText == target.Identifier.ValueText))
-                    inner.Forbid(target.Identifier.ValueText, $"it is accumulated by this loop; only += and -= (a sum) or {target.Identifier.ValueText} = Math.Max({target.Identifier.ValueText}, …) (a max) may use it inside the loop");
+                    inner.Forbid(target.Identifier.ValueText, $"this loop accumulates it, so a term cannot read it (that is a recurrence, not a sum); add terms that do not read it ({target.Identifier.ValueText} += term) or take {target.Identifier.ValueText} = Math.Max({target.Identifier.ValueText}, term)");
 
             var maxed = new HashSet<string>(StringComparer.Ordinal);
             void Add(SyntaxNode at, string local, Expr term, bool isMax)
@@ -399,6 +399,13 @@ internal static class DifferentiableParser
                             Add(a, local, Expect(ExpressionFrontEnd.Read(other, inner), _tree), isMax: true);
                             break;
                         }
+                        // s = s + term, s = term + s, s = s - term: the same sums as += and -=.
+                        if (a.IsKind(SyntaxKind.SimpleAssignmentExpression) && SumOf(a.Right, local) is var (addend, negated))
+                        {
+                            var read = Expect(ExpressionFrontEnd.Read(addend, inner), _tree);
+                            Add(a, local, negated ? -read : read, isMax: false);
+                            break;
+                        }
                         var term = Expect(ExpressionFrontEnd.Read(a.Right, inner), _tree);
                         if (a.IsKind(SyntaxKind.AddAssignmentExpression)) Add(a, local, term, isMax: false);
                         else if (a.IsKind(SyntaxKind.SubtractAssignmentExpression)) Add(a, local, -term, isMax: false);
@@ -422,6 +429,17 @@ internal static class DifferentiableParser
             return added.ToDictionary(kv => kv.Key,
                 kv => maxed.Contains(kv.Key) ? new Accumulation(Expr.MaxOver(index, count, kv.Value), true) : new Accumulation(Expr.Sum(index, count, kv.Value), false),
                 StringComparer.Ordinal);
+        }
+
+        // acc + term, term + acc, acc − term: the term, and whether it is subtracted.
+        private static (ExpressionSyntax Term, bool Negated)? SumOf(ExpressionSyntax right, string local)
+        {
+            while (right is ParenthesizedExpressionSyntax p) right = p.Expression;
+            if (right is not BinaryExpressionSyntax b) return null;
+            bool Is(ExpressionSyntax e) => e is IdentifierNameSyntax id && id.Identifier.ValueText == local;
+            if (b.IsKind(SyntaxKind.AddExpression)) return Is(b.Left) ? (b.Right, false) : Is(b.Right) ? (b.Left, false) : null;
+            if (b.IsKind(SyntaxKind.SubtractExpression) && Is(b.Left)) return (b.Right, true);
+            return null;
         }
 
         // acc = Math.Max(acc, term) (or MathF.Max, either order): the term.

@@ -65,6 +65,21 @@ public static partial class CSharpSemanticsModel
         return Math.Log(s);
     }
 
+    /// <summary>Sums written s = s + term and s = s - term.</summary>
+    [Differentiable]
+    public static double PlainAssignmentSums(ReadOnlySpan<double> x)
+    {
+        var s = 0.0;
+        var t = 1.0;
+        for (var i = 0; i < x.Length; i++)
+        {
+            s = s + x[i] * x[i];
+            t = (0.5 * x[i]) + t;
+            s = s - x[i] / 3;
+        }
+        return s * t;
+    }
+
     /// <summary>A running max that starts at 0, not −∞: max(0, maxᵢ xᵢ).</summary>
     [Differentiable]
     public static double MaxOrZero(ReadOnlySpan<double> x)

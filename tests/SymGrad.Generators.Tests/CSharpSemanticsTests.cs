@@ -95,6 +95,7 @@ public class CSharpSemanticsTests
         AgreesOnArray(a => M.IntLocals(a), (a, d) => M.IntLocalsGradient(a, d), x, "int half = n / 2");
         AgreesOnArray(a => M.IndexProductWeights(a), (a, d) => M.IndexProductWeightsGradient(a, d), x, "i * i * x_i");
         AgreesOnArray(a => M.MaxOrZero(a), (a, d) => M.MaxOrZeroGradient(a, d), x, "max(0, max_i x_i)");
+        AgreesOnArray(a => M.PlainAssignmentSums(a), (a, d) => M.PlainAssignmentSumsGradient(a, d), x, "s = s + x_i²");
         AgreesOnArray(a => M.GuardedSum(a), (a, d) => M.GuardedSumGradient(a, d), x, "if (n > 2) { for … s += x_i² }");
     }
 
