@@ -672,6 +672,7 @@ public static class ExpressionFrontEnd
             var value = Typed(leftmost);
             List<Expr>? operands = null;
             var scale = 1.0;
+            var hot = false;
             var literalZero = false;
             var type = value.Type;
             foreach (var x in links)
@@ -688,17 +689,21 @@ public static class ExpressionFrontEnd
                     literalZero = !additive && value.IsZeroConstant;
                     type = value.Type;
                     scale = operands[0].IsConst ? operands[0].Value.Value : 1;
+                    hot = Extreme(scale);
                 }
                 var operand = FloatingOperand(x.Kind(), right, x, x.Right);
                 if (!additive && operand.IsConst && !operand.IsZero)
                 {
                     // C# multiplies left to right: (x · 1e30f) · 1e30f is finite for small x, x · (1e30f · 1e30f) is ∞ · x.
                     // Constants far from 1 are not folded across what came before them, which is kept whole instead.
+                    // Once the running product has met such a constant, every later constant multiplies it in C#'s order
+                    // too: 1e308 * x * 10 / 10 overflows for |x| > 0.018, folding 10 / 10 first would not.
                     var v = operand.Value.Value;
-                    if (Extreme(v) || Extreme(scale * v))
+                    if (hot || Extreme(v) || Extreme(scale * v))
                     {
                         if (operands.Any(o => !o.IsConst)) operands = new List<Expr> { Expr.Shared(Expr.Mul(operands)) };
                         scale = 1;
+                        hot = true;
                     }
                     scale *= v;
                 }

@@ -24,6 +24,7 @@ public static partial class CSharpSemanticsModel
     [Differentiable] public static double Remainder(double x) => 7 % 3 * x + -7 % 3 * x * x;              // x − x²
     [Differentiable] public static double DoubleQuotientOfInts(double x) => 1.0 / 2 * x + x / 4;          // 0.75x
     [Differentiable] public static double IntCasts(double x) => (int)2.9 * x + (int)-2.9 * x * x;         // 2x − 2x²
+    [Differentiable] public static double LaterConstantsAfterAnExtremeOne(double x) => 1e308 * x * 10 / 10;   // ∞ for |x| > 0.018, as C# computes it
     [Differentiable] public static double ShiftedConstants(double x) => (1L << 40) * x + (5 >> 1 | 4) * x * x + unchecked(int.MaxValue + 2) * x; // 2⁴⁰x + 6x² − (2³¹ − 1)x
     [Differentiable] public static double CheckedDouble(double x) => checked(x * 2.0 + (3 * 4));             // no int data: as written
 

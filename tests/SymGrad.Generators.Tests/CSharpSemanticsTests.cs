@@ -37,6 +37,9 @@ public class CSharpSemanticsTests
         Agrees(M.DoubleQuotientOfInts, x => (M.DoubleQuotientOfIntsGradient(x, out var d), d), "1.0 / 2 * x + x / 4");
         Agrees(M.IntCasts, x => (M.IntCastsGradient(x, out var d), d), "(int)2.9 * x");
         Agrees(M.SignAsInt, x => (M.SignAsIntGradient(x, out var d), d), "Math.Sign(x) / 2 * x");
+        Assert.Equal(M.LaterConstantsAfterAnExtremeOne(0.5), M.LaterConstantsAfterAnExtremeOneGradient(0.5, out _));
+        Assert.Equal(double.PositiveInfinity, M.LaterConstantsAfterAnExtremeOneGradient(0.5, out _));
+        Assert.Equal(M.LaterConstantsAfterAnExtremeOne(0.001), M.LaterConstantsAfterAnExtremeOneGradient(0.001, out _));
         Agrees(M.ShiftedConstants, x => (M.ShiftedConstantsGradient(x, out var d), d), "(1L << 40) * x + (5 >> 1 | 4) * x * x");
         Agrees(M.CheckedDouble, x => (M.CheckedDoubleGradient(x, out var d), d), "checked(x * 2.0 + (3 * 4))");
         Assert.Equal(1099511627776.0 + 12.0 - 2147483647.0, M.ShiftedConstantsDerivative(1.0));
