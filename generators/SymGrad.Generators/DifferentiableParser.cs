@@ -391,6 +391,9 @@ internal static class DifferentiableParser
                     {
                         var local = target.Identifier.ValueText;
                         if (_parameters.Contains(local)) throw Unsupported(a, $"'{Shorten(a.ToString())}'", $"it assigns the parameter '{local}'; declare a local instead");
+                        if (scope.TypeOf(local) is NumericType.Double && scope.FloatingType == NumericType.Float)
+                            throw new BodyException(DiagnosticDescriptors.UnsupportedArithmetic, a.GetLocation(), new[]
+                                { a.ToString(), $"the double '{local}' accumulated in a float method", "accumulate a float local, or make the method double" });
                         if (scope.TypeOf(local) is NumericType.Int or NumericType.Long)
                             throw new BodyException(DiagnosticDescriptors.UnsupportedArithmetic, a.GetLocation(), $"'{a}': an int accumulated in a loop is not supported",
                                 a.ToString(), $"the int '{local}' accumulated in a loop", "accumulate a double or float local");

@@ -729,11 +729,17 @@ public static class ExpressionFrontEnd
 
         // float arithmetic that is not a constant (1.5f * i, MathF.Exp(i)) rounds every step to binary32; a double method's
         // generated code would compute it in double.
+        // And double arithmetic inside a float method ((double)x * x, Math.Exp(x)) computes in binary64 what the generated float
+        // code would compute in binary32 (a sum of 10⁶ squares accumulated in double differs by 4e-4).
         private void SingleInDouble(NumericType type, SyntaxNode at)
         {
             if (type == NumericType.Float && Floating == NumericType.Double)
                 throw new ReadException(at, DiagnosticDescriptors.UnsupportedArithmetic, Describe(at), "float arithmetic inside a double method",
                     "write its constants as doubles (1.5, not 1.5f) or make the method float");
+            // (The CLI reads a formula in the precision it is asked for: no C# method to be faithful to.)
+            if (type == NumericType.Double && Floating == NumericType.Float && _scope.Resolver != null)
+                throw new ReadException(at, DiagnosticDescriptors.UnsupportedArithmetic, Describe(at), "double arithmetic inside a float method",
+                    "compute in float (MathF functions, constants such as 0.5f) or make the method double");
         }
 
         // Far enough from 1 that a product with it could leave the range of the floating type for inputs of ordinary
