@@ -99,7 +99,7 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor DivisionByZero = new(
         "SG0023", "Division by the constant zero",
-        "'{0}' divides by the constant zero", Category, DiagnosticSeverity.Error, true);
+        "'{0}' divides by zero: the divisor is always 0", Category, DiagnosticSeverity.Error, true);
 
     public static readonly DiagnosticDescriptor UnsupportedParameter = new(
         "SG0024", "Unsupported parameter",

@@ -277,7 +277,7 @@ internal static class DifferentiableParser
                     case LocalDeclarationStatementSyntax local:
                         foreach (var v in local.Declaration.Variables)
                         {
-                            if (v.Initializer is null) throw Unsupported(v, $"the local '{v.Identifier.ValueText}'", "it must be initialised where it is declared");
+                            if (v.Initializer is null) throw Unsupported(v, $"The local '{v.Identifier.ValueText}'", "it must be initialised where it is declared");
                             Expect(ExpressionFrontEnd.BindLocal(v.Identifier.ValueText, local.Declaration.Type, v.Initializer.Value, scope), _tree);
                         }
                         break;
@@ -379,7 +379,7 @@ internal static class DifferentiableParser
                     case LocalDeclarationStatementSyntax local:
                         foreach (var v in local.Declaration.Variables)
                         {
-                            if (v.Initializer is null) throw Unsupported(v, $"the local '{v.Identifier.ValueText}'", "it must be initialised where it is declared");
+                            if (v.Initializer is null) throw Unsupported(v, $"The local '{v.Identifier.ValueText}'", "it must be initialised where it is declared");
                             Expect(ExpressionFrontEnd.BindLocal(v.Identifier.ValueText, local.Declaration.Type, v.Initializer.Value, inner), _tree);
                             declared.Add(v.Identifier.ValueText);
                         }

@@ -175,6 +175,19 @@ public sealed class FrontEndScope
 
     internal bool TryResolve(string name, out TypedExpr value) => _names.TryGetValue(name, out value);
 
+    private readonly List<string> _variables = new();
+
+    /// <summary>
+    /// The unknown identifiers read as variables (with <see cref="UnknownIdentifiersAreVariables"/>), in the order first
+    /// read: the formula's variables even where algebra cancels them (√x / √x is 1, for x ≥ 0).
+    /// </summary>
+    public IReadOnlyList<string> Variables => _variables;
+
+    internal void ReadVariable(string name)
+    {
+        if (!_variables.Contains(name)) _variables.Add(name);
+    }
+
     /// <summary>
     /// After an <c>if</c> whose branches only change locals: each local of this scope that a branch changed is the one
     /// branch's value or the other's, by the condition (locals declared inside a branch end with it).
@@ -578,7 +591,14 @@ public static class ExpressionFrontEnd
             if (_scope.TryResolve(name, out var bound)) return bound;
             if (_scope.Resolver?.ConstantValue(id) is { } constant) return FromConstant(constant, id);
             if (name is "PI" or "E") return MemberConstant(id, name, "Math");
-            if (_scope.UnknownIdentifiersAreVariables) return new TypedExpr(Expr.Var(name), Floating);
+            if (_scope.UnknownIdentifiersAreVariables)
+            {
+                // Math and MathF name the functions in the code printed from the formula: not a variable.
+                if (SystemMath.IsQualifier(name))
+                    throw new ReadException(id, DiagnosticDescriptors.UnsupportedExpression, name, "Math and MathF name the math functions; call one, or name the variable otherwise");
+                _scope.ReadVariable(name);
+                return new TypedExpr(Expr.Var(name), Floating);
+            }
             throw new ReadException(id, DiagnosticDescriptors.UnknownName, name, "parameter, local or constant");
         }
 
@@ -962,7 +982,7 @@ public static class ExpressionFrontEnd
             {
                 if (typed.All(t => t.Constant is int and not int.MinValue) && typed.Select(t => (int)t.Constant!).ToList() is var v)
                     return FromConstant(name == "Abs" ? Math.Abs(v[0]) : name == "Max" ? Math.Max(v[0], v[1]) : Math.Min(v[0], v[1]), call);
-                throw new ReadException(call, DiagnosticDescriptors.UnsupportedArithmetic, Describe(call), $"{call.Expression} of int indices or lengths", "convert an argument to double");
+                throw new ReadException(call, DiagnosticDescriptors.UnsupportedArithmetic, Describe(call), $"{call.Expression} of int indices or lengths", "as a loop bound, pass arrays of one length (or the count as a span's length); in a value, convert an argument to double");
             }
             var value = f.Build(typed.Select((t, i) => Floated(t, args[i].Expression)).ToArray());
             // Math.Sign returns an int (so Math.Sign(x) / 2 is an int quotient).

@@ -41,7 +41,7 @@ internal static class SignatureReader
         // Types: all double or all float, by value.
         var returnType = method.ReturnType.SpecialType;
         var isFloat = returnType == SpecialType.System_Single;
-        if (returnType is not (SpecialType.System_Double or SpecialType.System_Single))
+        if (returnType is not (SpecialType.System_Double or SpecialType.System_Single) && !method.IsGenericMethod)
             Report(diagnostics, DiagnosticDescriptors.UnsupportedType, syntax.ReturnType.GetLocation(), method.Name, $"it must return double or float, not '{method.ReturnType.ToDisplayString()}'");
         if (method.IsGenericMethod)
             Report(diagnostics, DiagnosticDescriptors.UnsupportedType, syntax.TypeParameterList?.GetLocation() ?? syntax.Identifier.GetLocation(), method.Name, "it is generic; differentiate a method of double or float");

@@ -19,7 +19,8 @@ public static class DiffRunner
     public static int Run(DiffRequest request, TextWriter output, TextWriter error)
     {
         // Variables have the type the code is printed in, so constants and casts mean what C# makes of them there.
-        var parsed = ExpressionFrontEnd.ParseText(request.Expression, new FrontEndScope { FloatingType = request.Float ? NumericType.Float : NumericType.Double });
+        var scope = new FrontEndScope { FloatingType = request.Float ? NumericType.Float : NumericType.Double };
+        var parsed = ExpressionFrontEnd.ParseText(request.Expression, scope);
         if (!parsed.Success)
         {
             var e = parsed.Error!;
@@ -27,7 +28,8 @@ public static class DiffRunner
             return 1;
         }
         var f = parsed.Value!;
-        var variables = Graph.Variables(f);
+        // Every variable the formula names, also one algebra cancels (√x / √x is 1 only where x ≥ 0; C# gives NaN elsewhere).
+        var variables = scope.Variables.Concat(Graph.Variables(f)).Distinct().OrderBy(v => v, StringComparer.Ordinal).ToList();
 
         List<string> wrt;
         if (request.Wrt is null) wrt = variables;
@@ -55,6 +57,16 @@ public static class DiffRunner
             error.WriteLine($"error: --name: '{request.Name}' is not a C# identifier");
             return 1;
         }
+        if (Microsoft.CodeAnalysis.CSharp.SyntaxFacts.GetKeywordKind(request.Name) != Microsoft.CodeAnalysis.CSharp.SyntaxKind.None || request.Name is "Math" or "MathF")
+        {
+            error.WriteLine($"error: --name: '{request.Name}' is {(request.Name.StartsWith("Math", StringComparison.Ordinal) ? "the math functions' class" : "a C# keyword")}; choose another name");
+            return 1;
+        }
+        if (request.Steps && request.Format != "latex")
+        {
+            error.WriteLine("error: --steps: the derivation steps are LaTeX; add --format latex");
+            return 1;
+        }
 
         var clock = Stopwatch.StartNew();
         var wrtVars = wrt.Select(Expr.Var).ToList();
@@ -67,7 +79,7 @@ public static class DiffRunner
             while (!taken.Add(name)) name += "_";
             names.Add(name);
         }
-        var program = CsePass.Build(gradient.Outputs(names));
+        var program = CsePass.Build(gradient.Outputs(names), Array.Empty<string>(), variables);
         clock.Stop();
 
         var comment = request.Format == "latex" ? "%" : "//";

@@ -76,6 +76,10 @@ public class DiffCommandTests
     [InlineData(new[] { "diff", "x * y", "--wrt", "q" }, "error: --wrt: 'q' does not occur in the expression (its variables are x, y)")]
     [InlineData(new[] { "diff", "x * y", "--wrt", "x,,y" }, "error: --wrt: empty variable name")]
     [InlineData(new[] { "diff", "x", "--name", "1bad" }, "error: --name: '1bad' is not a C# identifier")]
+    [InlineData(new[] { "diff", "x", "--name", "class" }, "error: --name: 'class' is a C# keyword")]
+    [InlineData(new[] { "diff", "x", "--name", "Math" }, "error: --name: 'Math' is the math functions' class")]
+    [InlineData(new[] { "diff", "x * x", "--steps" }, "error: --steps: the derivation steps are LaTeX")]
+    [InlineData(new[] { "diff", "Math * Math.Exp(x)" }, "error: column 1: 'Math' cannot be differentiated: Math and MathF name the math functions")]
     public void BadInput_PrintsOneClearLine_AndFails(string[] args, string expected)
     {
         var (exit, text, err) = Run(args);
@@ -84,6 +88,15 @@ public class DiffCommandTests
         var lines = err.TrimEnd('\n').Split('\n');
         Assert.Single(lines);
         Assert.StartsWith(expected, lines[0]);
+    }
+
+    [Fact]
+    public void AVariableAlgebraCancels_StaysAParameter()
+    {
+        // √x / √x is 1 where x ≥ 0 and NaN elsewhere in C#: the method still takes x (and its derivative is 0).
+        var (exit, text, _) = Run(new[] { "diff", "Math.Sqrt(x) / Math.Sqrt(x)" });
+        Assert.Equal(0, exit);
+        Assert.Contains("(double x, out double dx)", text);
     }
 
     [Fact]

@@ -68,6 +68,7 @@ public class DiagnosticTests
     [InlineData("SG0016", "public static partial class M { [Differentiable] public static float F(float x) => (float)Math.Exp(x); }", "Math.Exp(x)")]
     [InlineData("SG0016", "public static partial class M { [Differentiable] public static float F(float x) => (float)((double)x * x); }", "(double)x * x")]
     [InlineData("SG0016", "public static partial class M { [Differentiable] public static float F(System.ReadOnlySpan<float> x) { double s = 0; for (var i = 0; i < x.Length; i++) s += x[i] * x[i]; return (float)s; } }", "s += x[i] * x[i]")]
+    [InlineData("SG0005", "public static partial class M { [Differentiable] public static T F<T>(T x) => x; }", "<T>")]
     [InlineData("SG0023", "public static partial class M { [Differentiable] public static double F(double x) => x / (2 - 2); }", "(2 - 2)")]
     [InlineData("SG0022", "public static partial class M { [Differentiable] public static double F(double x, double[,] w) => x * w.Length; }", "w.Length")]
     [InlineData("SG0003", "public static partial class M { [Differentiable] public static double F(double x) { double s; s = x; return s; } }", "s")]
@@ -84,7 +85,7 @@ public class DiagnosticTests
     [InlineData("public static partial class M { [Differentiable] public static double F(double x) { var s = 0.0; for (var i = 1; i < 3; i++) s += x; return s; } }", "'for (var i = 1; i < 3; i++)': a differentiable loop declares one index and starts it at 0; write 'for (var i = 0; i < count; i++)'")]
     [InlineData("public static partial class M { [Differentiable] public static double F(double x) { var s = 1.0; for (var i = 0; i < 3; i++) s *= x; return s; } }", "'s *= x' in a differentiable loop: a loop may only add to 's' (+= or -=), which makes it a sum, or take s = Math.Max(s, …), a max")]
     [InlineData("public static partial class M { static double G(double x) => x; [Differentiable] public static double F(double x) => G(x) + 1; }", "'G': it is neither [Differentiable] nor given a [DerivativeOf] method, so SymGrad cannot differentiate through it")]
-    [InlineData("public static partial class M { [Differentiable] public static double F(double x) => x / 0; }", "'x / 0' divides by the constant zero")]
+    [InlineData("public static partial class M { [Differentiable] public static double F(double x) => x / 0; }", "'x / 0' divides by zero: the divisor is always 0")]
     [InlineData("public static partial class M { [Differentiable] public static double F(double x) { if (x > 0) return x; } }", "Every path of a differentiable method must end with 'return'; the statement 'if (x > 0) return x;' does not")]
     public void Messages_NameTheConstruct_AndTheReason(string source, string message)
     {

@@ -95,11 +95,19 @@ public static class CsePass
     public static ExprProgram Build(IReadOnlyList<(string Name, Expr Value)> outputs) => Build(outputs, Array.Empty<string>());
 
     /// <summary>Builds the program; locals avoid the <paramref name="reserved"/> names (e.g. unused parameters).</summary>
-    public static ExprProgram Build(IReadOnlyList<(string Name, Expr Value)> outputs, IEnumerable<string> reserved)
+    public static ExprProgram Build(IReadOnlyList<(string Name, Expr Value)> outputs, IEnumerable<string> reserved) => Build(outputs, reserved, null);
+
+    /// <summary>
+    /// Builds the program with these <paramref name="parameters"/> (and any other variable the outputs read, sorted
+    /// after them): a variable algebra cancelled stays a parameter.
+    /// </summary>
+    public static ExprProgram Build(IReadOnlyList<(string Name, Expr Value)> outputs, IEnumerable<string> reserved, IReadOnlyList<string>? parameters)
     {
         outputs = Simplifier.CodeForms(outputs);
         var roots = outputs.Select(o => o.Value).ToList();
-        var parameters = Graph.Variables(roots.ToArray());
+        var read = Graph.Variables(roots.ToArray());
+        parameters = parameters is null ? read : parameters.Concat(read.Where(v => !parameters.Contains(v))).ToList();
+        reserved = reserved.Concat(parameters);
         var emitArgs = PairSharedOperands(roots);
 
         Expr[] ArgsOf(Expr n) => emitArgs.TryGetValue(n, out var a) ? a : n.ArgArray;
