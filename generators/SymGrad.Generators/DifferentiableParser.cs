@@ -361,7 +361,7 @@ internal static class DifferentiableParser
             foreach (var a in loop.Statement.DescendantNodesAndSelf().OfType<AssignmentExpressionSyntax>())
                 if (a.Left is IdentifierNameSyntax target && scope.IsBound(target.Identifier.ValueText) && !_parameters.Contains(target.Identifier.ValueText) &&
                     !loop.Statement.DescendantNodes().OfType<VariableDeclaratorSyntax>().Any(d => d.Identifier.ValueText == target.Identifier.ValueText))
-                    inner.Forbid(target.Identifier.ValueText, $"this loop accumulates it, so a term cannot read it (that is a recurrence, not a sum); add terms that do not read it ({target.Identifier.ValueText} += term) or take {target.Identifier.ValueText} = Math.Max({target.Identifier.ValueText}, term)");
+                    inner.Forbid(target.Identifier.ValueText, $"this loop accumulates it, so a term cannot read it (that is a recurrence, not a sum); add terms that do not read it ({target.Identifier.ValueText} += term) or take a running max, {target.Identifier.ValueText} = Math.Max({target.Identifier.ValueText}, term) (a running min is not supported yet)");
 
             var maxed = new HashSet<string>(StringComparer.Ordinal);
             void Add(SyntaxNode at, string local, Expr term, bool isMax)
@@ -403,10 +403,14 @@ internal static class DifferentiableParser
                             break;
                         }
                         // s = s + term, s = term + s, s = s - term: the same sums as += and -=.
-                        if (a.IsKind(SyntaxKind.SimpleAssignmentExpression) && SumOf(a.Right, local) is var (addend, negated))
+                        if (a.IsKind(SyntaxKind.SimpleAssignmentExpression) && SumOf(a.Right, local) is { } addends)
                         {
-                            var read = Expect(ExpressionFrontEnd.Read(addend, inner), _tree);
-                            Add(a, local, negated ? -read : read, isMax: false);
+                            var sumOfTerms = Expr.Add(addends.Select(t =>
+                            {
+                                var read = Expect(ExpressionFrontEnd.Read(t.Term, inner), _tree);
+                                return t.Negated ? -read : read;
+                            }).ToList());
+                            Add(a, local, sumOfTerms, isMax: false);
                             break;
                         }
                         var term = Expect(ExpressionFrontEnd.Read(a.Right, inner), _tree);
@@ -434,15 +438,25 @@ internal static class DifferentiableParser
                 StringComparer.Ordinal);
         }
 
-        // acc + term, term + acc, acc − term: the term, and whether it is subtracted.
-        private static (ExpressionSyntax Term, bool Negated)? SumOf(ExpressionSyntax right, string local)
+        // acc + a − b + … (the accumulator once, added, anywhere in a chain of + and −): the other terms and their signs.
+        private static List<(ExpressionSyntax Term, bool Negated)>? SumOf(ExpressionSyntax right, string local)
         {
-            while (right is ParenthesizedExpressionSyntax p) right = p.Expression;
-            if (right is not BinaryExpressionSyntax b) return null;
-            bool Is(ExpressionSyntax e) => e is IdentifierNameSyntax id && id.Identifier.ValueText == local;
-            if (b.IsKind(SyntaxKind.AddExpression)) return Is(b.Left) ? (b.Right, false) : Is(b.Right) ? (b.Left, false) : null;
-            if (b.IsKind(SyntaxKind.SubtractExpression) && Is(b.Left)) return (b.Right, true);
-            return null;
+            var terms = new List<(ExpressionSyntax Term, bool Negated)>();
+            void Flatten(ExpressionSyntax e, bool negated)
+            {
+                while (e is ParenthesizedExpressionSyntax p) e = p.Expression;
+                if (e is BinaryExpressionSyntax b && (b.IsKind(SyntaxKind.AddExpression) || b.IsKind(SyntaxKind.SubtractExpression)))
+                {
+                    Flatten(b.Left, negated);
+                    Flatten(b.Right, b.IsKind(SyntaxKind.SubtractExpression) ? !negated : negated);
+                }
+                else terms.Add((e, negated));
+            }
+            Flatten(right, false);
+            var own = terms.Where(t => t.Term is IdentifierNameSyntax id && id.Identifier.ValueText == local).ToList();
+            if (own.Count != 1 || own[0].Negated || terms.Count < 2) return null;
+            terms.Remove(own[0]);
+            return terms;
         }
 
         // acc = Math.Max(acc, term) (or MathF.Max, either order): the term.

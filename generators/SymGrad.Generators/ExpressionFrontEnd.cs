@@ -896,9 +896,50 @@ public static class ExpressionFrontEnd
         {
             var a = Typed(left);
             var b = Typed(right);
-            return a.Type == NumericType.Int && b.Type == NumericType.Int
-                ? Expr.Compare(kind, a.Value, b.Value)
-                : Expr.Compare(kind, Floated(a, left), Floated(b, right));
+            if (a.Type == NumericType.Int && b.Type == NumericType.Int) return Expr.Compare(kind, a.Value, b.Value);
+            // In a float method, x > 0.1 compares in double (C# widens x): against a double constant no float equals, the
+            // same as comparing with the float on the right side of it (x > 0.1 is x > 0.099999994f, x < 0.1 is x < 0.1f).
+            if (Floating == NumericType.Float && _scope.Resolver != null)
+            {
+                if (b.Constant is double cb && (float)cb != cb && !double.IsNaN(cb)) return AgainstDouble(kind, Floated(a, left), cb);
+                if (a.Constant is double ca && (float)ca != ca && !double.IsNaN(ca)) return AgainstDouble(Mirrored(kind), Floated(b, right), ca);
+            }
+            return Expr.Compare(kind, Floated(a, left), Floated(b, right));
+        }
+
+        // u OP c for a float u and a double c between two floats lo < c < hi: u > c and u ≥ c are u > lo, u < c and u ≤ c
+        // are u < hi, u = c never holds and u ≠ c always does.
+        private static Expr AgainstDouble(ExprKind kind, Expr u, double c)
+        {
+            var f = (float)c;
+            float lo, hi;
+            if (f < c) (lo, hi) = (f, NextFloat(f, up: true));
+            else (lo, hi) = (NextFloat(f, up: false), f);
+            return kind switch
+            {
+                ExprKind.Greater or ExprKind.GreaterEqual => Expr.Compare(ExprKind.Greater, u, FloatConstant(lo)),
+                ExprKind.Less or ExprKind.LessEqual => Expr.Compare(ExprKind.Less, u, FloatConstant(hi)),
+                ExprKind.Equal => Expr.Zero,
+                _ => Expr.One,
+            };
+        }
+
+        private static ExprKind Mirrored(ExprKind kind) => kind switch
+        {
+            ExprKind.Greater => ExprKind.Less,
+            ExprKind.GreaterEqual => ExprKind.LessEqual,
+            ExprKind.Less => ExprKind.Greater,
+            ExprKind.LessEqual => ExprKind.GreaterEqual,
+            _ => kind,
+        };
+
+        // The float next to f, up or down (f finite).
+        private static float NextFloat(float f, bool up)
+        {
+            if (f == 0) return up ? float.Epsilon : -float.Epsilon;
+            var bits = BitConverter.ToInt32(BitConverter.GetBytes(f), 0);
+            bits += (f > 0) == up ? 1 : -1;
+            return BitConverter.ToSingle(BitConverter.GetBytes(bits), 0);
         }
 
         public Expr Condition(ExpressionSyntax c)

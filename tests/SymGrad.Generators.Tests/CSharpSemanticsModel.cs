@@ -81,6 +81,33 @@ public static partial class CSharpSemanticsModel
         return s * t;
     }
 
+    /// <summary>A float compared with double constants: C# compares in double.</summary>
+    [Differentiable] public static float ComparedWithDoubles(float x) => x > 0.1 ? (0.3 >= x ? x * 2 : x * 5) : x <= -0.7 ? x * 3 : x * x;
+
+    /// <summary>Longer sums written with plain assignment.</summary>
+    [Differentiable]
+    public static double LongerAssignedSums(ReadOnlySpan<double> x)
+    {
+        var s = 0.0;
+        for (var i = 0; i < x.Length; i++) s = x[i] + s - x[i] * x[i] + 1;
+        return s * s;
+    }
+
+    /// <summary>A running max whose argmax only a branch needs, and a branch that does not need it.</summary>
+    [Differentiable]
+    public static double BranchNeedingNoArgmax(ReadOnlySpan<double> x, [NoDiff] double w)
+    {
+        var m = 0.0;
+        for (var i = 0; i < x.Length; i++) m += x[i];
+        if (m > w)
+        {
+            var best = 0.0;
+            for (var i = 0; i < x.Length; i++) best = Math.Max(best, x[i] - m);
+            return best;
+        }
+        return m * w;
+    }
+
     /// <summary>A running max that starts at 0, not −∞: max(0, maxᵢ xᵢ).</summary>
     [Differentiable]
     public static double MaxOrZero(ReadOnlySpan<double> x)

@@ -99,6 +99,8 @@ public class CSharpSemanticsTests
         AgreesOnArray(a => M.IndexProductWeights(a), (a, d) => M.IndexProductWeightsGradient(a, d), x, "i * i * x_i");
         AgreesOnArray(a => M.MaxOrZero(a), (a, d) => M.MaxOrZeroGradient(a, d), x, "max(0, max_i x_i)");
         AgreesOnArray(a => M.PlainAssignmentSums(a), (a, d) => M.PlainAssignmentSumsGradient(a, d), x, "s = s + x_i²");
+        AgreesOnArray(a => M.LongerAssignedSums(a), (a, d) => M.LongerAssignedSumsGradient(a, d), x, "s = x_i + s - x_i² + 1");
+        AgreesOnArray(a => M.BranchNeedingNoArgmax(a, 0.1), (a, d) => M.BranchNeedingNoArgmaxGradient(a, 0.1, d), x, "if (m > w) { best = max(…) }");
         AgreesOnArray(a => M.GuardedSum(a), (a, d) => M.GuardedSumGradient(a, d), x, "if (n > 2) { for … s += x_i² }");
     }
 
@@ -107,6 +109,18 @@ public class CSharpSemanticsTests
     {
         Agrees(M.ElseIfChain, x => (M.ElseIfChainGradient(x, out var d), d), "if … else if … return; return");
         Agrees(M.BranchesAssign, x => (M.BranchesAssignGradient(x, out var d), d), "if (x > 0) a = x; else { … }");
+    }
+
+    [Fact]
+    public void FloatsComparedWithDoubleConstants_TakeTheBranchCSharpTakes()
+    {
+        // At 0.1f (0.10000000149…) C# finds x > 0.1 true; at the float just below 0.1, false; 0.3f (0.30000001192…) is not ≤ 0.3.
+        var below = BitConverter.Int32BitsToSingle(BitConverter.SingleToInt32Bits(0.1f) - 1);
+        foreach (var x in new[] { 0.1f, below, 0.3f, 0.29999998f, -0.7f, -0.70000005f, 2f, -2f, 0f })
+        {
+            var value = M.ComparedWithDoublesGradient(x, out _);
+            Assert.Equal(M.ComparedWithDoubles(x), value);
+        }
     }
 
     [Fact]

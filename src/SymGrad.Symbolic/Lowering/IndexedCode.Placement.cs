@@ -53,6 +53,7 @@ public sealed partial class IndexedCode
                     _steps.Add(new SetFlag(slot.Flag, true));
                 });
                 _steps.Add(new If(new Not(new Flag(slot.Flag)), once));
+                _used.Add(slot.Flag);
                 _computed[sum] = Expr.Var(slot.Value);
             }
             else _computed[sum] = Expr.Var(EmitReduction(sum, scope));
@@ -64,9 +65,9 @@ public sealed partial class IndexedCode
         var lazyHere = new List<Expr>();
         foreach (var sum in Graph.PostOrder(InLoops(tasks, false)).Where(n => n.IsReduction && !_computed.ContainsKey(n) && !_lazy.ContainsKey(n) && Free(n).IsSubsetOf(scope)))
         {
+            // A placeholder: declared below only if some branch does need it.
             var (value, flag) = (Fresh("lazy"), Fresh("have"));
-            _steps.Add(new Declare(value, sum.Kind == ExprKind.ArgMax ? NumericType.Int : _real, Expr.Zero));
-            _steps.Add(new DeclareFlag(flag, new BoolConst(false)));
+            _steps.Add(new PendingSlot(value, flag, sum.Kind == ExprKind.ArgMax ? NumericType.Int : _real));
             _lazy[sum] = (value, flag);
             lazyHere.Add(sum);
         }
@@ -126,7 +127,17 @@ public sealed partial class IndexedCode
         Flush(pending);
         foreach (var sum in computedHere) _computed.Remove(sum);
         foreach (var sum in lazyHere) _lazy.Remove(sum);
+        if (lazyHere.Count > 0)
+            _steps = _steps.SelectMany(step => step is PendingSlot p
+                ? _used.Contains(p.Flag) ? new Step[] { new Declare(p.Value, p.Type, Expr.Zero), new DeclareFlag(p.Flag, new BoolConst(false)) } : Array.Empty<Step>()
+                : new[] { step }).ToList();
     }
+
+    // Where a lazily computed sum's local and flag go, if a branch uses them.
+    private sealed record PendingSlot(string Value, string Flag, NumericType Type) : Step;
+
+    // The flags of lazily computed sums some branch used.
+    private readonly HashSet<string> _used = new(StringComparer.Ordinal);
 
     // Sums waiting to be computed once, the first time they are needed: their local and its flag.
     private readonly Dictionary<Expr, (string Value, string Flag)> _lazy = new();
