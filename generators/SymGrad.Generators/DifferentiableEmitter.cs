@@ -52,8 +52,15 @@ internal static class DifferentiableEmitter
             members.Append(indent).Append("}\n\n");
         }
 
-        IReadOnlyList<string> Body(IEnumerable<(string, Expr)> outputs) =>
-            printer.Statements(CsePass.Build(outputs.ToList(), reserved.Concat(outNames)));
+        // Outputs with a sum (a loop over a constant count in a method of scalars) are lowered like indexed code: loops into
+        // accumulators, not lambdas.
+        IReadOnlyList<string> Body(IEnumerable<(string, Expr)> outputs)
+        {
+            var list = outputs.ToList();
+            return Graph.PostOrder(list.Select(o => o.Item2)).Any(n => n.IsReduction)
+                ? IndexedCode.ScalarStatements(list, printer, reserved.Concat(outNames))
+                : printer.Statements(CsePass.Build(list, reserved.Concat(outNames)));
+        }
 
         var k = variables.Count;
         if (k == 1)

@@ -81,6 +81,30 @@ public static partial class CSharpSemanticsModel
         return s * t;
     }
 
+    /// <summary>Loops over a constant count in methods of scalars (first and second order).</summary>
+    [Differentiable]
+    public static double ConstantCountLoops(double x, double y)
+    {
+        var s = 0.0;
+        for (var i = 0; i < 3; i++) s += x * i + Math.Sin(x * i);
+        for (var j = 0; j < 10; j++) s += Math.Exp(0.1 * j * y) * x;
+        if (x > 0)
+        {
+            for (var k = 0; k < 12; k++) s += y * k;
+        }
+        return s;
+    }
+
+    [Differentiable(Order = 2)]
+    public static double ConstantCountLoopsSecondOrder(double x, double y)
+    {
+        var s = 0.0;
+        for (var j = 0; j < 7; j++) s += Math.Exp(0.1 * j * y) * x * x;
+        return s;
+    }
+
+    [Differentiable] public static float ConstantCountLoopFloat(float x) { var s = 0f; for (var i = 0; i < 9; i++) s += MathF.Cos(x * i); return s; }
+
     /// <summary>A float compared with double constants: C# compares in double.</summary>
     [Differentiable] public static float ComparedWithDoubles(float x) => x > 0.1 ? (0.3 >= x ? x * 2 : x * 5) : x <= -0.7 ? x * 3 : x * x;
 

@@ -112,6 +112,28 @@ public class CSharpSemanticsTests
     }
 
     [Fact]
+    public void LoopsOverAConstantCount_InMethodsOfScalars_CompileAndAgree()
+    {
+        Agrees(x => M.ConstantCountLoops(x, 0.7), x => (M.ConstantCountLoopsGradient(x, 0.7, out var dx, out _), dx), "constant-count loops (x)");
+        Agrees(y => M.ConstantCountLoops(1.3, y), y => (M.ConstantCountLoopsGradient(1.3, y, out _, out var dy), dy), "constant-count loops (y)");
+        Agrees(x => M.ConstantCountLoops(x, 0.7), x => (M.ConstantCountLoops(x, 0.7), M.ConstantCountLoopsPartial_x(x, 0.7)), "∂/∂x member");
+        // Second order: the Hessian's entries against differences of the generated first partials.
+        var h = new double[4];
+        foreach (var (x, y) in new[] { (0.4, -0.3), (-1.2, 0.8) })
+        {
+            M.ConstantCountLoopsSecondOrderHessian(x, y, h);
+            const double e = 1e-5;
+            var dxx = (M.ConstantCountLoopsSecondOrderPartial_x(x + e, y) - M.ConstantCountLoopsSecondOrderPartial_x(x - e, y)) / (2 * e);
+            var dxy = (M.ConstantCountLoopsSecondOrderPartial_x(x, y + e) - M.ConstantCountLoopsSecondOrderPartial_x(x, y - e)) / (2 * e);
+            Assert.Equal(dxx, h[0], 5);
+            Assert.Equal(dxy, h[1], 5);
+            Assert.Equal(h[1], h[2]);
+        }
+        foreach (var x in new[] { 0.3f, -2f })
+            Assert.Equal(M.ConstantCountLoopFloat(x), M.ConstantCountLoopFloatGradient(x, out _), 5);
+    }
+
+    [Fact]
     public void FloatsComparedWithDoubleConstants_TakeTheBranchCSharpTakes()
     {
         // At 0.1f (0.10000000149…) C# finds x > 0.1 true; at the float just below 0.1, false; 0.3f (0.30000001192…) is not ≤ 0.3.

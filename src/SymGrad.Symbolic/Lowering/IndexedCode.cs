@@ -89,6 +89,20 @@ public sealed partial class IndexedCode
         IReadOnlyList<ArrayParameter>? parameters = null, string? summary = null, bool returnValue = true, bool accumulate = false) =>
         PlanPrinter.Print(Plan(gradient, methodName, printer.UseFloat, accessibility, parameters, summary, returnValue, accumulate), printer, indent);
 
+    /// <summary>
+    /// Straight-line statements for scalar outputs that hold sums (a method of scalars with a loop over a constant
+    /// count): outputs 1…n assigned (<c>dx = …;</c>, <c>hessian[3] = …;</c>), output 0 returned, every Σ a loop into an
+    /// accumulator placed where it is needed, as CSharpPrinter.Statements lays out a program.
+    /// </summary>
+    public static IReadOnlyList<string> ScalarStatements(IReadOnlyList<(string Name, Expr Value)> outputs, CSharpPrinter printer, IEnumerable<string> reserved)
+    {
+        var real = printer.UseFloat ? NumericType.Float : NumericType.Double;
+        var code = new IndexedCode(printer.UseFloat, reserved.Concat(outputs.Select(o => o.Name)));
+        var steps = outputs.Skip(1).Select(o => (Step)new Assign(new Store(StoreKind.Set, o.Name, Seq<IntValue>.Empty, real), Unroll(o.Value)))
+            .Append(new Assign(Store.Return(real), Unroll(outputs[0].Value)));
+        return PlanPrinter.Lines(code.Place(Block.Of(steps)), printer, Enumerable.Empty<ArrayInfo>());
+    }
+
     /// <summary>The plan of <see cref="PrintGradientMethod"/>: what it prints, as typed steps.</summary>
     public static MethodPlan Plan(Gradient gradient, string methodName, bool useFloat, string accessibility = "public",
         IReadOnlyList<ArrayParameter>? parameters = null, string? summary = null, bool returnValue = true, bool accumulate = false)
