@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -40,9 +41,18 @@ public sealed class DifferentiableGenerator : IIncrementalGenerator
             .WithTrackingName(TrackingNames.LocationFreeModels)
             .Select(static (m, ct) => Generate(m, ct))
             .WithTrackingName(TrackingNames.GeneratedMethods);
-        context.RegisterSourceOutput(generated, static (spc, g) =>
+        // Hint names must differ even ignoring case (a file system may): Loss and loss in one type, types Model and model,
+        // C<T> beside C_T_ would otherwise be one name and the compiler would drop every generated file (CS8785). The
+        // later of two equal names (in ordinal order, then by source) gets a number.
+        context.RegisterSourceOutput(generated.Collect(), static (spc, list) =>
         {
-            if (g.Source.Length > 0) spc.AddSource(g.HintName, g.Source);
+            var used = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { RegistryHintName };
+            foreach (var g in list.Where(g => g.Source.Length > 0).OrderBy(g => g.HintName, StringComparer.Ordinal).ThenBy(g => g.Source, StringComparer.Ordinal))
+            {
+                var hint = g.HintName;
+                for (var k = 2; !used.Add(hint); k++) hint = g.HintName.Substring(0, g.HintName.Length - ".g.cs".Length) + "." + k.ToString(System.Globalization.CultureInfo.InvariantCulture) + ".g.cs";
+                spc.AddSource(hint, g.Source);
+            }
         });
         var locations = methods
             .Where(static r => r.Model != null)
@@ -63,9 +73,11 @@ public sealed class DifferentiableGenerator : IIncrementalGenerator
         context.RegisterSourceOutput(all, static (spc, list) =>
         {
             var ok = list.Where(g => g.Source.Length > 0).ToList();
-            if (ok.Count > 0) spc.AddSource("SymGrad.DerivationRegistry.g.cs", DifferentiableEmitter.Registry(ok));
+            if (ok.Count > 0) spc.AddSource(RegistryHintName, DifferentiableEmitter.Registry(ok));
         });
     }
+
+    private const string RegistryHintName = "SymGrad.DerivationRegistry.g.cs";
 
     private static GeneratedMethod Generate(MethodModel model, System.Threading.CancellationToken ct)
     {

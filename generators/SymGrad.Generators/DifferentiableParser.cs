@@ -175,6 +175,8 @@ internal static class DifferentiableParser
         var names = new List<string>();
         foreach (var arg in attribute.ConstructorArguments)
         {
+            // [Differentiable(null)]: no names, as [Differentiable()] (C# passes a null params array).
+            if (arg.IsNull) continue;
             if (arg.Kind == TypedConstantKind.Array) names.AddRange(arg.Values.Select(v => v.Value as string).Where(v => v != null)!);
             else if (arg.Value is string s) names.Add(s);
         }

@@ -1,0 +1,46 @@
+using System.Linq;
+using Xunit;
+
+namespace SymGrad.Generators.Tests;
+
+/// <summary>Inputs that once crashed the generator or made it emit code that does not compile (issue 14).</summary>
+public class RobustnessTests
+{
+    private const string Header = "using System;\nusing SymGrad;\n";
+
+    [Fact]
+    public void HintNames_ThatDifferOnlyInCase_OrSanitiseAlike_AreAllGenerated()
+    {
+        // Loss and loss in one type, types Model and model, C<T> beside C_T_: one hint name each, once the compiler
+        // compares them ignoring case and SymGrad replaces < > by _ — every file dropped (CS8785) before.
+        var r = GeneratorHarness.Run(Header + """
+            public static partial class M
+            {
+                [Differentiable] public static double Loss(double x) => x * x;
+                [Differentiable] public static double loss(double x) => x * x * x;
+            }
+            public static partial class Model { [Differentiable] public static double F(double x) => 2 * x; }
+            public static partial class model { [Differentiable] public static double F(double x) => 3 * x; }
+            public static partial class C<T> { [Differentiable] public static double F(double x) => 4 * x; }
+            public static partial class C_T_ { [Differentiable] public static double F(double x) => 5 * x; }
+            public static class Use
+            {
+                public static double All() => M.LossDerivative(1) + M.lossDerivative(1) + Model.FDerivative(1) + model.FDerivative(1)
+                    + C<int>.FDerivative(1) + C_T_.FDerivative(1);
+            }
+            """);
+        Assert.Empty(r.CompileDiagnostics);
+        Assert.Empty(r.GeneratorDiagnostics);
+        var hints = r.Run.Results.Single().GeneratedSources.Select(s => s.HintName).ToList();
+        Assert.Equal(7, hints.Count);
+        Assert.Equal(hints.Count, hints.Distinct(System.StringComparer.OrdinalIgnoreCase).Count());
+    }
+
+    [Fact]
+    public void ANullVariableList_MeansEveryParameter()
+    {
+        var r = GeneratorHarness.Run(Header + "public static partial class M { [Differentiable(null)] public static double F(double x, double y) => x * y; public static double Use() => M.FPartial_x(1, 2) + M.FPartial_y(1, 2); }");
+        Assert.Empty(r.GeneratorDiagnostics);
+        Assert.Empty(r.CompileDiagnostics);
+    }
+}
