@@ -109,12 +109,21 @@ internal static class DiagnosticDescriptors
         "SG0025", "Second derivatives of an indexed method",
         "'{0}' takes spans or arrays: second derivatives (Order = 2) of indexed methods are not supported yet", Category, DiagnosticSeverity.Error, true);
 
+    public static readonly DiagnosticDescriptor NotAMethodOfAType = new(
+        "SG0026", "Not a method SymGrad can add members beside",
+        "'{0}' is {1}; SymGrad differentiates static methods of partial, non-file-local types", Category, DiagnosticSeverity.Error, true);
+
+    public static readonly DiagnosticDescriptor MemberNameTaken = new(
+        "SG0027", "A generated member's name is taken",
+        "'{0}' would be generated for '{1}', but {2}; rename one", Category, DiagnosticSeverity.Error, true);
+
     public static readonly IReadOnlyList<DiagnosticDescriptor> All = new[]
     {
         MethodNotStatic, TypeNotPartial, UnsupportedStatement, UnsupportedExpression, UnsupportedType, UnknownVariable,
         DerivativeIsZero, NonDifferentiablePoint, Recursion, NoVariables, InvalidOrder, AmbiguousOverload, InternalError,
         LoopBoundNotInt, UnsupportedConversion, UnsupportedArithmetic, MissingReturn, UnsupportedLoopForm, UnsupportedLoopBody,
         UnknownName, UnsupportedCall, UnsupportedArrayAccess, DivisionByZero, UnsupportedParameter, IndexedSecondOrder,
+        NotAMethodOfAType, MemberNameTaken,
     };
 
     private static readonly Dictionary<string, DiagnosticDescriptor> Index = All.ToDictionary(d => d.Id);

@@ -19,7 +19,7 @@ public sealed class DifferentiableGenerator : IIncrementalGenerator
         var methods = context.SyntaxProvider
             .ForAttributeWithMetadataName(
                 DifferentiableParser.DifferentiableAttribute,
-                static (node, _) => node is MethodDeclarationSyntax,
+                static (node, _) => node is MethodDeclarationSyntax or LocalFunctionStatementSyntax,
                 static (ctx, ct) => Guard(() => DifferentiableParser.Parse(ctx, ct), ((IMethodSymbol)ctx.TargetSymbol).Name, ctx.TargetNode))
             .WithTrackingName(TrackingNames.MethodResults);
 

@@ -23,6 +23,10 @@ internal static class DifferentiableParser
     {
         var diagnostics = new List<DiagnosticInfo>();
         var method = (IMethodSymbol)context.TargetSymbol;
+        // A local function has no type to add members to: said, not silently ignored.
+        if (context.TargetNode is LocalFunctionStatementSyntax local)
+            return new MethodResult(null, new[] { new DiagnosticInfo(DiagnosticDescriptors.NotAMethodOfAType.Id, LocationInfo.From(local.Identifier.GetLocation()),
+                new[] { method.Name, "a local function" }.ToEquatableArray()) }.ToEquatableArray());
         var syntax = (MethodDeclarationSyntax)context.TargetNode;
         var attribute = context.Attributes[0];
         var attributeSyntax = attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken);

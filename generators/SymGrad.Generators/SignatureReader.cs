@@ -37,6 +37,13 @@ internal static class SignatureReader
                 Report(diagnostics, DiagnosticDescriptors.TypeNotPartial, t.Identifier.GetLocation(), t.Identifier.ValueText, method.Name);
             types.Insert(0, new TypeDeclarationInfo(Keyword(t), t.Identifier.ValueText, t.TypeParameterList?.ToString() ?? ""));
         }
+        // A file-local type cannot be extended from the generated file (a partial declaration there is another type).
+        for (var type = method.ContainingType; type != null; type = type.ContainingType)
+            if (type.IsFileLocal)
+            {
+                Report(diagnostics, DiagnosticDescriptors.NotAMethodOfAType, syntax.Identifier.GetLocation(), method.Name, $"a method of the file-local type '{type.Name}'");
+                break;
+            }
 
         // Types: all double or all float, by value.
         var returnType = method.ReturnType.SpecialType;
@@ -82,7 +89,52 @@ internal static class SignatureReader
             variables = DifferentiableParser.DefaultVariables(method);
             if (variables.Count == 0) Report(diagnostics, DiagnosticDescriptors.NoVariables, syntax.Identifier.GetLocation(), method.Name);
         }
+        // The members SymGrad adds must not be taken: by a member of the user's (FGradient written by hand, a
+        // [Differentiable] FDerivative beside F) or by one another (Order = 2 on F(x, y, x_y): two FPartial_x_y).
+        var indexed = ranks.Any(r => r > 0);
+        var generated = GeneratedNames(method.Name, variables, order, indexed, parameterNames);
+        foreach (var name in generated.Distinct())
+        {
+            if (generated.Count(n => n == name) > 1)
+                ReportAt(diagnostics, DiagnosticDescriptors.MemberNameTaken, attributeLocation, name, method.Name, "two of its generated members would have that name");
+            else if (method.ContainingType.GetMembers(name).FirstOrDefault() is { } taken)
+                ReportAt(diagnostics, DiagnosticDescriptors.MemberNameTaken, attributeLocation, name, method.Name, $"'{method.ContainingType.Name}' already has a {Kind(taken)} of that name");
+        }
+
         return new Signature(types, isFloat, ranks, parameterNames, variables, order);
+    }
+
+    private static string Kind(ISymbol s) => s switch
+    {
+        IMethodSymbol => "method",
+        IPropertySymbol => "property",
+        IFieldSymbol => "field",
+        INamedTypeSymbol => "nested type",
+        _ => "member",
+    };
+
+    /// <summary>The members the emitter adds for a method (DifferentiableEmitter names them the same way).</summary>
+    internal static List<string> GeneratedNames(string name, IReadOnlyList<string> variables, int order, bool indexed, IReadOnlyList<string> parameters)
+    {
+        if (indexed) return new List<string> { name + "Gradient", name + "AccumulateGradient" };
+        var names = new List<string> { name + "Gradient" };
+        var k = variables.Count;
+        if (k == 1) names.AddRange(new[] { name + "Derivative", name + "DerivativeFromValue" });
+        if (k > 1) names.AddRange(variables.Select(v => name + "Partial_" + v));
+        if (order == 2)
+        {
+            if (k == 1) names.Add(name + "SecondDerivative");
+            else
+            {
+                names.Add(name + "Hessian");
+                names.Add(name + "HessianVectorProduct");
+                var position = variables.Select(v => parameters.ToList().IndexOf(v)).ToList();
+                for (var i = 0; i < k; i++)
+                for (var j = 0; j < k; j++)
+                    if (position[i] <= position[j]) names.Add(name + "Partial_" + variables[i] + "_" + variables[j]);
+            }
+        }
+        return names;
     }
 
     private static void Report(List<DiagnosticInfo> diagnostics, DiagnosticDescriptor d, Location? at, params string[] args) =>
