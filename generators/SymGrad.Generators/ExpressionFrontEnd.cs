@@ -240,10 +240,34 @@ public static class ExpressionFrontEnd
     /// <summary>Parses and reads a C# expression given as text; every unknown identifier is a variable.</summary>
     public static FrontEndResult ParseText(string text) => ParseText(text, new FrontEndScope());
 
+    /// <summary>Levels of parentheses, brackets and prefix operators a formula given as text may nest.</summary>
+    public const int MaxTextNesting = 1000;
+
+    // The position where the nesting first exceeds the limit, or null.
+    private static int? TooDeep(string text)
+    {
+        var depth = 0;
+        var unary = 0;
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (c is '(' or '[') depth++;
+            else if (c is ')' or ']') depth = Math.Max(0, depth - 1);
+            // A run of prefix operators (- - - x, !!!x) nests as deeply as parentheses do.
+            if (c is '-' or '+' or '!' or '~') unary++;
+            else if (!char.IsWhiteSpace(c)) unary = 0;
+            if (depth + unary > MaxTextNesting) return i;
+        }
+        return null;
+    }
+
     /// <summary>Parses and reads a C# expression given as text.</summary>
     public static FrontEndResult ParseText(string text, FrontEndScope scope)
     {
         if (string.IsNullOrWhiteSpace(text)) return FrontEndResult.Fail(new FrontEndError(0, 0, "the expression is empty"));
+        // Roslyn's parser recurses once per level of nesting: 30 000 parentheses overflow its stack (the process dies).
+        if (TooDeep(text) is { } deep)
+            return FrontEndResult.Fail(new FrontEndError(deep, 1, $"the expression is nested more than {MaxTextNesting} levels deep (parentheses, brackets or unary operators)"));
         var syntax = SyntaxFactory.ParseExpression(text);
         var error = syntax.GetDiagnostics().FirstOrDefault(d => d.Severity == DiagnosticSeverity.Error);
         if (error != null)

@@ -1,3 +1,4 @@
+using System;
 using SymGrad.Cli;
 
-return SymgradCommand.Create().Parse(args).Invoke();
+return SymgradCommand.Run(args, Console.Out, Console.Error);

@@ -63,7 +63,18 @@ public static class SymgradCommand
         return new RootCommand("symgrad: symbolic derivatives of C# expressions, printed as C# or LaTeX") { diff, docs };
     }
 
-    /// <summary>Runs the command line with the given writers (for tests and embedding).</summary>
-    public static int Run(string[] args, TextWriter output, TextWriter error) =>
-        Create().Parse(args).Invoke(new InvocationConfiguration { Output = output, Error = error });
+    /// <summary>
+    /// Runs the command line with the given writers (for tests and embedding). A command line the parser rejects (an
+    /// unknown option, a format not offered) prints one line, as every other bad input does, not the whole help.
+    /// </summary>
+    public static int Run(string[] args, TextWriter output, TextWriter error)
+    {
+        var parse = Create().Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            error.WriteLine("error: " + parse.Errors[0].Message.Replace("\r", " ").Replace("\n", " ") + " (see symgrad --help)");
+            return 1;
+        }
+        return parse.Invoke(new InvocationConfiguration { Output = output, Error = error });
+    }
 }

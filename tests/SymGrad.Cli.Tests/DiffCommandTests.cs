@@ -99,11 +99,33 @@ public class DiffCommandTests
         Assert.Contains("(double x, out double dx)", text);
     }
 
-    [Fact]
-    public void UnknownFormat_IsRejectedByTheParser()
+    [Theory]
+    [InlineData("diff", "x", "--format", "pdf")]
+    [InlineData("diff", "x", "--frobnicate")]
+    public void AnUnknownFormatOrOption_IsOneLine(params string[] args)
     {
-        var (exit, _, err) = Run("diff", "x", "--format", "pdf");
+        var (exit, text, err) = Run(args);
         Assert.NotEqual(0, exit);
-        Assert.Contains("pdf", err);
+        Assert.Equal("", text);
+        var lines = err.TrimEnd('\n').Split('\n');
+        Assert.Single(lines);
+        Assert.StartsWith("error: ", lines[0]);
+        Assert.Contains(args[^1], lines[0]);
+    }
+
+    [Fact]
+    public void DeepNesting_IsOneLine_NotAStackOverflow()
+    {
+        // 30 000 parentheses once overflowed the stack inside Roslyn's parser (exit 134); so would as many minus signs.
+        foreach (var expression in new[] { new string('(', 30000) + "x" + new string(')', 30000), new string('-', 30000) + "x" })
+        {
+            var (exit, _, err) = Run("diff", expression);
+            Assert.NotEqual(0, exit);
+            Assert.Contains("nested more than 1000 levels", err);
+        }
+        // Deep but within the limit still works.
+        var (ok, output, _) = Run("diff", new string('(', 500) + "x * x" + new string(')', 500));
+        Assert.Equal(0, ok);
+        Assert.Contains("dx = ", output);
     }
 }
