@@ -1034,7 +1034,14 @@ public static class ExpressionFrontEnd
             }
             var args = call.ArgumentList.Arguments;
             if (name == "Log" && args.Count == 2)
-                return Result(Expr.Div(Expr.Log(Read(args[0].Expression)), Expr.Log(Read(args[1].Expression))));
+            {
+                // .NET's Math.Log(a, newBase): NaN for newBase 1 (and 0 or +∞ unless a is 1), else log a / log newBase.
+                var (a, newBase) = (Read(args[0].Expression), Read(args[1].Expression));
+                if (newBase.Kind == ExprKind.Const && newBase.Value.Value is var b && (b == 1 || b == 0 || double.IsPositiveInfinity(b)))
+                    throw new ReadException(call, DiagnosticDescriptors.UnsupportedExpression, Describe(call), $"a logarithm to base {b.ToString(System.Globalization.CultureInfo.InvariantCulture)} is NaN for every value{(b == 1 ? "" : " but 1")}");
+                var quotient = Expr.Div(Expr.Log(a), Expr.Log(newBase));
+                return Result(newBase.Kind == ExprKind.Const ? quotient : Expr.If(Expr.Compare(ExprKind.Equal, newBase, Expr.One), Expr.Const(double.NaN), quotient));
+            }
             if (!Functions.TryGetValue(name, out var f)) throw new ReadException(call.Expression, DiagnosticDescriptors.UnsupportedCall, Describe(call.Expression), "it is not a function SymGrad knows");
             if (args.Count != f.Arity)
                 throw new ReadException(call, DiagnosticDescriptors.UnsupportedCall, Describe(call.Expression), $"it takes {f.Arity} argument{(f.Arity == 1 ? "" : "s")}, not {args.Count}");

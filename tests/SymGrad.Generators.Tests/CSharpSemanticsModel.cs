@@ -105,6 +105,9 @@ public static partial class CSharpSemanticsModel
 
     [Differentiable] public static float ConstantCountLoopFloat(float x) { var s = 0f; for (var i = 0; i < 9; i++) s += MathF.Cos(x * i); return s; }
 
+    /// <summary>Math.Log(a, newBase) as .NET computes it: NaN at newBase = 1.</summary>
+    [Differentiable] public static double LogToABase(double x, double b) => Math.Log(x * x + 1, b) + Math.Log(x + 3, 2);
+
     /// <summary>A float compared with double constants: C# compares in double.</summary>
     [Differentiable] public static float ComparedWithDoubles(float x) => x > 0.1 ? (0.3 >= x ? x * 2 : x * 5) : x <= -0.7 ? x * 3 : x * x;
 

@@ -134,6 +134,15 @@ public class CSharpSemanticsTests
     }
 
     [Fact]
+    public void LogarithmsToABase_AreDotNetsMathLog()
+    {
+        Agrees(x => M.LogToABase(x, 3.5), x => (M.LogToABaseGradient(x, 3.5, out var dx, out _), dx), "Math.Log(x² + 1, b)");
+        Agrees(b => M.LogToABase(0.7, b + 4), b => (M.LogToABaseGradient(0.7, b + 4, out _, out var db), db), "∂/∂b");
+        Assert.True(double.IsNaN(M.LogToABase(0.7, 1)));
+        Assert.True(double.IsNaN(M.LogToABaseGradient(0.7, 1, out _, out _)));
+    }
+
+    [Fact]
     public void FloatsComparedWithDoubleConstants_TakeTheBranchCSharpTakes()
     {
         // At 0.1f (0.10000000149…) C# finds x > 0.1 true; at the float just below 0.1, false; 0.3f (0.30000001192…) is not ≤ 0.3.

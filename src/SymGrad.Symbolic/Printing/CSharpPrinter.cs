@@ -113,6 +113,18 @@ public sealed class CSharpPrinter
         foreach (var (name, value) in program.Outputs.Skip(1))
             lines.Add(Identifier(name) + " = " + w.Emit(value, 0).Text + ";");
         if (program.Outputs.Count > 0) lines.Add("return " + w.Emit(program.Outputs[0].Value, 0).Text + ";");
+        return DropUnused(lines, program);
+    }
+
+    // A local no later line reads (the printer wrote its node in another form, 1 / 0.0 inside x / 0.0) would be CS0219, an
+    // error under TreatWarningsAsErrors: dropped, last first, so that a chain of them goes.
+    private static List<string> DropUnused(List<string> lines, ExprProgram program)
+    {
+        for (var i = program.Locals.Count - 1; i >= 0; i--)
+        {
+            var pattern = new System.Text.RegularExpressions.Regex(@"(?<![\w@])" + System.Text.RegularExpressions.Regex.Escape(program.Locals[i].Name) + @"(?!\w)");
+            if (!lines.Skip(i + 1).Any(l => pattern.IsMatch(l))) lines.RemoveAt(i);
+        }
         return lines;
     }
 
@@ -142,7 +154,7 @@ public sealed class CSharpPrinter
         }
         for (var i = 0; i < heads.Count; i++)
             lines.Add(heads[i] + " " + (integers != null && integers[i] ? w.Integer(program.Outputs[i].Value) : w.Emit(program.Outputs[i].Value, 0).Text) + ";");
-        return lines;
+        return DropUnused(lines, program);
     }
 
     /// <summary>A condition (nonzero means true) as a C# bool expression: a comparison as itself, else <c>e != 0</c>.</summary>
