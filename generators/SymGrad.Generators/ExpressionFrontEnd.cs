@@ -762,6 +762,9 @@ public static class ExpressionFrontEnd
             // A constant zero factor of something that depends on the inputs (0 * x, 0 / x, 1 / 2 * x) keeps IEEE
             // semantics instead of folding away: 0 where every such factor is finite, NaN where one is NaN or ±∞
             // (0 · ∞ and 0 / 0 are NaN). Zeros that algebra produces (x − x) still fold: docs/numerics.md.
+            // A constant NaN or ±∞ factor beside the zero makes the product NaN whatever the inputs (x * double.NaN * 0).
+            if (literalZero && operands.Any(o => o.Kind == ExprKind.Const && !o.Value.IsExact && (double.IsNaN(o.Value.Value) || double.IsInfinity(o.Value.Value))))
+                throw new ReadException(b, DiagnosticDescriptors.UnsupportedExpression, Describe(b), "a product of 0 and NaN or ∞ is NaN for every value");
             if (literalZero && operands.Any(o => o.Kind != ExprKind.Const))
             {
                 var finite = operands.Where(o => o.Kind != ExprKind.Const)

@@ -75,6 +75,7 @@ public class DiagnosticTests
     [InlineData("SG0027", "public static partial class M { [Differentiable] public static double F(double x) => x * x; [Differentiable] public static double FDerivative(double x) => 2 * x; }", "Differentiable")]
     [InlineData("SG0027", "public static partial class M { [Differentiable(Order = 2)] public static double F(double x, double y, double x_y) => x * y * x_y; }", "Differentiable(Order = 2)")]
     [InlineData("SG0004", "public static partial class M { [Differentiable] public static double F(double x) => Math.Log(x, 1) * x; }", "Math.Log(x, 1)")]
+    [InlineData("SG0004", "public static partial class M { [Differentiable] public static double F(double x) => Math.Min(x, double.MaxValue) + x * double.NaN * 0; }", "x * double.NaN * 0")]
     [InlineData("SG0023", "public static partial class M { [Differentiable] public static double F(double x) => x / (2 - 2); }", "(2 - 2)")]
     [InlineData("SG0022", "public static partial class M { [Differentiable] public static double F(double x, double[,] w) => x * w.Length; }", "w.Length")]
     [InlineData("SG0003", "public static partial class M { [Differentiable] public static double F(double x) { double s; s = x; return s; } }", "s")]
