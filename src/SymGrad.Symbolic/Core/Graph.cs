@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 
 namespace SymGrad.Symbolic;
 
@@ -81,6 +82,27 @@ public static class Graph
             result[n] = d;
         }
         return result;
+    }
+
+    /// <summary>
+    /// Replaces, top-down, each node that <paramref name="map"/> holds by its value: a node is matched before its
+    /// arguments are rewritten (a sum computed into an accumulator is replaced whole, even when a sum inside it is
+    /// computed too). Shared nodes are rewritten once per <paramref name="memo"/>.
+    /// </summary>
+    public static Expr ReplaceTopDown(Expr root, IReadOnlyDictionary<Expr, Expr> map, Dictionary<Expr, Expr>? memo = null)
+    {
+        memo ??= new Dictionary<Expr, Expr>();
+        Expr Walk(Expr n)
+        {
+            if (map.TryGetValue(n, out var v)) return v;
+            if (n.ArgArray.Length == 0) return n;
+            if (memo.TryGetValue(n, out var done)) return done;
+            var args = n.ArgArray.Select(Walk).ToArray();
+            var result = args.Where((a, i) => !ReferenceEquals(a, n.ArgArray[i])).Any() ? n.WithArgs(args) : n;
+            memo[n] = result;
+            return result;
+        }
+        return Walk(root);
     }
 
     /// <summary>

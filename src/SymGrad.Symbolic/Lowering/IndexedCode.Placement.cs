@@ -375,22 +375,7 @@ public sealed partial class IndexedCode
     private IntValue Count(Expr e) => IntValue.Of(Replace(e));
 
     // Computed sums become their accumulators (matched before their arguments are rewritten).
-    private Expr Replace(Expr e)
-    {
-        if (_computed.Count == 0) return e;
-        var memo = new Dictionary<Expr, Expr>();
-        Expr Walk(Expr n)
-        {
-            if (_computed.TryGetValue(n, out var v)) return v;
-            if (n.ArgArray.Length == 0) return n;
-            if (memo.TryGetValue(n, out var done)) return done;
-            var args = n.ArgArray.Select(Walk).ToArray();
-            var result = args.Where((a, i) => !ReferenceEquals(a, n.ArgArray[i])).Any() ? n.WithArgs(args) : n;
-            memo[n] = result;
-            return result;
-        }
-        return Walk(e);
-    }
+    private Expr Replace(Expr e) => _computed.Count == 0 ? e : Graph.ReplaceTopDown(e, _computed);
 
     private string Fresh(string prefix)
     {

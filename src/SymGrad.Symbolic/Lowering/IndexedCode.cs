@@ -265,16 +265,7 @@ public sealed partial class IndexedCode
 
         var map = new Dictionary<Expr, Expr>();
         var memo = new Dictionary<Expr, Expr>();
-        Expr Swap(Expr e)
-        {
-            if (map.TryGetValue(e, out var m)) return m;
-            if (e.ArgArray.Length == 0) return e;
-            if (memo.TryGetValue(e, out var done)) return done;
-            var args = e.ArgArray.Select(Swap).ToArray();
-            var result = args.Where((a, i) => !ReferenceEquals(a, e.ArgArray[i])).Any() ? e.WithArgs(args) : e;
-            memo[e] = result;
-            return result;
-        }
+        Expr Swap(Expr e) => Graph.ReplaceTopDown(e, map, memo);
         foreach (var s in chosen)
         {
             var index = Free(s).Single();
