@@ -12,7 +12,9 @@ internal sealed record GeneratedMethod(
     string HintName,
     string Source,
     string RegistryEntry,
-    EquatableArray<DiagnosticInfo> Diagnostics);
+    EquatableArray<DiagnosticInfo> Diagnostics,
+    string Key,
+    EquatableArray<string> Callees);
 
 /// <summary>
 /// Differentiated method → text: prints the generated members (CSE'd programs) and the LaTeX derivation of what
@@ -214,7 +216,7 @@ internal static class DifferentiableEmitter
         var partials = variables.Select((v, i) => LatexPrinter.PrintPartial("f", v, gradient.Partials[i])).ToList();
         var steps = variables.Select(v => LatexPrinter.PrintDerivation("f", gradient, v)).ToList();
         AppendDerivation(members, m, indent, latexFormula, partials, steps);
-        return new GeneratedMethod(HintName(m), Wrap(m, members.ToString()), RegistryEntry(m, variables, latexFormula, partials, steps), diagnostics.ToEquatableArray());
+        return new GeneratedMethod(HintName(m), Wrap(m, members.ToString()), RegistryEntry(m, variables, latexFormula, partials, steps), diagnostics.ToEquatableArray(), m.Key, m.Callees);
     }
 
     private static void AppendDerivation(StringBuilder members, MethodModel m, string indent, string latexFormula, IReadOnlyList<string> partials, IReadOnlyList<string> steps)

@@ -44,10 +44,17 @@ public sealed class DifferentiableGenerator : IIncrementalGenerator
         // Hint names must differ even ignoring case (a file system may): Loss and loss in one type, types Model and model,
         // C<T> beside C_T_ would otherwise be one name and the compiler would drop every generated file (CS8785). The
         // later of two equal names (in ordinal order, then by source) gets a number.
-        context.RegisterSourceOutput(generated.Collect(), static (spc, list) =>
+        // Methods that generate nothing (an SG error of their own), by key: a method calling one is not generated either
+        // (its code would call members that do not exist, CS0103 inside the generated file); it gets one SG0021 instead.
+        var failedKeys = methods.Where(static r => r.Model is null && r.Key != null).Select(static (r, _) => r.Key!).Collect()
+            .WithTrackingName(TrackingNames.FailedMethods);
+        var withFailures = generated.Collect().Combine(failedKeys);
+        context.RegisterSourceOutput(withFailures, static (spc, pair) =>
         {
+            var (list, failedParse) = pair;
+            var cascaded = Cascaded(list, failedParse);
             var used = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { RegistryHintName };
-            foreach (var g in list.Where(g => g.Source.Length > 0).OrderBy(g => g.HintName, StringComparer.Ordinal).ThenBy(g => g.Source, StringComparer.Ordinal))
+            foreach (var g in list.Where(g => g.Source.Length > 0 && !cascaded.ContainsKey(g.Key)).OrderBy(g => g.HintName, StringComparer.Ordinal).ThenBy(g => g.Source, StringComparer.Ordinal))
             {
                 var hint = g.HintName;
                 for (var k = 2; !used.Add(hint); k++) hint = g.HintName.Substring(0, g.HintName.Length - ".g.cs".Length) + "." + k.ToString(System.Globalization.CultureInfo.InvariantCulture) + ".g.cs";
@@ -58,15 +65,22 @@ public sealed class DifferentiableGenerator : IIncrementalGenerator
             .Where(static r => r.Model != null)
             .Select(static (r, _) => (Hint: DifferentiableEmitter.HintName(r.Model!), r.Model!.AttributeLocation))
             .Collect();
-        context.RegisterSourceOutput(generated.Collect().Combine(locations).WithTrackingName(TrackingNames.GeneratedMethodDiagnostics).Combine(context.CompilationProvider), static (spc, pair) =>
+        context.RegisterSourceOutput(withFailures.Combine(locations).WithTrackingName(TrackingNames.GeneratedMethodDiagnostics).Combine(context.CompilationProvider), static (spc, pair) =>
         {
-            var ((methods, locations), compilation) = pair;
-            if (methods.All(g => g.Diagnostics.Count == 0)) return;
+            var (((methods, failedParse), locations), compilation) = pair;
+            var cascaded = Cascaded(methods, failedParse);
+            if (methods.All(g => g.Diagnostics.Count == 0) && cascaded.Count == 0) return;
             var at = locations.GroupBy(l => l.Hint).ToDictionary(g => g.Key, g => g.First().AttributeLocation);
             var trees = new SourceTrees(compilation);
             foreach (var g in methods)
+            {
+                var location = at.TryGetValue(g.HintName, out var l) ? l : null;
                 foreach (var d in g.Diagnostics)
-                    spc.ReportDiagnostic((d.Location is null && at.TryGetValue(g.HintName, out var location) ? d with { Location = location } : d).ToDiagnostic(trees));
+                    spc.ReportDiagnostic((d.Location is null ? d with { Location = location } : d).ToDiagnostic(trees));
+                if (cascaded.TryGetValue(g.Key, out var callee))
+                    spc.ReportDiagnostic(new DiagnosticInfo(DiagnosticDescriptors.UnsupportedCall.Id, location,
+                        new[] { Short(callee), "it has errors of its own (reported on it), so nothing is generated for this method until they are fixed" }.ToEquatableArray()).ToDiagnostic(trees));
+            }
         });
 
         var all = generated.Collect().WithTrackingName(TrackingNames.AllGeneratedMethods);
@@ -79,6 +93,29 @@ public sealed class DifferentiableGenerator : IIncrementalGenerator
 
     private const string RegistryHintName = "SymGrad.DerivationRegistry.g.cs";
 
+    // The generated methods that call (directly or through others) a method that generates nothing: key → that callee.
+    private static Dictionary<string, string> Cascaded(IReadOnlyList<GeneratedMethod> methods, IEnumerable<string> failedParse)
+    {
+        var failed = new HashSet<string>(failedParse, StringComparer.Ordinal);
+        foreach (var g in methods) if (g.Source.Length == 0) failed.Add(g.Key);
+        var cascaded = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var changed = true; changed;)
+        {
+            changed = false;
+            foreach (var g in methods)
+                if (g.Source.Length > 0 && !cascaded.ContainsKey(g.Key) && g.Callees.FirstOrDefault(failed.Contains) is { } callee)
+                {
+                    cascaded[g.Key] = callee;
+                    failed.Add(g.Key);
+                    changed = true;
+                }
+        }
+        return cascaded;
+    }
+
+    // Type.Method of a key (without the precision).
+    private static string Short(string key) => key.Substring(0, key.LastIndexOf(':'));
+
     private static GeneratedMethod Generate(MethodModel model, System.Threading.CancellationToken ct)
     {
         try
@@ -88,7 +125,7 @@ public sealed class DifferentiableGenerator : IIncrementalGenerator
         catch (Exception e) when (e is not OperationCanceledException)
         {
             var d = new DiagnosticInfo(DiagnosticDescriptors.InternalError.Id, model.AttributeLocation, new[] { model.Name, e.GetType().Name + ": " + e.Message }.ToEquatableArray());
-            return new GeneratedMethod(DifferentiableEmitter.HintName(model), "", "", new[] { d }.ToEquatableArray());
+            return new GeneratedMethod(DifferentiableEmitter.HintName(model), "", "", new[] { d }.ToEquatableArray(), model.Key, model.Callees);
         }
     }
 

@@ -36,7 +36,7 @@ internal static class DifferentiableParser
         void ReportAt(DiagnosticDescriptor d, LocationInfo? at, params string[] args) =>
             diagnostics.Add(new DiagnosticInfo(d.Id, at, args.ToEquatableArray()));
 
-        MethodResult Fail() => new(null, diagnostics.ToEquatableArray());
+        MethodResult Fail() => new(null, diagnostics.ToEquatableArray(), MethodKey.Of(method));
 
         // Half-written code (the editor between keystrokes): the compiler already reports the syntax errors; reporting
         // what they break as well would be a cascade. Nothing is generated until the method parses again.
@@ -122,8 +122,9 @@ internal static class DifferentiableParser
             variables.ToEquatableArray(),
             order,
             body,
+            resolver.DifferentiableCallees.OrderBy(k => k, StringComparer.Ordinal).ToEquatableArray(),
             attributeLocation);
-        return new MethodResult(model, diagnostics.ToEquatableArray());
+        return new MethodResult(model, diagnostics.ToEquatableArray(), model.Key);
     }
 
     /// <summary>

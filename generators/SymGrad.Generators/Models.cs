@@ -69,7 +69,24 @@ internal sealed record MethodModel(
     EquatableArray<string> Variables,
     int Order,
     Expr Body,
-    LocationInfo? AttributeLocation);
+    EquatableArray<string> Callees,
+    LocationInfo? AttributeLocation)
+{
+    /// <summary>The method's identity among the generator's methods (<see cref="MethodKey"/>).</summary>
+    public string Key => MethodKey.Of(TypeDisplayName, Name, IsFloat);
+}
 
-/// <summary>The parser's result for one method: a model when it can be differentiated, and diagnostics.</summary>
-internal sealed record MethodResult(MethodModel? Model, EquatableArray<DiagnosticInfo> Diagnostics);
+/// <summary>
+/// The parser's result for one method: a model when it can be differentiated, and diagnostics; the method's key
+/// either way, so that callers of a method with errors are not generated against members it lacks.
+/// </summary>
+internal sealed record MethodResult(MethodModel? Model, EquatableArray<DiagnosticInfo> Diagnostics, string? Key = null);
+
+/// <summary>Identifies a [Differentiable] method: its type, name and precision (float and double overloads differ).</summary>
+internal static class MethodKey
+{
+    public static string Of(string typeDisplayName, string name, bool isFloat) => typeDisplayName + "." + name + (isFloat ? ":float" : ":double");
+
+    public static string Of(Microsoft.CodeAnalysis.IMethodSymbol m) =>
+        Of(m.ContainingType.ToDisplayString(), m.Name, m.ReturnType.SpecialType == Microsoft.CodeAnalysis.SpecialType.System_Single);
+}

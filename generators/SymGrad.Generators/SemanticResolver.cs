@@ -112,6 +112,11 @@ internal sealed class SemanticResolver : ISymbolResolver
         return (info.Symbol ?? info.CandidateSymbols.FirstOrDefault()) is IMethodSymbol m && SystemMath.Is(m);
     }
 
+    private readonly HashSet<string> _differentiableCallees = new(StringComparer.Ordinal);
+
+    /// <summary>The [Differentiable] methods the body calls (their keys): generated code calls their generated members.</summary>
+    public IReadOnlyCollection<string> DifferentiableCallees => _differentiableCallees;
+
     /// <summary>The method a call binds to, if it binds.</summary>
     public IMethodSymbol? Callee(InvocationExpressionSyntax call) => _semantic.GetSymbolInfo(call, _ct).Symbol as IMethodSymbol;
 
@@ -133,6 +138,7 @@ internal sealed class SemanticResolver : ISymbolResolver
             var calleeNames = DifferentiableParser.AttributeVariables(calleeAttribute);
             var calleeVariables = calleeNames.Count > 0 ? calleeNames : DifferentiableParser.DefaultVariables(target);
             var calleeOrder = DifferentiableParser.Order(calleeAttribute);
+            _differentiableCallees.Add(MethodKey.Of(target));
             return CallResolution.To(CallTarget.Generated(Name(target), target.Parameters.Select(p => p.Name).ToList(), new HashSet<string>(calleeVariables), calleeOrder == 2));
         }
         // A function the engine cannot see into, with a [DerivativeOf(nameof(F))] method beside it.

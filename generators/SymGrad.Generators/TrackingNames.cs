@@ -15,4 +15,7 @@ public static class TrackingNames
     public const string GeneratedMethodDiagnostics = nameof(GeneratedMethodDiagnostics);
     /// <summary>All generated methods, collected for the derivation registry.</summary>
     public const string AllGeneratedMethods = nameof(AllGeneratedMethods);
+
+    /// <summary>The keys of the methods whose parse failed (an SG error): their callers are not generated.</summary>
+    public const string FailedMethods = nameof(FailedMethods);
 }

@@ -43,4 +43,30 @@ public class RobustnessTests
         Assert.Empty(r.GeneratorDiagnostics);
         Assert.Empty(r.CompileDiagnostics);
     }
+
+    [Fact]
+    public void ACallerOfAMethodWithErrors_IsNotGenerated_AndSaysWhy_Once()
+    {
+        // G has an error of its own; F calls G and H calls F. Before, F's and H's generated code called GDerivative,
+        // which does not exist (CS0103 inside the generated files).
+        var r = GeneratorHarness.Run(Header + """
+            public static partial class M
+            {
+                [Differentiable] public static double G(double x) { var s = 0.0; while (s < 3) s += x; return s; }
+                [Differentiable] public static double F(double x) => G(x) * x;
+                [Differentiable] public static double H(double x) => F(x) + 1;
+                [Differentiable] public static double Fine(double x) => x * x;
+            }
+            """);
+        Assert.Empty(r.CompileDiagnostics);
+        Assert.Single(r.GeneratorDiagnostics, d => d.Id == "SG0003");
+        var cascaded = r.GeneratorDiagnostics.Where(d => d.Id == "SG0021").ToList();
+        Assert.Equal(2, cascaded.Count);
+        Assert.Contains(cascaded, d => d.GetMessage(System.Globalization.CultureInfo.InvariantCulture).StartsWith("'M.G': it has errors of its own", System.StringComparison.Ordinal));
+        Assert.Contains(cascaded, d => d.GetMessage(System.Globalization.CultureInfo.InvariantCulture).StartsWith("'M.F': it has errors of its own", System.StringComparison.Ordinal));
+        var hints = r.Run.Results.Single().GeneratedSources.Select(s => s.HintName).ToList();
+        Assert.Contains("M.Fine.g.cs", hints);
+        Assert.DoesNotContain("M.F.g.cs", hints);
+        Assert.DoesNotContain("M.H.g.cs", hints);
+    }
 }
