@@ -74,6 +74,15 @@ public class DataTests : IDisposable
     }
 
     [Fact]
+    public void Idx_ADevice_IsRefusedFromItsHeader_NotReadWhole()
+    {
+        // /dev/zero never ends; it starts with four zero bytes, which are not an IDX header (type 0x00).
+        if (!System.IO.File.Exists("/dev/zero")) return;
+        var e = Assert.Throws<InvalidDataException>(() => IdxLoader.Read("/dev/zero"));
+        Assert.Contains("/dev/zero: offset 2: unknown IDX value type 0x00", e.Message);
+    }
+
+    [Fact]
     public void Idx_BadFiles_NameFileAndOffset()
     {
         var good = IdxLoader.WriteBytes(new Tensor(2, 3));
@@ -92,6 +101,19 @@ public class DataTests : IDisposable
         var extra = new byte[good.Length + 2];
         good.CopyTo(extra, 0);
         Bad(extra, "offset 18: 2 bytes after the values");
+        // 64 dimensions of 2 (2⁶⁴ values, which wraps a long) and [2³⁰, 2³⁰, 16]: the header, not an OverflowException.
+        var wraps = new byte[4 + 4 * 64];
+        wraps[2] = 0x08;
+        wraps[3] = 64;
+        for (var d = 0; d < 64; d++) wraps[4 + 4 * d + 3] = 2;
+        Bad(wraps, "hold more than 2147483647 values");
+        var huge = new byte[4 + 12];
+        huge[2] = 0x08;
+        huge[3] = 3;
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(huge.AsSpan(4), 1 << 30);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(huge.AsSpan(8), 1 << 30);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(huge.AsSpan(12), 16);
+        Bad(huge, "offset 8: the dimensions up to 1");
 
         var labels = File("l.idx", IdxLoader.WriteBytes(new Tensor(new float[] { 1, 12 }, 2)));
         var images = File("i.idx", IdxLoader.WriteBytes(new Tensor(2, 2, 2)));

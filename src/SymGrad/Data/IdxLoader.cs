@@ -16,7 +16,65 @@ public static class IdxLoader
     public static Tensor Read(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such file.", path);
-        return Read(File.ReadAllBytes(path), path);
+        // The header first, then exactly the bytes it announces (and one more, to see whether the file goes on): a
+        // device such as /dev/zero or a file of many gigabytes is refused from its header, never read whole.
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        var head = new byte[4];
+        var got = ReadUpTo(stream, head, 0, 4);
+        if (got < 4 || head[0] != 0 || head[1] != 0 || head[2] is not (0x08 or 0x09 or 0x0B or 0x0C or 0x0D or 0x0E) || head[3] == 0)
+            return Read(head.AsSpan(0, got), path);
+        var header = new byte[4 + 4 * head[3]];
+        head.CopyTo(header, 0);
+        got = 4 + ReadUpTo(stream, header, 4, header.Length - 4);
+        if (got < header.Length) return Read(header.AsSpan(0, got), path);
+        var (count, size) = Announced(header, path);
+        var total = header.Length + count * size;
+        if (total > Array.MaxLength - 1)
+            throw new InvalidDataException($"{path}: offset 4: the header announces {count} values ({count * size} bytes), more than SymGrad reads into one array.");
+        var bytes = new byte[total + 1];
+        header.CopyTo(bytes, 0);
+        got = header.Length + ReadUpTo(stream, bytes, header.Length, bytes.Length - header.Length);
+        if (got > total && stream.CanSeek)
+            throw new InvalidDataException($"{path}: offset {total}: {stream.Length - total} bytes after the values.");
+        return Read(bytes.AsSpan(0, (int)got), path);
+    }
+
+    // Reads until count bytes or the end; the number read.
+    private static int ReadUpTo(Stream stream, byte[] buffer, int offset, long count)
+    {
+        var done = 0;
+        while (done < count)
+        {
+            var n = stream.Read(buffer, offset + done, (int)Math.Min(count - done, 1 << 20));
+            if (n == 0) break;
+            done += n;
+        }
+        return done;
+    }
+
+    // The number of values and the bytes per value a complete header announces, checked: dimensions are positive and
+    // their product fits an array (64 dimensions of 2 is 2⁶⁴, which would wrap).
+    private static (long Count, int Size) Announced(ReadOnlySpan<byte> bytes, string source)
+    {
+        var size = bytes[2] switch
+        {
+            0x08 or 0x09 => 1,
+            0x0B => 2,
+            0x0C or 0x0D => 4,
+            _ => 8,
+        };
+        int rank = bytes[3];
+        long count = 1;
+        var shape = new int[rank];
+        for (var d = 0; d < rank; d++)
+        {
+            shape[d] = BinaryPrimitives.ReadInt32BigEndian(bytes.Slice(4 + 4 * d));
+            if (shape[d] <= 0) throw new InvalidDataException($"{source}: offset {4 + 4 * d}: dimension {d} is {shape[d]}.");
+            count *= shape[d];
+            if (count > int.MaxValue)
+                throw new InvalidDataException($"{source}: offset {4 + 4 * d}: the dimensions up to {d} ({Tensor.Format(shape[..(d + 1)])}) hold more than {int.MaxValue} values, more than a tensor holds.");
+        }
+        return (count, size);
     }
 
     /// <summary>Reads IDX bytes; <paramref name="source"/> names them in errors.</summary>
@@ -37,17 +95,12 @@ public static class IdxLoader
         int rank = bytes[3];
         if (rank == 0) throw new InvalidDataException($"{source}: offset 3: zero dimensions.");
         if (bytes.Length < 4 + 4 * rank) throw new InvalidDataException($"{source}: offset {bytes.Length}: truncated in the header ({rank} dimensions need {4 + 4 * rank} bytes).");
+        var (count, _) = Announced(bytes, source);
         var shape = new int[rank];
-        long count = 1;
-        for (var d = 0; d < rank; d++)
-        {
-            shape[d] = BinaryPrimitives.ReadInt32BigEndian(bytes.Slice(4 + 4 * d));
-            if (shape[d] <= 0) throw new InvalidDataException($"{source}: offset {4 + 4 * d}: dimension {d} is {shape[d]}.");
-            count *= shape[d];
-        }
+        for (var d = 0; d < rank; d++) shape[d] = BinaryPrimitives.ReadInt32BigEndian(bytes.Slice(4 + 4 * d));
         var start = 4 + 4 * rank;
         var expected = count * size;
-        if (count > int.MaxValue || bytes.Length - start < expected)
+        if (bytes.Length - start < expected)
             throw new InvalidDataException($"{source}: offset {bytes.Length}: truncated: shape {Tensor.Format(shape)} needs {expected} bytes of values from offset {start}, the file has {bytes.Length - start}.");
         if (bytes.Length - start > expected)
             throw new InvalidDataException($"{source}: offset {start + expected}: {bytes.Length - start - expected} bytes after the values.");
