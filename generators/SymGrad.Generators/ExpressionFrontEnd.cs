@@ -240,9 +240,6 @@ public static class ExpressionFrontEnd
     /// <summary>Parses and reads a C# expression given as text; every unknown identifier is a variable.</summary>
     public static FrontEndResult ParseText(string text) => ParseText(text, new FrontEndScope());
 
-    /// <summary>Levels of parentheses, brackets and prefix operators a formula given as text may nest.</summary>
-    public const int MaxTextNesting = 1000;
-
     // The position where the nesting first exceeds the limit, or null.
     private static int? TooDeep(string text)
     {
@@ -256,7 +253,7 @@ public static class ExpressionFrontEnd
             // A run of prefix operators (- - - x, !!!x) nests as deeply as parentheses do.
             if (c is '-' or '+' or '!' or '~') unary++;
             else if (!char.IsWhiteSpace(c)) unary = 0;
-            if (depth + unary > MaxTextNesting) return i;
+            if (depth + unary > DifferentiableParser.MaxNesting) return i;
         }
         return null;
     }
@@ -267,7 +264,7 @@ public static class ExpressionFrontEnd
         if (string.IsNullOrWhiteSpace(text)) return FrontEndResult.Fail(new FrontEndError(0, 0, "the expression is empty"));
         // Roslyn's parser recurses once per level of nesting: 30 000 parentheses overflow its stack (the process dies).
         if (TooDeep(text) is { } deep)
-            return FrontEndResult.Fail(new FrontEndError(deep, 1, $"the expression is nested more than {MaxTextNesting} levels deep (parentheses, brackets or unary operators)"));
+            return FrontEndResult.Fail(new FrontEndError(deep, 1, $"the expression is nested more than {DifferentiableParser.MaxNesting} levels deep (parentheses, brackets or unary operators)"));
         var syntax = SyntaxFactory.ParseExpression(text);
         var error = syntax.GetDiagnostics().FirstOrDefault(d => d.Severity == DiagnosticSeverity.Error);
         if (error != null)
@@ -757,7 +754,7 @@ public static class ExpressionFrontEnd
             }
             if (operands is null) return value;
             type = Promote(type, NumericType.Float);
-            SingleInDouble(type, b);
+            MixedPrecision(type, b);
             if (additive) return new TypedExpr(Expr.Add(operands), type);
             // A constant zero factor of something that depends on the inputs (0 * x, 0 / x, 1 / 2 * x) keeps IEEE
             // semantics instead of folding away: 0 where every such factor is finite, NaN where one is NaN or ±∞
@@ -778,7 +775,7 @@ public static class ExpressionFrontEnd
         // generated code would compute it in double.
         // And double arithmetic inside a float method ((double)x * x, Math.Exp(x)) computes in binary64 what the generated float
         // code would compute in binary32 (a sum of 10⁶ squares accumulated in double differs by 4e-4).
-        private void SingleInDouble(NumericType type, SyntaxNode at)
+        private void MixedPrecision(NumericType type, SyntaxNode at)
         {
             if (type == NumericType.Float && Floating == NumericType.Double)
                 throw new ReadException(at, DiagnosticDescriptors.UnsupportedArithmetic, Describe(at), "float arithmetic inside a double method",
@@ -834,7 +831,7 @@ public static class ExpressionFrontEnd
                     _ => Expr.IntRem(a.Value, b.Value),
                 }, NumericType.Int);
             }
-            SingleInDouble(type, at);
+            MixedPrecision(type, at);
             var left = Floated(a, at);
             var right = FloatingOperand(op, b, at, rightSyntax);
             return new TypedExpr(op is SyntaxKind.AddExpression or SyntaxKind.SubtractExpression ? Expr.Add(left, right) : Expr.Mul(left, right), type);
@@ -1067,7 +1064,7 @@ public static class ExpressionFrontEnd
             TypedExpr Result(Expr e)
             {
                 var type = mathClass is null ? Floating : SystemMath.IsSinglePrecision(mathClass) ? NumericType.Float : NumericType.Double;
-                if (e.Kind != ExprKind.Const) SingleInDouble(type, call);
+                if (e.Kind != ExprKind.Const) MixedPrecision(type, call);
                 return new TypedExpr(e, type);
             }
         }

@@ -69,4 +69,20 @@ public class RobustnessTests
         Assert.DoesNotContain("M.F.g.cs", hints);
         Assert.DoesNotContain("M.H.g.cs", hints);
     }
+
+    [Theory]
+    [InlineData("[Differentiable] public static double F(double x) => Math.Tanh(x);", new[] { "x" }, 1, false)]
+    [InlineData("[Differentiable(Order = 2)] public static double F(double x, double y) => x * Math.Exp(y);", new[] { "x", "y" }, 2, false)]
+    [InlineData("[Differentiable(Order = 2)] public static double F(double x) => x * x * x;", new[] { "x" }, 2, false)]
+    [InlineData("[Differentiable] public static double F(ReadOnlySpan<double> v) { var s = 0.0; for (var i = 0; i < v.Length; i++) s += v[i] * v[i]; return s; }", new[] { "v" }, 1, true)]
+    public void TheNamesCheckedForCollisions_AreTheMembersGenerated(string method, string[] variables, int order, bool indexed)
+    {
+        // SG0027 checks the names SignatureReader.GeneratedNames lists: they must be what the emitter writes.
+        var r = GeneratorHarness.Run(Header + "public static partial class M { " + method + " }");
+        var emitted = System.Text.RegularExpressions.Regex.Matches(r.Generated("M.F.g.cs"), @"static \S+ (F\w*)\(").Select(m => m.Groups[1].Value).Distinct().ToList();
+        var listed = SignatureReader.GeneratedNames("F", variables, order, indexed, variables);
+        Assert.Empty(emitted.Except(listed));
+        // Every listed name is written, but the derivative from the value, which only some functions have.
+        Assert.Empty(listed.Where(n => n != "FDerivativeFromValue").Except(emitted));
+    }
 }

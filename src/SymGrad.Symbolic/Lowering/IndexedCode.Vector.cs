@@ -199,23 +199,18 @@ public sealed partial class IndexedCode
 
     // A local for a value read before the vector loop (a view's row stride): the loop's stores through spans could, for
     // all the JIT knows, change a view's fields, so a field read in the loop is read again after every store.
-    private string Hoist(IntValue value, string array, string what)
+    private string Hoist(IntValue value, string array, string what) =>
+        Hoisted(CSharpPrinter.Identifier(array).TrimStart('@') + what, value, local => new DeclareInt(local, value));
+
+    private string HoistFlag(Condition value, string what) => Hoisted(what, value, local => new DeclareFlag(local, value));
+
+    // The local holding this value (declared once, before the vector loop).
+    private string Hoisted(string name, object value, System.Func<string, Step> declare)
     {
-        var name = CSharpPrinter.Identifier(array).TrimStart('@') + what;
         if (!_hoistedValues!.TryGetValue((name, value), out var local))
         {
             _hoistedValues[(name, value)] = local = Fresh(name);
-            _hoistedSteps!.Add(new DeclareInt(local, value));
-        }
-        return local;
-    }
-
-    private string HoistFlag(Condition value, string what)
-    {
-        if (!_hoistedValues!.TryGetValue((what, value), out var local))
-        {
-            _hoistedValues[(what, value)] = local = Fresh(what);
-            _hoistedSteps!.Add(new DeclareFlag(local, value));
+            _hoistedSteps!.Add(declare(local));
         }
         return local;
     }

@@ -102,10 +102,11 @@ public sealed class PlanPrinter
             }
             case If c when c.OneLine:
             {
-                var inner = new PlanPrinter(_printer, Enumerable.Empty<ArrayInfo>());
-                foreach (var kv in _ranks) inner._ranks[kv.Key] = kv.Value;
-                inner.Steps(c.Then, "");
-                _lines.Add(indent + "if (" + Condition(c.Condition) + ") " + string.Join(" ", inner._lines));
+                var start = _lines.Count;
+                Steps(c.Then, "");
+                var then = string.Join(" ", _lines.Skip(start));
+                _lines.RemoveRange(start, _lines.Count - start);
+                _lines.Add(indent + "if (" + Condition(c.Condition) + ") " + then);
                 break;
             }
             case If c:

@@ -20,23 +20,19 @@ public static class IdxLoader
         // device such as /dev/zero or a file of many gigabytes is refused from its header, never read whole.
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
         var head = new byte[4];
-        var got = ReadUpTo(stream, head, 0, 4);
-        if (got < 4 || head[0] != 0 || head[1] != 0 || head[2] is not (0x08 or 0x09 or 0x0B or 0x0C or 0x0D or 0x0E) || head[3] == 0)
-            return Read(head.AsSpan(0, got), path);
-        var header = new byte[4 + 4 * head[3]];
+        var (size, rank) = Prefix(head.AsSpan(0, ReadUpTo(stream, head, 0, 4)), path);
+        var header = new byte[4 + 4 * rank];
         head.CopyTo(header, 0);
-        got = 4 + ReadUpTo(stream, header, 4, header.Length - 4);
-        if (got < header.Length) return Read(header.AsSpan(0, got), path);
-        var (count, size) = Announced(header, path);
+        var (_, count) = Dimensions(header.AsSpan(0, 4 + ReadUpTo(stream, header, 4, header.Length - 4)), rank, path);
         var total = header.Length + count * size;
         if (total > Array.MaxLength - 1)
             throw new InvalidDataException($"{path}: offset 4: the header announces {count} values ({count * size} bytes), more than SymGrad reads into one array.");
         var bytes = new byte[total + 1];
         header.CopyTo(bytes, 0);
-        got = header.Length + ReadUpTo(stream, bytes, header.Length, bytes.Length - header.Length);
+        var got = header.Length + ReadUpTo(stream, bytes, header.Length, bytes.Length - header.Length);
         if (got > total && stream.CanSeek)
             throw new InvalidDataException($"{path}: offset {total}: {stream.Length - total} bytes after the values.");
-        return Read(bytes.AsSpan(0, (int)got), path);
+        return Read(bytes.AsSpan(0, got), path);
     }
 
     // Reads until count bytes or the end; the number read.
@@ -52,33 +48,8 @@ public static class IdxLoader
         return done;
     }
 
-    // The number of values and the bytes per value a complete header announces, checked: dimensions are positive and
-    // their product fits an array (64 dimensions of 2 is 2⁶⁴, which would wrap).
-    private static (long Count, int Size) Announced(ReadOnlySpan<byte> bytes, string source)
-    {
-        var size = bytes[2] switch
-        {
-            0x08 or 0x09 => 1,
-            0x0B => 2,
-            0x0C or 0x0D => 4,
-            _ => 8,
-        };
-        int rank = bytes[3];
-        long count = 1;
-        var shape = new int[rank];
-        for (var d = 0; d < rank; d++)
-        {
-            shape[d] = BinaryPrimitives.ReadInt32BigEndian(bytes.Slice(4 + 4 * d));
-            if (shape[d] <= 0) throw new InvalidDataException($"{source}: offset {4 + 4 * d}: dimension {d} is {shape[d]}.");
-            count *= shape[d];
-            if (count > int.MaxValue)
-                throw new InvalidDataException($"{source}: offset {4 + 4 * d}: the dimensions up to {d} ({Tensor.Format(shape[..(d + 1)])}) hold more than {int.MaxValue} values, more than a tensor holds.");
-        }
-        return (count, size);
-    }
-
-    /// <summary>Reads IDX bytes; <paramref name="source"/> names them in errors.</summary>
-    public static Tensor Read(ReadOnlySpan<byte> bytes, string source)
+    // The first four bytes — two zeros, the value type, the rank — checked: the bytes per value and the rank.
+    private static (int Size, int Rank) Prefix(ReadOnlySpan<byte> bytes, string source)
     {
         if (bytes.Length < 4) throw new InvalidDataException($"{source}: offset 0: truncated: {bytes.Length} bytes, an IDX header needs at least 4.");
         if (bytes[0] != 0 || bytes[1] != 0)
@@ -94,10 +65,33 @@ public static class IdxLoader
         };
         int rank = bytes[3];
         if (rank == 0) throw new InvalidDataException($"{source}: offset 3: zero dimensions.");
+        return (size, rank);
+    }
+
+    // The dimensions and the number of values, checked: dimensions are positive and their product fits a tensor (64
+    // dimensions of 2 is 2⁶⁴, which would wrap).
+    private static (int[] Shape, long Count) Dimensions(ReadOnlySpan<byte> bytes, int rank, string source)
+    {
         if (bytes.Length < 4 + 4 * rank) throw new InvalidDataException($"{source}: offset {bytes.Length}: truncated in the header ({rank} dimensions need {4 + 4 * rank} bytes).");
-        var (count, _) = Announced(bytes, source);
         var shape = new int[rank];
-        for (var d = 0; d < rank; d++) shape[d] = BinaryPrimitives.ReadInt32BigEndian(bytes.Slice(4 + 4 * d));
+        long count = 1;
+        for (var d = 0; d < rank; d++)
+        {
+            shape[d] = BinaryPrimitives.ReadInt32BigEndian(bytes.Slice(4 + 4 * d));
+            if (shape[d] <= 0) throw new InvalidDataException($"{source}: offset {4 + 4 * d}: dimension {d} is {shape[d]}.");
+            count *= shape[d];
+            if (count > int.MaxValue)
+                throw new InvalidDataException($"{source}: offset {4 + 4 * d}: the dimensions up to {d} ({Tensor.Format(shape[..(d + 1)])}) hold more than {int.MaxValue} values, more than a tensor holds.");
+        }
+        return (shape, count);
+    }
+
+    /// <summary>Reads IDX bytes; <paramref name="source"/> names them in errors.</summary>
+    public static Tensor Read(ReadOnlySpan<byte> bytes, string source)
+    {
+        var (size, rank) = Prefix(bytes, source);
+        var type = bytes[2];
+        var (shape, count) = Dimensions(bytes, rank, source);
         var start = 4 + 4 * rank;
         var expected = count * size;
         if (bytes.Length - start < expected)
