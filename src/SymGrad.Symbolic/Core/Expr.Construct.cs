@@ -173,7 +173,7 @@ public sealed partial class Expr
     public static Expr Sub(Expr a, Expr b) => Add(a, Neg(b));
 
     /// <summary><c>−a</c>.</summary>
-    public static Expr Neg(Expr a) => Mul(MinusOne, a);
+    public static Expr Neg(Expr a) => a._negated ??= Mul(MinusOne, a);
 
     /// <summary><c>a / b</c>, as <c>a * b^-1</c>.</summary>
     public static Expr Div(Expr a, Expr b) => Mul(a, Pow(b, MinusOne));
@@ -267,6 +267,12 @@ public sealed partial class Expr
         if (e.Kind == ExprKind.Mul) return e._args[0].Kind == ExprKind.Const && e._args[0].Value.IsNegative;
         if (e.Kind == ExprKind.Const) return e.Value.IsNegative;
         if (e.Kind != ExprKind.Add) return false;
+        if (e._leadsNegative == 0) e._leadsNegative = SumLeadsNegative(e) ? (byte)2 : (byte)1;
+        return e._leadsNegative == 2;
+    }
+
+    private static bool SumLeadsNegative(Expr e)
+    {
         Expr? leading = null, leadingPart = null;
         foreach (var term in e._args)
         {

@@ -13,6 +13,10 @@ public sealed partial class Expr : IComparable<Expr>
     private static readonly Expr[] NoArgs = Array.Empty<Expr>();
     private readonly Expr[] _args;
     private readonly int _hash;
+    // Derived once per node (nodes are immutable and shared, and both cost the length of a sum): −e, and whether e
+    // leads negative (0 not known yet, 1 no, 2 yes). Races only compute the same value twice.
+    private Expr? _negated;
+    private byte _leadsNegative;
 
     private Expr(ExprKind kind, Expr[] args, string? name, Number value, CallTarget? target)
     {

@@ -16,13 +16,18 @@ public sealed class ExprOrder : IComparer<Expr>
     /// <inheritdoc />
     int IComparer<Expr>.Compare(Expr? x, Expr? y) => Compare(x!, y!);
 
+    // One stack per thread, reused: a comparison is the hottest operation of construction and CSE, and most end
+    // after a node or two.
+    [ThreadStatic] private static Stack<(Expr, Expr)>? _pending;
+
     /// <summary>Negative, zero or positive as <paramref name="a"/> sorts before, with or after <paramref name="b"/>.</summary>
     public static int Compare(Expr a, Expr b)
     {
         if (ReferenceEquals(a, b)) return 0;
         // Lexicographic over (kind, payload, arity, arguments…), walked with an explicit stack so that comparing
         // two very deep graphs cannot overflow the call stack.
-        var pending = new Stack<(Expr, Expr)>();
+        var pending = _pending ??= new Stack<(Expr, Expr)>();
+        pending.Clear();
         pending.Push((a, b));
         while (pending.Count > 0)
         {

@@ -106,7 +106,12 @@ public static class CsePass
         outputs = Simplifier.CodeForms(outputs);
         var roots = outputs.Select(o => o.Value).ToList();
         var read = Graph.Variables(roots.ToArray());
-        parameters = parameters is null ? read : parameters.Concat(read.Where(v => !parameters.Contains(v))).ToList();
+        if (parameters is not null)
+        {
+            var given = new HashSet<string>(parameters, StringComparer.Ordinal);
+            read = parameters.Concat(read.Where(v => !given.Contains(v))).ToList();
+        }
+        parameters = read;
         reserved = reserved.Concat(parameters);
         var emitArgs = PairSharedOperands(roots);
 
@@ -230,10 +235,18 @@ public static class CsePass
         }
 
         var pairs = new Dictionary<(ExprKind, Expr, Expr), HashSet<Expr>>();
-        // Only pairs in two or more owners can be chosen: the loop below scans these, not every pair.
-        var shared = new HashSet<(ExprKind, Expr, Expr)>();
+        // A pair can be chosen when two or more owners hold it and one of them holds more than the pair (three
+        // operands, or a constant beside them): the candidates stay ranked (most owners first, then the canonical
+        // order), and each round re-ranks only the pairs of the owners it changed — scanning every pair each round
+        // was quadratic in the program.
+        var openOwners = new Dictionary<(ExprKind, Expr, Expr), int>();
+        var ranked = new SortedSet<(int Owners, (ExprKind, Expr, Expr) Key)>(Comparer<(int Owners, (ExprKind, Expr, Expr) Key)>.Create((p, q) =>
+            p.Owners != q.Owners ? q.Owners.CompareTo(p.Owners) : CompareKeys(p.Key, q.Key)));
+        var rankedOwners = new Dictionary<(ExprKind, Expr, Expr), int>();
+        var touched = new HashSet<(ExprKind, Expr, Expr)>();
         void Count(Expr owner, List<Expr> operands, bool add)
         {
+            var open = operands.Count >= 3 || owner.ArgArray.Length > operands.Count;
             for (var i = 0; i < operands.Count; i++)
             for (var j = i + 1; j < operands.Count; j++)
             {
@@ -243,31 +256,43 @@ public static class CsePass
                     if (!add) continue;
                     pairs[key] = set = new HashSet<Expr>();
                 }
-                if (add) set.Add(owner);
-                else set.Remove(owner);
-                if (set.Count >= 2) shared.Add(key);
-                else shared.Remove(key);
-            }
-        }
-        foreach (var kv in lists) Count(kv.Key, kv.Value, true);
-
-        var budget = 4 * lists.Count + 16;
-        while (budget-- > 0)
-        {
-            (ExprKind, Expr, Expr)? best = null;
-            var bestCount = 1;
-            foreach (var key in shared)
-            {
-                var kv = new KeyValuePair<(ExprKind, Expr, Expr), HashSet<Expr>>(key, pairs[key]);
-                var c = kv.Value.Count;
-                if (c < 2 || !kv.Value.Any(o => lists[o].Count >= 3 || o.ArgArray.Length > lists[o].Count)) continue;
-                if (c > bestCount || (c == bestCount && best is { } b && CompareKeys(kv.Key, b) < 0))
+                if (add ? set.Add(owner) : set.Remove(owner))
                 {
-                    best = kv.Key;
-                    bestCount = c;
+                    if (open) openOwners[key] = (openOwners.TryGetValue(key, out var k) ? k : 0) + (add ? 1 : -1);
+                    touched.Add(key);
                 }
             }
-            if (best is not { } chosen) break;
+        }
+        void Rank()
+        {
+            foreach (var key in touched)
+            {
+                var owners = pairs[key].Count;
+                var wanted = owners >= 2 && openOwners.TryGetValue(key, out var open) && open > 0 ? owners : 0;
+                var had = rankedOwners.TryGetValue(key, out var old) ? old : 0;
+                if (wanted == had) continue; // an owner's other pairs, taken out and put back as they were
+                if (had > 0)
+                {
+                    ranked.Remove((had, key));
+                    rankedOwners.Remove(key);
+                }
+                if (wanted > 0)
+                {
+                    ranked.Add((wanted, key));
+                    rankedOwners[key] = wanted;
+                }
+            }
+            // A new set, not Clear(): clearing costs the largest capacity the set ever had (every pair, after the
+            // first ranking), each round.
+            touched = new HashSet<(ExprKind, Expr, Expr)>();
+        }
+        foreach (var kv in lists) Count(kv.Key, kv.Value, true);
+        Rank();
+
+        var budget = 4 * lists.Count + 16;
+        while (budget-- > 0 && ranked.Count > 0)
+        {
+            var chosen = ranked.Min.Key;
             var (kind, x, y) = chosen;
             var pair = kind == ExprKind.Add ? Expr.Add(x, y) : Expr.Mul(x, y);
             foreach (var owner in pairs[chosen].ToList())
@@ -285,6 +310,7 @@ public static class CsePass
                 lists[pair] = new List<Expr> { x, y };
                 Count(pair, lists[pair], true);
             }
+            Rank();
         }
 
         foreach (var kv in lists)

@@ -261,7 +261,11 @@ public sealed class Simplifier
             var complement = Expr.Sub(Expr.One, positive);
             var met = Expr.Add(e.ArgArray.Select(t =>
             {
-                var replaced = Graph.Rewrite(t, n => ReferenceEquals(n, s) ? complement : n);
+                // σ(−u) is a factor of the term (that is where it was found): replacing it there is enough, and
+                // costs the term's length instead of its whole graph.
+                var replaced = ReferenceEquals(t, s) ? complement
+                    : t.Kind == ExprKind.Mul && Array.IndexOf(t.ArgArray, s) >= 0 ? Expr.Mul(t.ArgArray.Select(f => ReferenceEquals(f, s) ? complement : f))
+                    : t;
                 return Expand(replaced, 64) ?? replaced;
             }));
             // What the terms still share comes back out: (σ(z) − y) x, not σ(z) x − x y.
@@ -431,10 +435,23 @@ public sealed class Simplifier
         }
     }
 
+    // The cost of an expansion: its sums, products and powers, each other node an atom counted once and not entered —
+    // every choice of expansion holds the same atoms, and entering them would cost the size of the whole graph below
+    // (a sum of two terms over a network's output, re-measured for each of its units, was quadratic in the network).
     private static int TreeCost(Expr e)
     {
         var total = 0;
-        foreach (var n in Graph.PostOrder(e)) total += OpCost(n);
+        var seen = new HashSet<Expr>();
+        var stack = new Stack<Expr>();
+        stack.Push(e);
+        while (stack.Count > 0)
+        {
+            var n = stack.Pop();
+            if (!seen.Add(n)) continue;
+            total += OpCost(n);
+            if (n.Kind is ExprKind.Add or ExprKind.Mul or ExprKind.Pow)
+                foreach (var a in n.ArgArray) stack.Push(a);
+        }
         return total;
     }
 
