@@ -157,11 +157,12 @@ public static class Differentiator
                 }
                 continue;
             }
+            var productLocals = node.Kind == ExprKind.Mul ? ProductLocals(args, simplifier) : null;
             for (var i = 0; i < args.Length; i++)
             {
                 var child = args[i];
                 if (!depends[child]) continue;
-                var local = simplifier.Simplify(rule.Local(node, i));
+                var local = simplifier.Simplify(productLocals?[i] ?? rule.Local(node, i));
                 if (local.IsZero) continue;
                 if (!contributions.TryGetValue(child, out var into)) contributions[child] = into = new List<Contribution>();
                 into.Add(new Contribution(node, rule, local, Expr.Mul(propagated, local)));
@@ -190,6 +191,54 @@ public static class Differentiator
         }
         simplifier.Log = null;
         return new Gradient(function, variables.ToList(), partials, new Derivation(f, function, functionRules, steps));
+    }
+
+    /// <summary>Products of more non-constant factors than this get their local derivatives from prefix and suffix products.</summary>
+    public const int PrefixProductThreshold = 5;
+
+    // ∂(c·f₀·f₁⋯f₍ₘ₋₁₎)/∂fₖ = c·(f₀⋯fₖ₋₁)·(fₖ₊₁⋯f₍ₘ₋₁₎): the prefix and suffix products, each one multiplication from
+    // the last and kept whole (Shared), so the m locals cost about 3m multiplications instead of m² — a product of
+    // 4 000 factors is 12 000 operations, not 16 million. Null for short products (the plain product rule).
+    // The simplifier leaves the prefix and suffix products as built (their factors are simplified already).
+    private static Expr?[]? ProductLocals(Expr[] args, Simplifier simplifier)
+    {
+        if (PrefixProducts(args) is not { } prefix) return null;
+        var factors = new List<int>();
+        for (var i = 0; i < args.Length; i++)
+            if (args[i].Kind != ExprKind.Const) factors.Add(i);
+        var coefficient = args[0].Kind == ExprKind.Const ? args[0] : Expr.One;
+        var m = factors.Count;
+        var suffix = new Expr[m];
+        suffix[m - 1] = Expr.One;
+        for (var k = m - 2; k >= 0; k--) suffix[k] = Whole(Expr.Mul(args[factors[k + 1]], suffix[k + 1]));
+        foreach (var p in prefix.Concat(suffix)) simplifier.Keep(p);
+        var locals = new Expr?[args.Length];
+        for (var k = 0; k < m; k++) locals[factors[k]] = Expr.Mul(coefficient, prefix[k], suffix[k]);
+        return locals;
+    }
+
+    /// <summary>
+    /// For a product of more than <see cref="PrefixProductThreshold"/> non-constant factors f₀…f₍ₘ₋₁₎ (its
+    /// arguments, coefficient first if any): the prefix products 1, f₀, f₀f₁, …, f₀⋯f₍ₘ₋₂₎, each kept whole; else null.
+    /// The gradient's local derivatives use them, and code computes the product itself as the last one times f₍ₘ₋₁₎.
+    /// </summary>
+    private static Expr Whole(Expr product) => product.Kind == ExprKind.Mul ? Expr.Shared(product) : product;
+
+    /// <param name="args">The product's arguments.</param>
+    /// <param name="exists">When given, the chain stops (null) at the first prefix of two or more factors it rejects.</param>
+    internal static Expr[]? PrefixProducts(Expr[] args, Func<Expr, bool>? exists = null)
+    {
+        var start = args.Length > 0 && args[0].Kind == ExprKind.Const ? 1 : 0;
+        var m = args.Length - start;
+        if (m <= PrefixProductThreshold) return null;
+        var prefix = new Expr[m];
+        prefix[0] = Expr.One;
+        for (var k = 1; k < m; k++)
+        {
+            prefix[k] = Whole(Expr.Mul(prefix[k - 1], args[start + k - 1]));
+            if (k >= 2 && exists is not null && !exists(prefix[k])) return null;
+        }
+        return prefix;
     }
 
     /// <summary>True for <c>W[k, …]</c> with every index a free <see cref="ExprKind.Index"/>: all of W as a variable.</summary>

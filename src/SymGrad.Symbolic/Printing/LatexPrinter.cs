@@ -269,7 +269,7 @@ public static class LatexPrinter
                 return (sb.ToString(), Sum);
             }
             case ExprKind.Mul:
-                return ProductOf(a);
+                return ProductOf(Unshared(a));
             case ExprKind.Pow:
                 return PowerOf(a[0], a[1]);
             case ExprKind.Exp:
@@ -435,6 +435,26 @@ public static class LatexPrinter
         if (n.IsInteger) return (n.Numerator.ToString(CultureInfo.InvariantCulture), n.IsNegative ? Sum : Atom);
         var frac = @"\frac{" + Math.Abs(n.Numerator).ToString(CultureInfo.InvariantCulture) + "}{" + n.Denominator.ToString(CultureInfo.InvariantCulture) + "}";
         return n.IsNegative ? ("-" + frac, Sum) : (frac, Atom);
+    }
+
+    // Products kept whole for code (a long product's prefix and suffix products) read as one product; one with a
+    // constant stays as written (1e30 · 1e30 · x is sealed so that it overflows as C# does).
+    private static bool Opens(Expr f) => f.Kind == ExprKind.Shared && f.ArgArray[0].Kind == ExprKind.Mul && f.ArgArray[0].ArgArray[0].Kind != ExprKind.Const;
+
+    private static IReadOnlyList<Expr> Unshared(Expr[] args)
+    {
+        if (!args.Any(Opens)) return args;
+        var factors = new List<Expr>();
+        var pending = new Stack<Expr>(args.Reverse());
+        while (pending.Count > 0)
+        {
+            var f = pending.Pop();
+            if (Opens(f))
+                for (var i = f.ArgArray[0].ArgArray.Length - 1; i >= 0; i--) pending.Push(f.ArgArray[0].ArgArray[i]);
+            else factors.Add(f);
+        }
+        var flat = Expr.Mul(factors);
+        return flat.Kind == ExprKind.Mul ? flat.ArgArray : new[] { flat };
     }
 
     private static (string Text, int Precedence) ProductOf(IReadOnlyList<Expr> args)

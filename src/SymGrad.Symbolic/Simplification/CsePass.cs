@@ -70,9 +70,13 @@ public sealed class ExprProgram
                 var ops = Math.Max(0, num.Count - 1) + (den.Count > 0 ? den.Count : 0);
                 if (c.IsMinusOne) ops += parent is { Kind: ExprKind.Add } ? 0 : 1;
                 else if (!c.IsOne) ops += 1;
-                foreach (var d in den) ops += Simplifier.OpCost(d); // the denominator's own power
+                // A denominator's own power (b² in a / b² is b·b); a denominator b is computed where b is.
+                foreach (var d in den) ops += d.Kind == ExprKind.Pow ? Simplifier.OpCost(d) : 0;
                 return ops;
             }
+            case ExprKind.Pow when parent is { Kind: ExprKind.Mul } && !LocalNames.ContainsKey(n)
+                                   && args[1].Kind == ExprKind.Const && args[1].Value.IsNegative:
+                return 0; // printed as the product's denominator, whose division the product counted
             case ExprKind.Sigmoid:
                 return 4; // 1 / (1 + exp(-x))
             case ExprKind.Softplus:
@@ -114,6 +118,7 @@ public static class CsePass
         parameters = read;
         reserved = reserved.Concat(parameters);
         var emitArgs = PairSharedOperands(roots);
+        ReusePrefixProducts(roots, emitArgs);
 
         Expr[] ArgsOf(Expr n) => emitArgs.TryGetValue(n, out var a) ? a : n.ArgArray;
 
@@ -328,6 +333,23 @@ public static class CsePass
     }
 
     private const int MaxPairedOperands = 32;
+
+    // A long product whose gradient built prefix products (Differentiator.PrefixProducts) is computed as the last
+    // prefix times the last factor: one multiplication instead of m − 1 more.
+    private static void ReusePrefixProducts(IReadOnlyList<Expr> roots, Dictionary<Expr, Expr[]> emitArgs)
+    {
+        var nodes = Graph.PostOrder(roots);
+        HashSet<Expr>? present = null;
+        foreach (var n in nodes)
+        {
+            if (n.Kind != ExprKind.Mul || n.ArgArray.Length <= Differentiator.PrefixProductThreshold) continue;
+            present ??= new HashSet<Expr>(nodes);
+            if (Differentiator.PrefixProducts(n.ArgArray, present.Contains) is not { } prefix) continue;
+            var last = prefix[prefix.Length - 1];
+            var args = n.ArgArray;
+            emitArgs[n] = args[0].Kind == ExprKind.Const ? new[] { args[0], last, args[args.Length - 1] } : new[] { last, args[args.Length - 1] };
+        }
+    }
 
     private static (ExprKind, Expr, Expr) Key(ExprKind kind, Expr a, Expr b) =>
         ExprOrder.Compare(a, b) <= 0 ? (kind, a, b) : (kind, b, a);

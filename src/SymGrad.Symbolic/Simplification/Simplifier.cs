@@ -93,6 +93,9 @@ public sealed class Simplifier
     /// <summary>Simplifies an expression.</summary>
     public Expr Simplify(Expr e) => Graph.Rewrite(e, Step, _memo);
 
+    /// <summary>Leaves <paramref name="e"/> (and so everything below it) as it is in every later simplification.</summary>
+    internal void Keep(Expr e) => _memo[e] = e;
+
     private Expr Step(Expr e)
     {
         for (var round = 0; round < 8; round++)
