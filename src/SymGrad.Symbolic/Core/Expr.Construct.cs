@@ -152,6 +152,18 @@ public sealed partial class Expr
     public static (Number Content, Expr Primitive) SplitContent(Expr sum)
     {
         if (sum.Kind != ExprKind.Add) return (Number.One, sum);
+        // Once per sum: every product holding it as a factor (each of n partials e^{x_i} / Σ) asks again.
+        var known = sum._content;
+        if (known is null)
+        {
+            var (content, primitive) = ComputeContent(sum);
+            sum._content = known = Tuple.Create(content, primitive);
+        }
+        return (known.Item1, known.Item2);
+    }
+
+    private static (Number Content, Expr Primitive) ComputeContent(Expr sum)
+    {
         Expr? leadRest = null;
         var lead = Number.One;
         foreach (var t in sum._args)

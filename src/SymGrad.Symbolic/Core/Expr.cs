@@ -17,6 +17,7 @@ public sealed partial class Expr : IComparable<Expr>
     // leads negative (0 not known yet, 1 no, 2 yes). Races only compute the same value twice.
     private Expr? _negated;
     private byte _leadsNegative;
+    private Tuple<Number, Expr>? _content; // SplitContent of a sum
 
     private Expr(ExprKind kind, Expr[] args, string? name, Number value, CallTarget? target)
     {

@@ -20,6 +20,13 @@ public sealed class ExprOrder : IComparer<Expr>
     // after a node or two.
     [ThreadStatic] private static Stack<(Expr, Expr)>? _pending;
 
+    /// <summary>
+    /// Nodes up to this height are ordered structurally only; deeper ones come after them, by height first. Formulas
+    /// people write are far shallower, so their order is the structural one; the order stays total (lexicographic in
+    /// (height above this, structure)), and comparing two deep nodes of different heights takes one step.
+    /// </summary>
+    public const int DeepHeight = 64;
+
     /// <summary>Negative, zero or positive as <paramref name="a"/> sorts before, with or after <paramref name="b"/>.</summary>
     public static int Compare(Expr a, Expr b)
     {
@@ -33,6 +40,11 @@ public sealed class ExprOrder : IComparer<Expr>
         {
             var (x, y) = pending.Pop();
             if (ReferenceEquals(x, y)) continue;
+            // Nodes deeper than DeepHeight sort after all others, by height: two chains of locals (t = sin(t) + x,
+            // n times) would otherwise be walked down to where they differ, n levels, at each comparison.
+            var hx = x.Height > DeepHeight ? x.Height : 0;
+            var hy = y.Height > DeepHeight ? y.Height : 0;
+            if (hx != hy) return hx.CompareTo(hy);
             // Powers sort by their base so that x, x^2 and y come out as x, x^2, y.
             var bx = x.Kind == ExprKind.Pow ? x.ArgArray[0] : x;
             var by = y.Kind == ExprKind.Pow ? y.ArgArray[0] : y;

@@ -231,11 +231,16 @@ public sealed class Simplifier
         if (a.Kind == ExprKind.Add && a.ArgArray.Length >= 2 && a.ArgArray.All(t => t.Kind == ExprKind.Exp && !Shifted(t.ArgArray[0])))
         {
             var exponents = a.ArgArray.Select(t => t.ArgArray[0]).ToList();
-            var m = exponents.Skip(1).Aggregate(exponents[0], Expr.Max);
+            var m = BalancedMax(exponents, 0, exponents.Count);
             return Expr.Add(m, Expr.Log(Expr.Add(exponents.Select(u => Expr.Exp(Expr.Sub(u, m))))));
         }
         return null;
     }
+
+    // max(u₀, …, u₍ₙ₋₁₎) as a balanced tree of binary max: log₂ n deep, where a chain n deep would have the printer and
+    // the compiler recurse n levels (log-sum-exp of 5 000 terms ran out of stack).
+    private static Expr BalancedMax(IReadOnlyList<Expr> items, int start, int count) =>
+        count == 1 ? items[start] : Expr.Max(BalancedMax(items, start, count / 2), BalancedMax(items, start + count / 2, count - count / 2));
 
     // (a + [c] x) · d with d a denominator: the factor goes into the branch, where it may cancel ([c] (−S) / S = −[c], which
     // a sibling [c] then meets: a shifted softmax's argmax terms). Only two-term sums, so nothing grows.
