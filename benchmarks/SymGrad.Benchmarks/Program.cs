@@ -50,6 +50,14 @@ if (args.Length > 0 && args[0] == "scaling")
     }
     return 0;
 }
+if (args.Length > 0 && args[0] == "growth")
+{
+    // `-- growth [--check] [--scale k] [--only name]`: each shape at a size and eight times it; --check exits 1 when one is not linear.
+    var scaleAt = Array.IndexOf(args, "--scale");
+    var scale = scaleAt > 0 && scaleAt + 1 < args.Length ? int.Parse(args[scaleAt + 1], CultureInfo.InvariantCulture) : 1;
+    var onlyAt = Array.IndexOf(args, "--only");
+    return Growth.Run(args.Contains("--check"), scale, onlyAt > 0 && onlyAt + 1 < args.Length ? args[onlyAt + 1] : null);
+}
 if (args.Length > 0 && args[0] == "build")
 {
     Console.WriteLine("| methods | generator | compile without generator | compile with generator (incl. generator) | generator per method | generator share of build |");

@@ -99,8 +99,9 @@ internal static class DifferentiableEmitter
         }
 
         // One member per partial, for callers that differentiate through this method (the chain rule needs
-        // ∂f/∂p as a function of its own).
-        if (k > 1)
+        // ∂f/∂p as a function of its own) — up to MaxPartialMembers variables.
+        var partialMembers = k > 1 && k <= DifferentiableParser.MaxPartialMembers;
+        if (partialMembers)
             for (var i = 0; i < k; i++)
                 Method($"∂{m.Name}/∂{m.Variables[i]}: {readable.PrintSummary(gradient.Partials[i])}.",
                     $"{m.Accessibility} static {t} {m.Name}Partial_{m.Variables[i]}({parameters})",
@@ -110,7 +111,7 @@ internal static class DifferentiableEmitter
         {
             var hessian = d.Hessian!;
             // Second partials as functions, p before q in parameter order, for callers of order 2.
-            if (k > 1)
+            if (partialMembers)
             {
                 var parameterList = m.Parameters.ToList();
                 var position = m.Variables.Select(v => parameterList.IndexOf(v)).ToList();
@@ -212,12 +213,36 @@ internal static class DifferentiableEmitter
     // The derivation as LaTeX constants and a registry entry, then the source file.
     private static GeneratedMethod Finish(MethodModel m, IReadOnlyList<Expr> variables, Gradient gradient, StringBuilder members, string indent, List<DiagnosticInfo> diagnostics)
     {
-        var latexFormula = LatexPrinter.Print(gradient.Function);
-        var partials = variables.Select((v, i) => LatexPrinter.PrintPartial("f", v, gradient.Partials[i])).ToList();
-        var steps = variables.Select(v => LatexPrinter.PrintDerivation("f", gradient, v)).ToList();
+        // Each piece is bounded (LatexPrinter.MaxPrintedSize, MaxDerivationSteps), but n partials of a formula as long as n
+        // are not: past MaxLatexChars for the method the rest are a note, so the text stays linear in the program
+        // (4 000 weights of one squared error wrote over 2 GB) and the assembly's strings within the compiler's limit.
+        var left = MaxLatexChars;
+        string Within(Func<string> print, Func<string> omitted)
+        {
+            if (left <= 0) return omitted();
+            var text = print();
+            left -= text.Length;
+            return text;
+        }
+        var latexFormula = Within(() => LatexPrinter.Print(gradient.Function), () => Omitted);
+        var partials = new List<string>();
+        var steps = new List<string>();
+        for (var i = 0; i < variables.Count; i++)
+        {
+            var (v, partial) = (variables[i], gradient.Partials[i]);
+            partials.Add(Within(() => LatexPrinter.PrintPartial("f", v, partial), () => LatexPrinter.Partial("f", v) + " = " + Omitted));
+            steps.Add(Within(() => LatexPrinter.PrintDerivation("f", gradient, v),
+                () => @"\begin{aligned}" + "\n" + LatexPrinter.Partial("f", v) + " &= " + Omitted + "\n" + @"\end{aligned}"));
+        }
         AppendDerivation(members, m, indent, latexFormula, partials, steps);
         return new GeneratedMethod(HintName(m), Wrap(m, members.ToString()), RegistryEntry(m, variables, latexFormula, partials, steps), diagnostics.ToEquatableArray(), m.Key, m.Callees);
     }
+
+    /// <summary>LaTeX a method's derivation may take (formula, partials and steps together) before the rest is omitted.</summary>
+    internal const int MaxLatexChars = 200_000;
+
+    private static readonly string Omitted = @"\text{(omitted: this method's derivation passes " +
+        MaxLatexChars.ToString(System.Globalization.CultureInfo.InvariantCulture) + " characters)}";
 
     private static void AppendDerivation(StringBuilder members, MethodModel m, string indent, string latexFormula, IReadOnlyList<string> partials, IReadOnlyList<string> steps)
     {

@@ -526,6 +526,12 @@ internal static class DifferentiableParser
         return text.Length > 40 ? text.Substring(0, 37) + "..." : text;
     }
 
+    /// <summary>
+    /// Methods with up to this many variables also get one <c>{Name}Partial_{v}</c> member per variable (and per pair at
+    /// order 2); with more, n members of n parameters each would be n² of generated code, so there is only the gradient.
+    /// </summary>
+    internal const int MaxPartialMembers = 64;
+
     /// <summary>Levels of nesting a body may have (binary operator chains such as long sums do not count).</summary>
     internal const int MaxNesting = 1000;
 

@@ -138,6 +138,9 @@ internal sealed class SemanticResolver : ISymbolResolver
             var calleeNames = DifferentiableParser.AttributeVariables(calleeAttribute);
             var calleeVariables = calleeNames.Count > 0 ? calleeNames : DifferentiableParser.DefaultVariables(target);
             var calleeOrder = DifferentiableParser.Order(calleeAttribute);
+            if (calleeVariables.Count > DifferentiableParser.MaxPartialMembers)
+                return CallResolution.Refused($"it has {calleeVariables.Count} differentiable parameters, and a [Differentiable] method with more than " +
+                                              $"{DifferentiableParser.MaxPartialMembers} gets no per-parameter partial members for the chain rule to call");
             _differentiableCallees.Add(MethodKey.Of(target));
             return CallResolution.To(CallTarget.Generated(Name(target), target.Parameters.Select(p => p.Name).ToList(), new HashSet<string>(calleeVariables), calleeOrder == 2));
         }

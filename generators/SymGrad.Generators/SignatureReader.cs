@@ -120,7 +120,8 @@ internal static class SignatureReader
         var names = new List<string> { name + "Gradient" };
         var k = variables.Count;
         if (k == 1) names.AddRange(new[] { name + "Derivative", name + "DerivativeFromValue" });
-        if (k > 1) names.AddRange(variables.Select(v => name + "Partial_" + v));
+        var partials = k > 1 && k <= DifferentiableParser.MaxPartialMembers;
+        if (partials) names.AddRange(variables.Select(v => name + "Partial_" + v));
         if (order == 2)
         {
             if (k == 1) names.Add(name + "SecondDerivative");
@@ -129,9 +130,10 @@ internal static class SignatureReader
                 names.Add(name + "Hessian");
                 names.Add(name + "HessianVectorProduct");
                 var position = variables.Select(v => parameters.ToList().IndexOf(v)).ToList();
-                for (var i = 0; i < k; i++)
-                for (var j = 0; j < k; j++)
-                    if (position[i] <= position[j]) names.Add(name + "Partial_" + variables[i] + "_" + variables[j]);
+                if (partials)
+                    for (var i = 0; i < k; i++)
+                    for (var j = 0; j < k; j++)
+                        if (position[i] <= position[j]) names.Add(name + "Partial_" + variables[i] + "_" + variables[j]);
             }
         }
         return names;

@@ -1,4 +1,8 @@
+using System;
+using System.IO;
 using System.Linq;
+using System.Reflection;
+using System.Text;
 using Xunit;
 
 namespace SymGrad.Generators.Tests;
@@ -84,5 +88,72 @@ public class RobustnessTests
         Assert.Empty(emitted.Except(listed));
         // Every listed name is written, but the derivative from the value, which only some functions have.
         Assert.Empty(listed.Where(n => n != "FDerivativeFromValue").Except(emitted));
+    }
+
+    private static Type Load(GeneratorHarness.Result r, string type)
+    {
+        using var stream = new MemoryStream();
+        var emitted = r.Output.Emit(stream);
+        Assert.True(emitted.Success, string.Join("\n", emitted.Diagnostics.Take(5)));
+        return Assembly.Load(stream.ToArray()).GetType(type)!;
+    }
+
+    [Theory]
+    [InlineData(DifferentiableParser.MaxPartialMembers - 1, true)] // with y: exactly the limit
+    [InlineData(DifferentiableParser.MaxPartialMembers, false)]
+    [InlineData(3000, false)]
+    public void AWideMethod_GetsItsGradient_AndPartialMembersOnlyUpToTheLimit(int n, bool partials)
+    {
+        // e = Σ c_i w_i − y, f = e²: n partial members of n parameters each would be n² of generated code (3 000 weights:
+        // hundreds of MB and minutes), and each partial's LaTeX repeats e (past 2 GB: an internal error).
+        var source = new StringBuilder(Header + "public static partial class M\n{\n    [Differentiable] public static double F(");
+        source.Append(string.Join(", ", Enumerable.Range(0, n).Select(i => $"double w{i}"))).Append(", double y)\n    {\n        var e = ");
+        source.Append(string.Join(" + ", Enumerable.Range(0, n).Select(i => $"w{i} * {1 + i % 7}.5"))).Append(" - y;\n        return e * e;\n    }\n");
+        source.Append("    [Differentiable] public static double G(double a, double b) => F(" + string.Join(", ", Enumerable.Range(0, n + 1).Select(i => i % 2 == 0 ? "a" : "b")) + ");\n}\n");
+        var r = GeneratorHarness.Run(source.ToString());
+        Assert.Empty(r.CompileDiagnostics);
+        var generated = r.Generated("M.F.g.cs");
+        Assert.Equal(partials, generated.Contains("FPartial_w0(", StringComparison.Ordinal));
+        Assert.InRange(generated.Length, 0, 2000 * n + 400_000); // linear: the gradient, the out overload, the LaTeX within its budget
+        if (n >= 1000) Assert.Contains("omitted: this method", generated, StringComparison.Ordinal);
+        var refused = r.GeneratorDiagnostics.Where(d => d.Id == "SG0021").ToList();
+        if (partials) Assert.Empty(refused);
+        else Assert.Contains($"more than {DifferentiableParser.MaxPartialMembers}", Assert.Single(refused).GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+
+        // The names SG0027 checks are the members written.
+        var variables = Enumerable.Range(0, n).Select(i => "w" + i).Append("y").ToList();
+        var emitted = System.Text.RegularExpressions.Regex.Matches(generated, @"static \S+ (F\w*)\(").Select(m => m.Groups[1].Value).Distinct().ToList();
+        Assert.Empty(emitted.Except(SignatureReader.GeneratedNames("F", variables, 1, false, variables)));
+
+        // The gradient is the method's: value equal, partials 2 c_i e.
+        var type = Load(r, "M");
+        var at = Enumerable.Range(0, n + 1).Select(i => Math.Sin(i) * 0.01).ToArray();
+        var gradient = type.GetMethods().Single(m => m.Name == "FGradient" && m.GetParameters().Length == 2 * (n + 1));
+        var args = at.Cast<object?>().Concat(at.Select(_ => (object?)0.0)).ToArray();
+        var value = (double)gradient.Invoke(null, args)!;
+        var f = (double)type.GetMethod("F")!.Invoke(null, at.Cast<object?>().ToArray())!;
+        Assert.Equal(f, value, 12);
+        var e = Enumerable.Range(0, n).Sum(i => at[i] * (1 + i % 7 + 0.5)) - at[n];
+        for (var i = 0; i < n; i += 97) Assert.Equal(2 * (1 + i % 7 + 0.5) * e, (double)args[n + 1 + i]!, 10);
+        Assert.Equal(-2 * e, (double)args[2 * n + 1]!, 10);
+    }
+
+    [Fact]
+    public void ALongChainOfLocals_Generates_AndComputesTheMethodsDerivative()
+    {
+        var source = new StringBuilder(Header + "public static partial class M\n{\n    [Differentiable] public static double F(double x)\n    {\n        double t = x;\n");
+        for (var i = 0; i < 2000; i++) source.Append("        t = Math.Sin(t) + 0.001 * x;\n");
+        var r = GeneratorHarness.Run(source.Append("        return t;\n    }\n}\n").ToString());
+        Assert.Empty(r.GeneratorDiagnostics);
+        Assert.Empty(r.CompileDiagnostics);
+        var type = Load(r, "M");
+        var f = type.GetMethod("F")!.CreateDelegate<Func<double, double>>();
+        var derivative = type.GetMethod("FDerivative")!.CreateDelegate<Func<double, double>>();
+        foreach (var x in new[] { -1.3, 0.2, 2.0 })
+        {
+            var h = 1e-6;
+            var numeric = (f(x + h) - f(x - h)) / (2 * h);
+            Assert.True(Math.Abs(derivative(x) - numeric) < 1e-6 * (1 + Math.Abs(numeric)), $"at {x}: {derivative(x)} vs {numeric}");
+        }
     }
 }

@@ -204,3 +204,107 @@ public class NetworkLossTests
         Assert.DoesNotContain(Graph.PostOrder(g.Partials[^1]), n => n.Kind == ExprKind.Exp);
     }
 }
+
+/// <summary>
+/// The gradient program stays within 3× the primal's operations on the shapes that used to grow quadratically, and its
+/// values are the method's derivatives (compiled and run against central differences of the primal).
+/// </summary>
+public class LinearCostTests
+{
+    private static (Expr F, Expr[] Variables) Product(int n, bool sines)
+    {
+        var xs = Enumerable.Range(0, n).Select(i => Expr.Var("x" + i)).ToArray();
+        return (Expr.Mul(sines ? xs.Select(Expr.Sin) : xs), xs);
+    }
+
+    private static double Ratio(Expr f, Expr[] variables) =>
+        (double)CsePass.Build(Differentiator.Gradient(f, variables).Outputs()).OperationCount / CsePass.Build(new[] { ("value", f) }).OperationCount;
+
+    [Theory]
+    [InlineData(6, false)]
+    [InlineData(50, false)]
+    [InlineData(2000, false)]
+    [InlineData(7, true)]
+    [InlineData(2000, true)]
+    public void ProductGradient_IsPrefixAndSuffixProducts_WithinThreeTimesThePrimal(int n, bool sines)
+    {
+        var (f, xs) = Product(n, sines);
+        Assert.InRange(Ratio(f, xs), 1.0, 3.0);
+    }
+
+    [Fact]
+    public void ProductGradient_CompiledAndRun_MatchesFiniteDifferences_AlsoWithAZeroFactor()
+    {
+        var (f, xs) = Product(9, sines: true);
+        var g = Differentiator.Gradient(f, xs);
+        var program = CsePass.Build(g.Outputs());
+        var method = RoslynCompiler.CompileMethod(CSharpPrinter.Default.PrintMethod(program, "F"), "F");
+        var random = new Random(11);
+        foreach (var zero in new[] { -1, 0, 4, 8 })
+        {
+            var at = xs.Select((x, i) => i == zero ? 0.0 : random.NextDouble() * 2 + 0.1).ToArray();
+            var args = at.Cast<object?>().Concat(xs.Select(_ => (object?)0.0)).ToArray();
+            var value = (double)method.Invoke(null, args)!;
+            var point = xs.Select((x, i) => (x.Name!, at[i])).ToDictionary(p => p.Item1, p => p.Item2);
+            Assert.Equal(TestExpressions.Eval(f, point), value, 12);
+            for (var i = 0; i < xs.Length; i++)
+            {
+                var partial = (double)args[xs.Length + i]!;
+                Assert.True(TestExpressions.Agree(partial, TestExpressions.CentralDifference(f, point, xs[i].Name!), 1),
+                    $"zero at {zero}, d/dx{i}: {partial} vs {TestExpressions.CentralDifference(f, point, xs[i].Name!)}");
+            }
+        }
+    }
+
+    [Fact]
+    public void ChainThroughLocals_AndLogSumExp_StayLinear()
+    {
+        // t = sin(t) + 0.001 x, 3 000 times, as the front end builds it from 3 000 statements.
+        var x = Expr.Var("x");
+        var t = x;
+        for (var i = 0; i < 3000; i++) t = Expr.Sin(t) + 0.001 * x;
+        Assert.InRange(Ratio(t, new[] { x }), 1.0, 3.0);
+
+        var xs = Enumerable.Range(0, 3000).Select(i => Expr.Var("x" + i)).ToArray();
+        var lse = Expr.Log(Expr.Add(xs.Select(Expr.Exp)));
+        Assert.InRange(Ratio(lse, xs), 1.0, 2.0);
+        // Its max shift is a balanced tree, not a chain 3 000 deep for the printer and the compiler.
+        var simplified = Differentiator.Gradient(lse, xs).Function;
+        Assert.InRange(simplified.Height, 1, 20);
+    }
+
+    [Fact]
+    public void WideSquaredError_PartialsShareTheSum()
+    {
+        // e = Σ c_i w_i − y, f = e²: each ∂f/∂w_i = 2 c_i e reads e, instead of a copy of it with 2 c_i distributed in.
+        var ws = Enumerable.Range(0, 2000).Select(i => Expr.Var("w" + i)).ToArray();
+        var e = Expr.Add(ws.Select((w, i) => (1.5 + i % 7) * w)) - Expr.Var("y");
+        var g = Differentiator.Gradient(e * e, ws);
+        Assert.InRange(Graph.Size(g.Partials.ToArray()), 2000, 12000);
+        Assert.InRange(Ratio(e * e, ws), 1.0, 3.0);
+    }
+
+    [Fact]
+    public void DeepNodes_OrderByHeight_AndTheOrderStaysTotal()
+    {
+        var x = Expr.Var("x");
+        var chain = new List<Expr>();
+        var t = x;
+        for (var i = 0; i < 300; i++)
+        {
+            t = Expr.Sin(t) + 0.001 * x;
+            chain.Add(t);
+        }
+        var shuffled = chain.OrderBy(_ => Guid.NewGuid()).Concat(new[] { x, Expr.Var("y"), Expr.Exp(x) }).ToList();
+        shuffled.Sort(ExprOrder.Instance);
+        for (var i = 0; i + 1 < shuffled.Count; i++)
+        {
+            Assert.True(ExprOrder.Compare(shuffled[i], shuffled[i + 1]) < 0);
+            Assert.True(ExprOrder.Compare(shuffled[i + 1], shuffled[i]) > 0);
+        }
+        // Shallow nodes keep the structural order; deep ones follow, by height.
+        var deep = shuffled.Where(n => n.Height > ExprOrder.DeepHeight).ToList();
+        Assert.Equal(deep.OrderBy(n => n.Height), deep);
+        Assert.True(shuffled.IndexOf(deep[0]) > shuffled.IndexOf(Expr.Var("y")));
+    }
+}

@@ -58,6 +58,9 @@ public static class Differentiator
     /// <summary>Adjoint products of more factors than this are propagated as <see cref="ExprKind.Shared"/> nodes.</summary>
     public const int ShareThreshold = 3;
 
+    /// <summary>Adjoint sums of more terms than this are propagated as <see cref="ExprKind.Shared"/> nodes.</summary>
+    public const int ShareSumThreshold = 16;
+
     /// <summary>The gradient of <paramref name="f"/> with respect to <paramref name="variables"/>.</summary>
     public static Gradient Gradient(Expr f, IReadOnlyList<Expr> variables) => Gradient(f, variables, new Simplifier());
 
@@ -116,7 +119,10 @@ public static class Differentiator
             // A long product is propagated whole, so the next products reference it instead of copying its
             // factors (a chain of n layers would otherwise give products of n factors). Sums never flatten into
             // products, and short products stay open to rules such as e^u·σ(−u) → σ(u).
-            var propagated = adjoint.Kind == ExprKind.Mul && adjoint.ArgArray.Length > ShareThreshold ? Expr.Shared(adjoint) : adjoint;
+            // A long sum likewise: c·(a + b + …) is distributed on construction, so each of its n users (the n weights
+            // of one squared error) would copy it.
+            var propagated = (adjoint.Kind == ExprKind.Mul && adjoint.ArgArray.Length > ShareThreshold)
+                             || (adjoint.Kind == ExprKind.Add && adjoint.ArgArray.Length > ShareSumThreshold) ? Expr.Shared(adjoint) : adjoint;
 
             var args = node.ArgArray;
             var rule = Operators.Of(node.Kind).Rule;
