@@ -35,7 +35,7 @@ public static class Growth
             var loss = new NetworkLoss(10, h);
             return () => loss.GradientProgram();
         }, h => (new NetworkLoss(10, h).PrimalProgram().OperationCount, new NetworkLoss(10, h).GradientProgram().OperationCount)),
-        new("product of sin(x_i)", "factor", "engine", 500, n =>
+        new("product of sin(x_i)", "factor", "engine", 2000, n =>
         {
             var (f, vars) = Product(n);
             return () => CsePass.Build(Differentiator.Gradient(f, vars).Outputs());
@@ -49,12 +49,12 @@ public static class Growth
             var compilation = Compilation(Chain(n));
             return () => RunGenerator(compilation);
         }),
-        new("sum of w_i * x_i, squared error", "term", "generator", 500, n =>
+        new("sum of w_i * x_i, squared error", "term", "generator", 1000, n =>
         {
             var compilation = Compilation(WideSum(n));
             return () => RunGenerator(compilation);
         }),
-        new("log-sum-exp of n variables", "term", "CLI", 1000, n =>
+        new("log-sum-exp of n variables", "term", "CLI", 2000, n =>
         {
             var text = "Math.Log(" + string.Join(" + ", Enumerable.Range(0, n).Select(i => $"Math.Exp(x{i})")) + ")";
             return () =>
@@ -127,7 +127,7 @@ public static class Growth
             // A first run at the small size warms the JIT for both.
             var runSmall = shape.Prepare(small);
             runSmall();
-            var tSmall = MedianMs(runSmall, 3);
+            var tSmall = MedianMs(runSmall, 5);
             var tLarge = MedianMs(shape.Prepare(large), 3);
             var growth = tLarge / large / (tSmall / small);
             var ops = shape.Ops is null ? "" : shape.Ops(large) is var (p, g) ? string.Format(CultureInfo.InvariantCulture, "{0} / {1} = {2:0.00}×", g, p, (double)g / p) : "";

@@ -225,15 +225,10 @@ internal static class DifferentiableEmitter
             return text;
         }
         var latexFormula = Within(() => LatexPrinter.Print(gradient.Function), () => Omitted);
-        var partials = new List<string>();
-        var steps = new List<string>();
-        for (var i = 0; i < variables.Count; i++)
-        {
-            var (v, partial) = (variables[i], gradient.Partials[i]);
-            partials.Add(Within(() => LatexPrinter.PrintPartial("f", v, partial), () => LatexPrinter.Partial("f", v) + " = " + Omitted));
-            steps.Add(Within(() => LatexPrinter.PrintDerivation("f", gradient, v),
-                () => @"\begin{aligned}" + "\n" + LatexPrinter.Partial("f", v) + " &= " + Omitted + "\n" + @"\end{aligned}"));
-        }
+        var partials = variables.Select((v, i) => Within(() => LatexPrinter.PrintPartial("f", v, gradient.Partials[i]),
+            () => LatexPrinter.Partial("f", v) + " = " + Omitted)).ToList();
+        var steps = variables.Select(v => Within(() => LatexPrinter.PrintDerivation("f", gradient, v),
+            () => @"\begin{aligned}" + "\n" + LatexPrinter.Partial("f", v) + " &= " + Omitted + "\n" + @"\end{aligned}")).ToList();
         AppendDerivation(members, m, indent, latexFormula, partials, steps);
         return new GeneratedMethod(HintName(m), Wrap(m, members.ToString()), RegistryEntry(m, variables, latexFormula, partials, steps), diagnostics.ToEquatableArray(), m.Key, m.Callees);
     }

@@ -118,15 +118,34 @@ public sealed class CSharpPrinter
 
     // A local no later line reads (the printer wrote its node in another form, 1 / 0.0 inside x / 0.0) would be CS0219, an
     // error under TreatWarningsAsErrors: dropped, last first, so that a chain of them goes.
+    // Lines are read once for the words in them (was a scan of every later line per local: quadratic in the program).
     private static List<string> DropUnused(List<string> lines, ExprProgram program)
     {
-        for (var i = program.Locals.Count - 1; i >= 0; i--)
+        var count = program.Locals.Count;
+        var local = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < count; i++) local[program.Locals[i].Name] = i;
+        // readers[i]: the later lines that read local i; reads[j]: the locals line j reads (each once).
+        var readers = new int[count];
+        var reads = new List<int>[lines.Count];
+        for (var j = 0; j < lines.Count; j++)
         {
-            var pattern = new System.Text.RegularExpressions.Regex(@"(?<![\w@])" + System.Text.RegularExpressions.Regex.Escape(program.Locals[i].Name) + @"(?!\w)");
-            if (!lines.Skip(i + 1).Any(l => pattern.IsMatch(l))) lines.RemoveAt(i);
+            var read = new HashSet<int>();
+            foreach (System.Text.RegularExpressions.Match word in Word.Matches(lines[j]))
+                if (local.TryGetValue(word.Value, out var i) && i < j && read.Add(i)) readers[i]++;
+            reads[j] = read.ToList();
         }
-        return lines;
+        var keep = new bool[lines.Count];
+        for (var j = 0; j < lines.Count; j++) keep[j] = true;
+        for (var i = count - 1; i >= 0; i--)
+        {
+            if (readers[i] > 0) continue;
+            keep[i] = false;
+            foreach (var r in reads[i]) readers[r]--;
+        }
+        return lines.Where((_, j) => keep[j]).ToList();
     }
+
+    private static readonly System.Text.RegularExpressions.Regex Word = new(@"(?<![\w@])\w+", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
 
     /// <summary>
     /// Straight-line statements for a program whose outputs are written with the given statement heads, one per
