@@ -31,10 +31,37 @@ public static class LatexPrinter
         using var scope = Memoize();
         var memo = _memo!;
         if (memo.TryGetValue(e, out var done)) return done.Text;
-        var size = Graph.TreeSize(e, MaxPrintedSize + 1);
-        return size > MaxPrintedSize
-            ? @"\text{(an expression of " + Graph.Size(e).ToString(System.Globalization.CultureInfo.InvariantCulture) + " distinct subterms, too large to print)}"
+        return WrittenSize(e) > MaxPrintedSize
+            ? @"\text{(an expression of more than " + MaxPrintedSize.ToString(System.Globalization.CultureInfo.InvariantCulture) + " terms written out, too large to print)}"
             : SingleLength(e, Emit(e).Text);
+    }
+
+    // Graph.TreeSize capped just past MaxPrintedSize, remembered per node while the scope is open: the n partials of one
+    // function share its graph, and measuring each from scratch was quadratic.
+    [ThreadStatic] private static Dictionary<Expr, long>? _sizes;
+
+    private static long WrittenSize(Expr root)
+    {
+        var sizes = _sizes ??= new Dictionary<Expr, long>();
+        if (sizes.TryGetValue(root, out var known)) return known;
+        var stack = new Stack<(Expr Node, bool Expanded)>();
+        stack.Push((root, false));
+        while (stack.Count > 0)
+        {
+            var (n, expanded) = stack.Pop();
+            if (sizes.ContainsKey(n)) continue;
+            if (!expanded)
+            {
+                stack.Push((n, true));
+                foreach (var a in n.ArgArray)
+                    if (!sizes.ContainsKey(a)) stack.Push((a, false));
+                continue;
+            }
+            long s = 1;
+            foreach (var a in n.ArgArray) s = Math.Min(MaxPrintedSize + 1, s + sizes[a]);
+            sizes[n] = s;
+        }
+        return sizes[root];
     }
 
     // Subterms already printed, while a memo scope is open on this thread (expressions are immutable and
@@ -79,6 +106,7 @@ public static class LatexPrinter
         {
             if (!_owner) return;
             _memo = null;
+            _sizes = null;
             _document = null;
             _single = false;
         }

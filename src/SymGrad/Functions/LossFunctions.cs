@@ -36,7 +36,7 @@ public static partial class LossFunctions
     [Differentiable(nameof(shifted))]
     public static float ExpTerm(float shifted) => MathF.Exp(shifted);
 
-    /// <summary>The target's share: −y z.</summary>
+    /// <summary>The target's share: −y z (given the shifted logit z − m, it is −y (z − m), and its derivative the same −y).</summary>
     [Differentiable(nameof(logit))]
     public static float TargetTerm(float logit, float target) => -target * logit;
 }

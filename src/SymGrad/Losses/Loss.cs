@@ -112,7 +112,7 @@ public sealed class BinaryCrossEntropy() : ElementwiseLoss<BinaryCrossEntropy.Te
 /// <summary>
 /// Softmax cross-entropy of class logits z against target probabilities y (one-hot or not), per sample
 /// L = Σⱼ yⱼ (log Σₖ e^zₖ − zⱼ), computed with the max shift m so no exponential overflows:
-/// L = (Σy)(m + log s) − Σⱼ yⱼ zⱼ with s = Σₖ e^(zₖ − m). Backward chains the generated derivatives of its parts,
+/// L = (Σy) log s + Σⱼ yⱼ (m − zⱼ) with s = Σₖ e^(zₖ − m). Backward chains the generated derivatives of its parts,
 /// ∂L/∂zⱼ = (Σy) · log′(s) · exp′(zⱼ − m) − yⱼ, which is softmax(z)ⱼ − yⱼ when y sums to one.
 /// </summary>
 public sealed class SoftmaxCrossEntropy : Loss
@@ -130,8 +130,12 @@ public sealed class SoftmaxCrossEntropy : Loss
             var z = zs.Slice(b * classes, classes);
             var y = ys.Slice(b * classes, classes);
             var (m, s, ySum) = Normaliser(z, y);
-            var loss = ySum * (m + LossFunctions.LogOfSum(s));
-            for (var j = 0; j < classes; j++) loss += LossFunctions.TargetTerm(z[j], y[j]);
+            // (Σy) log s + Σⱼ yⱼ (m − zⱼ): each target logit is taken against the shift before anything is added (m + log s
+            // − zⱼ rounded log 2 away at logits of 1e6 in float, and overflowed at 3e38), and a class whose target is 0
+            // adds nothing (a masked logit, −∞, would add 0 · ∞ = NaN).
+            var loss = ySum * LossFunctions.LogOfSum(s);
+            for (var j = 0; j < classes; j++)
+                if (y[j] != 0) loss += LossFunctions.TargetTerm(z[j] - m, y[j]);
             total += loss;
         }
         return (float)(total / batch);
