@@ -256,11 +256,51 @@ public class CheckpointTests : IDisposable
         flipped[bytes.Length - 20] ^= 0x40;
         Rejected(flipped, "checksum");
         Rejected("PK\u0003\u0004 not a checkpoint at all"u8.ToArray(), "not a SymGrad checkpoint");
+        // A later version, written as such (its checksum holds), is named; a flipped version byte is corruption, not
+        // "format version 26".
         var future = (byte[])bytes.Clone();
         future[8] = 9;
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(future.AsSpan(future.Length - 4),
+            System.IO.Hashing.Crc32.HashToUInt32(future.AsSpan(0, future.Length - 4)));
         Rejected(future, "version 9");
+        var flippedVersion = (byte[])bytes.Clone();
+        flippedVersion[8] ^= 0x18;
+        Rejected(flippedVersion, "corrupted (checksum mismatch");
         var other = Checkpoint.Serialize(new Network(new Dense(3, 5, 1), new Dense(5, 2, 1)));
         Rejected(other, "different architecture");
+    }
+
+    [Fact]
+    public void Load_ReadsNoMoreThanTheNetworksCheckpoint_AndAFailedSaveLeavesNoTemporary()
+    {
+        var target = Net(2);
+        var original = target.Parameters[0].Value.Span.ToArray();
+        // A file longer than this network's checkpoint: refused from its first bytes, not read whole.
+        Directory.CreateDirectory(_dir);
+        var big = Path.Combine(_dir, "big.sgckpt");
+        using (var f = new FileStream(big, FileMode.Create))
+        {
+            f.Write(Checkpoint.Serialize(new Network(new Dense(3, 400, 1), new Dense(400, 2, 1))));
+            f.SetLength(64L << 20);
+        }
+        var e = Assert.Throws<InvalidDataException>(() => Checkpoint.Load(big, target));
+        Assert.Contains(big, e.Message);
+        Assert.Contains("longer than a checkpoint of this network", e.Message);
+        // A device that never ends: refused as not a checkpoint after SizeOf + 1 bytes.
+        if (File.Exists("/dev/zero"))
+        {
+            e = Assert.Throws<InvalidDataException>(() => Checkpoint.Load("/dev/zero", target));
+            Assert.Contains("/dev/zero: not a SymGrad checkpoint", e.Message);
+        }
+        Assert.Equal(original, target.Parameters[0].Value.Span.ToArray());
+        Assert.Equal(Checkpoint.Serialize(target).LongLength, Checkpoint.SizeOf(target));
+
+        // The target is a directory: the move fails, and the .tmp beside it is gone.
+        var blocked = Path.Combine(_dir, "blocked.sgckpt");
+        Directory.CreateDirectory(blocked);
+        Directory.CreateDirectory(Path.Combine(blocked, "inside"));
+        Assert.ThrowsAny<IOException>(() => Checkpoint.Save(blocked, target));
+        Assert.False(File.Exists(blocked + ".tmp"));
     }
 
     [Fact]

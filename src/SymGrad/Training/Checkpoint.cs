@@ -27,13 +27,32 @@ public static class Checkpoint
         var full = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
         var temporary = full + ".tmp";
-        using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
+        try
         {
-            var bytes = Serialize(network);
-            stream.Write(bytes);
-            stream.Flush(flushToDisk: true);
+            using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
+            {
+                var bytes = Serialize(network);
+                stream.Write(bytes);
+                stream.Flush(flushToDisk: true);
+            }
+            File.Move(temporary, full, overwrite: true);
         }
-        File.Move(temporary, full, overwrite: true);
+        catch
+        {
+            // A save that fails (disk full, the target a directory) leaves no half-written .tmp beside the target; one a
+            // killed process left is overwritten by the next save.
+            try { File.Delete(temporary); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            throw;
+        }
+    }
+
+    /// <summary>The size in bytes of a checkpoint of <paramref name="network"/>.</summary>
+    public static long SizeOf(Network network)
+    {
+        long size = Magic.Length + 4 + 4 + 4;
+        foreach (var p in network.Parameters)
+            size += 2 + Encoding.UTF8.GetByteCount(p.Name) + 4 + 4L * p.Value.Rank + 4L * p.Value.Length;
+        return size;
     }
 
     /// <summary>The checkpoint's bytes (what <see cref="Save"/> writes).</summary>
@@ -70,15 +89,27 @@ public static class Checkpoint
     /// </summary>
     public static void Load(string path, Network network)
     {
+        // At most one byte more than this network's checkpoint is read: a file over 2 GB, or /dev/zero, is refused from what
+        // it holds instead of read until memory runs out.
+        var expected = SizeOf(network);
         byte[] bytes;
         try
         {
-            bytes = File.ReadAllBytes(path);
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+            var buffer = new byte[expected + 1];
+            var read = 0;
+            int n;
+            while (read < buffer.Length && (n = stream.Read(buffer, read, buffer.Length - read)) > 0) read += n;
+            bytes = read == buffer.Length ? buffer : buffer.AsSpan(0, read).ToArray();
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
             throw new FileNotFoundException($"{path}: no such checkpoint.", path);
         }
+        if (bytes.Length > expected)
+            throw new InvalidDataException(bytes.Length < Magic.Length || !bytes.AsSpan(0, Magic.Length).SequenceEqual(Magic)
+                ? $"{path}: not a SymGrad checkpoint (the file does not start with SGCKPT)."
+                : $"{path}: longer than a checkpoint of this network ({expected} bytes): saved from a different architecture, or corrupted.");
         Deserialize(bytes, network, path);
     }
 
@@ -90,11 +121,15 @@ public static class Checkpoint
             throw new InvalidDataException($"{source}: not a SymGrad checkpoint (the file does not start with SGCKPT).");
         reader.Position = Magic.Length;
         var version = reader.UInt32("format version");
-        if (version != Version) throw new InvalidDataException($"{source}: checkpoint format version {version}; this SymGrad reads version {Version}.");
         if (bytes.Length < Magic.Length + 12)
             throw new InvalidDataException($"{source}: truncated: {bytes.Length} bytes, too short for a checkpoint.");
         var stored = BinaryPrimitives.ReadUInt32LittleEndian(bytes.Slice(bytes.Length - 4));
         var actual = System.IO.Hashing.Crc32.HashToUInt32(bytes.Slice(0, bytes.Length - 4));
+        // Another version only when the checksum says the bytes are as written: a flipped version byte is corruption.
+        if (version != Version)
+            throw new InvalidDataException(stored == actual
+                ? $"{source}: checkpoint format version {version}; this SymGrad reads version {Version}."
+                : $"{source}: corrupted (checksum mismatch: stored {stored:x8}, computed {actual:x8}).");
         var count = reader.UInt32("parameter count");
         if (count != network.Parameters.Count)
             throw new InvalidDataException(stored == actual
