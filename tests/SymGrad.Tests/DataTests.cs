@@ -53,8 +53,33 @@ public class DataTests : IDisposable
     [Fact]
     public void Csv_ClassOutOfRange_IsReported()
     {
-        var e = Assert.Throws<InvalidDataException>(() => CsvLoader.Load(File("k.csv", "x,y\n1,0\n2,3\n"), new CsvOptions { Classes = 3 }));
-        Assert.Contains("k.csv: data row 2: column 2: class 3 is not one of 0..2", e.Message);
+        // The file's line (header and blank lines counted), not the data row: line 5 here is the second row.
+        var e = Assert.Throws<InvalidDataException>(() => CsvLoader.Load(File("k.csv", "x,y\n1,0\n\n\r\n2,3\n"), new CsvOptions { Classes = 3 }));
+        Assert.Contains("k.csv:5: column 2: class 3 is not one of 0..2", e.Message);
+    }
+
+    [Fact]
+    public void Csv_WithoutLineBreaks_IsRefusedAtTheLimit_NotReadIntoOneString()
+    {
+        // A reader that never ends a line: the loader stops after MaxLineLength characters, naming the line.
+        var endless = new EndlessReader();
+        var e = Assert.Throws<InvalidDataException>(() => CsvLoader.Read(endless, "huge.csv"));
+        Assert.Contains("huge.csv:1: a line longer than", e.Message);
+        Assert.InRange(endless.Served, CsvLoader.MaxLineLength, CsvLoader.MaxLineLength + 2);
+        // \r\n, \r and \n all end lines, and a last line without one is read.
+        var d = CsvLoader.Read(new StringReader("a,b\r\n1,2\r3,4\n5,6"), "mixed.csv");
+        Assert.Equal(3, d.Count);
+    }
+
+    private sealed class EndlessReader : TextReader
+    {
+        public long Served;
+        public override int Peek() => '1';
+        public override int Read()
+        {
+            Served++;
+            return '1';
+        }
     }
 
     [Fact]

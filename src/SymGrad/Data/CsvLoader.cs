@@ -38,16 +38,41 @@ public static class CsvLoader
         return Read(reader, path, options);
     }
 
+    /// <summary>Lines longer than this many characters are refused (a file without line breaks is not read into one string).</summary>
+    public const int MaxLineLength = 1 << 24;
+
+    // TextReader.ReadLine, but a line past MaxLineLength is an error naming it, instead of a string that grows with the
+    // file (3 GB without a line break ran out of memory).
+    private static string? ReadLine(TextReader reader, string source, int lineNumber)
+    {
+        var sb = new System.Text.StringBuilder();
+        int c;
+        while ((c = reader.Read()) >= 0)
+        {
+            if (c == '\n') return sb.ToString();
+            if (c == '\r')
+            {
+                if (reader.Peek() == '\n') reader.Read();
+                return sb.ToString();
+            }
+            if (sb.Length == MaxLineLength)
+                throw new InvalidDataException($"{source}:{lineNumber}: a line longer than {MaxLineLength} characters (is the file CSV, with line breaks?).");
+            sb.Append((char)c);
+        }
+        return sb.Length > 0 ? sb.ToString() : null;
+    }
+
     /// <summary>Reads CSV text; <paramref name="source"/> names it in errors.</summary>
     public static Dataset Read(TextReader reader, string source, CsvOptions? options = null)
     {
         options ??= new CsvOptions();
         var rows = new List<float[]>();
+        var rowLines = new List<int>(); // the file line of each row, for errors found after reading
         int? width = null;
         var firstDataLine = 0;
         var lineNumber = 0;
         string? line;
-        while ((line = reader.ReadLine()) != null)
+        while ((line = ReadLine(reader, source, lineNumber + 1)) != null)
         {
             lineNumber++;
             if (lineNumber == 1 && options.HasHeader)
@@ -72,6 +97,7 @@ public static class CsvLoader
                     throw new InvalidDataException($"{source}:{lineNumber}: column {c + 1}: '{text}' is not a finite number.");
             }
             rows.Add(row);
+            rowLines.Add(lineNumber);
         }
         if (rows.Count == 0 || width is null) throw new InvalidDataException($"{source}: no data rows.");
 
@@ -92,7 +118,7 @@ public static class CsvLoader
             {
                 var label = rows[r][targets[0]];
                 if (label != MathF.Floor(label) || label < 0 || label >= n)
-                    throw new InvalidDataException($"{source}: data row {r + 1}: column {targets[0] + 1}: class {label.ToString(CultureInfo.InvariantCulture)} is not one of 0..{n - 1}.");
+                    throw new InvalidDataException($"{source}:{rowLines[r]}: column {targets[0] + 1}: class {label.ToString(CultureInfo.InvariantCulture)} is not one of 0..{n - 1}.");
                 y[r, (int)label] = 1;
             }
             else
