@@ -730,9 +730,20 @@ public static class ExpressionFrontEnd
                     literalZero = !additive && value.IsZeroConstant;
                     type = value.Type;
                     scale = operands[0].IsConst ? operands[0].Value.Value : 1;
-                    hot = Extreme(scale);
+                    hot = additive ? operands[0].IsConst && Absorbing(operands[0].Value.Value, Promote(type, NumericType.Float)) : Extreme(scale);
                 }
                 var operand = FloatingOperand(x.Kind(), right, x, x.Right);
+                if (additive)
+                {
+                    // C# adds left to right: (x + 16777217f) − 16777216f is 0 for |x| < 1 in float (x vanishes into the
+                    // first constant), not x. A constant past the type's last exact integer is not folded across what
+                    // came before it, and nothing after it is reordered: the sum so far is kept whole, as C# computes it.
+                    if (hot || operand.IsConst && Absorbing(operand.Value.Value, Promote(Promote(type, right.Type), NumericType.Float)))
+                    {
+                        if (operands.Any(o => !o.IsConst)) operands = new List<Expr> { Expr.Shared(Expr.Add(operands)) };
+                        hot = true;
+                    }
+                }
                 if (!additive && operand.IsConst && !operand.IsZero)
                 {
                     // C# multiplies left to right: (x · 1e30f) · 1e30f is finite for small x, x · (1e30f · 1e30f) is ∞ · x.
@@ -785,6 +796,11 @@ public static class ExpressionFrontEnd
                 throw new ReadException(at, DiagnosticDescriptors.UnsupportedArithmetic, Describe(at), "double arithmetic inside a float method",
                     "compute in float (MathF functions, constants such as 0.5f) or make the method double");
         }
+
+        // A constant at or past 2^24 (float) or 2^53 (double): integers are no longer all exact there, and any |x| < 1
+        // added to it is lost entirely.
+        private static bool Absorbing(double v, NumericType type) =>
+            !double.IsNaN(v) && Math.Abs(v) >= (type == NumericType.Float ? 16777216.0 : 9007199254740992.0);
 
         // Far enough from 1 that a product with it could leave the range of the floating type for inputs of ordinary
         // size (beyond the square root of the type's largest value, or below that of its smallest normal one).

@@ -156,4 +156,31 @@ public class RobustnessTests
             Assert.True(Math.Abs(derivative(x) - numeric) < 1e-6 * (1 + Math.Abs(numeric)), $"at {x}: {derivative(x)} vs {numeric}");
         }
     }
+
+    [Fact]
+    public void ConstantsThatAbsorbTheInput_AreAddedInCsharpsOrder()
+    {
+        // (x + 16777217f) − 16777216f is 0 in float for |x| < 1 (x vanishes into 2^24); folding the constants gave x.
+        var r = GeneratorHarness.Run(Header + """
+            public static partial class M
+            {
+                [Differentiable] public static float F(float x) => (x + 16777217f) - 16777216f;
+                [Differentiable] public static double G(double x) => 1e17 + x - 1e17 + 2 * x;
+                [Differentiable] public static float H(float x) => x + 3f - 3f + 0.5f * x;
+            }
+            """);
+        Assert.Empty(r.GeneratorDiagnostics);
+        Assert.Empty(r.CompileDiagnostics);
+        var type = Load(r, "M");
+        foreach (var x in new[] { 0.3, -0.7, 5.0, 1234.5, 1e9 })
+        {
+            var args = new object?[] { (float)x, null };
+            Assert.Equal(type.GetMethod("F")!.Invoke(null, new object?[] { (float)x }), type.GetMethod("FGradient")!.Invoke(null, args));
+            args = new object?[] { x, null };
+            Assert.Equal(type.GetMethod("G")!.Invoke(null, new object?[] { x }), type.GetMethod("GGradient")!.Invoke(null, args));
+            args = new object?[] { (float)x, null };
+            var h = (float)type.GetMethod("H")!.Invoke(null, new object?[] { (float)x })!;
+            Assert.True(Math.Abs(h - (float)type.GetMethod("HGradient")!.Invoke(null, args)!) <= 1e-6 * Math.Max(1, Math.Abs(h)));
+        }
+    }
 }
