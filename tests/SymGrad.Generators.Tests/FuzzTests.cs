@@ -121,10 +121,20 @@ public class FuzzTests
                 }
                 var type = signature.StartsWith("float", StringComparison.Ordinal) ? "float" : "double";
                 var name = "M" + k;
+                // Names that collide: one differing from an earlier method's only in case (their files' hint names
+                // collide for the compiler), or the name of a member the generator writes for an earlier method.
+                var collision = random.Next(10);
+                if (collision == 0 && k > 0) name = "m" + (k - 1);
+                else if (collision == 1 && methods.Count > 0)
+                    name = methods[random.Next(methods.Count)] + new[] { "Derivative", "Gradient", "Partial_x", "Derivation" }[random.Next(4)];
                 methods.Add(name);
                 sb.Append("    [Differentiable] public static ").Append(type).Append(' ').Append(name).Append('(').Append(signature).Append(") ").Append(body).Append('\n');
             }
             sb.Append("}\n");
+            // A type whose name differs from Fuzz only in case, and a generic one beside its sanitised name.
+            if (random.Next(3) == 0) sb.Append("public static partial class fuzz { [Differentiable] public static double M0(double x) => x * x; }\n");
+            if (random.Next(3) == 0) sb.Append("public static partial class C<T> { [Differentiable] public static double M1(double x) => 2 * x; }\n")
+                                     .Append("public static partial class C_T_ { [Differentiable] public static double M1(double x) => 3 * x; }\n");
             var source = sb.ToString();
 
             var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -138,12 +148,16 @@ public class FuzzTests
             foreach (var method in root.DescendantNodes().OfType<Microsoft.CodeAnalysis.CSharp.Syntax.MethodDeclarationSyntax>())
             {
                 var name = method.Identifier.ValueText;
-                if (!methods.Contains(name)) continue;
+                var owner = (method.Parent as Microsoft.CodeAnalysis.CSharp.Syntax.ClassDeclarationSyntax)?.Identifier.ValueText;
+                if (!methods.Contains(name) && owner == "Fuzz") continue;
                 if (method.GetDiagnostics().Any(d => d.Severity == DiagnosticSeverity.Error)) continue; // half-written: no cascade required
                 if (method.AttributeLists.Count == 0) continue; // its attribute was swallowed by a broken neighbour
-                var hasCode = generated.Contains($"Fuzz.{name}.g.cs") || generated.Contains($"Fuzz.{name}.float.g.cs");
+                // Hint names: Type.Method[.float][.k for the k-th of names equal but for case].g.cs (C<T> is C_T_).
+                // A broken neighbour can leave a type nested in Fuzz (Fuzz.C_T_.M1.g.cs).
+                var part = (owner == "C" ? "C_T_" : owner) + "." + name + ".";
+                var hasCode = generated.Any(h => h.StartsWith(part, StringComparison.Ordinal) || h.Contains("." + part, StringComparison.Ordinal));
                 var hasDiagnostic = result.GeneratorDiagnostics.Any(d => d.Id.StartsWith("SG", StringComparison.Ordinal) && d.Severity == DiagnosticSeverity.Error && method.FullSpan.Contains(d.Location.SourceSpan));
-                Assert.True(hasCode || hasDiagnostic, $"{name} got neither code nor an SG error:\n{method}\n{string.Join("\n", result.GeneratorDiagnostics)}");
+                Assert.True(hasCode || hasDiagnostic, $"{owner}.{name} got neither code nor an SG error:\n{method}\n{string.Join("\n", result.GeneratorDiagnostics)}\ngenerated: {string.Join(", ", generated)}");
             }
             // Generated code compiles wherever the user's code does.
             Assert.DoesNotContain(result.CompileDiagnostics, d => d.Location.SourceTree?.FilePath.Contains(".g.cs", StringComparison.Ordinal) == true);
