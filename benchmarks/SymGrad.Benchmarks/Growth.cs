@@ -37,7 +37,11 @@ public static class Growth
         {
             var loss = new NetworkLoss(10, h);
             return () => loss.GradientProgram();
-        }, h => (new NetworkLoss(10, h).PrimalProgram().OperationCount, new NetworkLoss(10, h).GradientProgram().OperationCount)),
+        }, h =>
+        {
+            var loss = new NetworkLoss(10, h);
+            return (loss.PrimalProgram().OperationCount, loss.GradientProgram().OperationCount);
+        }),
         new("product of sin(x_i)", "factor", "engine", 2000, n =>
         {
             var (f, vars) = Product(n);

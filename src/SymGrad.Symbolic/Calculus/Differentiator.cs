@@ -209,17 +209,16 @@ public static class Differentiator
     private static Expr?[]? ProductLocals(Expr[] args, Simplifier simplifier)
     {
         if (PrefixProducts(args) is not { } prefix) return null;
-        var factors = new List<int>();
-        for (var i = 0; i < args.Length; i++)
-            if (args[i].Kind != ExprKind.Const) factors.Add(i);
-        var coefficient = args[0].Kind == ExprKind.Const ? args[0] : Expr.One;
-        var m = factors.Count;
+        // A product's only constant is its coefficient, first: factor k is args[start + k].
+        var start = args.Length - prefix.Length;
+        var coefficient = start == 1 ? args[0] : Expr.One;
+        var m = prefix.Length;
         var suffix = new Expr[m];
         suffix[m - 1] = Expr.One;
-        for (var k = m - 2; k >= 0; k--) suffix[k] = Whole(Expr.Mul(args[factors[k + 1]], suffix[k + 1]));
+        for (var k = m - 2; k >= 0; k--) suffix[k] = Whole(Expr.Mul(args[start + k + 1], suffix[k + 1]));
         foreach (var p in prefix.Concat(suffix)) simplifier.Keep(p);
         var locals = new Expr?[args.Length];
-        for (var k = 0; k < m; k++) locals[factors[k]] = Expr.Mul(coefficient, prefix[k], suffix[k]);
+        for (var k = 0; k < m; k++) locals[start + k] = Expr.Mul(coefficient, prefix[k], suffix[k]);
         return locals;
     }
 

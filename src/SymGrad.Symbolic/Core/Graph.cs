@@ -49,16 +49,34 @@ public static class Graph
     /// Number of nodes the expression has when written out as a tree (shared subterms counted every time they
     /// occur), or <paramref name="cap"/> if that is smaller: what a printer without locals would write.
     /// </summary>
-    public static long TreeSize(Expr root, long cap = long.MaxValue)
+    public static long TreeSize(Expr root, long cap = long.MaxValue) => TreeSize(root, cap, new Dictionary<Expr, long>());
+
+    /// <summary>
+    /// As <see cref="TreeSize(Expr, long)"/>, reusing and filling <paramref name="sizes"/> (sizes under this
+    /// <paramref name="cap"/>): nodes measured before are not walked again, so measuring n expressions that share a graph
+    /// costs the graph once.
+    /// </summary>
+    public static long TreeSize(Expr root, long cap, Dictionary<Expr, long> sizes)
     {
-        var size = new Dictionary<Expr, long>();
-        foreach (var n in PostOrder(root))
+        if (sizes.TryGetValue(root, out var known)) return known;
+        var stack = new Stack<(Expr Node, bool Expanded)>();
+        stack.Push((root, false));
+        while (stack.Count > 0)
         {
+            var (n, expanded) = stack.Pop();
+            if (sizes.ContainsKey(n)) continue;
+            if (!expanded)
+            {
+                stack.Push((n, true));
+                foreach (var a in n.ArgArray)
+                    if (!sizes.ContainsKey(a)) stack.Push((a, false));
+                continue;
+            }
             long s = 1;
-            foreach (var a in n.ArgArray) s = Math.Min(cap, s + size[a]);
-            size[n] = s;
+            foreach (var a in n.ArgArray) s = Math.Min(cap, s + sizes[a]);
+            sizes[n] = s;
         }
-        return size[root];
+        return sizes[root];
     }
 
     /// <summary>Number of distinct nodes (the DAG size).</summary>

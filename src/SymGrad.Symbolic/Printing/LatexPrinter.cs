@@ -40,29 +40,7 @@ public static class LatexPrinter
     // function share its graph, and measuring each from scratch was quadratic.
     [ThreadStatic] private static Dictionary<Expr, long>? _sizes;
 
-    private static long WrittenSize(Expr root)
-    {
-        var sizes = _sizes ??= new Dictionary<Expr, long>();
-        if (sizes.TryGetValue(root, out var known)) return known;
-        var stack = new Stack<(Expr Node, bool Expanded)>();
-        stack.Push((root, false));
-        while (stack.Count > 0)
-        {
-            var (n, expanded) = stack.Pop();
-            if (sizes.ContainsKey(n)) continue;
-            if (!expanded)
-            {
-                stack.Push((n, true));
-                foreach (var a in n.ArgArray)
-                    if (!sizes.ContainsKey(a)) stack.Push((a, false));
-                continue;
-            }
-            long s = 1;
-            foreach (var a in n.ArgArray) s = Math.Min(MaxPrintedSize + 1, s + sizes[a]);
-            sizes[n] = s;
-        }
-        return sizes[root];
-    }
+    private static long WrittenSize(Expr root) => Graph.TreeSize(root, MaxPrintedSize + 1, _sizes ??= new Dictionary<Expr, long>());
 
     // Subterms already printed, while a memo scope is open on this thread (expressions are immutable and
     // interned, so a node prints the same every time; shared subterms print once).

@@ -43,9 +43,9 @@ public static class CsvLoader
 
     // TextReader.ReadLine, but a line past MaxLineLength is an error naming it, instead of a string that grows with the
     // file (3 GB without a line break ran out of memory).
-    private static string? ReadLine(TextReader reader, string source, int lineNumber)
+    private static string? ReadLine(TextReader reader, System.Text.StringBuilder sb, string source, int lineNumber)
     {
-        var sb = new System.Text.StringBuilder();
+        sb.Clear();
         int c;
         while ((c = reader.Read()) >= 0)
         {
@@ -72,7 +72,8 @@ public static class CsvLoader
         var firstDataLine = 0;
         var lineNumber = 0;
         string? line;
-        while ((line = ReadLine(reader, source, lineNumber + 1)) != null)
+        var buffer = new System.Text.StringBuilder();
+        while ((line = ReadLine(reader, buffer, source, lineNumber + 1)) != null)
         {
             lineNumber++;
             if (lineNumber == 1 && options.HasHeader)
