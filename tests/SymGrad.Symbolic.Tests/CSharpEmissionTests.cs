@@ -65,27 +65,43 @@ public class CSharpEmissionTests
     }
 
     [Fact]
-    public void TanhDerivative_AloneIsComputedAsSechSquaredThroughOneExp_ButReusesTanhWhenTheValueIsComputedToo()
+    public void TanhDerivatives_AreComputedAsSechSquared_ExactInTheTails_AloneWithOneExp_AndBesideTheValue()
     {
         Expr x = Expr.Var("x"), w = Expr.Var("w");
         var derivative = Differentiator.Derivative(Expr.Tanh(w * x), w);
+        var second = Differentiator.Derivative(derivative, w);
         Assert.Equal(@"\left(1 - \tanh^{2}\left(w x\right)\right) x", LatexPrinter.Print(derivative));
         var alone = CsePass.Build(new[] { ("derivative", derivative) });
         var code = CSharpPrinter.Default.PrintMethod(alone, "D");
         Assert.DoesNotContain("Math.Tanh", code);
-        Assert.Contains("Math.Exp(", code);
-        // Exact where 1 − tanh² cancels: sech²(30) = 3.5e-26 (not 0), and equal to rounding elsewhere.
-        var type = RoslynCompiler.Compile("using System;\npublic static class Emitted\n{\n" + CSharpPrinter.Default.PrintMethod(alone, "D", indent: "    ") + "}\n").GetType("Emitted")!;
+        Assert.Equal(1, CountOf(code, "Math.Exp("));
+        // With the value and the second derivative: tanh for the value, one exp for every sech² — no 1 − t·t.
+        var all = CsePass.Build(new[] { ("value", Expr.Tanh(w * x)), ("derivative", derivative), ("second", second) });
+        var allCode = CSharpPrinter.Default.PrintMethod(all, "B");
+        Assert.Equal(1, CountOf(allCode, "Math.Tanh("));
+        Assert.Equal(1, CountOf(allCode, "Math.Exp("));
+        Assert.DoesNotContain("1.0 - tanh0 * tanh0", allCode);
+        // Exact where 1 − tanh² cancels: sech²(30) = 3.5e-26 (not 0), ∂²/∂w² = −2 tanh sech² likewise, and equal to
+        // rounding elsewhere (1/cosh² is exact to a few ulps everywhere).
+        var type = RoslynCompiler.Compile("using System;\npublic static class Emitted\n{\n" + CSharpPrinter.Default.PrintMethod(alone, "D", indent: "    ")
+                                          + CSharpPrinter.Default.PrintMethod(all, "B", indent: "    ") + "}\n").GetType("Emitted")!;
         double D(double at) => (double)type.GetMethod("D")!.Invoke(null, alone.Parameters.Select(p => (object)(p == "w" ? at : 1.0)).ToArray())!;
-        foreach (var at in new[] { 0.0, 1e-300, 0.5, -3.0, 10.0, 30.0, -300.0 })
+        (double Value, double First, double Second) B(double at)
         {
-            var exact = 1 / (Math.Cosh(at) * Math.Cosh(at));
-            Assert.True(Math.Abs(D(at) - exact) <= 1e-14 * exact, $"sech²({at}): {D(at):r}, exact {exact:r}");
+            var args = all.Parameters.Select(p => (object)(p == "w" ? at : 1.0)).Concat(new object[] { 0.0, 0.0 }).ToArray();
+            var value = (double)type.GetMethod("B")!.Invoke(null, args)!;
+            return (value, (double)args[^2], (double)args[^1]);
         }
-        // With the value computed as well, tanh is there anyway: 1 − t².
-        var both = CsePass.Build(new[] { ("value", Expr.Tanh(w * x)), ("derivative", derivative) });
-        Assert.Contains("Math.Tanh", CSharpPrinter.Default.PrintMethod(both, "B"));
-        Assert.DoesNotContain("Math.Exp", CSharpPrinter.Default.PrintMethod(both, "B"));
+        foreach (var at in new[] { 0.0, 1e-300, 0.5, -3.0, 10.0, 19.5, 30.0, -300.0, 354.0 })
+        {
+            var sech2 = 1 / Math.Cosh(at) / Math.Cosh(at);
+            Assert.True(Math.Abs(D(at) - sech2) <= 1e-14 * sech2, $"sech²({at}): {D(at):r}, exact {sech2:r}");
+            var (value, first, secondValue) = B(at);
+            Assert.Equal(Math.Tanh(at), value);
+            Assert.True(Math.Abs(first - sech2) <= 1e-14 * sech2, $"first({at}): {first:r}, exact {sech2:r}");
+            var exact2 = -2 * Math.Tanh(at) * sech2;
+            Assert.True(Math.Abs(secondValue - exact2) <= 1e-14 * Math.Abs(exact2), $"second({at}): {secondValue:r}, exact {exact2:r}");
+        }
     }
 
     [Fact]

@@ -252,8 +252,8 @@ public sealed partial class Expr
     public static Expr Softplus(Expr a) =>
         IsInexactConst(a) ? Const(Number.Inexact(StableSoftplus(a.Value.Value))) : Intern(ExprKind.Softplus, a);
 
-    /// <summary>log(1 + eˣ) without overflow: max(x, 0) + log(1 + e^−|x|).</summary>
-    public static double StableSoftplus(double x) => double.IsNaN(x) ? x : Math.Max(x, 0) + Math.Log(1 + Math.Exp(-Math.Abs(x)));
+    /// <summary>log(1 + eˣ) without overflow and with relative accuracy in the tails: max(x, 0) + log1p(e^−|x|).</summary>
+    public static double StableSoftplus(double x) => double.IsNaN(x) ? x : Math.Max(x, 0) + Simplifier.Log1p(Math.Exp(-Math.Abs(x)));
 
     /// <summary>Absolute value.</summary>
     public static Expr Abs(Expr a)

@@ -193,6 +193,7 @@ public static class CsePass
         ExprKind.Sigmoid => "sigma",
         ExprKind.Softplus => "softplus",
         ExprKind.If => "sel",
+        ExprKind.Shared when n.ArgArray[0].Kind == ExprKind.Add && n.ArgArray[0].ArgArray[0].IsOne => "sum", // log1p's 1 + t
         ExprKind.Shared => "adj",
         ExprKind.Call => "call",
         _ when n.IsComparison => "cond",

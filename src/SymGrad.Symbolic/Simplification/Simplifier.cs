@@ -143,49 +143,93 @@ public sealed class Simplifier
     // The rewrites of emitted code only (CSE applies them to what it is about to name; derivations never show them),
     // here beside the rules so every optional rewrite has one home; the canonical forms every node is built in are
     // the constructors' (Core/Expr.Construct.cs).
-    // Forms cheaper and more exact to compute than the ones derivations show: 1 − tanh²(u), when tanh(u) itself is
-    // needed nowhere else, as sech²(u) = 4e/(1 + e)² with e = e^−2|u| — one exp instead of a tanh (about 2× faster), and
-    // no cancellation (1 − tanh² is 0 from |u| ≈ 19 on, sech² is not).
+    // Forms more exact (and no more costly) to compute than the ones derivations show:
+    // - r·tanh²(u) − r, in any sum that holds both terms (1 − tanh², tanh² − 1, c − c·tanh², as the tanh rule and the
+    //   expansion of its products leave them), as −r·sech²(u) with sech²(u) = 4e/(1 + e)², e = e^−2|u|: 1 − tanh²
+    //   cancels to 0 from |u| ≈ 19 on (7.6 in float) where sech² keeps its relative accuracy (sech²(30) = 3.5e-26,
+    //   GELU″(8.5) = −2.9e-22, not 0). Where tanh(u) is needed nowhere else this is one exp instead of a tanh (about
+    //   2× faster); where it is, one exp beside it.
+    // - softplus(u) as max(u, 0) + log1p(e^−|u|), log1p in Goldberg's form (below).
     internal static IReadOnlyList<(string Name, Expr Value)> CodeForms(IReadOnlyList<(string Name, Expr Value)> outputs)
     {
-        var roots = outputs.Select(o => o.Value).ToList();
-        var nodes = Graph.PostOrder(roots).ToList();
-        var parents = new Dictionary<Expr, int>();
-        foreach (var n in nodes)
-            foreach (var a in n.ArgArray.Distinct())
-                parents[a] = parents.TryGetValue(a, out var c) ? c + 1 : 1;
-        foreach (var r in roots) parents[r] = parents.TryGetValue(r, out var c) ? c + 1 : 1;
-        int Parents(Expr e) => parents.TryGetValue(e, out var c) ? c : 0;
-        var replace = new Dictionary<Expr, Expr>();
-        bool IsConst(Expr e, double v) => e.Kind == ExprKind.Const && e.Value.Value == v;
-        // tanh(u)², tanh(u) used by nothing else: u.
-        Expr? SquaredTanh(Expr square) =>
-            square.Kind == ExprKind.Pow && IsConst(square.ArgArray[1], 2) && square.ArgArray[0].Kind == ExprKind.Tanh &&
-            Parents(square.ArgArray[0]) == 1 && Parents(square) == 1 ? square.ArgArray[0].ArgArray[0] : null;
-        Expr Sech2(Expr u)
-        {
-            var e = Expr.Exp(Expr.Mul(Expr.Const(-2), Expr.Abs(u)));
-            return Expr.Mul(Expr.Const(4), e, Expr.Pow(Expr.Add(Expr.One, e), Expr.Const(-2)));
-        }
-        foreach (var n in nodes)
-        {
-            if (n.Kind != ExprKind.Add || n.ArgArray.Length != 2) continue;
-            // tanh² − 1 (how the canonical form keeps −(1 − tanh²)) → −sech²; 1 − tanh² → sech².
-            if (IsConst(n.ArgArray[0], -1) && SquaredTanh(n.ArgArray[1]) is { } u) replace[n] = Expr.Neg(Sech2(u));
-            else if (IsConst(n.ArgArray[0], 1) && n.ArgArray[1] is { Kind: ExprKind.Mul } neg && neg.ArgArray.Length == 2 && IsConst(neg.ArgArray[0], -1) &&
-                     Parents(neg) == 1 && SquaredTanh(neg.ArgArray[1]) is { } v) replace[n] = Sech2(v);
-        }
-        // softplus(u) as max(u, 0) + log(1 + e^−|u|) in nodes, not text, so CSE shares e^−|u| and the logarithm between
-        // softplus(u) and softplus(−u) (|−u| = |u|): a stable cross-entropy costs one exp and one log, as the unstable one.
-        foreach (var n in nodes)
-            if (n.Kind == ExprKind.Softplus && !replace.ContainsKey(n))
-            {
-                var u = n.ArgArray[0];
-                replace[n] = Expr.Add(Expr.Max(u, Expr.Zero), Expr.Log(Expr.Add(Expr.One, Expr.Exp(Expr.Neg(Expr.Abs(u))))));
-            }
-        if (replace.Count == 0) return outputs;
+        if (!Graph.PostOrder(outputs.Select(o => o.Value).ToList()).Any(n => n.Kind is ExprKind.Softplus or ExprKind.Tanh)) return outputs;
         var memo = new Dictionary<Expr, Expr>();
-        return outputs.Select(o => (o.Name, Graph.Rewrite(o.Value, n => replace.TryGetValue(n, out var r) ? r : n, memo))).ToList();
+        return outputs.Select(o => (o.Name, Graph.Rewrite(o.Value, CodeForm, memo))).ToList();
+    }
+
+    private static Expr CodeForm(Expr n)
+    {
+        if (n.Kind == ExprKind.Softplus)
+        {
+            // In nodes, not text, so CSE shares e^−|u| and the logarithm between softplus(u) and softplus(−u)
+            // (|−u| = |u|): a stable cross-entropy costs one exp and one log, as the unstable one.
+            var u = n.ArgArray[0];
+            return Expr.Add(Expr.Max(u, Expr.Zero), Log1p(Expr.Exp(Expr.Neg(Expr.Abs(u)))));
+        }
+        return n.Kind == ExprKind.Add ? Sech2Pairs(n) : n;
+    }
+
+    // In a sum, each term r·tanh²(u) whose negated cofactor −r is also a term: the pair as −r·sech²(u).
+    private static Expr Sech2Pairs(Expr sum)
+    {
+        var terms = sum.ArgArray;
+        List<Expr>? result = null;
+        bool[]? used = null;
+        for (var i = 0; i < terms.Length; i++)
+        {
+            if (used is not null && used[i]) continue;
+            if (TanhSquareCofactor(terms[i]) is not { } pair) continue;
+            var partner = Expr.Neg(pair.Cofactor);
+            var j = Array.FindIndex(terms, t => ReferenceEquals(t, partner));
+            if (j < 0 || j == i || (used is not null && used[j])) continue;
+            used ??= new bool[terms.Length];
+            result ??= new List<Expr>();
+            used[i] = used[j] = true;
+            result.Add(Expr.Neg(Expr.Mul(pair.Cofactor, Sech2(pair.U))));
+        }
+        if (result is null) return sum;
+        for (var i = 0; i < terms.Length; i++) if (!used![i]) result.Add(terms[i]);
+        return Expr.Add(result);
+    }
+
+    // term = cofactor · tanh²(u)?
+    private static (Expr Cofactor, Expr U)? TanhSquareCofactor(Expr term)
+    {
+        static bool IsTanhSquare(Expr e) =>
+            e.Kind == ExprKind.Pow && e.ArgArray[0].Kind == ExprKind.Tanh && e.ArgArray[1].Kind == ExprKind.Const && e.ArgArray[1].Value.Value == 2;
+        if (IsTanhSquare(term)) return (Expr.One, term.ArgArray[0].ArgArray[0]);
+        if (term.Kind != ExprKind.Mul) return null;
+        var k = Array.FindIndex(term.ArgArray, IsTanhSquare);
+        if (k < 0) return null;
+        var rest = new List<Expr>(term.ArgArray.Length - 1);
+        for (var i = 0; i < term.ArgArray.Length; i++) if (i != k) rest.Add(term.ArgArray[i]);
+        return (Expr.Mul(rest), term.ArgArray[k].ArgArray[0].ArgArray[0]);
+    }
+
+    // sech²(u) = 4e/(1 + e)², e = e^−2|u| ∈ (0, 1]: no overflow, no cancellation.
+    private static Expr Sech2(Expr u)
+    {
+        var e = Expr.Exp(Expr.Mul(Expr.Const(-2), Expr.Abs(u)));
+        return Expr.Mul(Expr.Const(4), e, Expr.Pow(Expr.Add(Expr.One, e), Expr.Const(-2)));
+    }
+
+    // log(1 + t) with relative accuracy for small t, where log(1 + t) as written loses the digits of t that 1 + t
+    // rounds away (all of them below 2^−53: softplus(−43) = log(1 + e^−43) would be 0, not 2.1e-19). Goldberg's
+    // form: w = 1 + t; w == 1 ? t : log(w) · t / (w − 1) — the rounding of w cancels between log(w) and w − 1, so the
+    // result is within a few ulps of log1p(t) for every t > −1 (What Every Computer Scientist Should Know About
+    // Floating-Point Arithmetic, Theorem 4). w is Shared so that w − 1 stays as written instead of folding to t.
+    internal static Expr Log1p(Expr t)
+    {
+        var w = Expr.Shared(Expr.Add(Expr.One, t));
+        return Expr.If(Expr.Compare(ExprKind.Equal, w, Expr.One), t,
+            Expr.Mul(Expr.Log(w), t, Expr.Pow(Expr.Add(w, Expr.MinusOne), Expr.MinusOne)));
+    }
+
+    /// <summary>log(1 + t) with relative accuracy for small t (<see cref="Log1p(Expr)"/>'s form, in doubles).</summary>
+    public static double Log1p(double t)
+    {
+        var w = 1.0 + t;
+        return w == 1.0 ? t : Math.Log(w) * t / (w - 1.0);
     }
 
     // ---- rules ----------------------------------------------------------------------------------
