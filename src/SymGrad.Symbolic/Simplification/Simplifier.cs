@@ -147,7 +147,8 @@ public sealed class Simplifier
     // - r·tanh²(u) − r, in any sum that holds both terms (1 − tanh², tanh² − 1, c − c·tanh², as the tanh rule and the
     //   expansion of its products leave them), as −r·sech²(u) with sech²(u) = 4e/(1 + e)², e = e^−2|u|: 1 − tanh²
     //   cancels to 0 from |u| ≈ 19 on (7.6 in float) where sech² keeps its relative accuracy (sech²(30) = 3.5e-26,
-    //   GELU″(8.5) = −2.9e-22, not 0). Where tanh(u) is needed nowhere else this is one exp instead of a tanh (about
+    //   GELU″(8.5) = −2.9e-22, not 0). Likewise r(1 ± tanh u) as 2r·σ(±2u) through the same e (1 + tanh u cancels for
+    //   u → −∞: GELU's 0.5x(1 + tanh u)). Where tanh(u) is needed nowhere else this is one exp instead of a tanh (about
     //   2× faster); where it is, one exp beside it.
     // - softplus(u) as max(u, 0) + log1p(e^−|u|), log1p in Goldberg's form (below).
     internal static IReadOnlyList<(string Name, Expr Value)> CodeForms(IReadOnlyList<(string Name, Expr Value)> outputs)
@@ -169,49 +170,73 @@ public sealed class Simplifier
         return n.Kind == ExprKind.Add ? Sech2Pairs(n) : n;
     }
 
-    // In a sum, each term r·tanh²(u) whose negated cofactor −r is also a term: the pair as −r·sech²(u).
+    // In a sum, each term r·tanh²(u) whose negated cofactor −r is also a term: the pair as −r·sech²(u); then each
+    // term r·tanh(u) beside r or −r: r(1 + tanh u) = 2r·σ(2u), r(tanh u − 1) = −2r·σ(−2u).
     private static Expr Sech2Pairs(Expr sum)
     {
         var terms = sum.ArgArray;
         List<Expr>? result = null;
         bool[]? used = null;
-        for (var i = 0; i < terms.Length; i++)
-        {
-            if (used is not null && used[i]) continue;
-            if (TanhSquareCofactor(terms[i]) is not { } pair) continue;
-            var partner = Expr.Neg(pair.Cofactor);
-            var j = Array.FindIndex(terms, t => ReferenceEquals(t, partner));
-            if (j < 0 || j == i || (used is not null && used[j])) continue;
-            used ??= new bool[terms.Length];
-            result ??= new List<Expr>();
-            used[i] = used[j] = true;
-            result.Add(Expr.Neg(Expr.Mul(pair.Cofactor, Sech2(pair.U))));
-        }
+        foreach (var power in new[] { 2, 1 })
+            for (var i = 0; i < terms.Length; i++)
+            {
+                if (used is not null && used[i]) continue;
+                if (TanhPowerCofactor(terms[i], power) is not { } pair) continue;
+                Expr? replacement = null;
+                var j = -1;
+                foreach (var sign in power == 2 ? new[] { -1 } : new[] { 1, -1 })
+                {
+                    var partner = sign == 1 ? pair.Cofactor : Expr.Neg(pair.Cofactor);
+                    j = Array.FindIndex(terms, t => ReferenceEquals(t, partner));
+                    if (j < 0 || j == i || (used is not null && used[j])) continue;
+                    replacement = power == 2
+                        ? Expr.Neg(Expr.Mul(pair.Cofactor, Sech2(pair.U)))
+                        : Expr.Mul(Expr.Const(2 * sign), pair.Cofactor, Sigmoid2(pair.U, sign));
+                    break;
+                }
+                if (replacement is null) continue;
+                used ??= new bool[terms.Length];
+                result ??= new List<Expr>();
+                used[i] = used[j] = true;
+                result.Add(replacement);
+            }
         if (result is null) return sum;
         for (var i = 0; i < terms.Length; i++) if (!used![i]) result.Add(terms[i]);
         return Expr.Add(result);
     }
 
-    // term = cofactor · tanh²(u)?
-    private static (Expr Cofactor, Expr U)? TanhSquareCofactor(Expr term)
+    // term = cofactor · tanh(u)^power?
+    private static (Expr Cofactor, Expr U)? TanhPowerCofactor(Expr term, int power)
     {
-        static bool IsTanhSquare(Expr e) =>
-            e.Kind == ExprKind.Pow && e.ArgArray[0].Kind == ExprKind.Tanh && e.ArgArray[1].Kind == ExprKind.Const && e.ArgArray[1].Value.Value == 2;
-        if (IsTanhSquare(term)) return (Expr.One, term.ArgArray[0].ArgArray[0]);
+        bool IsTanhPower(Expr e) => power == 1
+            ? e.Kind == ExprKind.Tanh
+            : e.Kind == ExprKind.Pow && e.ArgArray[0].Kind == ExprKind.Tanh && e.ArgArray[1].Kind == ExprKind.Const && e.ArgArray[1].Value.Value == power;
+        Expr U(Expr factor) => power == 1 ? factor.ArgArray[0] : factor.ArgArray[0].ArgArray[0];
+        if (IsTanhPower(term)) return (Expr.One, U(term));
         if (term.Kind != ExprKind.Mul) return null;
-        var k = Array.FindIndex(term.ArgArray, IsTanhSquare);
+        var k = Array.FindIndex(term.ArgArray, IsTanhPower);
         if (k < 0) return null;
         var rest = new List<Expr>(term.ArgArray.Length - 1);
         for (var i = 0; i < term.ArgArray.Length; i++) if (i != k) rest.Add(term.ArgArray[i]);
-        return (Expr.Mul(rest), term.ArgArray[k].ArgArray[0].ArgArray[0]);
+        return (Expr.Mul(rest), U(term.ArgArray[k]));
     }
 
     // sech²(u) = 4e/(1 + e)², e = e^−2|u| ∈ (0, 1]: no overflow, no cancellation.
     private static Expr Sech2(Expr u)
     {
-        var e = Expr.Exp(Expr.Mul(Expr.Const(-2), Expr.Abs(u)));
+        var e = TanhExp(u);
         return Expr.Mul(Expr.Const(4), e, Expr.Pow(Expr.Add(Expr.One, e), Expr.Const(-2)));
     }
+
+    // σ(2u) (sign 1) or σ(−2u) (sign −1) through the same e = e^−2|u|: (u ≥ 0 ? 1 : e)/(1 + e), (u ≥ 0 ? e : 1)/(1 + e).
+    private static Expr Sigmoid2(Expr u, int sign)
+    {
+        var e = TanhExp(u);
+        var nonNegative = Expr.Compare(ExprKind.GreaterEqual, u, Expr.Zero);
+        return Expr.Mul(sign == 1 ? Expr.If(nonNegative, Expr.One, e) : Expr.If(nonNegative, e, Expr.One), Expr.Pow(Expr.Add(Expr.One, e), Expr.MinusOne));
+    }
+
+    private static Expr TanhExp(Expr u) => Expr.Exp(Expr.Mul(Expr.Const(-2), Expr.Abs(u)));
 
     // log(1 + t) with relative accuracy for small t, where log(1 + t) as written loses the digits of t that 1 + t
     // rounds away (all of them below 2^−53: softplus(−43) = log(1 + e^−43) would be 0, not 2.1e-19). Goldberg's
