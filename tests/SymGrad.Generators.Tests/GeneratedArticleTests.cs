@@ -340,7 +340,7 @@ public class GeneratedArticleTests
         var names = all.Select(d => d.Method).ToList();
         foreach (var m in new[] { "Sigmoid", "Tanh", "Relu", "SquaredError", "LinearRegressionLoss", "LogisticLoss", "SoftmaxCrossEntropy", "L1", "L2" })
             Assert.Contains(m, names);
-        Assert.Equal(ArticleModel.LogisticLossDerivation.Partial_w, all.Single(d => d.Method == "LogisticLoss").Partials[0].Latex);
+        Assert.Equal(ArticleModel.LogisticLossDerivation.Partial_w, all.Single(d => d.Method == "LogisticLoss" && d.Type.EndsWith(".ArticleModel", StringComparison.Ordinal)).Partials[0].Latex);
         Assert.Equal(@"\frac{\partial f}{\partial w} = \left(\sigma\left(b + w x\right) - y\right) x", ArticleModel.LogisticLossDerivation.Partial_w);
 
         var doc = new StringBuilder();

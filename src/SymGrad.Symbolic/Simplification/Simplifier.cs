@@ -150,12 +150,29 @@ public sealed class Simplifier
     //   GELU″(8.5) = −2.9e-22, not 0). Likewise r(1 ± tanh u) as 2r·σ(±2u) through the same e (1 + tanh u cancels for
     //   u → −∞: GELU's 0.5x(1 + tanh u)). Where tanh(u) is needed nowhere else this is one exp instead of a tanh (about
     //   2× faster); where it is, one exp beside it.
+    // - r·σ(u) − r as −r·σ(−u) (σ′ = σ(1 − σ) is 0 from u ≈ 37 on, σ(u)σ(−u) is not), and σ(u) beside σ(−u) through one
+    //   e = e^−|u|.
     // - softplus(u) as max(u, 0) + log1p(e^−|u|), log1p in Goldberg's form (below).
     internal static IReadOnlyList<(string Name, Expr Value)> CodeForms(IReadOnlyList<(string Name, Expr Value)> outputs)
     {
-        if (!Graph.PostOrder(outputs.Select(o => o.Value).ToList()).Any(n => n.Kind is ExprKind.Softplus or ExprKind.Tanh)) return outputs;
+        if (!Graph.PostOrder(outputs.Select(o => o.Value).ToList()).Any(n => n.Kind is ExprKind.Softplus or ExprKind.Tanh or ExprKind.Sigmoid)) return outputs;
         var memo = new Dictionary<Expr, Expr>();
-        return outputs.Select(o => (o.Name, Graph.Rewrite(o.Value, CodeForm, memo))).ToList();
+        var rewritten = outputs.Select(o => (o.Name, Graph.Rewrite(o.Value, CodeForm, memo))).ToList();
+        // σ(u) beside σ(−u) (σ′ = σ(u)σ(−u) once 1 − σ(u) is σ(−u)): both through one e = e^−|u|, which also keeps
+        // σ(−u) for u up to 745 (1 / (1 + e^u) is 0 from 709 on).
+        var sigmoids = new HashSet<Expr>(Graph.PostOrder(rewritten.Select(o => o.Item2).ToList()).Where(n => n.Kind == ExprKind.Sigmoid));
+        var pairs = new Dictionary<Expr, Expr>();
+        foreach (var sg in sigmoids)
+        {
+            var u = sg.ArgArray[0];
+            if (pairs.ContainsKey(sg) || !sigmoids.Contains(Expr.Sigmoid(Expr.Neg(u)))) continue;
+            var e = Expr.Exp(Expr.Neg(Expr.Abs(u)));
+            pairs[sg] = SigmoidThrough(u, e, 1);
+            pairs[Expr.Sigmoid(Expr.Neg(u))] = SigmoidThrough(u, e, -1);
+        }
+        if (pairs.Count == 0) return rewritten;
+        var memo2 = new Dictionary<Expr, Expr>();
+        return rewritten.Select(o => (o.Name, Graph.Rewrite(o.Item2, n => pairs.TryGetValue(n, out var r) ? r : n, memo2))).ToList();
     }
 
     private static Expr CodeForm(Expr n)
@@ -167,20 +184,32 @@ public sealed class Simplifier
             var u = n.ArgArray[0];
             return Expr.Add(Expr.Max(u, Expr.Zero), Log1p(Expr.Exp(Expr.Neg(Expr.Abs(u)))));
         }
-        return n.Kind == ExprKind.Add ? Sech2Pairs(n) : n;
+        return n.Kind == ExprKind.Add ? TailPairs(n) : n;
     }
 
     // In a sum, each term r·tanh²(u) whose negated cofactor −r is also a term: the pair as −r·sech²(u); then each
     // term r·tanh(u) beside r or −r: r(1 + tanh u) = 2r·σ(2u), r(tanh u − 1) = −2r·σ(−2u).
-    private static Expr Sech2Pairs(Expr sum)
+    private static Expr TailPairs(Expr sum)
     {
         var terms = sum.ArgArray;
         List<Expr>? result = null;
         bool[]? used = null;
-        foreach (var power in new[] { 2, 1 })
+        foreach (var power in new[] { 2, 1, 0 })
             for (var i = 0; i < terms.Length; i++)
             {
                 if (used is not null && used[i]) continue;
+                if (power == 0)
+                {
+                    // r·σ(u) − r = −r·σ(−u): 1 − σ(u) is 0 from u ≈ 37 on, σ(−u) is not.
+                    if (SigmoidCofactor(terms[i]) is not { } sp) continue;
+                    var k = Array.FindIndex(terms, t => ReferenceEquals(t, Expr.Neg(sp.Cofactor)));
+                    if (k < 0 || k == i || (used is not null && used[k])) continue;
+                    used ??= new bool[terms.Length];
+                    result ??= new List<Expr>();
+                    used[i] = used[k] = true;
+                    result.Add(Expr.Neg(Expr.Mul(sp.Cofactor, Expr.Sigmoid(Expr.Neg(sp.U)))));
+                    continue;
+                }
                 if (TanhPowerCofactor(terms[i], power) is not { } pair) continue;
                 Expr? replacement = null;
                 var j = -1;
@@ -203,6 +232,18 @@ public sealed class Simplifier
         if (result is null) return sum;
         for (var i = 0; i < terms.Length; i++) if (!used![i]) result.Add(terms[i]);
         return Expr.Add(result);
+    }
+
+    // term = cofactor · σ(u)?
+    private static (Expr Cofactor, Expr U)? SigmoidCofactor(Expr term)
+    {
+        if (term.Kind == ExprKind.Sigmoid) return (Expr.One, term.ArgArray[0]);
+        if (term.Kind != ExprKind.Mul) return null;
+        var k = Array.FindIndex(term.ArgArray, f => f.Kind == ExprKind.Sigmoid);
+        if (k < 0) return null;
+        var rest = new List<Expr>(term.ArgArray.Length - 1);
+        for (var i = 0; i < term.ArgArray.Length; i++) if (i != k) rest.Add(term.ArgArray[i]);
+        return (Expr.Mul(rest), term.ArgArray[k].ArgArray[0]);
     }
 
     // term = cofactor · tanh(u)^power?
@@ -228,10 +269,12 @@ public sealed class Simplifier
         return Expr.Mul(Expr.Const(4), e, Expr.Pow(Expr.Add(Expr.One, e), Expr.Const(-2)));
     }
 
-    // σ(2u) (sign 1) or σ(−2u) (sign −1) through the same e = e^−2|u|: (u ≥ 0 ? 1 : e)/(1 + e), (u ≥ 0 ? e : 1)/(1 + e).
-    private static Expr Sigmoid2(Expr u, int sign)
+    // σ(2u) (sign 1) or σ(−2u) (sign −1) through the same e = e^−2|u| as sech²(u).
+    private static Expr Sigmoid2(Expr u, int sign) => SigmoidThrough(u, TanhExp(u), sign);
+
+    // σ(±ku) given e = e^−k|u|: (u ≥ 0 ? 1 : e)/(1 + e) for +, (u ≥ 0 ? e : 1)/(1 + e) for −; exact for every u.
+    private static Expr SigmoidThrough(Expr u, Expr e, int sign)
     {
-        var e = TanhExp(u);
         var nonNegative = Expr.Compare(ExprKind.GreaterEqual, u, Expr.Zero);
         return Expr.Mul(sign == 1 ? Expr.If(nonNegative, Expr.One, e) : Expr.If(nonNegative, e, Expr.One), Expr.Pow(Expr.Add(Expr.One, e), Expr.MinusOne));
     }
