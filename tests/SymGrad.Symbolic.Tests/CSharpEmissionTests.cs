@@ -105,6 +105,30 @@ public class CSharpEmissionTests
     }
 
     [Fact]
+    public void SigmoidDerivative_IsOneExpOverOnePlusItSquared_ExactInBothTails()
+    {
+        Expr x = Expr.Var("x");
+        var derivative = Differentiator.Derivative(Expr.Sigmoid(x), x);
+        Assert.Equal(@"\sigma\left(x\right) \left(1 - \sigma\left(x\right)\right)", LatexPrinter.Print(derivative));
+        var program = CsePass.Build(new[] { ("value", Expr.Sigmoid(x)), ("derivative", derivative) });
+        var code = CSharpPrinter.Default.PrintMethod(program, "S");
+        // σ(1 − σ) as σ(x)σ(−x) = e/(1 + e)², e = e^−|x|: one exp for the value and the derivative, no 1 − σ.
+        Assert.Equal(1, CountOf(code, "Math.Exp("));
+        Assert.DoesNotContain("1.0 - ", code);
+        var type = RoslynCompiler.Compile("using System;\npublic static class Emitted\n{\n" + CSharpPrinter.Default.PrintMethod(program, "S", indent: "    ") + "}\n").GetType("Emitted")!;
+        foreach (var at in new[] { 0.0, 1e-300, 0.5, -3.0, 40.0, -40.0, 300.0, -740.0 })
+        {
+            var args = new object[] { at, 0.0 };
+            var value = (double)type.GetMethod("S")!.Invoke(null, args)!;
+            var e = Math.Exp(-Math.Abs(at));
+            var exact = e / ((1 + e) * (1 + e));
+            Assert.True(Math.Abs((double)args[1] - exact) <= 1e-15 * exact, $"σ′({at}): {(double)args[1]:r}, exact {exact:r}");
+            var sigma = at >= 0 ? 1 / (1 + e) : e / (1 + e);
+            Assert.True(Math.Abs(value - sigma) <= 1e-15 * sigma, $"σ({at}): {value:r}, exact {sigma:r}");
+        }
+    }
+
+    [Fact]
     public void ComparisonValues_PrintAsIntegerIndicators_ButNeverAsAnIntegerQuotient()
     {
         Expr x = Expr.Var("x"), y = Expr.Var("y");

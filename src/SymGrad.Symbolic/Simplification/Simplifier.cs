@@ -172,7 +172,25 @@ public sealed class Simplifier
         }
         if (pairs.Count == 0) return rewritten;
         var memo2 = new Dictionary<Expr, Expr>();
-        return rewritten.Select(o => (o.Name, Graph.Rewrite(o.Item2, n => pairs.TryGetValue(n, out var r) ? r : n, memo2))).ToList();
+        return rewritten.Select(o => (o.Name, Graph.Rewrite(o.Item2, n => pairs.TryGetValue(n, out var r) ? r : SigmoidProduct(n), memo2))).ToList();
+    }
+
+    // σ(u)σ(−u) as built above, (u ≥ 0 ? 1 : e)(u ≥ 0 ? e : 1)/(1 + e)², is e/(1 + e)² on both sides of 0.
+    private static Expr SigmoidProduct(Expr n)
+    {
+        if (n.Kind != ExprKind.Mul) return n;
+        var factors = n.ArgArray;
+        for (var i = 0; i < factors.Length; i++)
+        {
+            if (factors[i] is not { Kind: ExprKind.If } a || !a.ArgArray[1].IsOne) continue;
+            var (condition, e) = (a.ArgArray[0], a.ArgArray[2]);
+            var j = Array.FindIndex(factors, f => f.Kind == ExprKind.If && ReferenceEquals(f.ArgArray[0], condition) && ReferenceEquals(f.ArgArray[1], e) && f.ArgArray[2].IsOne);
+            if (j < 0) continue;
+            var rest = new List<Expr>(factors.Length - 1) { e };
+            for (var k = 0; k < factors.Length; k++) if (k != i && k != j) rest.Add(factors[k]);
+            return Expr.Mul(rest);
+        }
+        return n;
     }
 
     private static Expr CodeForm(Expr n)
