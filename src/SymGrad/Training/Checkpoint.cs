@@ -141,20 +141,23 @@ public static class Checkpoint
         {
             var p = network.Parameters[i];
             var nameLength = reader.UInt16($"name length of parameter {i}");
+            // As the file has it, for comparison; in messages as a printable text of bounded length (a corrupted name can
+            // hold line breaks and control characters).
             var name = Encoding.UTF8.GetString(reader.Bytes(nameLength, $"name of parameter {i}"));
-            var rank = reader.UInt32($"rank of {name}");
+            var shown = Printable(name);
+            var rank = reader.UInt32($"rank of {shown}");
             if (rank > 16)
                 throw new InvalidDataException(stored == actual
-                    ? $"{source}: corrupted at offset {reader.Position - 4}: parameter {name} has rank {rank}."
+                    ? $"{source}: corrupted at offset {reader.Position - 4}: parameter {shown} has rank {rank}."
                     : $"{source}: corrupted or truncated (checksum mismatch).");
             var shape = new int[rank];
-            for (var d = 0; d < rank; d++) shape[d] = (int)reader.UInt32($"shape of {name}");
+            for (var d = 0; d < rank; d++) shape[d] = (int)reader.UInt32($"shape of {shown}");
             if (name != p.Name || !p.Value.Shape.SequenceEqual(shape))
                 throw new InvalidDataException(stored == actual
-                    ? $"{source}: parameter {i} is {name} {Tensor.Format(shape)} in the file but {p.Name} {p.Value.ShapeText} in the network (a different architecture)."
+                    ? $"{source}: parameter {i} is {shown} {Tensor.Format(shape)} in the file but {p.Name} {p.Value.ShapeText} in the network (a different architecture)."
                     : $"{source}: corrupted or truncated (checksum mismatch).");
             var data = new float[p.Value.Length];
-            var raw = reader.Bytes(4 * data.Length, $"values of {name}");
+            var raw = reader.Bytes(4 * data.Length, $"values of {shown}");
             for (var k = 0; k < data.Length; k++) data[k] = BinaryPrimitives.ReadSingleLittleEndian(raw.Slice(4 * k));
             values.Add(data);
         }
@@ -171,6 +174,17 @@ public static class Checkpoint
         Span<byte> b = stackalloc byte[4];
         BinaryPrimitives.WriteUInt32LittleEndian(b, v);
         s.Write(b);
+    }
+
+    // At most 64 characters, control characters and unpaired surrogates as \uXXXX: a name read from a corrupted file
+    // stays on one line of a message.
+    private static string Printable(string name)
+    {
+        var sb = new StringBuilder();
+        foreach (var c in name.Length > 64 ? name[..64] : name)
+            if (char.IsControl(c) || char.IsSurrogate(c) || c == '\uFFFD') sb.Append("\\u").Append(((int)c).ToString("x4", System.Globalization.CultureInfo.InvariantCulture));
+            else sb.Append(c);
+        return name.Length > 64 ? sb.Append('…').ToString() : sb.ToString();
     }
 
     private ref struct Reader(ReadOnlySpan<byte> bytes, string source)
