@@ -212,6 +212,17 @@ public sealed class Simplifier
         var terms = sum.ArgArray;
         List<Expr>? result = null;
         bool[]? used = null;
+        // Each term's position, built at the first candidate: a sum of n terms costs O(n), not O(n²).
+        Dictionary<Expr, int>? positions = null;
+        int Find(Expr partner)
+        {
+            if (positions is null)
+            {
+                positions = new Dictionary<Expr, int>(terms.Length);
+                for (var t = 0; t < terms.Length; t++) if (!positions.ContainsKey(terms[t])) positions[terms[t]] = t;
+            }
+            return positions.TryGetValue(partner, out var at) ? at : -1;
+        }
         foreach (var power in new[] { 2, 1, 0 })
             for (var i = 0; i < terms.Length; i++)
             {
@@ -220,7 +231,7 @@ public sealed class Simplifier
                 {
                     // r·σ(u) − r = −r·σ(−u): 1 − σ(u) is 0 from u ≈ 37 on, σ(−u) is not.
                     if (SigmoidCofactor(terms[i]) is not { } sp) continue;
-                    var k = Array.FindIndex(terms, t => ReferenceEquals(t, Expr.Neg(sp.Cofactor)));
+                    var k = Find(Expr.Neg(sp.Cofactor));
                     if (k < 0 || k == i || (used is not null && used[k])) continue;
                     used ??= new bool[terms.Length];
                     result ??= new List<Expr>();
@@ -234,7 +245,7 @@ public sealed class Simplifier
                 foreach (var sign in power == 2 ? new[] { -1 } : new[] { 1, -1 })
                 {
                     var partner = sign == 1 ? pair.Cofactor : Expr.Neg(pair.Cofactor);
-                    j = Array.FindIndex(terms, t => ReferenceEquals(t, partner));
+                    j = Find(partner);
                     if (j < 0 || j == i || (used is not null && used[j])) continue;
                     replacement = power == 2
                         ? Expr.Neg(Expr.Mul(pair.Cofactor, Sech2(pair.U)))
