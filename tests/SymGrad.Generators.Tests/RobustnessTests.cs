@@ -41,6 +41,28 @@ public class RobustnessTests
     }
 
     [Fact]
+    public void KeywordNames_ForTypesMethodsAndParameters_AreEscapedInTheGeneratedCode()
+    {
+        // `partial class @class` was emitted as `partial class class` (CS0260 in the generated file).
+        var r = GeneratorHarness.Run(Header + """
+            namespace @namespace;
+            public static partial class @class
+            {
+                public static partial class @struct { [Differentiable] public static double @return(double @in, double @out) => @in * @out; }
+                [Differentiable] public static double @if(double @double) => Math.Sin(@double);
+            }
+            public static class Use
+            {
+                public static double All() => @class.@struct.@returnPartial_in(1, 2) + @class.@ifDerivative(1)
+                    + @class.@struct.@returnGradient(1, 2, out var din, out var dout) + din + dout;
+            }
+            """);
+        Assert.Empty(r.GeneratorDiagnostics);
+        Assert.Empty(r.CompileDiagnostics);
+        Assert.Equal(2, r.Run.Results.Single().GeneratedSources.Length - 1); // the two methods and the registry
+    }
+
+    [Fact]
     public void ANullVariableList_MeansEveryParameter()
     {
         var r = GeneratorHarness.Run(Header + "public static partial class M { [Differentiable(null)] public static double F(double x, double y) => x * y; public static double Use() => M.FPartial_x(1, 2) + M.FPartial_y(1, 2); }");
