@@ -91,7 +91,9 @@ internal static class DifferentiableParser
                 ? Expect(ExpressionFrontEnd.Read(syntax.ExpressionBody.Expression, scope), syntax.SyntaxTree)
                 : syntax.Body != null
                     ? new BodyReader(parameterNames, syntax.SyntaxTree, cancellationToken).ReadBlock(syntax.Body.Statements.ToList(), 0, scope, syntax.Body)
-                    : throw new BodyException(DiagnosticDescriptors.UnsupportedStatement, syntax.Identifier.GetLocation(), $"'{method.Name}'", "it has no body");
+                    : throw new BodyException(DiagnosticDescriptors.UnsupportedStatement, syntax.Identifier.GetLocation(), new[] { $"'{method.Name}'", method.PartialImplementationPart != null
+                        ? "this declaration of the partial method has no body; put [Differentiable] on the one that has"
+                        : "it has no body" });
         }
         catch (BodyException e)
         {
