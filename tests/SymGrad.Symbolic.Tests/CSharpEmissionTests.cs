@@ -1,3 +1,4 @@
+using System.Globalization;
 using System;
 using System.Collections.Generic;
 using System.Linq;
@@ -126,6 +127,41 @@ public class CSharpEmissionTests
             var sigma = at >= 0 ? 1 / (1 + e) : e / (1 + e);
             Assert.True(Math.Abs(value - sigma) <= 1e-15 * sigma, $"σ({at}): {value:r}, exact {sigma:r}");
         }
+    }
+
+    [Theory]
+    [InlineData(120, 1e-3)]
+    [InlineData(40, 1e-10)]
+    public void ProductsOfManySmallSlopes_KeepTheirValueAndGradient(int n, double slope)
+    {
+        // (1 + c·x₀)⋯(1 + c·xₙ₋₁): the content c of each factor pulled out made one coefficient cⁿ (10^−360, printed 0.0)
+        // and a product of (1/c + xᵢ) that overflows: value and every partial came out 0.
+        var xs = Enumerable.Range(0, n).Select(i => Expr.Var("x" + i.ToString("D3", CultureInfo.InvariantCulture))).ToList();
+        var f = Expr.Mul(xs.Select(x => Expr.Add(Expr.One, Expr.Mul(Expr.Const(slope), x))));
+        var program = GradientProgram(f, xs);
+        var method = RoslynCompiler.Compile("using System;\npublic static class Emitted\n{\n" + CSharpPrinter.Default.PrintMethod(program, "G", indent: "    ") + "}\n").GetType("Emitted")!.GetMethod("G")!;
+        var at = xs.ToDictionary(x => x.Name!, x => 0.0);
+        at["x001"] = 1 / slope; // one factor 2: the value 2, ∂/∂x₀ = 2c, ∂/∂x₁ = c
+        var result = Call(method, program, at, useFloat: false);
+        Assert.Equal(2.0, result[0], 12);
+        Assert.Equal(2 * slope, result[1], slope * 1e-12);
+        Assert.Equal(slope, result[2], slope * 1e-12);
+        Assert.All(result.Skip(3), d => Assert.Equal(2 * slope, d, slope * 1e-12));
+    }
+
+    [Fact]
+    public void DistributingATinyCoefficient_KeepsTheProductOfTwoTinyConstants()
+    {
+        // ∂/∂x (1 + 1e-200 x)(1 + 1e-200 y) = 1e-200 (1 + 1e-200 y): distributed, 1e-400 y underflowed to 0.
+        Expr x = Expr.Var("x"), y = Expr.Var("y");
+        var c = Expr.Const(Number.Inexact(1e-200));
+        var f = Expr.Mul(Expr.Add(Expr.One, Expr.Mul(c, x)), Expr.Add(Expr.One, Expr.Mul(c, y)));
+        var program = GradientProgram(f, new[] { x, y });
+        var method = RoslynCompiler.Compile("using System;\npublic static class Emitted\n{\n" + CSharpPrinter.Default.PrintMethod(program, "G", indent: "    ") + "}\n").GetType("Emitted")!.GetMethod("G")!;
+        var result = Call(method, program, new Dictionary<string, double> { ["x"] = 0, ["y"] = 1e200 }, useFloat: false);
+        Assert.Equal(2.0, result[0], 14);
+        Assert.Equal(2e-200, result[1], 1e-214);
+        Assert.Equal(1e-200, result[2], 1e-214);
     }
 
     [Fact]

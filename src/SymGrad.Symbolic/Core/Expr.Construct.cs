@@ -83,7 +83,7 @@ public sealed partial class Expr
             {
                 // (c·s)^k = c^k · s^k with s the primitive sum, so (y − x)·(x − y)/2 meets as −(x − y)²/2.
                 var (content, primitive) = SplitContent(b);
-                if (!content.IsOne && content.TryPow(e.Value, out var scale))
+                if (!content.IsOne && content.TryPow(e.Value, out var scale) && InCoefficientRange(scale) && InCoefficientRange(coefficient * scale))
                 {
                     coefficient *= scale;
                     b = primitive;
@@ -121,7 +121,7 @@ public sealed partial class Expr
         if (coefficient.IsZero) return Zero;
         if (result.Count == 0) return Const(coefficient);
         if (coefficient.IsOne && result.Count == 1) return result[0];
-        if (result.Count == 1 && result[0].Kind == ExprKind.Add)
+        if (result.Count == 1 && result[0].Kind == ExprKind.Add && result[0]._args.All(t => InCoefficientRange(coefficient * CoefficientOf(t))))
         {
             // c*(a + b) → c*a + c*b, so that −(y − x) reads x − y and like terms meet.
             var c = Const(coefficient);
@@ -131,6 +131,22 @@ public sealed partial class Expr
         if (!coefficient.IsOne) result.Insert(0, Const(coefficient));
         return Intern(ExprKind.Mul, result.ToArray());
     }
+
+    // Coefficients the canonical form may create by itself — a sum's content pulled out of a product, a coefficient
+    // distributed over a sum — stay within 2^±60: (1 + 0.001x₀)⋯(1 + 0.001x₁₀₉) as 10^−330 · (1000 + x₀)⋯ printed 0.0
+    // (the coefficient underflows double, the product of the primitive sums overflows it), and 10^−200 · (1 + 10^−200 y)
+    // distributed lost its 10^−400 y. A coefficient the user wrote is kept whatever its size.
+    private const double CoefficientRange = 1.152921504606847e18; // 2^60
+
+    private static bool InCoefficientRange(Number c)
+    {
+        if (c.IsZero) return true;
+        var v = Math.Abs(c.Value);
+        return v <= CoefficientRange && v >= 1 / CoefficientRange;
+    }
+
+    private static Number CoefficientOf(Expr term) =>
+        term.Kind == ExprKind.Const ? term.Value : term.Kind == ExprKind.Mul && term._args[0].Kind == ExprKind.Const ? term._args[0].Value : Number.One;
 
     /// <summary>Splits a term into its numeric coefficient and the rest: <c>3*x*y</c> → (3, x*y).</summary>
     public static (Number Coefficient, Expr Remainder) SplitCoefficient(Expr term)
