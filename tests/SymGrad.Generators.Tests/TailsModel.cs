@@ -21,7 +21,7 @@ public static partial class TailsModel
         return -(y * Math.Log(p) + (1 - y) * Math.Log(1 - p));
     }
 
-    [Differentiable]
+    [Differentiable(Order = 2)]
     public static double Sigmoid(double x) => 1 / (1 + Math.Exp(-x));
 
     [Differentiable(Order = 2)]
@@ -38,6 +38,9 @@ public static partial class TailsModel
 
     [Differentiable(Order = 2)]
     public static float TanhF(float x) => MathF.Tanh(x);
+
+    [Differentiable]
+    public static float MishF(float x) => x * MathF.Tanh(MathF.Log(1 + MathF.Exp(x)));
 
     [Differentiable(Order = 2)]
     public static float GeluF(float x) => 0.5f * x * (1 + MathF.Tanh(0.7978846f * (x + 0.044715f * x * x * x)));

@@ -150,8 +150,8 @@ public sealed class Simplifier
     //   GELU″(8.5) = −2.9e-22, not 0). Likewise r(1 ± tanh u) as 2r·σ(±2u) through the same e (1 + tanh u cancels for
     //   u → −∞: GELU's 0.5x(1 + tanh u)). Where tanh(u) is needed nowhere else this is one exp instead of a tanh (about
     //   2× faster); where it is, one exp beside it.
-    // - r·σ(u) − r as −r·σ(−u) (σ′ = σ(1 − σ) is 0 from u ≈ 37 on, σ(u)σ(−u) is not), and σ(u) beside σ(−u) through one
-    //   e = e^−|u|.
+    // - r·σ(u) − r as −r·σ(−u) (σ′ = σ(1 − σ) is 0 from u ≈ 37 on, σ(u)σ(−u) is not); σ(u) as (u ≥ 0 ? 1 : e)/(1 + e)
+    //   with e = e^−|u|, one e for σ(u) and σ(−u).
     // - softplus(u) as max(u, 0) + log1p(e^−|u|), log1p in Goldberg's form (below).
     internal static IReadOnlyList<(string Name, Expr Value)> CodeForms(IReadOnlyList<(string Name, Expr Value)> outputs)
     {
@@ -170,6 +170,11 @@ public sealed class Simplifier
             pairs[sg] = SigmoidThrough(u, e, 1);
             pairs[Expr.Sigmoid(Expr.Neg(u))] = SigmoidThrough(u, e, -1);
         }
+        // Every other σ(u) likewise: 1 / (1 + e^−u) is 0 once e^−u overflows (u < −709.8 in double, −88.7 in float) where
+        // σ(u) = e^u is still a subnormal number that a factor can bring back into range (Mish′(−710) = −3.2e-306).
+        foreach (var sg in sigmoids)
+            if (!pairs.ContainsKey(sg))
+                pairs[sg] = SigmoidThrough(sg.ArgArray[0], Expr.Exp(Expr.Neg(Expr.Abs(sg.ArgArray[0]))), 1);
         if (pairs.Count == 0) return rewritten;
         var memo2 = new Dictionary<Expr, Expr>();
         return rewritten.Select(o => (o.Name, Graph.Rewrite(o.Item2, n => pairs.TryGetValue(n, out var r) ? r : SigmoidProduct(n), memo2))).ToList();
@@ -229,14 +234,20 @@ public sealed class Simplifier
                 if (used is not null && used[i]) continue;
                 if (power == 0)
                 {
-                    // r·σ(u) − r = −r·σ(−u): 1 − σ(u) is 0 from u ≈ 37 on, σ(−u) is not.
+                    // r·σ(u) − r = −r·σ(−u): 1 − σ(u) is 0 from u ≈ 37 on, σ(−u) is not. r·σ(u) − r/2 = (r/2)·tanh(u/2):
+                    // σ(u) − ½ has no digits left near u = 0 (σ″(1e-300) = −1.25e-301, not 0).
                     if (SigmoidCofactor(terms[i]) is not { } sp) continue;
                     var k = Find(Expr.Neg(sp.Cofactor));
-                    if (k < 0 || k == i || (used is not null && used[k])) continue;
+                    var half = k < 0 ? Find(Expr.Mul(Expr.Const(Number.Rational(-1, 2)), sp.Cofactor)) : -1;
+                    if (k < 0 && half < 0) continue;
+                    if (k < 0) k = half;
+                    if (k == i || (used is not null && used[k])) continue;
                     used ??= new bool[terms.Length];
                     result ??= new List<Expr>();
                     used[i] = used[k] = true;
-                    result.Add(Expr.Neg(Expr.Mul(sp.Cofactor, Expr.Sigmoid(Expr.Neg(sp.U)))));
+                    result.Add(half < 0
+                        ? Expr.Neg(Expr.Mul(sp.Cofactor, Expr.Sigmoid(Expr.Neg(sp.U))))
+                        : Expr.Mul(Expr.Half, sp.Cofactor, Expr.Tanh(Expr.Mul(Expr.Half, sp.U))));
                     continue;
                 }
                 if (TanhPowerCofactor(terms[i], power) is not { } pair) continue;
@@ -295,7 +306,7 @@ public sealed class Simplifier
     private static Expr Sech2(Expr u)
     {
         var e = TanhExp(u);
-        return Expr.Mul(Expr.Const(4), e, Expr.Pow(Expr.Add(Expr.One, e), Expr.Const(-2)));
+        return Expr.Mul(Expr.Const(4), e, Expr.Pow(OnePlus(e), Expr.Const(-2)));
     }
 
     // σ(2u) (sign 1) or σ(−2u) (sign −1) through the same e = e^−2|u| as sech²(u).
@@ -305,8 +316,11 @@ public sealed class Simplifier
     private static Expr SigmoidThrough(Expr u, Expr e, int sign)
     {
         var nonNegative = Expr.Compare(ExprKind.GreaterEqual, u, Expr.Zero);
-        return Expr.Mul(sign == 1 ? Expr.If(nonNegative, Expr.One, e) : Expr.If(nonNegative, e, Expr.One), Expr.Pow(Expr.Add(Expr.One, e), Expr.MinusOne));
+        return Expr.Mul(sign == 1 ? Expr.If(nonNegative, Expr.One, e) : Expr.If(nonNegative, e, Expr.One), Expr.Pow(OnePlus(e), Expr.MinusOne));
     }
+
+    // 1 + e as one node for sech², σ and log1p alike (Shared: log1p needs (1 + e) − 1 kept as written).
+    private static Expr OnePlus(Expr e) => Expr.Shared(Expr.Add(Expr.One, e));
 
     private static Expr TanhExp(Expr u) => Expr.Exp(Expr.Mul(Expr.Const(-2), Expr.Abs(u)));
 
@@ -317,7 +331,7 @@ public sealed class Simplifier
     // Floating-Point Arithmetic, Theorem 4). w is Shared so that w − 1 stays as written instead of folding to t.
     internal static Expr Log1p(Expr t)
     {
-        var w = Expr.Shared(Expr.Add(Expr.One, t));
+        var w = OnePlus(t);
         return Expr.If(Expr.Compare(ExprKind.Equal, w, Expr.One), t,
             Expr.Mul(Expr.Log(w), t, Expr.Pow(Expr.Add(w, Expr.MinusOne), Expr.MinusOne)));
     }

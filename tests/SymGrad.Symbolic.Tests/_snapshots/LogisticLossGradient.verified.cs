@@ -3,7 +3,7 @@ public static double F(double b, double w1, double w2, double x1, double x2, dou
     var sum0 = b + w1 * x1 + w2 * x2;
     var exp0 = Math.Exp(-Math.Abs(sum0));
     var sum1 = exp0 + 1.0;
-    var sum2 = 1.0 / (1.0 + Math.Exp(-sum0)) - y;
+    var sum2 = (sum0 >= 0.0 ? 1.0 : exp0) / sum1 - y;
     dw1 = sum2 * x1;
     dw2 = sum2 * x2;
     db = sum2;
