@@ -227,7 +227,7 @@ internal static class DifferentiableEmitter
         var latexFormula = Within(() => LatexPrinter.Print(gradient.Function), () => Omitted);
         var partials = variables.Select((v, i) => Within(() => LatexPrinter.PrintPartial("f", v, gradient.Partials[i]),
             () => LatexPrinter.Partial("f", v) + " = " + Omitted)).ToList();
-        var steps = variables.Select(v => Within(() => LatexPrinter.PrintDerivation("f", gradient, v),
+        var steps = variables.Select(v => Within(() => LatexPrinter.PrintDerivation("f", gradient, v, left),
             () => @"\begin{aligned}" + "\n" + LatexPrinter.Partial("f", v) + " &= " + Omitted + "\n" + @"\end{aligned}")).ToList();
         AppendDerivation(members, m, indent, latexFormula, partials, steps);
         return new GeneratedMethod(HintName(m), Wrap(m, members.ToString()), RegistryEntry(m, variables, latexFormula, partials, steps), diagnostics.ToEquatableArray(), m.Key, m.Callees);

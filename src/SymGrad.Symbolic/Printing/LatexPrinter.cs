@@ -149,7 +149,14 @@ public static class LatexPrinter
     /// <c>u_1, u_2, …</c> for its longer intermediate terms, then for each node on the way from the output to the
     /// variable the chain-rule sum, the rule that fired and the simplified result. A LaTeX <c>aligned</c> block.
     /// </summary>
-    public static string PrintDerivation(string function, Gradient gradient, Expr variable)
+    public static string PrintDerivation(string function, Gradient gradient, Expr variable) => PrintDerivation(function, gradient, variable, long.MaxValue);
+
+    /// <summary>
+    /// The derivation, cut with a note where its lines pass <paramref name="maxChars"/> characters: each line is bounded
+    /// (<see cref="MaxPrintedSize"/> terms), but an adjoint shared along a chain of conditionals prints as a tree that
+    /// doubles per step, and 64 steps of such lines ran to megabytes.
+    /// </summary>
+    public static string PrintDerivation(string function, Gradient gradient, Expr variable, long maxChars)
     {
         using var scope = Memoize();
         var d = gradient.Derivation;
@@ -192,8 +199,17 @@ public static class LatexPrinter
 
         var adjoints = d.Steps.ToDictionary(s => s.Node, s => s.Result);
         adjoints[d.Function] = Expr.One;
-        foreach (var step in steps)
+        long written = lines.Sum(l => (long)l.Length);
+        for (var k = 0; k < steps.Count; k++)
         {
+            var step = steps[k];
+            if (written > maxChars)
+            {
+                lines.Add(@"&\;\text{(the remaining " + (steps.Count - k).ToString(System.Globalization.CultureInfo.InvariantCulture) +
+                          " chain-rule steps omitted: the derivation passes " + maxChars.ToString(System.Globalization.CultureInfo.InvariantCulture) + " characters)}");
+                break;
+            }
+            var before = lines.Count;
             var generic = string.Join(" + ", step.Contributions.Select(c =>
                 (ReferenceEquals(c.Parent, d.Function) ? "" : D(function, c.Parent) + @" \cdot ") + D(Ref(c.Parent), step.Node)));
             var instantiated = string.Join(" + ", step.Contributions.Select(c =>
@@ -210,6 +226,7 @@ public static class LatexPrinter
                 lines.Add("&= " + result + Because(string.Join(", ", step.Rewrites.Select(r => r.Rule).Distinct())));
             else if (result != instantiated)
                 lines.Add("&= " + result);
+            for (var i = before; i < lines.Count; i++) written += lines[i].Length;
         }
         return SingleLength(d.Function, @"\begin{aligned}" + "\n" + string.Join(@" \\" + "\n", lines) + "\n" + @"\end{aligned}");
     }

@@ -66,7 +66,7 @@ public sealed class Simplifier
         new SimplificationRule("log-sum-exp", @"\log \sum_j e^{u_j} \to m + \log \sum_j e^{u_j - m},\; m = \max_j u_j", false, e => e.Kind == ExprKind.Log ? LogSumExp(e.ArgArray[0]) : null),
         new SimplificationRule("piecewise product", @"[c]\,a \cdot b \to [c]\,(a b)", false, PiecewiseProduct),
         new SimplificationRule("piecewise quotient", @"\left(a + [c]\,x\right) d \to a d + [c]\,(x d)", false, PiecewiseQuotient),
-        new SimplificationRule("piecewise sum", @"[c]\,a + [c]\,b \to [c]\,(a + b)", false, PiecewiseSum),
+        new SimplificationRule("piecewise sum", @"[c]\,a + [c]\,b \to [c]\,(a + b),\; [c]\,a + [\neg c]\,b \to \begin{cases} a & c \\ b & \neg c \end{cases}", false, PiecewiseSum),
         new SimplificationRule("expand", @"a (b + c) \to a b + a c", true, e => e.Kind == ExprKind.Mul && MayCancel(e) ? Expand(e, 256) : null),
         new SimplificationRule("factor", @"a b + a c \to a (b + c)", true, Factor),
         new SimplificationRule("sum of terms", @"\sum_i (a + b_i) \to n a + \sum_i b_i", true, SumOfTerms),
@@ -481,6 +481,10 @@ public sealed class Simplifier
             if (!IsPiecewiseWithZero(args[i], out var zero)) continue;
             var others = args.Where((_, j) => j != i).ToList();
             var (c, t, f) = AsPiecewise(args[i]);
+            // A constant not into a branch that is piecewise itself: it would travel down a chain of nested
+            // conditionals (c₀ ? 0 : c₁ ? 0 : … : 3), a copy of the chain per term — quadratic in the chain. (Other
+            // factors go in: a factor infinite where the branch is not taken must stay inside it, or 0 · ∞ is NaN.)
+            if (others.All(o => o.Kind == ExprKind.Const) && IsPiecewiseWithZero(zero == 2 ? t : f, out _)) continue;
             return zero == 2 ? Expr.If(c, Expr.Mul(others.Append(t)), Expr.Zero) : Expr.If(c, Expr.Zero, Expr.Mul(others.Append(f)));
         }
         return null;
@@ -507,6 +511,17 @@ public sealed class Simplifier
             var merged = zero == 2 ? Expr.If(c, sum, Expr.Zero) : Expr.If(c, Expr.Zero, sum);
             var rest = args.Where((_, j) => !kv.Value.Contains(j)).Append(merged);
             return Expr.Add(rest);
+        }
+        // [c] a + [¬c] b → (c ? a : b): one piecewise node instead of two. Without it the adjoint of a chain of n
+        // conditionals (t = t > c ? f(t) : g(t)) held both branches as separate terms at each step, and constants
+        // distributed into them doubled the graph per step (n = 50 took 75 s to generate).
+        foreach (var kv in groups)
+        {
+            var (c, zero) = kv.Key;
+            if (zero != 2 || !groups.TryGetValue((c, 1), out var other)) continue;
+            var (i, j) = (kv.Value[0], other[0]);
+            var merged = Expr.If(c, AsPiecewise(args[i]).WhenTrue, AsPiecewise(args[j]).WhenFalse);
+            return Expr.Add(args.Where((_, k) => k != i && k != j).Append(merged));
         }
         return null;
     }
