@@ -180,6 +180,39 @@ public class FileFuzzTests
     }
 
     [Fact]
+    public void EdgeFiles_FromATrial_FailEarly_NamingTheFile()
+    {
+        var dir = Directory.CreateTempSubdirectory("symgrad-edges").FullName;
+        try
+        {
+            // A 12-byte IDX file announcing 2 147 483 000 bytes: refused from its length, before the buffer is allocated.
+            var idx = Path.Combine(dir, "huge-header.idx");
+            File.WriteAllBytes(idx, new byte[] { 0, 0, 0x08, 1, 0x7F, 0xFF, 0xFD, 0x78, 1, 2, 3, 4 });
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            var e = Assert.Throws<InvalidDataException>(() => IdxLoader.Read(idx));
+            Assert.InRange(GC.GetAllocatedBytesForCurrentThread() - before, 0, 1 << 20);
+            Assert.StartsWith(idx + ": offset 12: truncated", e.Message, StringComparison.Ordinal);
+
+            // Directories are named as such, by every loader.
+            Assert.Equal(dir + ": a directory, not an IDX file.", Assert.Throws<InvalidDataException>(() => IdxLoader.Read(dir)).Message);
+            Assert.Equal(dir + ": a directory, not a CSV file.", Assert.Throws<InvalidDataException>(() => CsvLoader.Load(dir)).Message);
+            var network = new Network(new Dense(2, 1, 1));
+            Assert.Equal(dir + ": a directory, not a checkpoint.", Assert.Throws<InvalidDataException>(() => Checkpoint.Load(dir, network)).Message);
+
+            // Classes = int.MaxValue: an error naming the file, not an OverflowException.
+            var csv = Path.Combine(dir, "classes.csv");
+            File.WriteAllText(csv, "a,b\n1,0\n2,1\n");
+            var wide = Assert.Throws<ArgumentException>(() => CsvLoader.Load(csv, new CsvOptions { Classes = int.MaxValue }));
+            Assert.StartsWith(csv + ": ", wide.Message, StringComparison.Ordinal);
+
+            // "1\0" is not the number 1 (the framework's parser accepts trailing NULs).
+            File.WriteAllText(csv, "a,b\n1\0,0\n");
+            Assert.StartsWith(csv + ":2: column 1:", Assert.Throws<InvalidDataException>(() => CsvLoader.Load(csv)).Message, StringComparison.Ordinal);
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
     public void Checkpoint_MutatedFiles_AreRejectedNamingTheFile_AndLeaveTheNetworkUnchanged()
     {
         var rng = new Random(Seed + 3);

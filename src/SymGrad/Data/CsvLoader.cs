@@ -33,6 +33,7 @@ public static class CsvLoader
     /// <summary>Loads <paramref name="path"/>.</summary>
     public static Dataset Load(string path, CsvOptions? options = null)
     {
+        if (Directory.Exists(path)) throw new InvalidDataException($"{path}: a directory, not a CSV file.");
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such file.", path);
         using var reader = new StreamReader(path);
         return Read(reader, path, options);
@@ -94,7 +95,8 @@ public static class CsvLoader
             for (var c = 0; c < fields.Length; c++)
             {
                 var text = fields[c].Trim();
-                if (!float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out row[c]) || !float.IsFinite(row[c]))
+                // .NET's parser accepts trailing NUL characters ("1\0" reads as 1): a field holding one is not a number.
+                if (text.IndexOf('\0') >= 0 || !float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out row[c]) || !float.IsFinite(row[c]))
                     throw new InvalidDataException($"{source}:{lineNumber}: column {c + 1}: '{text}' is not a finite number.");
             }
             rows.Add(row);
@@ -109,6 +111,9 @@ public static class CsvLoader
         if (features.Length == 0) throw new ArgumentException($"{source}: every column is a target; no features left.");
         if (options.Classes is { } k && (targets.Length != 1 || k < 2))
             throw new ArgumentException("Classes needs exactly one target column and at least two classes.");
+        // One-hot rows of Classes floats each: refused before the allocation overflows (Classes = int.MaxValue).
+        if (options.Classes is { } wide && (long)rows.Count * wide > Array.MaxLength)
+            throw new ArgumentException($"{source}: {rows.Count} rows of {wide} classes are {(long)rows.Count * wide} one-hot values, more than a tensor holds.");
 
         var x = new Tensor(rows.Count, features.Length);
         var y = options.Classes is { } classes ? new Tensor(rows.Count, classes) : new Tensor(rows.Count, targets.Length);

@@ -15,6 +15,7 @@ public static class IdxLoader
     /// <summary>Reads an IDX file into a tensor of its shape (values as float, unscaled).</summary>
     public static Tensor Read(string path)
     {
+        if (Directory.Exists(path)) throw new InvalidDataException($"{path}: a directory, not an IDX file.");
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such file.", path);
         // The header first, then exactly the bytes it announces (and one more, to see whether the file goes on): a
         // device such as /dev/zero or a file of many gigabytes is refused from its header, never read whole.
@@ -27,6 +28,10 @@ public static class IdxLoader
         var total = header.Length + count * size;
         if (total > Array.MaxLength - 1)
             throw new InvalidDataException($"{path}: offset 4: the header announces {count} values ({count * size} bytes), more than SymGrad reads into one array.");
+        // A regular file shorter than its header announces is refused before the buffer is allocated (a 12-byte file
+        // announcing 2 GB allocated them, then reported the truncation).
+        if (stream.CanSeek && stream.Length < total)
+            throw new InvalidDataException($"{path}: offset {stream.Length}: truncated: the header announces {count} values ({total} bytes with the header), the file has {stream.Length} bytes.");
         var bytes = new byte[total + 1];
         header.CopyTo(bytes, 0);
         var got = header.Length + ReadUpTo(stream, bytes, header.Length, bytes.Length - header.Length);

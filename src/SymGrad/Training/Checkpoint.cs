@@ -106,6 +106,14 @@ public static class Checkpoint
         {
             throw new FileNotFoundException($"{path}: no such checkpoint.", path);
         }
+        catch (UnauthorizedAccessException) when (Directory.Exists(path))
+        {
+            throw new InvalidDataException($"{path}: a directory, not a checkpoint.");
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            throw new IOException($"{path}: cannot be read ({e.Message})", e);
+        }
         if (bytes.Length > expected)
             throw new InvalidDataException(bytes.Length < Magic.Length || !bytes.AsSpan(0, Magic.Length).SequenceEqual(Magic)
                 ? $"{path}: not a SymGrad checkpoint (the file does not start with SGCKPT)."
