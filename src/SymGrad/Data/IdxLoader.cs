@@ -24,14 +24,14 @@ public static class IdxLoader
         var (size, rank) = Prefix(head.AsSpan(0, ReadUpTo(stream, head, 0, 4)), path);
         var header = new byte[4 + 4 * rank];
         head.CopyTo(header, 0);
-        var (_, count) = Dimensions(header.AsSpan(0, 4 + ReadUpTo(stream, header, 4, header.Length - 4)), rank, path);
+        var (shape, count) = Dimensions(header.AsSpan(0, 4 + ReadUpTo(stream, header, 4, header.Length - 4)), rank, path);
         var total = header.Length + count * size;
         if (total > Array.MaxLength - 1)
             throw new InvalidDataException($"{path}: offset 4: the header announces {count} values ({count * size} bytes), more than SymGrad reads into one array.");
         // A regular file shorter than its header announces is refused before the buffer is allocated (a 12-byte file
         // announcing 2 GB allocated them, then reported the truncation).
         if (stream.CanSeek && stream.Length < total)
-            throw new InvalidDataException($"{path}: offset {stream.Length}: truncated: the header announces {count} values ({total} bytes with the header), the file has {stream.Length} bytes.");
+            throw new InvalidDataException($"{path}: offset {stream.Length}: truncated: shape {Tensor.Format(shape)} needs {count * size} bytes of values from offset {header.Length}, the file has {stream.Length - header.Length}.");
         var bytes = new byte[total + 1];
         header.CopyTo(bytes, 0);
         var got = header.Length + ReadUpTo(stream, bytes, header.Length, bytes.Length - header.Length);
