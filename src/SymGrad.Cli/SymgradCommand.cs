@@ -69,7 +69,8 @@ public static class SymgradCommand
     /// </summary>
     public static int Run(string[] args, TextWriter output, TextWriter error)
     {
-        var parse = Create().Parse(args);
+        // No response files: an expression may start with @ (@class * 2 is C#), which the parser would take for a file name.
+        var parse = Create().Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
         if (parse.Errors.Count > 0)
         {
             error.WriteLine("error: " + parse.Errors[0].Message.Replace("\r", " ").Replace("\n", " ") + " (see symgrad --help)");

@@ -130,6 +130,17 @@ public class DiffCommandTests
     }
 
     [Fact]
+    public void AnExpressionStartingWithAt_IsAnExpression_NotAResponseFile()
+    {
+        // "@class * 2" read as the response file 'class * 2' ("Response file not found").
+        var (exit, text, err) = Run("diff", "@class * 2");
+        Assert.Equal(0, exit);
+        Assert.Equal("", err);
+        Assert.Contains("double @class", text);
+        Assert.Equal(2.0, (double)RoslynCompiler.CompileMethod(text, "F").Invoke(null, new object?[] { 3.0, null })! / 3.0);
+    }
+
+    [Fact]
     public void NestedConditionals_StayLinear_AndComputeTheBranchesDerivative()
     {
         // x > 799 ? x * 0 : x > 798 ? x * 1 : … : x — 1 000 levels took 13.7 s and 1 GB (504 494 ops, 168× the primal):
