@@ -208,6 +208,32 @@ public class RobustnessTests
     }
 
     [Fact]
+    public void AMaxOverAnEmptySpan_IsMinusInfinity_WithAZeroGradient_NotAnIndexError()
+    {
+        var r = GeneratorHarness.Run(Header + """
+            public static partial class M
+            {
+                [Differentiable("w")]
+                public static double MaxRed(double[] x, double w)
+                {
+                    var best = double.NegativeInfinity;
+                    for (var i = 0; i < x.Length; i++) best = Math.Max(best, x[i] * w);
+                    return best;
+                }
+                public static double Call(double[] x, double w, out double dw) => MaxRedGradient(x, w, out dw);
+            }
+            """);
+        Assert.Empty(r.CompileDiagnostics);
+        var gradient = Load(r, "M").GetMethod("Call")!;
+        var args = new object?[] { System.Array.Empty<double>(), 2.0, null };
+        Assert.Equal(double.NegativeInfinity, (double)gradient.Invoke(null, args)!); // x[argmax] threw IndexOutOfRange
+        Assert.Equal(0.0, (double)args[2]!);
+        args = new object?[] { new[] { 1.0, 5.0, -3.0 }, 2.0, null };
+        Assert.Equal(10.0, (double)gradient.Invoke(null, args)!);
+        Assert.Equal(5.0, (double)args[2]!);
+    }
+
+    [Fact]
     public void ConstantsThatAbsorbTheInput_AreAddedInCsharpsOrder()
     {
         // (x + 16777217f) − 16777216f is 0 in float for |x| < 1 (x vanishes into 2^24); folding the constants gave x.

@@ -137,9 +137,10 @@ public static class Differentiator
                 for (var v = 0; v < variables.Count; v++)
                 {
                     if (inner.Partials[v].IsZero) continue;
+                    // Over no elements the max is −∞, a constant: no argmax to read (x[argmax] threw on an empty span).
                     var local = simplifier.Simplify(at is null
                         ? SumOut(node.SumIndex, args[0], inner.Partials[v], variables, scatter)
-                        : Expr.Substitute(inner.Partials[v], node.SumIndex, at));
+                        : Expr.If(Expr.Compare(ExprKind.Greater, args[0], Expr.Zero), Expr.Substitute(inner.Partials[v], node.SumIndex, at), Expr.Zero));
                     if (local.IsZero) continue;
                     var c = new Contribution(node, rule, local, Expr.Mul(propagated, local));
                     if (variables[v].Kind == ExprKind.Element) elementTerms[v].Add(c);
