@@ -427,6 +427,10 @@ public static class ExpressionFrontEnd
                     return Literal(l);
                 case IdentifierNameSyntax id:
                     return Identifier(id);
+                // -2147483648 is int.MinValue in C#, though the literal alone is a uint.
+                case PrefixUnaryExpressionSyntax u when u.IsKind(SyntaxKind.UnaryMinusExpression) && u.Operand is LiteralExpressionSyntax minValue
+                                                        && minValue.Token.Value is uint magnitude && magnitude == 2147483648u:
+                    return new TypedExpr(Expr.Const(int.MinValue), NumericType.Int, int.MinValue);
                 case PrefixUnaryExpressionSyntax u when u.IsKind(SyntaxKind.UnaryMinusExpression):
                     return Negate(Typed(u.Operand), u);
                 case PrefixUnaryExpressionSyntax u when u.IsKind(SyntaxKind.UnaryPlusExpression):

@@ -17,6 +17,7 @@ public static partial class CSharpSemanticsModel
     private const float Huge = 1e30f;
 
     [Differentiable] public static double HalfTimesXPlusSquare(double x) => 1 / 2 * x + x * x;          // 1 / 2 is 0
+    [Differentiable] public static double IntMinValue(double x) => -2147483648 * x + (-2147483648 / 2) * x * x; // int.MinValue, not a uint
     [Differentiable] public static double SevenHalvesTimesX(double x) => 7 / 2 * x;                        // 3x
     [Differentiable] public static double OneOverConstN(double x) => 1 / N * x + x * x;                    // 0·x + x²
     [Differentiable] public static double CastOfIntQuotient(double x) => (double)(K / 2) * x;              // 2x

@@ -30,6 +30,8 @@ public class CSharpSemanticsTests
     {
         Agrees(M.HalfTimesXPlusSquare, x => (M.HalfTimesXPlusSquareGradient(x, out var d), d), "1 / 2 * x + x * x");
         Agrees(M.SevenHalvesTimesX, x => (M.SevenHalvesTimesXGradient(x, out var d), d), "7 / 2 * x");
+        Agrees(M.IntMinValue, x => (M.IntMinValueGradient(x, out var d), d), "-2147483648 * x + (-2147483648 / 2) * x * x");
+        Assert.Equal(-2147483648.0 - 2147483648.0, M.IntMinValueDerivative(1.0));
         Agrees(M.OneOverConstN, x => (M.OneOverConstNGradient(x, out var d), d), "1 / N * x + x * x");
         Agrees(M.CastOfIntQuotient, x => (M.CastOfIntQuotientGradient(x, out var d), d), "(double)(K / 2) * x");
         Agrees(M.ConstDoubleFromInts, x => (M.ConstDoubleFromIntsGradient(x, out var d), d), "const double Q = 1 / 4");
