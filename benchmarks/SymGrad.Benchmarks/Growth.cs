@@ -56,6 +56,11 @@ public static class Growth
             var compilation = Compilation(Chain(n));
             return () => RunGenerator(compilation);
         }),
+        new("t = t > c ? 0.5t + sin x : 0.9t - 0.3x, n times", "statement", "generator", 100, n =>
+        {
+            var compilation = Compilation(ConditionalChain(n));
+            return () => RunGenerator(compilation);
+        }),
         new("sum of w_i * x_i, squared error", "term", "generator", 2000, n =>
         {
             var compilation = Compilation(WideSum(n));
@@ -82,6 +87,15 @@ public static class Growth
     {
         var sb = new StringBuilder("using System;\nusing SymGrad;\npublic static partial class Chain\n{\n    [Differentiable]\n    public static double F(double x)\n    {\n        double t = x;\n");
         for (var i = 0; i < n; i++) sb.Append("        t = Math.Sin(t) + 0.001 * x;\n");
+        return sb.Append("        return t;\n    }\n}\n").ToString();
+    }
+
+    // Each step a conditional on the carried value (2^n terms before the piecewise sum merged [c]a + [¬c]b).
+    private static string ConditionalChain(int n)
+    {
+        var sb = new StringBuilder("using System;\nusing SymGrad;\npublic static partial class Branches\n{\n    [Differentiable]\n    public static double F(double x)\n    {\n        double t = x;\n");
+        for (var i = 0; i < n; i++)
+            sb.Append("        t = t > ").Append(((i % 7) * 0.25 - 0.5).ToString(System.Globalization.CultureInfo.InvariantCulture)).Append(" ? t * 0.5 + Math.Sin(x) : t * 0.9 - 0.3 * x;\n");
         return sb.Append("        return t;\n    }\n}\n").ToString();
     }
 
