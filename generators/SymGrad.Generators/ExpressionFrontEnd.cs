@@ -231,6 +231,18 @@ public static class ExpressionFrontEnd
         ["Sign"] = (1, a => Expr.Sign(a[0])),
         ["Max"] = (2, a => Expr.Max(a[0], a[1])),
         ["Min"] = (2, a => Expr.Min(a[0], a[1])),
+        ["Atan"] = (1, a => Expr.Inverse(ExprKind.Atan, a[0])),
+        ["Asin"] = (1, a => Expr.Inverse(ExprKind.Asin, a[0])),
+        ["Acos"] = (1, a => Expr.Inverse(ExprKind.Acos, a[0])),
+        ["Asinh"] = (1, a => Expr.Inverse(ExprKind.Asinh, a[0])),
+        ["Acosh"] = (1, a => Expr.Inverse(ExprKind.Acosh, a[0])),
+        ["Atanh"] = (1, a => Expr.Inverse(ExprKind.Atanh, a[0])),
+        // Math.Clamp(value, min, max) as C# computes it: value < min ? min : value > max ? max : value.
+        ["Clamp"] = (3, a => Expr.If(Expr.Compare(ExprKind.Less, a[0], a[1]), a[1], Expr.If(Expr.Compare(ExprKind.Greater, a[0], a[2]), a[2], a[0]))),
+        // Math.Cbrt(x) = sign(x)·|x|^(1/3) (x^(1/3) is NaN for x < 0).
+        ["Cbrt"] = (1, a => Expr.Mul(Expr.Sign(a[0]), Expr.Pow(Expr.Abs(a[0]), Expr.Const(Number.Rational(1, 3))))),
+        // a·b + c: the value to rounding (FusedMultiplyAdd rounds once).
+        ["FusedMultiplyAdd"] = (3, a => Expr.Add(Expr.Mul(a[0], a[1]), a[2])),
     };
 
 

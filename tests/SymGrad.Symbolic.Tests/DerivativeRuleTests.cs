@@ -44,6 +44,12 @@ public class DerivativeRuleTests
         ["shared"] = (x, y) => Expr.Shared(x * y + Expr.Sin(x)) * x,
         ["call"] = (x, y) => Expr.Call("Cube", x - y) * y,
         ["if"] = (x, y) => Expr.If(Expr.Compare(ExprKind.Greater, x, y), x * x, Expr.Sin(y)),
+        ["atan"] = (x, y) => Expr.Inverse(ExprKind.Atan, x * y - 1),
+        ["asin"] = (x, y) => Expr.Inverse(ExprKind.Asin, Expr.Tanh(x * y) * 0.9),
+        ["acos"] = (x, y) => Expr.Inverse(ExprKind.Acos, Expr.Tanh(x - y) * 0.9),
+        ["asinh"] = (x, y) => Expr.Inverse(ExprKind.Asinh, x * y - 3),
+        ["acosh"] = (x, y) => Expr.Inverse(ExprKind.Acosh, x * x + y * y + 1.25),
+        ["atanh"] = (x, y) => Expr.Inverse(ExprKind.Atanh, Expr.Tanh(x + y) * 0.9),
     };
 
     [Theory]

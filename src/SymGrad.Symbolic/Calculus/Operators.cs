@@ -89,6 +89,26 @@ public static class Operators
             new("sigmoid rule", @"\frac{d}{du} \sigma(u) = \sigma(u)\left(1 - \sigma(u)\right)", (n, i) => Expr.Mul(n, Expr.Sub(Expr.One, n))));
         Add(ExprKind.Softplus, "softplus", null, @"\operatorname{softplus}", Expr.StableSoftplus,
             new("softplus rule", @"\frac{d}{du} \operatorname{softplus}(u) = \sigma(u)", (n, i) => Expr.Sigmoid(Arg(n, 0))));
+        // Inverse trigonometric and hyperbolic functions; (u − 1)(u + 1) and (1 − u)(1 + u) rather than u² − 1 and 1 − u²,
+        // which cancel near |u| = 1.
+        static Expr Square(Expr u) => Expr.Pow(u, Expr.Const(2));
+        var minusHalf = Expr.Const(Number.Rational(-1, 2));
+        Add(ExprKind.Atan, "atan", "Atan", @"\arctan", Math.Atan,
+            new("arctan rule", @"\frac{d}{du} \arctan u = \frac{1}{1 + u^{2}}", (n, i) => Expr.Pow(Expr.Add(Expr.One, Square(Arg(n, 0))), Expr.MinusOne)));
+        Add(ExprKind.Asin, "asin", "Asin", @"\arcsin", Math.Asin,
+            new("arcsin rule", @"\frac{d}{du} \arcsin u = \frac{1}{\sqrt{1 - u^{2}}}", (n, i) =>
+                Expr.Mul(Expr.Pow(Expr.Sub(Expr.One, Arg(n, 0)), minusHalf), Expr.Pow(Expr.Add(Expr.One, Arg(n, 0)), minusHalf))));
+        Add(ExprKind.Acos, "acos", "Acos", @"\arccos", Math.Acos,
+            new("arccos rule", @"\frac{d}{du} \arccos u = -\frac{1}{\sqrt{1 - u^{2}}}", (n, i) =>
+                Expr.Neg(Expr.Mul(Expr.Pow(Expr.Sub(Expr.One, Arg(n, 0)), minusHalf), Expr.Pow(Expr.Add(Expr.One, Arg(n, 0)), minusHalf)))));
+        Add(ExprKind.Asinh, "asinh", "Asinh", @"\operatorname{arsinh}", x => double.IsInfinity(x) ? x : Math.Sign(x) * Math.Log(Math.Abs(x) + Math.Sqrt(x * x + 1)),
+            new("arsinh rule", @"\frac{d}{du} \operatorname{arsinh} u = \frac{1}{\sqrt{u^{2} + 1}}", (n, i) => Expr.Pow(Expr.Add(Square(Arg(n, 0)), Expr.One), minusHalf)));
+        Add(ExprKind.Acosh, "acosh", "Acosh", @"\operatorname{arcosh}", x => x < 1 ? double.NaN : Math.Log(x + Math.Sqrt(x - 1) * Math.Sqrt(x + 1)),
+            new("arcosh rule", @"\frac{d}{du} \operatorname{arcosh} u = \frac{1}{\sqrt{u - 1}\,\sqrt{u + 1}}", (n, i) =>
+                Expr.Mul(Expr.Pow(Expr.Sub(Arg(n, 0), Expr.One), minusHalf), Expr.Pow(Expr.Add(Arg(n, 0), Expr.One), minusHalf))));
+        Add(ExprKind.Atanh, "atanh", "Atanh", @"\operatorname{artanh}", x => 0.5 * Math.Log((1 + x) / (1 - x)),
+            new("artanh rule", @"\frac{d}{du} \operatorname{artanh} u = \frac{1}{1 - u^{2}}", (n, i) =>
+                Expr.Mul(Expr.Pow(Expr.Sub(Expr.One, Arg(n, 0)), Expr.MinusOne), Expr.Pow(Expr.Add(Expr.One, Arg(n, 0)), Expr.MinusOne))));
         // |x|'(0) = 0: sign(0) is 0.
         Add(ExprKind.Abs, "abs", "Abs", null, Math.Abs, new("abs rule", @"\frac{d}{du} \lvert u \rvert = \operatorname{sign}(u)", (n, i) => Expr.Sign(Arg(n, 0))));
         Add(ExprKind.Sign, "sign", "Sign", @"\operatorname{sign}", x => double.IsNaN(x) ? x : Math.Sign(x), new("sign rule", @"\frac{d}{du} \operatorname{sign}(u) = 0", Zero));

@@ -42,6 +42,7 @@ public static class CostModel
             case ExprKind.Cos:
             case ExprKind.Tanh:
             case ExprKind.Sigmoid:
+            case ExprKind.Atan or ExprKind.Asin or ExprKind.Acos or ExprKind.Asinh or ExprKind.Acosh or ExprKind.Atanh:
                 return 4;
             case ExprKind.Softplus:
                 return 6;

@@ -257,6 +257,16 @@ public sealed partial class Expr
     /// <summary>Cosine.</summary>
     public static Expr Cos(Expr a) => a.IsZero ? One : IsInexactConst(a) ? Const(Number.Inexact(Math.Cos(a.Value.Value))) : Intern(ExprKind.Cos, a);
 
+    /// <summary>An inverse trigonometric or hyperbolic function (<see cref="ExprKind.Atan"/> … <see cref="ExprKind.Atanh"/>).</summary>
+    public static Expr Inverse(ExprKind kind, Expr a)
+    {
+        if (kind is not (ExprKind.Atan or ExprKind.Asin or ExprKind.Acos or ExprKind.Asinh or ExprKind.Acosh or ExprKind.Atanh))
+            throw new ArgumentOutOfRangeException(nameof(kind));
+        if (a.IsZero && kind is ExprKind.Atan or ExprKind.Asin or ExprKind.Asinh or ExprKind.Atanh) return Zero;
+        if (IsInexactConst(a)) return Const(Number.Inexact(Operators.Of(kind).Unary!(a.Value.Value)));
+        return Intern(kind, a);
+    }
+
     /// <summary>Hyperbolic tangent.</summary>
     public static Expr Tanh(Expr a) => a.IsZero ? Zero : IsInexactConst(a) ? Const(Number.Inexact(Math.Tanh(a.Value.Value))) : Intern(ExprKind.Tanh, a);
 
@@ -445,6 +455,7 @@ public sealed partial class Expr
             case ExprKind.ToFloat: return ToFloat(args[0]);
             case ExprKind.IntDiv: return IntDiv(args[0], args[1]);
             case ExprKind.IntRem: return IntRem(args[0], args[1]);
+            case ExprKind.Atan or ExprKind.Asin or ExprKind.Acos or ExprKind.Asinh or ExprKind.Acosh or ExprKind.Atanh: return Inverse(Kind, args[0]);
             default: return Compare(Kind, args[0], args[1]);
         }
     }

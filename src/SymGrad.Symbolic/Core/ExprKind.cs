@@ -92,4 +92,16 @@ public enum ExprKind
     IntDiv,
     /// <summary>C# <c>int</c> remainder: <c>a − b·(a / b)</c> with truncating division (<c>-7 % 3</c> is −1).</summary>
     IntRem,
+    /// <summary>Arctangent (<c>Math.Atan</c>).</summary>
+    Atan,
+    /// <summary>Arcsine (<c>Math.Asin</c>), defined on [−1, 1].</summary>
+    Asin,
+    /// <summary>Arccosine (<c>Math.Acos</c>), defined on [−1, 1].</summary>
+    Acos,
+    /// <summary>Inverse hyperbolic sine (<c>Math.Asinh</c>).</summary>
+    Asinh,
+    /// <summary>Inverse hyperbolic cosine (<c>Math.Acosh</c>), defined from 1.</summary>
+    Acosh,
+    /// <summary>Inverse hyperbolic tangent (<c>Math.Atanh</c>), defined on (−1, 1).</summary>
+    Atanh,
 }

@@ -1,0 +1,21 @@
+using System;
+using SymGrad;
+
+namespace SymGrad.Generators.Tests;
+
+/// <summary>System.Math functions beyond the article's, as users write them (issue 15).</summary>
+public static partial class MathFunctionsModel
+{
+    [Differentiable] public static double Atan(double x) => Math.Atan(2 * x) + x;
+    [Differentiable] public static double Asin(double x) => Math.Asin(x * 0.5);
+    [Differentiable] public static double Acos(double x) => Math.Acos(x * 0.5) * x;
+    [Differentiable] public static double Asinh(double x) => Math.Asinh(x * x - 3);
+    [Differentiable] public static double Acosh(double x) => Math.Acosh(x * x + 1.5);
+    [Differentiable] public static double Atanh(double x) => Math.Atanh(Math.Tanh(x) * 0.9);
+    [Differentiable] public static double Clamp(double x) => Math.Clamp(x * x, 0.25, 2.0) + x;
+    [Differentiable] public static double Cbrt(double x) => Math.Cbrt(x - 1);
+    [Differentiable] public static double Fma(double x, double y) => Math.FusedMultiplyAdd(x, y, x * x);
+    [Differentiable(Order = 2)] public static double AtanSecond(double x) => Math.Atan(x);
+    [Differentiable] public static float AtanF(float x) => MathF.Atan(x) + MathF.Asinh(x);
+    [Differentiable] public static double Qualified(double x) => global::System.Math.Atan(x) + System.Math.Asin(x / 4);
+}
