@@ -18,4 +18,15 @@ public static partial class MathFunctionsModel
     [Differentiable(Order = 2)] public static double AtanSecond(double x) => Math.Atan(x);
     [Differentiable] public static float AtanF(float x) => MathF.Atan(x) + MathF.Asinh(x);
     [Differentiable] public static double Qualified(double x) => global::System.Math.Atan(x) + System.Math.Asin(x / 4);
+
+    /// <summary>Inside a loop over a span: the indexed lowering (and its vectorizer) meets the new functions.</summary>
+    [Differentiable("w")]
+    public static double AtanLoss(ReadOnlySpan<double> x, double w)
+    {
+        var s = 0.0;
+        for (var i = 0; i < x.Length; i++) s += Math.Atan(w * x[i]) + Math.Asinh(x[i] - w);
+        return s;
+    }
+
+    public static double AtanLossCall(double[] x, double w, out double dw) => AtanLossGradient(x, w, out dw);
 }

@@ -38,6 +38,21 @@ public class MathFunctionsTests
     }
 
     [Fact]
+    public void InsideALoopOverASpan_TheGradientIsTheMethods()
+    {
+        var x = new double[1001];
+        for (var i = 0; i < x.Length; i++) x[i] = Math.Sin(i) * 3;
+        foreach (var w in new[] { -1.3, 0.2, 2.5 })
+        {
+            var value = M.AtanLossCall(x, w, out var dw);
+            Assert.Equal(M.AtanLoss(x, w), value, 9);
+            var h = 1e-6;
+            var difference = (M.AtanLoss(x, w + h) - M.AtanLoss(x, w - h)) / (2 * h);
+            Assert.True(Math.Abs(dw - difference) <= 1e-6 * (1 + Math.Abs(difference)), $"dw at {w}: {dw:R}, differences {difference:R}");
+        }
+    }
+
+    [Fact]
     public void ClampCbrtAndFusedMultiplyAdd_MeanWhatCSharpComputes()
     {
         // Clamp: away from the bounds (the derivative jumps there).
