@@ -278,7 +278,7 @@ internal static class DifferentiableEmitter
         {
             var type = m.ContainingTypes[i];
             var pad = new string(' ', 4 * i);
-            sb.Append(pad).Append("partial ").Append(type.Keyword).Append(' ').Append(global::SymGrad.Symbolic.CSharpPrinter.Identifier(type.Name)).Append(type.TypeParameters).Append('\n');
+            sb.Append(pad).Append("partial ").Append(type.Keyword).Append(' ').Append(CSharpPrinter.Identifier(type.Name)).Append(type.TypeParameters).Append('\n');
             sb.Append(pad).Append("{\n");
         }
         sb.Append(members.TrimEnd('\n')).Append('\n');

@@ -155,29 +155,27 @@ public sealed class Simplifier
     // - softplus(u) as max(u, 0) + log1p(e^−|u|), log1p in Goldberg's form (below).
     internal static IReadOnlyList<(string Name, Expr Value)> CodeForms(IReadOnlyList<(string Name, Expr Value)> outputs)
     {
-        if (!Graph.PostOrder(outputs.Select(o => o.Value).ToList()).Any(n => n.Kind is ExprKind.Softplus or ExprKind.Tanh or ExprKind.Sigmoid)) return outputs;
         var memo = new Dictionary<Expr, Expr>();
-        var rewritten = outputs.Select(o => (o.Name, Graph.Rewrite(o.Value, CodeForm, memo))).ToList();
-        // σ(u) beside σ(−u) (σ′ = σ(u)σ(−u) once 1 − σ(u) is σ(−u)): both through one e = e^−|u|, which also keeps
-        // σ(−u) for u up to 745 (1 / (1 + e^u) is 0 from 709 on).
-        var sigmoids = new HashSet<Expr>(Graph.PostOrder(rewritten.Select(o => o.Item2).ToList()).Where(n => n.Kind == ExprKind.Sigmoid));
-        var pairs = new Dictionary<Expr, Expr>();
+        var rewritten = outputs.Select(o => (o.Name, Value: Graph.Rewrite(o.Value, CodeForm, memo))).ToList();
+        // Collected from the rewritten graph: the pairs above make σ(−u) of their own.
+        var sigmoids = new HashSet<Expr>(Graph.PostOrder(rewritten.Select(o => o.Value).ToList()).Where(n => n.Kind == ExprKind.Sigmoid));
+        if (sigmoids.Count == 0) return rewritten;
+        // Every σ(u) as (u ≥ 0 ? 1 : e)/(1 + e), e = e^−|u|: 1 / (1 + e^−u) is 0 once e^−u overflows (u < −709.8 in double,
+        // −88.7 in float) where σ(u) = e^u is still a subnormal number that a factor can bring back into range
+        // (Mish′(−710) = −3.2e-306). σ(u) beside σ(−u) (σ′ = σ(u)σ(−u) once 1 − σ(u) is σ(−u)) share one e and one
+        // condition, so that their product meets as e/(1 + e)².
+        var forms = new Dictionary<Expr, Expr>();
         foreach (var sg in sigmoids)
         {
+            if (forms.ContainsKey(sg)) continue;
             var u = sg.ArgArray[0];
-            if (pairs.ContainsKey(sg) || !sigmoids.Contains(Expr.Sigmoid(Expr.Neg(u)))) continue;
             var e = Expr.Exp(Expr.Neg(Expr.Abs(u)));
-            pairs[sg] = SigmoidThrough(u, e, 1);
-            pairs[Expr.Sigmoid(Expr.Neg(u))] = SigmoidThrough(u, e, -1);
+            forms[sg] = SigmoidThrough(u, e, 1);
+            var negated = Expr.Sigmoid(Expr.Neg(u));
+            if (sigmoids.Contains(negated)) forms[negated] = SigmoidThrough(u, e, -1);
         }
-        // Every other σ(u) likewise: 1 / (1 + e^−u) is 0 once e^−u overflows (u < −709.8 in double, −88.7 in float) where
-        // σ(u) = e^u is still a subnormal number that a factor can bring back into range (Mish′(−710) = −3.2e-306).
-        foreach (var sg in sigmoids)
-            if (!pairs.ContainsKey(sg))
-                pairs[sg] = SigmoidThrough(sg.ArgArray[0], Expr.Exp(Expr.Neg(Expr.Abs(sg.ArgArray[0]))), 1);
-        if (pairs.Count == 0) return rewritten;
         var memo2 = new Dictionary<Expr, Expr>();
-        return rewritten.Select(o => (o.Name, Graph.Rewrite(o.Item2, n => pairs.TryGetValue(n, out var r) ? r : SigmoidProduct(n), memo2))).ToList();
+        return rewritten.Select(o => (o.Name, Graph.Rewrite(o.Value, n => forms.TryGetValue(n, out var r) ? r : SigmoidProduct(n), memo2))).ToList();
     }
 
     // σ(u)σ(−u) as built above, (u ≥ 0 ? 1 : e)(u ≥ 0 ? e : 1)/(1 + e)², is e/(1 + e)² on both sides of 0.
@@ -211,95 +209,69 @@ public sealed class Simplifier
     }
 
     // In a sum, each term r·tanh²(u) whose negated cofactor −r is also a term: the pair as −r·sech²(u); then each
-    // term r·tanh(u) beside r or −r: r(1 + tanh u) = 2r·σ(2u), r(tanh u − 1) = −2r·σ(−2u).
+    // term r·tanh(u) beside r or −r: r(1 + tanh u) = 2r·σ(2u), r(tanh u − 1) = −2r·σ(−2u); then each r·σ(u) beside −r:
+    // −r·σ(−u) (1 − σ(u) is 0 from u ≈ 37 on, σ(−u) is not), or beside −r/2: (r/2)·tanh(u/2) (σ(u) − ½ has no digits left
+    // near u = 0: σ″(1e-300) = −1.25e-301, not 0).
     private static Expr TailPairs(Expr sum)
     {
         var terms = sum.ArgArray;
         List<Expr>? result = null;
-        bool[]? used = null;
+        var used = new bool[terms.Length];
         // Each term's position, built at the first candidate: a sum of n terms costs O(n), not O(n²).
         Dictionary<Expr, int>? positions = null;
-        int Find(Expr partner)
+        // The position of an unused term other than i equal to partner, or −1.
+        int Find(Expr partner, int i)
         {
             if (positions is null)
             {
                 positions = new Dictionary<Expr, int>(terms.Length);
                 for (var t = 0; t < terms.Length; t++) if (!positions.ContainsKey(terms[t])) positions[terms[t]] = t;
             }
-            return positions.TryGetValue(partner, out var at) ? at : -1;
+            return positions.TryGetValue(partner, out var at) && at != i && !used[at] ? at : -1;
         }
-        foreach (var power in new[] { 2, 1, 0 })
-            for (var i = 0; i < terms.Length; i++)
-            {
-                if (used is not null && used[i]) continue;
-                if (power == 0)
-                {
-                    // r·σ(u) − r = −r·σ(−u): 1 − σ(u) is 0 from u ≈ 37 on, σ(−u) is not. r·σ(u) − r/2 = (r/2)·tanh(u/2):
-                    // σ(u) − ½ has no digits left near u = 0 (σ″(1e-300) = −1.25e-301, not 0).
-                    if (SigmoidCofactor(terms[i]) is not { } sp) continue;
-                    var k = Find(Expr.Neg(sp.Cofactor));
-                    var half = k < 0 ? Find(Expr.Mul(Expr.Const(Number.Rational(-1, 2)), sp.Cofactor)) : -1;
-                    if (k < 0 && half < 0) continue;
-                    if (k < 0) k = half;
-                    if (k == i || (used is not null && used[k])) continue;
-                    used ??= new bool[terms.Length];
-                    result ??= new List<Expr>();
-                    used[i] = used[k] = true;
-                    result.Add(half < 0
-                        ? Expr.Neg(Expr.Mul(sp.Cofactor, Expr.Sigmoid(Expr.Neg(sp.U))))
-                        : Expr.Mul(Expr.Half, sp.Cofactor, Expr.Tanh(Expr.Mul(Expr.Half, sp.U))));
-                    continue;
-                }
-                if (TanhPowerCofactor(terms[i], power) is not { } pair) continue;
-                Expr? replacement = null;
-                var j = -1;
-                foreach (var sign in power == 2 ? new[] { -1 } : new[] { 1, -1 })
-                {
-                    var partner = sign == 1 ? pair.Cofactor : Expr.Neg(pair.Cofactor);
-                    j = Find(partner);
-                    if (j < 0 || j == i || (used is not null && used[j])) continue;
-                    replacement = power == 2
-                        ? Expr.Neg(Expr.Mul(pair.Cofactor, Sech2(pair.U)))
-                        : Expr.Mul(Expr.Const(2 * sign), pair.Cofactor, Sigmoid2(pair.U, sign));
-                    break;
-                }
-                if (replacement is null) continue;
-                used ??= new bool[terms.Length];
-                result ??= new List<Expr>();
-                used[i] = used[j] = true;
-                result.Add(replacement);
-            }
+        void Take(int i, int j, Expr replacement)
+        {
+            used[i] = used[j] = true;
+            (result ??= new List<Expr>()).Add(replacement);
+        }
+        static bool IsTanh(Expr e) => e.Kind == ExprKind.Tanh;
+        static bool IsTanhSquare(Expr e) =>
+            e.Kind == ExprKind.Pow && e.ArgArray[0].Kind == ExprKind.Tanh && e.ArgArray[1].Kind == ExprKind.Const && e.ArgArray[1].Value.Value == 2;
+        static bool IsSigmoid(Expr e) => e.Kind == ExprKind.Sigmoid;
+
+        for (var i = 0; i < terms.Length; i++)
+        {
+            if (used[i] || Cofactor(terms[i], IsTanhSquare) is not var (r, square)) continue;
+            if (Find(Expr.Neg(r), i) is var j && j >= 0) Take(i, j, Expr.Neg(Expr.Mul(r, Sech2(square.ArgArray[0].ArgArray[0]))));
+        }
+        for (var i = 0; i < terms.Length; i++)
+        {
+            if (used[i] || Cofactor(terms[i], IsTanh) is not var (r, tanh)) continue;
+            if (Find(r, i) is var j && j >= 0) Take(i, j, Expr.Mul(Expr.Const(2), r, Sigmoid2(tanh.ArgArray[0], 1)));
+            else if ((j = Find(Expr.Neg(r), i)) >= 0) Take(i, j, Expr.Mul(Expr.Const(-2), r, Sigmoid2(tanh.ArgArray[0], -1)));
+        }
+        for (var i = 0; i < terms.Length; i++)
+        {
+            if (used[i] || Cofactor(terms[i], IsSigmoid) is not var (r, sigmoid)) continue;
+            var u = sigmoid.ArgArray[0];
+            if (Find(Expr.Neg(r), i) is var j && j >= 0) Take(i, j, Expr.Neg(Expr.Mul(r, Expr.Sigmoid(Expr.Neg(u)))));
+            else if ((j = Find(Expr.Mul(Expr.Const(Number.Rational(-1, 2)), r), i)) >= 0) Take(i, j, Expr.Mul(Expr.Half, r, Expr.Tanh(Expr.Mul(Expr.Half, u))));
+        }
         if (result is null) return sum;
-        for (var i = 0; i < terms.Length; i++) if (!used![i]) result.Add(terms[i]);
+        for (var i = 0; i < terms.Length; i++) if (!used[i]) result.Add(terms[i]);
         return Expr.Add(result);
     }
 
-    // term = cofactor · σ(u)?
-    private static (Expr Cofactor, Expr U)? SigmoidCofactor(Expr term)
+    // term = cofactor · factor, with factor the first factor of the term (or the term itself) that matches?
+    private static (Expr Cofactor, Expr Factor)? Cofactor(Expr term, Func<Expr, bool> matches)
     {
-        if (term.Kind == ExprKind.Sigmoid) return (Expr.One, term.ArgArray[0]);
+        if (matches(term)) return (Expr.One, term);
         if (term.Kind != ExprKind.Mul) return null;
-        var k = Array.FindIndex(term.ArgArray, f => f.Kind == ExprKind.Sigmoid);
+        var k = Array.FindIndex(term.ArgArray, f => matches(f));
         if (k < 0) return null;
         var rest = new List<Expr>(term.ArgArray.Length - 1);
         for (var i = 0; i < term.ArgArray.Length; i++) if (i != k) rest.Add(term.ArgArray[i]);
-        return (Expr.Mul(rest), term.ArgArray[k].ArgArray[0]);
-    }
-
-    // term = cofactor · tanh(u)^power?
-    private static (Expr Cofactor, Expr U)? TanhPowerCofactor(Expr term, int power)
-    {
-        bool IsTanhPower(Expr e) => power == 1
-            ? e.Kind == ExprKind.Tanh
-            : e.Kind == ExprKind.Pow && e.ArgArray[0].Kind == ExprKind.Tanh && e.ArgArray[1].Kind == ExprKind.Const && e.ArgArray[1].Value.Value == power;
-        Expr U(Expr factor) => power == 1 ? factor.ArgArray[0] : factor.ArgArray[0].ArgArray[0];
-        if (IsTanhPower(term)) return (Expr.One, U(term));
-        if (term.Kind != ExprKind.Mul) return null;
-        var k = Array.FindIndex(term.ArgArray, IsTanhPower);
-        if (k < 0) return null;
-        var rest = new List<Expr>(term.ArgArray.Length - 1);
-        for (var i = 0; i < term.ArgArray.Length; i++) if (i != k) rest.Add(term.ArgArray[i]);
-        return (Expr.Mul(rest), U(term.ArgArray[k]));
+        return (Expr.Mul(rest), term.ArgArray[k]);
     }
 
     // sech²(u) = 4e/(1 + e)², e = e^−2|u| ∈ (0, 1]: no overflow, no cancellation.
