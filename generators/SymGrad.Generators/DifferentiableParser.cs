@@ -60,21 +60,13 @@ internal static class DifferentiableParser
         foreach (var call in bodySyntax?.DescendantNodes().OfType<InvocationExpressionSyntax>() ?? Enumerable.Empty<InvocationExpressionSyntax>())
         {
             cancellationToken.ThrowIfCancellationRequested();
-            if (resolver.IsSyntacticMath(call))
-            {
-                var function = ((MemberAccessExpressionSyntax)call.Expression).Name.Identifier.ValueText;
-                if (NonDifferentiable(function) is { } at)
-                    Report(DiagnosticDescriptors.NonDifferentiablePoint, call.GetLocation(), call.Expression.ToString(), at.At, at.Convention);
-                continue;
-            }
+            if (resolver.IsSyntacticMath(call)) continue;
             var target = resolver.Callee(call);
             if (target != null && SymbolEqualityComparer.Default.Equals(target.OriginalDefinition, method.OriginalDefinition))
             {
                 Report(DiagnosticDescriptors.Recursion, call.GetLocation(), method.Name);
                 return Fail();
             }
-            if (target != null && SystemMath.Is(target) && NonDifferentiable(target.Name) is { } point)
-                Report(DiagnosticDescriptors.NonDifferentiablePoint, call.GetLocation(), $"{target.ContainingType.Name}.{target.Name}", point.At, point.Convention);
         }
 
         var scope = new FrontEndScope { UnknownIdentifiersAreVariables = false, FloatingType = isFloat ? NumericType.Float : NumericType.Double, Resolver = resolver };
@@ -103,6 +95,8 @@ internal static class DifferentiableParser
             diagnostics.Add(new DiagnosticInfo(e.Descriptor.Id, at, e.Arguments.ToEquatableArray()));
             return Fail();
         }
+
+        WarnWhereNotDifferentiable(body, resolver, Report);
 
         if (CalleeProblem(body, variables, order, resolver) is { } problem)
         {
@@ -191,10 +185,96 @@ internal static class DifferentiableParser
     }
 
 
+    /// <summary>
+    /// SG0008 on each call of a function with kinks or steps (Abs, Max, Min, Floor, …) whose value reaches the result:
+    /// not where it only decides a condition (<c>Math.Abs(d) &lt;= delta ? … : …</c>, Huber's test), which is never
+    /// differentiated, nor where algebra removed it.
+    /// </summary>
+    private static void WarnWhereNotDifferentiable(Expr body, SemanticResolver resolver, Action<DiagnosticDescriptor, Location?, string[]> report)
+    {
+        if (resolver.MathCalls.Count == 0) return;
+        var values = ValueNodes(body);
+        var reported = new HashSet<InvocationExpressionSyntax>();
+        foreach (var (call, node) in resolver.MathCalls)
+        {
+            if (reported.Contains(call)) continue;
+            var name = call.Expression switch
+            {
+                MemberAccessExpressionSyntax m => m.Name.Identifier.ValueText,
+                IdentifierNameSyntax id => id.Identifier.ValueText,
+                _ => "",
+            };
+            // The node the call became must still be that function (|x²| is x², max(x, x) is x: nothing to warn about).
+            var kept = node.Kind is ExprKind.Abs or ExprKind.Max or ExprKind.Min or ExprKind.Floor or ExprKind.Ceiling or ExprKind.Truncate or ExprKind.Round or ExprKind.CopySign;
+            if (NonDifferentiable(name) is not { } at || !kept || !values.Contains(node) || OnlyDecides(call)) continue;
+            reported.Add(call);
+            report(DiagnosticDescriptors.NonDifferentiablePoint, call.GetLocation(), new[] { call.Expression.ToString(), at.At, at.Convention });
+        }
+    }
+
+    // The nodes of a body whose values flow into its value: not conditions, comparisons, indices or integer data.
+    private static HashSet<Expr> ValueNodes(Expr body)
+    {
+        var seen = new HashSet<Expr>();
+        var stack = new Stack<Expr>();
+        stack.Push(body);
+        while (stack.Count > 0)
+        {
+            var n = stack.Pop();
+            if (!seen.Add(n) || n.IsComparison || n.Kind is ExprKind.ArgMax or ExprKind.ToFloat or ExprKind.Sign or ExprKind.Floor or ExprKind.Ceiling or ExprKind.Truncate or ExprKind.Round)
+                continue;
+            var args = n.Args;
+            switch (n.Kind)
+            {
+                case ExprKind.If:
+                    stack.Push(args[1]);
+                    stack.Push(args[2]);
+                    break;
+                case ExprKind.Element:
+                    break;
+                case ExprKind.Sum:
+                case ExprKind.MaxOver:
+                    stack.Push(args[1]);
+                    break;
+                default:
+                    foreach (var a in args) stack.Push(a);
+                    break;
+            }
+        }
+        return seen;
+    }
+
+    // A call written inside a comparison or a condition (of ?:, if, while): its value decides a branch, never a result.
+    private static bool OnlyDecides(SyntaxNode call)
+    {
+        for (var child = call; child.Parent is { } parent && parent is not StatementSyntax; child = parent)
+        {
+            switch (parent)
+            {
+                case BinaryExpressionSyntax b when b.Kind() is SyntaxKind.LessThanExpression or SyntaxKind.LessThanOrEqualExpression or SyntaxKind.GreaterThanExpression
+                    or SyntaxKind.GreaterThanOrEqualExpression or SyntaxKind.EqualsExpression or SyntaxKind.NotEqualsExpression:
+                case IsPatternExpressionSyntax:
+                    return true;
+                case ConditionalExpressionSyntax c when c.Condition == child:
+                    return true;
+            }
+        }
+        return call.Parent is { } p && p.AncestorsAndSelf().FirstOrDefault(a => a is StatementSyntax) switch
+        {
+            IfStatementSyntax i => i.Condition.Span.Contains(call.Span),
+            WhileStatementSyntax w => w.Condition.Span.Contains(call.Span),
+            ForStatementSyntax f => f.Condition?.Span.Contains(call.Span) == true,
+            _ => false,
+        };
+    }
+
     private static (string At, string Convention)? NonDifferentiable(string name) => name switch
     {
         "Abs" => ("0", "the derivative 0"),
         "Max" or "Min" => ("ties", "the derivative of the first argument in canonical order (constants first)"),
+        "Floor" or "Ceiling" or "Truncate" => ("integers and has derivative 0 between them", "0"),
+        "Round" => ("half-integers and has derivative 0 between them", "0"),
+        "CopySign" => ("x = 0 and its derivative in y is 0", "the derivative 0"),
         _ => null,
     };
 

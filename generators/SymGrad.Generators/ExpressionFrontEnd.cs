@@ -243,6 +243,22 @@ public static class ExpressionFrontEnd
         ["Cbrt"] = (1, a => Expr.Mul(Expr.Sign(a[0]), Expr.Pow(Expr.Abs(a[0]), Expr.Const(Number.Rational(1, 3))))),
         // a·b + c: the value to rounding (FusedMultiplyAdd rounds once).
         ["FusedMultiplyAdd"] = (3, a => Expr.Add(Expr.Mul(a[0], a[1]), a[2])),
+        // Step functions: derivative 0 between the steps.
+        ["Floor"] = (1, a => Expr.Step(ExprKind.Floor, a[0])),
+        ["Ceiling"] = (1, a => Expr.Step(ExprKind.Ceiling, a[0])),
+        ["Truncate"] = (1, a => Expr.Step(ExprKind.Truncate, a[0])),
+        ["Round"] = (1, a => Expr.Step(ExprKind.Round, a[0])),
+        ["Atan2"] = (2, a => Expr.Atan2(a[0], a[1])),
+        ["CopySign"] = (2, a => Expr.CopySign(a[0], a[1])),
+        // The generic-math statics of double and float. .NET computes ExpM1 as Exp(x) − 1, LogP1 as Log(x + 1), Exp2 and
+        // Exp10 as Pow(2 or 10, x): the same here, so the value is the method's (not the accurate expm1 and log1p).
+        ["Hypot"] = (2, a => Expr.Hypot(a[0], a[1])),
+        ["Exp2"] = (1, a => Expr.Pow(Expr.Const(2), a[0])),
+        ["Exp10"] = (1, a => Expr.Pow(Expr.Const(10), a[0])),
+        ["ExpM1"] = (1, a => Expr.Sub(Expr.Exp(a[0]), Expr.One)),
+        ["LogP1"] = (1, a => Expr.Log(Expr.Add(a[0], Expr.One))),
+        ["Log2P1"] = (1, a => Expr.Div(Expr.Log(Expr.Add(a[0], Expr.One)), Expr.Log(Expr.Const(2)))),
+        ["Log10P1"] = (1, a => Expr.Div(Expr.Log(Expr.Add(a[0], Expr.One)), Expr.Log(Expr.Const(10)))),
     };
 
 
@@ -467,7 +483,9 @@ public static class ExpressionFrontEnd
                     if (lengthRank != 1) throw new ReadException(m, DiagnosticDescriptors.UnsupportedArrayAccess, m.ToString(), $"it counts every element of a {lengthRank}-dimensional array; use {arrayName}.GetLength(axis)");
                     return new TypedExpr(Expr.Length(arrayName.Identifier.ValueText), NumericType.Int);
                 case MemberAccessExpressionSyntax m:
-                    if (!SystemMath.IsQualifier(m.Expression.ToString()) && _scope.Resolver?.ConstantValue(m) is { } member) return FromConstant(member, m);
+                    // Math.PI stays π (so derivations show it); double.MaxValue, double.Epsilon and the like are their values.
+                    if (!(SystemMath.IsMathClass(m.Expression.ToString()) || SystemMath.IsNumberType(m.Expression.ToString()) && m.Name.Identifier.ValueText is "Pi" or "E" or "Tau") &&
+                        _scope.Resolver?.ConstantValue(m) is { } member) return FromConstant(member, m);
                     return MemberConstant(m, m.Name.Identifier.ValueText, SystemMath.IsQualifier(m.Expression.ToString()) ? m.Expression.ToString() : null);
                 case CastExpressionSyntax cast:
                     return Cast(cast);
@@ -631,7 +649,7 @@ public static class ExpressionFrontEnd
             if (_scope.UnknownIdentifiersAreVariables)
             {
                 // Math and MathF name the functions in the code printed from the formula: not a variable.
-                if (SystemMath.IsQualifier(name))
+                if (SystemMath.IsMathClass(name))
                     throw new ReadException(id, DiagnosticDescriptors.UnsupportedExpression, name, "Math and MathF name the math functions; call one, or name the variable otherwise");
                 _scope.ReadVariable(name);
                 return new TypedExpr(Expr.Var(name), Floating);
@@ -645,7 +663,7 @@ public static class ExpressionFrontEnd
             var isFloat = mathClass != null && SystemMath.IsSinglePrecision(mathClass);
             (Expr Value, double Constant)? c = mathClass is null ? null : name switch
             {
-                "PI" => (Expr.Pi, Math.PI),
+                "PI" or "Pi" => (Expr.Pi, Math.PI),
                 "E" => (Expr.E, Math.E),
                 "Tau" => (Expr.Mul(Expr.Const(2), Expr.Pi), 2 * Math.PI),
                 _ => null,
@@ -1043,26 +1061,34 @@ public static class ExpressionFrontEnd
                     name = m.Name.Identifier.ValueText;
                     mathClass = m.Expression.ToString();
                     break;
+                // Another type's method (Activations.Swish(x), a generic type's, an alias of Math): the semantic model says which.
+                case MemberAccessExpressionSyntax m when _scope.Resolver != null:
+                    name = m.Name.Identifier.ValueText;
+                    break;
                 default:
                     throw new ReadException(call.Expression, DiagnosticDescriptors.UnsupportedCall, Describe(call.Expression), "it is not a function SymGrad knows");
             }
-            if (_scope.Resolver is { } resolver && !resolver.IsMathCall(call))
+            if (_scope.Resolver is { } resolver)
             {
-                var resolution = resolver.ResolveCall(call);
-                if (resolution.Target is { } function)
+                if (resolver.MathClass(call) is { } bound) mathClass ??= bound;
+                else
                 {
-                    var arguments = call.ArgumentList.Arguments;
-                    if (arguments.Count != function.Arity)
-                        throw new ReadException(call, DiagnosticDescriptors.UnsupportedCall, Describe(call.Expression), $"it takes {function.Arity} argument{(function.Arity == 1 ? "" : "s")}, not {arguments.Count}");
-                    foreach (var a in arguments)
-                        if (!a.RefKindKeyword.IsKind(SyntaxKind.None) || a.NameColon != null)
-                            throw new ReadException(a, DiagnosticDescriptors.UnsupportedCall, Describe(a), "arguments must be plain expressions in parameter order");
-                    var node = Expr.Call(function, arguments.Select(a => Read(a.Expression)).ToArray());
-                    resolver.CallRead(node, call);
-                    return new TypedExpr(node, Floating);
+                    var resolution = resolver.ResolveCall(call);
+                    if (resolution.Target is { } function)
+                    {
+                        var arguments = call.ArgumentList.Arguments;
+                        if (arguments.Count != function.Arity)
+                            throw new ReadException(call, DiagnosticDescriptors.UnsupportedCall, Describe(call.Expression), $"it takes {function.Arity} argument{(function.Arity == 1 ? "" : "s")}, not {arguments.Count}");
+                        foreach (var a in arguments)
+                            if (!a.RefKindKeyword.IsKind(SyntaxKind.None) || a.NameColon != null)
+                                throw new ReadException(a, DiagnosticDescriptors.UnsupportedCall, Describe(a), "arguments must be plain expressions in parameter order");
+                        var node = Expr.Call(function, arguments.Select(a => Read(a.Expression)).ToArray());
+                        resolver.CallRead(node, call);
+                        return new TypedExpr(node, Floating);
+                    }
+                    throw new ReadException(call.Expression, DiagnosticDescriptors.UnsupportedCall, Describe(call.Expression), resolution.Rejection ??
+                        "it is not a System.Math function or a [Differentiable] method");
                 }
-                throw new ReadException(call.Expression, DiagnosticDescriptors.UnsupportedCall, Describe(call.Expression), resolution.Rejection ??
-                    "it is not a System.Math function or a [Differentiable] method");
             }
             var args = call.ArgumentList.Arguments;
             if (name == "Log" && args.Count == 2)
@@ -1074,6 +1100,8 @@ public static class ExpressionFrontEnd
                 var quotient = Expr.Div(Expr.Log(a), Expr.Log(newBase));
                 return Result(newBase.Kind == ExprKind.Const ? quotient : Expr.If(Expr.Compare(ExprKind.Equal, newBase, Expr.One), Expr.Const(double.NaN), quotient));
             }
+            if (name == "Round" && args.Count > 1)
+                throw new ReadException(call, DiagnosticDescriptors.UnsupportedCall, Describe(call.Expression), "rounding to digits or with a MidpointRounding mode is not supported; Round(x) rounds to the nearest integer, ties to even");
             if (!Functions.TryGetValue(name, out var f)) throw new ReadException(call.Expression, DiagnosticDescriptors.UnsupportedCall, Describe(call.Expression), "it is not a function SymGrad knows");
             if (args.Count != f.Arity)
                 throw new ReadException(call, DiagnosticDescriptors.UnsupportedCall, Describe(call.Expression), $"it takes {f.Arity} argument{(f.Arity == 1 ? "" : "s")}, not {args.Count}");
@@ -1089,6 +1117,7 @@ public static class ExpressionFrontEnd
                 throw new ReadException(call, DiagnosticDescriptors.UnsupportedArithmetic, Describe(call), $"{call.Expression} of int indices or lengths", "as a loop bound, pass arrays of one length (or the count as a span's length); in a value, convert an argument to double");
             }
             var value = f.Build(typed.Select((t, i) => Floated(t, args[i].Expression)).ToArray());
+            _scope.Resolver?.MathCallRead(value, call);
             // Math.Sign returns an int (so Math.Sign(x) / 2 is an int quotient).
             if (name == "Sign") return value.Kind == ExprKind.Const ? FromConstant((int)value.Value.Value, call) : new TypedExpr(value, NumericType.Int);
             return Result(value);

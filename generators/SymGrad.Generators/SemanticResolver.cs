@@ -40,14 +40,20 @@ public interface ISymbolResolver
     /// <summary>The value the compiler folds a constant expression to (<c>1L &lt;&lt; 40</c>), or null when it is not constant.</summary>
     object? FoldedConstant(ExpressionSyntax e);
 
-    /// <summary>True when the invocation calls <c>System.Math</c>/<c>MathF</c> (not a user's method named Exp).</summary>
-    bool IsMathCall(InvocationExpressionSyntax call);
+    /// <summary>
+    /// When the invocation calls a math function (<c>System.Math</c>, <c>MathF</c>, <c>double</c> or <c>float</c>; not a
+    /// user's method named Exp), which of those types: "Math", "MathF", "double" or "float"; else null.
+    /// </summary>
+    string? MathClass(InvocationExpressionSyntax call);
 
     /// <summary>The function a non-Math call reaches, or why it cannot be differentiated through.</summary>
     CallResolution ResolveCall(InvocationExpressionSyntax call);
 
     /// <summary>Told of every call node read, with its syntax (for diagnostics placed on the call).</summary>
     void CallRead(Expr node, InvocationExpressionSyntax call);
+
+    /// <summary>Told of every math function read, with the node it became (for SG0008 where the node reaches a value).</summary>
+    void MathCallRead(Expr node, InvocationExpressionSyntax call);
 }
 
 /// <summary>The generator's <see cref="ISymbolResolver"/>: one method's semantic model.</summary>
@@ -75,6 +81,11 @@ internal sealed class SemanticResolver : ISymbolResolver
         if (!CallSites.ContainsKey(node)) CallSites[node] = call;
     }
 
+    /// <summary>Every math function call read, with the node it became, in reading order.</summary>
+    public List<(InvocationExpressionSyntax Call, Expr Node)> MathCalls { get; } = new();
+
+    public void MathCallRead(Expr node, InvocationExpressionSyntax call) => MathCalls.Add((call, node));
+
     // A const field or local: its value as the compiler computed it (1 / 4 is the int 0, 1e-30f a binary32 number).
     public object? FoldedConstant(ExpressionSyntax e) => _semantic.GetConstantValue(e, _ct) is { HasValue: true } c ? c.Value : null;
 
@@ -99,17 +110,19 @@ internal sealed class SemanticResolver : ISymbolResolver
         if (!_mathClass.TryGetValue(qualifier, out var isMath))
         {
             var found = _semantic.LookupNamespacesAndTypes(_position, null, qualifier);
-            _mathClass[qualifier] = isMath = found.Length == 1 && found[0].ToDisplayString() == "System." + qualifier;
+            _mathClass[qualifier] = isMath = found.Length == 1 && found[0] is INamedTypeSymbol { ContainingNamespace: { } ns } type &&
+                                             ns.ToDisplayString() == "System" && type.MetadataName == qualifier;
         }
         return isMath;
     }
 
-    public bool IsMathCall(InvocationExpressionSyntax call)
+    public string? MathClass(InvocationExpressionSyntax call)
     {
-        if (IsSyntacticMath(call)) return true;
-        // A call with wrong arguments binds to no symbol but still names its Math candidates.
+        if (IsSyntacticMath(call)) return ((MemberAccessExpressionSyntax)call.Expression).Expression.ToString();
+        // A call with wrong arguments binds to no symbol but still names its Math candidates; an alias
+        // (using M = System.Math) and using static System.Math bind to the same methods.
         var info = _semantic.GetSymbolInfo(call, _ct);
-        return (info.Symbol ?? info.CandidateSymbols.FirstOrDefault()) is IMethodSymbol m && SystemMath.Is(m);
+        return (info.Symbol ?? info.CandidateSymbols.FirstOrDefault()) is IMethodSymbol m ? SystemMath.Qualifier(m) : null;
     }
 
     private readonly HashSet<string> _differentiableCallees = new(StringComparer.Ordinal);
@@ -141,6 +154,10 @@ internal sealed class SemanticResolver : ISymbolResolver
             if (calleeVariables.Count > DifferentiableParser.MaxPartialMembers)
                 return CallResolution.Refused($"it has {calleeVariables.Count} differentiable parameters, and a [Differentiable] method with more than " +
                                               $"{DifferentiableParser.MaxPartialMembers} gets no per-parameter partial members for the chain rule to call");
+            // Another assembly's method: its generated members must be there (that assembly was built with the generator).
+            if (!SymbolEqualityComparer.Default.Equals(target.ContainingAssembly, _method.ContainingAssembly) &&
+                !calleeVariables.All(v => target.ContainingType.GetMembers(calleeVariables.Count == 1 ? target.Name + "Derivative" : target.Name + "Partial_" + v).Length > 0))
+                return CallResolution.Refused($"'{target.ContainingType.Name}' in {target.ContainingAssembly.Name} has no generated partials for it (that assembly was built without SymGrad's generator)");
             _differentiableCallees.Add(MethodKey.Of(target));
             return CallResolution.To(CallTarget.Generated(Name(target), target.Parameters.Select(p => p.Name).ToList(), new HashSet<string>(calleeVariables), calleeOrder == 2));
         }

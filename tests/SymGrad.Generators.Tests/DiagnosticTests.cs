@@ -116,6 +116,38 @@ public class DiagnosticTests
         Assert.Empty(warning.CompileDiagnostics);
     }
 
+    // SG0008 where a kink or a step reaches the result; not where the call only decides a branch (issue 15: Huber, hard
+    // sigmoid and pinball needed a #pragma), nor where algebra removed it.
+    [Theory]
+    [InlineData("[Differentiable] public static double F(double x, double d) => Math.Abs(x) <= d ? 0.5 * x * x : d * x;", null)]
+    [InlineData("[Differentiable] public static double F(double x) { if (Math.Abs(x - 1) > 2) return x; return x * x; }", null)]
+    [InlineData("[Differentiable] public static double F(double x) => Math.Max(x, 1) is > 2 and < 3 ? x : 2 * x;", null)]
+    [InlineData("[Differentiable] public static double F(double x) => Math.Abs(x * x) + 1;", null)]
+    [InlineData("[Differentiable] public static double F(double x) => Math.Abs(x) <= 1 ? x * x : Math.Abs(x);", "Math.Abs(x)@2")]
+    [InlineData("[Differentiable] public static double F(double x) => x + Math.Floor(x);", "Math.Floor(x)")]
+    [InlineData("[Differentiable] public static double F(double x) => x + Math.Round(3 * x);", "Math.Round(3 * x)")]
+    [InlineData("[Differentiable] public static double F(double x, double y) => Math.CopySign(x, y);", "Math.CopySign(x, y)")]
+    [InlineData("[Differentiable] public static float F(float x) => float.Max(x, 0);", "float.Max(x, 0)")]
+    public void NonDifferentiablePoint_IsReported_WhereItReachesAValue(string method, string? expected)
+    {
+        var result = GeneratorHarness.Run(Header + "public static partial class M { " + method + " }");
+        Assert.Empty(result.CompileDiagnostics);
+        var warnings = result.GeneratorDiagnostics.Where(d => d.Id == "SG0008").ToList();
+        if (expected is null)
+        {
+            Assert.Empty(warnings);
+            return;
+        }
+        var (text, occurrence) = expected.Contains('@') ? (expected.Split('@')[0], int.Parse(expected.Split('@')[1])) : (expected, 1);
+        var w = Assert.Single(warnings);
+        Assert.Equal(text, result.SpanText(w));
+        // The occurrence meant: Huber's value branch, not its test.
+        var source = Header + "public static partial class M { " + method + " }";
+        var at = -1;
+        for (var k = 0; k < occurrence; k++) at = source.IndexOf(text, at + 1, System.StringComparison.Ordinal);
+        Assert.Equal(at, w.Location.SourceSpan.Start);
+    }
+
     [Theory]
     [InlineData("SG0008", "[Differentiable] public static double F(double x) => Math.Abs(x) + 1;")]
     [InlineData("SG0007", "[Differentiable(nameof(x))] public static double F(double x, double y) => y * y;")]

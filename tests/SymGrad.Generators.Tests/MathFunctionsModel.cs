@@ -30,3 +30,17 @@ public static partial class MathFunctionsModel
 
     public static double AtanLossCall(double[] x, double w, out double dw) => AtanLossGradient(x, w, out dw);
 }
+
+/// <summary>Step functions, two-argument functions and the double/float generic-math statics (issue 15).</summary>
+public static partial class MoreMathModel
+{
+    [Differentiable] public static double Steps(double x) => x * x + Math.Floor(x) + Math.Ceiling(2 * x) + Math.Truncate(x) + Math.Round(x);
+    [Differentiable] public static double Atan2(double x, double y) => Math.Atan2(y, x) + x;
+    [Differentiable] public static double Hypot(double x, double y) => double.Hypot(x, y);
+    [Differentiable] public static double CopySign(double x, double y) => Math.CopySign(x * x - 0.5, y) + y;
+    [Differentiable] public static double Statics(double x) =>
+        double.Exp2(x) + double.ExpM1(x) + double.LogP1(x) + double.Exp10(x / 4) + double.Log2P1(x) + Double.Log10P1(x) + double.Sin(x) +
+        System.Double.Cbrt(x) + double.Pi * x + double.Atan(x);
+    [Differentiable] public static float FloatStatics(float x, float y) => float.Hypot(x, y) + float.Atan2(y, x) + MathF.Floor(x) + Single.Tanh(x) + float.Pi * y;
+    [Differentiable] public static double Epsilon(double x) => x * double.Epsilon + x * double.MaxValue * 1e-300;
+}

@@ -64,4 +64,66 @@ public class MathFunctionsTests
         Assert.Equal(-2.0, M.CbrtGradient(-7.0, out _), 14);
         Agrees(x => M.Fma(x, 3), x => (M.FmaGradient(x, 3, out var dx, out _), dx), "fma", -2.0, 0.5, 4.0);
     }
+
+    // f(x, y): the generated value is the method's, each partial matches central differences of the method.
+    private static void Agrees2(Func<double, double, double> method, Func<double, double, (double Value, double Dx, double Dy)> generated, string name, params (double X, double Y)[] points)
+    {
+        foreach (var (x, y) in points)
+        {
+            var (value, dx, dy) = generated(x, y);
+            var expected = method(x, y);
+            Assert.True(value == expected || Math.Abs(value - expected) <= 1e-15 * Math.Abs(expected), $"{name}({x}, {y}) = {value:R}, the method gives {expected:R}");
+            var h = 1e-6 * (1 + Math.Max(Math.Abs(x), Math.Abs(y)));
+            var ex = (method(x + h, y) - method(x - h, y)) / (2 * h);
+            var ey = (method(x, y + h) - method(x, y - h)) / (2 * h);
+            Assert.True(Math.Abs(dx - ex) <= 1e-6 * (1 + Math.Abs(ex)), $"∂{name}/∂x({x}, {y}) = {dx:R}, differences give {ex:R}");
+            Assert.True(Math.Abs(dy - ey) <= 1e-6 * (1 + Math.Abs(ey)), $"∂{name}/∂y({x}, {y}) = {dy:R}, differences give {ey:R}");
+        }
+    }
+
+    [Fact]
+    public void StepFunctions_HaveTheMethodsValue_AndDerivativeZero()
+    {
+        // Away from the steps: the derivative is x²'s; at the steps (2.5 rounds to 2, −2.5 to −2: ties to even) the value is the method's.
+        Agrees(MoreMathModel.Steps, x => (MoreMathModel.StepsGradient(x, out var d), d), "steps", -2.3, -0.6, 0.3, 1.7, 3.1);
+        foreach (var x in new[] { -2.5, -1.0, -0.5, 0.0, 0.5, 1.5, 2.5, 3.0, 1e300, -4503599627370497.0 })
+        {
+            Assert.Equal(MoreMathModel.Steps(x), MoreMathModel.StepsGradient(x, out var d));
+            Assert.Equal(2 * x, d);
+        }
+    }
+
+    [Fact]
+    public void Atan2HypotAndCopySign_AreDifferentiatedInBothArguments()
+    {
+        (double, double)[] points = { (1.0, 2.0), (-1.5, 0.5), (-1.5, -0.5), (0.3, -2.0), (2.0, 1e-3) };
+        Agrees2(MoreMathModel.Atan2, (x, y) => (MoreMathModel.Atan2Gradient(x, y, out var dx, out var dy), dx, dy), "atan2", points);
+        Agrees2(MoreMathModel.Hypot, (x, y) => (MoreMathModel.HypotGradient(x, y, out var dx, out var dy), dx, dy), "hypot", points);
+        Agrees2(MoreMathModel.CopySign, (x, y) => (MoreMathModel.CopySignGradient(x, y, out var dx, out var dy), dx, dy), "copysign", points);
+        // Hypot is .NET's (no overflow where x² + y² would): the value at 1e200 is finite and its partials are x/h, y/h.
+        var big = MoreMathModel.HypotGradient(3e200, 4e200, out var bx, out var by);
+        Assert.Equal(double.Hypot(3e200, 4e200), big);
+        Assert.Equal(0.6, bx, 15);
+        Assert.Equal(0.8, by, 15);
+        // CopySign takes the sign bit: −0.0 is negative.
+        Assert.Equal(MoreMathModel.CopySign(3, -0.0), MoreMathModel.CopySignGradient(3, -0.0, out var cx, out _));
+        Assert.Equal(-6.0, cx);
+    }
+
+    [Fact]
+    public void DoubleAndFloatStatics_AreTheMathFunctions()
+    {
+        // ExpM1 and LogP1 are .NET's (Exp(x) − 1, Log(x + 1)): the generated value is the method's, to rounding.
+        Agrees(MoreMathModel.Statics, x => (MoreMathModel.StaticsGradient(x, out var d), d), "statics", 0.1, 0.7, 1.3, 2.9);
+        Assert.Equal(double.Epsilon + double.MaxValue * 1e-300, MoreMathModel.EpsilonDerivative(1.0));
+        foreach (var (x, y) in new[] { (1f, 2f), (-1.5f, 0.5f), (0.25f, -3f) })
+        {
+            var value = MoreMathModel.FloatStaticsGradient(x, y, out var dx, out var dy);
+            // The same float operations, summed in another order: within a few ulps.
+            Assert.True(Math.Abs(value - MoreMathModel.FloatStatics(x, y)) <= 4e-7 * Math.Abs(value), $"{value} against {MoreMathModel.FloatStatics(x, y)}");
+            var r2 = x * x + y * y;
+            var (ex, ey) = (x / MathF.Sqrt(r2) - y / r2 + (1 - MathF.Tanh(x) * MathF.Tanh(x)), y / MathF.Sqrt(r2) + x / r2 + MathF.PI);
+            Assert.True(Math.Abs(dx - ex) <= 1e-6 * (1 + Math.Abs(ex)) && Math.Abs(dy - ey) <= 1e-6 * (1 + Math.Abs(ey)), $"({dx}, {dy}) against ({ex}, {ey})");
+        }
+    }
 }

@@ -37,6 +37,17 @@ public static class Evaluator
         return result;
     }
 
+    // √(x² + y²) scaled by the larger magnitude, so that no intermediate overflows (within an ulp of .NET's double.Hypot).
+    private static double Hypotenuse(double x, double y)
+    {
+        if (double.IsInfinity(x) || double.IsInfinity(y)) return double.PositiveInfinity;
+        if (double.IsNaN(x) || double.IsNaN(y)) return double.NaN;
+        var (big, small) = (Math.Max(Math.Abs(x), Math.Abs(y)), Math.Min(Math.Abs(x), Math.Abs(y)));
+        if (big == 0) return 0;
+        var r = small / big;
+        return big * Math.Sqrt(1 + r * r);
+    }
+
     private static double Node(Expr n, Dictionary<Expr, double> v, IReadOnlyDictionary<string, double> vars)
     {
         var a = n.ArgArray;
@@ -61,6 +72,9 @@ public static class Evaluator
             case ExprKind.Pow: return a[1].Kind == ExprKind.Const ? Power(v[a[0]], a[1]) : Math.Pow(v[a[0]], v[a[1]]);
             case ExprKind.Max: return Math.Max(v[a[0]], v[a[1]]);
             case ExprKind.Min: return Math.Min(v[a[0]], v[a[1]]);
+            case ExprKind.Atan2: return Math.Atan2(v[a[0]], v[a[1]]);
+            case ExprKind.Hypot: return Hypotenuse(v[a[0]], v[a[1]]);
+            case ExprKind.CopySign: return Expr.CopySignOf(v[a[0]], v[a[1]]);
             case ExprKind.If: return v[a[0]] != 0.0 ? v[a[1]] : v[a[2]];
             // C#'s int quotient truncates toward zero; its remainder has the dividend's sign (as double % does).
             case ExprKind.IntDiv: return Math.Truncate(v[a[0]] / v[a[1]]);

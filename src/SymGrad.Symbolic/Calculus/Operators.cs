@@ -109,6 +109,25 @@ public static class Operators
         Add(ExprKind.Atanh, "atanh", "Atanh", @"\operatorname{artanh}", x => 0.5 * Math.Log((1 + x) / (1 - x)),
             new("artanh rule", @"\frac{d}{du} \operatorname{artanh} u = \frac{1}{1 - u^{2}}", (n, i) =>
                 Expr.Mul(Expr.Pow(Expr.Sub(Expr.One, Arg(n, 0)), Expr.MinusOne), Expr.Pow(Expr.Add(Expr.One, Arg(n, 0)), Expr.MinusOne))));
+        // Step functions: constant between their jumps, derivative 0 (the jumps have none).
+        foreach (var (kind, name, function, evaluate) in new (ExprKind, string, string, Func<double, double>)[]
+                 {
+                     (ExprKind.Floor, "floor", "Floor", Math.Floor), (ExprKind.Ceiling, "ceiling", "Ceiling", Math.Ceiling),
+                     (ExprKind.Truncate, "truncate", "Truncate", Math.Truncate), (ExprKind.Round, "round", "Round", Math.Round),
+                 })
+            Add(kind, name, function, @"\operatorname{" + name + "}", evaluate, new("step rule", @"\frac{d}{du} \lfloor u \rfloor = 0", Zero));
+        static Expr SumOfSquares(Expr n) => Expr.Add(Square(Arg(n, 0)), Square(Arg(n, 1)));
+        Add(ExprKind.Atan2, "atan2", "Atan2", @"\operatorname{atan2}", null, new("atan2 rule",
+            @"\frac{\partial \operatorname{atan2}(y, x)}{\partial y} = \frac{x}{x^{2} + y^{2}},\; \frac{\partial \operatorname{atan2}(y, x)}{\partial x} = -\frac{y}{x^{2} + y^{2}}",
+            (n, i) => i == 0
+                ? Expr.Mul(Arg(n, 1), Expr.Pow(SumOfSquares(n), Expr.MinusOne))
+                : Expr.Neg(Expr.Mul(Arg(n, 0), Expr.Pow(SumOfSquares(n), Expr.MinusOne)))));
+        Add(ExprKind.Hypot, "hypot", "Hypot", @"\operatorname{hypot}", null, new("hypot rule",
+            @"\frac{\partial}{\partial x} \sqrt{x^{2} + y^{2}} = \frac{x}{\sqrt{x^{2} + y^{2}}}",
+            (n, i) => Expr.Mul(Arg(n, i), Expr.Pow(n, Expr.MinusOne))));
+        Add(ExprKind.CopySign, "copysign", "CopySign", @"\operatorname{copysign}", null, new("copysign rule",
+            @"\frac{\partial \operatorname{copysign}(x, y)}{\partial x} = \operatorname{sign}(x) \operatorname{copysign}(1, y),\; \frac{\partial \operatorname{copysign}(x, y)}{\partial y} = 0",
+            (n, i) => i == 0 ? Expr.Mul(Expr.Sign(Arg(n, 0)), Expr.CopySign(Expr.One, Arg(n, 1))) : Expr.Zero));
         // |x|'(0) = 0: sign(0) is 0.
         Add(ExprKind.Abs, "abs", "Abs", null, Math.Abs, new("abs rule", @"\frac{d}{du} \lvert u \rvert = \operatorname{sign}(u)", (n, i) => Expr.Sign(Arg(n, 0))));
         Add(ExprKind.Sign, "sign", "Sign", @"\operatorname{sign}", x => double.IsNaN(x) ? x : Math.Sign(x), new("sign rule", @"\frac{d}{du} \operatorname{sign}(u) = 0", Zero));

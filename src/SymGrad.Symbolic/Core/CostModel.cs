@@ -43,6 +43,7 @@ public static class CostModel
             case ExprKind.Tanh:
             case ExprKind.Sigmoid:
             case ExprKind.Atan or ExprKind.Asin or ExprKind.Acos or ExprKind.Asinh or ExprKind.Acosh or ExprKind.Atanh:
+            case ExprKind.Atan2 or ExprKind.Hypot:
                 return 4;
             case ExprKind.Softplus:
                 return 6;

@@ -267,6 +267,57 @@ public sealed partial class Expr
         return Intern(kind, a);
     }
 
+    /// <summary>A step function (<see cref="ExprKind.Floor"/>, <see cref="ExprKind.Ceiling"/>, <see cref="ExprKind.Truncate"/>, <see cref="ExprKind.Round"/>).</summary>
+    public static Expr Step(ExprKind kind, Expr a)
+    {
+        if (kind is not (ExprKind.Floor or ExprKind.Ceiling or ExprKind.Truncate or ExprKind.Round))
+            throw new ArgumentOutOfRangeException(nameof(kind));
+        // A constant rounds to the double C# computes (Math.Round(2.5) is 2): exact when the argument was.
+        if (a.Kind == ExprKind.Const)
+        {
+            var r = Operators.Of(kind).Unary!(a.Value.Value);
+            return Const(a.Value.IsExact && Math.Abs(r) < 1e15 ? Number.Rational((long)r, 1) : Number.Inexact(r));
+        }
+        // A step of a step, or of an integer (an index, a length), is that integer.
+        if (a.Kind is ExprKind.Floor or ExprKind.Ceiling or ExprKind.Truncate or ExprKind.Round or ExprKind.ToFloat) return a;
+        return Intern(kind, a);
+    }
+
+    /// <summary><c>Math.Atan2(y, x)</c>.</summary>
+    public static Expr Atan2(Expr y, Expr x)
+    {
+        if (y.Kind == ExprKind.Const && x.Kind == ExprKind.Const)
+            return y.IsZero && y.Value.IsExact && x.Value.IsExact && !x.Value.IsNegative ? Zero : Const(Number.Inexact(Math.Atan2(y.Value.Value, x.Value.Value)));
+        return Intern(ExprKind.Atan2, y, x);
+    }
+
+    /// <summary>
+    /// <c>double.Hypot(x, y)</c> = √(x² + y²) without overflow; symmetric, so its arguments are put in canonical order.
+    /// Constants are not folded: the generated code calls .NET's Hypot, whose rounding this library cannot reproduce.
+    /// </summary>
+    public static Expr Hypot(Expr x, Expr y)
+    {
+        if (x.IsZero && x.Value.IsExact) return Abs(y);
+        if (y.IsZero && y.Value.IsExact) return Abs(x);
+        if (ExprOrder.Compare(x, y) > 0) (x, y) = (y, x);
+        return Intern(ExprKind.Hypot, x, y);
+    }
+
+    /// <summary><c>Math.CopySign(x, y)</c>: |x| with the sign bit of y.</summary>
+    public static Expr CopySign(Expr x, Expr y)
+    {
+        if (x.Kind == ExprKind.Const && y.Kind == ExprKind.Const) return Const(Number.Inexact(CopySignOf(x.Value.Value, y.Value.Value)));
+        return Intern(ExprKind.CopySign, x, y);
+    }
+
+    /// <summary><c>Math.CopySign</c> (netstandard2.0 lacks it): the magnitude of x, the sign bit of y.</summary>
+    public static double CopySignOf(double x, double y)
+    {
+        var magnitude = BitConverter.DoubleToInt64Bits(x) & long.MaxValue;
+        var sign = BitConverter.DoubleToInt64Bits(y) & long.MinValue;
+        return BitConverter.Int64BitsToDouble(magnitude | sign);
+    }
+
     /// <summary>Hyperbolic tangent.</summary>
     public static Expr Tanh(Expr a) => a.IsZero ? Zero : IsInexactConst(a) ? Const(Number.Inexact(Math.Tanh(a.Value.Value))) : Intern(ExprKind.Tanh, a);
 
@@ -285,7 +336,10 @@ public sealed partial class Expr
     public static Expr Abs(Expr a)
     {
         if (a.Kind == ExprKind.Const) return Const(a.Value.IsNegative ? -a.Value : a.Value);
-        if (a.Kind is ExprKind.Abs or ExprKind.Exp or ExprKind.Sigmoid or ExprKind.Softplus) return a;
+        if (a.Kind is ExprKind.Abs or ExprKind.Exp or ExprKind.Sigmoid or ExprKind.Softplus or ExprKind.Hypot) return a;
+        // |u²| = u² (and any even power, a square root): never negative, so no kink to take the derivative through.
+        if (a.Kind == ExprKind.Pow && a._args[1].Kind == ExprKind.Const && a._args[1].Value is var p && p.IsExact &&
+            (p.IsInteger && p.Numerator % 2 == 0 || p.Denominator == 2)) return a;
         // |−u| = |u|: one node for both, so code computing e^−|u| for u and −u computes it once.
         if (LeadsNegative(a))
         {
@@ -456,6 +510,10 @@ public sealed partial class Expr
             case ExprKind.IntDiv: return IntDiv(args[0], args[1]);
             case ExprKind.IntRem: return IntRem(args[0], args[1]);
             case ExprKind.Atan or ExprKind.Asin or ExprKind.Acos or ExprKind.Asinh or ExprKind.Acosh or ExprKind.Atanh: return Inverse(Kind, args[0]);
+            case ExprKind.Floor or ExprKind.Ceiling or ExprKind.Truncate or ExprKind.Round: return Step(Kind, args[0]);
+            case ExprKind.Atan2: return Atan2(args[0], args[1]);
+            case ExprKind.Hypot: return Hypot(args[0], args[1]);
+            case ExprKind.CopySign: return CopySign(args[0], args[1]);
             default: return Compare(Kind, args[0], args[1]);
         }
     }

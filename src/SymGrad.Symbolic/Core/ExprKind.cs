@@ -104,4 +104,18 @@ public enum ExprKind
     Acosh,
     /// <summary>Inverse hyperbolic tangent (<c>Math.Atanh</c>), defined on (−1, 1).</summary>
     Atanh,
+    /// <summary>The largest integer not above the argument (<c>Math.Floor</c>): a step function, derivative 0.</summary>
+    Floor,
+    /// <summary>The smallest integer not below the argument (<c>Math.Ceiling</c>): a step function, derivative 0.</summary>
+    Ceiling,
+    /// <summary>The argument rounded toward zero (<c>Math.Truncate</c>): a step function, derivative 0.</summary>
+    Truncate,
+    /// <summary>The nearest integer, ties to even (<c>Math.Round</c>): a step function, derivative 0.</summary>
+    Round,
+    /// <summary><c>Math.Atan2(y, x)</c>: the angle of the point (x, y), arguments in that order.</summary>
+    Atan2,
+    /// <summary><c>double.Hypot(x, y)</c> = √(x² + y²), computed without overflow or underflow.</summary>
+    Hypot,
+    /// <summary><c>Math.CopySign(x, y)</c>: |x| with the sign of y (the sign bit: −0.0 counts as negative).</summary>
+    CopySign,
 }

@@ -406,7 +406,12 @@ public sealed class CSharpPrinter
                 }
                 case ExprKind.Max:
                 case ExprKind.Min:
+                case ExprKind.Atan2:
+                case ExprKind.CopySign:
                     return (math + "." + Operators.Of(n.Kind).CSharpFunction + "(" + At(args[0], 0) + ", " + At(args[1], 0) + ")", Primary);
+                case ExprKind.Hypot:
+                    // Hypot is a member of double and float (the generic-math statics), not of Math.
+                    return (_p.TypeName + ".Hypot(" + At(args[0], 0) + ", " + At(args[1], 0) + ")", Primary);
                 case ExprKind.Shared:
                     return Emit(args[0], required);
                 case ExprKind.Call:

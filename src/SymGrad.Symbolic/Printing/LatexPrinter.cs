@@ -303,7 +303,15 @@ public static class LatexPrinter
                 return (@"\left|" + Text(a[0]) + @"\right|", Atom);
             case ExprKind.Max:
             case ExprKind.Min:
+            case ExprKind.Atan2:
+            case ExprKind.CopySign:
                 return (Operators.Of(e.Kind).LatexFunction + @"\left(" + Text(a[0]) + ", " + Text(a[1]) + @"\right)", Atom);
+            case ExprKind.Hypot:
+                return (@"\sqrt{" + Text(Expr.Add(Expr.Pow(a[0], Expr.Const(2)), Expr.Pow(a[1], Expr.Const(2)))) + "}", Atom);
+            case ExprKind.Floor:
+                return (@"\left\lfloor " + Text(a[0]) + @" \right\rfloor", Atom);
+            case ExprKind.Ceiling:
+                return (@"\left\lceil " + Text(a[0]) + @" \right\rceil", Atom);
             case ExprKind.Shared:
             case ExprKind.ToFloat:
                 return Emit(a[0]);
