@@ -39,7 +39,7 @@ internal static class DifferentiableEmitter
         var outNames = d.OutNames;
         var Fresh = d.Fresh;
 
-        var parameters = string.Join(", ", m.Parameters.Select(p => t + " " + CSharpPrinter.Identifier(p)));
+        var parameters = string.Join(", ", m.Parameters.Select((p, i) => (m.Ranks[i] == SignatureReader.IntData ? "int" : t) + " " + CSharpPrinter.Identifier(p)));
         var arguments = string.Join(", ", m.Parameters.Select(CSharpPrinter.Identifier));
         var formula = readable.PrintSummary(gradient.Function);
         var members = new StringBuilder();
@@ -60,7 +60,7 @@ internal static class DifferentiableEmitter
         {
             var list = outputs.ToList();
             return Graph.PostOrder(list.Select(o => o.Item2)).Any(n => n.IsReduction)
-                ? IndexedCode.ScalarStatements(list, printer, reserved.Concat(outNames))
+                ? IndexedCode.ScalarStatements(list, printer, reserved.Concat(outNames), m.Parameters.Where((_, i) => m.Ranks[i] == SignatureReader.IntData))
                 : printer.Statements(CsePass.Build(list, reserved.Concat(outNames)));
         }
 
@@ -188,6 +188,7 @@ internal static class DifferentiableEmitter
                 return new IndexedCode.ArrayParameter(p, m.Ranks[i], "global::SymGrad.ReadOnlyMatrix<" + element + ">", "global::SymGrad.Matrix<" + element + ">");
             if (type.StartsWith("global::SymGrad.ReadOnlyTensor4<", StringComparison.Ordinal) || type.StartsWith("global::SymGrad.Tensor4<", StringComparison.Ordinal))
                 return new IndexedCode.ArrayParameter(p, m.Ranks[i], "global::SymGrad.ReadOnlyTensor4<" + element + ">", "global::SymGrad.Tensor4<" + element + ">");
+            if (m.Ranks[i] == SignatureReader.IntData) return new IndexedCode.ArrayParameter(p, SignatureReader.IntData, "int");
             return new IndexedCode.ArrayParameter(p, m.Ranks[i]);
         }).ToList();
         var variables = d.Variables;

@@ -72,7 +72,8 @@ internal static class DifferentiableParser
         var scope = new FrontEndScope { UnknownIdentifiersAreVariables = false, FloatingType = isFloat ? NumericType.Float : NumericType.Double, Resolver = resolver };
         for (var i = 0; i < method.Parameters.Length; i++)
         {
-            if (ranks[i] == 0) scope.Bind(method.Parameters[i].Name, Expr.Var(method.Parameters[i].Name));
+            if (ranks[i] == SignatureReader.IntData) scope.Bind(method.Parameters[i].Name, new TypedExpr(Expr.Index(method.Parameters[i].Name), NumericType.Int));
+            else if (ranks[i] == 0) scope.Bind(method.Parameters[i].Name, Expr.Var(method.Parameters[i].Name));
             else scope.BindArray(method.Parameters[i].Name, ranks[i]);
         }
 
@@ -156,7 +157,7 @@ internal static class DifferentiableParser
 
     /// <summary>The variables of a method without named ones: every parameter not marked [NoDiff].</summary>
     internal static List<string> DefaultVariables(IMethodSymbol m) =>
-        m.Parameters.Where(p => !p.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == NoDiffAttribute)).Select(p => p.Name).ToList();
+        m.Parameters.Where(p => p.Type.SpecialType != SpecialType.System_Int32 && !p.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == NoDiffAttribute)).Select(p => p.Name).ToList();
 
     /// <summary>The attribute's Order (1 unless given).</summary>
     internal static int Order(AttributeData attribute) => attribute.NamedArguments.FirstOrDefault(a => a.Key == "Order").Value.Value as int? ?? 1;
@@ -430,20 +431,27 @@ internal static class DifferentiableParser
         private Dictionary<string, Accumulation> ReadLoop(ForStatementSyntax loop, FrontEndScope scope)
         {
             if (loop.Declaration is not { Variables.Count: 1 } declaration || loop.Initializers.Count != 0 ||
-                declaration.Variables[0].Initializer?.Value is not LiteralExpressionSyntax { Token.Value: 0 })
-                throw LoopForm(loop, loop, "a differentiable loop declares one index and starts it at 0");
+                declaration.Variables[0].Initializer?.Value is not { } initial)
+                throw LoopForm(loop, loop, "a differentiable loop declares one index and starts it at an int, for (var i = start; …)");
             var name = declaration.Variables[0].Identifier.ValueText;
-            if (loop.Condition is not BinaryExpressionSyntax { RawKind: (int)SyntaxKind.LessThanExpression, Left: IdentifierNameSyntax bound } condition || bound.Identifier.ValueText != name)
-                throw LoopForm(loop, loop.Condition ?? (SyntaxNode)loop, $"the condition must be '{name} < count'");
-            if (loop.Incrementors.Count != 1 || !IsIncrement(loop.Incrementors[0], name))
-                throw LoopForm(loop, loop, $"the loop must step by one, {name}++");
+            if (loop.Condition is not BinaryExpressionSyntax { RawKind: (int)SyntaxKind.LessThanExpression or (int)SyntaxKind.LessThanOrEqualExpression, Left: IdentifierNameSyntax bound } condition ||
+                bound.Identifier.ValueText != name)
+                throw LoopForm(loop, loop.Condition ?? (SyntaxNode)loop, $"the condition must be '{name} < end' or '{name} <= end'");
+            if (loop.Incrementors.Count != 1 || Step(loop.Incrementors[0], name) is not { } step)
+                throw LoopForm(loop, loop, $"the loop must step up by a positive int constant, {name}++ or {name} += 2");
             if (declaration.Type is not (IdentifierNameSyntax { IsVar: true } or PredefinedTypeSyntax { Keyword.RawKind: (int)SyntaxKind.IntKeyword }))
                 throw LoopForm(loop, declaration.Type, $"the index '{name}' must be an int");
-            var count = Expect(ExpressionFrontEnd.ReadCount(condition.Right, scope), _tree);
+            var start = Expect(ExpressionFrontEnd.ReadCount(initial, scope), _tree);
+            var end = Expect(ExpressionFrontEnd.ReadCount(condition.Right, scope), _tree);
+            // for (i = a; i < e; i += s) runs ⌈(e − a)/s⌉ times (none when e ≤ a: the int quotient is then ≤ 0) with
+            // i = a + s·i′: a sum over i′ from 0, whose count is e itself for the usual i = 0, i < e, i++.
+            var span = Expr.Sub(condition.IsKind(SyntaxKind.LessThanOrEqualExpression) ? Expr.Add(end, Expr.One) : end, start);
+            var count = step == 1 ? span : Expr.IntDiv(Expr.Add(span, Expr.Const(step - 1)), Expr.Const(step));
             var index = ExpressionFrontEnd.FreshIndex(scope, name);
+            var position = Expr.Add(start, Expr.Mul(Expr.Const(step), index));
 
             var body = loop.Statement is BlockSyntax block ? block.Statements.ToList() : new List<StatementSyntax> { loop.Statement };
-            var inner = scope.Clone().BindIndex(name, index);
+            var inner = ReferenceEquals(position, index) ? scope.Clone().BindIndex(name, index) : scope.Clone().BindIndexExpression(name, position);
             var declared = new HashSet<string>(StringComparer.Ordinal);
             var added = new Dictionary<string, Expr>(StringComparer.Ordinal);
             // Accumulators are the outer locals the body (or a nested loop) assigns; they cannot be read inside.
@@ -556,6 +564,21 @@ internal static class DifferentiableParser
                 return null;
             bool Is(ExpressionSyntax e) => e is IdentifierNameSyntax id && id.Identifier.ValueText == local;
             return Is(args[0].Expression) ? args[1].Expression : Is(args[1].Expression) ? args[0].Expression : null;
+        }
+
+        // i++, ++i, i += s, i = i + s with s a positive int constant: s.
+        private static int? Step(ExpressionSyntax e, string name)
+        {
+            if (IsIncrement(e, name)) return 1;
+            bool Is(ExpressionSyntax x) => x is IdentifierNameSyntax id && id.Identifier.ValueText == name;
+            var (target, by) = e switch
+            {
+                AssignmentExpressionSyntax { RawKind: (int)SyntaxKind.AddAssignmentExpression } a => (a.Left, a.Right),
+                AssignmentExpressionSyntax { RawKind: (int)SyntaxKind.SimpleAssignmentExpression, Right: BinaryExpressionSyntax { RawKind: (int)SyntaxKind.AddExpression } sum } a
+                    when Is(sum.Left) => (a.Left, sum.Right),
+                _ => ((ExpressionSyntax?)null, (ExpressionSyntax?)null),
+            };
+            return target != null && Is(target) && by is LiteralExpressionSyntax { Token.Value: int s } && s > 0 ? s : null;
         }
 
         private static bool IsIncrement(ExpressionSyntax e, string name) => e switch

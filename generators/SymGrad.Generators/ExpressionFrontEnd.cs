@@ -122,6 +122,13 @@ public sealed class FrontEndScope
         return Bind(name, new TypedExpr(index, NumericType.Int));
     }
 
+    /// <summary>Binds a loop variable that runs over an int expression of an index (i = a + s·i′ of a loop from a by s).</summary>
+    public FrontEndScope BindIndexExpression(string name, Expr position)
+    {
+        if (!position.IsIntegerValued) throw new ArgumentException($"'{position}' is not an int expression.", nameof(position));
+        return Bind(name, new TypedExpr(position, NumericType.Int));
+    }
+
     /// <summary>
     /// What names and calls refer to (<c>const</c> fields, System.Math, other [Differentiable] methods), from the
     /// semantic model; without one (the CLI) calls are Math functions by name and there are no named constants.
@@ -152,7 +159,8 @@ public sealed class FrontEndScope
     public bool IsIndex(string name) => _names.TryGetValue(name, out var e) && e.Value.Kind == ExprKind.Index;
 
     /// <summary>The names bound to indices, for choosing fresh ones.</summary>
-    public IEnumerable<string> Indices => _names.Values.Where(e => e.Value.Kind == ExprKind.Index).Select(e => e.Value.Name!);
+    public IEnumerable<string> Indices => _names.Values.Where(e => e.IsInteger)
+        .SelectMany(e => Graph.PostOrder(e.Value).Where(n => n.Kind == ExprKind.Index)).Select(n => n.Name!).Distinct();
 
     internal bool TryArray(string name, out int rank) => _arrays.TryGetValue(name, out rank);
 

@@ -22,6 +22,9 @@ internal sealed record Signature(
 /// </summary>
 internal static class SignatureReader
 {
+    /// <summary>The rank recorded for an <c>int</c> parameter: integer data, bound as an integer leaf.</summary>
+    public const int IntData = -1;
+
     public static Signature Read(IMethodSymbol method, MethodDeclarationSyntax syntax, AttributeData attribute, LocationInfo? attributeLocation, List<DiagnosticInfo> diagnostics)
     {
         if (!method.IsStatic) Report(diagnostics, DiagnosticDescriptors.MethodNotStatic, syntax.Identifier.GetLocation(), method.Name);
@@ -60,11 +63,13 @@ internal static class SignatureReader
             var p = method.Parameters[i];
             var location = syntax.ParameterList.Parameters[i].GetLocation();
             var rank = ArrayRank(p.Type, expected);
-            ranks.Add(Math.Max(rank, 0));
+            // An int parameter is data (a class label, a count, a position): read, indexed by, never differentiated.
+            var isInt = p.Type.SpecialType == SpecialType.System_Int32;
+            ranks.Add(isInt ? IntData : Math.Max(rank, 0));
             if (p.RefKind != RefKind.None)
                 Report(diagnostics, DiagnosticDescriptors.UnsupportedParameter, location, p.Name, "passed by value", p.RefKind.ToString().ToLowerInvariant());
-            else if (rank < 0 && returnType is SpecialType.System_Double or SpecialType.System_Single)
-                Report(diagnostics, DiagnosticDescriptors.UnsupportedParameter, location, p.Name, $"{(isFloat ? "float" : "double")} like the return type (or a span or array of it)", p.Type.ToDisplayString());
+            else if (rank < 0 && !isInt && returnType is SpecialType.System_Double or SpecialType.System_Single)
+                Report(diagnostics, DiagnosticDescriptors.UnsupportedParameter, location, p.Name, $"{(isFloat ? "float" : "double")} like the return type (or a span or array of it), or int data", p.Type.ToDisplayString());
         }
 
         // Variables: the attribute's names, or every parameter not marked [NoDiff].
@@ -80,7 +85,7 @@ internal static class SignatureReader
             variables = new List<string>();
             foreach (var v in named)
             {
-                if (!parameterNames.Contains(v)) ReportAt(diagnostics, DiagnosticDescriptors.UnknownVariable, attributeLocation, v, method.Name);
+                if (!parameterNames.Contains(v) || ranks[parameterNames.IndexOf(v)] == IntData) ReportAt(diagnostics, DiagnosticDescriptors.UnknownVariable, attributeLocation, v, method.Name);
                 else if (!variables.Contains(v)) variables.Add(v);
             }
         }

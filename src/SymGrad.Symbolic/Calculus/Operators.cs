@@ -78,8 +78,14 @@ public static class Operators
         Add(ExprKind.Pow, "pow", "Pow", null, null, new("power rule",
             @"\frac{\partial u^{v}}{\partial u} = v u^{v-1},\; \frac{\partial u^{v}}{\partial v} = u^{v} \log u",
             (n, i) => i == 0
-                ? Expr.Mul(Arg(n, 1), Expr.Pow(Arg(n, 0), Expr.Sub(Arg(n, 1), Expr.One)))
+                ? PowerRule(Arg(n, 0), Arg(n, 1))
                 : Expr.Mul(n, Expr.Log(Arg(n, 0)))));
+        // v·u^(v−1); for an exponent that is int data (Math.Pow(w, i) in a polynomial) the i = 0 term is 0, not 0·0^−1 = NaN at u = 0.
+        static Expr PowerRule(Expr u, Expr v)
+        {
+            var rule = Expr.Mul(v, Expr.Pow(u, Expr.Sub(v, Expr.One)));
+            return v.Kind == ExprKind.ToFloat ? Expr.If(Expr.Compare(ExprKind.Equal, v, Expr.Zero), Expr.Zero, rule) : rule;
+        }
         Add(ExprKind.Exp, "exp", "Exp", @"\exp", Math.Exp, new("exp rule", @"\frac{d}{du} e^{u} = e^{u}", (n, i) => n));
         Add(ExprKind.Log, "log", "Log", @"\log", Math.Log, new("log rule", @"\frac{d}{du} \log u = \frac{1}{u}", (n, i) => Expr.Pow(Arg(n, 0), Expr.MinusOne)));
         Add(ExprKind.Sin, "sin", "Sin", @"\sin", Math.Sin, new("sin rule", @"\frac{d}{du} \sin u = \cos u", (n, i) => Expr.Cos(Arg(n, 0))));

@@ -25,6 +25,8 @@ public sealed partial class IndexedCode
     private readonly HashSet<string> _taken;
     private readonly Dictionary<Expr, Expr> _computed = new();
     private readonly Dictionary<Expr, HashSet<Expr>> _free = new();
+    // int parameters (class labels, counts): index leaves bound for the whole method, never a loop's.
+    private readonly HashSet<Expr> _data = new();
     private int _accumulators;
 
     // Every array the method reads or writes (inputs and gradient outputs), by name.
@@ -45,7 +47,7 @@ public sealed partial class IndexedCode
     }
 
     /// <summary>
-    /// A parameter of a generated method: its name, rank (0 for a scalar) and, when not the default
+    /// A parameter of a generated method: its name, rank (0 for a scalar, −1 for int data) and, when not the default
     /// (<c>ReadOnlySpan&lt;T&gt;</c>, <c>T[,]</c>), its C# type and the type of its gradient.
     /// </summary>
     public sealed record ArrayParameter(string Name, int Rank, string? Type = null, string? GradientType = null);
@@ -94,10 +96,12 @@ public sealed partial class IndexedCode
     /// count): outputs 1…n assigned (<c>dx = …;</c>, <c>hessian[3] = …;</c>), output 0 returned, every Σ a loop into an
     /// accumulator placed where it is needed, as CSharpPrinter.Statements lays out a program.
     /// </summary>
-    public static IReadOnlyList<string> ScalarStatements(IReadOnlyList<(string Name, Expr Value)> outputs, CSharpPrinter printer, IEnumerable<string> reserved)
+    public static IReadOnlyList<string> ScalarStatements(IReadOnlyList<(string Name, Expr Value)> outputs, CSharpPrinter printer, IEnumerable<string> reserved,
+        IEnumerable<string>? integerParameters = null)
     {
         var real = printer.UseFloat ? NumericType.Float : NumericType.Double;
         var code = new IndexedCode(printer.UseFloat, reserved.Concat(outputs.Select(o => o.Name)));
+        foreach (var p in integerParameters ?? Enumerable.Empty<string>()) code._data.Add(Expr.Index(p));
         var steps = outputs.Skip(1).Select(o => (Step)new Assign(new Store(StoreKind.Set, o.Name, Seq<IntValue>.Empty, real), Unroll(o.Value)))
             .Append(new Assign(Store.Return(real), Unroll(outputs[0].Value)));
         return PlanPrinter.Lines(code.Place(Block.Of(steps)), printer, Enumerable.Empty<ArrayInfo>());
@@ -137,6 +141,7 @@ public sealed partial class IndexedCode
         var reserved = scalars.Concat(arrays.Select(a => a.Name)).Concat(outputs)
             .Concat(gradient.Variables.Where(v => v.Kind == ExprKind.Element).SelectMany(v => v.ArgArray.Select(i => i.Name!))).ToList();
         var code = new IndexedCode(useFloat, reserved) { _gradient = gradient, _accumulate = accumulate };
+        foreach (var p in inputs.Where(p => p.Rank < 0)) code._data.Add(Expr.Index(p.Name));
         foreach (var a in arrays) code._arrays[a.Name] = Info(a.Name, a.Rank, a.Type, real);
         foreach (var a in arrays.Where(a => a.Type != null)) code._declared.Add(a.Name);
 
