@@ -473,6 +473,8 @@ public static class ExpressionFrontEnd
                     return Typed(u.Operand);
                 case BinaryExpressionSyntax b:
                     return Binary(b);
+                case SwitchExpressionSyntax sw:
+                    return Switch(sw);
                 case ConditionalExpressionSyntax c:
                 {
                     var condition = Condition(c.Condition);
@@ -494,6 +496,7 @@ public static class ExpressionFrontEnd
                     // Math.PI stays π (so derivations show it); double.MaxValue, double.Epsilon and the like are their values.
                     if (!(SystemMath.IsMathClass(m.Expression.ToString()) || SystemMath.IsNumberType(m.Expression.ToString()) && m.Name.Identifier.ValueText is "Pi" or "E" or "Tau") &&
                         _scope.Resolver?.ConstantValue(m) is { } member) return FromConstant(member, m);
+                    if (_scope.Resolver?.RuntimeConstant(m) is { } staticField) return RuntimeConstant(staticField);
                     return MemberConstant(m, m.Name.Identifier.ValueText, SystemMath.IsQualifier(m.Expression.ToString()) ? m.Expression.ToString() : null);
                 case CastExpressionSyntax cast:
                     return Cast(cast);
@@ -653,6 +656,7 @@ public static class ExpressionFrontEnd
             if (_scope.Forbidden(name) is { } reason) throw new ReadException(id, DiagnosticDescriptors.UnsupportedLoopBody, $"'{name}'", reason);
             if (_scope.TryResolve(name, out var bound)) return bound;
             if (_scope.Resolver?.ConstantValue(id) is { } constant) return FromConstant(constant, id);
+            if (_scope.Resolver?.RuntimeConstant(id) is { } field) return RuntimeConstant(field);
             if (name is "PI" or "E") return MemberConstant(id, name, "Math");
             if (_scope.UnknownIdentifiersAreVariables)
             {
@@ -664,6 +668,11 @@ public static class ExpressionFrontEnd
             }
             throw new ReadException(id, DiagnosticDescriptors.UnknownName, name, "parameter, local or constant");
         }
+
+        // A static field read at run time: a leaf named by its qualified access, a variable of no derivative (an index
+        // for an int, which is data).
+        private static TypedExpr RuntimeConstant((string Access, NumericType Type) field) =>
+            field.Type == NumericType.Int ? new TypedExpr(Expr.Index(field.Access), NumericType.Int) : new TypedExpr(Expr.Var(field.Access), field.Type);
 
         // Math.PI is the double π; MathF.PI the float nearest it (3.14159274…), which a double method sees as that.
         private static TypedExpr MemberConstant(ExpressionSyntax s, string name, string? mathClass)
@@ -974,10 +983,10 @@ public static class ExpressionFrontEnd
         };
 
         // Ints compare as ints (i == k); anything else as floating-point values.
-        private Expr Compare(ExprKind kind, ExpressionSyntax left, ExpressionSyntax right)
+        private Expr Compare(ExprKind kind, ExpressionSyntax left, ExpressionSyntax right) => Compare(kind, Typed(left), left, Typed(right), right);
+
+        private Expr Compare(ExprKind kind, TypedExpr a, ExpressionSyntax left, TypedExpr b, ExpressionSyntax right)
         {
-            var a = Typed(left);
-            var b = Typed(right);
             if (a.Type == NumericType.Int && b.Type == NumericType.Int) return Expr.Compare(kind, a.Value, b.Value);
             // In a float method, x > 0.1 compares in double (C# widens x): against a double constant no float equals, the
             // same as comparing with the float on the right side of it (x > 0.1 is x > 0.099999994f, x < 0.1 is x < 0.1f).
@@ -1024,11 +1033,95 @@ public static class ExpressionFrontEnd
             return BitConverter.ToSingle(BitConverter.GetBytes(bits), 0);
         }
 
+        /// <summary>
+        /// A condition as a 0/1 value: comparisons, <c>&amp;&amp;</c> (If(a, b, 0)), <c>||</c> (If(a, 1, b)), <c>!</c> and
+        /// <c>is</c> patterns (relational, constant, <c>and</c>/<c>or</c>/<c>not</c>), each operand evaluated as C# does.
+        /// </summary>
         public Expr Condition(ExpressionSyntax c)
         {
             while (c is ParenthesizedExpressionSyntax p) c = p.Expression;
-            if (c is BinaryExpressionSyntax b && ComparisonKind(b) is { } k) return Compare(k, b.Left, b.Right);
-            throw new ReadException(c, DiagnosticDescriptors.UnsupportedExpression, Describe(c), "a condition must be a comparison such as 'x > 0'");
+            switch (c)
+            {
+                case BinaryExpressionSyntax b when ComparisonKind(b) is { } k:
+                    return Compare(k, b.Left, b.Right);
+                case BinaryExpressionSyntax b when b.IsKind(SyntaxKind.LogicalAndExpression):
+                    return Expr.If(Condition(b.Left), Condition(b.Right), Expr.Zero);
+                case BinaryExpressionSyntax b when b.IsKind(SyntaxKind.LogicalOrExpression):
+                    return Expr.If(Condition(b.Left), Expr.One, Condition(b.Right));
+                case PrefixUnaryExpressionSyntax u when u.IsKind(SyntaxKind.LogicalNotExpression):
+                    return Not(Condition(u.Operand));
+                case IsPatternExpressionSyntax isPattern:
+                    return Pattern(Typed(isPattern.Expression), isPattern.Expression, isPattern.Pattern);
+                case LiteralExpressionSyntax l when l.IsKind(SyntaxKind.TrueLiteralExpression):
+                    return Expr.One;
+                case LiteralExpressionSyntax l when l.IsKind(SyntaxKind.FalseLiteralExpression):
+                    return Expr.Zero;
+            }
+            throw new ReadException(c, DiagnosticDescriptors.UnsupportedExpression, Describe(c), "a condition must be a comparison such as 'x > 0', or comparisons joined by &&, || and !, or an 'is' pattern");
+        }
+
+        // ¬c: == and != swap exactly; an ordering does not (¬(x < 0) holds for NaN, x ≥ 0 does not), so it stays If(c, 0, 1).
+        private static Expr Not(Expr c) => c.Kind switch
+        {
+            ExprKind.Equal => Expr.Compare(ExprKind.NotEqual, c.Args[0], c.Args[1]),
+            ExprKind.NotEqual => Expr.Compare(ExprKind.Equal, c.Args[0], c.Args[1]),
+            _ when c.IsConst => c.IsZero ? Expr.One : Expr.Zero,
+            _ => Expr.If(c, Expr.Zero, Expr.One),
+        };
+
+        // value is pattern: > c, <= c, a constant (== c), and/or/not, parentheses, the discard.
+        private Expr Pattern(TypedExpr value, ExpressionSyntax valueSyntax, PatternSyntax pattern)
+        {
+            switch (pattern)
+            {
+                case ParenthesizedPatternSyntax p:
+                    return Pattern(value, valueSyntax, p.Pattern);
+                case RelationalPatternSyntax r:
+                {
+                    var kind = r.OperatorToken.Kind() switch
+                    {
+                        SyntaxKind.LessThanToken => ExprKind.Less,
+                        SyntaxKind.LessThanEqualsToken => ExprKind.LessEqual,
+                        SyntaxKind.GreaterThanToken => ExprKind.Greater,
+                        _ => ExprKind.GreaterEqual,
+                    };
+                    return Compare(kind, value, valueSyntax, Typed(r.Expression), r.Expression);
+                }
+                case ConstantPatternSyntax constant when constant.Expression is not LiteralExpressionSyntax { RawKind: (int)SyntaxKind.NullLiteralExpression }:
+                    return Compare(ExprKind.Equal, value, valueSyntax, Typed(constant.Expression), constant.Expression);
+                case BinaryPatternSyntax b when b.IsKind(SyntaxKind.AndPattern):
+                    return Expr.If(Pattern(value, valueSyntax, b.Left), Pattern(value, valueSyntax, b.Right), Expr.Zero);
+                case BinaryPatternSyntax b:
+                    return Expr.If(Pattern(value, valueSyntax, b.Left), Expr.One, Pattern(value, valueSyntax, b.Right));
+                case UnaryPatternSyntax u:
+                    return Not(Pattern(value, valueSyntax, u.Pattern));
+                case DiscardPatternSyntax:
+                    return Expr.One;
+            }
+            throw new ReadException(pattern, DiagnosticDescriptors.UnsupportedExpression, Describe(pattern),
+                "patterns may compare (> 0, <= 1, a constant) and combine with and, or and not; patterns that test types or declare variables are not supported");
+        }
+
+        // e switch { pattern [when c] => value, …, _ => value }: nested piecewise definitions, the first arm that matches.
+        private TypedExpr Switch(SwitchExpressionSyntax s)
+        {
+            var arms = s.Arms;
+            if (arms.Count == 0 || arms[arms.Count - 1] is not { Pattern: DiscardPatternSyntax, WhenClause: null })
+                throw new ReadException(arms.Count == 0 ? s : arms[arms.Count - 1], DiagnosticDescriptors.UnsupportedExpression, Describe(s),
+                    "a switch expression must end with a discard arm '_ => …' (C# throws when no arm matches, which has no derivative)");
+            var value = Typed(s.GoverningExpression);
+            var results = arms.Select(a => Typed(a.Expression)).ToList();
+            var integer = results.All(r => r.Type == NumericType.Int);
+            var type = integer ? NumericType.Int : results.Select(r => r.Type).Aggregate(Promote);
+            Expr Value(int i) => integer ? results[i].Value : Floated(results[i], arms[i].Expression);
+            var result = Value(arms.Count - 1);
+            for (var i = arms.Count - 2; i >= 0; i--)
+            {
+                var match = Pattern(value, s.GoverningExpression, arms[i].Pattern);
+                if (arms[i].WhenClause is { } when) match = Expr.If(match, Condition(when.Condition), Expr.Zero);
+                result = Expr.If(match, Value(i), result);
+            }
+            return new TypedExpr(result, type);
         }
 
         // ---- calls --------------------------------------------------------------------------------------

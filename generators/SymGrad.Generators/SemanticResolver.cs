@@ -37,6 +37,12 @@ public interface ISymbolResolver
     /// <summary>The C# constant a name or member access denotes (a boxed int, long, float or double), or null.</summary>
     object? ConstantValue(ExpressionSyntax e);
 
+    /// <summary>
+    /// A static field (<c>static readonly double Alpha</c>) of type double, float or int that the name or member access
+    /// denotes: read at run time, by its fully qualified name (<c>global::N.T.Alpha</c>), with its C# type; else null.
+    /// </summary>
+    (string Access, NumericType Type)? RuntimeConstant(ExpressionSyntax e);
+
     /// <summary>The value the compiler folds a constant expression to (<c>1L &lt;&lt; 40</c>), or null when it is not constant.</summary>
     object? FoldedConstant(ExpressionSyntax e);
 
@@ -88,6 +94,20 @@ internal sealed class SemanticResolver : ISymbolResolver
 
     // A const field or local: its value as the compiler computed it (1 / 4 is the int 0, 1e-30f a binary32 number).
     public object? FoldedConstant(ExpressionSyntax e) => _semantic.GetConstantValue(e, _ct) is { HasValue: true } c ? c.Value : null;
+
+    public (string Access, NumericType Type)? RuntimeConstant(ExpressionSyntax e)
+    {
+        if (_semantic.GetSymbolInfo(e, _ct).Symbol is not IFieldSymbol { IsStatic: true, IsConst: false } f) return null;
+        NumericType? type = f.Type.SpecialType switch
+        {
+            SpecialType.System_Double => NumericType.Double,
+            SpecialType.System_Single => NumericType.Float,
+            SpecialType.System_Int32 => NumericType.Int,
+            _ => null,
+        };
+        if (type is null) return null;
+        return (f.ContainingType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) + "." + f.Name, type.Value);
+    }
 
     public object? ConstantValue(ExpressionSyntax e) =>
         _semantic.GetSymbolInfo(e, _ct).Symbol switch

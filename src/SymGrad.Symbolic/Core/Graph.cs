@@ -168,6 +168,23 @@ public static class Graph
         Rewrite(root, n => replacements.TryGetValue(n, out var r) ? r : n);
 
     /// <summary>
+    /// A condition built of comparisons by C#'s logical operators, as the front end reads them: If(a, b, 0) is a ∧ b
+    /// ("&amp;&amp;"), If(a, 1, b) is a ∨ b ("||"), If(a, 0, 1) is ¬a ("!", no right operand); null for anything else.
+    /// </summary>
+    public static (string Op, Expr Left, Expr? Right)? Logical(Expr c)
+    {
+        if (c.Kind != ExprKind.If || !IsCondition(c.ArgArray[0])) return null;
+        var (a, b, d) = (c.ArgArray[0], c.ArgArray[1], c.ArgArray[2]);
+        if (d.IsZero && IsCondition(b)) return ("&&", a, b);
+        if (b.IsConst && b.Value.IsOne && IsCondition(d)) return ("||", a, d);
+        if (b.IsZero && d.IsConst && d.Value.IsOne) return ("!", a, null);
+        return null;
+    }
+
+    // A comparison, or a logical combination of comparisons.
+    private static bool IsCondition(Expr c) => c.IsComparison || Logical(c) != null;
+
+    /// <summary>
     /// The comparisons a condition is the conjunction of: a comparison, a product of conjunctions, or If(c, d, 0);
     /// null for anything else.
     /// </summary>

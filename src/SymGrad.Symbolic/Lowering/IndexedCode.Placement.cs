@@ -390,7 +390,8 @@ public sealed partial class IndexedCode
     {
         if (_free.TryGetValue(n, out var known)) return known;
         var result = new HashSet<Expr>();
-        if (n.Kind == ExprKind.Index && !_data.Contains(n)) result.Add(n);
+        // int parameters and static int fields (named global::…) are data, bound for the whole method.
+        if (n.Kind == ExprKind.Index && !_data.Contains(n) && !n.Name!.StartsWith("global::", StringComparison.Ordinal)) result.Add(n);
         foreach (var a in n.ArgArray) result.UnionWith(Free(a));
         if (n.IsReduction) result.Remove(n.SumIndex);
         _free[n] = result;

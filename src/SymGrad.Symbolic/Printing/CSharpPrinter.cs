@@ -53,6 +53,7 @@ public sealed class CSharpPrinter
 
     /// <summary>A C# identifier for a variable name (keywords get <c>@</c>).</summary>
     public static string Identifier(string name) => Keywords.Contains(name) ? "@" + name : name;
+    // (A name starting global:: is a static field read by its qualified access, printed as it is.)
 
     /// <summary>One expression, with no locals (shared subterms are written out each time).</summary>
     public string Print(Expr e) => new Writer(this, null).Emit(e, 0).Text;
@@ -249,7 +250,10 @@ public sealed class CSharpPrinter
         }
 
         // A comparison local is a bool: `var cond0 = x > 0.0;`, read as `cond0 ? … : …`; an integer-valued one an int.
-        public string Define(Expr n) => n.IsComparison ? Comparison(n) : IntegerData(n) ? Integer(n) : EmitNode(n, 0).Text;
+        // So is a logical one (x > 0 && y > 0).
+        public string Define(Expr n) => IsBoolean(n) ? ConditionText(n) : IntegerData(n) ? Integer(n) : EmitNode(n, 0).Text;
+
+        private static bool IsBoolean(Expr n) => n.IsComparison || Graph.Logical(n) != null;
 
         private string Cast => "(" + _p.TypeName + ")";
 
@@ -274,7 +278,7 @@ public sealed class CSharpPrinter
                 if (_integer == 0 && IntegerData(n)) return Unary < required ? ("(" + Cast + local + ")", Primary) : (Cast + local, Unary);
                 // A floating-point local holding an int's value (Math.Sign) read back as the int C# computes with.
                 if (_integer > 0 && n.IsIntegerValued && !IntegerData(n) && !Integral(n)) return Unary < required ? ("((int)" + local + ")", Primary) : ("(int)" + local, Unary);
-                if (!n.IsComparison) return (local, Primary);
+                if (!IsBoolean(n)) return (local, Primary);
                 var asNumber = local + Indicator;
                 return Conditional < required ? ("(" + asNumber + ")", Primary) : (asNumber, Conditional);
             }
@@ -437,9 +441,19 @@ public sealed class CSharpPrinter
             return precedence < Primary ? "(" + text + ")" : text;
         }
 
-        public string Condition(Expr c)
+        public string Condition(Expr c) => IsBoolean(c) && TryLocal(c, out var local) ? local : ConditionText(c);
+
+        private string ConditionText(Expr c)
         {
-            if (c.IsComparison) return TryLocal(c, out var local) ? local : Comparison(c);
+            if (c.IsComparison) return Comparison(c);
+            // a && b, a || b and !a, as the front end reads them: If(a, b, 0), If(a, 1, b), If(a, 0, 1).
+            if (Graph.Logical(c) is { } logical)
+            {
+                var (op, left, right) = logical;
+                if (op == "!") return "!(" + Condition(left) + ")";
+                string Operand(Expr x) => Graph.Logical(x) is { Op: var inner } && inner != "!" && inner != op ? "(" + Condition(x) + ")" : Condition(x);
+                return Operand(left) + " " + op + " " + Operand(right!);
+            }
             return At(c, Equality + 1) + " != " + _p.Literal(Number.Zero);
         }
 

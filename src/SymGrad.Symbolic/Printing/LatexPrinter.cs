@@ -119,6 +119,8 @@ public static class LatexPrinter
     /// <summary>The LaTeX of a variable name: <c>w1</c> → <c>w_{1}</c>, <c>alpha</c> → <c>\alpha</c>, <c>yHat</c> → <c>\hat{y}</c>.</summary>
     public static string Symbol(string name)
     {
+        // A static field read by its qualified access (global::N.T.Alpha): its own name (α for alpha).
+        if (name.StartsWith("global::", StringComparison.Ordinal)) name = name.Substring(name.LastIndexOf('.') + 1);
         if (name.Length > 1 && name.EndsWith("'", StringComparison.Ordinal)) return Symbol(name.Substring(0, name.Length - 1)) + "'";
         var underscore = name.IndexOf('_');
         if (underscore > 0 && underscore < name.Length - 1)
@@ -423,6 +425,15 @@ public static class LatexPrinter
 
     private static string Condition(Expr c, bool negated)
     {
+        if (!c.IsComparison && Graph.Logical(c) is { } logical)
+        {
+            var (connective, left, right) = logical;
+            // ¬(a ∧ b) = ¬a ∨ ¬b and ¬(a ∨ b) = ¬a ∧ ¬b; ¬¬a = a.
+            if (connective == "!") return Condition(left, !negated);
+            string Operand(Expr x) => Graph.Logical(x) is { Op: var inner } && inner != "!" ? @"\left(" + Condition(x, negated) + @"\right)" : Condition(x, negated);
+            var and = connective == "&&" != negated;
+            return Operand(left) + (and ? @" \wedge " : @" \vee ") + Operand(right!);
+        }
         if (!c.IsComparison) return negated ? Text(c) + " = 0" : Text(c) + @" \ne 0";
         var kind = c.Kind;
         if (negated)

@@ -192,6 +192,7 @@ public static class CsePass
         ExprKind.Pow => "pow",
         ExprKind.Sigmoid => "sigma",
         ExprKind.Softplus => "softplus",
+        ExprKind.If when Graph.Logical(n) != null => "cond",
         ExprKind.If => "sel",
         ExprKind.Shared when n.ArgArray[0].Kind == ExprKind.Add && n.ArgArray[0].ArgArray[0].IsOne => "sum", // log1p's 1 + t
         ExprKind.Shared => "adj",
