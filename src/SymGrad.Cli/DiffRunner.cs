@@ -10,7 +10,8 @@ using SymGrad.Symbolic;
 namespace SymGrad.Cli;
 
 /// <summary>What <c>symgrad diff</c> was asked to do.</summary>
-public sealed record DiffRequest(string Expression, IReadOnlyList<string>? Wrt, string Format, bool Steps, bool Float, bool Stats, string Name);
+public sealed record DiffRequest(string Expression, IReadOnlyList<string>? Wrt, string Format, bool Steps, bool Float, bool Stats, string Name,
+    IReadOnlyList<string>? Arrays = null);
 
 /// <summary>Carries out <c>symgrad diff</c>.</summary>
 public static class DiffRunner
@@ -20,6 +21,25 @@ public static class DiffRunner
     {
         // Variables have the type the code is printed in, so constants and casts mean what C# makes of them there.
         var scope = new FrontEndScope { FloatingType = request.Float ? NumericType.Float : NumericType.Double };
+        // --arrays x,W:2: names read as arrays (rank 1 unless given), indexed in Sym.Sum(x.Length, i => …) terms.
+        var arrays = new SortedDictionary<string, int>(StringComparer.Ordinal);
+        foreach (var spec in request.Arrays ?? Array.Empty<string>())
+        {
+            var parts = spec.Split(':');
+            var rank = 1;
+            if (parts.Length > 2 || !IsIdentifier(parts[0]) || parts.Length == 2 && (!int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out rank) || rank is < 1 or > 4))
+            {
+                error.WriteLine($"error: --arrays: '{spec}' is not an array name with an optional rank 1 to 4 (x, or W:2)");
+                return 1;
+            }
+            if (arrays.ContainsKey(parts[0]))
+            {
+                error.WriteLine($"error: --arrays: '{parts[0]}' is named twice");
+                return 1;
+            }
+            arrays[parts[0]] = rank;
+            scope.BindArray(parts[0], rank);
+        }
         var parsed = ExpressionFrontEnd.ParseText(request.Expression, scope);
         if (!parsed.Success)
         {
@@ -29,7 +49,8 @@ public static class DiffRunner
         }
         var f = parsed.Value!;
         // Every variable the formula names, also one algebra cancels (√x / √x is 1 only where x ≥ 0; C# gives NaN elsewhere).
-        var variables = scope.Variables.Concat(Graph.Variables(f)).Distinct().OrderBy(v => v, StringComparer.Ordinal).ToList();
+        var scalars = scope.Variables.Concat(Graph.Variables(f)).Distinct().OrderBy(v => v, StringComparer.Ordinal).ToList();
+        var variables = scalars.Concat(arrays.Keys).ToList();
 
         List<string> wrt;
         if (request.Wrt is null) wrt = variables;
@@ -67,6 +88,8 @@ public static class DiffRunner
             error.WriteLine("error: --steps: the derivation steps are LaTeX; add --format latex");
             return 1;
         }
+
+        if (arrays.Count > 0) return RunIndexed(request, f, scalars, arrays, wrt, output, error);
 
         var clock = Stopwatch.StartNew();
         var wrtVars = wrt.Select(Expr.Var).ToList();
@@ -113,6 +136,43 @@ public static class DiffRunner
                 "{0} primal: {1} ops; gradient program (value + {2} partials): {3} ops ({4:0.00}x); {5} locals; time {6:0.0} ms",
                 comment, primal.OperationCount, wrtVars.Count, program.OperationCount, ratio, program.Locals.Count, clock.Elapsed.TotalMilliseconds));
         }
+        return 0;
+    }
+
+    // With arrays: array variables are elements at free indices (∂f/∂x_k), the C# is a method with loops writing spans.
+    private static int RunIndexed(DiffRequest request, Expr f, List<string> scalars, SortedDictionary<string, int> arrays, List<string> wrt, TextWriter output, TextWriter error)
+    {
+        var taken = new HashSet<string>(Graph.PostOrder(f).Where(n => n.Kind == ExprKind.Index).Select(n => n.Name!).Concat(scalars).Concat(arrays.Keys), StringComparer.Ordinal);
+        string FreeIndex() => new[] { "k", "l", "m", "p", "q", "r" }.Concat(Enumerable.Range(0, 100).Select(i => "k" + i.ToString(CultureInfo.InvariantCulture))).First(taken.Add);
+        var wrtVars = wrt.Select(v => arrays.TryGetValue(v, out var rank)
+            ? Expr.Element(v, Enumerable.Range(0, rank).Select(_ => Expr.Index(FreeIndex())).ToArray())
+            : Expr.Var(v)).ToList();
+        var clock = Stopwatch.StartNew();
+        var gradient = Differentiator.Gradient(f, wrtVars);
+        clock.Stop();
+        if (request.Format == "latex")
+        {
+            using var latexMemo = LatexPrinter.Memoize(gradient.Function, request.Float);
+            foreach (var (v, p) in wrtVars.Zip(gradient.Partials, (v, p) => (v, p)))
+                output.WriteLine(LatexPrinter.PrintPartial("f", v, p));
+            if (request.Steps)
+                foreach (var v in wrtVars)
+                {
+                    output.WriteLine();
+                    output.WriteLine($"% derivation of df/d{(v.Kind == ExprKind.Var ? v.Name : v.Name + "_" + string.Join(",", v.Args.Select(i => i.Name)))}");
+                    output.WriteLine(LatexPrinter.PrintDerivation("f", gradient, v));
+                }
+        }
+        else
+        {
+            var printer = request.Float ? CSharpPrinter.Float : CSharpPrinter.Default;
+            var parameters = scalars.Select(s => new IndexedCode.ArrayParameter(s, 0)).Concat(arrays.Select(a => new IndexedCode.ArrayParameter(a.Key, a.Value))).ToList();
+            var summary = "f = " + printer.PrintSummary(gradient.Function) + "; returns f and writes ∂f/∂v to d<v> (out for a scalar, a span or array of the shape of an array).";
+            output.Write(IndexedCode.PrintGradientMethod(gradient, request.Name, printer, parameters: parameters, summary: summary));
+        }
+        if (request.Stats)
+            output.WriteLine(string.Format(CultureInfo.InvariantCulture, "{0} {1} partials of an indexed expression; time {2:0.0} ms",
+                request.Format == "latex" ? "%" : "//", wrtVars.Count, clock.Elapsed.TotalMilliseconds));
         return 0;
     }
 

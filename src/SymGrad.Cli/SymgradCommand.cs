@@ -28,6 +28,10 @@ public static class SymgradCommand
         var steps = new Option<bool>("--steps") { Description = "With latex: add the step-by-step chain-rule derivation" };
         var useFloat = new Option<bool>("--float") { Description = "With csharp: emit float code using MathF" };
         var stats = new Option<bool>("--stats") { Description = "Print operation counts of the primal and the gradient program, and the time taken" };
+        var arrays = new Option<string?>("--arrays")
+        {
+            Description = "Comma-separated names read as arrays, rank 1 unless given (x,W:2), summed with Sym.Sum(x.Length, i => …)",
+        };
         var name = new Option<string>("--name")
         {
             Description = "Name of the emitted C# method",
@@ -36,7 +40,7 @@ public static class SymgradCommand
 
         var diff = new Command("diff", "Differentiate an expression and print the gradient as C# or LaTeX")
         {
-            expression, wrt, format, steps, useFloat, stats, name,
+            expression, wrt, format, steps, useFloat, stats, name, arrays,
         };
         diff.SetAction(parse =>
         {
@@ -47,7 +51,8 @@ public static class SymgradCommand
                 parse.GetValue(steps),
                 parse.GetValue(useFloat),
                 parse.GetValue(stats),
-                parse.GetValue(name)!);
+                parse.GetValue(name)!,
+                parse.GetValue(arrays)?.Split(',').Select(s => s.Trim()).ToList());
             return DiffRunner.Run(request, parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error);
         });
 

@@ -80,6 +80,10 @@ public class DiffCommandTests
     [InlineData(new[] { "diff", "x", "--name", "Math" }, "error: --name: 'Math' is the math functions' class")]
     [InlineData(new[] { "diff", "x * x", "--steps" }, "error: --steps: the derivation steps are LaTeX")]
     [InlineData(new[] { "diff", "Math * Math.Exp(x)" }, "error: column 1: 'Math' cannot be differentiated: Math and MathF name the math functions")]
+    [InlineData(new[] { "diff", "x[0]", "--arrays", "x:7" }, "error: --arrays: 'x:7' is not an array name with an optional rank 1 to 4")]
+    [InlineData(new[] { "diff", "x[0]", "--arrays", "x,x" }, "error: --arrays: 'x' is named twice")]
+    [InlineData(new[] { "diff", "x[0] * w", "--arrays", "x", "--wrt", "y" }, "error: --wrt: 'y' does not occur in the expression (its variables are w, x)")]
+    [InlineData(new[] { "diff", "x[0, 1] * w", "--arrays", "x" }, "error: column 2: 'x[0, 1]': 'x' has 1 dim")]
     public void BadInput_PrintsOneClearLine_AndFails(string[] args, string expected)
     {
         var (exit, text, err) = Run(args);
@@ -190,5 +194,39 @@ public class DiffCommandTests
         Assert.Equal(max + Math.Log(sum), value, 9);
         var k = names.IndexOf("x17");
         Assert.Equal(Math.Exp(at[17] - max) / sum, (double)args[5000 + k]!, 12);
+    }
+
+    [Fact]
+    public void Arrays_GiveALoopMethod_ThatComputesTheIndexedGradient()
+    {
+        // Softmax cross-entropy against a target distribution: ∂/∂z_k = softmax(z)_k − y_k.
+        var (exit, text, err) = Run("diff", "Math.Log(Sym.Sum(z.Length, j => Math.Exp(z[j]))) - Sym.Sum(z.Length, j => y[j] * z[j])", "--arrays", "z,y", "--wrt", "z");
+        Assert.Equal(0, exit);
+        Assert.Equal("", err);
+        Assert.Contains("public static double F(global::System.ReadOnlySpan<double> y, global::System.ReadOnlySpan<double> z, global::System.Span<double> dz)", text);
+        var call = RoslynCompiler.CompileMethod(text + "public static double Call(double[] y, double[] z, double[] dz) => F(y, z, dz);\n", "Call");
+        var z = new[] { 1000.0, 999.0, -3.0, 0.5 };
+        var y = new[] { 0.25, 0.25, 0.5, 0.0 };
+        var dz = new double[4];
+        var value = (double)call.Invoke(null, new object[] { y, z, dz })!;
+        var max = z.Max();
+        var sum = z.Sum(v => Math.Exp(v - max));
+        Assert.Equal(max + Math.Log(sum) - y.Zip(z, (a, b) => a * b).Sum(), value, 9);
+        for (var k = 0; k < 4; k++) Assert.Equal(Math.Exp(z[k] - max) / sum - y[k], dz[k], 12);
+
+        // Rank 2 with a scalar: ∂/∂W_kl = 2 λ W_kl, ∂/∂λ = Σ W² = 15.25.
+        (exit, text, err) = Run("diff", "lambda * Sym.Sum(W.GetLength(0), i => Sym.Sum(W.GetLength(1), j => W[i, j] * W[i, j]))", "--arrays", "W:2");
+        Assert.Equal(0, exit);
+        var m = RoslynCompiler.CompileMethod(text, "F");
+        var w = new double[,] { { 1, -2, 0.5 }, { 3, 0, -1 } };
+        var dw = new double[2, 3];
+        var args = new object?[] { 0.1, w, null, dw };   // scalars, arrays, then the outputs in the variables' order
+        Assert.Equal(0.1 * 15.25, (double)m.Invoke(null, args)!, 12);
+        Assert.Equal(15.25, (double)args[2]!, 12);
+        Assert.Equal(2 * 0.1 * -2, dw[0, 1], 12);
+
+        (exit, text, _) = Run("diff", "Sym.Sum(x.Length, i => w * x[i] * x[i])", "--arrays", "x", "-f", "latex");
+        Assert.Equal(0, exit);
+        Assert.Contains(@"\frac{\partial f}{\partial x_{k}} = 2 x_{k} w", text);
     }
 }
