@@ -60,12 +60,15 @@ public class GeneratedBackwardTests
     [InlineData(3, 9, 12, 1, 8)]     // one input channel: every kernel row's ∂L/∂W in one grouped product, nine rows in registers
     [InlineData(2, 6, 5, 2, 3, 1)]   // padding: the formula on a zero-padded copy, the input gradient its interior
     [InlineData(3, 9, 12, 1, 8, 2)]
-    public void GeneratedConvolutionBackward_AgreesWithIm2ColAndTheKernels(int batch, int height, int width, int cin, int cout, int padding = 0)
+    [InlineData(2, 7, 8, 2, 3, 0, 2)]   // strides: the strided formula's scatter (issue 15)
+    [InlineData(2, 9, 10, 3, 4, 1, 2)]
+    [InlineData(1, 11, 9, 2, 2, 2, 3)]
+    public void GeneratedConvolutionBackward_AgreesWithIm2ColAndTheKernels(int batch, int height, int width, int cin, int cout, int padding = 0, int stride = 1)
     {
         Tensor x = null!, delta = null!;
         Tensor[] Run(bool generated)
         {
-            var conv = new Conv2D(cin, cout, kernel: 3, padding: padding, seed: 38) { UseGeneratedBackward = generated };
+            var conv = new Conv2D(cin, cout, kernel: 3, stride: stride, padding: padding, seed: 38) { UseGeneratedBackward = generated };
             var r = new Random(40);
             foreach (ref var v in conv.Bias.Value.Span) v = (float)r.NextDouble();
             x = GradientCheck.Random(r, batch, height, width, cin);
@@ -79,14 +82,14 @@ public class GeneratedBackwardTests
         // ∂L/∂W in double, the reference for both (each sums batch·height·width float products in its own order).
         var dw = new double[3, 3, cin, cout];
         for (var s = 0; s < batch; s++)
-        for (var m = 0; m < height + 2 * padding - 2; m++)
-        for (var n = 0; n < width + 2 * padding - 2; n++)
+        for (var m = 0; m < (height + 2 * padding - 3) / stride + 1; m++)
+        for (var n = 0; n < (width + 2 * padding - 3) / stride + 1; n++)
         for (var i = 0; i < 3; i++)
         for (var j = 0; j < 3; j++)
         for (var l = 0; l < cin; l++)
         for (var k = 0; k < cout; k++)
         {
-            int u = m + i - padding, v = n + j - padding;
+            int u = m * stride + i - padding, v = n * stride + j - padding;
             if (u >= 0 && u < height && v >= 0 && v < width) dw[i, j, l, k] += (double)x[s, u, v, l] * delta[s, m, n, k];
         }
         var at = 0;
@@ -99,7 +102,6 @@ public class GeneratedBackwardTests
         foreach (var t in new[] { 0, 2 })
             for (var i = 0; i < kernels[t].Length; i++) Assert.Equal(kernels[t].Span[i], generated[t].Span[i], 4);
         Assert.Equal(x.Shape.ToArray(), generated[0].Shape.ToArray());
-        Assert.Throws<NotSupportedException>(() => new Conv2D(1, 1, 3, stride: 2) { UseGeneratedBackward = true });
     }
 
     [Fact]

@@ -49,6 +49,29 @@ public static partial class LayerFormulas
     }
 
     /// <summary>
+    /// <see cref="Conv2DScore"/> with a stride: Σ Δ[s,m,n,k] (b_k + Σ_{i,j,l} W[i,j,l,k] X[s, m·stride+i, n·stride+j, l]). Its
+    /// generated gradient scatters each Δ back over the window it came from (the stride is int data, read at run time).
+    /// </summary>
+    [Differentiable(nameof(W), nameof(b), nameof(X))]
+    public static float Conv2DStridedScore(ReadOnlyTensor4<float> W, ReadOnlySpan<float> b, ReadOnlyTensor4<float> X, ReadOnlyTensor4<float> Delta, int stride)
+    {
+        var score = 0f;
+        for (var s = 0; s < Delta.GetLength(0); s++)
+            for (var m = 0; m < Delta.GetLength(1); m++)
+                for (var n = 0; n < Delta.GetLength(2); n++)
+                    for (var k = 0; k < b.Length; k++)
+                    {
+                        var y = b[k];
+                        for (var i = 0; i < W.GetLength(0); i++)
+                            for (var j = 0; j < W.GetLength(1); j++)
+                                for (var l = 0; l < W.GetLength(2); l++)
+                                    y += W[i, j, l, k] * X[s, m * stride + i, n * stride + j, l];
+                        score += Delta[s, m, n, k] * y;
+                    }
+        return score;
+    }
+
+    /// <summary>
     /// Σ Δ[s,m,n,c] max_{i,j&lt;2} X[s, 2m+i, 2n+j, c]: 2×2 max pooling with stride 2 scored by Δ. Its gradient sends
     /// each Δ to its window's argmax (the first largest, row by row, as <see cref="Layers.MaxPool2D"/> breaks ties).
     /// </summary>

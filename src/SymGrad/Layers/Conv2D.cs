@@ -52,17 +52,14 @@ public sealed class Conv2D : Layer
 
     /// <summary>
     /// Run the backward pass through the gradient generated from <see cref="Functions.LayerFormulas.Conv2DScore"/>
-    /// (stride 1) instead of im2col and the matrix kernels: same results, for comparison. With padding the formula runs on
+    /// (stride 1; <see cref="Functions.LayerFormulas.Conv2DStridedScore"/> for other strides, a scatter of each Δ over its
+    /// window) instead of im2col and the matrix kernels: same results, for comparison. With padding the formula runs on
     /// a zero-padded copy of the input, and the input gradient is the padded one's interior.
     /// </summary>
     public bool UseGeneratedBackward
     {
         get => _generated;
-        set
-        {
-            if (value && Stride != 1) throw new NotSupportedException("The generated convolution backward covers stride 1.");
-            _generated = value;
-        }
+        set => _generated = value;
     }
 
     private bool _generated;
@@ -126,8 +123,12 @@ public sealed class Conv2D : Layer
             var x = Padding == 0 ? input : Padded(input, _padded.Get(stackalloc[] { input.Dim(0), input.Dim(1) + 2 * Padding, input.Dim(2) + 2 * Padding, input.Dim(3) }), toPadded: true);
             var generatedInputGradient = inputGradient ? (Padding == 0 ? _inputGradient : _paddedGradient).Get(x.Shape) : null;
             generatedInputGradient?.Clear();
-            Functions.LayerFormulas.Conv2DScoreAccumulateGradient(Weights.Value.AsReadOnlyTensor4(), Bias.Value.Span, x.AsReadOnlyTensor4(), outputGradient.AsReadOnlyTensor4(),
-                Weights.Gradient.AsTensor4(), Bias.Gradient.Span, generatedInputGradient is null ? default : generatedInputGradient.AsTensor4());
+            if (Stride == 1)
+                Functions.LayerFormulas.Conv2DScoreAccumulateGradient(Weights.Value.AsReadOnlyTensor4(), Bias.Value.Span, x.AsReadOnlyTensor4(), outputGradient.AsReadOnlyTensor4(),
+                    Weights.Gradient.AsTensor4(), Bias.Gradient.Span, generatedInputGradient is null ? default : generatedInputGradient.AsTensor4());
+            else
+                Functions.LayerFormulas.Conv2DStridedScoreAccumulateGradient(Weights.Value.AsReadOnlyTensor4(), Bias.Value.Span, x.AsReadOnlyTensor4(), outputGradient.AsReadOnlyTensor4(),
+                    Stride, Weights.Gradient.AsTensor4(), Bias.Gradient.Span, generatedInputGradient is null ? default : generatedInputGradient.AsTensor4());
             if (generatedInputGradient is null || Padding == 0) return generatedInputGradient;
             return Padded(_inputGradient.Get(input.Shape), generatedInputGradient, toPadded: false);
         }
