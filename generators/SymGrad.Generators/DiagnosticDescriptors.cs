@@ -106,8 +106,8 @@ internal static class DiagnosticDescriptors
         "Parameter '{0}' must be {1}, not '{2}'", Category, DiagnosticSeverity.Error, true);
 
     public static readonly DiagnosticDescriptor IndexedSecondOrder = new(
-        "SG0025", "Second derivatives of an indexed method",
-        "'{0}' takes spans or arrays: second derivatives (Order = 2) of indexed methods are not supported yet", Category, DiagnosticSeverity.Error, true);
+        "SG0025", "No full Hessian for an indexed method",
+        "'{0}' has array variables of rank 2 or more: it gets {0}HessianVectorProduct, but no full {0}Hessian", Category, DiagnosticSeverity.Warning, true);
 
     public static readonly DiagnosticDescriptor NotAMethodOfAType = new(
         "SG0026", "Not a method SymGrad can add members beside",

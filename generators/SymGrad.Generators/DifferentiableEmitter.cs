@@ -206,9 +206,67 @@ internal static class DifferentiableEmitter
         members.Append(IndexedCode.PrintGradientMethod(gradient, m.Name + "AccumulateGradient", printer, m.Accessibility, indent, parameters,
             $"Adds the gradient of {m.Name} into d<v> for each variable v (as {m.Name}Gradient writes it), without computing its value: what a backward pass does with parameter gradients.", accumulate: true));
         members.Append('\n');
+        if (d.IndexedHessianVectorProduct is { } hvp) AppendSecondOrder(members, m, parameters, hvp.Product, hvp.Directions, printer, indent);
 
         using var latexMemo = LatexPrinter.Memoize(gradient.Function, m.IsFloat);
         return Finish(m, variables, gradient, members, indent, diagnostics);
+    }
+
+    // Order 2 of an indexed method: {Name}HessianVectorProduct (the gradient of ∇f·v, printed like any indexed gradient) and,
+    // where every variable is a scalar or one-dimensional, {Name}Hessian: column j is H·e_j, for j over the variables'
+    // elements in order (spans element by element), so the matrix is symmetric up to rounding.
+    private static void AppendSecondOrder(StringBuilder members, MethodModel m, IReadOnlyList<IndexedCode.ArrayParameter> parameters, Gradient product,
+        IReadOnlyList<string> directions, CSharpPrinter printer, string indent)
+    {
+        var t = printer.TypeName;
+        var variables = m.Variables.Select(v => parameters.First(p => p.Name == v)).ToList();
+        var withDirections = parameters.Concat(variables.Select((p, i) => new IndexedCode.ArrayParameter(directions[i], p.Rank, p.Type))).ToList();
+        members.Append(IndexedCode.PrintGradientMethod(product, m.Name + "HessianVectorProduct", printer, m.Accessibility, indent, withDirections,
+            $"The Hessian of {m.Name} times the direction ({string.Join(", ", directions)}), one per variable and of its shape: writes H·v into d<v> for each variable v and returns ∇{m.Name}·v."));
+        members.Append('\n');
+        if (variables.Any(p => p.Rank > 1 || p.Type != null)) return;
+
+        // Sizes and offsets of the variables in the flattened vector of all their elements; locals named apart from the parameters.
+        var names = new HashSet<string>(parameters.Select(p => p.Name), StringComparer.Ordinal);
+        string Unique(string name)
+        {
+            while (!names.Add(name)) name += "_";
+            return name;
+        }
+        var (hessian, count, direction, column, row, col) = (Unique("hessian"), Unique("size"), Unique("direction"), Unique("column"), Unique("i"), Unique("j"));
+        var size = variables.Select(p => p.Rank == 0 ? "1" : CSharpPrinter.Identifier(p.Name) + ".Length").ToList();
+        var offset = "0";
+        var offsets = new List<string>();
+        for (var i = 0; i < variables.Count; i++)
+        {
+            offsets.Add(offset);
+            offset = offset == "0" ? size[i] : offset + " + " + size[i];
+        }
+        var lines = new List<string>
+        {
+            $"var {count} = {offset};",
+            $"if ({hessian}.Length != {count} * {count}) throw new global::System.ArgumentException($\"The Hessian needs {{{count}}} × {{{count}}} elements (the variables' elements in order, row-major).\", nameof({hessian}));",
+            $"var {direction} = new {t}[{count}];",
+            $"var {column} = new {t}[{count}];",
+            $"for (var {col} = 0; {col} < {count}; {col}++)",
+            "{",
+            $"    {direction}[{col}] = 1;",
+        };
+        var arguments = parameters.Select(p => CSharpPrinter.Identifier(p.Name)).ToList();
+        for (var i = 0; i < variables.Count; i++)
+            arguments.Add(variables[i].Rank == 0 ? $"{direction}[{offsets[i]}]" : $"new global::System.ReadOnlySpan<{t}>({direction}, {offsets[i]}, {size[i]})");
+        for (var i = 0; i < variables.Count; i++)
+            arguments.Add(variables[i].Rank == 0 ? $"out {column}[{offsets[i]}]" : $"new global::System.Span<{t}>({column}, {offsets[i]}, {size[i]})");
+        lines.Add($"    {m.Name}HessianVectorProduct({string.Join(", ", arguments)});");
+        lines.Add($"    {direction}[{col}] = 0;");
+        lines.Add($"    for (var {row} = 0; {row} < {count}; {row}++) {hessian}[{row} * {count} + {col}] = {column}[{row}];");
+        lines.Add("}");
+        var signature = string.Join(", ", parameters.Select(p => (p.Type ?? (p.Rank == SignatureReader.IntData ? "int" : p.Rank == 0 ? t : p.Rank == 1 ? $"global::System.ReadOnlySpan<{t}>" : t + "[" + new string(',', p.Rank - 1) + "]")) + " " + CSharpPrinter.Identifier(p.Name)));
+        members.Append(indent).Append($"/// <summary>The Hessian of {m.Name}, row-major over the variables' elements in order ({string.Join(", ", m.Variables)}): column j is {m.Name}HessianVectorProduct of the j-th unit vector (n products for n elements: for short spans).</summary>\n");
+        members.Append(indent).Append($"{m.Accessibility} static void {m.Name}Hessian({signature}, global::System.Span<{t}> {hessian})\n");
+        members.Append(indent).Append("{\n");
+        foreach (var line in lines) members.Append(indent).Append("    ").Append(line).Append('\n');
+        members.Append(indent).Append("}\n\n");
     }
 
     // The derivation as LaTeX constants and a registry entry, then the source file.

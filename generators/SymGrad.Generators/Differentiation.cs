@@ -20,7 +20,14 @@ internal sealed record DifferentiatedMethod(
     IReadOnlyList<Expr>? HessianVectorProduct,
     (Expr Value, Expr Derivative)? DerivativeFromValue,
     Func<string, string> Fresh,
-    IReadOnlyList<DiagnosticInfo> Diagnostics);
+    IReadOnlyList<DiagnosticInfo> Diagnostics)
+{
+    /// <summary>
+    /// An indexed method of order 2: the gradient of D = ∇f·v (whose partials are H·v), and the direction parameter named
+    /// for each variable (v_w for a scalar w, v_x of x's shape for an array x).
+    /// </summary>
+    public (Gradient Product, IReadOnlyList<string> Directions)? IndexedHessianVectorProduct { get; init; }
+}
 
 /// <summary>The computing step between the model and the text: differentiation, second derivatives, names.</summary>
 internal static class Differentiation
@@ -48,7 +55,30 @@ internal static class Differentiation
 
         Expr[,]? hessian = null;
         IReadOnlyList<Expr>? hvp = null;
-        if (m.Order == 2)
+        (Gradient, IReadOnlyList<string>)? indexedHvp = null;
+        if (m.Order == 2 && m.Ranks.Any(r => r > 0))
+        {
+            // H·v = ∇(∇f · v). The directional derivative D = ∇f·v is taken forward, d/dε f(x + εv) at ε = 0, so that v meets
+            // the formula where x does (Σ_i s_i · Σ_j X_ij v_j, one pass over the data) rather than each partial (Σ_j v_j Σ_i …,
+            // a pass per element); D's gradient, with the directions as data, is printed like any indexed gradient.
+            var directions = m.Variables.Select(v => Fresh("v_" + v)).ToList();
+            var epsilon = Expr.Var(Fresh("epsilon"));
+            var scalarDirections = new Dictionary<string, string>(StringComparer.Ordinal);
+            var arrayDirections = new Dictionary<string, string>(StringComparer.Ordinal);
+            for (var i = 0; i < variables.Count; i++)
+                (variables[i].Kind == ExprKind.Var ? scalarDirections : arrayDirections)[m.Variables[i]] = directions[i];
+            var perturbed = Graph.Rewrite(m.Body, n =>
+                n.Kind == ExprKind.Var && scalarDirections.TryGetValue(n.Name!, out var dv) ? Expr.Add(n, Expr.Mul(epsilon, Expr.Var(dv)))
+                : n.Kind == ExprKind.Element && arrayDirections.TryGetValue(n.Name!, out var da) ? Expr.Add(n, Expr.Mul(epsilon, Expr.Element(da, n.Args.ToArray())))
+                : n);
+            var tangent = Differentiator.Gradient(perturbed, new[] { epsilon }).Partials[0];
+            var directional = Graph.Rewrite(tangent, n => ReferenceEquals(n, epsilon) ? Expr.Zero : n);
+            ct.ThrowIfCancellationRequested();
+            var product = Differentiator.Gradient(directional, variables);
+            ct.ThrowIfCancellationRequested();
+            indexedHvp = (product, directions);
+        }
+        else if (m.Order == 2)
         {
             hessian = Differentiator.Hessian(gradient);
             ct.ThrowIfCancellationRequested();
@@ -73,8 +103,9 @@ internal static class Differentiation
             if (gradient.Partials[i].IsZero)
                 diagnostics.Add(new DiagnosticInfo(DiagnosticDescriptors.DerivativeIsZero.Id, m.AttributeLocation, new[] { m.Name, m.Variables[i] }.ToEquatableArray()));
 
-        return new DifferentiatedMethod(m, variables, gradient, outNames, hessian, hvp, fromValue, Fresh, diagnostics);
+        return new DifferentiatedMethod(m, variables, gradient, outNames, hessian, hvp, fromValue, Fresh, diagnostics) { IndexedHessianVectorProduct = indexedHvp };
     }
+
 
     // Array variables as elements at free indices k, l, … (names no index of the body and no parameter uses).
     private static List<Expr> IndexedVariables(MethodModel m)

@@ -76,8 +76,6 @@ internal static class SignatureReader
         var named = DifferentiableParser.AttributeVariables(attribute);
         var order = DifferentiableParser.Order(attribute);
         if (order is not (1 or 2)) ReportAt(diagnostics, DiagnosticDescriptors.InvalidOrder, attributeLocation, order.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        if (order == 2 && ranks.Any(r => r > 0))
-            ReportAt(diagnostics, DiagnosticDescriptors.IndexedSecondOrder, attributeLocation, method.Name);
         var parameterNames = method.Parameters.Select(p => p.Name).ToList();
         List<string> variables;
         if (named.Count > 0)
@@ -106,6 +104,9 @@ internal static class SignatureReader
                 ReportAt(diagnostics, DiagnosticDescriptors.MemberNameTaken, attributeLocation, name, method.Name, $"'{method.ContainingType.Name}' already has a {Kind(taken)} of that name");
         }
 
+        // Second order of an indexed method: H·v always, the full Hessian where every variable is a scalar or one-dimensional.
+        if (order == 2 && ranks.Any(r => r > 0) && variables.Any(v => parameterNames.IndexOf(v) is var i && i >= 0 && ranks[i] > 1))
+            ReportAt(diagnostics, DiagnosticDescriptors.IndexedSecondOrder, attributeLocation, method.Name);
         return new Signature(types, isFloat, ranks, parameterNames, variables, order);
     }
 
@@ -121,7 +122,10 @@ internal static class SignatureReader
     /// <summary>The members the emitter adds for a method (DifferentiableEmitter names them the same way).</summary>
     internal static List<string> GeneratedNames(string name, IReadOnlyList<string> variables, int order, bool indexed, IReadOnlyList<string> parameters)
     {
-        if (indexed) return new List<string> { name + "Gradient", name + "AccumulateGradient" };
+        if (indexed)
+            return order == 2
+                ? new List<string> { name + "Gradient", name + "AccumulateGradient", name + "HessianVectorProduct", name + "Hessian" }
+                : new List<string> { name + "Gradient", name + "AccumulateGradient" };
         var names = new List<string> { name + "Gradient" };
         var k = variables.Count;
         if (k == 1) names.AddRange(new[] { name + "Derivative", name + "DerivativeFromValue" });

@@ -1,0 +1,130 @@
+using System;
+using System.Linq;
+using M = SymGrad.Generators.Tests.SecondOrderIndexedModel;
+
+namespace SymGrad.Generators.Tests;
+
+/// <summary>H·v of indexed methods against differences of their gradients, and the full Hessian against its formula.</summary>
+public class SecondOrderIndexedTests
+{
+    private static (double[,] X, double[] y) Data(int n, int d, int seed)
+    {
+        var r = new Random(seed);
+        var X = new double[n, d];
+        var y = new double[n];
+        for (var i = 0; i < n; i++)
+        {
+            for (var j = 0; j < d; j++) X[i, j] = r.NextDouble() * 2 - 1;
+            y[i] = r.Next(2) * 2 - 1;
+        }
+        return (X, y);
+    }
+
+    [Fact]
+    public void LogisticHessianVectorProduct_IsTheDifferenceOfGradientsAlongV()
+    {
+        var (X, y) = Data(50, 4, 3);
+        var w = new[] { 0.3, -0.7, 1.1, 0.05 };
+        const double b = -0.2;
+        var (vw, vb) = (new[] { 1.0, -2.0, 0.5, 0.25 }, 0.75);
+        var hw = new double[4];
+        var directional = M.LogisticHessianVectorProduct(w, b, X, y, vw, vb, hw, out var hb);
+        const double h = 1e-5;
+        var (gp, gm) = (new double[4], new double[4]);
+        M.LogisticGradient(w.Zip(vw, (a, v) => a + h * v).ToArray(), b + h * vb, X, y, gp, out var gbp);
+        M.LogisticGradient(w.Zip(vw, (a, v) => a - h * v).ToArray(), b - h * vb, X, y, gm, out var gbm);
+        for (var k = 0; k < 4; k++) Assert.Equal((gp[k] - gm[k]) / (2 * h), hw[k], 8);
+        Assert.Equal((gbp - gbm) / (2 * h), hb, 8);
+        // It returns ∇f·v.
+        var g = new double[4];
+        M.LogisticGradient(w, b, X, y, g, out var gb);
+        Assert.Equal(g.Zip(vw, (a, v) => a * v).Sum() + gb * vb, directional, 12);
+    }
+
+    [Fact]
+    public void LogisticHessian_IsXTransposeSX_OverN()
+    {
+        var (X, y) = Data(30, 3, 5);
+        var w = new[] { 0.4, -0.3, 0.9 };
+        const double b = 0.1;
+        var H = new double[16];
+        M.LogisticHessian(w, b, X, y, H);
+        var expected = new double[4, 4];
+        for (var i = 0; i < 30; i++)
+        {
+            var z = b + w[0] * X[i, 0] + w[1] * X[i, 1] + w[2] * X[i, 2];
+            var s = 1 / (1 + Math.Exp(-y[i] * z));
+            var row = new[] { X[i, 0], X[i, 1], X[i, 2], 1.0 };   // w, then b
+            for (var p = 0; p < 4; p++)
+                for (var q = 0; q < 4; q++) expected[p, q] += s * (1 - s) * row[p] * row[q] / 30;
+        }
+        for (var p = 0; p < 4; p++)
+            for (var q = 0; q < 4; q++) Assert.Equal(expected[p, q], H[p * 4 + q], 13);
+        Assert.Throws<ArgumentException>(() => M.LogisticHessian(w, b, X, y, new double[15]));
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(6)]
+    [InlineData(100_000)]
+    public void ACalledActivation_AndNeighbours_HaveTheirSecondDerivatives(int n)
+    {
+        var x = Enumerable.Range(0, n).Select(i => Math.Sin(i * 0.7) * 1.5).ToArray();
+        var v = Enumerable.Range(0, n).Select(i => Math.Cos(i * 1.3)).ToArray();
+        const double a = 0.8, va = -0.4;
+        var hx = new double[n];
+        M.CoupledHessianVectorProduct(x, a, v, va, hx, out var ha);
+        const double h = 1e-5;
+        var (gp, gm) = (new double[n], new double[n]);
+        M.CoupledGradient(x.Zip(v, (p, q) => p + h * q).ToArray(), a + h * va, gp, out var gap);
+        M.CoupledGradient(x.Zip(v, (p, q) => p - h * q).ToArray(), a - h * va, gm, out var gam);
+        for (var k = 0; k < n; k += Math.Max(1, n / 50)) Assert.Equal((gp[k] - gm[k]) / (2 * h), hx[k], 6);
+        Assert.Equal((gap - gam) / (2 * h), ha, 4);
+        if (n > 10) return;
+        // The full Hessian is symmetric, and its columns are the products with unit vectors.
+        var size = n + 1;
+        var H = new double[size * size];
+        M.CoupledHessian(x, a, H);
+        for (var p = 0; p < size; p++)
+            for (var q = 0; q < size; q++) Assert.Equal(H[p * size + q], H[q * size + p], 12);
+        var hv = H.Chunk(size).Select(row => row.Take(n).Zip(v, (e, u) => e * u).Sum() + row[n] * va).ToArray();
+        for (var k = 0; k < n; k++) Assert.Equal(hv[k], hx[k], 12);
+        Assert.Equal(hv[n], ha, 12);
+    }
+
+    [Fact]
+    public void AMatrixVariable_GetsTheProduct()
+    {
+        var W = new double[,] { { 0.1, -0.2, 0.3 }, { 0.5, 0.0, -0.4 } };
+        var x = new[] { 1.0, 2.0, -1.5 };
+        var V = new double[,] { { 1, 0, -1 }, { 0.5, 2, 0.25 } };
+        var HV = new double[2, 3];
+        M.FrobeniusHessianVectorProduct(W, x, V, HV);
+        // f = Σ_i exp(W_i·x): H·V has rows exp(W_i·x) (V_i·x) x.
+        for (var i = 0; i < 2; i++)
+        {
+            var r = W[i, 0] * x[0] + W[i, 1] * x[1] + W[i, 2] * x[2];
+            var vr = V[i, 0] * x[0] + V[i, 1] * x[1] + V[i, 2] * x[2];
+            for (var j = 0; j < 3; j++) Assert.Equal(Math.Exp(r) * vr * x[j], HV[i, j], 12);
+        }
+        var generated = GeneratorHarness.Run("using System; using SymGrad; public static partial class M { [Differentiable(nameof(W), Order = 2)] public static double F(double[,] W) => W[0, 0] * W[0, 0]; }");
+        Assert.Contains(generated.GeneratorDiagnostics, d => d.Id == "SG0025" && d.Severity == Microsoft.CodeAnalysis.DiagnosticSeverity.Warning);
+        Assert.Empty(generated.CompileDiagnostics);
+    }
+
+    [Fact]
+    public void FloatMethods_GetFloatSecondOrder()
+    {
+        var x = new[] { 1f, -2f, 0.5f };
+        var H = new float[16];
+        M.SquaredNormFHessian(x, 2f, H);
+        // f = c Σ x³: ∂²/∂x_k² = 6 c x_k, ∂²/∂x_k∂c = 3 x_k², ∂²/∂c² = 0.
+        for (var k = 0; k < 3; k++)
+        {
+            Assert.Equal(12f * x[k], H[k * 4 + k], 4);
+            Assert.Equal(3f * x[k] * x[k], H[k * 4 + 3], 4);
+            Assert.Equal(3f * x[k] * x[k], H[3 * 4 + k], 4);
+        }
+        Assert.Equal(0f, H[15]);
+    }
+}
