@@ -1,5 +1,6 @@
 using System;
 using System.Globalization;
+using System.Linq;
 using SymGrad;
 using SymGrad.Data;
 using SymGrad.Layers;
@@ -44,6 +45,37 @@ foreach (var v in new[] { -0.8f, 0f, 0.5f })
 {
     var p = network.Predict(new Tensor(new[] { v }, 1, 1))[0, 0];
     Console.WriteLine($"  f({v,4}) = {p:F3}   sin(3·{v}) = {MathF.Sin(3 * v):F3}");
+}
+
+// Calls across types and int labels: a loss in another class calls Custom.Swish through its generated derivative, and a
+// softmax cross-entropy takes its class label as an int (no one-hot vector).
+var logits = new[] { 2.0, -1.0, 0.5 };
+var dz = new double[3];
+var crossEntropy = Classification.SparseCrossEntropyGradient(logits, 2, dz);
+Console.WriteLine($"sparse cross-entropy, label 2: {crossEntropy:F4}; ∂/∂z = softmax − one-hot = [{string.Join(", ", dz.Select(d => d.ToString("F4")))}]");
+var unit = Classification.UnitGradient(0.5f, -0.1f, 1.2f, 0.3f, out var dw, out var db);
+Console.WriteLine($"(Swish(w·x + b) − y)² with another class's Swish: {unit:F4}, ∂/∂w = {dw:F4}, ∂/∂b = {db:F4}");
+Console.WriteLine("∂/∂w, generated: " + Classification.UnitDerivation.Partial_w);
+
+/// <summary>Losses that call other types' differentiable methods, and one with an int label.</summary>
+public static partial class Classification
+{
+    /// <summary>log Σ e^{z_j} − z[label]: its gradient is softmax(z) − onehot(label).</summary>
+    [Differentiable(nameof(z))]
+    public static double SparseCrossEntropy(ReadOnlySpan<double> z, int label)
+    {
+        var s = 0.0;
+        for (var j = 0; j < z.Length; j++) s += Math.Exp(z[j]);
+        return Math.Log(s) - z[label];
+    }
+
+    /// <summary>A squared error through Custom.Swish (another class): the chain rule calls Custom.SwishDerivative.</summary>
+    [Differentiable(nameof(w), nameof(b))]
+    public static float Unit(float w, float b, float x, float y)
+    {
+        var e = Custom.Swish(w * x + b) - y;
+        return e * e;
+    }
 }
 
 public static partial class Custom
