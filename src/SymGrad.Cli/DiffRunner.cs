@@ -106,21 +106,7 @@ public static class DiffRunner
         clock.Stop();
 
         var comment = request.Format == "latex" ? "%" : "//";
-        if (request.Format == "latex")
-        {
-            using var latexMemo = LatexPrinter.Memoize(gradient.Function, request.Float);
-            foreach (var (v, p) in wrtVars.Zip(gradient.Partials, (v, p) => (v, p)))
-                output.WriteLine(LatexPrinter.PrintPartial("f", v, p));
-            if (request.Steps)
-            {
-                foreach (var v in wrtVars)
-                {
-                    output.WriteLine();
-                    output.WriteLine($"% derivation of df/d{v.Name}");
-                    output.WriteLine(LatexPrinter.PrintDerivation("f", gradient, v));
-                }
-            }
-        }
+        if (request.Format == "latex") PrintLatex(gradient, request, output);
         else
         {
             var printer = request.Float ? CSharpPrinter.Float : CSharpPrinter.Default;
@@ -150,19 +136,7 @@ public static class DiffRunner
         var clock = Stopwatch.StartNew();
         var gradient = Differentiator.Gradient(f, wrtVars);
         clock.Stop();
-        if (request.Format == "latex")
-        {
-            using var latexMemo = LatexPrinter.Memoize(gradient.Function, request.Float);
-            foreach (var (v, p) in wrtVars.Zip(gradient.Partials, (v, p) => (v, p)))
-                output.WriteLine(LatexPrinter.PrintPartial("f", v, p));
-            if (request.Steps)
-                foreach (var v in wrtVars)
-                {
-                    output.WriteLine();
-                    output.WriteLine($"% derivation of df/d{(v.Kind == ExprKind.Var ? v.Name : v.Name + "_" + string.Join(",", v.Args.Select(i => i.Name)))}");
-                    output.WriteLine(LatexPrinter.PrintDerivation("f", gradient, v));
-                }
-        }
+        if (request.Format == "latex") PrintLatex(gradient, request, output);
         else
         {
             var printer = request.Float ? CSharpPrinter.Float : CSharpPrinter.Default;
@@ -174,6 +148,21 @@ public static class DiffRunner
             output.WriteLine(string.Format(CultureInfo.InvariantCulture, "{0} {1} partials of an indexed expression; time {2:0.0} ms",
                 request.Format == "latex" ? "%" : "//", wrtVars.Count, clock.Elapsed.TotalMilliseconds));
         return 0;
+    }
+
+    // Each partial, and with --steps each derivation (an array variable as its element, df/dx_k).
+    private static void PrintLatex(Gradient gradient, DiffRequest request, TextWriter output)
+    {
+        using var latexMemo = LatexPrinter.Memoize(gradient.Function, request.Float);
+        foreach (var (v, p) in gradient.Variables.Zip(gradient.Partials, (v, p) => (v, p)))
+            output.WriteLine(LatexPrinter.PrintPartial("f", v, p));
+        if (!request.Steps) return;
+        foreach (var v in gradient.Variables)
+        {
+            output.WriteLine();
+            output.WriteLine($"% derivation of df/d{(v.Kind == ExprKind.Var ? v.Name : v.Name + "_" + string.Join(",", v.Args.Select(i => i.Name)))}");
+            output.WriteLine(LatexPrinter.PrintDerivation("f", gradient, v));
+        }
     }
 
     private static bool IsIdentifier(string s) =>
