@@ -22,6 +22,10 @@ public class FuzzTests
         "{ var s = x * x + y * y; s += b; return Math.Sqrt(s + 1); }",
         "=> Math.Pow(w, 3) - Math.Max(x, y) + Math.Abs(b);",
         "=> Math.Sin(x) * Math.Cos(y) / (1 + w * w);",
+        // Issue 15's forms: patterns, switch expressions, logical conditions, more functions, static fields.
+        "=> x switch { < -1 => -w, > 1 and < 2 => x * x, _ when y > 0 => Math.Atan2(y, x), _ => Math.Floor(x) + b };",
+        "=> x is > 0 and < 1 || !(y < 2) && w != b ? double.Hypot(x, y) : Math.CopySign(w, b) + Math.Cbrt(x);",
+        "{ if (x > 0 && (y < 1 || !(w >= b))) return Math.Asinh(x) * double.ExpM1(y); return Math.Round(w) + Math.Clamp(b, -1, 1) * double.Epsilon; }",
     };
 
     // Indexed methods carry their own signatures (spans, arrays, matrices).
@@ -34,6 +38,8 @@ public class FuzzTests
         ("float w, ReadOnlySpan<float> x", "{ var s = 0f; for (var i = 0; i < x.Length; i++) s += Math.Abs(x[i] * w); return s; }"),
         ("double[,] X, double[,] G", "{ var s = 0.0; for (var m = 0; m < G.GetLength(0); m++) for (var n = 0; n < G.GetLength(1); n++) { var best = double.NegativeInfinity; for (var i = 0; i < 2; i++) for (var j = 0; j < 2; j++) best = Math.Max(best, X[2 * m + i, 2 * n + j]); s += G[m, n] * best; } return s; }"),
         ("double[] z, double[] y", "{ var shift = Sym.Max(z.Length, j => z[j]); return Math.Log(Sym.Sum(z.Length, j => Math.Exp(z[j] - shift))) + shift - Sym.Sum(z.Length, j => y[j] * z[j]); }"),
+        ("ReadOnlySpan<double> z, int label", "{ var s = 0.0; for (var j = 0; j < z.Length; j++) s += Math.Exp(z[j]); return Math.Log(s) - z[label]; }"),
+        ("ReadOnlySpan<double> x, double w, int n", "{ var s = 0.0; for (var i = 1; i <= x.Length - 2; i += 2) for (var j = 0; j < i; j++) s += w * x[i] * x[j] + Math.Pow(w, j % n); return s; }"),
     };
 
     private static readonly string[] Statements =
@@ -128,7 +134,8 @@ public class FuzzTests
                 else if (collision == 1 && methods.Count > 0)
                     name = methods[random.Next(methods.Count)] + new[] { "Derivative", "Gradient", "Partial_x", "Derivation" }[random.Next(4)];
                 methods.Add(name);
-                sb.Append("    [Differentiable] public static ").Append(type).Append(' ').Append(name).Append('(').Append(signature).Append(") ").Append(body).Append('\n');
+                // Some of them of order 2 (Hessians; for indexed methods, Hessian-vector products).
+                sb.Append(random.Next(5) == 0 ? "    [Differentiable(Order = 2)] public static " : "    [Differentiable] public static ").Append(type).Append(' ').Append(name).Append('(').Append(signature).Append(") ").Append(body).Append('\n');
             }
             sb.Append("}\n");
             // A type whose name differs from Fuzz only in case, and a generic one beside its sanitised name.
@@ -159,8 +166,15 @@ public class FuzzTests
                 var hasDiagnostic = result.GeneratorDiagnostics.Any(d => d.Id.StartsWith("SG", StringComparison.Ordinal) && d.Severity == DiagnosticSeverity.Error && method.FullSpan.Contains(d.Location.SourceSpan));
                 Assert.True(hasCode || hasDiagnostic, $"{owner}.{name} got neither code nor an SG error:\n{method}\n{string.Join("\n", result.GeneratorDiagnostics)}\ngenerated: {string.Join(", ", generated)}");
             }
-            // Generated code compiles wherever the user's code does.
-            Assert.DoesNotContain(result.CompileDiagnostics, d => d.Location.SourceTree?.FilePath.Contains(".g.cs", StringComparison.Ordinal) == true);
+            // Generated code compiles wherever the user's code does (a failure names the method it was generated from).
+            var broken = result.CompileDiagnostics.FirstOrDefault(d => d.Location.SourceTree?.FilePath.Contains(".g.cs", StringComparison.Ordinal) == true);
+            if (broken != null)
+            {
+                var file = System.IO.Path.GetFileName(broken.Location.SourceTree!.FilePath);
+                var from = root.DescendantNodes().OfType<Microsoft.CodeAnalysis.CSharp.Syntax.MethodDeclarationSyntax>()
+                    .FirstOrDefault(m => file.Contains("." + m.Identifier.ValueText + ".", StringComparison.Ordinal));
+                Assert.Fail($"{broken}\nfrom: {from}");
+            }
         }
         Assert.Equal(batches * 20, cases);
     }

@@ -48,6 +48,10 @@ public static partial class SecondOrderIndexedModel
     }
 #pragma warning restore SG0025
 
+    /// <summary>Softmax cross-entropy through Sym.Sum (both sums over j; the stable form's argmax over j meets a loop over j).</summary>
+    [Differentiable(Order = 2)]
+    public static double SoftmaxCrossEntropy(double[] z, double[] y) => Math.Log(Sym.Sum(z.Length, j => Math.Exp(z[j]))) - Sym.Sum(z.Length, j => y[j] * z[j]);
+
     [Differentiable(Order = 2)]
     public static float SquaredNormF(ReadOnlySpan<float> x, float c)
     {

@@ -127,4 +127,30 @@ public class SecondOrderIndexedTests
         }
         Assert.Equal(0f, H[15]);
     }
+
+    [Fact]
+    public void SoftmaxCrossEntropy_HessianIsDiagPMinusPPTransposed()
+    {
+        var z = new[] { 1.5, -0.5, 3.0, 0.25 };
+        var y = new[] { 0.1, 0.2, 0.3, 0.4 };
+        var v = new[] { 1.0, -1.0, 0.5, 2.0 };
+        var (hz, hy) = (new double[4], new double[4]);
+        M.SoftmaxCrossEntropyHessianVectorProduct(z, y, v, new double[4], hz, hy);
+        var max = z.Max();
+        var p = z.Select(t => Math.Exp(t - max)).ToArray();
+        var total = p.Sum();
+        for (var k = 0; k < 4; k++) p[k] /= total;
+        var pv = p.Zip(v, (a, b) => a * b).Sum();
+        // (diag(p) − p pᵀ) v = p ∘ v − p (p·v); the y-block is −v (∂²f/∂y∂z = −I).
+        for (var k = 0; k < 4; k++) Assert.Equal(p[k] * v[k] - p[k] * pv, hz[k], 13);
+        for (var k = 0; k < 4; k++) Assert.Equal(-v[k], hy[k], 13);
+        var H = new double[64];
+        M.SoftmaxCrossEntropyHessian(z, y, H);
+        for (var a = 0; a < 4; a++)
+            for (var b = 0; b < 4; b++)
+            {
+                Assert.Equal((a == b ? p[a] : 0) - p[a] * p[b], H[a * 8 + b], 13);
+                Assert.Equal(a == b ? -1 : 0, H[a * 8 + 4 + b], 13);
+            }
+    }
 }

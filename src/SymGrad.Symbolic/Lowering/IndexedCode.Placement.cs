@@ -170,6 +170,7 @@ public sealed partial class IndexedCode
     // One reduction computed into a new local (a sum's accumulator, a running max, an argmax); its name.
     private string EmitReduction(Expr sum, HashSet<Expr> scope)
     {
+        sum = Unshadowed(sum, scope);
         if (sum.Kind != ExprKind.Sum) return EmitMaxLoop(sum, scope);
         var name = Fresh("acc");
         _steps.Add(new Declare(name, _real, Expr.Zero));
@@ -182,6 +183,26 @@ public sealed partial class IndexedCode
         var loopBody = Nested(() => Emit(new Step[] { new Assign(new Store(StoreKind.Add, name, Seq<IntValue>.Empty, _real), body) }, inner));
         _steps.Add(new For(index.Name!, start, end, loopBody));
         return name;
+    }
+
+    // A reduction whose index is a loop variable already bound around it (an argmax over j needed inside a loop over j,
+    // as in a Hessian-vector product of a max-shifted log-sum-exp) runs over a fresh name: C# does not let a nested loop
+    // declare j again. Inside the reduction every j is its own (the outer one is shadowed), so renaming them all is exact.
+    private Expr Unshadowed(Expr reduction, HashSet<Expr> scope)
+    {
+        var index = reduction.SumIndex;
+        if (!scope.Contains(index)) return reduction;
+        Expr fresh;
+        var k = 1;
+        do fresh = Expr.Index(index.Name + k++.ToString(CultureInfo.InvariantCulture));
+        while (scope.Contains(fresh) || _taken.Contains(fresh.Name!) || Graph.PostOrder(reduction).Contains(fresh));
+        var body = Expr.Substitute(reduction.ArgArray[1], index, fresh);
+        return reduction.Kind switch
+        {
+            ExprKind.Sum => Expr.Sum(fresh, reduction.ArgArray[0], body),
+            ExprKind.MaxOver => Expr.MaxOver(fresh, reduction.ArgArray[0], body),
+            _ => Expr.ArgMax(fresh, reduction.ArgArray[0], body),
+        };
     }
 
     // Reductions over a small constant count (a pooling window) are written out: no loop of two iterations, and an
