@@ -106,9 +106,21 @@ public class TypedArithmeticPropertyTests(ITestOutputHelper output)
             var length = Lengths[points.Next(Lengths.Length)];
             var v = Enumerable.Range(0, length).Select(_ => points.NextDouble() * 2 - 1).ToArray();
             var at = new[] { points.NextDouble() * 3 - 1.5, points.NextDouble() * 3 - 1.5 };
+            // A method that throws (an int quotient by a wrapped i * i % 2 + 1 = 0) has a gradient that throws the same.
+            double direct;
+            try
+            {
+                direct = method(at[0], at[1], v);
+            }
+            catch (ArithmeticException e)
+            {
+                Assert.Throws(e.GetType(), () => gradient(at[0], at[1], v));
+                continue;
+            }
             var g = gradient(at[0], at[1], v);
-            var direct = method(at[0], at[1], v);
             // The same computation up to the order of rounding (the engine sums and factors in its own order).
+            // (Both NaN, or the same infinity, where a wrapped int divisor is 0: nothing to difference.)
+            if (g[0].Equals(direct) && !double.IsFinite(direct)) continue;
             var valueError = Math.Abs(g[0] - direct) / (1 + Math.Abs(direct));
             Assert.True(valueError <= 1e-9, $"M{k} (n = {length}) at ({at[0]}, {at[1]}): generated {g[0]:r}, the method {direct:r}\n{bodies[k]}");
             for (var p = 0; p < 2; p++)
