@@ -221,8 +221,19 @@ internal static class DifferentiableEmitter
         var t = printer.TypeName;
         var variables = m.Variables.Select(v => parameters.First(p => p.Name == v)).ToList();
         var withDirections = parameters.Concat(variables.Select((p, i) => new IndexedCode.ArrayParameter(directions[i], p.Rank, p.Type))).ToList();
-        members.Append(IndexedCode.PrintGradientMethod(product, m.Name + "HessianVectorProduct", printer, m.Accessibility, indent, withDirections,
-            $"The Hessian of {m.Name} times the direction ({string.Join(", ", directions)}), one per variable and of its shape: writes H·v into d<v> for each variable v and returns ∇{m.Name}·v."));
+        var text = IndexedCode.PrintGradientMethod(product, m.Name + "HessianVectorProduct", printer, m.Accessibility, indent, withDirections,
+            $"{m.Name} = {(m.IsFloat ? CSharpPrinter.Float : CSharpPrinter.Default).PrintSummary(product.Function)}; returns it and writes the Hessian times the direction ({string.Join(", ", directions)}, one per variable and of its shape) into d<v> for each variable v.");
+        // The directions are checked like the outputs: each has its variable's shape.
+        var checks = variables.Select((p, i) => (p, direction: CSharpPrinter.Identifier(directions[i]))).Where(x => x.p.Rank > 0).Select(x =>
+        {
+            var name = CSharpPrinter.Identifier(x.p.Name);
+            var differs = x.p.Rank == 1 && x.p.Type is null
+                ? $"{x.direction}.Length != {name}.Length"
+                : string.Join(" || ", Enumerable.Range(0, x.p.Rank).Select(a => $"{x.direction}.GetLength({a}) != {name}.GetLength({a})"));
+            return $"{indent}    if ({differs}) throw new global::System.ArgumentException(\"{directions[variables.IndexOf(x.p)]} must have the shape of {x.p.Name}.\", nameof({x.direction}));\n";
+        }).ToList();
+        var open = text.IndexOf(indent + "{\n", StringComparison.Ordinal);
+        members.Append(open < 0 ? text : text.Insert(open + indent.Length + 2, string.Concat(checks)));
         members.Append('\n');
         if (variables.Any(p => p.Rank > 1 || p.Type != null)) return;
 
@@ -245,7 +256,7 @@ internal static class DifferentiableEmitter
         var lines = new List<string>
         {
             $"var {count} = {offset};",
-            $"if ({hessian}.Length != {count} * {count}) throw new global::System.ArgumentException($\"The Hessian needs {{{count}}} × {{{count}}} elements (the variables' elements in order, row-major).\", nameof({hessian}));",
+            $"if ({hessian}.Length < {count} * {count}) throw new global::System.ArgumentException($\"The Hessian needs {{{count}}} × {{{count}}} elements (the variables' elements in order, row-major).\", nameof({hessian}));",
             $"var {direction} = new {t}[{count}];",
             $"var {column} = new {t}[{count}];",
             $"for (var {col} = 0; {col} < {count}; {col}++)",
@@ -261,9 +272,12 @@ internal static class DifferentiableEmitter
         lines.Add($"    {direction}[{col}] = 0;");
         lines.Add($"    for (var {row} = 0; {row} < {count}; {row}++) {hessian}[{row} * {count} + {col}] = {column}[{row}];");
         lines.Add("}");
+        // The value, as the scalar methods' Hessian returns it: the gradient method with no array gradient wanted.
+        var valueArguments = parameters.Select(p => CSharpPrinter.Identifier(p.Name)).Concat(variables.Select(p => p.Rank == 0 ? "out _" : "default"));
+        lines.Add($"return {m.Name}Gradient({string.Join(", ", valueArguments)});");
         var signature = string.Join(", ", parameters.Select(p => (p.Type ?? (p.Rank == SignatureReader.IntData ? "int" : p.Rank == 0 ? t : p.Rank == 1 ? $"global::System.ReadOnlySpan<{t}>" : t + "[" + new string(',', p.Rank - 1) + "]")) + " " + CSharpPrinter.Identifier(p.Name)));
-        members.Append(indent).Append($"/// <summary>The Hessian of {m.Name}, row-major over the variables' elements in order ({string.Join(", ", m.Variables)}): column j is {m.Name}HessianVectorProduct of the j-th unit vector (n products for n elements: for short spans).</summary>\n");
-        members.Append(indent).Append($"{m.Accessibility} static void {m.Name}Hessian({signature}, global::System.Span<{t}> {hessian})\n");
+        members.Append(indent).Append($"/// <summary>Returns {m.Name} and writes its Hessian, row-major over the variables' elements in order ({string.Join(", ", m.Variables)}): column j is {m.Name}HessianVectorProduct of the j-th unit vector (n products for n elements: for short spans).</summary>\n");
+        members.Append(indent).Append($"{m.Accessibility} static {t} {m.Name}Hessian({signature}, global::System.Span<{t}> {hessian})\n");
         members.Append(indent).Append("{\n");
         foreach (var line in lines) members.Append(indent).Append("    ").Append(line).Append('\n');
         members.Append(indent).Append("}\n\n");

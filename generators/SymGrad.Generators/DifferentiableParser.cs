@@ -206,7 +206,7 @@ internal static class DifferentiableParser
                 _ => "",
             };
             // The node the call became must still be that function (|x²| is x², max(x, x) is x: nothing to warn about).
-            var kept = node.Kind is ExprKind.Abs or ExprKind.Max or ExprKind.Min or ExprKind.Floor or ExprKind.Ceiling or ExprKind.Truncate or ExprKind.Round or ExprKind.CopySign;
+            var kept = node.Kind is ExprKind.Abs or ExprKind.Max or ExprKind.Min or ExprKind.Floor or ExprKind.Ceiling or ExprKind.Truncate or ExprKind.Round or ExprKind.CopySign or ExprKind.Sign;
             if (NonDifferentiable(name) is not { } at || !kept || !values.Contains(node) || OnlyDecides(call)) continue;
             reported.Add(call);
             report(DiagnosticDescriptors.NonDifferentiablePoint, call.GetLocation(), new[] { call.Expression.ToString(), at.At, at.Convention });
@@ -222,7 +222,7 @@ internal static class DifferentiableParser
         while (stack.Count > 0)
         {
             var n = stack.Pop();
-            if (!seen.Add(n) || n.IsComparison || n.Kind is ExprKind.ArgMax or ExprKind.ToFloat or ExprKind.Sign or ExprKind.Floor or ExprKind.Ceiling or ExprKind.Truncate or ExprKind.Round)
+            if (!seen.Add(n) || n.IsComparison || n.Kind is ExprKind.ArgMax or ExprKind.Sign or ExprKind.Floor or ExprKind.Ceiling or ExprKind.Truncate or ExprKind.Round)
                 continue;
             var args = n.Args;
             switch (n.Kind)
@@ -276,6 +276,7 @@ internal static class DifferentiableParser
         "Floor" or "Ceiling" or "Truncate" => ("integers and has derivative 0 between them", "0"),
         "Round" => ("half-integers and has derivative 0 between them", "0"),
         "CopySign" => ("x = 0 and its derivative in y is 0", "the derivative 0"),
+        "Sign" => ("0 and has derivative 0 elsewhere", "0"),
         _ => null,
     };
 

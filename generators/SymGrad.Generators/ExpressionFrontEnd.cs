@@ -225,8 +225,8 @@ public static class ExpressionFrontEnd
     {
         ["Exp"] = (1, a => Expr.Exp(a[0])),
         ["Log"] = (1, a => Expr.Log(a[0])),
-        ["Log10"] = (1, a => Expr.Div(Expr.Log(a[0]), Expr.Log(Expr.Const(10)))),
-        ["Log2"] = (1, a => Expr.Div(Expr.Log(a[0]), Expr.Log(Expr.Const(2)))),
+        ["Log10"] = (1, a => Expr.Direct(ExprKind.Log10, a[0])),
+        ["Log2"] = (1, a => Expr.Direct(ExprKind.Log2, a[0])),
         ["Pow"] = (2, a => Expr.Pow(a[0], a[1])),
         ["Sqrt"] = (1, a => Expr.Sqrt(a[0])),
         ["Tanh"] = (1, a => Expr.Tanh(a[0])),
@@ -247,10 +247,10 @@ public static class ExpressionFrontEnd
         ["Atanh"] = (1, a => Expr.Inverse(ExprKind.Atanh, a[0])),
         // Math.Clamp(value, min, max) as C# computes it: value < min ? min : value > max ? max : value.
         ["Clamp"] = (3, a => Expr.If(Expr.Compare(ExprKind.Less, a[0], a[1]), a[1], Expr.If(Expr.Compare(ExprKind.Greater, a[0], a[2]), a[2], a[0]))),
-        // Math.Cbrt(x) = sign(x)·|x|^(1/3) (x^(1/3) is NaN for x < 0).
-        ["Cbrt"] = (1, a => Expr.Mul(Expr.Sign(a[0]), Expr.Pow(Expr.Abs(a[0]), Expr.Const(Number.Rational(1, 3))))),
-        // a·b + c: the value to rounding (FusedMultiplyAdd rounds once).
-        ["FusedMultiplyAdd"] = (3, a => Expr.Add(Expr.Mul(a[0], a[1]), a[2])),
+        // Math.Cbrt, Log2 and Log10 are .NET's own (exact at 27, 8 and 1000, where Pow(x, 1/3) and Log(x)/Log(b) are not).
+        ["Cbrt"] = (1, a => Expr.Direct(ExprKind.Cbrt, a[0])),
+        // a·b + c rounded once, as FusedMultiplyAdd computes it.
+        ["FusedMultiplyAdd"] = (3, a => Expr.FusedMultiplyAdd(a[0], a[1], a[2])),
         // Step functions: derivative 0 between the steps.
         ["Floor"] = (1, a => Expr.Step(ExprKind.Floor, a[0])),
         ["Ceiling"] = (1, a => Expr.Step(ExprKind.Ceiling, a[0])),
@@ -655,6 +655,8 @@ public static class ExpressionFrontEnd
             var name = id.Identifier.ValueText;
             if (_scope.Forbidden(name) is { } reason) throw new ReadException(id, DiagnosticDescriptors.UnsupportedLoopBody, $"'{name}'", reason);
             if (_scope.TryResolve(name, out var bound)) return bound;
+            if (_scope.TryArray(name, out var rank))
+                throw new ReadException(id, DiagnosticDescriptors.UnsupportedArrayAccess, name, $"'{name}' is an array: read its elements ({name}[i]{(rank > 1 ? ", …" : "")}) or its length, not the array as a number");
             if (_scope.Resolver?.ConstantValue(id) is { } constant) return FromConstant(constant, id);
             if (_scope.Resolver?.RuntimeConstant(id) is { } field) return RuntimeConstant(field);
             if (name is "PI" or "E") return MemberConstant(id, name, "Math");
@@ -1052,6 +1054,23 @@ public static class ExpressionFrontEnd
                     return Not(Condition(u.Operand));
                 case IsPatternExpressionSyntax isPattern:
                     return Pattern(Typed(isPattern.Expression), isPattern.Expression, isPattern.Pattern);
+                case BinaryExpressionSyntax b when b.IsKind(SyntaxKind.IsExpression):
+                    throw new ReadException(c, DiagnosticDescriptors.UnsupportedExpression, Describe(c), "a type test ('is double') is not a condition SymGrad differentiates; compare values, or use a pattern such as 'x is > 0'");
+                case InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "IsNaN" or "IsInfinity" or "IsFinite" or "IsPositiveInfinity" or "IsNegativeInfinity" } test } call
+                    when SystemMath.IsNumberType(test.Expression.ToString()) && call.ArgumentList.Arguments.Count == 1 && (_scope.Resolver is null || _scope.Resolver.MathClass(call) != null):
+                {
+                    var argument = call.ArgumentList.Arguments[0].Expression;
+                    var u = Floated(Typed(argument), argument);
+                    var infinity = Expr.Const(Number.Inexact(double.PositiveInfinity));
+                    return test.Name.Identifier.ValueText switch
+                    {
+                        "IsNaN" => Expr.Compare(ExprKind.NotEqual, u, u),
+                        "IsInfinity" => Expr.Compare(ExprKind.Equal, Expr.Abs(u), infinity),
+                        "IsFinite" => Expr.Compare(ExprKind.Less, Expr.Abs(u), infinity),
+                        "IsPositiveInfinity" => Expr.Compare(ExprKind.Equal, u, infinity),
+                        _ => Expr.Compare(ExprKind.Equal, u, Expr.Const(Number.Inexact(double.NegativeInfinity))),
+                    };
+                }
                 case LiteralExpressionSyntax l when l.IsKind(SyntaxKind.TrueLiteralExpression):
                     return Expr.One;
                 case LiteralExpressionSyntax l when l.IsKind(SyntaxKind.FalseLiteralExpression):
@@ -1088,7 +1107,13 @@ public static class ExpressionFrontEnd
                     return Compare(kind, value, valueSyntax, Typed(r.Expression), r.Expression);
                 }
                 case ConstantPatternSyntax constant when constant.Expression is not LiteralExpressionSyntax { RawKind: (int)SyntaxKind.NullLiteralExpression }:
-                    return Compare(ExprKind.Equal, value, valueSyntax, Typed(constant.Expression), constant.Expression);
+                {
+                    // x is double.NaN tests double.IsNaN(x) (== never holds for NaN): x != x.
+                    var c = Typed(constant.Expression);
+                    if (c.Constant is double d && double.IsNaN(d) || c.Constant is float f && float.IsNaN(f))
+                        return Expr.Compare(ExprKind.NotEqual, Floated(value, valueSyntax), Floated(value, valueSyntax));
+                    return Compare(ExprKind.Equal, value, valueSyntax, c, constant.Expression);
+                }
                 case BinaryPatternSyntax b when b.IsKind(SyntaxKind.AndPattern):
                     return Expr.If(Pattern(value, valueSyntax, b.Left), Pattern(value, valueSyntax, b.Right), Expr.Zero);
                 case BinaryPatternSyntax b:
@@ -1110,6 +1135,8 @@ public static class ExpressionFrontEnd
                 throw new ReadException(arms.Count == 0 ? s : arms[arms.Count - 1], DiagnosticDescriptors.UnsupportedExpression, Describe(s),
                     "a switch expression must end with a discard arm '_ => …' (C# throws when no arm matches, which has no derivative)");
             var value = Typed(s.GoverningExpression);
+            // Patterns first: one that declares a variable is refused on the pattern, not on the arm that reads it.
+            var matches = arms.Select(a => Pattern(value, s.GoverningExpression, a.Pattern)).ToList();
             var results = arms.Select(a => Typed(a.Expression)).ToList();
             var integer = results.All(r => r.Type == NumericType.Int);
             var type = integer ? NumericType.Int : results.Select(r => r.Type).Aggregate(Promote);
@@ -1117,7 +1144,7 @@ public static class ExpressionFrontEnd
             var result = Value(arms.Count - 1);
             for (var i = arms.Count - 2; i >= 0; i--)
             {
-                var match = Pattern(value, s.GoverningExpression, arms[i].Pattern);
+                var match = matches[i];
                 if (arms[i].WhenClause is { } when) match = Expr.If(match, Condition(when.Condition), Expr.Zero);
                 result = Expr.If(match, Value(i), result);
             }
@@ -1199,7 +1226,12 @@ public static class ExpressionFrontEnd
                 if (newBase.Kind == ExprKind.Const && newBase.Value.Value is var b && (b == 1 || b == 0 || double.IsPositiveInfinity(b)))
                     throw new ReadException(call, DiagnosticDescriptors.UnsupportedExpression, Describe(call), $"a logarithm to base {b.ToString(System.Globalization.CultureInfo.InvariantCulture)} is NaN for every value{(b == 1 ? "" : " but 1")}");
                 var quotient = Expr.Div(Expr.Log(a), Expr.Log(newBase));
-                return Result(newBase.Kind == ExprKind.Const ? quotient : Expr.If(Expr.Compare(ExprKind.Equal, newBase, Expr.One), Expr.Const(double.NaN), quotient));
+                if (newBase.Kind == ExprKind.Const) return Result(quotient);
+                // As .NET: NaN for newBase 1, and for newBase 0 or +∞ unless a is 1.
+                var nan = Expr.Const(double.NaN);
+                var degenerate = Expr.If(Expr.Compare(ExprKind.NotEqual, a, Expr.One),
+                    Expr.If(Expr.Compare(ExprKind.Equal, newBase, Expr.Zero), Expr.One, Expr.Compare(ExprKind.Equal, newBase, Expr.Const(Number.Inexact(double.PositiveInfinity)))), Expr.Zero);
+                return Result(Expr.If(Expr.Compare(ExprKind.Equal, newBase, Expr.One), nan, Expr.If(degenerate, nan, quotient)));
             }
             if (name == "Round" && args.Count > 1)
                 throw new ReadException(call, DiagnosticDescriptors.UnsupportedCall, Describe(call.Expression), "rounding to digits or with a MidpointRounding mode is not supported; Round(x) rounds to the nearest integer, ties to even");

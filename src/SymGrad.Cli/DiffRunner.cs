@@ -48,6 +48,12 @@ public static class DiffRunner
             return 1;
         }
         var f = parsed.Value!;
+        foreach (var array in arrays.Keys)
+            if (!Graph.PostOrder(f).Any(n => n.Kind == ExprKind.Element ? n.Name == array : n.Kind == ExprKind.Length && n.LengthArray == array))
+            {
+                error.WriteLine($"error: --arrays: '{array}' does not occur in the expression");
+                return 1;
+            }
         // Every variable the formula names, also one algebra cancels (√x / √x is 1 only where x ≥ 0; C# gives NaN elsewhere).
         var scalars = scope.Variables.Concat(Graph.Variables(f)).Distinct().OrderBy(v => v, StringComparer.Ordinal).ToList();
         var variables = scalars.Concat(arrays.Keys).ToList();
@@ -89,6 +95,18 @@ public static class DiffRunner
             return 1;
         }
 
+        // A Sym.Sum index named like a variable (i * Sym.Sum(n, i => …)) is renamed: the printed method's loop would
+        // otherwise redeclare the parameter.
+        f = Graph.Rewrite(f, n =>
+        {
+            if (!n.IsReduction || !variables.Contains(n.SumIndex.Name!)) return n;
+            var k = 1;
+            Expr fresh;
+            do fresh = Expr.Index(n.SumIndex.Name + k++.ToString(CultureInfo.InvariantCulture));
+            while (variables.Contains(fresh.Name!) || Graph.PostOrder(n).Contains(fresh));
+            var body = Expr.Substitute(n.Args[1], n.SumIndex, fresh);
+            return n.Kind == ExprKind.Sum ? Expr.Sum(fresh, n.Args[0], body) : n.Kind == ExprKind.MaxOver ? Expr.MaxOver(fresh, n.Args[0], body) : Expr.ArgMax(fresh, n.Args[0], body);
+        });
         if (arrays.Count > 0) return RunIndexed(request, f, scalars, arrays, wrt, output, error);
 
         var clock = Stopwatch.StartNew();

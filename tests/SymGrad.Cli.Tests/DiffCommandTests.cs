@@ -84,6 +84,8 @@ public class DiffCommandTests
     [InlineData(new[] { "diff", "x[0]", "--arrays", "x,x" }, "error: --arrays: 'x' is named twice")]
     [InlineData(new[] { "diff", "x[0] * w", "--arrays", "x", "--wrt", "y" }, "error: --wrt: 'y' does not occur in the expression (its variables are w, x)")]
     [InlineData(new[] { "diff", "x[0, 1] * w", "--arrays", "x" }, "error: column 2: 'x[0, 1]': 'x' has 1 dim")]
+    [InlineData(new[] { "diff", "z * 2", "--arrays", "z" }, "error: column 1: 'z': 'z' is an array: read its elements")]
+    [InlineData(new[] { "diff", "x[0]", "--arrays", "x,q" }, "error: --arrays: 'q' does not occur in the expression")]
     public void BadInput_PrintsOneClearLine_AndFails(string[] args, string expected)
     {
         var (exit, text, err) = Run(args);
@@ -224,6 +226,14 @@ public class DiffCommandTests
         Assert.Equal(0.1 * 15.25, (double)m.Invoke(null, args)!, 12);
         Assert.Equal(15.25, (double)args[2]!, 12);
         Assert.Equal(2 * 0.1 * -2, dw[0, 1], 12);
+
+        // A Sym.Sum index named like a variable is renamed in the printed loop (i is also a parameter).
+        (exit, text, _) = Run("diff", "i * Sym.Sum(z.Length, i => z[i] * z[i])", "--arrays", "z");
+        Assert.Equal(0, exit);
+        var renamed = RoslynCompiler.CompileMethod(text + "public static double Call(double i, double[] z, double[] dz) => F(i, z, out _, dz);\n", "Call");
+        var dzs = new double[2];
+        Assert.Equal(1.5 * 13, (double)renamed.Invoke(null, new object[] { 1.5, new[] { 2.0, 3.0 }, dzs })!, 12);
+        Assert.Equal(1.5 * 2 * 3, dzs[1], 12);
 
         (exit, text, _) = Run("diff", "Sym.Sum(x.Length, i => w * x[i] * x[i])", "--arrays", "x", "-f", "latex");
         Assert.Equal(0, exit);

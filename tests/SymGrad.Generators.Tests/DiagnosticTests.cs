@@ -69,6 +69,8 @@ public class DiagnosticTests
     [InlineData("SG0004", "public static partial class M { [Differentiable] public static double F(double x) => x switch { < 0 => 0, > 0 => x }; }", "> 0 => x")]
     [InlineData("SG0004", "public static partial class M { [Differentiable] public static double F(double x) => x is double d ? d * x : x; }", "double d")]
     [InlineData("SG0004", "public static partial class M { [Differentiable] public static double F(double x) => x is > 0 and var y ? x : 0; }", "var y")]
+    [InlineData("SG0004", "public static partial class M { [Differentiable] public static double F(double x) => x switch { > 0 and var q => q, _ => 0 }; }", "var q")]
+    [InlineData("SG0004", "public static partial class M { [Differentiable] public static double F(double x) => x is double ? x : 0; }", "x is double")]
     [InlineData("SG0016", "public static partial class M { [Differentiable] public static double F(double x, System.ReadOnlySpan<double> v) => x * checked(v.Length * v.Length); }", "checked(v.Length * v.Length)")]
     [InlineData("SG0016", "public static partial class M { [Differentiable] public static float F(float x) => (float)Math.Exp(x); }", "Math.Exp(x)")]
     [InlineData("SG0016", "public static partial class M { [Differentiable] public static float F(float x) => (float)((double)x * x); }", "(double)x * x")]
@@ -133,6 +135,7 @@ public class DiagnosticTests
     [InlineData("[Differentiable] public static double F(double x) => x + Math.Round(3 * x);", "Math.Round(3 * x)")]
     [InlineData("[Differentiable] public static double F(double x, double y) => Math.CopySign(x, y);", "Math.CopySign(x, y)")]
     [InlineData("[Differentiable] public static float F(float x) => float.Max(x, 0);", "float.Max(x, 0)")]
+    [InlineData("[Differentiable] public static double F(double x) => Math.Sign(x) * x * x;", "Math.Sign(x)")]
     public void NonDifferentiablePoint_IsReported_WhereItReachesAValue(string method, string? expected)
     {
         var result = GeneratorHarness.Run(Header + "public static partial class M { " + method + " }");

@@ -44,3 +44,22 @@ public static partial class MoreMathModel
     [Differentiable] public static float FloatStatics(float x, float y) => float.Hypot(x, y) + float.Atan2(y, x) + MathF.Floor(x) + Single.Tanh(x) + float.Pi * y;
     [Differentiable] public static double Epsilon(double x) => x * double.Epsilon + x * double.MaxValue * 1e-300;
 }
+
+/// <summary>NaN, the edges of the range, and functions .NET computes directly (issue 15, from a user trial).</summary>
+public static partial class EdgesModel
+{
+    [Differentiable] public static double Abs(double x) => Math.Abs(x);
+    [Differentiable] public static double Huber(double d) { const double delta = 1.0; return Math.Abs(d) <= delta ? 0.5 * d * d : delta * (Math.Abs(d) - 0.5 * delta); }
+    [Differentiable] public static double Cbrt(double x) => Math.Cbrt(x);
+    [Differentiable] public static double Logs(double x) => Math.Log10(x) + Math.Log2(x);
+    [Differentiable] public static double LogBase(double x, double b) => Math.Log(x, b);
+    [Differentiable] public static double Fma(double a, double b, double c) => Math.FusedMultiplyAdd(a, b, c);
+    [Differentiable] public static double Atan2(double y, double x) => Math.Atan2(y, x);
+    [Differentiable(nameof(x))] public static double Powers(double x, int n) => Math.Pow(x, n) + Math.Pow(x, n - 1);
+#pragma warning disable CS1718 // x != x on purpose: C#'s NaN test
+    [Differentiable] public static double NotSelf(double x) => x != x ? 0 : x;
+    [Differentiable] public static double Self(double x) => x == x && x <= x ? x : 0;
+#pragma warning restore CS1718
+    [Differentiable] public static double NaNPattern(double x) => x is double.NaN ? 0 : x is not double.NaN ? x * x : 1;
+    [Differentiable] public static double NaNCalls(double x) => double.IsNaN(x) ? 0 : double.IsFinite(x) ? x * x : double.IsPositiveInfinity(x) ? 1 : 2;
+}

@@ -126,4 +126,72 @@ public class MathFunctionsTests
             Assert.True(Math.Abs(dx - ex) <= 1e-6 * (1 + Math.Abs(ex)) && Math.Abs(dy - ey) <= 1e-6 * (1 + Math.Abs(ey)), $"({dx}, {dy}) against ({ex}, {ey})");
         }
     }
+
+    [Fact]
+    public void NaN_GivesNaN_NeverAnException()
+    {
+        Assert.True(double.IsNaN(EdgesModel.AbsGradient(double.NaN, out var d)) && double.IsNaN(d));
+        Assert.True(double.IsNaN(EdgesModel.HuberGradient(double.NaN, out d)));
+        Assert.True(double.IsNaN(EdgesModel.CbrtGradient(double.NaN, out d)));
+        Assert.Equal(1.0, EdgesModel.AbsDerivative(2.5));
+        Assert.Equal(-1.0, EdgesModel.AbsDerivative(-2.5));
+        Assert.Equal(0.0, EdgesModel.AbsDerivative(0.0));
+        Assert.Equal(-1.0, EdgesModel.HuberDerivative(-3));
+    }
+
+    [Fact]
+    public void NaNTests_AreCSharps()
+    {
+        foreach (var x in new[] { double.NaN, -2.0, 0.0, 3.0, double.PositiveInfinity, double.NegativeInfinity })
+        {
+            Assert.Equal(EdgesModel.NotSelf(x), EdgesModel.NotSelfGradient(x, out _));
+            Assert.Equal(EdgesModel.Self(x), EdgesModel.SelfGradient(x, out _));
+            Assert.Equal(EdgesModel.NaNPattern(x), EdgesModel.NaNPatternGradient(x, out _));
+            Assert.Equal(EdgesModel.NaNCalls(x), EdgesModel.NaNCallsGradient(x, out var d));
+            if (double.IsFinite(x)) Assert.Equal(2 * x, d);
+        }
+    }
+
+    [Fact]
+    public void DirectFunctions_AreDotNets_ToTheLastBit()
+    {
+        foreach (var x in new[] { 1e-300, 0.001, 8.0, 27.0, 1000.0, 1e300, -27.0 })
+        {
+            Assert.Equal(EdgesModel.Cbrt(x), EdgesModel.CbrtGradient(x, out var d));
+            Assert.Equal(1 / (3 * Math.Cbrt(x) * Math.Cbrt(x)), d, 12);
+            if (x > 0) Assert.Equal(EdgesModel.Logs(x), EdgesModel.LogsGradient(x, out _));
+        }
+        Assert.Equal(double.PositiveInfinity, EdgesModel.CbrtDerivative(0));
+        Assert.Equal(3.0 + Math.Log2(1000), EdgesModel.LogsGradient(1000, out _));
+        // Math.Log(a, newBase) is NaN for newBase 0 or +∞ (a ≠ 1) and for newBase 1, as .NET has it.
+        foreach (var b in new[] { 0.0, double.PositiveInfinity, 1.0, 2.0, 0.5 })
+            Assert.Equal(EdgesModel.LogBase(8, b), EdgesModel.LogBaseGradient(8, b, out _, out _));
+        // FusedMultiplyAdd rounds once: 0.1·10 − 1 is 2⁻⁵⁴ fused, 0 unfused.
+        Assert.Equal(Math.FusedMultiplyAdd(0.1, 10, -1), EdgesModel.FmaGradient(0.1, 10, -1, out var da, out var db, out var dc));
+        Assert.Equal((10.0, 0.1, 1.0), (da, db, dc));
+        Assert.Equal(double.NegativeInfinity, EdgesModel.FmaGradient(1e300, 1e300, double.NegativeInfinity, out _, out _, out _));
+    }
+
+    [Fact]
+    public void Atan2Partials_NeitherOverflowNorUnderflow()
+    {
+        foreach (var s in new[] { 1e-300, 1e-150, 1.0, 1e150, 1e300 })
+        {
+            EdgesModel.Atan2Gradient(s, s, out var dy, out var dx);
+            Assert.Equal(0.5 / s, dy, 1e-15 / s);
+            Assert.Equal(-0.5 / s, dx, 1e-15 / s);
+        }
+    }
+
+    [Fact]
+    public void PowersOfIntData_AreFiniteAtZero()
+    {
+        foreach (var n in new[] { 0, 1, 2, 3 })
+        {
+            EdgesModel.PowersGradient(0, n, out var dx);
+            // d/dx (x^n + x^(n−1)) at 0: 1 where n or n − 1 is 1, else 0 (n = 0: x^−1 has a pole, −∞ from its −1·0^−2).
+            var expected = n == 0 ? double.NegativeInfinity : (n == 1 ? 1 : 0) + (n == 2 ? 1 : 0);
+            Assert.Equal(expected, dx);
+        }
+    }
 }

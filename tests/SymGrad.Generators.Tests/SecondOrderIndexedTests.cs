@@ -28,17 +28,15 @@ public class SecondOrderIndexedTests
         const double b = -0.2;
         var (vw, vb) = (new[] { 1.0, -2.0, 0.5, 0.25 }, 0.75);
         var hw = new double[4];
-        var directional = M.LogisticHessianVectorProduct(w, b, X, y, vw, vb, hw, out var hb);
+        var value = M.LogisticHessianVectorProduct(w, b, X, y, vw, vb, hw, out var hb);
         const double h = 1e-5;
         var (gp, gm) = (new double[4], new double[4]);
         M.LogisticGradient(w.Zip(vw, (a, v) => a + h * v).ToArray(), b + h * vb, X, y, gp, out var gbp);
         M.LogisticGradient(w.Zip(vw, (a, v) => a - h * v).ToArray(), b - h * vb, X, y, gm, out var gbm);
         for (var k = 0; k < 4; k++) Assert.Equal((gp[k] - gm[k]) / (2 * h), hw[k], 8);
         Assert.Equal((gbp - gbm) / (2 * h), hb, 8);
-        // It returns ∇f·v.
-        var g = new double[4];
-        M.LogisticGradient(w, b, X, y, g, out var gb);
-        Assert.Equal(g.Zip(vw, (a, v) => a * v).Sum() + gb * vb, directional, 12);
+        // It returns f, as the scalar methods' product does.
+        Assert.Equal(M.Logistic(w, b, X, y), value, 14);
     }
 
     [Fact]
@@ -61,6 +59,13 @@ public class SecondOrderIndexedTests
         for (var p = 0; p < 4; p++)
             for (var q = 0; q < 4; q++) Assert.Equal(expected[p, q], H[p * 4 + q], 13);
         Assert.Throws<ArgumentException>(() => M.LogisticHessian(w, b, X, y, new double[15]));
+        // It returns f, as the product does (and as the scalar methods' Hessian does); a longer span is fine.
+        var gradient = new double[3];
+        Assert.Equal(M.LogisticGradient(w, b, X, y, gradient, out _), M.LogisticHessian(w, b, X, y, new double[20]), 15);
+        Assert.Equal(M.Logistic(w, b, X, y), M.LogisticHessianVectorProduct(w, b, X, y, new double[3], 0, new double[3], out _), 14);
+        // A direction of the wrong shape is refused like an output of the wrong shape.
+        var e = Assert.Throws<ArgumentException>(() => M.LogisticHessianVectorProduct(w, b, X, y, new double[2], 0, new double[3], out _));
+        Assert.Equal("v_w", e.ParamName);
     }
 
     [Theory]

@@ -58,6 +58,10 @@ public class DerivativeRuleTests
         ["atan2"] = (x, y) => Expr.Atan2(y + 3, x * y),
         ["hypot"] = (x, y) => Expr.Hypot(x * y, y + 3),
         ["copysign"] = (x, y) => Expr.CopySign(x * x + y + 3, x - y) * y,
+        ["fma"] = (x, y) => Expr.FusedMultiplyAdd(x * y, Expr.Sin(x), y * y),
+        ["cbrt"] = (x, y) => Expr.Direct(ExprKind.Cbrt, x * y - 7),
+        ["log2"] = (x, y) => Expr.Direct(ExprKind.Log2, x * x + y * y + 1),
+        ["log10"] = (x, y) => Expr.Direct(ExprKind.Log10, x * x + 2 + y),
     };
 
     [Theory]

@@ -69,9 +69,11 @@ public class IntegerArithmeticTests
         Assert.Equal("(double)(i * i)", p.Print(Expr.ToFloat(I * I)));
         Assert.Equal("(double)(i / 2) * x", p.Print(Expr.ToFloat(Expr.IntDiv(I, Expr.Const(2))) * X));
         Assert.Equal("(double)(i % 3)", p.Print(Expr.ToFloat(Expr.IntRem(I, Expr.Const(3)))));
-        // Math.Sign returns an int: converted before it is divided by a length.
-        Assert.Equal("(double)Math.Sign(x) / (double)x.Length", p.Print(Expr.Sign(X) / Expr.ToFloat(N)));
-        Assert.Equal("(float)MathF.Sign(x) / (float)x.Length", CSharpPrinter.Float.Print(Expr.Sign(X) / Expr.ToFloat(N)));
+        // The sign outside int arithmetic is floating-point (and NaN-safe, unlike Math.Sign) before it is divided by a length;
+        // inside int arithmetic it is Math.Sign, an int.
+        Assert.Equal("(x > 0.0 ? 1.0 : x < 0.0 ? -1.0 : x) / (double)x.Length", p.Print(Expr.Sign(X) / Expr.ToFloat(N)));
+        Assert.Equal("(x > 0f ? 1f : x < 0f ? -1f : x) / (float)x.Length", CSharpPrinter.Float.Print(Expr.Sign(X) / Expr.ToFloat(N)));
+        Assert.Equal("x[Math.Sign(x) + i]", p.Print(Expr.Element("x", Expr.Sign(X) + I)));
         // Inside an index, int arithmetic.
         Assert.Equal("x[i / 2 + 1]", p.Print(Expr.Element("x", Expr.IntDiv(I, Expr.Const(2)) + 1)));
     }

@@ -75,6 +75,7 @@ public static class Evaluator
             case ExprKind.Atan2: return Math.Atan2(v[a[0]], v[a[1]]);
             case ExprKind.Hypot: return Hypotenuse(v[a[0]], v[a[1]]);
             case ExprKind.CopySign: return Expr.CopySignOf(v[a[0]], v[a[1]]);
+            case ExprKind.FusedMultiplyAdd: return v[a[0]] * v[a[1]] + v[a[2]];
             case ExprKind.If: return v[a[0]] != 0.0 ? v[a[1]] : v[a[2]];
             // C#'s int quotient truncates toward zero; its remainder has the dividend's sign (as double % does).
             case ExprKind.IntDiv: return Math.Truncate(v[a[0]] / v[a[1]]);

@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using System.Collections.Generic;
 
 namespace SymGrad.Symbolic;
@@ -58,6 +59,9 @@ public sealed class DerivativeRule
 /// <summary>The operator table.</summary>
 public static class Operators
 {
+    // The real cube root (netstandard2.0 has no Math.Cbrt).
+    private static double CubeRoot(double x) => x < 0 ? -Math.Pow(-x, 1.0 / 3) : Math.Pow(x, 1.0 / 3);
+
     private static readonly Dictionary<ExprKind, OperatorInfo> Table = new();
 
     static Operators()
@@ -80,11 +84,14 @@ public static class Operators
             (n, i) => i == 0
                 ? PowerRule(Arg(n, 0), Arg(n, 1))
                 : Expr.Mul(n, Expr.Log(Arg(n, 0)))));
-        // v·u^(v−1); for an exponent that is int data (Math.Pow(w, i) in a polynomial) the i = 0 term is 0, not 0·0^−1 = NaN at u = 0.
+        // v·u^(v−1); where an exponent of int data is 0 (Math.Pow(w, i) at i = 0 in a polynomial, Math.Pow(x, n − 1) at n = 1)
+        // the term is 0, not 0·0^−1 = NaN at u = 0. (Not for an exponent that may be a variable: the guard's own derivative
+        // would be wrong at v = 0.)
         static Expr PowerRule(Expr u, Expr v)
         {
             var rule = Expr.Mul(v, Expr.Pow(u, Expr.Sub(v, Expr.One)));
-            return v.Kind == ExprKind.ToFloat ? Expr.If(Expr.Compare(ExprKind.Equal, v, Expr.Zero), Expr.Zero, rule) : rule;
+            var data = v.Kind != ExprKind.Const && !Graph.PostOrder(v).Any(n => n.Kind is ExprKind.Var or ExprKind.Element);
+            return data ? Expr.If(Expr.Compare(ExprKind.Equal, v, Expr.Zero), Expr.Zero, rule) : rule;
         }
         Add(ExprKind.Exp, "exp", "Exp", @"\exp", Math.Exp, new("exp rule", @"\frac{d}{du} e^{u} = e^{u}", (n, i) => n));
         Add(ExprKind.Log, "log", "Log", @"\log", Math.Log, new("log rule", @"\frac{d}{du} \log u = \frac{1}{u}", (n, i) => Expr.Pow(Arg(n, 0), Expr.MinusOne)));
@@ -122,18 +129,31 @@ public static class Operators
                      (ExprKind.Truncate, "truncate", "Truncate", Math.Truncate), (ExprKind.Round, "round", "Round", Math.Round),
                  })
             Add(kind, name, function, @"\operatorname{" + name + "}", evaluate, new("step rule", @"\frac{d}{du} \lfloor u \rfloor = 0", Zero));
-        static Expr SumOfSquares(Expr n) => Expr.Add(Square(Arg(n, 0)), Square(Arg(n, 1)));
         Add(ExprKind.Atan2, "atan2", "Atan2", @"\operatorname{atan2}", null, new("atan2 rule",
             @"\frac{\partial \operatorname{atan2}(y, x)}{\partial y} = \frac{x}{x^{2} + y^{2}},\; \frac{\partial \operatorname{atan2}(y, x)}{\partial x} = -\frac{y}{x^{2} + y^{2}}",
-            (n, i) => i == 0
-                ? Expr.Mul(Arg(n, 1), Expr.Pow(SumOfSquares(n), Expr.MinusOne))
-                : Expr.Neg(Expr.Mul(Arg(n, 0), Expr.Pow(SumOfSquares(n), Expr.MinusOne)))));
+            // x/(x² + y²) as (x/h)/h with h = hypot(x, y): no overflow of x² + y² at 1e300, no underflow at 1e-300.
+            (n, i) =>
+            {
+                var h = Expr.Hypot(Arg(n, 0), Arg(n, 1));
+                var ratio = Expr.Shared(Expr.Mul(Arg(n, 1 - i), Expr.Pow(h, Expr.MinusOne)));
+                var partial = Expr.Mul(ratio, Expr.Pow(h, Expr.MinusOne));
+                return i == 0 ? partial : Expr.Neg(partial);
+            }));
         Add(ExprKind.Hypot, "hypot", "Hypot", @"\operatorname{hypot}", null, new("hypot rule",
             @"\frac{\partial}{\partial x} \sqrt{x^{2} + y^{2}} = \frac{x}{\sqrt{x^{2} + y^{2}}}",
             (n, i) => Expr.Mul(Arg(n, i), Expr.Pow(n, Expr.MinusOne))));
         Add(ExprKind.CopySign, "copysign", "CopySign", @"\operatorname{copysign}", null, new("copysign rule",
             @"\frac{\partial \operatorname{copysign}(x, y)}{\partial x} = \operatorname{sign}(x) \operatorname{copysign}(1, y),\; \frac{\partial \operatorname{copysign}(x, y)}{\partial y} = 0",
             (n, i) => i == 0 ? Expr.Mul(Expr.Sign(Arg(n, 0)), Expr.CopySign(Expr.One, Arg(n, 1))) : Expr.Zero));
+        Add(ExprKind.FusedMultiplyAdd, "fma", "FusedMultiplyAdd", null, null, new("fused multiply-add rule",
+            @"\frac{\partial (a b + c)}{\partial a} = b,\; \frac{\partial (a b + c)}{\partial b} = a,\; \frac{\partial (a b + c)}{\partial c} = 1",
+            (n, i) => i == 0 ? Arg(n, 1) : i == 1 ? Arg(n, 0) : Expr.One));
+        Add(ExprKind.Cbrt, "cbrt", "Cbrt", @"\sqrt[3]", CubeRoot, new("cube root rule", @"\frac{d}{du} \sqrt[3]{u} = \frac{1}{3 \sqrt[3]{u}^{2}}",
+            (n, i) => Expr.Mul(Expr.Const(Number.Rational(1, 3)), Expr.Pow(n, Expr.Const(-2)))));
+        Add(ExprKind.Log2, "log2", "Log2", @"\log_{2}", x => Math.Log(x) / Math.Log(2), new("log rule", @"\frac{d}{du} \log_{2} u = \frac{1}{u \log 2}",
+            (n, i) => Expr.Pow(Expr.Mul(Arg(n, 0), Expr.Log(Expr.Const(2))), Expr.MinusOne)));
+        Add(ExprKind.Log10, "log10", "Log10", @"\log_{10}", Math.Log10, new("log rule", @"\frac{d}{du} \log_{10} u = \frac{1}{u \log 10}",
+            (n, i) => Expr.Pow(Expr.Mul(Arg(n, 0), Expr.Log(Expr.Const(10))), Expr.MinusOne)));
         // |x|'(0) = 0: sign(0) is 0.
         Add(ExprKind.Abs, "abs", "Abs", null, Math.Abs, new("abs rule", @"\frac{d}{du} \lvert u \rvert = \operatorname{sign}(u)", (n, i) => Expr.Sign(Arg(n, 0))));
         Add(ExprKind.Sign, "sign", "Sign", @"\operatorname{sign}", x => double.IsNaN(x) ? x : Math.Sign(x), new("sign rule", @"\frac{d}{du} \operatorname{sign}(u) = 0", Zero));

@@ -43,7 +43,7 @@ public static class CostModel
             case ExprKind.Tanh:
             case ExprKind.Sigmoid:
             case ExprKind.Atan or ExprKind.Asin or ExprKind.Acos or ExprKind.Asinh or ExprKind.Acosh or ExprKind.Atanh:
-            case ExprKind.Atan2 or ExprKind.Hypot:
+            case ExprKind.Atan2 or ExprKind.Hypot or ExprKind.Cbrt or ExprKind.Log2 or ExprKind.Log10:
                 return 4;
             case ExprKind.Softplus:
                 return 6;

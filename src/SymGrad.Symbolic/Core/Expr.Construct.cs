@@ -303,6 +303,24 @@ public sealed partial class Expr
         return Intern(ExprKind.Hypot, x, y);
     }
 
+    /// <summary><c>Math.FusedMultiplyAdd(a, b, c)</c>: a·b + c rounded once.</summary>
+    public static Expr FusedMultiplyAdd(Expr a, Expr b, Expr c)
+    {
+        if (a.IsZero && a.Value.IsExact || b.IsZero && b.Value.IsExact) return c;
+        return Intern(ExprKind.FusedMultiplyAdd, a, b, c);
+    }
+
+    /// <summary>
+    /// A function .NET computes directly (<see cref="ExprKind.Cbrt"/>, <see cref="ExprKind.Log2"/>,
+    /// <see cref="ExprKind.Log10"/>): the generated code calls it, so its value is the method's to the last bit.
+    /// </summary>
+    public static Expr Direct(ExprKind kind, Expr a)
+    {
+        if (kind is not (ExprKind.Cbrt or ExprKind.Log2 or ExprKind.Log10)) throw new ArgumentOutOfRangeException(nameof(kind));
+        if (IsInexactConst(a) || kind == ExprKind.Cbrt && a.IsZero) return Const(Number.Inexact(Operators.Of(kind).Unary!(a.Value.Value)));
+        return Intern(kind, a);
+    }
+
     /// <summary><c>Math.CopySign(x, y)</c>: |x| with the sign bit of y.</summary>
     public static Expr CopySign(Expr x, Expr y)
     {
@@ -414,8 +432,12 @@ public sealed partial class Expr
         if (kind < ExprKind.Less || kind > ExprKind.NotEqual) throw new ArgumentOutOfRangeException(nameof(kind));
         if (a.Kind == ExprKind.Const && b.Kind == ExprKind.Const)
             return EvaluateComparison(kind, a.Value.Value, b.Value.Value) ? One : Zero;
-        if (ReferenceEquals(a, b))
+        // u < u and u > u never hold; u == u, u <= u and u >= u hold (and u != u fails) except for NaN, so they fold only for
+        // integer data, which is never NaN: x != x is C#'s NaN test.
+        if (ReferenceEquals(a, b) && (kind is ExprKind.Less or ExprKind.Greater || InvolvesIntegerData(a)))
             return kind is ExprKind.LessEqual or ExprKind.GreaterEqual or ExprKind.Equal ? One : Zero;
+        // u <= u and u >= u are u == u: "u is not NaN", one node.
+        if (ReferenceEquals(a, b) && kind is ExprKind.LessEqual or ExprKind.GreaterEqual) kind = ExprKind.Equal;
         if (kind is ExprKind.Equal or ExprKind.NotEqual && ExprOrder.Compare(a, b) > 0) (a, b) = (b, a);
         return Intern(kind, a, b);
     }
@@ -514,6 +536,8 @@ public sealed partial class Expr
             case ExprKind.Atan2: return Atan2(args[0], args[1]);
             case ExprKind.Hypot: return Hypot(args[0], args[1]);
             case ExprKind.CopySign: return CopySign(args[0], args[1]);
+            case ExprKind.FusedMultiplyAdd: return FusedMultiplyAdd(args[0], args[1], args[2]);
+            case ExprKind.Cbrt or ExprKind.Log2 or ExprKind.Log10: return Direct(Kind, args[0]);
             default: return Compare(Kind, args[0], args[1]);
         }
     }

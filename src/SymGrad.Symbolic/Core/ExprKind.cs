@@ -118,4 +118,12 @@ public enum ExprKind
     Hypot,
     /// <summary><c>Math.CopySign(x, y)</c>: |x| with the sign of y (the sign bit: −0.0 counts as negative).</summary>
     CopySign,
+    /// <summary><c>Math.FusedMultiplyAdd(a, b, c)</c>: a·b + c with one rounding.</summary>
+    FusedMultiplyAdd,
+    /// <summary><c>Math.Cbrt</c>: the real cube root (negative for negative arguments).</summary>
+    Cbrt,
+    /// <summary><c>Math.Log2</c> (exact at powers of two, as .NET computes it).</summary>
+    Log2,
+    /// <summary><c>Math.Log10</c> (exact at powers of ten, as .NET computes it).</summary>
+    Log10,
 }

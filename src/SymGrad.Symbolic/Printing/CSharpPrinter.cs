@@ -357,12 +357,15 @@ public sealed class CSharpPrinter
                     return (At(args[0], Multiplicative) + (n.Kind == ExprKind.IntDiv ? " / " : " % ") + At(args[1], Multiplicative + 1), Multiplicative);
                 case ExprKind.Sign:
                 {
-                    // Math.Sign returns an int: converted, so that sign(u) / n is not an int quotient.
+                    // In int arithmetic (the source's Math.Sign(x) / 2) it is Math.Sign, an int. Anywhere else (|u|′ = sign u)
+                    // it is written out: Math.Sign throws on NaN, where the method's |NaN| is NaN and so is its slope.
                     var saved = _integer;
                     _integer = 0;
-                    var text = math + ".Sign(" + At(args[0], 0) + ")";
+                    var u = At(args[0], Relational + 1);
                     _integer = saved;
-                    return saved > 0 ? (text, Primary) : (Cast + text, Unary);
+                    if (saved > 0) return (math + ".Sign(" + At(args[0], 0) + ")", Primary);
+                    var zero = _p.Literal(Number.Zero);
+                    return (u + " > " + zero + " ? " + _p.Literal(Number.One) + " : " + u + " < " + zero + " ? " + _p.Literal(Number.MinusOne) + " : " + u, Conditional);
                 }
                 case ExprKind.Const when _integer > 0 && n.Value.IsInteger:
                     return n.Value.IsNegative ? ("-" + (-n.Value.Numerator).ToString(CultureInfo.InvariantCulture), Unary) : (n.Value.Numerator.ToString(CultureInfo.InvariantCulture), Primary);
@@ -413,6 +416,8 @@ public sealed class CSharpPrinter
                 case ExprKind.Atan2:
                 case ExprKind.CopySign:
                     return (math + "." + Operators.Of(n.Kind).CSharpFunction + "(" + At(args[0], 0) + ", " + At(args[1], 0) + ")", Primary);
+                case ExprKind.FusedMultiplyAdd:
+                    return (math + ".FusedMultiplyAdd(" + At(args[0], 0) + ", " + At(args[1], 0) + ", " + At(args[2], 0) + ")", Primary);
                 case ExprKind.Hypot:
                     // Hypot is a member of double and float (the generic-math statics), not of Math.
                     return (_p.TypeName + ".Hypot(" + At(args[0], 0) + ", " + At(args[1], 0) + ")", Primary);
@@ -459,6 +464,12 @@ public sealed class CSharpPrinter
 
         private string Comparison(Expr c)
         {
+            // u != u is C#'s NaN test, u == u (u <= u, u >= u) its negation: written as IsNaN (x != x draws warning CS1718).
+            if (ReferenceEquals(c.ArgArray[0], c.ArgArray[1]))
+            {
+                var test = _p.TypeName + ".IsNaN(" + At(c.ArgArray[0], 0) + ")";
+                return c.Kind == ExprKind.NotEqual ? test : "!" + test;
+            }
             var op = Operators.Of(c.Kind).Name;
             var prec = c.Kind is ExprKind.Equal or ExprKind.NotEqual ? Equality : Relational;
             var a = ArgsOf(c);

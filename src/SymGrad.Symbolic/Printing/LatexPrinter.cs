@@ -310,6 +310,10 @@ public static class LatexPrinter
                 return (Operators.Of(e.Kind).LatexFunction + @"\left(" + Text(a[0]) + ", " + Text(a[1]) + @"\right)", Atom);
             case ExprKind.Hypot:
                 return (@"\sqrt{" + Text(Expr.Add(Expr.Pow(a[0], Expr.Const(2)), Expr.Pow(a[1], Expr.Const(2)))) + "}", Atom);
+            case ExprKind.FusedMultiplyAdd:
+                return (Text(Expr.Add(Expr.Mul(a[0], a[1]), a[2])), Sum);
+            case ExprKind.Cbrt:
+                return (@"\sqrt[3]{" + Text(a[0]) + "}", Atom);
             case ExprKind.Floor:
                 return (@"\left\lfloor " + Text(a[0]) + @" \right\rfloor", Atom);
             case ExprKind.Ceiling:

@@ -171,6 +171,8 @@ public static class CsePass
     {
         // softplus(u) is printed as max(u, 0) + log(1 + e^−|u|): u twice.
         if (parent.Kind == ExprKind.Softplus) return 2;
+        // sign(u) is printed as u > 0 ? 1 : u < 0 ? −1 : u (NaN-safe, unlike Math.Sign): u three times.
+        if (parent.Kind == ExprKind.Sign) return 3;
         if (parent.Kind != ExprKind.Pow || !ReferenceEquals(parent.ArgArray[0], child)) return 1;
         var e = parent.ArgArray[1];
         if (e.Kind == ExprKind.Const && e.Value.IsInteger && Math.Abs(e.Value.Numerator) >= 2 && Math.Abs(e.Value.Numerator) <= CostModel.MaxUnrolledPower)
