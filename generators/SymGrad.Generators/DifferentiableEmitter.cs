@@ -222,7 +222,7 @@ internal static class DifferentiableEmitter
         var variables = m.Variables.Select(v => parameters.First(p => p.Name == v)).ToList();
         var withDirections = parameters.Concat(variables.Select((p, i) => new IndexedCode.ArrayParameter(directions[i], p.Rank, p.Type))).ToList();
         var text = IndexedCode.PrintGradientMethod(product, m.Name + "HessianVectorProduct", printer, m.Accessibility, indent, withDirections,
-            $"{m.Name} = {(m.IsFloat ? CSharpPrinter.Float : CSharpPrinter.Default).PrintSummary(product.Function)}; returns it and writes the Hessian times the direction ({string.Join(", ", directions)}, one per variable and of its shape) into d<v> for each variable v.");
+            $"Writes the Hessian of {m.Name} times the direction ({string.Join(", ", directions)}, one per variable and of its shape) into d<v> for each variable v, and returns the directional derivative ∇{m.Name}·v = {(m.IsFloat ? CSharpPrinter.Float : CSharpPrinter.Default).PrintSummary(product.Function)}.");
         // The directions are checked like the outputs: each has its variable's shape.
         var checks = variables.Select((p, i) => (p, direction: CSharpPrinter.Identifier(directions[i]))).Where(x => x.p.Rank > 0).Select(x =>
         {

@@ -23,7 +23,7 @@ internal sealed record DifferentiatedMethod(
     IReadOnlyList<DiagnosticInfo> Diagnostics)
 {
     /// <summary>
-    /// An indexed method of order 2: the gradient of D = ∇f·v (whose partials are H·v; its value f), and the direction parameter named
+    /// An indexed method of order 2: the gradient of D = ∇f·v (whose partials are H·v; its value D), and the direction parameter named
     /// for each variable (v_w for a scalar w, v_x of x's shape for an array x).
     /// </summary>
     public (Gradient Product, IReadOnlyList<string> Directions)? IndexedHessianVectorProduct { get; init; }
@@ -74,8 +74,9 @@ internal static class Differentiation
             var tangent = Differentiator.Gradient(perturbed, new[] { epsilon }).Partials[0];
             var directional = Graph.Rewrite(tangent, n => ReferenceEquals(n, epsilon) ? Expr.Zero : n);
             ct.ThrowIfCancellationRequested();
-            // It returns f, as the scalar methods' product does.
-            var product = Differentiator.Gradient(directional, variables).WithFunction(gradient.Function);
+            // Its value is ∇f·v: the lowering reads the function its partials came from (a scatter re-derives the terms of
+            // D; handed f, it would write ∇f), so the product returns the directional derivative it was printed from.
+            var product = Differentiator.Gradient(directional, variables);
             ct.ThrowIfCancellationRequested();
             indexedHvp = (product, directions);
         }

@@ -52,6 +52,41 @@ public static partial class SecondOrderIndexedModel
     [Differentiable(Order = 2)]
     public static double SoftmaxCrossEntropy(double[] z, double[] y) => Math.Log(Sym.Sum(z.Length, j => Math.Exp(z[j]))) - Sym.Sum(z.Length, j => y[j] * z[j]);
 
+    // Subscripts other than x[i] (strides, shifted starts, flat matrices): the product's scatter must be of ∇f·v's terms.
+    [Differentiable(Order = 2)]
+    public static double Strided(ReadOnlySpan<double> x) { var s = 0.0; for (var i = 0; i < x.Length; i += 2) s += x[i] * x[i] * x[i]; return s; }
+
+    [Differentiable(Order = 2)]
+    public static double Rosenbrock(ReadOnlySpan<double> x)
+    {
+        var s = 0.0;
+        for (var i = 0; i < x.Length - 1; i += 2) s += 100 * (x[i + 1] - x[i] * x[i]) * (x[i + 1] - x[i] * x[i]) + (1 - x[i]) * (1 - x[i]);
+        return s;
+    }
+
+    [Differentiable(Order = 2)]
+    public static double Pairs(ReadOnlySpan<double> x)
+    {
+        var s = 0.0;
+        for (var i = 0; i < x.Length; i++)
+            for (var j = i + 1; j < x.Length; j++) s += 1 / ((x[i] - x[j]) * (x[i] - x[j]) + 1) + x[i] * x[j] * x[2 * (j / 2)];
+        return s;
+    }
+
+    [Differentiable(nameof(u), nameof(v), Order = 2)]
+    public static double Factorisation(ReadOnlySpan<double> u, ReadOnlySpan<double> v, int r)
+    {
+        var s = 0.0;
+        for (var i = 0; i < u.Length / r; i++)
+            for (var j = 0; j < v.Length / r; j++)
+            {
+                var e = (double)(i - j);
+                for (var k = 0; k < r; k++) e += u[i * r + k] * v[j * r + k];
+                s += e * e;
+            }
+        return s;
+    }
+
     [Differentiable(Order = 2)]
     public static float SquaredNormF(ReadOnlySpan<float> x, float c)
     {

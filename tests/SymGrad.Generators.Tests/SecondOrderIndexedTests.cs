@@ -35,8 +35,10 @@ public class SecondOrderIndexedTests
         M.LogisticGradient(w.Zip(vw, (a, v) => a - h * v).ToArray(), b - h * vb, X, y, gm, out var gbm);
         for (var k = 0; k < 4; k++) Assert.Equal((gp[k] - gm[k]) / (2 * h), hw[k], 8);
         Assert.Equal((gbp - gbm) / (2 * h), hb, 8);
-        // It returns f, as the scalar methods' product does.
-        Assert.Equal(M.Logistic(w, b, X, y), value, 14);
+        // It returns the directional derivative ∇f·v.
+        var g = new double[4];
+        M.LogisticGradient(w, b, X, y, g, out var gb);
+        Assert.Equal(g.Zip(vw, (a, v) => a * v).Sum() + gb * vb, value, 12);
     }
 
     [Fact]
@@ -59,10 +61,10 @@ public class SecondOrderIndexedTests
         for (var p = 0; p < 4; p++)
             for (var q = 0; q < 4; q++) Assert.Equal(expected[p, q], H[p * 4 + q], 13);
         Assert.Throws<ArgumentException>(() => M.LogisticHessian(w, b, X, y, new double[15]));
-        // It returns f, as the product does (and as the scalar methods' Hessian does); a longer span is fine.
+        // It returns f, as the scalar methods' Hessian does; a longer span is fine.
         var gradient = new double[3];
         Assert.Equal(M.LogisticGradient(w, b, X, y, gradient, out _), M.LogisticHessian(w, b, X, y, new double[20]), 15);
-        Assert.Equal(M.Logistic(w, b, X, y), M.LogisticHessianVectorProduct(w, b, X, y, new double[3], 0, new double[3], out _), 14);
+        Assert.Equal(0.0, M.LogisticHessianVectorProduct(w, b, X, y, new double[3], 0, new double[3], out _), 14);   // ∇f·0
         // A direction of the wrong shape is refused like an output of the wrong shape.
         var e = Assert.Throws<ArgumentException>(() => M.LogisticHessianVectorProduct(w, b, X, y, new double[2], 0, new double[3], out _));
         Assert.Equal("v_w", e.ParamName);
@@ -157,5 +159,54 @@ public class SecondOrderIndexedTests
                 Assert.Equal((a == b ? p[a] : 0) - p[a] * p[b], H[a * 8 + b], 13);
                 Assert.Equal(a == b ? -1 : 0, H[a * 8 + 4 + b], 13);
             }
+    }
+
+    private delegate void Gradient(double[] x, double[] g);
+
+    // Every column of the Hessian against central differences of the generated gradient, and symmetric.
+    private static void HessianMatchesDifferencesOfTheGradient(Gradient gradient, Func<double[], double[], double> hessian, double[] x, string name)
+    {
+        var n = x.Length;
+        var H = new double[n * n];
+        hessian(x, H);
+        const double h = 1e-5;
+        var (up, down) = (new double[n], new double[n]);
+        for (var j = 0; j < n; j++)
+        {
+            var keep = x[j];
+            x[j] = keep + h;
+            gradient(x, up);
+            x[j] = keep - h;
+            gradient(x, down);
+            x[j] = keep;
+            for (var i = 0; i < n; i++)
+            {
+                var expected = (up[i] - down[i]) / (2 * h);
+                Assert.True(Math.Abs(H[i * n + j] - expected) <= 1e-5 * (1 + Math.Abs(expected)), $"{name}: H[{i},{j}] = {H[i * n + j]}, differences of the gradient give {expected}");
+                Assert.Equal(H[i * n + j], H[j * n + i], 9);
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(4)]
+    [InlineData(7)]
+    public void StridesShiftedStartsAndFlatMatrices_HaveTheirHessians(int n)
+    {
+        var x = Enumerable.Range(0, n).Select(i => Math.Sin(1.7 * i + 0.4) * 1.3).ToArray();
+        HessianMatchesDifferencesOfTheGradient((p, g) => M.StridedGradient(p, g), (p, H) => M.StridedHessian(p, H), x, "strided");
+        HessianMatchesDifferencesOfTheGradient((p, g) => M.RosenbrockGradient(p, g), (p, H) => M.RosenbrockHessian(p, H), x, "Rosenbrock");
+        HessianMatchesDifferencesOfTheGradient((p, g) => M.PairsGradient(p, g), (p, H) => M.PairsHessian(p, H), x, "pairs");
+        // The extended Rosenbrock at (−1.2, 1, −1.2, 1): the first row is 1330, 480, 0, 0.
+        var R = new double[16];
+        M.RosenbrockHessian(new[] { -1.2, 1, -1.2, 1 }, R);
+        Assert.Equal(new[] { 1330.0, 480, 0, 0 }, R.Take(4).Select(v => Math.Round(v, 9)));
+        // u and v flattened into one vector, r = 2.
+        var uv = Enumerable.Range(0, 2 * (2 * n)).Select(i => Math.Cos(0.9 * i) * 0.8).ToArray();
+        var m = 2 * n;
+        HessianMatchesDifferencesOfTheGradient(
+            (p, g) => M.FactorisationGradient(p.AsSpan(0, m), p.AsSpan(m), 2, g.AsSpan(0, m), g.AsSpan(m)),
+            (p, H) => M.FactorisationHessian(p.AsSpan(0, m), p.AsSpan(m), 2, H), uv, "factorisation");
     }
 }

@@ -35,9 +35,6 @@ public sealed class Gradient
         return outputs;
     }
 
-    /// <summary>The same partials returned beside another value (a Hessian-vector product returns f, not ∇f·v).</summary>
-    public Gradient WithFunction(Expr function) => new(function, Variables, Partials, Derivation);
-
     /// <summary>The partial with respect to a variable.</summary>
     public Expr this[Expr variable]
     {
