@@ -131,9 +131,10 @@ internal static class DifferentiableParser
     private static (Location? At, string Message)? CalleeProblem(Expr body, IReadOnlyList<string> variables, int order, SemanticResolver resolver)
     {
         if (resolver.CallSites.Count == 0) return null;
+        // A scalar variable is its Var; an array variable, any element of it (x[i], x[2 * i + 1]).
         var wrt = new HashSet<Expr>(variables.Select(Expr.Var));
         var calls = Graph.PostOrder(body).Where(n => n.Kind == ExprKind.Call).ToList();
-        var depends = Graph.DependsOn(calls, wrt);
+        var depends = Graph.DependsOn(calls, wrt, new HashSet<string>(variables, StringComparer.Ordinal));
         foreach (var call in calls)
         {
             if (!depends[call]) continue;

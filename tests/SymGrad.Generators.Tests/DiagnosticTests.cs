@@ -50,6 +50,7 @@ public class DiagnosticTests
     [InlineData("SG0015", "public static partial class M { [Differentiable] public static double F(double x, System.ReadOnlySpan<double> v) { var s = 0.0; for (var i = 0; i < v.Length; i++) s += x * ((float)i / 3); return s; } }", "(float)i")]
     [InlineData("SG0021", "public static partial class M { [Differentiable(nameof(a))] public static double G(double a, double b) => a * b; [Differentiable] public static double F(double x) => G(x, x); }", "G(x, x)")]
     [InlineData("SG0021", "public static partial class M { [Differentiable] public static double G(double a) => a * a; [Differentiable(Order = 2)] public static double F(double x) => G(x) + 1; }", "G(x)")]
+    [InlineData("SG0021", "public static partial class M { [Differentiable] public static double G(double a) => a * a * a; [Differentiable(Order = 2)] public static double F(System.ReadOnlySpan<double> x) { var s = 0.0; for (var i = 0; i < x.Length; i++) s += G(x[i]); return s; } }", "G(x[i])")]
     [InlineData("SG0021", "public static partial class M { [Differentiable] public static double G(double a, double b) => a * b; [Differentiable] public static double F(double x) => G(x, b: x); }", "b: x")]
     [InlineData("SG0020", "public static partial class M { [Differentiable] public static double F(double x) => x + q; }", "q")]
     // `Math` that is not System.Math is not mistaken for it.
