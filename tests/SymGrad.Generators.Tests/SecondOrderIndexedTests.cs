@@ -209,4 +209,20 @@ public class SecondOrderIndexedTests
             (p, g) => M.FactorisationGradient(p.AsSpan(0, m), p.AsSpan(m), 2, g.AsSpan(0, m), g.AsSpan(m)),
             (p, H) => M.FactorisationHessian(p.AsSpan(0, m), p.AsSpan(m), 2, H), uv, "factorisation");
     }
+
+    [Fact]
+    public void TheStableFormsArgmax_IsSearchedOnce_NotInEveryIteration()
+    {
+        // H·v of a max-shifted log-sum-exp reads the argmax of the shift; inside Σ_j its guard (count > 0) always holds, so
+        // the search runs once before the loops (it ran in every iteration: quadratic in the number of logits).
+        var r = GeneratorHarness.Run("using System; using SymGrad; public static partial class F { [Differentiable(nameof(z), Order = 2)] " +
+            "public static double Sce(ReadOnlySpan<double> z, int label) { var s = 0.0; for (var j = 0; j < z.Length; j++) s += Math.Exp(z[j]); return Math.Log(s) - z[label]; } }");
+        Assert.Empty(r.CompileDiagnostics);
+        var text = r.Generated("F.Sce.g.cs");
+        var product = text.Substring(text.IndexOf("SceHessianVectorProduct(", StringComparison.Ordinal));
+        product = product.Substring(0, product.IndexOf("public static", StringComparison.Ordinal));
+        Assert.Equal(1, product.Split("var candidate").Length - 1);
+        var search = product.IndexOf("var candidate", StringComparison.Ordinal);
+        Assert.True(search < product.IndexOf("for (var k", StringComparison.Ordinal));
+    }
 }

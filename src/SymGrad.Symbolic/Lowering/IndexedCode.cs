@@ -52,6 +52,17 @@ public sealed partial class IndexedCode
     /// </summary>
     public sealed record ArrayParameter(string Name, int Rank, string? Type = null, string? GradientType = null);
 
+    // Inside Σ_{i<n} the count is positive: a guard n > 0 there (the derivative of a max over a possibly empty index, read at
+    // its argmax) always holds and is dropped, so the argmax it guarded is computed once before the loop, not in every
+    // iteration (a softmax cross-entropy's H·v was quadratic in n).
+    private static Expr ImpliedGuards(Expr e) => Graph.Rewrite(e, n =>
+    {
+        if (n.Kind != ExprKind.Sum) return n;
+        var nonEmpty = Expr.Compare(ExprKind.Greater, n.ArgArray[0], Expr.Zero);
+        if (!Graph.PostOrder(n.ArgArray[1]).Contains(nonEmpty)) return n;
+        return Expr.Sum(n.SumIndex, n.ArgArray[0], Graph.Rewrite(n.ArgArray[1], m => ReferenceEquals(m, nonEmpty) ? Expr.One : m));
+    });
+
     /// <summary>The arrays an expression reads (elements and lengths), by name, with their ranks.</summary>
     public static IReadOnlyList<ArrayParameter> Arrays(IEnumerable<Expr> roots)
     {
@@ -168,7 +179,7 @@ public sealed partial class IndexedCode
             ?? (v.ArgArray.Length == 1 ? "global::System.Span<" + t + ">" : t + "[" + new string(',', v.ArgArray.Length - 1) + "]");
         // Inner sums that would be recomputed in every iteration of a loop they do not depend on are computed once
         // into a buffer over their one index (z_j = Σ_i W_ji a_i for the δ-rule's Σ_j W_jk δ_j).
-        var partialsOut = code.Materialize(gradient, returnValue);
+        var partialsOut = code.Materialize(gradient, returnValue).Select(ImpliedGuards).ToList();
         var searches = partialsOut.Select(Searches).ToList();
         partialsOut = partialsOut.Select(Unroll).ToList();
         var function = partialsOut[partialsOut.Count - 1];
