@@ -229,7 +229,7 @@ internal static class DifferentiableEmitter
             var name = CSharpPrinter.Identifier(x.p.Name);
             var differs = x.p.Rank == 1 && x.p.Type is null
                 ? $"{x.direction}.Length != {name}.Length"
-                : string.Join(" || ", Enumerable.Range(0, x.p.Rank).Select(a => $"{x.direction}.GetLength({a}) != {name}.GetLength({a})"));
+                : (x.p.Type is null ? $"{x.direction} is null || " : "") + string.Join(" || ", Enumerable.Range(0, x.p.Rank).Select(a => $"{x.direction}.GetLength({a}) != {name}.GetLength({a})"));
             return $"{indent}    if ({differs}) throw new global::System.ArgumentException(\"{directions[variables.IndexOf(x.p)]} must have the shape of {x.p.Name}.\", nameof({x.direction}));\n";
         }).ToList();
         var open = text.IndexOf(indent + "{\n", StringComparison.Ordinal);

@@ -439,7 +439,7 @@ internal static class DifferentiableParser
             if (loop.Condition is not BinaryExpressionSyntax { RawKind: (int)SyntaxKind.LessThanExpression or (int)SyntaxKind.LessThanOrEqualExpression, Left: IdentifierNameSyntax bound } condition ||
                 bound.Identifier.ValueText != name)
                 throw LoopForm(loop, loop.Condition ?? (SyntaxNode)loop, $"the condition must be '{name} < end' or '{name} <= end'");
-            if (loop.Incrementors.Count != 1 || Step(loop.Incrementors[0], name) is not { } step)
+            if (loop.Incrementors.Count != 1 || Step(loop.Incrementors[0], name, scope.Resolver) is not { } step)
                 throw LoopForm(loop, loop, $"the loop must step up by a positive int constant, {name}++ or {name} += 2");
             if (declaration.Type is not (IdentifierNameSyntax { IsVar: true } or PredefinedTypeSyntax { Keyword.RawKind: (int)SyntaxKind.IntKeyword }))
                 throw LoopForm(loop, declaration.Type, $"the index '{name}' must be an int");
@@ -569,7 +569,8 @@ internal static class DifferentiableParser
         }
 
         // i++, ++i, i += s, i = i + s with s a positive int constant: s.
-        private static int? Step(ExpressionSyntax e, string name)
+        // (A named constant step, i += Config.Step, is the int the compiler folds it to.)
+        private static int? Step(ExpressionSyntax e, string name, ISymbolResolver? resolver)
         {
             if (IsIncrement(e, name)) return 1;
             bool Is(ExpressionSyntax x) => x is IdentifierNameSyntax id && id.Identifier.ValueText == name;
@@ -580,7 +581,8 @@ internal static class DifferentiableParser
                     when Is(sum.Left) => (a.Left, sum.Right),
                 _ => ((ExpressionSyntax?)null, (ExpressionSyntax?)null),
             };
-            return target != null && Is(target) && by is LiteralExpressionSyntax { Token.Value: int s } && s > 0 ? s : null;
+            var value = by is null ? null : by is LiteralExpressionSyntax { Token.Value: int literal } ? literal : resolver?.FoldedConstant(by);
+            return target != null && Is(target) && value is int s && s > 0 ? s : null;
         }
 
         private static bool IsIncrement(ExpressionSyntax e, string name) => e switch

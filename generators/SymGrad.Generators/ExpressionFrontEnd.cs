@@ -1076,7 +1076,7 @@ public static class ExpressionFrontEnd
                 case LiteralExpressionSyntax l when l.IsKind(SyntaxKind.FalseLiteralExpression):
                     return Expr.Zero;
             }
-            throw new ReadException(c, DiagnosticDescriptors.UnsupportedExpression, Describe(c), "a condition must be a comparison such as 'x > 0', or comparisons joined by &&, || and !, or an 'is' pattern");
+            throw new ReadException(c, DiagnosticDescriptors.UnsupportedExpression, Describe(c), "a condition must be a comparison such as 'x > 0', comparisons joined by &&, || and !, an 'is' pattern, or double.IsNaN, IsFinite, IsInfinity, IsPositiveInfinity or IsNegativeInfinity");
         }
 
         // ¬c: == and != swap exactly; an ordering does not (¬(x < 0) holds for NaN, x ≥ 0 does not), so it stays If(c, 0, 1).

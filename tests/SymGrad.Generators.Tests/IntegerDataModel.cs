@@ -46,6 +46,12 @@ public static partial class IntegerDataModel
         return s;
     }
 
+    private const int Step = 3;
+
+    /// <summary>A named constant step.</summary>
+    [Differentiable]
+    public static double NamedStep(ReadOnlySpan<double> x, double w) { var s = 0.0; for (var i = 1; i < x.Length; i += Step) s += w * x[i] * x[i]; return s; }
+
     /// <summary>A triangular double loop: Σ_{i} Σ_{j&lt;i} w x_i x_j.</summary>
     [Differentiable]
     public static double Triangular(ReadOnlySpan<double> x, double w)

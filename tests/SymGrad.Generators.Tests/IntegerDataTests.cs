@@ -102,6 +102,10 @@ public class IntegerDataTests
             const double h = 1e-6;
             Assert.Equal((M.Strided(x, w + h) - M.Strided(x, w - h)) / (2 * h), dw, 6);
 
+            var ds = new double[n];
+            Assert.Equal(M.NamedStep(x, w), M.NamedStepGradient(x, w, ds, out _), 13);
+            GradientMatches(v => M.NamedStep(v, w), x, ds);
+
             var dt = new double[n];
             value = M.TriangularGradient(x, w, dt, out var dwt);
             Assert.Equal(M.Triangular(x, w), value, 12);

@@ -114,6 +114,9 @@ public class SecondOrderIndexedTests
             var vr = V[i, 0] * x[0] + V[i, 1] * x[1] + V[i, 2] * x[2];
             for (var j = 0; j < 3; j++) Assert.Equal(Math.Exp(r) * vr * x[j], HV[i, j], 12);
         }
+        // A missing or misshapen direction is an ArgumentException, not a NullReferenceException.
+        Assert.Throws<ArgumentException>(() => M.FrobeniusHessianVectorProduct(W, x, null!, HV));
+        Assert.Throws<ArgumentException>(() => M.FrobeniusHessianVectorProduct(W, x, new double[2, 2], HV));
         var generated = GeneratorHarness.Run("using System; using SymGrad; public static partial class M { [Differentiable(nameof(W), Order = 2)] public static double F(double[,] W) => W[0, 0] * W[0, 0]; }");
         Assert.Contains(generated.GeneratorDiagnostics, d => d.Id == "SG0025" && d.Severity == Microsoft.CodeAnalysis.DiagnosticSeverity.Warning);
         Assert.Empty(generated.CompileDiagnostics);
