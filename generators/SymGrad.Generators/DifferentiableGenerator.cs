@@ -122,6 +122,14 @@ public sealed class DifferentiableGenerator : IIncrementalGenerator
         {
             return DifferentiableEmitter.Generate(model, ct);
         }
+        catch (InsufficientExecutionStackException)
+        {
+            // A formula nested deeply enough to pass the reader's limit can still be too deep to differentiate twice
+            // (second derivatives of a 999-fold tanh): a clear refusal, not an internal error.
+            var d = new DiagnosticInfo(DiagnosticDescriptors.UnsupportedExpression.Id, model.AttributeLocation, new[]
+                { model.Name, $"its expressions are nested too deeply to differentiate{(model.Order == 2 ? " twice" : "")}; split them into locals" }.ToEquatableArray());
+            return new GeneratedMethod(DifferentiableEmitter.HintName(model), "", "", new[] { d }.ToEquatableArray(), model.Key, model.Callees);
+        }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             var d = new DiagnosticInfo(DiagnosticDescriptors.InternalError.Id, model.AttributeLocation, new[] { model.Name, e.GetType().Name + ": " + e.Message }.ToEquatableArray());

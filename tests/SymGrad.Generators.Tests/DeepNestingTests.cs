@@ -61,4 +61,20 @@ public class DeepNestingTests
         }
         else Assert.True(generated, string.Join("; ", diagnostic));
     }
+
+    [Theory]
+    [InlineData("Math.Tanh(", 999)]
+    [InlineData("(x + Math.Tanh(w * ", 499)]
+    public void SecondDerivativesOfADeepNest_AreCodeOrARefusal_NeverAnInternalError(string open, int depth)
+    {
+        // Deep enough to pass the reader's limit, maybe too deep to differentiate twice: code, or SG0004 on the method.
+        var body = "=> " + string.Concat(Enumerable.Repeat(open, depth)) + "x" + new string(')', depth * open.Count(c => c == '(')) + ";";
+        var source = "using System;\nusing SymGrad;\npublic static partial class Deep\n{\n    [Differentiable(Order = 2)] public static double F(double x, double w) " + body + "\n}\n";
+        var run = GeneratorHarness.Driver().RunGenerators(GeneratorHarness.Compilation(source)).GetRunResult();
+        Assert.Null(run.Results.Single().Exception);
+        var diagnostics = run.Diagnostics.Where(d => d.Id.StartsWith("SG", StringComparison.Ordinal)).ToList();
+        Assert.DoesNotContain(diagnostics, d => d.Id == "SG0013");
+        var generated = run.Results.Single().GeneratedSources.Any(s => s.HintName == "Deep.F.g.cs");
+        Assert.True(generated || diagnostics.Any(d => d.Id == "SG0004" && d.GetMessage().Contains("nested too deeply")), string.Join("; ", diagnostics));
+    }
 }
