@@ -45,6 +45,15 @@ public class PackageTests
             var version = "0.0.0-test" + DateTime.UtcNow.ToString("yyyyMMddHHmmss");
             var pack = Dotnet($"pack \"{Path.Combine(root, "src/SymGrad/SymGrad.csproj")}\" -c Release -o \"{feed}\" -p:Version={version} --nologo", root);
             Assert.True(pack.Exit == 0, pack.Output);
+            // The licence is in the package's metadata (a user's tooling reads it there).
+            using (var package = System.IO.Compression.ZipFile.OpenRead(Path.Combine(feed, $"SymGrad.{version}.nupkg")))
+            {
+                var nuspec = package.GetEntry("SymGrad.nuspec")!;
+                using var reader = new StreamReader(nuspec.Open());
+                var metadata = reader.ReadToEnd();
+                Assert.Contains("<license type=\"expression\">MIT</license>", metadata);
+                Assert.Contains("Copyright (c) 2026 SymGrad contributors", metadata);
+            }
 
             File.WriteAllText(Path.Combine(app, "App.csproj"), $"""
                 <Project Sdk="Microsoft.NET.Sdk">
