@@ -42,7 +42,11 @@ public static class DocsRunner
         var pages = new List<string>();
         foreach (var group in entries.GroupBy(e => e.Type).OrderBy(g => g.Key, StringComparer.Ordinal))
         {
-            var file = group.Key + ".md";
+            // A file name every file system takes: Gen<T> is Gen_T_ (as the generator names its files), kept apart from a
+            // type already called that.
+            var stem = new string(group.Key.Select(c => char.IsLetterOrDigit(c) || c is '.' or '_' or '-' ? c : '_').ToArray());
+            var file = stem + ".md";
+            for (var k = 2; pages.Contains(file); k++) file = stem + "." + k.ToString(CultureInfo.InvariantCulture) + ".md";
             File.WriteAllText(Path.Combine(outputDirectory, file), Page(group.Key, group.OrderBy(e => e.Method, StringComparer.Ordinal)));
             pages.Add(file);
         }

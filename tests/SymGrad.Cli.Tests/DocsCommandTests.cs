@@ -1,3 +1,4 @@
+using System.Linq;
 using System;
 using System.IO;
 using SymGrad;
@@ -12,6 +13,12 @@ public static partial class Activations
 
     [Differentiable(nameof(w))]
     public static double Loss(double w, double x, double y) => 0.5 * (w * x - y) * (w * x - y);
+}
+
+/// <summary>A generic type: its page's file name must be one every file system takes (no '&lt;').</summary>
+public static partial class Scaled<T>
+{
+    [Differentiable] public static double Twice(double x) => 2 * x * x;
 }
 
 public class DocsCommandTests
@@ -32,6 +39,10 @@ public class DocsCommandTests
             Assert.Contains("$$\n\\frac{\\partial f}{\\partial x} = 1 - \\tanh^{2}\\left(x\\right)\n$$", page);
             Assert.Contains("## Loss", page);
             Assert.Contains("\\begin{aligned}", page);
+            // Scaled<T>'s page: named as the generator names its files, nothing Windows refuses in a file name.
+            Assert.True(File.Exists(Path.Combine(dir, "SymGrad.Cli.Tests.Scaled_T_.md")), string.Join(", ", Directory.GetFiles(dir).Select(Path.GetFileName)));
+            Assert.All(Directory.GetFiles(dir), f => Assert.Equal(-1, Path.GetFileName(f).IndexOfAny("<>:\"/\\|?*".ToCharArray())));
+            Assert.Contains("Scaled<T>", File.ReadAllText(Path.Combine(dir, "SymGrad.Cli.Tests.Scaled_T_.md")));
             var html = File.ReadAllText(Path.Combine(dir, "index.html"));
             Assert.Contains("katex.render", html);
             Assert.Contains("\\frac{\\partial f}{\\partial w}", html);
