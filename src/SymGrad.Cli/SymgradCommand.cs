@@ -9,7 +9,7 @@ namespace SymGrad.Cli;
 public static class SymgradCommand
 {
     /// <summary>The root command with its subcommands.</summary>
-    public static RootCommand Create()
+    public static Command Create()
     {
         var expression = new Argument<string>("expression")
         {
@@ -65,7 +65,11 @@ public static class SymgradCommand
         docs.SetAction(parse => DocsRunner.Run(parse.GetValue(assembly)!, parse.GetValue(output)!,
             parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error));
 
-        return new RootCommand("symgrad: symbolic derivatives of C# expressions, printed as C# or LaTeX") { diff, docs };
+        // Named symgrad, as the tool is installed (a RootCommand takes the assembly's name, SymGrad.Cli, for its usage line).
+        var root = new Command("symgrad", "symgrad: symbolic derivatives of C# expressions, printed as C# or LaTeX") { diff, docs };
+        root.Options.Add(new System.CommandLine.Help.HelpOption());
+        root.Options.Add(new VersionOption());
+        return root;
     }
 
     /// <summary>

@@ -239,4 +239,18 @@ public class DiffCommandTests
         Assert.Equal(0, exit);
         Assert.Contains(@"\frac{\partial f}{\partial x_{k}} = 2 x_{k} w", text);
     }
+
+    [Fact]
+    public void Help_NamesTheToolAsItIsInstalled()
+    {
+        // symgrad, not the assembly's name (SymGrad.Cli), in the usage lines of the root and of each command.
+        var (exit, text, _) = Run("--help");
+        Assert.Equal(0, exit);
+        Assert.Contains("Usage:\n  symgrad [command] [options]", text);
+        Assert.Contains("diff <expression>", text);
+        (exit, text, _) = Run("diff", "--help");
+        Assert.Equal(0, exit);
+        Assert.Contains("Usage:\n  symgrad diff <expression> [options]", text);
+        Assert.Contains("--arrays", text);
+    }
 }
