@@ -275,7 +275,7 @@ internal static class DifferentiableEmitter
         // The value, as the scalar methods' Hessian returns it: the gradient method with no array gradient wanted.
         var valueArguments = parameters.Select(p => CSharpPrinter.Identifier(p.Name)).Concat(variables.Select(p => p.Rank == 0 ? "out _" : "default"));
         lines.Add($"return {m.Name}Gradient({string.Join(", ", valueArguments)});");
-        var signature = string.Join(", ", parameters.Select(p => (p.Type ?? (p.Rank == SignatureReader.IntData ? "int" : p.Rank == 0 ? t : p.Rank == 1 ? $"global::System.ReadOnlySpan<{t}>" : t + "[" + new string(',', p.Rank - 1) + "]")) + " " + CSharpPrinter.Identifier(p.Name)));
+        var signature = string.Join(", ", parameters.Select(p => p.TypeIn(t) + " " + CSharpPrinter.Identifier(p.Name)));
         members.Append(indent).Append($"/// <summary>Returns {m.Name} and writes its Hessian, row-major over the variables' elements in order ({string.Join(", ", m.Variables)}): column j is {m.Name}HessianVectorProduct of the j-th unit vector (n products for n elements: for short spans).</summary>\n");
         members.Append(indent).Append($"{m.Accessibility} static {t} {m.Name}Hessian({signature}, global::System.Span<{t}> {hessian})\n");
         members.Append(indent).Append("{\n");

@@ -113,17 +113,11 @@ internal static class Differentiation
     private static List<Expr> IndexedVariables(MethodModel m)
     {
         var taken = new HashSet<string>(Graph.PostOrder(m.Body).Where(n => n.Kind == ExprKind.Index).Select(n => n.Name!).Concat(m.Parameters), StringComparer.Ordinal);
-        string FreeIndex()
-        {
-            foreach (var candidate in new[] { "k", "l", "m", "p", "q", "r" }.Concat(Enumerable.Range(0, 100).Select(i => "k" + i)))
-                if (taken.Add(candidate)) return candidate;
-            throw new InvalidOperationException("No free index name.");
-        }
         var parameterNames = m.Parameters.ToList();
         return m.Variables.Select(v =>
         {
             var rank = m.Ranks[parameterNames.IndexOf(v)];
-            return rank == 0 ? Expr.Var(v) : Expr.Element(v, Enumerable.Range(0, rank).Select(_ => Expr.Index(FreeIndex())).ToArray());
+            return rank == 0 ? Expr.Var(v) : Expr.FreeElement(v, rank, taken);
         }).ToList();
     }
 

@@ -104,8 +104,7 @@ public static class DiffRunner
             Expr fresh;
             do fresh = Expr.Index(n.SumIndex.Name + k++.ToString(CultureInfo.InvariantCulture));
             while (variables.Contains(fresh.Name!) || Graph.PostOrder(n).Contains(fresh));
-            var body = Expr.Substitute(n.Args[1], n.SumIndex, fresh);
-            return n.Kind == ExprKind.Sum ? Expr.Sum(fresh, n.Args[0], body) : n.Kind == ExprKind.MaxOver ? Expr.MaxOver(fresh, n.Args[0], body) : Expr.ArgMax(fresh, n.Args[0], body);
+            return Expr.Reindexed(n, fresh);
         });
         if (arrays.Count > 0) return RunIndexed(request, f, scalars, arrays, wrt, output, error);
 
@@ -147,10 +146,7 @@ public static class DiffRunner
     private static int RunIndexed(DiffRequest request, Expr f, List<string> scalars, SortedDictionary<string, int> arrays, List<string> wrt, TextWriter output, TextWriter error)
     {
         var taken = new HashSet<string>(Graph.PostOrder(f).Where(n => n.Kind == ExprKind.Index).Select(n => n.Name!).Concat(scalars).Concat(arrays.Keys), StringComparer.Ordinal);
-        string FreeIndex() => new[] { "k", "l", "m", "p", "q", "r" }.Concat(Enumerable.Range(0, 100).Select(i => "k" + i.ToString(CultureInfo.InvariantCulture))).First(taken.Add);
-        var wrtVars = wrt.Select(v => arrays.TryGetValue(v, out var rank)
-            ? Expr.Element(v, Enumerable.Range(0, rank).Select(_ => Expr.Index(FreeIndex())).ToArray())
-            : Expr.Var(v)).ToList();
+        var wrtVars = wrt.Select(v => arrays.TryGetValue(v, out var rank) ? Expr.FreeElement(v, rank, taken) : Expr.Var(v)).ToList();
         var clock = Stopwatch.StartNew();
         var gradient = Differentiator.Gradient(f, wrtVars);
         clock.Stop();

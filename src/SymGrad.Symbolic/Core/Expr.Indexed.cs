@@ -93,6 +93,34 @@ public sealed partial class Expr
     public bool IsReduction => Kind is ExprKind.Sum or ExprKind.MaxOver or ExprKind.ArgMax;
 
     /// <summary>
+    /// The same reduction (Σ, max or argmax) over <paramref name="index"/> instead of its own: every occurrence of its index
+    /// in the body is its own (an outer one of the same name is shadowed), so renaming them all is exact.
+    /// </summary>
+    public static Expr Reindexed(Expr reduction, Expr index)
+    {
+        if (!reduction.IsReduction) throw new ArgumentException($"'{reduction}' is not a reduction.", nameof(reduction));
+        var body = Substitute(reduction._args[1], reduction.SumIndex, index);
+        return reduction.Kind switch
+        {
+            ExprKind.Sum => Sum(index, reduction._args[0], body),
+            ExprKind.MaxOver => MaxOver(index, reduction._args[0], body),
+            _ => ArgMax(index, reduction._args[0], body),
+        };
+    }
+
+    /// <summary>
+    /// An element of an array variable at free indices named apart from <paramref name="taken"/> (k, l, m, p, q, r, then
+    /// k0, k1, …): the x_k of ∂f/∂x_k. The names chosen are added to <paramref name="taken"/>.
+    /// </summary>
+    public static Expr FreeElement(string array, int rank, ISet<string> taken)
+    {
+        var indices = new Expr[rank];
+        for (var a = 0; a < rank; a++)
+            indices[a] = Index(new[] { "k", "l", "m", "p", "q", "r" }.Concat(Enumerable.Range(0, 100).Select(i => "k" + i.ToString(CultureInfo.InvariantCulture))).First(taken.Add));
+        return Element(array, indices);
+    }
+
+    /// <summary>
     /// <c>max_{index=0}^{count−1} body</c> (count ≥ 1). Its derivative is the body's at the argmax (the max-pooling rule:
     /// the gradient goes to the window's largest element).
     /// </summary>

@@ -187,7 +187,7 @@ public sealed partial class IndexedCode
 
     // A reduction whose index is a loop variable already bound around it (an argmax over j needed inside a loop over j,
     // as in a Hessian-vector product of a max-shifted log-sum-exp) runs over a fresh name: C# does not let a nested loop
-    // declare j again. Inside the reduction every j is its own (the outer one is shadowed), so renaming them all is exact.
+    // declare j again.
     private Expr Unshadowed(Expr reduction, HashSet<Expr> scope)
     {
         var index = reduction.SumIndex;
@@ -196,13 +196,7 @@ public sealed partial class IndexedCode
         var k = 1;
         do fresh = Expr.Index(index.Name + k++.ToString(CultureInfo.InvariantCulture));
         while (scope.Contains(fresh) || _taken.Contains(fresh.Name!) || Graph.PostOrder(reduction).Contains(fresh));
-        var body = Expr.Substitute(reduction.ArgArray[1], index, fresh);
-        return reduction.Kind switch
-        {
-            ExprKind.Sum => Expr.Sum(fresh, reduction.ArgArray[0], body),
-            ExprKind.MaxOver => Expr.MaxOver(fresh, reduction.ArgArray[0], body),
-            _ => Expr.ArgMax(fresh, reduction.ArgArray[0], body),
-        };
+        return Expr.Reindexed(reduction, fresh);
     }
 
     // Reductions over a small constant count (a pooling window) are written out: no loop of two iterations, and an

@@ -50,7 +50,11 @@ public sealed partial class IndexedCode
     /// A parameter of a generated method: its name, rank (0 for a scalar, −1 for int data) and, when not the default
     /// (<c>ReadOnlySpan&lt;T&gt;</c>, <c>T[,]</c>), its C# type and the type of its gradient.
     /// </summary>
-    public sealed record ArrayParameter(string Name, int Rank, string? Type = null, string? GradientType = null);
+    public sealed record ArrayParameter(string Name, int Rank, string? Type = null, string? GradientType = null)
+    {
+        /// <summary>Its C# type in a method of <paramref name="real"/> (<c>double</c>, <c>float</c>): the given one, or the default.</summary>
+        public string TypeIn(string real) => Type ?? (Rank == 0 ? real : Rank == 1 ? "global::System.ReadOnlySpan<" + real + ">" : real + "[" + new string(',', Rank - 1) + "]");
+    }
 
     // Inside Σ_{i<n} the count is positive: a guard n > 0 there (the derivative of a max over a possibly empty index, read at
     // its argmax) always holds and is dropped, so the argmax it guarded is computed once before the loop, not in every
@@ -156,7 +160,7 @@ public sealed partial class IndexedCode
         foreach (var a in arrays) code._arrays[a.Name] = Info(a.Name, a.Rank, a.Type, real);
         foreach (var a in arrays.Where(a => a.Type != null)) code._declared.Add(a.Name);
 
-        var signature = inputs.Select(a => (a.Type ?? (a.Rank == 0 ? t : a.Rank == 1 ? "global::System.ReadOnlySpan<" + t + ">" : t + "[" + new string(',', a.Rank - 1) + "]")) + " " + CSharpPrinter.Identifier(a.Name))
+        var signature = inputs.Select(a => a.TypeIn(t) + " " + CSharpPrinter.Identifier(a.Name))
             .Concat(gradient.Variables.Select((v, i) => v.Kind == ExprKind.Var
                 ? (accumulate ? "ref " : "out ") + t + " " + CSharpPrinter.Identifier(outputs[i])
                 : GradientType(v) + " " + CSharpPrinter.Identifier(outputs[i])));
