@@ -117,13 +117,17 @@ internal static class DiagnosticDescriptors
         "SG0027", "A generated member's name is taken",
         "'{0}' would be generated for '{1}', but {2}; rename one", Category, DiagnosticSeverity.Error, true);
 
+    public static readonly DiagnosticDescriptor RecurrenceSecondOrder = new(
+        "SG0028", "No second derivatives through a loop that carries state",
+        "'{0}' has a loop that carries state (a recurrence): its gradient is generated (backpropagation through time), its second derivatives are not; use Order = 1", Category, DiagnosticSeverity.Error, true);
+
     public static readonly IReadOnlyList<DiagnosticDescriptor> All = new[]
     {
         MethodNotStatic, TypeNotPartial, UnsupportedStatement, UnsupportedExpression, UnsupportedType, UnknownVariable,
         DerivativeIsZero, NonDifferentiablePoint, Recursion, NoVariables, InvalidOrder, AmbiguousOverload, InternalError,
         LoopBoundNotInt, UnsupportedConversion, UnsupportedArithmetic, MissingReturn, UnsupportedLoopForm, UnsupportedLoopBody,
         UnknownName, UnsupportedCall, UnsupportedArrayAccess, DivisionByZero, UnsupportedParameter, IndexedSecondOrder,
-        NotAMethodOfAType, MemberNameTaken,
+        NotAMethodOfAType, MemberNameTaken, RecurrenceSecondOrder,
     };
 
     private static readonly Dictionary<string, DiagnosticDescriptor> Index = All.ToDictionary(d => d.Id);

@@ -21,9 +21,10 @@ internal sealed record GeneratedMethod(
 /// <see cref="Differentiation"/> computed. Output is deterministic: members in a fixed order, invariant culture,
 /// round-trip literals.
 /// </summary>
-internal static class DifferentiableEmitter
+internal static partial class DifferentiableEmitter
 {
-    public static GeneratedMethod Generate(MethodModel m, CancellationToken ct) => Emit(Differentiation.Differentiate(m, ct));
+    public static GeneratedMethod Generate(MethodModel m, CancellationToken ct) =>
+        m.Recurrence is { } r ? EmitRecurrent(m, r, ct) : Emit(Differentiation.Differentiate(m, ct));
 
     private static GeneratedMethod Emit(DifferentiatedMethod d)
     {
@@ -179,18 +180,7 @@ internal static class DifferentiableEmitter
         var m = d.Model;
         var printer = m.IsFloat ? CSharpPrinter.FloatQualified : CSharpPrinter.DefaultQualified;
         var readable = m.IsFloat ? CSharpPrinter.Float : CSharpPrinter.Default;
-        // Matrix views keep their types (the gradient of a ReadOnlyMatrix<T> is written into a Matrix<T>).
-        var parameters = m.Parameters.Select((p, i) =>
-        {
-            var type = m.ParameterTypes[i];
-            var element = m.IsFloat ? "float" : "double";
-            if (type.StartsWith("global::SymGrad.ReadOnlyMatrix<", StringComparison.Ordinal) || type.StartsWith("global::SymGrad.Matrix<", StringComparison.Ordinal))
-                return new IndexedCode.ArrayParameter(p, m.Ranks[i], "global::SymGrad.ReadOnlyMatrix<" + element + ">", "global::SymGrad.Matrix<" + element + ">");
-            if (type.StartsWith("global::SymGrad.ReadOnlyTensor4<", StringComparison.Ordinal) || type.StartsWith("global::SymGrad.Tensor4<", StringComparison.Ordinal))
-                return new IndexedCode.ArrayParameter(p, m.Ranks[i], "global::SymGrad.ReadOnlyTensor4<" + element + ">", "global::SymGrad.Tensor4<" + element + ">");
-            if (m.Ranks[i] == SignatureReader.IntData) return new IndexedCode.ArrayParameter(p, SignatureReader.IntData, "int");
-            return new IndexedCode.ArrayParameter(p, m.Ranks[i]);
-        }).ToList();
+        var parameters = IndexedParameters(m);
         var variables = d.Variables;
         var gradient = d.Gradient;
         var diagnostics = d.Diagnostics.ToList();
@@ -211,6 +201,21 @@ internal static class DifferentiableEmitter
         using var latexMemo = LatexPrinter.Memoize(gradient.Function, m.IsFloat);
         return Finish(m, variables, gradient, members, indent, diagnostics);
     }
+
+    // The generated methods' parameters: the method's, with their C# types where they are not the default (matrix views keep
+    // their types: the gradient of a ReadOnlyMatrix<T> is written into a Matrix<T>).
+    private static List<IndexedCode.ArrayParameter> IndexedParameters(MethodModel m) =>
+        m.Parameters.Select((p, i) =>
+        {
+            var type = m.ParameterTypes[i];
+            var element = m.IsFloat ? "float" : "double";
+            if (type.StartsWith("global::SymGrad.ReadOnlyMatrix<", StringComparison.Ordinal) || type.StartsWith("global::SymGrad.Matrix<", StringComparison.Ordinal))
+                return new IndexedCode.ArrayParameter(p, m.Ranks[i], "global::SymGrad.ReadOnlyMatrix<" + element + ">", "global::SymGrad.Matrix<" + element + ">");
+            if (type.StartsWith("global::SymGrad.ReadOnlyTensor4<", StringComparison.Ordinal) || type.StartsWith("global::SymGrad.Tensor4<", StringComparison.Ordinal))
+                return new IndexedCode.ArrayParameter(p, m.Ranks[i], "global::SymGrad.ReadOnlyTensor4<" + element + ">", "global::SymGrad.Tensor4<" + element + ">");
+            if (m.Ranks[i] == SignatureReader.IntData) return new IndexedCode.ArrayParameter(p, SignatureReader.IntData, "int");
+            return new IndexedCode.ArrayParameter(p, m.Ranks[i]);
+        }).ToList();
 
     // Order 2 of an indexed method: {Name}HessianVectorProduct (the gradient of ∇f·v, printed like any indexed gradient) and,
     // where every variable is a scalar or one-dimensional, {Name}Hessian: column j is H·e_j, for j over the variables'

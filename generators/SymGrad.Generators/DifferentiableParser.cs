@@ -78,12 +78,13 @@ internal static class DifferentiableParser
         }
 
         Expr body;
+        var reader = new BodyReader(parameterNames, syntax.SyntaxTree, cancellationToken);
         try
         {
             body = syntax.ExpressionBody != null
                 ? Expect(ExpressionFrontEnd.Read(syntax.ExpressionBody.Expression, scope), syntax.SyntaxTree)
                 : syntax.Body != null
-                    ? new BodyReader(parameterNames, syntax.SyntaxTree, cancellationToken).ReadBlock(syntax.Body.Statements.ToList(), 0, scope, syntax.Body)
+                    ? reader.ReadBlock(syntax.Body.Statements.ToList(), 0, scope, syntax.Body)
                     : throw new BodyException(DiagnosticDescriptors.UnsupportedStatement, syntax.Identifier.GetLocation(), new[] { $"'{method.Name}'", method.PartialImplementationPart != null
                         ? "this declaration of the partial method has no body; put [Differentiable] on the one that has"
                         : "it has no body" });
@@ -97,9 +98,28 @@ internal static class DifferentiableParser
             return Fail();
         }
 
-        WarnWhereNotDifferentiable(body, resolver, Report);
+        // A loop that carries state: its steps and initial values are computed with as much as the value after it.
+        var recurrence = reader.Recurrence;
+        var everything = recurrence is null ? body : Expr.Add(recurrence.Roots.Prepend(body).ToList());
+        if (recurrence != null)
+        {
+            if (order == 2)
+            {
+                ReportAt(DiagnosticDescriptors.RecurrenceSecondOrder, attributeLocation, method.Name);
+                return Fail();
+            }
+            // Its members: the gradient, the accumulating gradient and the checkpointed gradient, whatever the parameters.
+            foreach (var name in new[] { method.Name + "AccumulateGradient", method.Name + "GradientCheckpointed" })
+                if (method.ContainingType.GetMembers(name).Any())
+                {
+                    ReportAt(DiagnosticDescriptors.MemberNameTaken, attributeLocation, name, method.Name, $"'{method.ContainingType.Name}' already has a member of that name");
+                    return Fail();
+                }
+        }
 
-        if (CalleeProblem(body, variables, order, resolver) is { } problem)
+        WarnWhereNotDifferentiable(everything, resolver, Report);
+
+        if (CalleeProblem(everything, variables, order, resolver, recurrence?.States) is { } problem)
         {
             ReportAt(DiagnosticDescriptors.UnsupportedCall, LocationInfo.From(problem.At ?? syntax.Identifier.GetLocation()), Shorten(problem.At?.SourceTree?.GetText().ToString(problem.At.SourceSpan) ?? method.Name), problem.Message);
             return Fail();
@@ -120,7 +140,8 @@ internal static class DifferentiableParser
             order,
             body,
             resolver.DifferentiableCallees.OrderBy(k => k, StringComparer.Ordinal).ToEquatableArray(),
-            attributeLocation);
+            attributeLocation,
+            recurrence);
         return new MethodResult(model, diagnostics.ToEquatableArray(), model.Key);
     }
 
@@ -128,11 +149,12 @@ internal static class DifferentiableParser
     /// Every call the derivatives pass through needs the callee's partials there (and for order 2, its second partials):
     /// the first call that lacks them, reported on the call before the engine would stop at the missing function.
     /// </summary>
-    private static (Location? At, string Message)? CalleeProblem(Expr body, IReadOnlyList<string> variables, int order, SemanticResolver resolver)
+    private static (Location? At, string Message)? CalleeProblem(Expr body, IReadOnlyList<string> variables, int order, SemanticResolver resolver, IReadOnlyList<string>? states = null)
     {
         if (resolver.CallSites.Count == 0) return null;
-        // A scalar variable is its Var; an array variable, any element of it (x[i], x[2 * i + 1]).
-        var wrt = new HashSet<Expr>(variables.Select(Expr.Var));
+        // A scalar variable is its Var; an array variable, any element of it (x[i], x[2 * i + 1]). A carried state may
+        // depend on any of them.
+        var wrt = new HashSet<Expr>(variables.Concat(states ?? Array.Empty<string>()).Select(Expr.Var));
         var calls = Graph.PostOrder(body).Where(n => n.Kind == ExprKind.Call).ToList();
         var depends = Graph.DependsOn(calls, wrt, new HashSet<string>(variables, StringComparer.Ordinal));
         foreach (var call in calls)
@@ -403,6 +425,9 @@ internal static class DifferentiableParser
                             : ReadBlock(statements, i + 1, scope.Clone(), owner, continuation);
                         return Expr.If(condition, whenTrue, whenFalse);
                     }
+                    case ForStatementSyntax loop when IsRecurrence(loop, scope):
+                        ReadRecurrence(loop, scope);
+                        break;
                     case ForStatementSyntax loop:
                         foreach (var kv in ReadLoop(loop, scope))
                             scope.Bind(kv.Key, Accumulate(Expect(ExpressionFrontEnd.Read(SyntaxFactory.IdentifierName(kv.Key), scope), _tree), kv.Value));
@@ -424,13 +449,9 @@ internal static class DifferentiableParser
 
         private static Expr Accumulate(Expr current, Accumulation a) => a.IsMax ? Expr.Max(current, a.Term) : current + a.Term;
 
-        /// <summary>
-        /// <c>for (var i = 0; i &lt; n; i++) { locals…; acc += term; }</c>: a sum over i of what the body adds to each
-        /// local declared before the loop (an indexed Σ, not n copies); <c>acc = Math.Max(acc, term)</c> is a max over i
-        /// (max pooling). Returns local → Σ added or max taken. Nested loops nest them; reading an accumulator inside
-        /// its own loop otherwise (a recurrence, not a reduction) is an error.
-        /// </summary>
-        private Dictionary<string, Accumulation> ReadLoop(ForStatementSyntax loop, FrontEndScope scope)
+        // for (var i = a; i < e; i += s): the loop variable's name, the index that counts its steps (0 … count − 1), the count,
+        // and the value the variable has at each step (a + s·index).
+        private (string Name, Expr Index, Expr Count, Expr Position) Header(ForStatementSyntax loop, FrontEndScope scope)
         {
             if (loop.Declaration is not { Variables.Count: 1 } declaration || loop.Initializers.Count != 0 ||
                 declaration.Variables[0].Initializer?.Value is not { } initial)
@@ -451,7 +472,100 @@ internal static class DifferentiableParser
             var count = step == 1 ? span : Expr.IntDiv(Expr.Add(span, Expr.Const(step - 1)), Expr.Const(step));
             var index = ExpressionFrontEnd.FreshIndex(scope, name);
             var position = Expr.Add(start, Expr.Mul(Expr.Const(step), index));
+            return (name, index, count, position);
+        }
 
+        /// <summary>The loop that carries state, when the body has one (read by <see cref="ReadRecurrence"/>).</summary>
+        public Recurrence? Recurrence { get; private set; }
+
+        // The outer locals a loop assigns (not its own locals), in the order first assigned.
+        private List<string> Assigned(ForStatementSyntax loop, FrontEndScope scope)
+        {
+            var inside = new HashSet<string>(loop.Statement.DescendantNodesAndSelf().OfType<VariableDeclaratorSyntax>().Select(d => d.Identifier.ValueText), StringComparer.Ordinal);
+            return loop.Statement.DescendantNodesAndSelf().OfType<AssignmentExpressionSyntax>()
+                .Select(a => a.Left is IdentifierNameSyntax id ? id.Identifier.ValueText : null)
+                .Where(n => n != null && scope.IsBound(n) && !_parameters.Contains(n) && !inside.Contains(n))
+                .Distinct().ToList()!;
+        }
+
+        /// <summary>
+        /// True when the loop carries state: an outer local it assigns is read in it other than as its own accumulator
+        /// (h = Math.Tanh(w * h + x[t]), p *= x), or assigned other than by adding into it or taking a running max.
+        /// </summary>
+        private bool IsRecurrence(ForStatementSyntax loop, FrontEndScope scope)
+        {
+            foreach (var local in Assigned(loop, scope))
+            {
+                var own = new HashSet<SyntaxNode>();
+                foreach (var a in loop.Statement.DescendantNodesAndSelf().OfType<AssignmentExpressionSyntax>())
+                {
+                    if (a.Left is not IdentifierNameSyntax id || id.Identifier.ValueText != local) continue;
+                    own.Add(a.Left);
+                    if (a.Kind() is SyntaxKind.AddAssignmentExpression or SyntaxKind.SubtractAssignmentExpression) continue;
+                    if (a.IsKind(SyntaxKind.SimpleAssignmentExpression) && OwnOccurrence(a.Right, local) is { } occurrence)
+                    {
+                        own.Add(occurrence);
+                        continue;
+                    }
+                    return true;
+                }
+                if (loop.Statement.DescendantNodes().OfType<IdentifierNameSyntax>().Any(n => n.Identifier.ValueText == local && !own.Contains(n) &&
+                    !(n.Parent is MemberAccessExpressionSyntax m && m.Name == n)))
+                    return true;
+            }
+            return false;
+        }
+
+        /// <summary>
+        /// A loop that carries state at the top level of the body: each outer local it assigns is a state s_j, its value
+        /// before the loop the initial value, the body read once with the states as the values of the step before (Var(s_j))
+        /// into what a step makes of them. After the loop, each state is its final value (Var(s_j) again, now s_T).
+        /// </summary>
+        private void ReadRecurrence(ForStatementSyntax loop, FrontEndScope scope)
+        {
+            const string what = "A loop that carries state from one step to the next";
+            if (loop.Parent is not BlockSyntax { Parent: BaseMethodDeclarationSyntax })
+                throw LoopBody(loop, what, "such a loop (a recurrence) is differentiated at the top level of the method's body, not inside an if or a block");
+            if (Recurrence != null)
+                throw LoopBody(loop, what, "one such loop (a recurrence) per method is differentiated; this is the second: put the steps of both in one loop, or split the method");
+            var exit = loop.Statement.DescendantNodesAndSelf().FirstOrDefault(n => n is BreakStatementSyntax or ContinueStatementSyntax or ReturnStatementSyntax or GotoStatementSyntax or ThrowStatementSyntax or YieldStatementSyntax);
+            if (exit != null)
+                throw LoopBody(exit, $"'{Shorten(exit.ToString())}'", "a loop that carries state runs all its steps: an early exit (break, continue, return, goto, throw) is not differentiated; make the step a no-op instead, h = t < stop ? next : h");
+            var (name, index, count, position) = Header(loop, scope);
+            var states = Assigned(loop, scope);
+            var types = new List<NumericType>();
+            var initial = new List<Expr>();
+            foreach (var state in states)
+            {
+                var at = loop.Statement.DescendantNodesAndSelf().OfType<AssignmentExpressionSyntax>().First(a => a.Left is IdentifierNameSyntax id && id.Identifier.ValueText == state);
+                var type = scope.TypeOf(state) ?? scope.FloatingType;
+                if (type is NumericType.Int or NumericType.Long)
+                    throw new BodyException(DiagnosticDescriptors.UnsupportedArithmetic, at.GetLocation(), $"'{at}': an int carried through a loop is not supported",
+                        at.ToString(), $"the int '{state}' carried from one step to the next", "carry a double or float local; use the loop index for counting");
+                if (type is NumericType.Double && scope.FloatingType == NumericType.Float)
+                    throw new BodyException(DiagnosticDescriptors.UnsupportedArithmetic, at.GetLocation(), new[]
+                        { at.ToString(), $"the double '{state}' carried through a loop in a float method", "carry a float local, or make the method double" });
+                types.Add(type);
+                initial.Add(Expect(ExpressionFrontEnd.Read(SyntaxFactory.IdentifierName(state), scope), _tree));
+            }
+            var inner = ReferenceEquals(position, index) ? scope.Clone().BindIndex(name, index) : scope.Clone().BindIndexExpression(name, position);
+            for (var j = 0; j < states.Count; j++) inner.Bind(states[j], new TypedExpr(Expr.Var(states[j]), types[j]));
+            var body = loop.Statement is BlockSyntax block ? block.Statements.ToList() : new List<StatementSyntax> { loop.Statement };
+            ReadBlock(body, 0, inner, loop.Statement, null, effectsOnly: true);
+            var next = states.Select(state => Expect(ExpressionFrontEnd.Read(SyntaxFactory.IdentifierName(state), inner), _tree)).ToList();
+            Recurrence = new Recurrence(index, count, states, initial, next);
+            for (var j = 0; j < states.Count; j++) scope.Bind(states[j], new TypedExpr(Expr.Var(states[j]), types[j]));
+        }
+
+        /// <summary>
+        /// <c>for (var i = 0; i &lt; n; i++) { locals…; acc += term; }</c>: a sum over i of what the body adds to each
+        /// local declared before the loop (an indexed Σ, not n copies); <c>acc = Math.Max(acc, term)</c> is a max over i
+        /// (max pooling). Returns local → Σ added or max taken. Nested loops nest them; reading an accumulator inside
+        /// its own loop otherwise (a recurrence, not a reduction) is an error.
+        /// </summary>
+        private Dictionary<string, Accumulation> ReadLoop(ForStatementSyntax loop, FrontEndScope scope)
+        {
+            var (name, index, count, position) = Header(loop, scope);
             var body = loop.Statement is BlockSyntax block ? block.Statements.ToList() : new List<StatementSyntax> { loop.Statement };
             var inner = ReferenceEquals(position, index) ? scope.Clone().BindIndex(name, index) : scope.Clone().BindIndexExpression(name, position);
             var declared = new HashSet<string>(StringComparer.Ordinal);
@@ -518,6 +632,8 @@ internal static class DifferentiableParser
                         else throw LoopBody(a, $"'{Shorten(a.ToString())}'", $"a loop may only add to '{local}' (+= or -=), which makes it a sum, or take {local} = Math.Max({local}, …), a max");
                         break;
                     }
+                    case ForStatementSyntax nested when IsRecurrence(nested, inner):
+                        throw LoopBody(nested, "A loop that carries state from one step to the next", "such a loop (a recurrence) is differentiated at the top level of the method's body, not inside another loop");
                     case ForStatementSyntax nested:
                         foreach (var kv in ReadLoop(nested, inner))
                         {
@@ -538,7 +654,18 @@ internal static class DifferentiableParser
         }
 
         // acc + a − b + … (the accumulator once, added, anywhere in a chain of + and −): the other terms and their signs.
-        private static List<(ExpressionSyntax Term, bool Negated)>? SumOf(ExpressionSyntax right, string local)
+        private static List<(ExpressionSyntax Term, bool Negated)>? SumOf(ExpressionSyntax right, string local) => SumWithOwn(right, local)?.Terms;
+
+        // The accumulator's own occurrence in acc + a − b + … (or Math.Max(acc, term)): the read that makes it a sum (a max), not a recurrence.
+        private static ExpressionSyntax? OwnOccurrence(ExpressionSyntax right, string local)
+        {
+            if (SumWithOwn(right, local) is { } sum) return sum.Own;
+            if (MaxOf(right, local) is null) return null;
+            var args = ((InvocationExpressionSyntax)right).ArgumentList.Arguments;
+            return args[0].Expression is IdentifierNameSyntax id && id.Identifier.ValueText == local ? args[0].Expression : args[1].Expression;
+        }
+
+        private static (List<(ExpressionSyntax Term, bool Negated)> Terms, ExpressionSyntax Own)? SumWithOwn(ExpressionSyntax right, string local)
         {
             var terms = new List<(ExpressionSyntax Term, bool Negated)>();
             void Flatten(ExpressionSyntax e, bool negated)
@@ -555,7 +682,7 @@ internal static class DifferentiableParser
             var own = terms.Where(t => t.Term is IdentifierNameSyntax id && id.Identifier.ValueText == local).ToList();
             if (own.Count != 1 || own[0].Negated || terms.Count < 2) return null;
             terms.Remove(own[0]);
-            return terms;
+            return (terms, own[0].Term);
         }
 
         // acc = Math.Max(acc, term) (or MathF.Max, either order): the term.

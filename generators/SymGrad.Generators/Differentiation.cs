@@ -110,9 +110,10 @@ internal static class Differentiation
 
 
     // Array variables as elements at free indices k, l, … (names no index of the body and no parameter uses).
-    private static List<Expr> IndexedVariables(MethodModel m)
+    internal static List<Expr> IndexedVariables(MethodModel m)
     {
-        var taken = new HashSet<string>(Graph.PostOrder(m.Body).Where(n => n.Kind == ExprKind.Index).Select(n => n.Name!).Concat(m.Parameters), StringComparer.Ordinal);
+        var roots = m.Recurrence is { } r ? r.Roots.Prepend(m.Body) : new[] { m.Body };
+        var taken = new HashSet<string>(Graph.PostOrder(roots).Where(n => n.Kind == ExprKind.Index).Select(n => n.Name!).Concat(m.Parameters), StringComparer.Ordinal);
         var parameterNames = m.Parameters.ToList();
         return m.Variables.Select(v =>
         {

@@ -53,7 +53,8 @@ internal sealed record TypeDeclarationInfo(string Keyword, string Name, string T
 
 /// <summary>
 /// One <c>[Differentiable]</c> method as the emitter needs it: names, types and the body as an expression of the
-/// engine (interned, so structurally equal bodies compare equal and the pipeline caches).
+/// engine (interned, so structurally equal bodies compare equal and the pipeline caches); with a loop that carries state,
+/// that loop (<see cref="Recurrence"/>) and the body as the value after it.
 /// </summary>
 internal sealed record MethodModel(
     string? Namespace,
@@ -70,7 +71,8 @@ internal sealed record MethodModel(
     int Order,
     Expr Body,
     EquatableArray<string> Callees,
-    LocationInfo? AttributeLocation)
+    LocationInfo? AttributeLocation,
+    Recurrence? Recurrence = null)
 {
     /// <summary>The method's identity among the generator's methods (<see cref="MethodKey"/>).</summary>
     public string Key => MethodKey.Of(TypeDisplayName, Name, IsFloat);

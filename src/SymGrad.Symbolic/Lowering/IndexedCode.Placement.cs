@@ -407,6 +407,8 @@ public sealed partial class IndexedCode
         var result = new HashSet<Expr>();
         // int parameters and static int fields (named global::…) are data, bound for the whole method.
         if (n.Kind == ExprKind.Index && !_data.Contains(n) && !n.Name!.StartsWith("global::", StringComparison.Ordinal)) result.Add(n);
+        // A local that a loop updates (a carried state, an adjoint) varies with that loop's index.
+        if (n.Kind == ExprKind.Var && _varying.TryGetValue(n.Name!, out var loopIndex)) result.Add(loopIndex);
         foreach (var a in n.ArgArray) result.UnionWith(Free(a));
         if (n.IsReduction) result.Remove(n.SumIndex);
         _free[n] = result;

@@ -141,46 +141,8 @@ public sealed partial class IndexedCode
         var real = useFloat ? NumericType.Float : NumericType.Double;
         var t = useFloat ? "float" : "double";
         var roots = new[] { gradient.Function }.Concat(gradient.Partials).ToList();
-        // The caller's parameters (name and rank, 0 for a scalar) in its order, or those the formulas use.
-        var scalars = parameters?.Where(p => p.Rank == 0).Select(p => p.Name).ToList() ?? Graph.Variables(roots.ToArray()).ToList();
-        var arrays = parameters?.Where(p => p.Rank > 0).ToList() ?? Arrays(roots).ToList();
-        var inputs = parameters ?? scalars.Select(s => new ArrayParameter(s, 0)).Concat(arrays).ToList();
-        // d<v>, with underscores added while it collides with a parameter or another output (a span named dx beside x).
-        var outputs = new List<string>();
-        foreach (var v in gradient.Variables)
-        {
-            var name = "d" + v.Name;
-            while (inputs.Any(a => a.Name == name) || outputs.Contains(name)) name += "_";
-            outputs.Add(name);
-        }
-        var reserved = scalars.Concat(arrays.Select(a => a.Name)).Concat(outputs)
-            .Concat(gradient.Variables.Where(v => v.Kind == ExprKind.Element).SelectMany(v => v.ArgArray.Select(i => i.Name!))).ToList();
-        var code = new IndexedCode(useFloat, reserved) { _gradient = gradient, _accumulate = accumulate };
-        foreach (var p in inputs.Where(p => p.Rank < 0)) code._data.Add(Expr.Index(p.Name));
-        foreach (var a in arrays) code._arrays[a.Name] = Info(a.Name, a.Rank, a.Type, real);
-        foreach (var a in arrays.Where(a => a.Type != null)) code._declared.Add(a.Name);
-
-        var signature = inputs.Select(a => a.TypeIn(t) + " " + CSharpPrinter.Identifier(a.Name))
-            .Concat(gradient.Variables.Select((v, i) => v.Kind == ExprKind.Var
-                ? (accumulate ? "ref " : "out ") + t + " " + CSharpPrinter.Identifier(outputs[i])
-                : GradientType(v) + " " + CSharpPrinter.Identifier(outputs[i])));
-
-        // Checks first: every gradient array asked for has its variable's shape; an empty one (default, null) is not wanted.
-        for (var i = 0; i < gradient.Variables.Count; i++)
-        {
-            var v = gradient.Variables[i];
-            if (v.Kind != ExprKind.Element) continue;
-            var rank = v.ArgArray.Length;
-            code._arrays[outputs[i]] = Info(outputs[i], rank, GradientType(v), real);
-            code._declared.Add(outputs[i]);
-            code._outputs[outputs[i]] = (v, i);
-            var checks = Enumerable.Range(0, rank).Select(d => (Condition)new Compare(new IntLength(outputs[i], rank, d), "!=", new IntLength(v.Name!, rank, d)));
-            code._steps.Add(new Throw(new All(Seq.Of<Condition>(code.Wanted(outputs[i]), new Any(checks.ToSeq()))), $"{outputs[i]} must have the shape of {v.Name}.", outputs[i]));
-        }
-
-        string GradientType(Expr v) =>
-            inputs.FirstOrDefault(a => a.Name == v.Name)?.GradientType
-            ?? (v.ArgArray.Length == 1 ? "global::System.Span<" + t + ">" : t + "[" + new string(',', v.ArgArray.Length - 1) + "]");
+        var (code, outputs, signature) = Begin(gradient.Variables, roots, parameters, useFloat, accumulate, Enumerable.Empty<string>());
+        code._gradient = gradient;
         // Inner sums that would be recomputed in every iteration of a loop they do not depend on are computed once
         // into a buffer over their one index (z_j = Σ_i W_ji a_i for the δ-rule's Σ_j W_jk δ_j).
         var partialsOut = code.Materialize(gradient, returnValue).Select(ImpliedGuards).ToList();
@@ -227,6 +189,59 @@ public sealed partial class IndexedCode
         var plan = new MethodPlan(accessibility, returnValue ? t : "void", methodName, signature.ToSeq(), summary, Block.Of(steps), code._arrays.Values.ToSeq());
         code._steps = new List<Step>();
         return (plan, code);
+    }
+
+    /// <summary>
+    /// What every gradient method starts with: the outputs' names (d&lt;v&gt;, with underscores added while one collides
+    /// with a parameter or another output), the lowering with the arrays registered and every name taken, the
+    /// signature (the parameters, then an output per variable: <c>out</c> (<c>ref</c> when accumulating) for a scalar,
+    /// a span or array for an array variable) and the checks that each gradient array asked for has its variable's shape.
+    /// </summary>
+    private static (IndexedCode Code, List<string> Outputs, List<string> Signature) Begin(IReadOnlyList<Expr> variables, IReadOnlyList<Expr> roots,
+        IReadOnlyList<ArrayParameter>? parameters, bool useFloat, bool accumulate, IEnumerable<string> reservedToo)
+    {
+        var real = useFloat ? NumericType.Float : NumericType.Double;
+        var t = useFloat ? "float" : "double";
+        // The caller's parameters (name and rank, 0 for a scalar) in its order, or those the formulas use.
+        var scalars = parameters?.Where(p => p.Rank == 0).Select(p => p.Name).ToList() ?? Graph.Variables(roots.ToArray()).ToList();
+        var arrays = parameters?.Where(p => p.Rank > 0).ToList() ?? Arrays(roots).ToList();
+        var inputs = parameters ?? scalars.Select(s => new ArrayParameter(s, 0)).Concat(arrays).ToList();
+        var outputs = new List<string>();
+        foreach (var v in variables)
+        {
+            var name = "d" + v.Name;
+            while (inputs.Any(a => a.Name == name) || outputs.Contains(name)) name += "_";
+            outputs.Add(name);
+        }
+        var reserved = scalars.Concat(arrays.Select(a => a.Name)).Concat(outputs).Concat(inputs.Where(p => p.Rank < 0).Select(p => p.Name))
+            .Concat(variables.Where(v => v.Kind == ExprKind.Element).SelectMany(v => v.ArgArray.Select(i => i.Name!))).Concat(reservedToo).ToList();
+        var code = new IndexedCode(useFloat, reserved) { _accumulate = accumulate };
+        foreach (var p in inputs.Where(p => p.Rank < 0)) code._data.Add(Expr.Index(p.Name));
+        foreach (var a in arrays) code._arrays[a.Name] = Info(a.Name, a.Rank, a.Type, real);
+        foreach (var a in arrays.Where(a => a.Type != null)) code._declared.Add(a.Name);
+
+        var signature = inputs.Select(a => a.TypeIn(t) + " " + CSharpPrinter.Identifier(a.Name))
+            .Concat(variables.Select((v, i) => v.Kind == ExprKind.Var
+                ? (accumulate ? "ref " : "out ") + t + " " + CSharpPrinter.Identifier(outputs[i])
+                : GradientType(v) + " " + CSharpPrinter.Identifier(outputs[i]))).ToList();
+
+        // Checks first: every gradient array asked for has its variable's shape; an empty one (default, null) is not wanted.
+        for (var i = 0; i < variables.Count; i++)
+        {
+            var v = variables[i];
+            if (v.Kind != ExprKind.Element) continue;
+            var rank = v.ArgArray.Length;
+            code._arrays[outputs[i]] = Info(outputs[i], rank, GradientType(v), real);
+            code._declared.Add(outputs[i]);
+            code._outputs[outputs[i]] = (v, i);
+            var checks = Enumerable.Range(0, rank).Select(d => (Condition)new Compare(new IntLength(outputs[i], rank, d), "!=", new IntLength(v.Name!, rank, d)));
+            code._steps.Add(new Throw(new All(Seq.Of<Condition>(code.Wanted(outputs[i]), new Any(checks.ToSeq()))), $"{outputs[i]} must have the shape of {v.Name}.", outputs[i]));
+        }
+        return (code, outputs, signature);
+
+        string GradientType(Expr v) =>
+            inputs.FirstOrDefault(a => a.Name == v.Name)?.GradientType
+            ?? (v.ArgArray.Length == 1 ? "global::System.Span<" + t + ">" : t + "[" + new string(',', v.ArgArray.Length - 1) + "]");
     }
 
     // True when the caller wants this gradient: not an empty span or view, not a null or empty array.

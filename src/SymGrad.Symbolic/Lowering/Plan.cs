@@ -110,6 +110,9 @@ public enum IntOp
 
 public sealed record IntBinary(IntOp Op, IntValue Left, IntValue Right) : IntValue;
 
+/// <summary>⌈√value⌉ (a checkpointed sweep's default segment length).</summary>
+public sealed record IntSqrtCeiling(IntValue Value) : IntValue;
+
 /// <summary><c>condition ? then : otherwise</c></summary>
 public sealed record IntChoose(Condition Condition, IntValue Then, IntValue Otherwise) : IntValue;
 
@@ -290,8 +293,11 @@ public sealed record Straight(ExprProgram Program, Seq<Store> Stores) : Step
     public override int GetHashCode() => Stores.GetHashCode() * 31 + Program.Outputs.Count;
 }
 
-/// <summary><c>for (var index = lower; index &lt; upper; index++)</c>, or <c>index += stride</c>.</summary>
-public sealed record For(string Index, IntValue Lower, IntValue Upper, Block Body, IntValue? Stride = null) : Step;
+/// <summary>
+/// <c>for (var index = lower; index &lt; upper; index++)</c>, or <c>index += stride</c>; <paramref name="Descending"/>, the same
+/// indices from the last down (<c>for (var index = upper - 1; index &gt;= lower; index--)</c>: a reverse sweep).
+/// </summary>
+public sealed record For(string Index, IntValue Lower, IntValue Upper, Block Body, IntValue? Stride = null, bool Descending = false) : Step;
 
 /// <summary><c>name += value;</c> for an int local.</summary>
 public sealed record AddInt(string Name, IntValue Value) : Step;

@@ -95,8 +95,10 @@ public sealed class PlanPrinter
             case For f:
             {
                 var i = CSharpPrinter.Identifier(f.Index);
-                var next = f.Stride is null ? i + "++" : i + " += " + Int(f.Stride);
-                _lines.Add(indent + $"for (var {i} = {Int(f.Lower)}; {i} < {Int(f.Upper)}; {next})");
+                if (f.Descending)
+                    _lines.Add(indent + $"for (var {i} = {Int(f.Upper - IntValue.Const(1))}; {i} >= {Int(f.Lower)}; {i}--)");
+                else
+                    _lines.Add(indent + $"for (var {i} = {Int(f.Lower)}; {i} < {Int(f.Upper)}; {(f.Stride is null ? i + "++" : i + " += " + Int(f.Stride))})");
                 Braced(f.Body, indent);
                 break;
             }
@@ -298,6 +300,7 @@ public sealed class PlanPrinter
         IntOf o => _printer.PrintInteger(o.Value, RankOf),
         IntLinear l => Linear(l.Form),
         IntChoose c => Condition(c.Condition) + " ? " + Int(c.Then) + " : " + Int(c.Otherwise),
+        IntSqrtCeiling r => "(int)global::System.Math.Ceiling(global::System.Math.Sqrt(" + Int(r.Value) + "))",
         IntBinary { Op: IntOp.Max or IntOp.Min } b => $"global::System.Math.{b.Op}({Int(b.Left)}, {Int(b.Right)})",
         IntBinary b => Operand(b.Left, Precedence(b), false) + " " + Symbol(b.Op) + " " + Operand(b.Right, Precedence(b), b.Op is IntOp.Subtract or IntOp.Divide || IsInverse(b.Right)),
         _ => throw new InvalidOperationException("Unknown int value."),

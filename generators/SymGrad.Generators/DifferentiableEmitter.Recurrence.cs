@@ -1,0 +1,178 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Text;
+using System.Threading;
+using SymGrad.Symbolic;
+
+namespace SymGrad.Generators;
+
+internal static partial class DifferentiableEmitter
+{
+    /// <summary>
+    /// A method with a loop that carries state: {Name}Gradient (backpropagation through time, the trajectory kept),
+    /// {Name}AccumulateGradient (the same, adding into the outputs, no value) and {Name}GradientCheckpointed (states kept
+    /// every S steps, each segment run again for its sweep: O(√T) memory for one more forward pass), and the derivation
+    /// as the recurrence of the adjoints δ_t = δ_{t+1} · ∂s_{t+1}/∂s_t.
+    /// </summary>
+    private static GeneratedMethod EmitRecurrent(MethodModel m, Recurrence r, CancellationToken ct)
+    {
+        var printer = m.IsFloat ? CSharpPrinter.FloatQualified : CSharpPrinter.DefaultQualified;
+        var readable = m.IsFloat ? CSharpPrinter.Float : CSharpPrinter.Default;
+        var parameters = IndexedParameters(m);
+        var variables = Differentiation.IndexedVariables(m);
+        var indent = new string(' ', 4 * m.ContainingTypes.Count);
+        var states = string.Join(", ", r.States);
+        var formula = readable.PrintSummary(m.Body);
+
+        // SG0007 for a variable the loop, its initial values and the value after it never read.
+        var diagnostics = new List<DiagnosticInfo>();
+        var read = new HashSet<string>(Graph.PostOrder(r.Roots.Prepend(m.Body)).Where(n => n.Kind is ExprKind.Var or ExprKind.Element).Select(n => n.Name!), StringComparer.Ordinal);
+        foreach (var v in m.Variables.Where(v => !read.Contains(v)))
+            diagnostics.Add(new DiagnosticInfo(DiagnosticDescriptors.DerivativeIsZero.Id, m.AttributeLocation, new[] { m.Name, v }.ToEquatableArray()));
+
+        var members = new StringBuilder();
+        members.Append(PlanPrinter.Print(IndexedCode.RecurrentPlan(r, m.Body, variables, m.Name + "Gradient", m.IsFloat, m.Accessibility, parameters,
+            $"{m.Name} = {formula} after a loop that carries {states} from step to step; returns it and writes the gradient (backpropagation through time, " +
+            "keeping the trajectory: memory proportional to the number of steps): d<v> for each variable v (a span, or an array, of the shape of v for array variables)."), printer, indent));
+        members.Append('\n');
+        ct.ThrowIfCancellationRequested();
+        // One scalar variable: also {Name}Derivative; several: the gradient into a span, as for methods without a loop.
+        var k = variables.Count;
+        if (k == 1 && variables[0].Kind == ExprKind.Var)
+        {
+            var t = printer.TypeName;
+            var signature = string.Join(", ", parameters.Select(p => p.TypeIn(t) + " " + CSharpPrinter.Identifier(p.Name)));
+            var derivative = "derivative";
+            while (m.Parameters.Contains(derivative)) derivative += "_";
+            members.Append(indent).Append($"/// <summary>The derivative of {Xml(m.Name)} with respect to {m.Variables[0]} (from {Xml(m.Name)}Gradient).</summary>\n");
+            members.Append(indent).Append($"{m.Accessibility} static {t} {m.Name}Derivative({signature})\n");
+            members.Append(indent).Append("{\n");
+            members.Append(indent).Append($"    {m.Name}Gradient({string.Join(", ", parameters.Select(p => CSharpPrinter.Identifier(p.Name)))}, out var {derivative});\n");
+            members.Append(indent).Append($"    return {derivative};\n");
+            members.Append(indent).Append("}\n\n");
+        }
+        if (k > 1 && variables.All(v => v.Kind == ExprKind.Var))
+        {
+            var t = printer.TypeName;
+            var span = "gradient";
+            while (m.Parameters.Contains(span)) span += "_";
+            var value = "value";
+            while (m.Parameters.Contains(value)) value += "_";
+            var signature = string.Join(", ", parameters.Select(p => p.TypeIn(t) + " " + CSharpPrinter.Identifier(p.Name)));
+            var outs = m.Variables.Select(v => { var o = "d" + v; while (m.Parameters.Contains(o) || o == span || o == value) o += "_"; return o; }).ToList();
+            members.Append(indent).Append($"/// <summary>{Xml(m.Name)}Gradient with the gradient ({string.Join(", ", m.Variables)}) written into {span}.</summary>\n");
+            members.Append(indent).Append($"{m.Accessibility} static {t} {m.Name}Gradient({signature}, global::System.Span<{t}> {span})\n");
+            members.Append(indent).Append("{\n");
+            members.Append(indent).Append($"    if ({span}.Length < {k}) throw new global::System.ArgumentException(\"The gradient span needs {k} elements ({string.Join(", ", m.Variables)}).\", nameof({span}));\n");
+            members.Append(indent).Append($"    var {value} = {m.Name}Gradient({string.Join(", ", parameters.Select(p => CSharpPrinter.Identifier(p.Name)))}, {string.Join(", ", outs.Select(o => "out var " + o))});\n");
+            for (var i = 0; i < k; i++) members.Append(indent).Append($"    {span}[{i}] = {outs[i]};\n");
+            members.Append(indent).Append($"    return {value};\n");
+            members.Append(indent).Append("}\n\n");
+        }
+        members.Append(PlanPrinter.Print(IndexedCode.RecurrentPlan(r, m.Body, variables, m.Name + "AccumulateGradient", m.IsFloat, m.Accessibility, parameters,
+            $"Adds the gradient of {m.Name} into d<v> for each variable v (as {m.Name}Gradient writes it), without returning its value: what a backward pass does with parameter gradients.",
+            accumulate: true), printer, indent));
+        members.Append('\n');
+        ct.ThrowIfCancellationRequested();
+        var segment = "segment";
+        while (m.Parameters.Contains(segment) || m.Variables.Any(v => "d" + v == segment)) segment += "_";
+        members.Append(PlanPrinter.Print(IndexedCode.RecurrentPlan(r, m.Body, variables, m.Name + "GradientCheckpointed", m.IsFloat, m.Accessibility, parameters,
+            $"{m.Name}Gradient for long loops: keeps the states only every {segment} steps (checkpoints; ⌈√steps⌉ when {segment} is 0 or less) and runs each segment " +
+            $"again before its reverse sweep, so memory grows with steps/{segment} + {segment} instead of steps, for one more forward pass. Same value and gradient.",
+            segment: segment), printer, indent));
+        members.Append('\n');
+        ct.ThrowIfCancellationRequested();
+
+        using var latexMemo = LatexPrinter.Memoize(m.Body, m.IsFloat);
+        var (latexFormula, partials, steps) = RecurrenceDerivation(r, m.Body, variables);
+        AppendDerivation(members, m, indent, latexFormula, partials, steps);
+        return new GeneratedMethod(HintName(m), Wrap(m, members.ToString()), RegistryEntry(m, variables, latexFormula, partials, steps), diagnostics.ToEquatableArray(), m.Key, m.Callees);
+    }
+
+    /// <summary>
+    /// The derivation of a recurrence in the article's notation: the states as sequences (h_t), the steps s_{t+1} = F(s_t),
+    /// the adjoints δ_t = ∂f/∂s_t from δ_T = ∂f/∂s_T back through δ_t = δ_{t+1} · ∂s_{t+1}/∂s_t, and each partial as the value's
+    /// direct share, the steps' shares Σ_t δ_{t+1} · ∂s_{t+1}/∂θ and the initial values' share δ_0 · ∂s_0/∂θ.
+    /// </summary>
+    private static (string Formula, List<string> Partials, List<string> Steps) RecurrenceDerivation(Recurrence r, Expr result, IReadOnlyList<Expr> variables)
+    {
+        var t = r.Index;
+        var taken = new HashSet<string>(Graph.PostOrder(r.Roots.Prepend(result)).Where(n => n.Kind is ExprKind.Index or ExprKind.Var or ExprKind.Element).Select(n => n.Name!), StringComparer.Ordinal);
+        var last = Expr.Index(taken.Contains("T") ? "T_" : "T");
+        var states = r.StateVariables;
+        var single = r.States.Count == 1;
+        var deltas = r.States.Select(s => single ? "delta" : "delta_" + s).ToList();
+        Expr State(int j, Expr at) => Expr.Element(r.States[j], at);
+        Expr Delta(int j, Expr at) => Expr.Element(deltas[j], at);
+        Expr At(Expr e, Expr position, Expr? nextPosition)
+        {
+            var map = new Dictionary<Expr, Expr>();
+            for (var j = 0; j < states.Count; j++)
+            {
+                if (nextPosition != null && !r.Next[j].IsConst) map[r.Next[j]] = State(j, nextPosition);
+                map[states[j]] = State(j, position);
+            }
+            return Graph.ReplaceTopDown(e, map);
+        }
+        var next = Expr.Add(t, Expr.One);
+
+        var lines = new List<string>();
+        for (var j = 0; j < states.Count; j++) lines.Add(LatexPrinter.Print(State(j, Expr.Zero)) + " = " + LatexPrinter.Print(r.Initial[j]));
+        for (var j = 0; j < states.Count; j++) lines.Add(LatexPrinter.Print(State(j, next)) + " = " + LatexPrinter.Print(At(r.Next[j], t, null)));
+        var formula = LatexPrinter.Print(At(result, last, null)) + @",\quad " + string.Join(@",\quad ", lines) + @",\quad " +
+            LatexPrinter.Print(t) + " = 0, \\dots, " + LatexPrinter.Print(last) + " - 1,\\quad " + LatexPrinter.Print(last) + " = " + LatexPrinter.Print(r.Count);
+
+        var phi = Expr.Add(deltas.Select((d, j) => Expr.Mul(Expr.Var(d), r.Next[j])).ToList());
+        var step = Differentiator.Gradient(phi, states.Concat(variables).ToList());
+        var atEnd = Differentiator.Gradient(result, states.Concat(variables).ToList());
+        var psi = Expr.Add(deltas.Select((d, j) => Expr.Mul(Expr.Var(d), r.Initial[j])).ToList());
+        var atStart = Differentiator.Gradient(psi, variables.ToList());
+        Expr Deltas(Expr e, Expr position) => Graph.ReplaceTopDown(e, deltas.Select((d, j) => (Expr.Var(d), Delta(j, position))).ToDictionary(p => p.Item1, p => p.Item2));
+
+        // δ_T, then the recurrence δ_t = Σ_j δ_{t+1,j} ∂s_{t+1,j}/∂s_t.
+        var adjointLines = new List<string>();
+        for (var j = 0; j < states.Count; j++)
+            adjointLines.Add(LatexPrinter.Print(Delta(j, last)) + @" &= \frac{\partial f}{\partial " + LatexPrinter.Print(State(j, last)) + "} = " +
+                LatexPrinter.Print(At(atEnd.Partials[j], last, null)));
+        for (var j = 0; j < states.Count; j++)
+        {
+            var chain = string.Join(" + ", Enumerable.Range(0, states.Count).Where(i => !Differentiator.Derivative(r.Next[i], states[j]).IsZero)
+                .Select(i => LatexPrinter.Print(Delta(i, next)) + @"\,\frac{\partial " + LatexPrinter.Print(State(i, next)) + @"}{\partial " + LatexPrinter.Print(State(j, t)) + "}"));
+            adjointLines.Add(LatexPrinter.Print(Delta(j, t)) + " &= " + (chain.Length == 0 ? "0" : chain) + " = " + LatexPrinter.Print(Deltas(At(step.Partials[j], t, next), next)));
+        }
+
+        var partials = new List<string>();
+        var derivations = new List<string>();
+        for (var i = 0; i < variables.Count; i++)
+        {
+            var v = variables[i];
+            var direct = At(atEnd.Partials[states.Count + i], last, null);
+            var perStep = Deltas(At(step.Partials[states.Count + i], t, next), next);
+            var initial = Deltas(atStart.Partials[i], Expr.Zero);
+            var total = Expr.Add(direct, Expr.Sum(t, last, perStep), initial);
+            partials.Add(LatexPrinter.PrintPartial("f", v, total));
+            // ∂f/∂θ = its direct share (the value after the loop reading θ) + the steps' shares + the initial values' share,
+            // each written only where it is not identically 0.
+            var terms = new List<string>();
+            if (!direct.IsZero) terms.Add(@"\left.\frac{\partial f}{\partial " + Denominator(v) + @"}\right|_{\text{direct}}");
+            var stepTerms = Enumerable.Range(0, states.Count).Where(j => !Differentiator.Derivative(r.Next[j], v).IsZero).ToList();
+            if (stepTerms.Count > 0)
+                terms.Add(@"\sum_{" + LatexPrinter.Print(t) + "=0}^{" + LatexPrinter.Print(last) + "-1} " + (stepTerms.Count > 1 ? @"\left(" : "") +
+                    string.Join(" + ", stepTerms.Select(j => LatexPrinter.Print(Delta(j, next)) + @"\,\frac{\partial " + LatexPrinter.Print(State(j, next)) + @"}{\partial " + Denominator(v) + "}")) +
+                    (stepTerms.Count > 1 ? @"\right)" : ""));
+            terms.AddRange(Enumerable.Range(0, states.Count).Where(j => !Differentiator.Derivative(r.Initial[j], v).IsZero)
+                .Select(j => LatexPrinter.Print(Delta(j, Expr.Zero)) + @"\,\frac{\partial " + LatexPrinter.Print(State(j, Expr.Zero)) + @"}{\partial " + Denominator(v) + "}"));
+            var rule = LatexPrinter.Partial("f", v) + " &= " + (terms.Count == 0 ? "0" : string.Join(" + ", terms));
+            derivations.Add(@"\begin{aligned}" + "\n" + string.Join(@" \\" + "\n", adjointLines.Append(rule).Append(" &= " + LatexPrinter.Print(total))) + "\n" + @"\end{aligned}");
+        }
+        return (formula, partials, derivations);
+
+        static string Denominator(Expr v)
+        {
+            var text = LatexPrinter.Partial("f", v);
+            var at = text.IndexOf(@"{\partial ", text.IndexOf('}') + 1, StringComparison.Ordinal);
+            return text.Substring(at + @"{\partial ".Length, text.Length - at - @"{\partial ".Length - 1);
+        }
+    }
+}

@@ -1,0 +1,211 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using SymGrad.Symbolic.Plans;
+
+namespace SymGrad.Symbolic;
+
+public sealed partial class IndexedCode
+{
+    // Locals a loop updates, by name, and the index of that loop: what they read varies with it (see Free).
+    private Dictionary<string, Expr> _varying = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The gradient of a method whose value is <paramref name="result"/> after the loop <paramref name="recurrence"/>
+    /// (a carried state): backpropagation through time. The forward loop runs the steps, keeping the states the reverse
+    /// sweep reads (the trajectory s_0 … s_T, one buffer per state, T + 1 values); the value is computed; then the
+    /// adjoints δ_T = ∂result/∂s_T and, for t = T − 1 down to 0, δ_t = δ_{t+1} · ∂s_{t+1}/∂s_t, each step adding
+    /// δ_{t+1} · ∂s_{t+1}/∂θ into the gradient of every variable θ; last, δ_0 · ∂s_0/∂θ. A step's derivatives are those of
+    /// Φ_t = Σ_j δ_{t+1,j} · Next_j(s_t): one symbolic gradient, with Next_j read back from the trajectory where the
+    /// derivative holds it (tanh′ = 1 − s_{t+1}², σ′ = s_{t+1}(1 − s_{t+1}), as a hand-written BPTT does).
+    /// With <paramref name="segment"/>, the name of an int parameter, the trajectory is kept only every <c>segment</c>
+    /// steps (a checkpoint; 0 or less takes ⌈√T⌉) and each segment is run again before its reverse sweep: memory
+    /// O(T/segment + segment) instead of O(T), for one more forward pass.
+    /// The signature and outputs are <see cref="Plan"/>'s: the parameters, then d&lt;v&gt; per variable.
+    /// </summary>
+    public static MethodPlan RecurrentPlan(Recurrence recurrence, Expr result, IReadOnlyList<Expr> variables, string methodName, bool useFloat,
+        string accessibility, IReadOnlyList<ArrayParameter> parameters, string? summary, bool accumulate = false, string? segment = null)
+    {
+        var real = useFloat ? NumericType.Float : NumericType.Double;
+        var t = recurrence.Index;
+        var states = recurrence.StateVariables;
+        var roots = recurrence.Roots.Append(result).ToList();
+        var indexNames = Graph.PostOrder(roots).Where(n => n.Kind == ExprKind.Index).Select(n => n.Name!);
+        var extraParameters = segment is null ? parameters : parameters.Append(new ArrayParameter(segment, -1, "int")).ToList();
+        var (code, outputs, signature) = Begin(variables, roots, extraParameters, useFloat, accumulate, recurrence.States.Concat(indexNames));
+        if (segment != null) signature.RemoveAt(parameters.Count);
+        if (segment != null) signature.Add("int " + CSharpPrinter.Identifier(segment) + " = 0");
+        string Unique(string name)
+        {
+            while (!code._taken.Add(name)) name += "_";
+            return name;
+        }
+
+        // The reverse sweep's step: the derivatives of Φ_t = Σ_j δ_j · Next_j with respect to the states (the adjoints
+        // before the step) and the variables (added to their gradients), the states and their next values read from
+        // where the sweep keeps them.
+        var adjoints = recurrence.States.Select(s => Unique("delta_" + s)).ToList();
+        var phi = Expr.Add(adjoints.Select((a, j) => Expr.Mul(Expr.Var(a), recurrence.Next[j])).ToList());
+        var step = Differentiator.Gradient(phi, states.Concat(variables).ToList());
+        var sweepValues = step.Partials.Select(p => Unroll(ImpliedGuards(p))).ToList();
+
+        // Which states the sweep reads (so which trajectories are kept): their value before a step, or the step's value.
+        var trajectories = recurrence.States.Select(s => Unique(s + "Trajectory")).ToList();
+        var stepped = new Dictionary<Expr, int>();
+        for (var j = 0; j < states.Count; j++)
+            if (!recurrence.Next[j].IsConst && !stepped.ContainsKey(recurrence.Next[j])) stepped[recurrence.Next[j]] = j;
+        var used = Graph.PostOrder(sweepValues);
+        var kept = Enumerable.Range(0, states.Count).Where(j => used.Contains(states[j]) || used.Contains(recurrence.Next[j]) && stepped[recurrence.Next[j]] == j).ToList();
+
+        var steps = new List<Step>(code._steps);
+        code._steps = new List<Step>();
+        var forward = new List<Step>();
+        if (!accumulate)
+            for (var i = 0; i < variables.Count; i++)
+                forward.Add(variables[i].Kind == ExprKind.Var
+                    ? new Assign(new Store(StoreKind.Set, outputs[i], Seq<IntValue>.Empty, real), Expr.Zero)
+                    : new If(code.Wanted(outputs[i]), Block.Of(new Step[] { new Clear(outputs[i], code._arrays[outputs[i]].Storage) }), OneLine: true));
+
+        var count = Unique("steps");
+        var countValue = IntValue.Local(count);
+        steps.Add(new DeclareInt(count, IntValue.Max(IntValue.Of(recurrence.Count), IntValue.Const(0))));
+        var index = t.Name!;
+
+        // One step forward, from the states in their locals to the next ones (all computed before any is replaced).
+        var next = recurrence.States.Select(s => Unique(s + "Next")).ToList();
+        Block Advance(Func<int, Store?> keep)
+        {
+            var body = new List<Step>();
+            for (var j = 0; j < states.Count; j++) body.Add(new Assign(new Store(StoreKind.Declare, next[j], Seq<IntValue>.Empty, real), Unroll(recurrence.Next[j])));
+            foreach (var j in kept)
+                if (keep(j) is { } store) body.Add(new Assign(store, Expr.Var(next[j])));
+            for (var j = 0; j < states.Count; j++) body.Add(new Copy(CSharpPrinter.Identifier(recurrence.States[j]), next[j]));
+            return Block.Of(body);
+        }
+        for (var j = 0; j < states.Count; j++)
+            forward.Add(new Assign(new Store(StoreKind.Declare, recurrence.States[j], Seq<IntValue>.Empty, real), Unroll(recurrence.Initial[j])));
+
+        // Where the sweep reads s_t and s_{t+1}: the whole trajectory, or a segment's (run again from its checkpoint, at t − start).
+        Expr offset = Expr.Zero;
+        string? segmentIndex = null;
+        IntValue? segmentsValue = null, start = null, end = null;
+        var rerun = new List<Step>();
+        var sweepSetup = new List<Step>();
+        if (segment is null)
+        {
+            foreach (var j in kept)
+            {
+                forward.Add(new Plans.Buffer(trajectories[j], real, countValue + IntValue.Const(1)));
+                forward.Add(new Assign(new Store(StoreKind.Set, trajectories[j], Seq.Of(IntValue.Of(Expr.Zero)), real), states[j]));
+            }
+            forward.Add(new For(index, IntValue.Const(0), countValue,
+                Advance(j => new Store(StoreKind.Set, trajectories[j], Seq.Of(IntValue.Of(Expr.Add(t, Expr.One))), real))));
+        }
+        else
+        {
+            // Segments of S steps (S = segment, or ⌈√T⌉ when it is not positive); checkpoint c holds the states at step c·S.
+            var segmentLength = Unique("segmentLength");
+            var segments = Unique("segments");
+            segmentIndex = Unique("segment");
+            var segmentStart = Unique("segmentStart");
+            var checkpoints = recurrence.States.Select(x => Unique(x + "Checkpoints")).ToList();
+            var given = IntValue.Local(CSharpPrinter.Identifier(segment));
+            var length = IntValue.Local(segmentLength);
+            forward.Insert(0, new DeclareInt(segmentLength, new IntChoose(new Compare(given, ">", IntValue.Const(0)), given, IntValue.Max(IntValue.Const(1), new IntSqrtCeiling(countValue)))));
+            forward.Insert(1, new DeclareInt(segments, (countValue + length - IntValue.Const(1)) / length));
+            segmentsValue = IntValue.Local(segments);
+            code._data.Add(Expr.Index(segmentStart));
+            // Every state is checkpointed (one the sweep does not read may still be what a kept one is computed from).
+            var all = Enumerable.Range(0, states.Count).ToList();
+            foreach (var j in all) forward.Add(new Plans.Buffer(checkpoints[j], real, segmentsValue));
+            start = IntValue.Local(segmentIndex) * length;
+            end = IntValue.Min(countValue, start + length);
+            var segmentBody = all.Select(j => (Step)new Assign(new Store(StoreKind.Set, checkpoints[j], Seq.Of(IntValue.Of(Expr.Index(segmentIndex))), real), states[j])).ToList();
+            segmentBody.Add(new For(index, start, end, Advance(_ => null)));
+            forward.Add(new For(segmentIndex, IntValue.Const(0), segmentsValue, Block.Of(segmentBody)));
+
+            // The sweep, segment by segment from the last: the states from its checkpoint, the segment run again into a
+            // trajectory of S + 1 values, then the reverse steps over the segment.
+            foreach (var j in kept) sweepSetup.Add(new Plans.Buffer(trajectories[j], real, length + IntValue.Const(1)));
+            offset = Expr.Index(segmentStart);
+            rerun.Add(new DeclareInt(segmentStart, start));
+            foreach (var j in all) rerun.Add(new Assign(new Store(StoreKind.Set, recurrence.States[j], Seq<IntValue>.Empty, real), Expr.Element(checkpoints[j], Expr.Index(segmentIndex))));
+            foreach (var j in kept) rerun.Add(new Assign(new Store(StoreKind.Set, trajectories[j], Seq.Of(IntValue.Of(Expr.Zero)), real), states[j]));
+            rerun.Add(new For(index, start, end,
+                Advance(j => new Store(StoreKind.Set, trajectories[j], Seq.Of(IntValue.Of(Expr.Sub(Expr.Add(t, Expr.One), offset))), real))));
+        }
+
+        // The sweep's step: the new adjoints, then each variable's share, then the adjoints replaced.
+        var map = new Dictionary<Expr, Expr>();
+        foreach (var j in kept)
+        {
+            if (stepped.TryGetValue(recurrence.Next[j], out var owner) && owner == j) map[recurrence.Next[j]] = Expr.Element(trajectories[j], Expr.Sub(Expr.Add(t, Expr.One), offset));
+            map[states[j]] = Expr.Element(trajectories[j], Expr.Sub(t, offset));
+        }
+        var memo = new Dictionary<Expr, Expr>();
+        var swept = sweepValues.Select(v => Graph.ReplaceTopDown(v, map, memo)).ToList();
+        var newAdjoints = recurrence.States.Select(x => Unique("delta_" + x + "Before")).ToList();
+        var stepBody = new List<Step>();
+        for (var j = 0; j < states.Count; j++) stepBody.Add(new Assign(new Store(StoreKind.Declare, newAdjoints[j], Seq<IntValue>.Empty, real), swept[j]));
+        stepBody.AddRange(code.Contributions(variables, outputs, swept.Skip(states.Count).ToList()));
+        for (var j = 0; j < states.Count; j++) stepBody.Add(new Copy(adjoints[j], newAdjoints[j]));
+        var reverse = new For(index, start ?? IntValue.Const(0), end ?? countValue, Block.Of(stepBody), Descending: true);
+
+        // The value and the adjoints of the final states; the variables' share of the value.
+        var value = accumulate ? null : Unique("value");
+        var atEnd = Differentiator.Gradient(result, states.Concat(variables).ToList());
+        var finish = new List<Step>();
+        if (value != null) finish.Add(new Assign(new Store(StoreKind.Declare, value, Seq<IntValue>.Empty, real), Unroll(ImpliedGuards(result))));
+        for (var j = 0; j < states.Count; j++)
+            finish.Add(new Assign(new Store(StoreKind.Declare, adjoints[j], Seq<IntValue>.Empty, real), Unroll(ImpliedGuards(atEnd.Partials[j]))));
+        finish.AddRange(code.Contributions(variables, outputs, atEnd.Partials.Skip(states.Count).Select(p => Unroll(ImpliedGuards(p))).ToList()));
+
+        // After the sweep the adjoints are δ_0: the initial values' share, the gradient of Ψ = Σ_j δ_0j · Initial_j.
+        var psi = Expr.Add(adjoints.Select((a, j) => Expr.Mul(Expr.Var(a), recurrence.Initial[j])).ToList());
+        var last = code.Contributions(variables, outputs, Differentiator.Gradient(psi, variables.ToList()).Partials.Select(p => Unroll(ImpliedGuards(p))).ToList());
+        if (value != null) last.Add(new Assign(Store.Return(real), Expr.Var(value)));
+
+        // Placed phase by phase, each after what the phases before it wrote: a sum a phase computes once (free of t and of
+        // the locals its loops update) is computed where that phase starts.
+        var none = new Dictionary<string, Expr>(StringComparer.Ordinal);
+        var statesVary = recurrence.States.ToDictionary(x => x, _ => t, StringComparer.Ordinal);
+        var bothVary = recurrence.States.Concat(adjoints).ToDictionary(x => x, _ => t, StringComparer.Ordinal);
+        steps.AddRange(code.PlacedWith(forward.Where(x => x is not For), none));
+        steps.AddRange(code.PlacedWith(forward.Where(x => x is For), statesVary));
+        steps.AddRange(code.PlacedWith(finish, none));
+        if (segment is null) steps.AddRange(code.PlacedWith(new Step[] { reverse }, bothVary));
+        else
+        {
+            steps.AddRange(code.PlacedWith(sweepSetup, none));
+            steps.AddRange(code.PlacedWith(new Step[] { new For(segmentIndex!, IntValue.Const(0), segmentsValue!, Block.Of(rerun.Append(reverse)), Descending: true) }, bothVary));
+        }
+        steps.AddRange(code.PlacedWith(last, none));
+        return new MethodPlan(accessibility, accumulate ? "void" : useFloat ? "float" : "double", methodName, signature.ToSeq(), summary, Block.Of(steps), code._arrays.Values.ToSeq());
+    }
+
+    // A phase placed with these locals varying with a loop's index (see Free).
+    private IReadOnlyList<Step> PlacedWith(IEnumerable<Step> phase, IReadOnlyDictionary<string, Expr> varying)
+    {
+        _varying = new Dictionary<string, Expr>(varying.ToDictionary(kv => kv.Key, kv => kv.Value), StringComparer.Ordinal);
+        _free.Clear();
+        var placed = Place(Block.Of(phase));
+        _varying = new Dictionary<string, Expr>(StringComparer.Ordinal);
+        _free.Clear();
+        return placed.Steps;
+    }
+
+    // Each variable's share of a gradient: added to its output (a scalar), or to each element of its array when the
+    // caller wants that gradient.
+    private List<Step> Contributions(IReadOnlyList<Expr> variables, IReadOnlyList<string> outputs, IReadOnlyList<Expr> partials)
+    {
+        var steps = new List<Step>();
+        for (var i = 0; i < variables.Count; i++)
+        {
+            if (partials[i].IsZero) continue;
+            var v = variables[i];
+            if (v.Kind == ExprKind.Var) steps.Add(new Assign(new Store(StoreKind.Add, outputs[i], Seq<IntValue>.Empty, _real), partials[i]));
+            else steps.Add(new If(Wanted(outputs[i]), Block.Of(new Step[] { ElementLoop(v, outputs[i], partials[i], 0, accumulate: true) })));
+        }
+        return steps;
+    }
+}

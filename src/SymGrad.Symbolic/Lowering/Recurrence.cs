@@ -1,0 +1,56 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+
+namespace SymGrad.Symbolic;
+
+/// <summary>
+/// A loop that carries state from one iteration to the next (an RNN cell, a running product, an integrator):
+/// s ← <see cref="Initial"/>; for t = 0 … <see cref="Count"/> − 1: s ← <see cref="Next"/>(s, t); what follows reads the
+/// final s. Each state is a scalar named <see cref="States"/>[j]: in <see cref="Next"/>, <c>Var(name)</c> is its value
+/// before the step (s_t); after the loop, its final value (s_T). <see cref="Initial"/> reads neither. Its gradient is
+/// backpropagation through time (<see cref="IndexedCode.RecurrentPlan"/>).
+/// </summary>
+public sealed class Recurrence : IEquatable<Recurrence>
+{
+    public Recurrence(Expr index, Expr count, IReadOnlyList<string> states, IReadOnlyList<Expr> initial, IReadOnlyList<Expr> next)
+    {
+        if (index.Kind != ExprKind.Index) throw new ArgumentException($"'{index}' is not an index.", nameof(index));
+        if (states.Count == 0 || initial.Count != states.Count || next.Count != states.Count)
+            throw new ArgumentException("A recurrence needs one initial value and one step per state.");
+        Index = index;
+        Count = count;
+        States = states.ToArray();
+        Initial = initial.ToArray();
+        Next = next.ToArray();
+    }
+
+    /// <summary>The step's index t (an <see cref="ExprKind.Index"/>), 0 … Count − 1.</summary>
+    public Expr Index { get; }
+
+    /// <summary>The number of steps (an int expression; none when it is ≤ 0).</summary>
+    public Expr Count { get; }
+
+    /// <summary>The carried locals' names.</summary>
+    public IReadOnlyList<string> States { get; }
+
+    /// <summary>Each state's value before the first step.</summary>
+    public IReadOnlyList<Expr> Initial { get; }
+
+    /// <summary>Each state's value after a step, from the states before it (<c>Var(name)</c>) and t.</summary>
+    public IReadOnlyList<Expr> Next { get; }
+
+    /// <summary>The states as the expressions that stand for them.</summary>
+    public IReadOnlyList<Expr> StateVariables => States.Select(Expr.Var).ToList();
+
+    /// <summary>Every expression the recurrence computes with: initial values and steps.</summary>
+    public IEnumerable<Expr> Roots => Initial.Concat(Next);
+
+    public bool Equals(Recurrence? other) =>
+        other != null && ReferenceEquals(Index, other.Index) && ReferenceEquals(Count, other.Count) && States.SequenceEqual(other.States, StringComparer.Ordinal) &&
+        Initial.SequenceEqual(other.Initial) && Next.SequenceEqual(other.Next);
+
+    public override bool Equals(object? obj) => Equals(obj as Recurrence);
+
+    public override int GetHashCode() => Next.Aggregate(Index.GetHashCode() * 31 + Count.GetHashCode(), (h, e) => h * 31 + e.GetHashCode());
+}

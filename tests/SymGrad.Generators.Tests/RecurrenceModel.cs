@@ -1,0 +1,153 @@
+using System;
+
+namespace SymGrad.Generators.Tests;
+
+/// <summary>Loops that carry state, as users write them: RNN cells, running products, an integrator, gated cells.</summary>
+public static partial class RecurrenceModel
+{
+    /// <summary>An Elman cell with one hidden unit, scored by the mean squared error of its states against targets.</summary>
+    [Differentiable("w", "u", "b")]
+    public static double Rnn(double w, double u, double b, ReadOnlySpan<double> x, ReadOnlySpan<double> y)
+    {
+        double h = 0, loss = 0;
+        for (int t = 0; t < x.Length; t++)
+        {
+            h = Math.Tanh(w * h + u * x[t] + b);
+            loss += (h - y[t]) * (h - y[t]);
+        }
+        return loss / x.Length;
+    }
+
+    /// <summary>The same cell in float.</summary>
+    [Differentiable("w", "u", "b")]
+    public static float RnnF(float w, float u, float b, ReadOnlySpan<float> x, ReadOnlySpan<float> y)
+    {
+        float h = 0, loss = 0;
+        for (int t = 0; t < x.Length; t++)
+        {
+            h = MathF.Tanh(w * h + u * x[t] + b);
+            loss += (h - y[t]) * (h - y[t]);
+        }
+        return loss / x.Length;
+    }
+
+    /// <summary><see cref="Rnn"/> unrolled by hand over four steps: what the recurrence must agree with.</summary>
+    [Differentiable("w", "u", "b")]
+    public static double RnnUnrolled4(double w, double u, double b, double x0, double x1, double x2, double x3, double y0, double y1, double y2, double y3)
+    {
+        var h1 = Math.Tanh(w * 0 + u * x0 + b);
+        var h2 = Math.Tanh(w * h1 + u * x1 + b);
+        var h3 = Math.Tanh(w * h2 + u * x2 + b);
+        var h4 = Math.Tanh(w * h3 + u * x3 + b);
+        return ((h1 - y0) * (h1 - y0) + (h2 - y1) * (h2 - y1) + (h3 - y2) * (h3 - y2) + (h4 - y3) * (h4 - y3)) / 4;
+    }
+
+    /// <summary>xⁿ by repeated multiplication (an int count as data).</summary>
+    [Differentiable]
+    public static double Power(double x, int n)
+    {
+        var p = 1.0;
+        for (var i = 0; i < n; i++) p *= x;
+        return p;
+    }
+
+    /// <summary>A scalar LSTM cell: two carried variables (h, c), four gates.</summary>
+    [Differentiable]
+    public static double Lstm(double wf, double uf, double bf, double wi, double ui, double bi, double wg, double ug, double bg, double wo, double uo, double bo,
+        [NoDiff] ReadOnlySpan<double> x, [NoDiff] double target)
+    {
+        double h = 0, c = 0;
+        for (var t = 0; t < x.Length; t++)
+        {
+            var f = 1 / (1 + Math.Exp(-(wf * h + uf * x[t] + bf)));
+            var i = 1 / (1 + Math.Exp(-(wi * h + ui * x[t] + bi)));
+            var g = Math.Tanh(wg * h + ug * x[t] + bg);
+            var o = 1 / (1 + Math.Exp(-(wo * h + uo * x[t] + bo)));
+            c = f * c + i * g;
+            h = o * Math.Tanh(c);
+        }
+        return (h - target) * (h - target);
+    }
+
+    /// <summary>A scalar GRU cell whose weights are one span variable (read at constant positions).</summary>
+    [Differentiable("p")]
+    public static double Gru(ReadOnlySpan<double> p, ReadOnlySpan<double> x, ReadOnlySpan<double> y)
+    {
+        var h = 0.0;
+        var loss = 0.0;
+        for (var t = 0; t < x.Length; t++)
+        {
+            var z = 1 / (1 + Math.Exp(-(p[0] * x[t] + p[1] * h + p[2])));
+            var r = 1 / (1 + Math.Exp(-(p[3] * x[t] + p[4] * h + p[5])));
+            var candidate = Math.Tanh(p[6] * x[t] + p[7] * (r * h) + p[8]);
+            h = (1 - z) * h + z * candidate;
+            loss += Math.Abs(h - y[t]) < 1 ? 0.5 * (h - y[t]) * (h - y[t]) : Math.Abs(h - y[t]) - 0.5;
+        }
+        return loss;
+    }
+
+    /// <summary>A cell over vector inputs x[t, k] with a weight span: an inner sum inside each step.</summary>
+    [Differentiable("w", "a", "b")]
+    public static double VectorInput(ReadOnlySpan<double> w, double a, double b, double[,] x)
+    {
+        var h = 0.5;
+        for (var t = 0; t < x.GetLength(0); t++)
+        {
+            var s = b;
+            for (var k = 0; k < w.Length; k++) s += w[k] * x[t, k];
+            h = Math.Tanh(a * h + s);
+        }
+        return h * h;
+    }
+
+    /// <summary>A state that starts from the parameters, a mean computed before the loop, and the value read after it.</summary>
+    [Differentiable("x", "h0", "a")]
+    public static double Centered(ReadOnlySpan<double> x, double h0, double a)
+    {
+        var mean = 0.0;
+        for (var i = 0; i < x.Length; i++) mean += x[i];
+        mean /= x.Length;
+        var h = h0 * h0;
+        for (var t = 0; t < x.Length; t++) h = Math.Sin(a * h + x[t] - mean);
+        return h + mean * a;
+    }
+
+    /// <summary>Euler steps of a spring: position and velocity carried, the stiffness and damping differentiated.</summary>
+    [Differentiable("k", "damping")]
+    public static double Spring(double k, double damping, int steps, double dt)
+    {
+        double position = 1, velocity = 0, energy = 0;
+        for (var t = 0; t < steps; t++)
+        {
+            var acceleration = -k * position - damping * velocity;
+            position += dt * velocity;
+            velocity += dt * acceleration;
+            energy += dt * position * position;
+        }
+        return energy + 0.5 * velocity * velocity;
+    }
+
+    /// <summary>Branches inside the step (an if statement changing the state), and a running min.</summary>
+    [Differentiable("w", "v")]
+    public static double Branchy(double w, double v, ReadOnlySpan<double> x)
+    {
+        var h = 0.0;
+        var low = double.PositiveInfinity;
+        for (var t = 1; t <= x.Length - 1; t += 2)
+        {
+            if (x[t] > 0) h = Math.Tanh(w * h + x[t]);
+            else h = 0.5 * h + v * x[t - 1];
+            low = Math.Min(low, h * v);
+        }
+        return h + low;
+    }
+
+    /// <summary>The gradient with respect to the input sequence itself (read at the step's index).</summary>
+    [Differentiable("x", "w")]
+    public static double InputGradient(ReadOnlySpan<double> x, double w)
+    {
+        var h = 0.0;
+        for (var t = 0; t < x.Length; t++) h = Math.Tanh(w * h + x[t] * x[t]);
+        return h;
+    }
+}

@@ -1,0 +1,273 @@
+using System;
+using System.Linq;
+using Xunit;
+using M = SymGrad.Generators.Tests.RecurrenceModel;
+
+namespace SymGrad.Generators.Tests;
+
+/// <summary>
+/// Loops that carry state (backpropagation through time): each generated gradient returns the method's value, each
+/// partial matches central differences of the method, the checkpointed sweep gives the same bits, and the recurrence
+/// agrees with the same steps unrolled by hand.
+/// </summary>
+public class RecurrenceTests
+{
+    private static double[] Random(int n, int seed, double scale = 1)
+    {
+        var random = new Random(seed);
+        return Enumerable.Range(0, n).Select(_ => (random.NextDouble() * 2 - 1) * scale).ToArray();
+    }
+
+    // ∂f/∂θ against a central difference of the method at θ.
+    private static void Matches(Func<double, double> f, double at, double partial, string name, double tolerance = 1e-6)
+    {
+        var h = 1e-6 * Math.Max(1, Math.Abs(at));
+        var difference = (f(at + h) - f(at - h)) / (2 * h);
+        Assert.True(Math.Abs(partial - difference) <= tolerance * (1 + Math.Abs(difference)), $"∂/∂{name} = {partial:R}, differences give {difference:R}");
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(7)]
+    [InlineData(200)]
+    [InlineData(10_000)]
+    public void Rnn_ValueIsTheMethods_AndPartialsMatchDifferences(int steps)
+    {
+        var x = Random(steps, steps);
+        var y = Random(steps, steps + 1, 0.5);
+        var (w, u, b) = (0.8, -0.6, 0.1);
+        var value = M.RnnGradient(w, u, b, x, y, out var dw, out var du, out var db);
+        var expected = M.Rnn(w, u, b, x, y);
+        Assert.True(Math.Abs(value - expected) <= 1e-13 * Math.Abs(expected), $"{value:R} != {expected:R}");
+        Matches(v => M.Rnn(v, u, b, x, y), w, dw, "w");
+        Matches(v => M.Rnn(w, v, b, x, y), u, du, "u");
+        Matches(v => M.Rnn(w, u, v, x, y), b, db, "b");
+    }
+
+    [Fact]
+    public void Rnn_AgreesWithTheStepsUnrolledByHand()
+    {
+        var x = Random(4, 3);
+        var y = Random(4, 4);
+        var (w, u, b) = (1.3, 0.7, -0.2);
+        var value = M.RnnGradient(w, u, b, x, y, out var dw, out var du, out var db);
+        var unrolled = M.RnnUnrolled4Gradient(w, u, b, x[0], x[1], x[2], x[3], y[0], y[1], y[2], y[3], out var uw, out var uu, out var ub);
+        Assert.Equal(unrolled, value, 14);
+        Assert.Equal(uw, dw, 14);
+        Assert.Equal(uu, du, 14);
+        Assert.Equal(ub, db, 14);
+    }
+
+    [Fact]
+    public void EmptyAndSingleSequences_GiveTheMethodsValue()
+    {
+        // No steps: the value after the loop reads the initial states (0/0 here, as the method computes it).
+        var value = M.RnnGradient(0.5, 0.5, 0.5, ReadOnlySpan<double>.Empty, ReadOnlySpan<double>.Empty, out var dw, out _, out _);
+        Assert.True(double.IsNaN(value) && double.IsNaN(M.Rnn(0.5, 0.5, 0.5, ReadOnlySpan<double>.Empty, ReadOnlySpan<double>.Empty)));
+        Assert.Equal(0, dw);
+        Assert.Equal(1, M.PowerGradient(3, 0, out var dx));
+        Assert.Equal(0, dx);
+        Assert.Equal(1, M.PowerGradient(3, -4, out dx));
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(5)]
+    [InlineData(17)]
+    public void Power_IsNXToTheNMinusOne(int n)
+    {
+        foreach (var x in new[] { -1.5, 0.0, 0.5, 2.0 })
+        {
+            Assert.Equal(M.Power(x, n), M.PowerGradient(x, n, out var dx));
+            Assert.Equal(n == 0 ? 0 : n * Math.Pow(x, n - 1), dx, 12);
+        }
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(12)]
+    [InlineData(500)]
+    public void Lstm_TwoCarriedVariables_MatchDifferences(int steps)
+    {
+        var x = Random(steps, 40 + steps);
+        var p = Random(12, 41 + steps, 0.9);
+        double F(double[] q) => M.Lstm(q[0], q[1], q[2], q[3], q[4], q[5], q[6], q[7], q[8], q[9], q[10], q[11], x, 0.3);
+        var g = new double[12];
+        var value = M.LstmGradient(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11], x, 0.3, g);
+        Assert.Equal(F(p), value, 13);
+        for (var i = 0; i < 12; i++)
+        {
+            var q = (double[])p.Clone();
+            Matches(v => { q[i] = v; return F(q); }, p[i], g[i], "p" + i);
+        }
+    }
+
+    [Fact]
+    public void Gru_ArrayOfWeights_MatchesDifferences_AndAccumulates()
+    {
+        var x = Random(300, 50, 2);
+        var y = Random(300, 51, 0.8);
+        var p = Random(9, 52);
+        var dp = new double[9];
+        var value = M.GruGradient(p, x, y, dp);
+        Assert.Equal(M.Gru(p, x, y), value, 10);
+        for (var i = 0; i < 9; i++)
+        {
+            var q = (double[])p.Clone();
+            Matches(v => { q[i] = v; return M.Gru(q, x, y); }, p[i], dp[i], "p" + i);
+        }
+        // The accumulating form adds the same gradient into what is there; an empty span is not wanted.
+        var sum = Enumerable.Repeat(1.0, 9).ToArray();
+        M.GruAccumulateGradient(p, x, y, sum);
+        for (var i = 0; i < 9; i++) Assert.Equal(1 + dp[i], sum[i], 12);
+        Assert.Equal(value, M.GruGradient(p, x, y, default));
+        Assert.Throws<ArgumentException>(() => M.GruGradient(p, x, y, new double[8]));
+    }
+
+    [Fact]
+    public void VectorInputs_InnerSumInsideTheStep_MatchDifferences()
+    {
+        const int steps = 40, width = 6;
+        var x = new double[steps, width];
+        var values = Random(steps * width, 60);
+        for (var t = 0; t < steps; t++)
+        for (var k = 0; k < width; k++) x[t, k] = values[t * width + k];
+        var w = Random(width, 61, 0.5);
+        var dw = new double[width];
+        var value = M.VectorInputGradient(w, 0.9, 0.05, x, dw, out var da, out var db);
+        Assert.Equal(M.VectorInput(w, 0.9, 0.05, x), value, 13);
+        Matches(v => M.VectorInput(w, v, 0.05, x), 0.9, da, "a");
+        Matches(v => M.VectorInput(w, 0.9, v, x), 0.05, db, "b");
+        for (var k = 0; k < width; k++)
+        {
+            var q = (double[])w.Clone();
+            Matches(v => { q[k] = v; return M.VectorInput(q, 0.9, 0.05, x); }, w[k], dw[k], "w" + k);
+        }
+    }
+
+    [Fact]
+    public void InitialStateAndWorkBeforeTheLoop_AreDifferentiatedToo()
+    {
+        var x = Random(50, 70);
+        var dx = new double[50];
+        var value = M.CenteredGradient(x, 0.7, 1.1, dx, out var dh0, out var da);
+        Assert.Equal(M.Centered(x, 0.7, 1.1), value, 13);
+        Matches(v => M.Centered(x, v, 1.1), 0.7, dh0, "h0");
+        Matches(v => M.Centered(x, 0.7, v), 1.1, da, "a");
+        for (var k = 0; k < 50; k += 7)
+        {
+            var q = (double[])x.Clone();
+            Matches(v => { q[k] = v; return M.Centered(q, 0.7, 1.1); }, x[k], dx[k], "x" + k);
+        }
+    }
+
+    [Fact]
+    public void Spring_ThreeStatesFromCompoundAssignments_MatchDifferences()
+    {
+        var value = M.SpringGradient(4.0, 0.3, 2_000, 0.005, out var dk, out var dDamping);
+        Assert.Equal(M.Spring(4.0, 0.3, 2_000, 0.005), value, 13);
+        Matches(v => M.Spring(v, 0.3, 2_000, 0.005), 4.0, dk, "k");
+        Matches(v => M.Spring(4.0, v, 2_000, 0.005), 0.3, dDamping, "damping");
+    }
+
+    [Fact]
+    public void BranchesAndARunningMin_StepByTwoFromOne_MatchDifferences()
+    {
+        foreach (var n in new[] { 0, 1, 2, 9, 64 })
+        {
+            var x = Random(n, 80 + n);
+            var value = M.BranchyGradient(0.6, 0.4, x, out var dw, out var dv);
+            var expected = M.Branchy(0.6, 0.4, x);
+            Assert.True(value == expected || Math.Abs(value - expected) <= 1e-13 * Math.Abs(expected), $"n = {n}: {value:R} != {expected:R}");
+            if (n < 2) continue;
+            Matches(v => M.Branchy(v, 0.4, x), 0.6, dw, "w");
+            Matches(v => M.Branchy(0.6, v, x), 0.4, dv, "v");
+        }
+    }
+
+    [Fact]
+    public void TheInputSequence_CanBeAVariable()
+    {
+        var x = Random(30, 90);
+        var dx = new double[30];
+        var value = M.InputGradientGradient(x, 0.8, dx, out var dw);
+        Assert.Equal(M.InputGradient(x, 0.8), value, 14);
+        Matches(v => M.InputGradient(x, v), 0.8, dw, "w");
+        for (var k = 0; k < 30; k++)
+        {
+            var q = (double[])x.Clone();
+            Matches(v => { q[k] = v; return M.InputGradient(q, 0.8); }, x[k], dx[k], "x" + k);
+        }
+    }
+
+    [Theory]
+    [InlineData(1, 0)]
+    [InlineData(10, 1)]
+    [InlineData(10, 3)]
+    [InlineData(10, 10)]
+    [InlineData(10, 25)]
+    [InlineData(1_000, 0)]
+    [InlineData(1_000, 7)]
+    [InlineData(10_000, 0)]
+    public void Checkpointing_GivesTheSameBits(int steps, int segment)
+    {
+        var x = Random(steps, 100 + steps);
+        var y = Random(steps, 101 + steps);
+        var value = M.RnnGradient(0.9, 0.4, -0.1, x, y, out var dw, out var du, out var db);
+        var again = M.RnnGradientCheckpointed(0.9, 0.4, -0.1, x, y, out var cw, out var cu, out var cb, segment);
+        Assert.Equal(value, again);
+        Assert.Equal(dw, cw);
+        Assert.Equal(du, cu);
+        Assert.Equal(db, cb);
+        var p = Random(9, 102);
+        var dp = new double[9];
+        var cp = new double[9];
+        Assert.Equal(M.GruGradient(p, x, y, dp), M.GruGradientCheckpointed(p, x, y, cp, segment));
+        Assert.Equal(dp, cp);
+    }
+
+    [Fact]
+    public void Checkpointing_KeepsMemoryToTheSquareRootOfTheSteps()
+    {
+        const int steps = 100_000;
+        var x = Random(steps, 7);
+        var y = Random(steps, 8);
+        M.RnnGradient(0.9, 0.4, -0.1, x, y, out _, out _, out _);
+        M.RnnGradientCheckpointed(0.9, 0.4, -0.1, x, y, out _, out _, out _);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        M.RnnGradient(0.9, 0.4, -0.1, x, y, out _, out _, out _);
+        var full = GC.GetAllocatedBytesForCurrentThread() - before;
+        before = GC.GetAllocatedBytesForCurrentThread();
+        M.RnnGradientCheckpointed(0.9, 0.4, -0.1, x, y, out _, out _, out _);
+        var checkpointed = GC.GetAllocatedBytesForCurrentThread() - before;
+        // The trajectory is 100 001 doubles; the checkpoints of two states and a segment's trajectory, 3 × 317.
+        Assert.True(full >= 8 * steps, $"the full sweep allocated {full} bytes");
+        Assert.True(checkpointed <= 8 * 3 * 400, $"the checkpointed sweep allocated {checkpointed} bytes");
+    }
+
+    [Fact]
+    public void Float_MatchesTheDoubleCell()
+    {
+        var x = Random(100, 110).Select(v => (float)v).ToArray();
+        var y = Random(100, 111).Select(v => (float)(v * 0.5)).ToArray();
+        var value = M.RnnFGradient(0.8f, -0.6f, 0.1f, x, y, out var dw, out var du, out var db);
+        Assert.Equal(M.RnnF(0.8f, -0.6f, 0.1f, x, y), value, 5);
+        M.RnnGradient(0.8, -0.6, 0.1, x.Select(v => (double)v).ToArray(), y.Select(v => (double)v).ToArray(), out var ew, out var eu, out var eb);
+        Assert.Equal(ew, dw, 4);
+        Assert.Equal(eu, du, 4);
+        Assert.Equal(eb, db, 4);
+    }
+
+    [Fact]
+    public void TheDerivation_ShowsTheAdjointRecurrence()
+    {
+        var steps = M.RnnDerivation.Steps_w;
+        Assert.Contains(@"{\delta_{h}}_{t} &= {\delta_{h}}_{t + 1}\,\frac{\partial h_{t + 1}}{\partial h_{t}}", steps);
+        Assert.Contains(@"\sum_{t=0}^{T-1}", steps);
+        Assert.Contains(@"h_{t + 1} = \tanh", M.RnnDerivation.Formula);
+        // One carried variable: δ_t, as the article writes it.
+        Assert.Contains(@"\delta_{i} &= \delta_{i + 1}\,\frac{\partial p_{i + 1}}{\partial p_{i}} = \delta_{i + 1} x", M.PowerDerivation.Steps_x);
+        Assert.Equal(5 * Math.Pow(1.5, 4), M.PowerDerivative(1.5, 5), 12);
+    }
+}
