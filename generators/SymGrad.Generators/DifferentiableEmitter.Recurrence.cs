@@ -97,6 +97,7 @@ internal static partial class DifferentiableEmitter
     /// </summary>
     private static (string Formula, List<string> Partials, List<string> Steps) RecurrenceDerivation(Recurrence r, Expr result, IReadOnlyList<Expr> variables)
     {
+        (r, result) = r.Simplified(result);
         var t = r.Index;
         var taken = new HashSet<string>(Graph.PostOrder(r.Roots.Prepend(result)).Where(n => n.Kind is ExprKind.Index or ExprKind.Var or ExprKind.Element).Select(n => n.Name!), StringComparer.Ordinal);
         var last = Expr.Index(taken.Contains("T") ? "T_" : "T");

@@ -27,6 +27,9 @@ public sealed partial class IndexedCode
         string accessibility, IReadOnlyList<ArrayParameter> parameters, string? summary, bool accumulate = false, string? segment = null)
     {
         var real = useFloat ? NumericType.Float : NumericType.Double;
+        // In the simplifier's forms, as the derivatives hold them (1/(1 + e^−z) is σ(z)): the sweep finds the step's values
+        // in its derivatives only as the same nodes.
+        (recurrence, result) = recurrence.Simplified(result);
         var t = recurrence.Index;
         var states = recurrence.StateVariables;
         var roots = recurrence.Roots.Append(result).ToList();
@@ -57,6 +60,29 @@ public sealed partial class IndexedCode
         var used = Graph.PostOrder(sweepValues);
         var kept = Enumerable.Range(0, states.Count).Where(j => used.Contains(states[j]) || used.Contains(recurrence.Next[j]) && stepped[recurrence.Next[j]] == j).ToList();
 
+        // What else the sweep would compute again that the forward step computes anyway (a gate's exp, a tanh, a sum over
+        // the step's inputs): kept per step as a hand-written BPTT keeps its gates, when the sweep reads it. Only values of
+        // one step (no index of an inner sum free in them) that vary with it.
+        var varying = new HashSet<Expr>(states) { t };
+        var candidates = Graph.PostOrder(recurrence.Next).Where(n => (n.IsReduction || CostModel.OpCost(n) >= 4) && n.Kind != ExprKind.Pow &&
+            !stepped.ContainsKey(n) && code.Free(n).All(i => ReferenceEquals(i, t)) && Graph.PostOrder(n).Any(varying.Contains)).ToList();
+        // The candidates the sweep reads, outermost first (a kept sum's terms are not kept too), not looking inside what it
+        // reads back from the trajectories.
+        var candidateSet = new HashSet<Expr>(candidates);
+        var readBack = new HashSet<Expr>(kept.Select(j => states[j]).Concat(kept.Where(j => stepped.TryGetValue(recurrence.Next[j], out var o) && o == j).Select(j => recurrence.Next[j])));
+        var visited = new HashSet<Expr>();
+        var reached = new HashSet<Expr>();
+        var pending = new Stack<Expr>(sweepValues);
+        while (pending.Count > 0)
+        {
+            var e = pending.Pop();
+            if (!visited.Add(e) || readBack.Contains(e)) continue;
+            if (candidateSet.Contains(e)) { reached.Add(e); continue; }
+            foreach (var a in e.ArgArray) pending.Push(a);
+        }
+        var saved = candidates.Where(reached.Contains).ToList();
+        var tapes = saved.Select((_, k) => Unique("saved" + k.ToString(System.Globalization.CultureInfo.InvariantCulture))).ToList();
+
         var steps = new List<Step>(code._steps);
         code._steps = new List<Step>();
         var forward = new List<Step>();
@@ -73,12 +99,14 @@ public sealed partial class IndexedCode
 
         // One step forward, from the states in their locals to the next ones (all computed before any is replaced).
         var next = recurrence.States.Select(s => Unique(s + "Next")).ToList();
-        Block Advance(Func<int, Store?> keep)
+        Block Advance(Func<int, Store?> keep, Expr? tapeAt)
         {
             var body = new List<Step>();
             for (var j = 0; j < states.Count; j++) body.Add(new Assign(new Store(StoreKind.Declare, next[j], Seq<IntValue>.Empty, real), Unroll(recurrence.Next[j])));
             foreach (var j in kept)
                 if (keep(j) is { } store) body.Add(new Assign(store, Expr.Var(next[j])));
+            if (tapeAt != null)
+                for (var k = 0; k < saved.Count; k++) body.Add(new Assign(new Store(StoreKind.Set, tapes[k], Seq.Of(IntValue.Of(tapeAt)), real), Unroll(saved[k])));
             for (var j = 0; j < states.Count; j++) body.Add(new Copy(CSharpPrinter.Identifier(recurrence.States[j]), next[j]));
             return Block.Of(body);
         }
@@ -90,7 +118,6 @@ public sealed partial class IndexedCode
         string? segmentIndex = null;
         IntValue? segmentsValue = null, start = null, end = null;
         var rerun = new List<Step>();
-        var sweepSetup = new List<Step>();
         if (segment is null)
         {
             foreach (var j in kept)
@@ -98,8 +125,9 @@ public sealed partial class IndexedCode
                 forward.Add(new Plans.Buffer(trajectories[j], real, countValue + IntValue.Const(1)));
                 forward.Add(new Assign(new Store(StoreKind.Set, trajectories[j], Seq.Of(IntValue.Of(Expr.Zero)), real), states[j]));
             }
+            foreach (var tape in tapes) forward.Add(new Plans.Buffer(tape, real, countValue));
             forward.Add(new For(index, IntValue.Const(0), countValue,
-                Advance(j => new Store(StoreKind.Set, trajectories[j], Seq.Of(IntValue.Of(Expr.Add(t, Expr.One))), real))));
+                Advance(j => new Store(StoreKind.Set, trajectories[j], Seq.Of(IntValue.Of(Expr.Add(t, Expr.One))), real), t)));
         }
         else
         {
@@ -120,19 +148,23 @@ public sealed partial class IndexedCode
             foreach (var j in all) forward.Add(new Plans.Buffer(checkpoints[j], real, segmentsValue));
             start = IntValue.Local(segmentIndex) * length;
             end = IntValue.Min(countValue, start + length);
-            var segmentBody = all.Select(j => (Step)new Assign(new Store(StoreKind.Set, checkpoints[j], Seq.Of(IntValue.Of(Expr.Index(segmentIndex))), real), states[j])).ToList();
-            segmentBody.Add(new For(index, start, end, Advance(_ => null)));
-            forward.Add(new For(segmentIndex, IntValue.Const(0), segmentsValue, Block.Of(segmentBody)));
-
-            // The sweep, segment by segment from the last: the states from its checkpoint, the segment run again into a
-            // trajectory of S + 1 values, then the reverse steps over the segment.
-            foreach (var j in kept) sweepSetup.Add(new Plans.Buffer(trajectories[j], real, length + IntValue.Const(1)));
+            // The forward pass writes the segment's trajectory and kept values as the rerun does (into the same buffers, each
+            // segment over the last): the same program, so the rerun computes the states again bit for bit.
+            foreach (var j in kept) forward.Add(new Plans.Buffer(trajectories[j], real, length + IntValue.Const(1)));
+            foreach (var tape in tapes) forward.Add(new Plans.Buffer(tape, real, length));
             offset = Expr.Index(segmentStart);
-            rerun.Add(new DeclareInt(segmentStart, start));
-            foreach (var j in all) rerun.Add(new Assign(new Store(StoreKind.Set, recurrence.States[j], Seq<IntValue>.Empty, real), Expr.Element(checkpoints[j], Expr.Index(segmentIndex))));
-            foreach (var j in kept) rerun.Add(new Assign(new Store(StoreKind.Set, trajectories[j], Seq.Of(IntValue.Of(Expr.Zero)), real), states[j]));
-            rerun.Add(new For(index, start, end,
-                Advance(j => new Store(StoreKind.Set, trajectories[j], Seq.Of(IntValue.Of(Expr.Sub(Expr.Add(t, Expr.One), offset))), real))));
+            Block Segment(bool restore) => Block.Of(
+                new Step[] { new DeclareInt(segmentStart, start) }
+                .Concat(all.Select(j => (Step)(restore
+                    ? new Assign(new Store(StoreKind.Set, recurrence.States[j], Seq<IntValue>.Empty, real), Expr.Element(checkpoints[j], Expr.Index(segmentIndex!)))
+                    : new Assign(new Store(StoreKind.Set, checkpoints[j], Seq.Of(IntValue.Of(Expr.Index(segmentIndex!))), real), states[j]))))
+                .Concat(kept.Select(j => (Step)new Assign(new Store(StoreKind.Set, trajectories[j], Seq.Of(IntValue.Of(Expr.Zero)), real), states[j])))
+                .Append(new For(index, start, end,
+                    Advance(j => new Store(StoreKind.Set, trajectories[j], Seq.Of(IntValue.Of(Expr.Sub(Expr.Add(t, Expr.One), offset))), real), Expr.Sub(t, offset)))));
+            forward.Add(new For(segmentIndex, IntValue.Const(0), segmentsValue, Segment(restore: false)));
+            // The sweep, segment by segment from the last: the states from its checkpoint, the segment run again, then the
+            // reverse steps over it.
+            rerun.AddRange(Segment(restore: true).Steps);
         }
 
         // The sweep's step: the new adjoints, then each variable's share, then the adjoints replaced.
@@ -142,6 +174,7 @@ public sealed partial class IndexedCode
             if (stepped.TryGetValue(recurrence.Next[j], out var owner) && owner == j) map[recurrence.Next[j]] = Expr.Element(trajectories[j], Expr.Sub(Expr.Add(t, Expr.One), offset));
             map[states[j]] = Expr.Element(trajectories[j], Expr.Sub(t, offset));
         }
+        for (var k = 0; k < saved.Count; k++) map[saved[k]] = Expr.Element(tapes[k], Expr.Sub(t, offset));
         var memo = new Dictionary<Expr, Expr>();
         var swept = sweepValues.Select(v => Graph.ReplaceTopDown(v, map, memo)).ToList();
         var newAdjoints = recurrence.States.Select(x => Unique("delta_" + x + "Before")).ToList();
@@ -176,7 +209,6 @@ public sealed partial class IndexedCode
         if (segment is null) steps.AddRange(code.PlacedWith(new Step[] { reverse }, bothVary));
         else
         {
-            steps.AddRange(code.PlacedWith(sweepSetup, none));
             steps.AddRange(code.PlacedWith(new Step[] { new For(segmentIndex!, IntValue.Const(0), segmentsValue!, Block.Of(rerun.Append(reverse)), Descending: true) }, bothVary));
         }
         steps.AddRange(code.PlacedWith(last, none));

@@ -46,6 +46,13 @@ public sealed class Recurrence : IEquatable<Recurrence>
     /// <summary>Every expression the recurrence computes with: initial values and steps.</summary>
     public IEnumerable<Expr> Roots => Initial.Concat(Next);
 
+    /// <summary>The recurrence and the value after it with every expression simplified (one simplifier, so shared nodes stay shared).</summary>
+    public (Recurrence Recurrence, Expr Result) Simplified(Expr result)
+    {
+        var simplifier = new Simplifier();
+        return (new Recurrence(Index, Count, States, Initial.Select(simplifier.Simplify).ToList(), Next.Select(simplifier.Simplify).ToList()), simplifier.Simplify(result));
+    }
+
     public bool Equals(Recurrence? other) =>
         other != null && ReferenceEquals(Index, other.Index) && ReferenceEquals(Count, other.Count) && States.SequenceEqual(other.States, StringComparer.Ordinal) &&
         Initial.SequenceEqual(other.Initial) && Next.SequenceEqual(other.Next);
