@@ -102,10 +102,17 @@ internal static partial class DifferentiableEmitter
         var taken = new HashSet<string>(Graph.PostOrder(r.Roots.Prepend(result)).Where(n => n.Kind is ExprKind.Index or ExprKind.Var or ExprKind.Element).Select(n => n.Name!), StringComparer.Ordinal);
         var last = Expr.Index(taken.Contains("T") ? "T_" : "T");
         var states = r.StateVariables;
-        var single = r.States.Count == 1;
+        var arrays = r.Arrays;
+        var single = r.States.Count + arrays.Count == 1;
         var deltas = r.States.Select(s => single ? "delta" : "delta_" + s).ToList();
+        var arrayDeltas = arrays.Select(a => single ? "delta" : "delta_" + a.Name).ToList();
+        var arrayNames = arrays.Select(a => a.Name).ToList();
+        var arrayElements = arrays.Select(a => Expr.FreeElement(a.Name, 1, taken)).ToList();
         Expr State(int j, Expr at) => Expr.Element(r.States[j], at);
         Expr Delta(int j, Expr at) => Expr.Element(deltas[j], at);
+        // A state array's element e after `at` steps: h_{at,e}.
+        Expr ArrayAt(Expr e, Expr position) => arrays.Count == 0 ? e : Graph.Rewrite(e, n =>
+            n.Kind == ExprKind.Element && n.Args.Count == 1 && arrayNames.Contains(n.Name!) ? Expr.Element(n.Name!, position, n.Args[0]) : n);
         Expr At(Expr e, Expr position, Expr? nextPosition)
         {
             var map = new Dictionary<Expr, Expr>();
@@ -114,33 +121,51 @@ internal static partial class DifferentiableEmitter
                 if (nextPosition != null && !r.Next[j].IsConst) map[r.Next[j]] = State(j, nextPosition);
                 map[states[j]] = State(j, position);
             }
-            return Graph.ReplaceTopDown(e, map);
+            if (nextPosition != null)
+                foreach (var a in arrays) map[a.Next] = Expr.Element(a.Name, nextPosition, a.Index);
+            return ArrayAt(Graph.ReplaceTopDown(e, map), position);
         }
         var next = Expr.Add(t, Expr.One);
 
         var lines = new List<string>();
         for (var j = 0; j < states.Count; j++) lines.Add(LatexPrinter.Print(State(j, Expr.Zero)) + " = " + LatexPrinter.Print(r.Initial[j]));
+        foreach (var a in arrays) lines.Add(LatexPrinter.Print(Expr.Element(a.Name, Expr.Zero, a.Index)) + " = " + LatexPrinter.Print(a.Initial));
         for (var j = 0; j < states.Count; j++) lines.Add(LatexPrinter.Print(State(j, next)) + " = " + LatexPrinter.Print(At(r.Next[j], t, null)));
+        foreach (var a in arrays) lines.Add(LatexPrinter.Print(Expr.Element(a.Name, next, a.Index)) + " = " + LatexPrinter.Print(At(a.Next, t, null)));
         var formula = LatexPrinter.Print(At(result, last, null)) + @",\quad " + string.Join(@",\quad ", lines) + @",\quad " +
             LatexPrinter.Print(t) + " = 0, \\dots, " + LatexPrinter.Print(last) + " - 1,\\quad " + LatexPrinter.Print(last) + " = " + LatexPrinter.Print(r.Count);
 
-        var phi = Expr.Add(deltas.Select((d, j) => Expr.Mul(Expr.Var(d), r.Next[j])).ToList());
-        var step = Differentiator.Gradient(phi, states.Concat(variables).ToList());
-        var atEnd = Differentiator.Gradient(result, states.Concat(variables).ToList());
-        var psi = Expr.Add(deltas.Select((d, j) => Expr.Mul(Expr.Var(d), r.Initial[j])).ToList());
-        var atStart = Differentiator.Gradient(psi, variables.ToList());
-        Expr Deltas(Expr e, Expr position) => Graph.ReplaceTopDown(e, deltas.Select((d, j) => (Expr.Var(d), Delta(j, position))).ToDictionary(p => p.Item1, p => p.Item2));
+        Expr Weighted(IReadOnlyList<Expr> scalars, Func<ArrayState, Expr> element) => Expr.Add(
+            deltas.Select((d, j) => Expr.Mul(Expr.Var(d), scalars[j]))
+            .Concat(arrays.Select((a, k) => Expr.Sum(a.Index, a.Length, Expr.Mul(Expr.Element(arrayDeltas[k], a.Index), element(a))))).ToList());
+        var wrt = states.Concat(arrayElements).ToList();
+        var stateCount = wrt.Count;
+        var step = Differentiator.Gradient(Weighted(r.Next, a => a.Next), wrt.Concat(variables).ToList());
+        var atEnd = Differentiator.Gradient(result, wrt.Concat(variables).ToList());
+        var atStart = Differentiator.Gradient(Weighted(r.Initial, a => a.Initial), variables.ToList());
+        Expr Deltas(Expr e, Expr position) => Graph.Rewrite(e, n =>
+            n.Kind == ExprKind.Var && deltas.IndexOf(n.Name!) is var j && j >= 0 ? Delta(j, position)
+            : n.Kind == ExprKind.Element && n.Args.Count == 1 && arrayDeltas.Contains(n.Name!) ? Expr.Element(n.Name!, position, n.Args[0])
+            : n);
+        // The states as the derivation writes them: s_{at} for a scalar, h_{at,k} for a state array's element k.
+        string StatePrinted(int j, Expr at) => j < states.Count ? LatexPrinter.Print(State(j, at)) : LatexPrinter.Print(Expr.Element(arrays[j - states.Count].Name, at, arrayElements[j - states.Count].Args[0]));
+        string DeltaPrinted(int j, Expr at) => j < states.Count ? LatexPrinter.Print(Delta(j, at)) : LatexPrinter.Print(Expr.Element(arrayDeltas[j - states.Count], at, arrayElements[j - states.Count].Args[0]));
+        Expr StepOf(int j) => j < states.Count ? r.Next[j] : arrays[j - states.Count].Next;
+        // The chain rule's terms for the step: Σ over what a state feeds (an array's elements summed over its index).
+        string Chain(Expr of, Func<string, string> denominator) => string.Join(" + ", Enumerable.Range(0, stateCount).Where(i => !Differentiator.Derivative(StepOf(i), of).IsZero)
+            .Select(i => i < states.Count
+                ? LatexPrinter.Print(Delta(i, next)) + @"\,\frac{\partial " + LatexPrinter.Print(State(i, next)) + @"}{\partial " + denominator("") + "}"
+                : @"\sum_{" + LatexPrinter.Print(arrays[i - states.Count].Index) + "} " + LatexPrinter.Print(Expr.Element(arrayDeltas[i - states.Count], next, arrays[i - states.Count].Index)) +
+                  @"\,\frac{\partial " + LatexPrinter.Print(Expr.Element(arrays[i - states.Count].Name, next, arrays[i - states.Count].Index)) + @"}{\partial " + denominator("") + "}"));
 
         // δ_T, then the recurrence δ_t = Σ_j δ_{t+1,j} ∂s_{t+1,j}/∂s_t.
         var adjointLines = new List<string>();
-        for (var j = 0; j < states.Count; j++)
-            adjointLines.Add(LatexPrinter.Print(Delta(j, last)) + @" &= \frac{\partial f}{\partial " + LatexPrinter.Print(State(j, last)) + "} = " +
-                LatexPrinter.Print(At(atEnd.Partials[j], last, null)));
-        for (var j = 0; j < states.Count; j++)
+        for (var j = 0; j < stateCount; j++)
+            adjointLines.Add(DeltaPrinted(j, last) + @" &= \frac{\partial f}{\partial " + StatePrinted(j, last) + "} = " + LatexPrinter.Print(At(atEnd.Partials[j], last, null)));
+        for (var j = 0; j < stateCount; j++)
         {
-            var chain = string.Join(" + ", Enumerable.Range(0, states.Count).Where(i => !Differentiator.Derivative(r.Next[i], states[j]).IsZero)
-                .Select(i => LatexPrinter.Print(Delta(i, next)) + @"\,\frac{\partial " + LatexPrinter.Print(State(i, next)) + @"}{\partial " + LatexPrinter.Print(State(j, t)) + "}"));
-            adjointLines.Add(LatexPrinter.Print(Delta(j, t)) + " &= " + (chain.Length == 0 ? "0" : chain) + " = " + LatexPrinter.Print(Deltas(At(step.Partials[j], t, next), next)));
+            var chain = Chain(wrt[j], _ => StatePrinted(j, t));
+            adjointLines.Add(DeltaPrinted(j, t) + " &= " + (chain.Length == 0 ? "0" : chain) + " = " + LatexPrinter.Print(Deltas(At(step.Partials[j], t, next), next)));
         }
 
         var partials = new List<string>();
@@ -148,8 +173,8 @@ internal static partial class DifferentiableEmitter
         for (var i = 0; i < variables.Count; i++)
         {
             var v = variables[i];
-            var direct = At(atEnd.Partials[states.Count + i], last, null);
-            var perStep = Deltas(At(step.Partials[states.Count + i], t, next), next);
+            var direct = At(atEnd.Partials[stateCount + i], last, null);
+            var perStep = Deltas(At(step.Partials[stateCount + i], t, next), next);
             var initial = Deltas(atStart.Partials[i], Expr.Zero);
             var total = Expr.Add(direct, Expr.Sum(t, last, perStep), initial);
             partials.Add(LatexPrinter.PrintPartial("f", v, total));
@@ -157,13 +182,14 @@ internal static partial class DifferentiableEmitter
             // each written only where it is not identically 0.
             var terms = new List<string>();
             if (!direct.IsZero) terms.Add(@"\left.\frac{\partial f}{\partial " + Denominator(v) + @"}\right|_{\text{direct}}");
-            var stepTerms = Enumerable.Range(0, states.Count).Where(j => !Differentiator.Derivative(r.Next[j], v).IsZero).ToList();
-            if (stepTerms.Count > 0)
-                terms.Add(@"\sum_{" + LatexPrinter.Print(t) + "=0}^{" + LatexPrinter.Print(last) + "-1} " + (stepTerms.Count > 1 ? @"\left(" : "") +
-                    string.Join(" + ", stepTerms.Select(j => LatexPrinter.Print(Delta(j, next)) + @"\,\frac{\partial " + LatexPrinter.Print(State(j, next)) + @"}{\partial " + Denominator(v) + "}")) +
-                    (stepTerms.Count > 1 ? @"\right)" : ""));
+            var chain = Chain(v, _ => Denominator(v));
+            if (chain.Length > 0)
+                terms.Add(@"\sum_{" + LatexPrinter.Print(t) + "=0}^{" + LatexPrinter.Print(last) + "-1} " + (chain.Contains(" + ") ? @"\left(" + chain + @"\right)" : chain));
             terms.AddRange(Enumerable.Range(0, states.Count).Where(j => !Differentiator.Derivative(r.Initial[j], v).IsZero)
                 .Select(j => LatexPrinter.Print(Delta(j, Expr.Zero)) + @"\,\frac{\partial " + LatexPrinter.Print(State(j, Expr.Zero)) + @"}{\partial " + Denominator(v) + "}"));
+            terms.AddRange(Enumerable.Range(0, arrays.Count).Where(k => !Differentiator.Derivative(arrays[k].Initial, v).IsZero)
+                .Select(k => @"\sum_{" + LatexPrinter.Print(arrays[k].Index) + "} " + LatexPrinter.Print(Expr.Element(arrayDeltas[k], Expr.Zero, arrays[k].Index)) + @"\,\frac{\partial " +
+                    LatexPrinter.Print(Expr.Element(arrays[k].Name, Expr.Zero, arrays[k].Index)) + @"}{\partial " + Denominator(v) + "}"));
             var rule = LatexPrinter.Partial("f", v) + " &= " + (terms.Count == 0 ? "0" : string.Join(" + ", terms));
             derivations.Add(@"\begin{aligned}" + "\n" + string.Join(@" \\" + "\n", adjointLines.Append(rule).Append(" &= " + LatexPrinter.Print(total))) + "\n" + @"\end{aligned}");
         }

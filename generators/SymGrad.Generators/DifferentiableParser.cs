@@ -392,9 +392,12 @@ internal static class DifferentiableParser
                         foreach (var v in local.Declaration.Variables)
                         {
                             if (v.Initializer is null) throw Unsupported(v, $"The local '{v.Identifier.ValueText}'", "it must be initialised where it is declared");
+                            if (DeclareArray(v, scope)) continue;
                             Expect(ExpressionFrontEnd.BindLocal(v.Identifier.ValueText, local.Declaration.Type, v.Initializer.Value, scope), _tree);
                         }
                         break;
+                    case ExpressionStatementSyntax { Expression: AssignmentExpressionSyntax { Left: ElementAccessExpressionSyntax } assignment }:
+                        throw Unsupported(assignment, $"'{Shorten(assignment.ToString())}'", "array elements are written in a loop over the array, every element once: for (var i = 0; i < a.Length; i++) a[i] = …");
                     case ExpressionStatementSyntax { Expression: AssignmentExpressionSyntax assignment }:
                         Assign(assignment, scope);
                         break;
@@ -428,9 +431,15 @@ internal static class DifferentiableParser
                     case ForStatementSyntax loop when IsRecurrence(loop, scope):
                         ReadRecurrence(loop, scope);
                         break;
+                    case ExpressionStatementSyntax { Expression: InvocationExpressionSyntax call } when CopyTo(call) is { } copy:
+                        Copy(call, copy.Source, copy.Target, scope);
+                        break;
                     case ForStatementSyntax loop:
                         foreach (var kv in ReadLoop(loop, scope))
-                            scope.Bind(kv.Key, Accumulate(Expect(ExpressionFrontEnd.Read(SyntaxFactory.IdentifierName(kv.Key), scope), _tree), kv.Value));
+                        {
+                            if (kv.Value.Elements is { } elements) scope.BindArrayValue(kv.Key, elements);
+                            else scope.Bind(kv.Key, Accumulate(Expect(ExpressionFrontEnd.Read(SyntaxFactory.IdentifierName(kv.Key), scope), _tree), kv.Value));
+                        }
                         break;
                     case EmptyStatementSyntax:
                         break;
@@ -445,7 +454,8 @@ internal static class DifferentiableParser
         }
 
         // What a loop did to an outer local: added Σ term (acc += term) or took max(acc, max term) (acc = Math.Max(acc, term)).
-        private readonly record struct Accumulation(Expr Term, bool IsMax);
+        // (Or, with Elements, what the loop wrote into an array local: its elements, one per iteration.)
+        private readonly record struct Accumulation(Expr Term, bool IsMax, FrontEndScope.ArrayValue? Elements = null);
 
         private static Expr Accumulate(Expr current, Accumulation a) => a.IsMax ? Expr.Max(current, a.Term) : current + a.Term;
 
@@ -475,6 +485,45 @@ internal static class DifferentiableParser
             return (name, index, count, position);
         }
 
+        // Array locals that are one array under two names (after h = next): not written again.
+        private readonly HashSet<string> _aliased = new(StringComparer.Ordinal);
+
+        // var h = new double[n]; double[] h = new double[n]; Span<double> h = stackalloc double[n]: an array local of zeros.
+        private bool DeclareArray(VariableDeclaratorSyntax v, FrontEndScope scope)
+        {
+            var (type, at) = v.Initializer?.Value switch
+            {
+                ArrayCreationExpressionSyntax { Initializer: null } c => (c.Type, (SyntaxNode)c),
+                StackAllocArrayCreationExpressionSyntax { Initializer: null, Type: ArrayTypeSyntax t } c => (t, c),
+                _ => ((ArrayTypeSyntax?)null, (SyntaxNode?)null),
+            };
+            if (type is null || at is null) return false;
+            var real = scope.FloatingType == NumericType.Float ? SyntaxKind.FloatKeyword : SyntaxKind.DoubleKeyword;
+            if (type.RankSpecifiers.Count != 1 || type.RankSpecifiers[0].Sizes.Count != 1 || type.ElementType is not PredefinedTypeSyntax { Keyword: var keyword } || !keyword.IsKind(real))
+                throw new BodyException(DiagnosticDescriptors.UnsupportedArrayAccess, at.GetLocation(), new[] { Shorten(at.ToString()),
+                    $"an array local has one dimension and the method's type: new {(real == SyntaxKind.FloatKeyword ? "float" : "double")}[n]" });
+            var length = Expect(ExpressionFrontEnd.ReadCount(type.RankSpecifiers[0].Sizes[0], scope), _tree);
+            scope.BindArrayValue(v.Identifier.ValueText, new FrontEndScope.ArrayValue(length, Expr.Index("i"), Expr.Zero));
+            return true;
+        }
+
+        // source.CopyTo(target) between two array locals: the names.
+        private static (string Source, string Target)? CopyTo(InvocationExpressionSyntax call) =>
+            call is { Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "CopyTo", Expression: IdentifierNameSyntax source }, ArgumentList.Arguments: { Count: 1 } args } &&
+            args[0].Expression is IdentifierNameSyntax target
+                ? (source.Identifier.ValueText, target.Identifier.ValueText)
+                : null;
+
+        // target gets source's elements (arrays of one length).
+        private static void Copy(InvocationExpressionSyntax call, string source, string target, FrontEndScope scope)
+        {
+            if (!scope.TryArrayValue(source, out var value) || !scope.TryArrayValue(target, out var current))
+                throw Unsupported(call, $"'{Shorten(call.ToString())}'", "CopyTo is read between two array locals (var a = new double[n])");
+            if (!ReferenceEquals(value.Length, current.Length))
+                throw Unsupported(call, $"'{Shorten(call.ToString())}'", $"'{source}' and '{target}' must be declared with one length to copy one into the other");
+            scope.BindArrayValue(target, value);
+        }
+
         /// <summary>The loop that carries state, when the body has one (read by <see cref="ReadRecurrence"/>).</summary>
         public Recurrence? Recurrence { get; private set; }
 
@@ -482,10 +531,15 @@ internal static class DifferentiableParser
         private List<string> Assigned(ForStatementSyntax loop, FrontEndScope scope)
         {
             var inside = new HashSet<string>(loop.Statement.DescendantNodesAndSelf().OfType<VariableDeclaratorSyntax>().Select(d => d.Identifier.ValueText), StringComparer.Ordinal);
-            return loop.Statement.DescendantNodesAndSelf().OfType<AssignmentExpressionSyntax>()
-                .Select(a => a.Left is IdentifierNameSyntax id ? id.Identifier.ValueText : null)
-                .Where(n => n != null && scope.IsBound(n) && !_parameters.Contains(n) && !inside.Contains(n))
-                .Distinct().ToList()!;
+            return loop.Statement.DescendantNodesAndSelf()
+                .Select(n => n switch
+                {
+                    AssignmentExpressionSyntax { Left: IdentifierNameSyntax id } => (Name: id.Identifier.ValueText, At: n.SpanStart),
+                    InvocationExpressionSyntax call when CopyTo(call) is { } copy => (Name: copy.Target, At: n.SpanStart),
+                    _ => (Name: (string?)null, At: 0),
+                })
+                .Where(x => x.Name != null && (scope.IsBound(x.Name) || scope.TryArrayValue(x.Name, out _)) && !_parameters.Contains(x.Name) && !inside.Contains(x.Name))
+                .OrderBy(x => x.At).Select(x => x.Name).Distinct().ToList()!;
         }
 
         /// <summary>
@@ -532,7 +586,10 @@ internal static class DifferentiableParser
             if (exit != null)
                 throw LoopBody(exit, $"'{Shorten(exit.ToString())}'", "a loop that carries state runs all its steps: an early exit (break, continue, return, goto, throw) is not differentiated; make the step a no-op instead, h = t < stop ? next : h");
             var (name, index, count, position) = Header(loop, scope);
-            var states = Assigned(loop, scope);
+            var assigned = Assigned(loop, scope);
+            // Scalar states (locals) and state arrays (array locals: h = next, next.CopyTo(h)).
+            var states = assigned.Where(n => !scope.TryArrayValue(n, out _)).ToList();
+            var arrayStates = assigned.Where(n => scope.TryArrayValue(n, out _)).ToList();
             var types = new List<NumericType>();
             var initial = new List<Expr>();
             foreach (var state in states)
@@ -550,11 +607,30 @@ internal static class DifferentiableParser
             }
             var inner = ReferenceEquals(position, index) ? scope.Clone().BindIndex(name, index) : scope.Clone().BindIndexExpression(name, position);
             for (var j = 0; j < states.Count; j++) inner.Bind(states[j], new TypedExpr(Expr.Var(states[j]), types[j]));
+            // In the step a state array's elements are the state's (h[j] is Element(h, j)); after it, what the step made of them.
+            var arrayInitial = new List<FrontEndScope.ArrayValue>();
+            foreach (var array in arrayStates)
+            {
+                scope.TryArrayValue(array, out var value);
+                arrayInitial.Add(value);
+                var i = Expr.Index("i");
+                inner.BindArrayValue(array, new FrontEndScope.ArrayValue(value.Length, i, Expr.Element(array, i)));
+            }
             var body = loop.Statement is BlockSyntax block ? block.Statements.ToList() : new List<StatementSyntax> { loop.Statement };
             ReadBlock(body, 0, inner, loop.Statement, null, effectsOnly: true);
             var next = states.Select(state => Expect(ExpressionFrontEnd.Read(SyntaxFactory.IdentifierName(state), inner), _tree)).ToList();
-            Recurrence = new Recurrence(index, count, states, initial, next);
+            var arrays = new List<ArrayState>();
+            for (var k = 0; k < arrayStates.Count; k++)
+            {
+                inner.TryArrayValue(arrayStates[k], out var stepped);
+                var start = arrayInitial[k];
+                if (!ReferenceEquals(stepped.Length, start.Length))
+                    throw LoopBody(loop, what, $"the state '{arrayStates[k]}' must keep its length from step to step: declare the next state as new double[{arrayStates[k]}.Length]");
+                arrays.Add(new ArrayState(arrayStates[k], start.Length, stepped.Index, Expr.Substitute(start.Element, start.Index, stepped.Index), stepped.Element));
+            }
+            Recurrence = new Recurrence(index, count, states, initial, next, arrays);
             for (var j = 0; j < states.Count; j++) scope.Bind(states[j], new TypedExpr(Expr.Var(states[j]), types[j]));
+            foreach (var a in arrays) scope.BindArrayValue(a.Name, new FrontEndScope.ArrayValue(a.Length, a.Index, Expr.Element(a.Name, a.Index)));
         }
 
         /// <summary>
@@ -577,6 +653,7 @@ internal static class DifferentiableParser
                     inner.Forbid(target.Identifier.ValueText, $"this loop accumulates it, so a term cannot read it (that is a recurrence, not a sum); add terms that do not read it ({target.Identifier.ValueText} += term) or take a running max, {target.Identifier.ValueText} = Math.Max({target.Identifier.ValueText}, term) (a running min is not supported yet)");
 
             var maxed = new HashSet<string>(StringComparer.Ordinal);
+            var written = new Dictionary<string, FrontEndScope.ArrayValue>(StringComparer.Ordinal);
             void Add(SyntaxNode at, string local, Expr term, bool isMax)
             {
                 if (added.ContainsKey(local) && maxed.Contains(local) != isMax)
@@ -593,9 +670,29 @@ internal static class DifferentiableParser
                         foreach (var v in local.Declaration.Variables)
                         {
                             if (v.Initializer is null) throw Unsupported(v, $"The local '{v.Identifier.ValueText}'", "it must be initialised where it is declared");
-                            Expect(ExpressionFrontEnd.BindLocal(v.Identifier.ValueText, local.Declaration.Type, v.Initializer.Value, inner), _tree);
+                            if (!DeclareArray(v, inner)) Expect(ExpressionFrontEnd.BindLocal(v.Identifier.ValueText, local.Declaration.Type, v.Initializer.Value, inner), _tree);
                             declared.Add(v.Identifier.ValueText);
                         }
+                        break;
+                    case ExpressionStatementSyntax { Expression: AssignmentExpressionSyntax { Left: ElementAccessExpressionSyntax element } a }:
+                    {
+                        // a[i] = value in the loop over i: the array local's elements (read after the loop, not in it).
+                        var array = element.Expression is IdentifierNameSyntax id ? id.Identifier.ValueText : "";
+                        if (!inner.TryArrayValue(array, out var current) || declared.Contains(array))
+                            throw Unsupported(a, $"'{Shorten(a.ToString())}'", "only an array local declared before the loop (var a = new double[n]) is written, element by element in a loop over it");
+                        if (_aliased.Contains(array))
+                            throw Unsupported(a, $"'{Shorten(a.ToString())}'", $"'{array}' is one array with another local after an assignment between them; write a new array (var next = new double[n]) instead");
+                        if (!a.IsKind(SyntaxKind.SimpleAssignmentExpression) || element.ArgumentList.Arguments.Count != 1 ||
+                            element.ArgumentList.Arguments[0].Expression is not IdentifierNameSyntax { } at || at.Identifier.ValueText != name ||
+                            !ReferenceEquals(position, index) || !ReferenceEquals(count, current.Length) || written.ContainsKey(array))
+                            throw LoopBody(a, $"'{Shorten(a.ToString())}'", $"an array local is written once per element, in a loop over it from 0 by 1: for (var {name} = 0; {name} < {array}.Length; {name}++) {array}[{name}] = …");
+                        written[array] = new FrontEndScope.ArrayValue(current.Length, index, Expect(ExpressionFrontEnd.Read(a.Right, inner), _tree));
+                        inner.Forbid(array, $"this loop writes '{array}', so it is read after the loop, not in it");
+                        break;
+                    }
+                    case ExpressionStatementSyntax { Expression: InvocationExpressionSyntax call } when CopyTo(call) is { } copy:
+                        if (!declared.Contains(copy.Target)) throw LoopBody(call, $"'{Shorten(call.ToString())}'", "a loop that copies into an array declared before it carries state: it is differentiated at the top level of the method's body");
+                        Copy(call, copy.Source, copy.Target, inner);
                         break;
                     case ExpressionStatementSyntax { Expression: AssignmentExpressionSyntax a } when a.Left is IdentifierNameSyntax target && declared.Contains(target.Identifier.ValueText):
                         Assign(a, inner);
@@ -638,7 +735,13 @@ internal static class DifferentiableParser
                         foreach (var kv in ReadLoop(nested, inner))
                         {
                             // A local of this body reduced by the nested loop is just updated; an outer one accumulates.
-                            if (declared.Contains(kv.Key)) inner.Bind(kv.Key, Accumulate(Expect(ExpressionFrontEnd.Read(SyntaxFactory.IdentifierName(kv.Key), inner), _tree), kv.Value));
+                            if (kv.Value.Elements is { } elements)
+                            {
+                                if (!declared.Contains(kv.Key))
+                                    throw LoopBody(nested, $"Writing '{kv.Key}' in a nested loop", $"an array local is written in the loop over its elements, not inside another loop (in a loop that carries state, write the next state into an array declared in the step: var next = new double[n]; …; {kv.Key} = next)");
+                                inner.BindArrayValue(kv.Key, elements);
+                            }
+                            else if (declared.Contains(kv.Key)) inner.Bind(kv.Key, Accumulate(Expect(ExpressionFrontEnd.Read(SyntaxFactory.IdentifierName(kv.Key), inner), _tree), kv.Value));
                             else Add(nested, kv.Key, kv.Value.Term, kv.Value.IsMax);
                         }
                         break;
@@ -648,9 +751,11 @@ internal static class DifferentiableParser
                         throw LoopBody(statement, Capitalised(Describe(statement)), "use locals and += into a local declared before the loop");
                 }
             }
-            return added.ToDictionary(kv => kv.Key,
+            var result = added.ToDictionary(kv => kv.Key,
                 kv => maxed.Contains(kv.Key) ? new Accumulation(Expr.MaxOver(index, count, kv.Value), true) : new Accumulation(Expr.Sum(index, count, kv.Value), false),
                 StringComparer.Ordinal);
+            foreach (var kv in written) result[kv.Key] = new Accumulation(Expr.Zero, false, kv.Value);
+            return result;
         }
 
         // acc + a − b + … (the accumulator once, added, anywhere in a chain of + and −): the other terms and their signs.
@@ -732,6 +837,16 @@ internal static class DifferentiableParser
             var name = id.Identifier.ValueText;
             if (_parameters.Contains(name))
                 throw Unsupported(a, $"'{Shorten(a.ToString())}'", $"it assigns the parameter '{name}'; declare a local instead");
+            if (scope.TryArrayValue(name, out _))
+            {
+                // h = next: the array local is that array (one array under two names from here: neither is written again).
+                if (!a.IsKind(SyntaxKind.SimpleAssignmentExpression) || a.Right is not IdentifierNameSyntax source || !scope.TryArrayValue(source.Identifier.ValueText, out var value))
+                    throw Unsupported(a, $"'{Shorten(a.ToString())}'", $"an array local is given another array local ({name} = next) or written element by element");
+                scope.BindArrayValue(name, value);
+                _aliased.Add(name);
+                _aliased.Add(source.Identifier.ValueText);
+                return;
+            }
             if (!scope.IsBound(name)) throw new BodyException(DiagnosticDescriptors.UnknownName, id.GetLocation(), new[] { name, "local" });
             if (a.Kind() is not (SyntaxKind.SimpleAssignmentExpression or SyntaxKind.AddAssignmentExpression or SyntaxKind.SubtractAssignmentExpression
                 or SyntaxKind.MultiplyAssignmentExpression or SyntaxKind.DivideAssignmentExpression or SyntaxKind.ModuloAssignmentExpression))

@@ -96,6 +96,27 @@ public sealed class FrontEndScope
     private readonly Dictionary<string, TypedExpr> _names = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _arrays = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _forbidden = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ArrayValue> _arrayValues = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// An array local (<c>var h = new double[n]</c>): its length and its elements as one expression in a free index,
+    /// element <paramref name="Index"/> = <paramref name="Element"/> (0 until a loop writes them; a state's own elements
+    /// h[i] inside a loop that carries it).
+    /// </summary>
+    internal sealed record ArrayValue(Expr Length, Expr Index, Expr Element);
+
+    /// <summary>Binds an array local to its value.</summary>
+    internal FrontEndScope BindArrayValue(string name, ArrayValue value)
+    {
+        _arrayValues[name] = value;
+        return this;
+    }
+
+    /// <summary>The value of an array local, when <paramref name="name"/> is one.</summary>
+    internal bool TryArrayValue(string name, out ArrayValue value) => _arrayValues.TryGetValue(name, out value!);
+
+    /// <summary>The array locals' names.</summary>
+    internal IEnumerable<string> ArrayValueNames => _arrayValues.Keys;
 
     /// <summary>When true, any unknown identifier is a free variable (the CLI); otherwise it is an error.</summary>
     public bool UnknownIdentifiersAreVariables { get; set; } = true;
@@ -162,7 +183,15 @@ public sealed class FrontEndScope
     public IEnumerable<string> Indices => _names.Values.Where(e => e.IsInteger)
         .SelectMany(e => Graph.PostOrder(e.Value).Where(n => n.Kind == ExprKind.Index)).Select(n => n.Name!).Distinct();
 
-    internal bool TryArray(string name, out int rank) => _arrays.TryGetValue(name, out rank);
+    internal bool TryArray(string name, out int rank)
+    {
+        if (_arrayValues.ContainsKey(name))
+        {
+            rank = 1;
+            return true;
+        }
+        return _arrays.TryGetValue(name, out rank);
+    }
 
     internal string? Forbidden(string name) => _forbidden.TryGetValue(name, out var reason) ? reason : null;
 
@@ -178,6 +207,7 @@ public sealed class FrontEndScope
         foreach (var kv in _names) copy._names[kv.Key] = kv.Value;
         foreach (var kv in _arrays) copy._arrays[kv.Key] = kv.Value;
         foreach (var kv in _forbidden) copy._forbidden[kv.Key] = kv.Value;
+        foreach (var kv in _arrayValues) copy._arrayValues[kv.Key] = kv.Value;
         return copy;
     }
 
@@ -202,6 +232,14 @@ public sealed class FrontEndScope
     /// </summary>
     internal void Merge(Expr condition, FrontEndScope whenTrue, FrontEndScope whenFalse)
     {
+        // An array local changed by a branch: element by element, one branch's or the other's (same length).
+        foreach (var name in _arrayValues.Keys.ToList())
+        {
+            var (t, f) = (whenTrue._arrayValues[name], whenFalse._arrayValues[name]);
+            if (t.Equals(f)) _arrayValues[name] = t;
+            else if (!ReferenceEquals(t.Length, f.Length)) throw new InvalidOperationException($"The branches give '{name}' different lengths.");
+            else _arrayValues[name] = t with { Element = Expr.If(condition, t.Element, Expr.Substitute(f.Element, f.Index, t.Index)) };
+        }
         foreach (var name in _names.Keys.ToList())
         {
             var (t, f) = (whenTrue._names[name], whenFalse._names[name]);
@@ -491,7 +529,7 @@ public static class ExpressionFrontEnd
                 case MemberAccessExpressionSyntax m when m.Expression is IdentifierNameSyntax arrayName && _scope.TryArray(arrayName.Identifier.ValueText, out var lengthRank):
                     if (m.Name.Identifier.ValueText != "Length") throw new ReadException(m, DiagnosticDescriptors.UnsupportedArrayAccess, m.ToString(), $"only {arrayName}.Length is read from an array");
                     if (lengthRank != 1) throw new ReadException(m, DiagnosticDescriptors.UnsupportedArrayAccess, m.ToString(), $"it counts every element of a {lengthRank}-dimensional array; use {arrayName}.GetLength(axis)");
-                    return new TypedExpr(Expr.Length(arrayName.Identifier.ValueText), NumericType.Int);
+                    return new TypedExpr(_scope.TryArrayValue(arrayName.Identifier.ValueText, out var local) ? local.Length : Expr.Length(arrayName.Identifier.ValueText), NumericType.Int);
                 case MemberAccessExpressionSyntax m:
                     // Math.PI stays π (so derivations show it); double.MaxValue, double.Epsilon and the like are their values.
                     if (!(SystemMath.IsMathClass(m.Expression.ToString()) || SystemMath.IsNumberType(m.Expression.ToString()) && m.Name.Identifier.ValueText is "Pi" or "E" or "Tau") &&
@@ -699,7 +737,10 @@ public static class ExpressionFrontEnd
                 throw new ReadException(e.Expression, DiagnosticDescriptors.UnsupportedArrayAccess, Describe(e.Expression), "it is not an array or span parameter of this method");
             var args = e.ArgumentList.Arguments;
             if (args.Count != rank) throw new ReadException(e.ArgumentList, DiagnosticDescriptors.UnsupportedArrayAccess, Describe(e), $"'{array}' has {rank} dimension{(rank == 1 ? "" : "s")}, indexed here with {args.Count}");
-            return Expr.Element(array.Identifier.ValueText, args.Select(a => Integer(a.Expression, "an index must be an int expression")).ToArray());
+            var indices = args.Select(a => Integer(a.Expression, "an index must be an int expression")).ToArray();
+            // An array local's element: its value at that index.
+            if (_scope.TryArrayValue(array.Identifier.ValueText, out var local)) return Expr.Substitute(local.Element, local.Index, indices[0]);
+            return Expr.Element(array.Identifier.ValueText, indices);
         }
 
         // ---- operators ----------------------------------------------------------------------------------
@@ -1176,7 +1217,7 @@ public static class ExpressionFrontEnd
                 var a = call.ArgumentList.Arguments;
                 if (a.Count != 1 || a[0].Expression is not LiteralExpressionSyntax { Token.Value: int axis } || axis < 0 || axis >= rank)
                     throw new ReadException(call.ArgumentList, DiagnosticDescriptors.UnsupportedArrayAccess, Describe(call), $"GetLength takes a constant axis 0..{rank - 1}");
-                return new TypedExpr(Expr.Length(arrayName.Identifier.ValueText, axis), NumericType.Int);
+                return new TypedExpr(_scope.TryArrayValue(arrayName.Identifier.ValueText, out var local) ? local.Length : Expr.Length(arrayName.Identifier.ValueText, axis), NumericType.Int);
             }
             string name;
             string? mathClass = null;

@@ -150,4 +150,62 @@ public static partial class RecurrenceModel
         for (var t = 0; t < x.Length; t++) h = Math.Tanh(w * h + x[t] * x[t]);
         return h;
     }
+
+    /// <summary>An Elman network with a hidden vector h (a span state): h ← tanh(W h + U x_t + b), a linear read-out scored each step.</summary>
+    [Differentiable("W", "U", "b", "v", "c")]
+    public static double Elman(double[,] W, double[,] U, ReadOnlySpan<double> b, ReadOnlySpan<double> v, double c, double[,] x, ReadOnlySpan<double> y)
+    {
+        var hidden = b.Length;
+        var h = new double[hidden];
+        var loss = 0.0;
+        for (var t = 0; t < x.GetLength(0); t++)
+        {
+            var next = new double[hidden];
+            for (var i = 0; i < hidden; i++)
+            {
+                var s = b[i];
+                for (var j = 0; j < hidden; j++) s += W[i, j] * h[j];
+                for (var k = 0; k < x.GetLength(1); k++) s += U[i, k] * x[t, k];
+                next[i] = Math.Tanh(s);
+            }
+            h = next;
+            var output = c;
+            for (var i = 0; i < hidden; i++) output += v[i] * h[i];
+            loss += (output - y[t]) * (output - y[t]);
+        }
+        return loss / x.GetLength(0);
+    }
+
+    /// <summary>A hidden vector started from a parameter span, copied with CopyTo, read after the loop.</summary>
+    [Differentiable("h0", "a")]
+    public static double Decay(ReadOnlySpan<double> h0, double a, ReadOnlySpan<double> x)
+    {
+        Span<double> h = stackalloc double[h0.Length];
+        for (var i = 0; i < h.Length; i++) h[i] = h0[i] * h0[i];
+        for (var t = 0; t < x.Length; t++)
+        {
+            var next = new double[h0.Length];
+            for (var i = 0; i < h.Length; i++) next[i] = Math.Sin(a * h[(i + 1) % h.Length] + x[t]);
+            next.CopyTo(h);
+        }
+        var total = 0.0;
+        for (var i = 0; i < h.Length; i++) total += h[i] * (i + 1);
+        return total;
+    }
+
+    /// <summary>A hidden layer held in an array local (no loop carrying state): its elements are read as formulas.</summary>
+    [Differentiable("W", "v")]
+    public static double HiddenLayer(double[,] W, ReadOnlySpan<double> v, ReadOnlySpan<double> x)
+    {
+        var a = new double[v.Length];
+        for (var j = 0; j < v.Length; j++)
+        {
+            var s = 0.0;
+            for (var k = 0; k < x.Length; k++) s += W[j, k] * x[k];
+            a[j] = Math.Tanh(s);
+        }
+        var y = 0.0;
+        for (var j = 0; j < v.Length; j++) y += v[j] * a[j];
+        return y * y;
+    }
 }

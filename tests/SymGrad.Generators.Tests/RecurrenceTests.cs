@@ -270,4 +270,128 @@ public class RecurrenceTests
         Assert.Contains(@"\delta_{i} &= \delta_{i + 1}\,\frac{\partial p_{i + 1}}{\partial p_{i}} = \delta_{i + 1} x", M.PowerDerivation.Steps_x);
         Assert.Equal(5 * Math.Pow(1.5, 4), M.PowerDerivative(1.5, 5), 12);
     }
+
+    private static double[,] Matrix(int rows, int columns, int seed, double scale = 1)
+    {
+        var values = Random(rows * columns, seed, scale);
+        var m = new double[rows, columns];
+        for (var i = 0; i < rows; i++)
+        for (var j = 0; j < columns; j++) m[i, j] = values[i * columns + j];
+        return m;
+    }
+
+    // Every element of a matrix variable against central differences of the method.
+    private static void MatrixMatches(Func<double[,], double> f, double[,] at, double[,] gradient, string name)
+    {
+        for (var i = 0; i < at.GetLength(0); i++)
+        for (var j = 0; j < at.GetLength(1); j++)
+        {
+            var q = (double[,])at.Clone();
+            var (r, c) = (i, j);
+            Matches(v => { q[r, c] = v; return f(q); }, at[i, j], gradient[i, j], $"{name}[{i},{j}]");
+        }
+    }
+
+    [Theory]
+    [InlineData(1, 3, 2)]
+    [InlineData(25, 5, 3)]
+    [InlineData(300, 8, 2)]
+    public void VectorState_Elman_MatchesDifferences_ForEveryWeight(int steps, int hidden, int inputs)
+    {
+        var (W, U, x) = (Matrix(hidden, hidden, 1, 0.6), Matrix(hidden, inputs, 2), Matrix(steps, inputs, 3));
+        var (b, v, y) = (Random(hidden, 4, 0.3), Random(hidden, 5), Random(steps, 6));
+        var (dW, dU, db, dv) = (new double[hidden, hidden], new double[hidden, inputs], new double[hidden], new double[hidden]);
+        var value = M.ElmanGradient(W, U, b, v, 0.2, x, y, dW, dU, db, dv, out var dc);
+        Assert.Equal(M.Elman(W, U, b, v, 0.2, x, y), value, 12);
+        MatrixMatches(w => M.Elman(w, U, b, v, 0.2, x, y), W, dW, "W");
+        MatrixMatches(u => M.Elman(W, u, b, v, 0.2, x, y), U, dU, "U");
+        for (var i = 0; i < hidden; i++)
+        {
+            var (qb, qv) = ((double[])b.Clone(), (double[])v.Clone());
+            var k = i;
+            Matches(z => { qb[k] = z; return M.Elman(W, U, qb, v, 0.2, x, y); }, b[i], db[i], "b" + i);
+            Matches(z => { qv[k] = z; return M.Elman(W, U, b, qv, 0.2, x, y); }, v[i], dv[i], "v" + i);
+        }
+        Matches(z => M.Elman(W, U, b, v, z, x, y), 0.2, dc, "c");
+    }
+
+    [Fact]
+    public void VectorState_OneHiddenUnit_IsTheScalarCell()
+    {
+        // h ← tanh(w h + u x_t + b) with the read-out h itself: the scalar Rnn, written with a span state.
+        var x = Random(50, 11);
+        var y = Random(50, 12);
+        var (W, U) = (new[,] { { 0.8 } }, new[,] { { -0.6 } });
+        var xs = new double[50, 1];
+        for (var t = 0; t < 50; t++) xs[t, 0] = x[t];
+        var (dW, dU, db, dv) = (new double[1, 1], new double[1, 1], new double[1], new double[1]);
+        var value = M.ElmanGradient(W, U, new[] { 0.1 }, new[] { 1.0 }, 0, xs, y, dW, dU, db, dv, out _);
+        var scalar = M.RnnGradient(0.8, -0.6, 0.1, x, y, out var dw, out var du, out var dbs);
+        Assert.Equal(scalar, value, 14);
+        Assert.Equal(dw, dW[0, 0], 13);
+        Assert.Equal(du, dU[0, 0], 13);
+        Assert.Equal(dbs, db[0], 13);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(4)]
+    [InlineData(100)]
+    public void VectorState_Checkpointing_GivesTheSameBits(int segment)
+    {
+        var (W, U, x) = (Matrix(6, 6, 21, 0.5), Matrix(6, 2, 22), Matrix(150, 2, 23));
+        var (b, v, y) = (Random(6, 24), Random(6, 25), Random(150, 26));
+        var (dW, dU, db, dv) = (new double[6, 6], new double[6, 2], new double[6], new double[6]);
+        var (cW, cU, cb, cv) = (new double[6, 6], new double[6, 2], new double[6], new double[6]);
+        Assert.Equal(M.ElmanGradient(W, U, b, v, 0.1, x, y, dW, dU, db, dv, out var dc),
+            M.ElmanGradientCheckpointed(W, U, b, v, 0.1, x, y, cW, cU, cb, cv, out var cc, segment));
+        Assert.Equal(dW, cW);
+        Assert.Equal(dU, cU);
+        Assert.Equal(db, cb);
+        Assert.Equal(dv, cv);
+        Assert.Equal(dc, cc);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(3)]
+    [InlineData(40)]
+    public void VectorState_FromParameters_CopiedWithCopyTo_ReadAfterTheLoop(int steps)
+    {
+        var x = Random(steps, 30);
+        var h0 = Random(5, 31);
+        var dh0 = new double[5];
+        var value = M.DecayGradient(h0, 0.7, x, dh0, out var da);
+        Assert.Equal(M.Decay(h0, 0.7, x), value, 13);
+        Matches(z => M.Decay(h0, z, x), 0.7, da, "a");
+        for (var i = 0; i < 5; i++)
+        {
+            var q = (double[])h0.Clone();
+            var k = i;
+            Matches(z => { q[k] = z; return M.Decay(q, 0.7, x); }, h0[i], dh0[i], "h0_" + i);
+        }
+        var checkpointed = new double[5];
+        Assert.Equal(value, M.DecayGradientCheckpointed(h0, 0.7, x, checkpointed, out var ca, 2));
+        Assert.Equal(dh0, checkpointed);
+        Assert.Equal(da, ca);
+    }
+
+    [Fact]
+    public void ArrayLocal_WithoutALoopCarryingState_IsItsElementsFormula()
+    {
+        var (W, v, x) = (Matrix(4, 3, 40), Random(4, 41), Random(3, 42));
+        var dW = new double[4, 3];
+        var dv = new double[4];
+        var value = M.HiddenLayerGradient(W, v, x, dW, dv);
+        Assert.Equal(M.HiddenLayer(W, v, x), value, 14);
+        MatrixMatches(w => M.HiddenLayer(w, v, x), W, dW, "W");
+        for (var i = 0; i < 4; i++)
+        {
+            var q = (double[])v.Clone();
+            var k = i;
+            Matches(z => { q[k] = z; return M.HiddenLayer(W, q, x); }, v[i], dv[i], "v" + i);
+        }
+    }
 }
+

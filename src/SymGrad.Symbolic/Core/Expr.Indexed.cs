@@ -170,20 +170,22 @@ public sealed partial class Expr
     public static Expr Substitute(Expr e, Expr index, Expr by)
     {
         if (!Mentions(e, index)) return e;
-        if (!Graph.PostOrder(e).Any(n => n.IsReduction && n.Name == index.Name)) return Graph.Rewrite(e, n => ReferenceEquals(n, index) ? by : n);
-        // Binders of the name step aside under fresh names for the substitution, then take the name back (their
-        // bodies were not touched, so nothing in them can be captured).
+        // Binders of the name, and binders of a name free in what replaces it (Σ_j W[i, j] with i := j would capture it),
+        // step aside under fresh names; the first take the name back (their bodies were not touched).
+        var free = new HashSet<string>(Graph.PostOrder(by).Where(n => n.Kind == ExprKind.Index).Select(n => n.Name!));
+        bool Clashes(Expr n) => n.IsReduction && (n.Name == index.Name || free.Contains(n.Name!));
+        if (!Graph.PostOrder(e).Any(Clashes)) return Graph.Rewrite(e, n => ReferenceEquals(n, index) ? by : n);
         var taken = new HashSet<string>(Graph.PostOrder(new[] { e, by }).Where(n => n.Kind == ExprKind.Index || n.IsReduction).Select(n => n.Name!));
         var original = new Dictionary<string, Expr>();
         var protectedForm = Graph.Rewrite(e, n =>
         {
-            if (!n.IsReduction || n.Name != index.Name) return n;
+            if (!Clashes(n)) return n;
             var k = 1;
-            while (taken.Contains(index.Name + k.ToString(CultureInfo.InvariantCulture))) k++;
-            var fresh = Index(index.Name + k.ToString(CultureInfo.InvariantCulture));
+            while (taken.Contains(n.Name + k.ToString(CultureInfo.InvariantCulture))) k++;
+            var fresh = Index(n.Name + k.ToString(CultureInfo.InvariantCulture));
             taken.Add(fresh.Name!);
-            original[fresh.Name!] = index;
-            return Rebind(n, index, fresh);
+            if (n.Name == index.Name) original[fresh.Name!] = index;
+            return Rebind(n, n.SumIndex, fresh);
         });
         var substituted = Graph.Rewrite(protectedForm, n => ReferenceEquals(n, index) ? by : n);
         return Graph.Rewrite(substituted, n => n.IsReduction && original.TryGetValue(n.Name!, out var name) ? Rebind(n, n.SumIndex, name) : n);

@@ -106,6 +106,9 @@ public sealed partial class IndexedCode
                 case If c:
                     _steps.Add(c with { Then = Nested(() => Emit(c.Then.Steps, scope)), Else = c.Else is null ? null : Nested(() => Emit(c.Else.Steps, scope)) });
                     break;
+                case Sequence sequence:
+                    _steps.Add(sequence with { Body = Nested(() => Emit(sequence.Body.Steps, scope)) });
+                    break;
                 case For loop:
                 {
                     var body = Nested(() => Emit(loop.Body.Steps, new HashSet<Expr>(scope) { Expr.Index(loop.Index) }));
@@ -408,7 +411,7 @@ public sealed partial class IndexedCode
         // int parameters and static int fields (named global::…) are data, bound for the whole method.
         if (n.Kind == ExprKind.Index && !_data.Contains(n) && !n.Name!.StartsWith("global::", StringComparison.Ordinal)) result.Add(n);
         // A local that a loop updates (a carried state, an adjoint) varies with that loop's index.
-        if (n.Kind == ExprKind.Var && _varying.TryGetValue(n.Name!, out var loopIndex)) result.Add(loopIndex);
+        if (n.Kind is ExprKind.Var or ExprKind.Element && _varying.Count > 0 && _varying.TryGetValue(n.Name!, out var loopIndex)) result.Add(loopIndex);
         foreach (var a in n.ArgArray) result.UnionWith(Free(a));
         if (n.IsReduction) result.Remove(n.SumIndex);
         _free[n] = result;

@@ -35,7 +35,8 @@ public sealed partial class IndexedCode
         var roots = recurrence.Roots.Append(result).ToList();
         var indexNames = Graph.PostOrder(roots).Where(n => n.Kind == ExprKind.Index).Select(n => n.Name!);
         var extraParameters = segment is null ? parameters : parameters.Append(new ArrayParameter(segment, -1, "int")).ToList();
-        var (code, outputs, signature) = Begin(variables, roots, extraParameters, useFloat, accumulate, recurrence.States.Concat(indexNames));
+        var arrays = recurrence.Arrays;
+        var (code, outputs, signature) = Begin(variables, roots, extraParameters, useFloat, accumulate, recurrence.States.Concat(arrays.Select(a => a.Name)).Concat(indexNames));
         if (segment != null) signature.RemoveAt(parameters.Count);
         if (segment != null) signature.Add("int " + CSharpPrinter.Identifier(segment) + " = 0");
         string Unique(string name)
@@ -48,9 +49,39 @@ public sealed partial class IndexedCode
         // before the step) and the variables (added to their gradients), the states and their next values read from
         // where the sweep keeps them.
         var adjoints = recurrence.States.Select(s => Unique("delta_" + s)).ToList();
-        var phi = Expr.Add(adjoints.Select((a, j) => Expr.Mul(Expr.Var(a), recurrence.Next[j])).ToList());
-        var step = Differentiator.Gradient(phi, states.Concat(variables).ToList());
+        // A state array's adjoint is a buffer δ_a[k] (and the next one, δ′_a), its elements the variables a[k] at a free k.
+        var arrayAdjoints = arrays.Select(a => Unique("delta_" + a.Name)).ToList();
+        var arrayAdjointsBefore = arrays.Select(a => Unique("delta_" + a.Name + "Before")).ToList();
+        var taken = new HashSet<string>(code._taken, StringComparer.Ordinal);
+        var arrayElements = arrays.Select(a => Expr.FreeElement(a.Name, 1, taken)).ToList();
+        foreach (var e in arrayElements) code._taken.Add(e.ArgArray[0].Name!);
+        Expr Weighted(IReadOnlyList<Expr> scalars, Func<ArrayState, Expr> element) => Expr.Add(
+            adjoints.Select((a, j) => Expr.Mul(Expr.Var(a), scalars[j]))
+            .Concat(arrays.Select((a, k) => Expr.Sum(a.Index, a.Length, Expr.Mul(Expr.Element(arrayAdjoints[k], a.Index), element(a))))).ToList());
+        var phi = Weighted(recurrence.Next, a => a.Next);
+        var stateCount = states.Count + arrays.Count;
+        var step = Differentiator.Gradient(phi, states.Concat(arrayElements).Concat(variables).ToList());
         var sweepValues = step.Partials.Select(p => Unroll(ImpliedGuards(p))).ToList();
+        // Reads of a state array a[e] in the rows of its trajectory: row r holds the state after r steps.
+        var arrayTrajectories = arrays.Select(a => Unique(a.Name + "Trajectory")).ToList();
+        var arrayNames = new HashSet<string>(arrays.Select(a => a.Name), StringComparer.Ordinal);
+        // A state array's new element e (its step at index e, wherever a formula computes it) read from the row after `row`,
+        // for the first `upTo` arrays.
+        Expr NewRows(Expr e, Expr row, int upTo)
+        {
+            for (var k = 0; k < upTo; k++)
+            {
+                var (a, trajectory) = (arrays[k], arrayTrajectories[k]);
+                e = Instances(e, a.Next, a.Index, at => Expr.Element(trajectory, Expr.Add(Expr.Mul(Expr.Add(row, Expr.One), a.Length), at)));
+            }
+            return e;
+        }
+        Expr ReadArrays(Expr e, Expr row) => arrays.Count == 0 ? e : Graph.Rewrite(e, n =>
+        {
+            if (n.Kind != ExprKind.Element || !arrayNames.Contains(n.Name!)) return n;
+            var k = arrays.Select(a => a.Name).ToList().IndexOf(n.Name!);
+            return Expr.Element(arrayTrajectories[k], Expr.Add(Expr.Mul(row, arrays[k].Length), n.ArgArray[0]));
+        });
 
         // Which states the sweep reads (so which trajectories are kept): their value before a step, or the step's value.
         var trajectories = recurrence.States.Select(s => Unique(s + "Trajectory")).ToList();
@@ -65,7 +96,8 @@ public sealed partial class IndexedCode
         // one step (no index of an inner sum free in them) that vary with it.
         var varying = new HashSet<Expr>(states) { t };
         var candidates = Graph.PostOrder(recurrence.Next).Where(n => (n.IsReduction || CostModel.OpCost(n) >= 4) && n.Kind != ExprKind.Pow &&
-            !stepped.ContainsKey(n) && code.Free(n).All(i => ReferenceEquals(i, t)) && Graph.PostOrder(n).Any(varying.Contains)).ToList();
+            !stepped.ContainsKey(n) && code.Free(n).All(i => ReferenceEquals(i, t)) &&
+            Graph.PostOrder(n).Any(x => varying.Contains(x) || x.Kind == ExprKind.Element && arrayNames.Contains(x.Name!))).ToList();
         // The candidates the sweep reads, outermost first (a kept sum's terms are not kept too), not looking inside what it
         // reads back from the trajectories.
         var candidateSet = new HashSet<Expr>(candidates);
@@ -97,24 +129,41 @@ public sealed partial class IndexedCode
         steps.Add(new DeclareInt(count, IntValue.Max(IntValue.Of(recurrence.Count), IntValue.Const(0))));
         var index = t.Name!;
 
+        Expr offset = Expr.Zero;
+        // Rows of a state array's trajectory (and elements of its checkpoints) at a position: row·length + index.
+        IntValue RowElement(int k, Expr row) => IntValue.Of(Expr.Add(Expr.Mul(row, arrays[k].Length), arrays[k].Index));
+        Step ArrayLoop(int k, Store target, Expr value) => new For(arrays[k].Index.Name!, IntValue.Const(0), IntValue.Of(arrays[k].Length), Block.Of(new Step[] { new Assign(target, value) }));
         // One step forward, from the states in their locals to the next ones (all computed before any is replaced).
         var next = recurrence.States.Select(s => Unique(s + "Next")).ToList();
         Block Advance(Func<int, Store?> keep, Expr? tapeAt)
         {
             var body = new List<Step>();
-            for (var j = 0; j < states.Count; j++) body.Add(new Assign(new Store(StoreKind.Declare, next[j], Seq<IntValue>.Empty, real), Unroll(recurrence.Next[j])));
+            var row = Expr.Sub(t, offset);
+            // Each state array's next row first, from the row before (which stays: the sweep reads both); then the scalar
+            // states, which read the new rows where they use the step's new elements (a read-out of h after h = next).
+            for (var k = 0; k < arrays.Count; k++)
+                body.Add(new For(arrays[k].Index.Name!, IntValue.Const(0), IntValue.Of(arrays[k].Length), Block.Of(new Step[]
+                {
+                    new Assign(new Store(StoreKind.Set, arrayTrajectories[k], Seq.Of(IntValue.Of(Expr.Add(Expr.Mul(Expr.Add(row, Expr.One), arrays[k].Length), arrays[k].Index))), real),
+                        Unroll(ReadArrays(NewRows(arrays[k].Next, row, k), row))),
+                })));
+            // (After the rows are written: a sum over a new row is computed there, not hoisted above the loops that write it.)
+            var scalars = new List<Step>();
+            for (var j = 0; j < states.Count; j++) scalars.Add(new Assign(new Store(StoreKind.Declare, next[j], Seq<IntValue>.Empty, real), Unroll(ReadArrays(NewRows(recurrence.Next[j], row, arrays.Count), row))));
             foreach (var j in kept)
-                if (keep(j) is { } store) body.Add(new Assign(store, Expr.Var(next[j])));
+                if (keep(j) is { } store) scalars.Add(new Assign(store, Expr.Var(next[j])));
             if (tapeAt != null)
-                for (var k = 0; k < saved.Count; k++) body.Add(new Assign(new Store(StoreKind.Set, tapes[k], Seq.Of(IntValue.Of(tapeAt)), real), Unroll(saved[k])));
-            for (var j = 0; j < states.Count; j++) body.Add(new Copy(CSharpPrinter.Identifier(recurrence.States[j]), next[j]));
+                for (var k = 0; k < saved.Count; k++) scalars.Add(new Assign(new Store(StoreKind.Set, tapes[k], Seq.Of(IntValue.Of(tapeAt)), real), Unroll(ReadArrays(NewRows(saved[k], row, arrays.Count), row))));
+            for (var j = 0; j < states.Count; j++) scalars.Add(new Copy(CSharpPrinter.Identifier(recurrence.States[j]), next[j]));
+            if (arrays.Count == 0) body.AddRange(scalars);
+            else body.Add(new Sequence(Block.Of(scalars)));
             return Block.Of(body);
         }
         for (var j = 0; j < states.Count; j++)
             forward.Add(new Assign(new Store(StoreKind.Declare, recurrence.States[j], Seq<IntValue>.Empty, real), Unroll(recurrence.Initial[j])));
+        var arrayCheckpoints = arrays.Select(a => Unique(a.Name + "Checkpoints")).ToList();
 
         // Where the sweep reads s_t and s_{t+1}: the whole trajectory, or a segment's (run again from its checkpoint, at t − start).
-        Expr offset = Expr.Zero;
         string? segmentIndex = null;
         IntValue? segmentsValue = null, start = null, end = null;
         var rerun = new List<Step>();
@@ -126,6 +175,11 @@ public sealed partial class IndexedCode
                 forward.Add(new Assign(new Store(StoreKind.Set, trajectories[j], Seq.Of(IntValue.Of(Expr.Zero)), real), states[j]));
             }
             foreach (var tape in tapes) forward.Add(new Plans.Buffer(tape, real, countValue));
+            for (var k = 0; k < arrays.Count; k++)
+            {
+                forward.Add(new Plans.Buffer(arrayTrajectories[k], real, (countValue + IntValue.Const(1)) * IntValue.Of(arrays[k].Length)));
+                forward.Add(ArrayLoop(k, new Store(StoreKind.Set, arrayTrajectories[k], Seq.Of(RowElement(k, Expr.Zero)), real), Unroll(arrays[k].Initial)));
+            }
             forward.Add(new For(index, IntValue.Const(0), countValue,
                 Advance(j => new Store(StoreKind.Set, trajectories[j], Seq.Of(IntValue.Of(Expr.Add(t, Expr.One))), real), t)));
         }
@@ -152,15 +206,32 @@ public sealed partial class IndexedCode
             // segment over the last): the same program, so the rerun computes the states again bit for bit.
             foreach (var j in kept) forward.Add(new Plans.Buffer(trajectories[j], real, length + IntValue.Const(1)));
             foreach (var tape in tapes) forward.Add(new Plans.Buffer(tape, real, length));
+            // A state array lives in row 0 of its segment trajectory at each segment's start (the initial value, then the last
+            // row of the segment before, copied back), checkpointed from there.
+            for (var k = 0; k < arrays.Count; k++)
+            {
+                forward.Add(new Plans.Buffer(arrayTrajectories[k], real, (length + IntValue.Const(1)) * IntValue.Of(arrays[k].Length)));
+                forward.Add(new Plans.Buffer(arrayCheckpoints[k], real, segmentsValue * IntValue.Of(arrays[k].Length)));
+                forward.Add(ArrayLoop(k, new Store(StoreKind.Set, arrayTrajectories[k], Seq.Of(RowElement(k, Expr.Zero)), real), Unroll(arrays[k].Initial)));
+            }
             offset = Expr.Index(segmentStart);
+            var segmentRow = Expr.Index(segmentIndex);
+            var lastRow = Unique("lastRow");
+            code._data.Add(Expr.Index(lastRow));
             Block Segment(bool restore) => Block.Of(
                 new Step[] { new DeclareInt(segmentStart, start) }
                 .Concat(all.Select(j => (Step)(restore
                     ? new Assign(new Store(StoreKind.Set, recurrence.States[j], Seq<IntValue>.Empty, real), Expr.Element(checkpoints[j], Expr.Index(segmentIndex!)))
                     : new Assign(new Store(StoreKind.Set, checkpoints[j], Seq.Of(IntValue.Of(Expr.Index(segmentIndex!))), real), states[j]))))
                 .Concat(kept.Select(j => (Step)new Assign(new Store(StoreKind.Set, trajectories[j], Seq.Of(IntValue.Of(Expr.Zero)), real), states[j])))
+                .Concat(Enumerable.Range(0, arrays.Count).Select(k => restore
+                    ? ArrayLoop(k, new Store(StoreKind.Set, arrayTrajectories[k], Seq.Of(RowElement(k, Expr.Zero)), real), Expr.Element(arrayCheckpoints[k], Expr.Add(Expr.Mul(segmentRow, arrays[k].Length), arrays[k].Index)))
+                    : ArrayLoop(k, new Store(StoreKind.Set, arrayCheckpoints[k], Seq.Of(RowElement(k, segmentRow)), real), Expr.Element(arrayTrajectories[k], arrays[k].Index))))
                 .Append(new For(index, start, end,
-                    Advance(j => new Store(StoreKind.Set, trajectories[j], Seq.Of(IntValue.Of(Expr.Sub(Expr.Add(t, Expr.One), offset))), real), Expr.Sub(t, offset)))));
+                    Advance(j => new Store(StoreKind.Set, trajectories[j], Seq.Of(IntValue.Of(Expr.Sub(Expr.Add(t, Expr.One), offset))), real), Expr.Sub(t, offset))))
+                .Concat(restore || arrays.Count == 0 ? Enumerable.Empty<Step>() : new Step[] { new DeclareInt(lastRow, end - start) }.Concat(Enumerable.Range(0, arrays.Count).Select(k =>
+                    ArrayLoop(k, new Store(StoreKind.Set, arrayTrajectories[k], Seq.Of(RowElement(k, Expr.Zero)), real),
+                        Expr.Element(arrayTrajectories[k], Expr.Add(Expr.Mul(Expr.Index(lastRow), arrays[k].Length), arrays[k].Index)))))));
             forward.Add(new For(segmentIndex, IntValue.Const(0), segmentsValue, Segment(restore: false)));
             // The sweep, segment by segment from the last: the states from its checkpoint, the segment run again, then the
             // reverse steps over it.
@@ -176,25 +247,43 @@ public sealed partial class IndexedCode
         }
         for (var k = 0; k < saved.Count; k++) map[saved[k]] = Expr.Element(tapes[k], Expr.Sub(t, offset));
         var memo = new Dictionary<Expr, Expr>();
-        var swept = sweepValues.Select(v => Graph.ReplaceTopDown(v, map, memo)).ToList();
+        var swept = sweepValues.Select(v => ReadArrays(NewRows(Graph.ReplaceTopDown(v, map, memo), Expr.Sub(t, offset), arrays.Count), Expr.Sub(t, offset))).ToList();
         var newAdjoints = recurrence.States.Select(x => Unique("delta_" + x + "Before")).ToList();
         var stepBody = new List<Step>();
         for (var j = 0; j < states.Count; j++) stepBody.Add(new Assign(new Store(StoreKind.Declare, newAdjoints[j], Seq<IntValue>.Empty, real), swept[j]));
-        stepBody.AddRange(code.Contributions(variables, outputs, swept.Skip(states.Count).ToList()));
+        // A state array's adjoint element by element (into the second buffer: every element reads the whole adjoint before it).
+        Step AdjointLoop(int k, string target, Expr value)
+        {
+            var i = arrayElements[k].ArgArray[0];
+            return new For(i.Name!, IntValue.Const(0), IntValue.Of(arrays[k].Length), Block.Of(new Step[] { new Assign(new Store(StoreKind.Set, target, Seq.Of(IntValue.Of(i)), real), value) }));
+        }
+        for (var k = 0; k < arrays.Count; k++) stepBody.Add(AdjointLoop(k, arrayAdjointsBefore[k], swept[states.Count + k]));
+        stepBody.AddRange(code.Contributions(variables, outputs, swept.Skip(stateCount).ToList()));
         for (var j = 0; j < states.Count; j++) stepBody.Add(new Copy(adjoints[j], newAdjoints[j]));
+        for (var k = 0; k < arrays.Count; k++) stepBody.Add(AdjointLoop(k, arrayAdjoints[k], Expr.Element(arrayAdjointsBefore[k], arrayElements[k].ArgArray[0])));
         var reverse = new For(index, start ?? IntValue.Const(0), end ?? countValue, Block.Of(stepBody), Descending: true);
 
         // The value and the adjoints of the final states; the variables' share of the value.
         var value = accumulate ? null : Unique("value");
-        var atEnd = Differentiator.Gradient(result, states.Concat(variables).ToList());
+        var atEnd = Differentiator.Gradient(result, states.Concat(arrayElements).Concat(variables).ToList());
+        // The final states: the locals, and each state array's last row (T; row 0 of the last segment when checkpointed).
+        var finalRow = segment is null ? Expr.Index(count) : Expr.Zero;
+        code._data.Add(Expr.Index(count));
+        Expr AtEnd(Expr e) => Unroll(ImpliedGuards(ReadArrays(e, finalRow)));
         var finish = new List<Step>();
-        if (value != null) finish.Add(new Assign(new Store(StoreKind.Declare, value, Seq<IntValue>.Empty, real), Unroll(ImpliedGuards(result))));
+        if (value != null) finish.Add(new Assign(new Store(StoreKind.Declare, value, Seq<IntValue>.Empty, real), AtEnd(result)));
         for (var j = 0; j < states.Count; j++)
-            finish.Add(new Assign(new Store(StoreKind.Declare, adjoints[j], Seq<IntValue>.Empty, real), Unroll(ImpliedGuards(atEnd.Partials[j]))));
-        finish.AddRange(code.Contributions(variables, outputs, atEnd.Partials.Skip(states.Count).Select(p => Unroll(ImpliedGuards(p))).ToList()));
+            finish.Add(new Assign(new Store(StoreKind.Declare, adjoints[j], Seq<IntValue>.Empty, real), AtEnd(atEnd.Partials[j])));
+        for (var k = 0; k < arrays.Count; k++)
+        {
+            finish.Add(new Plans.Buffer(arrayAdjoints[k], real, IntValue.Of(arrays[k].Length)));
+            finish.Add(new Plans.Buffer(arrayAdjointsBefore[k], real, IntValue.Of(arrays[k].Length)));
+            finish.Add(AdjointLoop(k, arrayAdjoints[k], AtEnd(atEnd.Partials[states.Count + k])));
+        }
+        finish.AddRange(code.Contributions(variables, outputs, atEnd.Partials.Skip(stateCount).Select(AtEnd).ToList()));
 
         // After the sweep the adjoints are δ_0: the initial values' share, the gradient of Ψ = Σ_j δ_0j · Initial_j.
-        var psi = Expr.Add(adjoints.Select((a, j) => Expr.Mul(Expr.Var(a), recurrence.Initial[j])).ToList());
+        var psi = Weighted(recurrence.Initial, a => a.Initial);
         var last = code.Contributions(variables, outputs, Differentiator.Gradient(psi, variables.ToList()).Partials.Select(p => Unroll(ImpliedGuards(p))).ToList());
         if (value != null) last.Add(new Assign(Store.Return(real), Expr.Var(value)));
 
@@ -202,7 +291,7 @@ public sealed partial class IndexedCode
         // the locals its loops update) is computed where that phase starts.
         var none = new Dictionary<string, Expr>(StringComparer.Ordinal);
         var statesVary = recurrence.States.ToDictionary(x => x, _ => t, StringComparer.Ordinal);
-        var bothVary = recurrence.States.Concat(adjoints).ToDictionary(x => x, _ => t, StringComparer.Ordinal);
+        var bothVary = recurrence.States.Concat(adjoints).Concat(arrayAdjoints).Concat(arrayAdjointsBefore).ToDictionary(x => x, _ => t, StringComparer.Ordinal);
         steps.AddRange(code.PlacedWith(forward.Where(x => x is not For), none));
         steps.AddRange(code.PlacedWith(forward.Where(x => x is For), statesVary));
         steps.AddRange(code.PlacedWith(finish, none));
@@ -213,6 +302,39 @@ public sealed partial class IndexedCode
         }
         steps.AddRange(code.PlacedWith(last, none));
         return new MethodPlan(accessibility, accumulate ? "void" : useFloat ? "float" : "double", methodName, signature.ToSeq(), summary, Block.Of(steps), code._arrays.Values.ToSeq());
+    }
+
+    /// <summary>
+    /// Replaces, top-down, each instance of <paramref name="pattern"/> at some value of its free <paramref name="index"/>
+    /// (the pattern with the index replaced by e, node for node) by <paramref name="replacement"/>(e).
+    /// </summary>
+    private static Expr Instances(Expr root, Expr pattern, Expr index, Func<Expr, Expr> replacement)
+    {
+        var memo = new Dictionary<Expr, Expr>();
+        Expr Walk(Expr n)
+        {
+            if (memo.TryGetValue(n, out var done)) return done;
+            Expr? bound = null;
+            var result = Match(pattern, n, ref bound) && bound != null ? replacement(bound)
+                : n.ArgArray.Length == 0 ? n
+                : n.ArgArray.Select(Walk).ToArray() is var args && args.Where((a, i) => !ReferenceEquals(a, n.ArgArray[i])).Any() ? n.WithArgs(args) : n;
+            memo[n] = result;
+            return result;
+        }
+        bool Match(Expr p, Expr n, ref Expr? bound)
+        {
+            if (ReferenceEquals(p, index))
+            {
+                if (bound is null) bound = n;
+                return ReferenceEquals(bound, n);
+            }
+            if (!Expr.Mentions(p, index)) return ReferenceEquals(p, n);
+            if (p.Kind != n.Kind || p.Name != n.Name || p.ArgArray.Length != n.ArgArray.Length || p.Kind == ExprKind.Const) return false;
+            for (var i = 0; i < p.ArgArray.Length; i++)
+                if (!Match(p.ArgArray[i], n.ArgArray[i], ref bound)) return false;
+            return true;
+        }
+        return Walk(root);
     }
 
     // A phase placed with these locals varying with a loop's index (see Free).

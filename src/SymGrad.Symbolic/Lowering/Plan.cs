@@ -320,6 +320,12 @@ public sealed record Copy(string Target, string Source) : Step;
 /// <summary><c>name = true;</c> (or false) for a bool local.</summary>
 public sealed record SetFlag(string Name, bool Value) : Step;
 
+/// <summary>
+/// Steps placed on their own, after the steps before them (a sum they need is computed here, not hoisted above what wrote
+/// its data: a read-out of a state array's new row), printed inline.
+/// </summary>
+public sealed record Sequence(Block Body) : Step;
+
 /// <summary>A comment line.</summary>
 public sealed record Comment(string Text) : Step;
 

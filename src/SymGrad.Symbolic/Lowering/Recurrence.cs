@@ -13,17 +13,21 @@ namespace SymGrad.Symbolic;
 /// </summary>
 public sealed class Recurrence : IEquatable<Recurrence>
 {
-    public Recurrence(Expr index, Expr count, IReadOnlyList<string> states, IReadOnlyList<Expr> initial, IReadOnlyList<Expr> next)
+    public Recurrence(Expr index, Expr count, IReadOnlyList<string> states, IReadOnlyList<Expr> initial, IReadOnlyList<Expr> next, IReadOnlyList<ArrayState>? arrays = null)
     {
         if (index.Kind != ExprKind.Index) throw new ArgumentException($"'{index}' is not an index.", nameof(index));
-        if (states.Count == 0 || initial.Count != states.Count || next.Count != states.Count)
+        if (states.Count + (arrays?.Count ?? 0) == 0 || initial.Count != states.Count || next.Count != states.Count)
             throw new ArgumentException("A recurrence needs one initial value and one step per state.");
         Index = index;
         Count = count;
         States = states.ToArray();
         Initial = initial.ToArray();
         Next = next.ToArray();
+        Arrays = arrays?.ToArray() ?? Array.Empty<ArrayState>();
     }
+
+    /// <summary>The states held in arrays (a hidden vector h[i]).</summary>
+    public IReadOnlyList<ArrayState> Arrays { get; }
 
     /// <summary>The step's index t (an <see cref="ExprKind.Index"/>), 0 … Count − 1.</summary>
     public Expr Index { get; }
@@ -44,20 +48,29 @@ public sealed class Recurrence : IEquatable<Recurrence>
     public IReadOnlyList<Expr> StateVariables => States.Select(Expr.Var).ToList();
 
     /// <summary>Every expression the recurrence computes with: initial values and steps.</summary>
-    public IEnumerable<Expr> Roots => Initial.Concat(Next);
+    public IEnumerable<Expr> Roots => Initial.Concat(Next).Concat(Arrays.SelectMany(a => new[] { a.Length, a.Initial, a.Next }));
 
     /// <summary>The recurrence and the value after it with every expression simplified (one simplifier, so shared nodes stay shared).</summary>
     public (Recurrence Recurrence, Expr Result) Simplified(Expr result)
     {
         var simplifier = new Simplifier();
-        return (new Recurrence(Index, Count, States, Initial.Select(simplifier.Simplify).ToList(), Next.Select(simplifier.Simplify).ToList()), simplifier.Simplify(result));
+        var arrays = Arrays.Select(a => new ArrayState(a.Name, a.Length, a.Index, simplifier.Simplify(a.Initial), simplifier.Simplify(a.Next))).ToList();
+        return (new Recurrence(Index, Count, States, Initial.Select(simplifier.Simplify).ToList(), Next.Select(simplifier.Simplify).ToList(), arrays), simplifier.Simplify(result));
     }
 
     public bool Equals(Recurrence? other) =>
         other != null && ReferenceEquals(Index, other.Index) && ReferenceEquals(Count, other.Count) && States.SequenceEqual(other.States, StringComparer.Ordinal) &&
-        Initial.SequenceEqual(other.Initial) && Next.SequenceEqual(other.Next);
+        Initial.SequenceEqual(other.Initial) && Next.SequenceEqual(other.Next) && Arrays.SequenceEqual(other.Arrays);
 
     public override bool Equals(object? obj) => Equals(obj as Recurrence);
 
     public override int GetHashCode() => Next.Aggregate(Index.GetHashCode() * 31 + Count.GetHashCode(), (h, e) => h * 31 + e.GetHashCode());
 }
+
+/// <summary>
+/// A state held in an array of <see cref="Length"/> elements: element <see cref="Index"/> (an <see cref="ExprKind.Index"/>
+/// free in <see cref="Initial"/> and <see cref="Next"/>) before the first step and after each. In the steps and after the
+/// loop, <c>Element(Name, e)</c> reads the state's element e (before the step, and at the end).
+/// </summary>
+public sealed record ArrayState(string Name, Expr Length, Expr Index, Expr Initial, Expr Next);
+

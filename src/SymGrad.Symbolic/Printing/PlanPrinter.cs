@@ -143,6 +143,9 @@ public sealed class PlanPrinter
             case AddInt a:
                 _lines.Add(indent + a.Name + " += " + Int(a.Value) + ";");
                 break;
+            case Sequence q:
+                Steps(q.Body, indent);
+                break;
             case Copy c:
                 _lines.Add(indent + c.Target + " = " + c.Source + ";");
                 break;
