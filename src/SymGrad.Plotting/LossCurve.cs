@@ -22,8 +22,9 @@ public static class LossCurve
         SavePng(series, path, title, "epoch", width, height);
     }
 
-    /// <summary>Any named series of (x, loss) points, e.g. loss per iteration of gradient descent.</summary>
-    public static void SavePng(IReadOnlyList<(string Name, double[] X, double[] Y)> series, string path, string title = "Loss", string xLabel = "iteration", int width = 800, int height = 500)
+    /// <summary>Any named series of (x, y) points, e.g. loss per iteration of gradient descent, or a predicted signal beside the true one.</summary>
+    public static void SavePng(IReadOnlyList<(string Name, double[] X, double[] Y)> series, string path, string title = "Loss", string xLabel = "iteration", int width = 800, int height = 500,
+        string yLabel = "loss")
     {
         if (series.Count == 0) throw new ArgumentException("Nothing to plot.", nameof(series));
         foreach (var (name, x, y) in series)
@@ -40,7 +41,7 @@ public static class LossCurve
         }
         plot.Title(title);
         plot.XLabel(xLabel);
-        plot.YLabel("loss");
+        plot.YLabel(yLabel);
         plot.ShowLegend();
         var full = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
