@@ -21,6 +21,30 @@ public static partial class RecurrentCells
         return loss / x.Length;
     }
 
+    /// <summary>An Elman network with a hidden vector, scored by the mean squared error of a linear read-out each step.</summary>
+    [Differentiable("W", "U", "b", "v", "c")]
+    public static double ElmanVector(double[,] W, double[,] U, ReadOnlySpan<double> b, ReadOnlySpan<double> v, double c, double[,] x, ReadOnlySpan<double> y)
+    {
+        var h = new double[b.Length];
+        var loss = 0.0;
+        for (var t = 0; t < x.GetLength(0); t++)
+        {
+            var next = new double[b.Length];
+            for (var i = 0; i < b.Length; i++)
+            {
+                var s = b[i];
+                for (var j = 0; j < b.Length; j++) s += W[i, j] * h[j];
+                for (var k = 0; k < x.GetLength(1); k++) s += U[i, k] * x[t, k];
+                next[i] = Math.Tanh(s);
+            }
+            h = next;
+            var prediction = c;
+            for (var i = 0; i < b.Length; i++) prediction += v[i] * h[i];
+            loss += (prediction - y[t]) * (prediction - y[t]);
+        }
+        return loss / x.GetLength(0);
+    }
+
     /// <summary>A scalar LSTM cell (h and c carried), scored by the squared error of its last state.</summary>
     [Differentiable]
     public static double Lstm(double wf, double uf, double bf, double wi, double ui, double bi, double wg, double ug, double bg, double wo, double uo, double bo,
@@ -64,6 +88,60 @@ public static class HandWrittenBptt
             du += da * x[t];
             db += da;
             dh = da * w;
+        }
+        return loss / n;
+    }
+
+    // The vector Elman network: hs holds h_0 … h_T (rows of H), the read-outs kept per step.
+    public static double ElmanVector(double[,] W, double[,] U, ReadOnlySpan<double> b, ReadOnlySpan<double> v, double c, double[,] x, ReadOnlySpan<double> y,
+        double[] hs, double[] outputs, double[] delta, double[] before, double[,] dW, double[,] dU, Span<double> db, Span<double> dv, out double dc)
+    {
+        int n = x.GetLength(0), hidden = b.Length, inputs = x.GetLength(1);
+        Array.Clear(hs, 0, hidden);
+        var loss = 0.0;
+        for (var t = 0; t < n; t++)
+        {
+            int from = t * hidden, to = from + hidden;
+            var o = c;
+            for (var i = 0; i < hidden; i++)
+            {
+                var s = b[i];
+                for (var j = 0; j < hidden; j++) s += W[i, j] * hs[from + j];
+                for (var k = 0; k < inputs; k++) s += U[i, k] * x[t, k];
+                var h = Math.Tanh(s);
+                hs[to + i] = h;
+                o += v[i] * h;
+            }
+            outputs[t] = o;
+            loss += (o - y[t]) * (o - y[t]);
+        }
+        Array.Clear(dW);
+        Array.Clear(dU);
+        db.Clear();
+        dv.Clear();
+        dc = 0;
+        Array.Clear(delta, 0, hidden);
+        for (var t = n - 1; t >= 0; t--)
+        {
+            int from = t * hidden, to = from + hidden;
+            var dOut = 2 * (outputs[t] - y[t]) / n;
+            dc += dOut;
+            for (var i = 0; i < hidden; i++)
+            {
+                var h = hs[to + i];
+                dv[i] += dOut * h;
+                var g = (delta[i] + dOut * v[i]) * (1 - h * h);
+                db[i] += g;
+                for (var j = 0; j < hidden; j++) dW[i, j] += g * hs[from + j];
+                for (var k = 0; k < inputs; k++) dU[i, k] += g * x[t, k];
+                before[i] = g;
+            }
+            for (var j = 0; j < hidden; j++)
+            {
+                var s = 0.0;
+                for (var i = 0; i < hidden; i++) s += W[i, j] * before[i];
+                delta[j] = s;
+            }
         }
         return loss / n;
     }
@@ -123,7 +201,7 @@ public static class HandWrittenBptt
 [MemoryDiagnoser]
 public class Bptt
 {
-    [Params("Elman", "LSTM")]
+    [Params("Elman", "LSTM", "Elman16")]
     public string Cell { get; set; } = "Elman";
 
     private const int Steps = 1_000;
@@ -133,9 +211,27 @@ public class Bptt
     private readonly double[] _grad = new double[12];
     private double[] _tape = Array.Empty<double>();
 
+    // The vector network: 16 hidden units, 4 inputs, 200 steps.
+    private const int Hidden = 16, Inputs = 4, VectorSteps = 200;
+    private readonly double[,] _w = new double[Hidden, Hidden], _u = new double[Hidden, Inputs], _xs = new double[VectorSteps, Inputs];
+    private readonly double[] _b = new double[Hidden], _v = new double[Hidden];
+    private readonly double[,] _dW = new double[Hidden, Hidden], _dU = new double[Hidden, Inputs];
+    private readonly double[] _db = new double[Hidden], _dv = new double[Hidden];
+    private readonly double[] _hs = new double[(VectorSteps + 1) * Hidden], _outputs = new double[VectorSteps], _delta = new double[Hidden], _before = new double[Hidden];
+
     [GlobalSetup]
     public void Setup()
     {
+        var r = new Random(5);
+        for (var i = 0; i < Hidden; i++)
+        {
+            for (var j = 0; j < Hidden; j++) _w[i, j] = (r.NextDouble() - 0.5) * 0.25;
+            for (var k = 0; k < Inputs; k++) _u[i, k] = r.NextDouble() - 0.5;
+            _b[i] = r.NextDouble() - 0.5;
+            _v[i] = r.NextDouble() - 0.5;
+        }
+        for (var t = 0; t < VectorSteps; t++)
+        for (var k = 0; k < Inputs; k++) _xs[t, k] = r.NextDouble() * 2 - 1;
         var random = new Random(1);
         _x = Enumerable.Range(0, Steps).Select(_ => random.NextDouble() * 2 - 1).ToArray();
         _y = Enumerable.Range(0, Steps).Select(_ => random.NextDouble() - 0.5).ToArray();
@@ -143,18 +239,18 @@ public class Bptt
     }
 
     [Benchmark(Baseline = true)]
-    public double HandWritten() => Cell == "Elman"
-        ? HandWrittenBptt.Elman(0.8, -0.6, 0.1, _x, _y, _tape, out _, out _, out _)
+    public double HandWritten() => Cell == "Elman" ? HandWrittenBptt.Elman(0.8, -0.6, 0.1, _x, _y, _tape, out _, out _, out _)
+        : Cell == "Elman16" ? HandWrittenBptt.ElmanVector(_w, _u, _b, _v, 0.1, _xs, _y.AsSpan(0, VectorSteps), _hs, _outputs, _delta, _before, _dW, _dU, _db, _dv, out _)
         : HandWrittenBptt.Lstm(_p, _x, 0.3, _tape, _grad);
 
     [Benchmark]
-    public double Generated() => Cell == "Elman"
-        ? RecurrentCells.ElmanGradient(0.8, -0.6, 0.1, _x, _y, out _, out _, out _)
+    public double Generated() => Cell == "Elman" ? RecurrentCells.ElmanGradient(0.8, -0.6, 0.1, _x, _y, out _, out _, out _)
+        : Cell == "Elman16" ? RecurrentCells.ElmanVectorGradient(_w, _u, _b, _v, 0.1, _xs, _y.AsSpan(0, VectorSteps), _dW, _dU, _db, _dv, out _)
         : RecurrentCells.LstmGradient(_p[0], _p[1], _p[2], _p[3], _p[4], _p[5], _p[6], _p[7], _p[8], _p[9], _p[10], _p[11], _x, 0.3, _grad);
 
     [Benchmark]
-    public double GeneratedCheckpointed() => Cell == "Elman"
-        ? RecurrentCells.ElmanGradientCheckpointed(0.8, -0.6, 0.1, _x, _y, out _, out _, out _)
+    public double GeneratedCheckpointed() => Cell == "Elman" ? RecurrentCells.ElmanGradientCheckpointed(0.8, -0.6, 0.1, _x, _y, out _, out _, out _)
+        : Cell == "Elman16" ? RecurrentCells.ElmanVectorGradientCheckpointed(_w, _u, _b, _v, 0.1, _xs, _y.AsSpan(0, VectorSteps), _dW, _dU, _db, _dv, out _)
         : RecurrentCells.LstmGradientCheckpointed(_p[0], _p[1], _p[2], _p[3], _p[4], _p[5], _p[6], _p[7], _p[8], _p[9], _p[10], _p[11], _x, 0.3,
             out _, out _, out _, out _, out _, out _, out _, out _, out _, out _, out _, out _);
 }
