@@ -22,7 +22,7 @@ internal static partial class DifferentiableEmitter
         var parameters = IndexedParameters(m);
         var variables = Differentiation.IndexedVariables(m);
         var indent = new string(' ', 4 * m.ContainingTypes.Count);
-        var states = string.Join(", ", r.States);
+        var states = string.Join(", ", r.States.Concat(r.Arrays.Select(a => a.Name)));
         var formula = readable.PrintSummary(m.Body);
 
         // SG0007 for a variable the loop, its initial values and the value after it never read.

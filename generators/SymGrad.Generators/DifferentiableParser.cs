@@ -579,13 +579,28 @@ internal static class DifferentiableParser
         {
             const string what = "A loop that carries state from one step to the next";
             if (loop.Parent is not BlockSyntax { Parent: BaseMethodDeclarationSyntax })
-                throw LoopBody(loop, what, "such a loop (a recurrence) is differentiated at the top level of the method's body, not inside an if or a block");
+                throw LoopBody(loop, what, loop.Ancestors().Any(a => a is ForStatementSyntax or WhileStatementSyntax or DoStatementSyntax or ForEachStatementSyntax)
+                    ? "such a loop (a recurrence) is differentiated at the top level of the method's body, not inside another loop"
+                    : "such a loop (a recurrence) is differentiated at the top level of the method's body, not inside an if or a block");
             if (Recurrence != null)
                 throw LoopBody(loop, what, "one such loop (a recurrence) per method is differentiated; this is the second: put the steps of both in one loop, or split the method");
             var exit = loop.Statement.DescendantNodesAndSelf().FirstOrDefault(n => n is BreakStatementSyntax or ContinueStatementSyntax or ReturnStatementSyntax or GotoStatementSyntax or ThrowStatementSyntax or YieldStatementSyntax);
             if (exit != null)
                 throw LoopBody(exit, $"'{Shorten(exit.ToString())}'", "a loop that carries state runs all its steps: an early exit (break, continue, return, goto, throw) is not differentiated; make the step a no-op instead, h = t < stop ? next : h");
             var (name, index, count, position) = Header(loop, scope);
+            // The loop runs over its index: a step that changes it (t += 1) is not a step of this loop.
+            var changesIndex = loop.Statement.DescendantNodesAndSelf().FirstOrDefault(n =>
+                n is AssignmentExpressionSyntax { Left: IdentifierNameSyntax id } && id.Identifier.ValueText == name ||
+                n is PostfixUnaryExpressionSyntax { Operand: IdentifierNameSyntax p } && p.Identifier.ValueText == name ||
+                n is PrefixUnaryExpressionSyntax { Operand: IdentifierNameSyntax q } && q.Identifier.ValueText == name && n.Kind() is SyntaxKind.PreIncrementExpression or SyntaxKind.PreDecrementExpression);
+            if (changesIndex != null)
+                throw LoopBody(changesIndex, $"'{Shorten(changesIndex.ToString())}'", $"the loop's index '{name}' is changed in its body; a loop that carries state runs every step from its header");
+            // h = next with next declared before the loop: from the second step on, h and next are one array, written in place.
+            var declaredInside = new HashSet<string>(loop.Statement.DescendantNodesAndSelf().OfType<VariableDeclaratorSyntax>().Select(d => d.Identifier.ValueText), StringComparer.Ordinal);
+            foreach (var a in loop.Statement.DescendantNodesAndSelf().OfType<AssignmentExpressionSyntax>())
+                if (a.Left is IdentifierNameSyntax target && scope.TryArrayValue(target.Identifier.ValueText, out _) && a.Right is IdentifierNameSyntax source &&
+                    scope.TryArrayValue(source.Identifier.ValueText, out _) && !declaredInside.Contains(source.Identifier.ValueText))
+                    throw LoopBody(a, $"'{Shorten(a.ToString())}'", $"'{source.Identifier.ValueText}' is declared before the loop, so from the second step on '{target.Identifier.ValueText}' and '{source.Identifier.ValueText}' are one array written in place; declare it in the step (var {source.Identifier.ValueText} = new double[n]) or copy it ({source.Identifier.ValueText}.CopyTo({target.Identifier.ValueText}))");
             var assigned = Assigned(loop, scope);
             // Scalar states (locals) and state arrays (array locals: h = next, next.CopyTo(h)).
             var states = assigned.Where(n => !scope.TryArrayValue(n, out _)).ToList();
@@ -687,7 +702,9 @@ internal static class DifferentiableParser
                             !ReferenceEquals(position, index) || !ReferenceEquals(count, current.Length) || written.ContainsKey(array))
                             throw LoopBody(a, $"'{Shorten(a.ToString())}'", $"an array local is written once per element, in a loop over it from 0 by 1: for (var {name} = 0; {name} < {array}.Length; {name}++) {array}[{name}] = …");
                         written[array] = new FrontEndScope.ArrayValue(current.Length, index, Expect(ExpressionFrontEnd.Read(a.Right, inner), _tree));
-                        inner.Forbid(array, $"this loop writes '{array}', so it is read after the loop, not in it");
+                        // Read again in this iteration, a[i] is the value just written; another element would depend on the order of the writes.
+                        inner.BindArrayValue(array, written[array]);
+                        inner.WrittenAt(array, position);
                         break;
                     }
                     case ExpressionStatementSyntax { Expression: InvocationExpressionSyntax call } when CopyTo(call) is { } copy:

@@ -112,6 +112,14 @@ public sealed class FrontEndScope
         return this;
     }
 
+    private readonly Dictionary<string, Expr> _writtenAt = new(StringComparer.Ordinal);
+
+    /// <summary>Marks an array local as written in this iteration at <paramref name="position"/>: only that element is read again.</summary>
+    internal void WrittenAt(string name, Expr position) => _writtenAt[name] = position;
+
+    /// <summary>The position an array local was written at in this iteration, if it was.</summary>
+    internal bool TryWrittenAt(string name, out Expr position) => _writtenAt.TryGetValue(name, out position!);
+
     /// <summary>The value of an array local, when <paramref name="name"/> is one.</summary>
     internal bool TryArrayValue(string name, out ArrayValue value) => _arrayValues.TryGetValue(name, out value!);
 
@@ -208,6 +216,7 @@ public sealed class FrontEndScope
         foreach (var kv in _arrays) copy._arrays[kv.Key] = kv.Value;
         foreach (var kv in _forbidden) copy._forbidden[kv.Key] = kv.Value;
         foreach (var kv in _arrayValues) copy._arrayValues[kv.Key] = kv.Value;
+        foreach (var kv in _writtenAt) copy._writtenAt[kv.Key] = kv.Value;
         return copy;
     }
 
@@ -738,7 +747,10 @@ public static class ExpressionFrontEnd
             var args = e.ArgumentList.Arguments;
             if (args.Count != rank) throw new ReadException(e.ArgumentList, DiagnosticDescriptors.UnsupportedArrayAccess, Describe(e), $"'{array}' has {rank} dimension{(rank == 1 ? "" : "s")}, indexed here with {args.Count}");
             var indices = args.Select(a => Integer(a.Expression, "an index must be an int expression")).ToArray();
-            // An array local's element: its value at that index.
+            // An array local's element: its value at that index (in the loop that writes it, only the element just written).
+            if (_scope.TryWrittenAt(array.Identifier.ValueText, out var at) && !ReferenceEquals(indices[0], at))
+                throw new ReadException(e, DiagnosticDescriptors.UnsupportedLoopBody, $"'{Describe(e)}'",
+                    $"this loop writes '{array}' element by element, so another element than the one just written ({array}[{e.ArgumentList.Arguments[0]}]) would depend on the order of the writes; read it after the loop");
             if (_scope.TryArrayValue(array.Identifier.ValueText, out var local)) return Expr.Substitute(local.Element, local.Index, indices[0]);
             return Expr.Element(array.Identifier.ValueText, indices);
         }

@@ -208,4 +208,50 @@ public static partial class RecurrenceModel
         for (var j = 0; j < v.Length; j++) y += v[j] * a[j];
         return y * y;
     }
+
+    /// <summary>Elements read back in the iteration that writes them (a[i] after a[i] = …), no recurrence.</summary>
+    [Differentiable("w")]
+    public static double WrittenThenRead(double w, ReadOnlySpan<double> v)
+    {
+        var a = new double[v.Length];
+        var b = new double[v.Length];
+        for (var i = 0; i < v.Length; i++)
+        {
+            a[i] = w * v[i];
+            b[i] = a[i] * a[i];
+        }
+        var s = 0.0;
+        for (var i = 0; i < v.Length; i++) s += b[i];
+        return s;
+    }
+
+    /// <summary>A vector state read back in the step that writes it, into a loss added up in the same loop.</summary>
+    [Differentiable("w")]
+    public static double ReadBackInStep(double w, ReadOnlySpan<double> x)
+    {
+        var h = new double[3];
+        var loss = 0.0;
+        for (var t = 0; t < x.Length; t++)
+        {
+            var next = new double[3];
+            for (var i = 0; i < 3; i++)
+            {
+                next[i] = Math.Tanh(w * h[(i + 1) % 3] + x[t] * (i + 1));
+                loss += next[i] * next[i];
+            }
+            h = next;
+        }
+        return loss;
+    }
+
+    /// <summary>Loop indices named like the generated code's locals.</summary>
+    [Differentiable("w")]
+    public static double NamedLikeLocals(double w, int n)
+    {
+        var h = 1.0;
+        for (var segmentLength = 0; segmentLength < n; segmentLength++) h = h * w + 0.1;
+        var g = h;
+        return g * g;
+    }
 }
+

@@ -393,5 +393,34 @@ public class RecurrenceTests
             Matches(z => { q[k] = z; return M.HiddenLayer(W, q, x); }, v[i], dv[i], "v" + i);
         }
     }
+
+    [Fact]
+    public void ElementsReadInTheIterationThatWritesThem_AreTheValuesWritten()
+    {
+        var v = Random(6, 50);
+        var value = M.WrittenThenReadGradient(0.7, v, out var dw);
+        Assert.Equal(M.WrittenThenRead(0.7, v), value, 14);
+        Assert.NotEqual(0, value);
+        Matches(z => M.WrittenThenRead(z, v), 0.7, dw, "w");
+        var x = Random(20, 51);
+        value = M.ReadBackInStepGradient(0.9, x, out dw);
+        Assert.Equal(M.ReadBackInStep(0.9, x), value, 13);
+        Matches(z => M.ReadBackInStep(z, x), 0.9, dw, "w");
+    }
+
+    [Fact]
+    public void LoopIndexNamedLikeAGeneratedLocal_Compiles_AndSegmentsAreBounded()
+    {
+        Assert.Equal(M.NamedLikeLocals(0.9, 12), M.NamedLikeLocalsGradient(0.9, 12, out var dw), 14);
+        Matches(z => M.NamedLikeLocals(z, 12), 0.9, dw, "w");
+        Assert.Equal(M.NamedLikeLocals(0.9, 12), M.NamedLikeLocalsGradientCheckpointed(0.9, 12, out var cw, 5));
+        Assert.Equal(dw, cw);
+        // A segment longer than the loop is the loop: no buffer of int.MaxValue elements.
+        var x = Random(10, 52);
+        var y = Random(10, 53);
+        var expected = M.RnnGradient(0.5, 0.5, 0.5, x, y, out var ew, out _, out _);
+        Assert.Equal(expected, M.RnnGradientCheckpointed(0.5, 0.5, 0.5, x, y, out var mw, out _, out _, int.MaxValue));
+        Assert.Equal(ew, mw);
+    }
 }
 

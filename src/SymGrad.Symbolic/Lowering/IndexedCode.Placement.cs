@@ -109,6 +109,18 @@ public sealed partial class IndexedCode
                 case Sequence sequence:
                     _steps.Add(sequence with { Body = Nested(() => Emit(sequence.Body.Steps, scope)) });
                     break;
+                case For loop when Invariants(loop, scope) is { } hoisted:
+                {
+                    // What every iteration computes alike, computed once before the loop (when it runs at all).
+                    var once = Nested(() =>
+                    {
+                        Emit(hoisted.Before, scope);
+                        var inner = Nested(() => Emit(hoisted.Loop.Body.Steps, new HashSet<Expr>(scope) { Expr.Index(loop.Index) }));
+                        _steps.Add(hoisted.Loop with { Body = inner });
+                    });
+                    _steps.Add(new If(new Compare(loop.Lower, "<", loop.Upper), once));
+                    break;
+                }
                 case For loop:
                 {
                     var body = Nested(() => Emit(loop.Body.Steps, new HashSet<Expr>(scope) { Expr.Index(loop.Index) }));
@@ -135,6 +147,72 @@ public sealed partial class IndexedCode
                 ? _used.Contains(p.Flag) ? new Step[] { new Declare(p.Value, p.Type, Expr.Zero), new DeclareFlag(p.Flag, new BoolConst(false)) } : Array.Empty<Step>()
                 : new[] { step }).ToList();
     }
+
+    /// <summary>
+    /// Loop-invariant code motion for a loop whose body assigns element by element (an array gradient's loop, a reverse
+    /// sweep's loop over an adjoint): the largest subexpressions of its values that no iteration changes — free of the
+    /// loop's index, reading nothing the loop writes, real-valued and worth a local — found where every iteration
+    /// evaluates them or under conditions that are themselves invariant (a value under c ? … : 0 is computed as
+    /// c ? value : 0 before the loop). Returns those locals' assignments and the loop reading them, or null.
+    /// </summary>
+    private (List<Step> Before, For Loop)? Invariants(For loop, HashSet<Expr> scope)
+    {
+        if (loop.Stride != null || loop.Body.Steps.Count == 0 || !loop.Body.Steps.All(s => s is Assign)) return null;
+        var index = Expr.Index(loop.Index);
+        var written = new HashSet<string>(loop.Body.Steps.Cast<Assign>().Select(a => a.Target.Name), StringComparer.Ordinal);
+        var found = new Dictionary<Expr, Expr?>();   // node → its guard (null: none); a node seen under two guards is left alone
+        var conflicting = new HashSet<Expr>();
+        bool Invariant(Expr n) => !Free(n).Contains(index) && !Graph.PostOrder(n).Any(x => x.Kind is ExprKind.Var or ExprKind.Element && written.Contains(x.Name!)) &&
+            Free(n).IsSubsetOf(scope);
+        bool Worth(Expr n) => n.ArgArray.Length > 0 && !n.IsComparison && !n.IsIntegerValued && n.Kind is not (ExprKind.Element or ExprKind.Length or ExprKind.ToFloat) &&
+            Graph.PostOrder(n).Sum(CostModel.OpCost) >= 2;
+        void Walk(Expr n, Expr? guard)
+        {
+            if (Worth(n) && Invariant(n))
+            {
+                if (found.TryGetValue(n, out var g) && !Equals(g, guard)) conflicting.Add(n);
+                else found[n] = guard;
+                return;
+            }
+            if (n.IsReduction) return;
+            if (n.Kind == ExprKind.If)
+            {
+                var condition = n.ArgArray[0];
+                Walk(condition, guard);
+                Expr? holds = null;
+                if (Invariant(condition)) holds = condition;
+                // A range guard i < e (i ≤ e) of a loop from 0 holds at i = 0 when e > 0 (e ≥ 0): what it guards is computed
+                // before the loop under that, exactly when the first iteration computes it.
+                else if (condition.Kind is ExprKind.Less or ExprKind.LessEqual && ReferenceEquals(condition.ArgArray[0], index) && loop.Lower is IntConst { Value: 0 } &&
+                    condition.ArgArray[1].IsIntegerValued && Invariant(condition.ArgArray[1]))
+                    holds = Expr.Compare(condition.Kind == ExprKind.Less ? ExprKind.Greater : ExprKind.GreaterEqual, condition.ArgArray[1], Expr.Zero);
+                if (holds != null) Walk(n.ArgArray[1], guard is null ? holds : Expr.If(guard, holds, Expr.Zero));
+                return;
+            }
+            foreach (var a in n.ArgArray) Walk(a, guard);
+        }
+        foreach (var a in loop.Body.Steps.Cast<Assign>()) Walk(Replace(a.Value), null);
+        // Named in the canonical order of what they stand for, with names that sort as they were made: a product of two of
+        // them multiplies in the same order in every method that hoists them (a checkpointed sweep gives the same bits).
+        var hoist = found.Where(kv => !conflicting.Contains(kv.Key)).OrderBy(kv => kv.Key, ExprOrder.Instance).ToList();
+        if (hoist.Count == 0) return null;
+        var before = new List<Step>();
+        var map = new Dictionary<Expr, Expr>();
+        foreach (var kv in hoist)
+        {
+            var (node, guard) = (kv.Key, kv.Value);
+            string name;
+            do name = "invariant" + (_invariants++).ToString("D3", CultureInfo.InvariantCulture);
+            while (!_taken.Add(name));
+            before.Add(new Assign(new Store(StoreKind.Declare, name, Seq<IntValue>.Empty, _real), guard is null ? node : Expr.If(guard, node, Expr.Zero)));
+            map[node] = Expr.Var(name);
+        }
+        var memo = new Dictionary<Expr, Expr>();
+        var body = loop.Body.Steps.Cast<Assign>().Select(a => (Step)(a with { Value = Graph.ReplaceTopDown(Replace(a.Value), map, memo) })).ToList();
+        return (before, loop with { Body = Block.Of(body) });
+    }
+
+    private int _invariants;
 
     // Where a lazily computed sum's local and flag go, if a branch uses them.
     private sealed record PendingSlot(string Value, string Flag, NumericType Type) : Step;

@@ -36,7 +36,7 @@ public sealed partial class IndexedCode
         var indexNames = Graph.PostOrder(roots).Where(n => n.Kind == ExprKind.Index).Select(n => n.Name!);
         var extraParameters = segment is null ? parameters : parameters.Append(new ArrayParameter(segment, -1, "int")).ToList();
         var arrays = recurrence.Arrays;
-        var (code, outputs, signature) = Begin(variables, roots, extraParameters, useFloat, accumulate, recurrence.States.Concat(arrays.Select(a => a.Name)).Concat(indexNames));
+        var (code, outputs, signature) = Begin(variables, roots, extraParameters, useFloat, accumulate, recurrence.States.Concat(arrays.Select(a => a.Name)).Concat(indexNames).Append(recurrence.Index.Name!));
         if (segment != null) signature.RemoveAt(parameters.Count);
         if (segment != null) signature.Add("int " + CSharpPrinter.Identifier(segment) + " = 0");
         string Unique(string name)
@@ -193,7 +193,9 @@ public sealed partial class IndexedCode
             var checkpoints = recurrence.States.Select(x => Unique(x + "Checkpoints")).ToList();
             var given = IntValue.Local(CSharpPrinter.Identifier(segment));
             var length = IntValue.Local(segmentLength);
-            forward.Insert(0, new DeclareInt(segmentLength, new IntChoose(new Compare(given, ">", IntValue.Const(0)), given, IntValue.Max(IntValue.Const(1), new IntSqrtCeiling(countValue)))));
+            // (Never longer than the loop: a segment of int.MaxValue steps would be a buffer of that many.)
+            forward.Insert(0, new DeclareInt(segmentLength, new IntChoose(new Compare(given, ">", IntValue.Const(0)), IntValue.Min(given, IntValue.Max(IntValue.Const(1), countValue)),
+                IntValue.Max(IntValue.Const(1), new IntSqrtCeiling(countValue)))));
             forward.Insert(1, new DeclareInt(segments, (countValue + length - IntValue.Const(1)) / length));
             segmentsValue = IntValue.Local(segments);
             code._data.Add(Expr.Index(segmentStart));
