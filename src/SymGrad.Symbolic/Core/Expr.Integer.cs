@@ -29,10 +29,16 @@ public sealed partial class Expr
         return Intern(ExprKind.ToFloat, e);
     }
 
-    // A small constant, or a small constant times one integer (not a product of two: 3 * i * i wraps as C# wraps it).
+    // A small constant, or a small constant times one integer (not a product of two: 3 * i * i and i * i wrap as C# wraps
+    // them, and their sum with another term may wrap again).
     private static bool SmallAffineTerm(Expr t) =>
         t.IsConst ? Math.Abs(t.Value.Value) <= MaxDistributedTerm
-        : t.Kind != ExprKind.Mul || t._args.Length == 2 && t._args[0].IsConst && Math.Abs(t._args[0].Value.Value) <= MaxDistributedFactor && t._args[1].Kind != ExprKind.Mul && t._args[1].Kind != ExprKind.Pow;
+        : t.Kind == ExprKind.Mul ? t._args.Length == 2 && t._args[0].IsConst && Math.Abs(t._args[0].Value.Value) <= MaxDistributedFactor && AffineAtom(t._args[1])
+        : AffineAtom(t);
+
+    // One integer no larger than a count: an index, a length, or a quotient or remainder of such a term.
+    private static bool AffineAtom(Expr a) =>
+        a.Kind is ExprKind.Index or ExprKind.Length || a.Kind is ExprKind.IntDiv or ExprKind.IntRem && SmallAffineTerm(a._args[0]);
 
     /// <summary>The largest constant factor <see cref="ToFloat"/> moves out of an int product.</summary>
     public const int MaxDistributedFactor = 64;
