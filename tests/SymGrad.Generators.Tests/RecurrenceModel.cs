@@ -253,5 +253,37 @@ public static partial class RecurrenceModel
         var g = h;
         return g * g;
     }
+
+    /// <summary>A vector LSTM-like cell: two carried arrays, the hidden one computed from the cell's new elements.</summary>
+    [Differentiable("wf", "wg", "u")]
+    public static double VectorLstm(double[,] wf, double[,] wg, ReadOnlySpan<double> u, ReadOnlySpan<double> x)
+    {
+        var n = u.Length;
+        var h = new double[n];
+        var c = new double[n];
+        for (var t = 0; t < x.Length; t++)
+        {
+            var cn = new double[n];
+            var hn = new double[n];
+            for (var i = 0; i < n; i++)
+            {
+                var zf = u[i] * x[t];
+                var zg = x[t];
+                for (var j = 0; j < n; j++)
+                {
+                    zf += wf[i, j] * h[j];
+                    zg += wg[i, j] * h[j];
+                }
+                var f = 1 / (1 + Math.Exp(-zf));
+                cn[i] = f * c[i] + (1 - f) * Math.Tanh(zg);
+                hn[i] = Math.Tanh(cn[i]);
+            }
+            c = cn;
+            h = hn;
+        }
+        var s = 0.0;
+        for (var i = 0; i < n; i++) s += h[i] * (i + 1) + c[i];
+        return s;
+    }
 }
 

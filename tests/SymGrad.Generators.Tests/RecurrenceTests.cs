@@ -422,5 +422,29 @@ public class RecurrenceTests
         Assert.Equal(expected, M.RnnGradientCheckpointed(0.5, 0.5, 0.5, x, y, out var mw, out _, out _, int.MaxValue));
         Assert.Equal(ew, mw);
     }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(30)]
+    public void TwoCarriedArrays_OneReadingTheOthersNewElements_MatchDifferences(int steps)
+    {
+        var (wf, wg) = (Matrix(4, 4, 60, 0.7), Matrix(4, 4, 61, 0.7));
+        var (u, x) = (Random(4, 62), Random(steps, 63));
+        var (dwf, dwg, du) = (new double[4, 4], new double[4, 4], new double[4]);
+        var value = M.VectorLstmGradient(wf, wg, u, x, dwf, dwg, du);
+        Assert.Equal(M.VectorLstm(wf, wg, u, x), value, 13);
+        MatrixMatches(w => M.VectorLstm(w, wg, u, x), wf, dwf, "wf");
+        MatrixMatches(w => M.VectorLstm(wf, w, u, x), wg, dwg, "wg");
+        for (var i = 0; i < 4; i++)
+        {
+            var q = (double[])u.Clone();
+            var k = i;
+            Matches(z => { q[k] = z; return M.VectorLstm(wf, wg, q, x); }, u[i], du[i], "u" + i);
+        }
+        var (cf, cg, cu) = (new double[4, 4], new double[4, 4], new double[4]);
+        Assert.Equal(value, M.VectorLstmGradientCheckpointed(wf, wg, u, x, cf, cg, cu, 4));
+        Assert.Equal(dwf, cf);
+        Assert.Equal(du, cu);
+    }
 }
 

@@ -58,10 +58,7 @@ public sealed partial class IndexedCode
         Expr Weighted(IReadOnlyList<Expr> scalars, Func<ArrayState, Expr> element) => Expr.Add(
             adjoints.Select((a, j) => Expr.Mul(Expr.Var(a), scalars[j]))
             .Concat(arrays.Select((a, k) => Expr.Sum(a.Index, a.Length, Expr.Mul(Expr.Element(arrayAdjoints[k], a.Index), element(a))))).ToList());
-        var phi = Weighted(recurrence.Next, a => a.Next);
         var stateCount = states.Count + arrays.Count;
-        var step = Differentiator.Gradient(phi, states.Concat(arrayElements).Concat(variables).ToList());
-        var sweepValues = step.Partials.Select(p => Unroll(ImpliedGuards(p))).ToList();
         // Reads of a state array a[e] in the rows of its trajectory: row r holds the state after r steps.
         var arrayTrajectories = arrays.Select(a => Unique(a.Name + "Trajectory")).ToList();
         var arrayNames = new HashSet<string>(arrays.Select(a => a.Name), StringComparer.Ordinal);
@@ -76,6 +73,47 @@ public sealed partial class IndexedCode
             }
             return e;
         }
+        // For state arrays, two stages as a hand-written BPTT has them: with N_a[e] standing for the step's new elements,
+        // the adjoint of each new element, ∂Φ/∂N_a[k], times its activation's derivative from the stored value when the step
+        // is F(u) (tanh: 1 − N², σ: N(1 − N)) gives ū_a[k], a buffer; then the gradient of Φ_U = Σ_j δ_j·Next_j (the new
+        // elements as data) + Σ_i ū_a[i]·u_a(i): the adjoint of h is Wᵀū, dW is ū hᵀ, one product per element. (One
+        // stage when a state array's step reads another's new elements.)
+        var newRows = arrays.Select(a => Unique(a.Name + "New")).ToList();
+        var activations = arrays.Select(a => Unique("delta_" + a.Name + "Activation")).ToList();
+        var activationValues = new List<Expr>();
+        Expr phi;
+        var twoStages = arrays.Count > 0 && arrays.All(a => arrays.Where(b => !ReferenceEquals(a, b)).All(b => ReferenceEquals(Instances(a.Next, b.Next, b.Index, _ => Expr.Var("probe")), a.Next)));
+        if (twoStages)
+        {
+            Expr Placeholders(Expr e)
+            {
+                for (var k = 0; k < arrays.Count; k++) e = Instances(e, arrays[k].Next, arrays[k].Index, at => Expr.Element(newRows[k], at));
+                return e;
+            }
+            var scalarSteps = recurrence.Next.Select(Placeholders).ToList();
+            var newElements = arrays.Select((a, k) => Expr.Element(newRows[k], arrayElements[k].ArgArray[0])).ToList();
+            var phiNew = Expr.Add(adjoints.Select((a, j) => Expr.Mul(Expr.Var(a), scalarSteps[j]))
+                .Concat(arrays.Select((a, k) => Expr.Sum(a.Index, a.Length, Expr.Mul(Expr.Element(arrayAdjoints[k], a.Index), Expr.Element(newRows[k], a.Index))))).ToList());
+            var adjointOfNew = Differentiator.Gradient(phiNew, newElements);
+            var inner = new List<Expr>();
+            for (var k = 0; k < arrays.Count; k++)
+            {
+                var (stepped0, y) = (arrays[k].Next, newElements[k]);
+                var (argument, slope) = stepped0.Kind switch
+                {
+                    ExprKind.Tanh => (stepped0.ArgArray[0], Expr.Sub(Expr.One, Expr.Mul(y, y))),
+                    ExprKind.Sigmoid => (stepped0.ArgArray[0], Expr.Mul(y, Expr.Sub(Expr.One, y))),
+                    _ => (stepped0, Expr.One),
+                };
+                activationValues.Add(Unroll(ImpliedGuards(Expr.Mul(adjointOfNew.Partials[k], slope))));
+                inner.Add(Expr.Sum(arrays[k].Index, arrays[k].Length, Expr.Mul(Expr.Element(activations[k], arrays[k].Index), argument)));
+            }
+            phi = Expr.Add(adjoints.Select((a, j) => Expr.Mul(Expr.Var(a), scalarSteps[j])).Concat(inner).ToList());
+        }
+        else phi = Weighted(recurrence.Next, a => a.Next);
+        var step = Differentiator.Gradient(phi, states.Concat(arrayElements).Concat(variables).ToList());
+        var sweepValues = step.Partials.Select(p => Unroll(ImpliedGuards(p))).ToList();
+        var sweepAll = sweepValues.Concat(activationValues).ToList();
         Expr ReadArrays(Expr e, Expr row) => arrays.Count == 0 ? e : Graph.Rewrite(e, n =>
         {
             if (n.Kind != ExprKind.Element || !arrayNames.Contains(n.Name!)) return n;
@@ -88,7 +126,7 @@ public sealed partial class IndexedCode
         var stepped = new Dictionary<Expr, int>();
         for (var j = 0; j < states.Count; j++)
             if (!recurrence.Next[j].IsConst && !stepped.ContainsKey(recurrence.Next[j])) stepped[recurrence.Next[j]] = j;
-        var used = Graph.PostOrder(sweepValues);
+        var used = Graph.PostOrder(sweepAll);
         var kept = Enumerable.Range(0, states.Count).Where(j => used.Contains(states[j]) || used.Contains(recurrence.Next[j]) && stepped[recurrence.Next[j]] == j).ToList();
 
         // What else the sweep would compute again that the forward step computes anyway (a gate's exp, a tanh, a sum over
@@ -104,7 +142,7 @@ public sealed partial class IndexedCode
         var readBack = new HashSet<Expr>(kept.Select(j => states[j]).Concat(kept.Where(j => stepped.TryGetValue(recurrence.Next[j], out var o) && o == j).Select(j => recurrence.Next[j])));
         var visited = new HashSet<Expr>();
         var reached = new HashSet<Expr>();
-        var pending = new Stack<Expr>(sweepValues);
+        var pending = new Stack<Expr>(sweepAll);
         while (pending.Count > 0)
         {
             var e = pending.Pop();
@@ -248,10 +286,26 @@ public sealed partial class IndexedCode
             map[states[j]] = Expr.Element(trajectories[j], Expr.Sub(t, offset));
         }
         for (var k = 0; k < saved.Count; k++) map[saved[k]] = Expr.Element(tapes[k], Expr.Sub(t, offset));
+        for (var k = 0; k < arrays.Count; k++)
+            map[Expr.Element(newRows[k], arrayElements[k].ArgArray[0])] = Expr.Element(arrayTrajectories[k], Expr.Add(Expr.Mul(Expr.Add(Expr.Sub(t, offset), Expr.One), arrays[k].Length), arrayElements[k].ArgArray[0]));
         var memo = new Dictionary<Expr, Expr>();
-        var swept = sweepValues.Select(v => ReadArrays(NewRows(Graph.ReplaceTopDown(v, map, memo), Expr.Sub(t, offset), arrays.Count), Expr.Sub(t, offset))).ToList();
+        Expr Swept(Expr v)
+        {
+            // The new elements' placeholders at any position: the row after t.
+            var rows = Graph.Rewrite(v, n => n.Kind == ExprKind.Element && newRows.IndexOf(n.Name!) is var k && k >= 0
+                ? Expr.Element(arrayTrajectories[k], Expr.Add(Expr.Mul(Expr.Add(Expr.Sub(t, offset), Expr.One), arrays[k].Length), n.ArgArray[0])) : n);
+            return ReadArrays(NewRows(Graph.ReplaceTopDown(rows, map, memo), Expr.Sub(t, offset), arrays.Count), Expr.Sub(t, offset));
+        }
+        var swept = sweepValues.Select(Swept).ToList();
+        var activationsSwept = activationValues.Select(Swept).ToList();
         var newAdjoints = recurrence.States.Select(x => Unique("delta_" + x + "Before")).ToList();
         var stepBody = new List<Step>();
+        for (var k = 0; k < activationsSwept.Count; k++)
+        {
+            var at = arrayElements[k].ArgArray[0];
+            stepBody.Add(new For(at.Name!, IntValue.Const(0), IntValue.Of(arrays[k].Length),
+                Block.Of(new Step[] { new Assign(new Store(StoreKind.Set, activations[k], Seq.Of(IntValue.Of(at)), real), activationsSwept[k]) })));
+        }
         for (var j = 0; j < states.Count; j++) stepBody.Add(new Assign(new Store(StoreKind.Declare, newAdjoints[j], Seq<IntValue>.Empty, real), swept[j]));
         // A state array's adjoint element by element (into the second buffer: every element reads the whole adjoint before it).
         Step AdjointLoop(int k, string target, Expr value)
@@ -263,6 +317,9 @@ public sealed partial class IndexedCode
         stepBody.AddRange(code.Contributions(variables, outputs, swept.Skip(stateCount).ToList()));
         for (var j = 0; j < states.Count; j++) stepBody.Add(new Copy(adjoints[j], newAdjoints[j]));
         for (var k = 0; k < arrays.Count; k++) stepBody.Add(AdjointLoop(k, arrayAdjoints[k], Expr.Element(arrayAdjointsBefore[k], arrayElements[k].ArgArray[0])));
+        // (What reads the activations' adjoints is placed after the loops that write them, not hoisted above.)
+        if (activationsSwept.Count > 0)
+            stepBody = stepBody.Take(activationsSwept.Count).Append(new Sequence(Block.Of(stepBody.Skip(activationsSwept.Count)))).ToList();
         var reverse = new For(index, start ?? IntValue.Const(0), end ?? countValue, Block.Of(stepBody), Descending: true);
 
         // The value and the adjoints of the final states; the variables' share of the value.
@@ -280,6 +337,7 @@ public sealed partial class IndexedCode
         {
             finish.Add(new Plans.Buffer(arrayAdjoints[k], real, IntValue.Of(arrays[k].Length)));
             finish.Add(new Plans.Buffer(arrayAdjointsBefore[k], real, IntValue.Of(arrays[k].Length)));
+            if (twoStages) finish.Add(new Plans.Buffer(activations[k], real, IntValue.Of(arrays[k].Length)));
             finish.Add(AdjointLoop(k, arrayAdjoints[k], AtEnd(atEnd.Partials[states.Count + k])));
         }
         finish.AddRange(code.Contributions(variables, outputs, atEnd.Partials.Skip(stateCount).Select(AtEnd).ToList()));
@@ -293,7 +351,7 @@ public sealed partial class IndexedCode
         // the locals its loops update) is computed where that phase starts.
         var none = new Dictionary<string, Expr>(StringComparer.Ordinal);
         var statesVary = recurrence.States.ToDictionary(x => x, _ => t, StringComparer.Ordinal);
-        var bothVary = recurrence.States.Concat(adjoints).Concat(arrayAdjoints).Concat(arrayAdjointsBefore).ToDictionary(x => x, _ => t, StringComparer.Ordinal);
+        var bothVary = recurrence.States.Concat(adjoints).Concat(arrayAdjoints).Concat(arrayAdjointsBefore).Concat(activations).ToDictionary(x => x, _ => t, StringComparer.Ordinal);
         steps.AddRange(code.PlacedWith(forward.Where(x => x is not For), none));
         steps.AddRange(code.PlacedWith(forward.Where(x => x is For), statesVary));
         steps.AddRange(code.PlacedWith(finish, none));
