@@ -158,16 +158,36 @@ public sealed partial class IndexedCode
     private (List<Step> Before, For Loop)? Invariants(For loop, HashSet<Expr> scope)
     {
         if (loop.Stride != null || loop.Body.Steps.Count == 0 || !loop.Body.Steps.All(s => s is Assign)) return null;
+        // (The walk recurses along the values' height: deep chains are left as they are.)
+        if (loop.Body.Steps.Cast<Assign>().Any(a => a.Value.Height > MaxInvariantHeight)) return null;
         var index = Expr.Index(loop.Index);
         var written = new HashSet<string>(loop.Body.Steps.Cast<Assign>().Select(a => a.Target.Name), StringComparer.Ordinal);
         var found = new Dictionary<Expr, Expr?>();   // node → its guard (null: none); a node seen under two guards is left alone
         var conflicting = new HashSet<Expr>();
-        bool Invariant(Expr n) => !Free(n).Contains(index) && !Graph.PostOrder(n).Any(x => x.Kind is ExprKind.Var or ExprKind.Element && written.Contains(x.Name!)) &&
-            Free(n).IsSubsetOf(scope);
+        // Whether a node reads what the loop writes, and its cost, once per node (bottom-up, remembered).
+        var readsWritten = new Dictionary<Expr, bool>();
+        var cost = new Dictionary<Expr, int>();
+        bool ReadsWritten(Expr n)
+        {
+            if (readsWritten.TryGetValue(n, out var known)) return known;
+            var result = n.Kind is ExprKind.Var or ExprKind.Element && written.Contains(n.Name!) || n.ArgArray.Any(ReadsWritten);
+            readsWritten[n] = result;
+            return result;
+        }
+        int Cost(Expr n)
+        {
+            if (cost.TryGetValue(n, out var known)) return known;
+            var result = Math.Min(1000, CostModel.OpCost(n) + n.ArgArray.Sum(Cost));
+            cost[n] = result;
+            return result;
+        }
+        bool Invariant(Expr n) => !Free(n).Contains(index) && !ReadsWritten(n) && Free(n).IsSubsetOf(scope);
         bool Worth(Expr n) => n.ArgArray.Length > 0 && !n.IsComparison && !n.IsIntegerValued && n.Kind is not (ExprKind.Element or ExprKind.Length or ExprKind.ToFloat) &&
-            Graph.PostOrder(n).Sum(CostModel.OpCost) >= 2;
+            Cost(n) >= 2;
+        var visited = new HashSet<(Expr, Expr?)>();
         void Walk(Expr n, Expr? guard)
         {
+            if (!visited.Add((n, guard))) return;
             if (Worth(n) && Invariant(n))
             {
                 if (found.TryGetValue(n, out var g) && !Equals(g, guard)) conflicting.Add(n);
@@ -213,6 +233,9 @@ public sealed partial class IndexedCode
     }
 
     private int _invariants;
+
+    // Values taller than this are not searched for loop invariants.
+    private const int MaxInvariantHeight = 200;
 
     // Where a lazily computed sum's local and flag go, if a branch uses them.
     private sealed record PendingSlot(string Value, string Flag, NumericType Type) : Step;
