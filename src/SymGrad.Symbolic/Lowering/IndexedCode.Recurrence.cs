@@ -397,6 +397,30 @@ public sealed partial class IndexedCode
         return Walk(root);
     }
 
+    // for k₀ … for kₙ: out[k₀, …, kₙ] += partial, each loop over the range its guards allow (adding 0 elsewhere is nothing):
+    // dW[l, m] += l < n ? (m < n ? ū_l h_m : 0) : 0 runs l and m below n, with no test per element.
+    private List<Step> AddingLoop(Expr variable, string output, Expr partial, int axis)
+    {
+        var index = variable.ArgArray[axis];
+        var (lower, upper, body) = Tighten(index, partial);
+        var steps = new List<Step>();
+        // Bounds the guards tightened are computed once, before the loop.
+        IntValue Once(IntValue bound, string prefix)
+        {
+            var name = Fresh(prefix);
+            steps.Add(new DeclareInt(name, bound));
+            return IntValue.Local(name);
+        }
+        var start = lower.Count == 0 ? IntValue.Const(0) : Once(lower.Aggregate(IntValue.Const(0), (a, b) => IntValue.Max(a, IntegerBound(b))), "from");
+        var end = upper.Aggregate(IntValue.Of(Expr.Length(variable.Name!, axis)), (a, b) => IntValue.Min(a, IntegerBound(b)));
+        if (upper.Count > 0) end = Once(end, "to");
+        var inner = axis == variable.ArgArray.Length - 1
+            ? new List<Step> { new Assign(new Store(StoreKind.Add, output, variable.ArgArray.Select(IntValue.Of).ToSeq(), _real), body) }
+            : AddingLoop(variable, output, body, axis + 1);
+        steps.Add(new For(index.Name!, start, end, Block.Of(inner)));
+        return steps;
+    }
+
     // A phase placed with these locals varying with a loop's index (see Free).
     private IReadOnlyList<Step> PlacedWith(IEnumerable<Step> phase, IReadOnlyDictionary<string, Expr> varying)
     {
@@ -418,7 +442,7 @@ public sealed partial class IndexedCode
             if (partials[i].IsZero) continue;
             var v = variables[i];
             if (v.Kind == ExprKind.Var) steps.Add(new Assign(new Store(StoreKind.Add, outputs[i], Seq<IntValue>.Empty, _real), partials[i]));
-            else steps.Add(new If(Wanted(outputs[i]), Block.Of(new Step[] { ElementLoop(v, outputs[i], partials[i], 0, accumulate: true) })));
+            else steps.Add(new If(Wanted(outputs[i]), Block.Of(AddingLoop(v, outputs[i], partials[i], 0))));
         }
         return steps;
     }
