@@ -135,9 +135,7 @@ internal static partial class DifferentiableEmitter
         var formula = LatexPrinter.Print(At(result, last, null)) + @",\quad " + string.Join(@",\quad ", lines) + @",\quad " +
             LatexPrinter.Print(t) + " = 0, \\dots, " + LatexPrinter.Print(last) + " - 1,\\quad " + LatexPrinter.Print(last) + " = " + LatexPrinter.Print(r.Count);
 
-        Expr Weighted(IReadOnlyList<Expr> scalars, Func<ArrayState, Expr> element) => Expr.Add(
-            deltas.Select((d, j) => Expr.Mul(Expr.Var(d), scalars[j]))
-            .Concat(arrays.Select((a, k) => Expr.Sum(a.Index, a.Length, Expr.Mul(Expr.Element(arrayDeltas[k], a.Index), element(a))))).ToList());
+        Expr Weighted(IReadOnlyList<Expr> scalars, Func<ArrayState, Expr> element) => r.Weighted(deltas, arrayDeltas, scalars, element);
         var wrt = states.Concat(arrayElements).ToList();
         var stateCount = wrt.Count;
         var step = Differentiator.Gradient(Weighted(r.Next, a => a.Next), wrt.Concat(variables).ToList());

@@ -55,9 +55,7 @@ public sealed partial class IndexedCode
         var taken = new HashSet<string>(code._taken, StringComparer.Ordinal);
         var arrayElements = arrays.Select(a => Expr.FreeElement(a.Name, 1, taken)).ToList();
         foreach (var e in arrayElements) code._taken.Add(e.ArgArray[0].Name!);
-        Expr Weighted(IReadOnlyList<Expr> scalars, Func<ArrayState, Expr> element) => Expr.Add(
-            adjoints.Select((a, j) => Expr.Mul(Expr.Var(a), scalars[j]))
-            .Concat(arrays.Select((a, k) => Expr.Sum(a.Index, a.Length, Expr.Mul(Expr.Element(arrayAdjoints[k], a.Index), element(a))))).ToList());
+        Expr Weighted(IReadOnlyList<Expr> scalars, Func<ArrayState, Expr> element) => recurrence.Weighted(adjoints, arrayAdjoints, scalars, element);
         var stateCount = states.Count + arrays.Count;
         // Reads of a state array a[e] in the rows of its trajectory: row r holds the state after r steps.
         var arrayTrajectories = arrays.Select(a => Unique(a.Name + "Trajectory")).ToList();
@@ -92,8 +90,7 @@ public sealed partial class IndexedCode
             }
             var scalarSteps = recurrence.Next.Select(Placeholders).ToList();
             var newElements = arrays.Select((a, k) => Expr.Element(newRows[k], arrayElements[k].ArgArray[0])).ToList();
-            var phiNew = Expr.Add(adjoints.Select((a, j) => Expr.Mul(Expr.Var(a), scalarSteps[j]))
-                .Concat(arrays.Select((a, k) => Expr.Sum(a.Index, a.Length, Expr.Mul(Expr.Element(arrayAdjoints[k], a.Index), Expr.Element(newRows[k], a.Index))))).ToList());
+            var phiNew = Weighted(scalarSteps, a => Expr.Element(newRows[arrays.ToList().IndexOf(a)], a.Index));
             var adjointOfNew = Differentiator.Gradient(phiNew, newElements);
             var inner = new List<Expr>();
             for (var k = 0; k < arrays.Count; k++)
@@ -300,12 +297,7 @@ public sealed partial class IndexedCode
         var activationsSwept = activationValues.Select(Swept).ToList();
         var newAdjoints = recurrence.States.Select(x => Unique("delta_" + x + "Before")).ToList();
         var stepBody = new List<Step>();
-        for (var k = 0; k < activationsSwept.Count; k++)
-        {
-            var at = arrayElements[k].ArgArray[0];
-            stepBody.Add(new For(at.Name!, IntValue.Const(0), IntValue.Of(arrays[k].Length),
-                Block.Of(new Step[] { new Assign(new Store(StoreKind.Set, activations[k], Seq.Of(IntValue.Of(at)), real), activationsSwept[k]) })));
-        }
+        for (var k = 0; k < activationsSwept.Count; k++) stepBody.Add(AdjointLoop(k, activations[k], activationsSwept[k]));
         for (var j = 0; j < states.Count; j++) stepBody.Add(new Assign(new Store(StoreKind.Declare, newAdjoints[j], Seq<IntValue>.Empty, real), swept[j]));
         // A state array's adjoint element by element (into the second buffer: every element reads the whole adjoint before it).
         Step AdjointLoop(int k, string target, Expr value)

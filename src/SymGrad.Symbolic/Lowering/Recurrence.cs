@@ -50,6 +50,15 @@ public sealed class Recurrence : IEquatable<Recurrence>
     /// <summary>Every expression the recurrence computes with: initial values and steps.</summary>
     public IEnumerable<Expr> Roots => Initial.Concat(Next).Concat(Arrays.SelectMany(a => new[] { a.Length, a.Initial, a.Next }));
 
+    /// <summary>
+    /// Σ_j δ_j · scalar_j + Σ_a Σ_i δ_a[i] · element(a)(i): the states' values (each step's, or the initial ones) weighted by
+    /// adjoints, Var(<paramref name="adjoints"/>[j]) for a scalar state and Element(<paramref name="arrayAdjoints"/>[a], i) for
+    /// a state array — the function whose gradient is one step of the reverse sweep.
+    /// </summary>
+    public Expr Weighted(IReadOnlyList<string> adjoints, IReadOnlyList<string> arrayAdjoints, IReadOnlyList<Expr> scalars, Func<ArrayState, Expr> element) =>
+        Expr.Add(adjoints.Select((a, j) => Expr.Mul(Expr.Var(a), scalars[j]))
+            .Concat(Arrays.Select((a, k) => Expr.Sum(a.Index, a.Length, Expr.Mul(Expr.Element(arrayAdjoints[k], a.Index), element(a))))).ToList());
+
     /// <summary>The recurrence and the value after it with every expression simplified (one simplifier, so shared nodes stay shared).</summary>
     public (Recurrence Recurrence, Expr Result) Simplified(Expr result)
     {
