@@ -176,7 +176,7 @@ if (args.Length > 0 && args[0] == "dx-parts")
 if (args.Length > 0 && args[0] == "bptt-quick")
 {
     // Generated BPTT against hand-written for the same cells (Bptt.cs), interleaved: 21 rounds of 2 000 calls, medians.
-    foreach (var cell in new[] { "Elman", "LSTM", "Elman16" })
+    foreach (var cell in args.Length > 1 ? args.Skip(1).ToArray() : new[] { "Elman", "LSTM", "Elman16" })
     {
         var bench = new Bptt { Cell = cell };
         bench.Setup();

@@ -230,20 +230,54 @@ public class RecurrenceTests
     [Fact]
     public void Checkpointing_KeepsMemoryToTheSquareRootOfTheSteps()
     {
-        const int steps = 100_000;
+        // Buffers come from the shared array pool: what a first call allocates is what the sweep holds. 300 001 steps
+        // (the pool's bucket of 2^19 doubles, which no other test rents) for the full sweep; the checkpointed one holds
+        // the checkpoints of two states and a segment's trajectory, 3 × 548 (buckets of 1 024) at most.
+        const int steps = 300_001;
         var x = Random(steps, 7);
         var y = Random(steps, 8);
-        M.RnnGradient(0.9, 0.4, -0.1, x, y, out _, out _, out _);
-        M.RnnGradientCheckpointed(0.9, 0.4, -0.1, x, y, out _, out _, out _);
         var before = GC.GetAllocatedBytesForCurrentThread();
-        M.RnnGradient(0.9, 0.4, -0.1, x, y, out _, out _, out _);
-        var full = GC.GetAllocatedBytesForCurrentThread() - before;
-        before = GC.GetAllocatedBytesForCurrentThread();
-        M.RnnGradientCheckpointed(0.9, 0.4, -0.1, x, y, out _, out _, out _);
+        var value = M.RnnGradientCheckpointed(0.9, 0.4, -0.1, x, y, out var cw, out var cu, out var cb);
         var checkpointed = GC.GetAllocatedBytesForCurrentThread() - before;
-        // The trajectory is 100 001 doubles; the checkpoints of two states and a segment's trajectory, 3 × 317.
+        before = GC.GetAllocatedBytesForCurrentThread();
+        Assert.Equal(value, M.RnnGradient(0.9, 0.4, -0.1, x, y, out var dw, out var du, out var db));
+        var full = GC.GetAllocatedBytesForCurrentThread() - before;
         Assert.True(full >= 8 * steps, $"the full sweep allocated {full} bytes");
-        Assert.True(checkpointed <= 8 * 3 * 400, $"the checkpointed sweep allocated {checkpointed} bytes");
+        Assert.True(checkpointed <= 8 * 3 * 1024 + 4096, $"the checkpointed sweep allocated {checkpointed} bytes");
+        Assert.Equal((dw, du, db), (cw, cu, cb));
+        // Called again, each rents what it gave back: nothing is allocated.
+        before = GC.GetAllocatedBytesForCurrentThread();
+        M.RnnGradient(0.9, 0.4, -0.1, x, y, out _, out _, out _);
+        M.RnnGradientCheckpointed(0.9, 0.4, -0.1, x, y, out _, out _, out _);
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 1024, "a second call allocated");
+    }
+
+    [Fact]
+    public void PooledBuffers_StartDirty_AndTheGradientDoesNotDependOnIt()
+    {
+        // The trajectory and the adjoints of a wide vector network come from the pool (above 256 elements), holding
+        // whatever the call before left there: a call on other data in between changes nothing.
+        var first = Gradients(61);
+        Gradients(62);
+        Assert.Equal(first, Gradients(61));
+        // (And the first is the gradient: its bias partials against differences.)
+        var (W, U, x, b, v, y) = Data(61);
+        for (var i = 0; i < 300; i += 97)
+        {
+            var k = i;
+            Matches(z => { var q = (double[])b.Clone(); q[k] = z; return M.Elman(W, U, q, v, 0.2, x, y); }, b[i], first[300 * 300 + 300 * 2 + i], "b" + i);
+        }
+
+        (double[,] W, double[,] U, double[,] X, double[] B, double[] V, double[] Y) Data(int seed) =>
+            (Matrix(300, 300, seed, 0.1), Matrix(300, 2, seed + 1), Matrix(3, 2, seed + 2), Random(300, seed + 3, 0.3), Random(300, seed + 4), Random(3, seed + 5));
+        double[] Gradients(int seed)
+        {
+            var (W, U, x, b, v, y) = Data(seed);
+            double[,] dW = new double[300, 300], dU = new double[300, 2];
+            double[] db = new double[300], dv = new double[300];
+            var value = M.ElmanGradient(W, U, b, v, 0.2, x, y, dW, dU, db, dv, out var dc);
+            return dW.Cast<double>().Concat(dU.Cast<double>()).Concat(db).Concat(dv).Append(dc).Append(value).ToArray();
+        }
     }
 
     [Fact]

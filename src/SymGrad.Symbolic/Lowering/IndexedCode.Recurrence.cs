@@ -44,6 +44,15 @@ public sealed partial class IndexedCode
             while (!code._taken.Add(name)) name += "_";
             return name;
         }
+        // Every buffer rented from the shared pool (above 256 elements) and given back before the method returns: a
+        // trajectory is O(T), and allocating it per call is what separated a generated BPTT from one that keeps its tape.
+        var pooled = new List<Plans.Buffer>();
+        Plans.Buffer Pooled(string name, NumericType element, IntValue count)
+        {
+            var buffer = new Plans.Buffer(name, element, count, Unique(name + "Rented"));
+            pooled.Add(buffer);
+            return buffer;
+        }
 
         // The reverse sweep's step: the derivatives of Φ_t = Σ_j δ_j · Next_j with respect to the states (the adjoints
         // before the step) and the variables (added to their gradients), the states and their next values read from
@@ -206,13 +215,13 @@ public sealed partial class IndexedCode
         {
             foreach (var j in kept)
             {
-                forward.Add(new Plans.Buffer(trajectories[j], real, countValue + IntValue.Const(1)));
+                forward.Add(Pooled(trajectories[j], real, countValue + IntValue.Const(1)));
                 forward.Add(new Assign(new Store(StoreKind.Set, trajectories[j], Seq.Of(IntValue.Of(Expr.Zero)), real), states[j]));
             }
-            foreach (var tape in tapes) forward.Add(new Plans.Buffer(tape, real, countValue));
+            foreach (var tape in tapes) forward.Add(Pooled(tape, real, countValue));
             for (var k = 0; k < arrays.Count; k++)
             {
-                forward.Add(new Plans.Buffer(arrayTrajectories[k], real, (countValue + IntValue.Const(1)) * IntValue.Of(arrays[k].Length)));
+                forward.Add(Pooled(arrayTrajectories[k], real, (countValue + IntValue.Const(1)) * IntValue.Of(arrays[k].Length)));
                 forward.Add(ArrayLoop(k, new Store(StoreKind.Set, arrayTrajectories[k], Seq.Of(RowElement(k, Expr.Zero)), real), Unroll(arrays[k].Initial)));
             }
             forward.Add(new For(index, IntValue.Const(0), countValue,
@@ -236,19 +245,19 @@ public sealed partial class IndexedCode
             code._data.Add(Expr.Index(segmentStart));
             // Every state is checkpointed (one the sweep does not read may still be what a kept one is computed from).
             var all = Enumerable.Range(0, states.Count).ToList();
-            foreach (var j in all) forward.Add(new Plans.Buffer(checkpoints[j], real, segmentsValue));
+            foreach (var j in all) forward.Add(Pooled(checkpoints[j], real, segmentsValue));
             start = IntValue.Local(segmentIndex) * length;
             end = IntValue.Min(countValue, start + length);
             // The forward pass writes the segment's trajectory and kept values as the rerun does (into the same buffers, each
             // segment over the last): the same program, so the rerun computes the states again bit for bit.
-            foreach (var j in kept) forward.Add(new Plans.Buffer(trajectories[j], real, length + IntValue.Const(1)));
-            foreach (var tape in tapes) forward.Add(new Plans.Buffer(tape, real, length));
+            foreach (var j in kept) forward.Add(Pooled(trajectories[j], real, length + IntValue.Const(1)));
+            foreach (var tape in tapes) forward.Add(Pooled(tape, real, length));
             // A state array lives in row 0 of its segment trajectory at each segment's start (the initial value, then the last
             // row of the segment before, copied back), checkpointed from there.
             for (var k = 0; k < arrays.Count; k++)
             {
-                forward.Add(new Plans.Buffer(arrayTrajectories[k], real, (length + IntValue.Const(1)) * IntValue.Of(arrays[k].Length)));
-                forward.Add(new Plans.Buffer(arrayCheckpoints[k], real, segmentsValue * IntValue.Of(arrays[k].Length)));
+                forward.Add(Pooled(arrayTrajectories[k], real, (length + IntValue.Const(1)) * IntValue.Of(arrays[k].Length)));
+                forward.Add(Pooled(arrayCheckpoints[k], real, segmentsValue * IntValue.Of(arrays[k].Length)));
                 forward.Add(ArrayLoop(k, new Store(StoreKind.Set, arrayTrajectories[k], Seq.Of(RowElement(k, Expr.Zero)), real), Unroll(arrays[k].Initial)));
             }
             offset = Expr.Index(segmentStart);
@@ -327,9 +336,9 @@ public sealed partial class IndexedCode
             finish.Add(new Assign(new Store(StoreKind.Declare, adjoints[j], Seq<IntValue>.Empty, real), AtEnd(atEnd.Partials[j])));
         for (var k = 0; k < arrays.Count; k++)
         {
-            finish.Add(new Plans.Buffer(arrayAdjoints[k], real, IntValue.Of(arrays[k].Length)));
-            finish.Add(new Plans.Buffer(arrayAdjointsBefore[k], real, IntValue.Of(arrays[k].Length)));
-            if (twoStages) finish.Add(new Plans.Buffer(activations[k], real, IntValue.Of(arrays[k].Length)));
+            finish.Add(Pooled(arrayAdjoints[k], real, IntValue.Of(arrays[k].Length)));
+            finish.Add(Pooled(arrayAdjointsBefore[k], real, IntValue.Of(arrays[k].Length)));
+            if (twoStages) finish.Add(Pooled(activations[k], real, IntValue.Of(arrays[k].Length)));
             finish.Add(AdjointLoop(k, arrayAdjoints[k], AtEnd(atEnd.Partials[states.Count + k])));
         }
         finish.AddRange(code.Contributions(variables, outputs, atEnd.Partials.Skip(stateCount).Select(AtEnd).ToList()));
@@ -337,7 +346,6 @@ public sealed partial class IndexedCode
         // After the sweep the adjoints are δ_0: the initial values' share, the gradient of Ψ = Σ_j δ_0j · Initial_j.
         var psi = Weighted(recurrence.Initial, a => a.Initial);
         var last = code.Contributions(variables, outputs, Differentiator.Gradient(psi, variables.ToList()).Partials.Select(p => Unroll(ImpliedGuards(p))).ToList());
-        if (value != null) last.Add(new Assign(Store.Return(real), Expr.Var(value)));
 
         // Placed phase by phase, each after what the phases before it wrote: a sum a phase computes once (free of t and of
         // the locals its loops update) is computed where that phase starts.
@@ -353,6 +361,8 @@ public sealed partial class IndexedCode
             steps.AddRange(code.PlacedWith(new Step[] { new For(segmentIndex!, IntValue.Const(0), segmentsValue!, Block.Of(rerun.Append(reverse)), Descending: true) }, bothVary));
         }
         steps.AddRange(code.PlacedWith(last, none));
+        steps.AddRange(pooled.Select(b => new Release(b.Pool!, b.Element)));
+        if (value != null) steps.AddRange(code.PlacedWith(new Step[] { new Assign(Store.Return(real), Expr.Var(value)) }, none));
         return new MethodPlan(accessibility, accumulate ? "void" : useFloat ? "float" : "double", methodName, signature.ToSeq(), summary, Block.Of(steps), code._arrays.Values.ToSeq());
     }
 

@@ -255,8 +255,16 @@ public sealed record DeclareInt(string Name, IntValue Value) : Step;
 /// <summary><c>var name = condition;</c></summary>
 public sealed record DeclareFlag(string Name, Condition Value) : Step;
 
-/// <summary>A scratch span of <paramref name="Count"/> elements: on the stack when small, else on the heap.</summary>
-public sealed record Buffer(string Name, NumericType Element, IntValue Count) : Step;
+/// <summary>
+/// A scratch span of <paramref name="Count"/> elements: on the stack when small, else on the heap — or, with
+/// <paramref name="Pool"/> (the name of the array local), rented from the shared array pool and given back by a
+/// <see cref="Release"/> of the same name before the method returns. Its elements start undefined then: whoever reads
+/// one writes it first.
+/// </summary>
+public sealed record Buffer(string Name, NumericType Element, IntValue Count, string? Pool = null) : Step;
+
+/// <summary>Gives a pooled <see cref="Buffer"/>'s array back to the shared pool (when it was rented, not on the stack).</summary>
+public sealed record Release(string Pool, NumericType Element) : Step;
 
 /// <summary>Where a straight-line value goes.</summary>
 public enum StoreKind

@@ -79,12 +79,23 @@ public sealed class PlanPrinter
             case DeclareFlag d:
                 _lines.Add(indent + "var " + d.Name + " = " + Condition(d.Value) + ";");
                 break;
-            case Plans.Buffer b:
+            case Plans.Buffer { Pool: null } b:
             {
                 var (t, c) = (TypeName(b.Element), Int(b.Count));
                 _lines.Add(indent + $"global::System.Span<{t}> {b.Name} = {c} <= 256 ? stackalloc {t}[{c}] : new {t}[{c}];");
                 break;
             }
+            case Plans.Buffer b:
+            {
+                // Rented above 256 elements: a gradient called once per batch allocates nothing after the first call.
+                var (t, c) = (TypeName(b.Element), Int(b.Count));
+                _lines.Add(indent + $"var {b.Pool} = {c} <= 256 ? null : global::System.Buffers.ArrayPool<{t}>.Shared.Rent({c});");
+                _lines.Add(indent + $"global::System.Span<{t}> {b.Name} = {b.Pool} is null ? stackalloc {t}[{c}] : new global::System.Span<{t}>({b.Pool}, 0, {c});");
+                break;
+            }
+            case Release r:
+                _lines.Add(indent + $"if ({r.Pool} != null) global::System.Buffers.ArrayPool<{TypeName(r.Element)}>.Shared.Return({r.Pool});");
+                break;
             case Straight s:
             {
                 var heads = s.Stores.Select(Head).ToList();
