@@ -84,7 +84,8 @@ internal static partial class DifferentiableEmitter
         members.Append('\n');
         ct.ThrowIfCancellationRequested();
 
-        using var latexMemo = LatexPrinter.Memoize(m.Body, m.IsFloat);
+        // The loop's formulas and the value after it are one document: a length named n_x in one is n_x in all.
+        using var latexMemo = LatexPrinter.Memoize(r.Roots.Append(m.Body).Append(r.Count).ToList(), m.IsFloat);
         var (latexFormula, partials, steps) = RecurrenceDerivation(r, m.Body, variables);
         AppendDerivation(members, m, indent, latexFormula, partials, steps);
         return new GeneratedMethod(HintName(m), Wrap(m, members.ToString()), RegistryEntry(m, variables, latexFormula, partials, steps), diagnostics.ToEquatableArray(), m.Key, m.Callees);
@@ -101,6 +102,9 @@ internal static partial class DifferentiableEmitter
         var t = r.Index;
         var taken = new HashSet<string>(Graph.PostOrder(r.Roots.Prepend(result)).Where(n => n.Kind is ExprKind.Index or ExprKind.Var or ExprKind.Element).Select(n => n.Name!), StringComparer.Ordinal);
         var last = Expr.Index(taken.Contains("T") ? "T_" : "T");
+        // The loop's count, wherever a formula mentions it (a mean over the steps divides by it), is T: loss_T / T, not
+        // loss_T / n beside T = n_x.
+        Expr Steps(Expr e) => Graph.Rewrite(e, n => ReferenceEquals(n, r.Count) ? last : n);
         var states = r.StateVariables;
         var arrays = r.Arrays;
         var single = r.States.Count + arrays.Count == 1;
@@ -123,13 +127,13 @@ internal static partial class DifferentiableEmitter
             }
             if (nextPosition != null)
                 foreach (var a in arrays) map[a.Next] = Expr.Element(a.Name, nextPosition, a.Index);
-            return ArrayAt(Graph.ReplaceTopDown(e, map), position);
+            return Steps(ArrayAt(Graph.ReplaceTopDown(e, map), position));
         }
         var next = Expr.Add(t, Expr.One);
 
         var lines = new List<string>();
-        for (var j = 0; j < states.Count; j++) lines.Add(LatexPrinter.Print(State(j, Expr.Zero)) + " = " + LatexPrinter.Print(r.Initial[j]));
-        foreach (var a in arrays) lines.Add(LatexPrinter.Print(Expr.Element(a.Name, Expr.Zero, a.Index)) + " = " + LatexPrinter.Print(a.Initial));
+        for (var j = 0; j < states.Count; j++) lines.Add(LatexPrinter.Print(State(j, Expr.Zero)) + " = " + LatexPrinter.Print(Steps(r.Initial[j])));
+        foreach (var a in arrays) lines.Add(LatexPrinter.Print(Expr.Element(a.Name, Expr.Zero, a.Index)) + " = " + LatexPrinter.Print(Steps(a.Initial)));
         for (var j = 0; j < states.Count; j++) lines.Add(LatexPrinter.Print(State(j, next)) + " = " + LatexPrinter.Print(At(r.Next[j], t, null)));
         foreach (var a in arrays) lines.Add(LatexPrinter.Print(Expr.Element(a.Name, next, a.Index)) + " = " + LatexPrinter.Print(At(a.Next, t, null)));
         var formula = LatexPrinter.Print(At(result, last, null)) + @",\quad " + string.Join(@",\quad ", lines) + @",\quad " +
@@ -173,7 +177,7 @@ internal static partial class DifferentiableEmitter
             var v = variables[i];
             var direct = At(atEnd.Partials[stateCount + i], last, null);
             var perStep = Deltas(At(step.Partials[stateCount + i], t, next), next);
-            var initial = Deltas(atStart.Partials[i], Expr.Zero);
+            var initial = Deltas(Steps(atStart.Partials[i]), Expr.Zero);
             var total = Expr.Add(direct, Expr.Sum(t, last, perStep), initial);
             partials.Add(LatexPrinter.PrintPartial("f", v, total));
             // ∂f/∂θ = its direct share (the value after the loop reading θ) + the steps' shares + the initial values' share,

@@ -305,6 +305,20 @@ public class RecurrenceTests
         Assert.Equal(5 * Math.Pow(1.5, 4), M.PowerDerivative(1.5, 5), 12);
     }
 
+    [Fact]
+    public void TheDerivation_NamesTheStepCountT_Throughout()
+    {
+        // A mean over the steps divides by T, the count the formula defines (T = n_x), not by an n defined nowhere.
+        Assert.StartsWith(@"f = \frac{\mathrm{loss}_{T}}{T},", M.RnnDerivation.Formula);
+        Assert.Contains(@"{\delta_{\mathrm{loss}}}_{T} &= \frac{\partial f}{\partial \mathrm{loss}_{T}} = \frac{1}{T}", M.RnnDerivation.Steps_w);
+        // The vector network's other lengths keep their names; the count is T everywhere, also in δ's last value.
+        Assert.Contains(@"T = n_{x}", M.ElmanDerivation.Formula);
+        Assert.DoesNotContain(@"\frac{1}{n}", M.ElmanDerivation.Steps_W);
+        // Work before the loop over the same length: 1/T Σ_{i<T}, in every line (n and n_x mixed before).
+        Assert.DoesNotContain("n_{x}", M.CenteredDerivation.Steps_a);
+        Assert.Contains(@"\frac{1}{T} \sum_{i=0}^{T - 1} x_{i}", M.CenteredDerivation.Steps_a);
+    }
+
     private static double[,] Matrix(int rows, int columns, int seed, double scale = 1)
     {
         var values = Random(rows * columns, seed, scale);

@@ -30,7 +30,8 @@ public static class LatexPrinter
     {
         using var scope = Memoize();
         var memo = _memo!;
-        if (memo.TryGetValue(e, out var done)) return done.Text;
+        // (A node printed before as a subterm is in the memo as emitted: its lengths are named here as anywhere else.)
+        if (memo.TryGetValue(e, out var done)) return SingleLength(e, done.Text);
         return WrittenSize(e) > MaxPrintedSize
             ? @"\text{(an expression of more than " + MaxPrintedSize.ToString(System.Globalization.CultureInfo.InvariantCulture) + " terms written out, too large to print)}"
             : SingleLength(e, Emit(e).Text);
@@ -62,7 +63,14 @@ public static class LatexPrinter
     /// As <see cref="Memoize(Expr)"/>; with <paramref name="singlePrecision"/> (a float method) a constant that is a
     /// binary32 value prints as the shortest decimal that reads back as it (1e30f is 10^{30}, not 1.0000000150474662 · 10^{30}).
     /// </summary>
-    public static IDisposable Memoize(Expr? document, bool singlePrecision)
+    public static IDisposable Memoize(Expr? document, bool singlePrecision) =>
+        Memoize(document is null ? null : new[] { document }, singlePrecision);
+
+    /// <summary>
+    /// As <see cref="Memoize(Expr, bool)"/> for a function written as several formulas (a loop's initial values, its
+    /// step and the value after it): the lengths any of them mentions are named once for all.
+    /// </summary>
+    public static IDisposable Memoize(IReadOnlyList<Expr>? document, bool singlePrecision)
     {
         if (_memo != null) return MemoScope.Inner;
         _memo = new Dictionary<Expr, (string, int)>();
@@ -72,7 +80,7 @@ public static class LatexPrinter
     }
 
     // The function whose formulas the open memo scope prints, if one was given, and whether it computes in float.
-    [ThreadStatic] private static Expr? _document;
+    [ThreadStatic] private static IReadOnlyList<Expr>? _document;
     [ThreadStatic] private static bool _single;
 
     private sealed class MemoScope : IDisposable
@@ -98,7 +106,7 @@ public static class LatexPrinter
     {
         if (text.IndexOf("n_{", StringComparison.Ordinal) < 0) return text;
         Expr? single = null;
-        foreach (var n in Graph.PostOrder(_document is null ? e : _document))
+        foreach (var n in _document is null ? Graph.PostOrder(e) : Graph.PostOrder(_document))
         {
             if (n.Kind == ExprKind.Var && n.Name!.StartsWith("n", StringComparison.Ordinal)) return text;
             if (n.Kind != ExprKind.Length) continue;
@@ -226,7 +234,8 @@ public static class LatexPrinter
             var result = Print(step.Node == variable ? step.Result : Named(step.Result));
             if (step.Rewrites.Count > 0)
                 lines.Add("&= " + result + Because(string.Join(", ", step.Rewrites.Select(r => r.Rule).Distinct())));
-            else if (result != instantiated)
+            // (Compared as the block prints them, its lengths named: n_{x} and n are the same length.)
+            else if (SingleLength(d.Function, result) != SingleLength(d.Function, instantiated))
                 lines.Add("&= " + result);
             for (var i = before; i < lines.Count; i++) written += lines[i].Length;
         }
