@@ -455,6 +455,32 @@ if (args.Length > 0 && args[0] == "relu")
         }
     return 0;
 }
+if (args.Length > 0 && args[0] == "threads")
+{
+    // Issue 17: the training epochs (generated gradients) on one thread and on every core, interleaved, 11 rounds,
+    // medians; the parameters after the rounds are compared bit for bit.
+    Console.WriteLine($"| model | samples per epoch | 1 thread | {Environment.ProcessorCount} threads | speed-up |");
+    Console.WriteLine("| --- | --- | --- | --- | --- |");
+    foreach (var (model, gradients) in new[] { ("MLP 784-128-10", "generated"), ("MLP 784-128-10", "hand-written"), ("CNN", "generated"), ("CNN", "hand-written") })
+    {
+        var benches = new[] { 1, 0 }.Select(_ => { var b = new TrainingBenchmarks { Model = model, Gradients = gradients }; b.Setup(); return b; }).ToArray();
+        var times = new[] { new System.Collections.Generic.List<double>(), new System.Collections.Generic.List<double>() };
+        for (var round = 0; round < 11; round++)
+            for (var k = 0; k < 2; k++)
+            {
+                var which = (round + k) % 2;
+                using var limit = SymGrad.Tensors.Threads.Use(which == 0 ? 1 : 0);
+                var clock = Stopwatch.StartNew();
+                benches[which].Epoch();
+                times[which].Add(clock.Elapsed.TotalMilliseconds);
+            }
+        var samples = model == "CNN" ? TrainingBenchmarks.CnnSamples : TrainingBenchmarks.MlpSamples;
+        double Median(System.Collections.Generic.List<double> l) => l.OrderBy(x => x).ElementAt(l.Count / 2);
+        double one = Median(times[0]), all = Median(times[1]);
+        Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "| {0}, {5} backward | {1} | {2:0} ms | {3:0} ms | {4:0.00}× |", model, samples, one, all, one / all, gradients));
+    }
+    return 0;
+}
 if (args.Length > 0 && args[0] == "epochs")
 {
     // The training benchmarks as a timed harness: generated and hand-written epochs interleaved, 11 rounds, medians

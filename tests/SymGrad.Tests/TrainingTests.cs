@@ -177,16 +177,16 @@ public class TrainingTests
         var loss = new BinaryCrossEntropy();
         var optimizer = new Adam(0.01f);
         Trainer.Fit(network, loss, optimizer, data, new TrainingOptions { Epochs = 1, BatchSize = 32 }); // warm
-        long Allocated(int epochs)
+        (long Bytes, long Splits) Allocated(int epochs, int threads)
         {
-            var before = GC.GetAllocatedBytesForCurrentThread();
-            Trainer.Fit(network, loss, optimizer, data, new TrainingOptions { Epochs = epochs, BatchSize = 32 });
-            return GC.GetAllocatedBytesForCurrentThread() - before;
+            var (before, splits) = (GC.GetAllocatedBytesForCurrentThread(), Threads.SplitCalls);
+            Trainer.Fit(network, loss, optimizer, data, new TrainingOptions { Epochs = epochs, BatchSize = 32, Threads = threads });
+            return (GC.GetAllocatedBytesForCurrentThread() - before, Threads.SplitCalls - splits);
         }
-        var one = Allocated(1);
-        var eleven = Allocated(11);
+        var one = Allocated(1, threads: 1);
+        var eleven = Allocated(11, threads: 1);
         // Ten more epochs of 16 batches each: a few hundred bytes per epoch for its report, nothing per batch.
-        Assert.True(eleven - one < 10 * 1024, $"10 epochs allocated {eleven - one} bytes");
+        Assert.True(eleven.Bytes - one.Bytes < 10 * 1024, $"10 epochs allocated {eleven.Bytes - one.Bytes} bytes");
     }
 
     [Fact]
@@ -201,13 +201,13 @@ public class TrainingTests
             new Conv2D(4, 4, 3, seed: 20), new AvgPool2D(2), new Flatten(), new Dropout(0.2f), new Dense(4, 3, seed: 21));
         var loss = new SoftmaxCrossEntropy();
         var optimizer = new Momentum(0.01f);
-        var options = new TrainingOptions { Epochs = 1, BatchSize = 16 };
+        var options = new TrainingOptions { Epochs = 1, BatchSize = 16, Threads = 1 };
         Trainer.Fit(network, loss, optimizer, data, options);
         var before = GC.GetAllocatedBytesForCurrentThread();
-        Trainer.Fit(network, loss, optimizer, data, new TrainingOptions { Epochs = 1, BatchSize = 16 });
+        Trainer.Fit(network, loss, optimizer, data, new TrainingOptions { Epochs = 1, BatchSize = 16, Threads = 1 });
         var one = GC.GetAllocatedBytesForCurrentThread() - before;
         before = GC.GetAllocatedBytesForCurrentThread();
-        Trainer.Fit(network, loss, optimizer, data, new TrainingOptions { Epochs = 6, BatchSize = 16 });
+        Trainer.Fit(network, loss, optimizer, data, new TrainingOptions { Epochs = 6, BatchSize = 16, Threads = 1 });
         var six = GC.GetAllocatedBytesForCurrentThread() - before;
         Assert.True(six - one < 5 * 1024, $"5 epochs of 6 batches allocated {six - one} bytes");
     }

@@ -99,6 +99,8 @@ public abstract class ElementwiseActivation : Layer
 {
     private readonly BufferCache _output = new(), _inputGradient = new();
     private Tensor? _input, _outputKept;
+    // The two loops as delegates made once (a training step allocates nothing).
+    private Threads.Slices? _apply, _applyDerivative;
 
     /// <summary>y = f(x) elementwise.</summary>
     protected abstract void Apply(ReadOnlySpan<float> x, Span<float> y);
@@ -113,7 +115,8 @@ public abstract class ElementwiseActivation : Layer
     public override Tensor Forward(Tensor input, bool training)
     {
         var output = _output.Get(input.Shape);
-        Apply(input.Span, output.Span);
+        // On the cores for large tensors (each element as on one thread: the same bits).
+        Threads.Elementwise(input.Span, default, default, output.Span, 8, _apply ??= (x, _, _, y) => Apply(x, y));
         _input = input;
         _outputKept = output;
         return output;
@@ -124,7 +127,7 @@ public abstract class ElementwiseActivation : Layer
     {
         var input = _input ?? throw new InvalidOperationException($"{this}: Backward before Forward.");
         var result = _inputGradient.Get(input.Shape);
-        ApplyDerivative(input.Span, _outputKept!.Span, outputGradient.Span, result.Span);
+        Threads.Elementwise(input.Span, _outputKept!.Span, outputGradient.Span, result.Span, 8, _applyDerivative ??= ApplyDerivative);
         return result;
     }
 }

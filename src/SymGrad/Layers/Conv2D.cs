@@ -174,11 +174,29 @@ public sealed class Conv2D : Layer
 
     // im2col (gather: each patch row copies its receptive field, zeros in the padding) and its adjoint col2im
     // (scatter: each patch entry adds back into the image element it came from): the same walk, both directions.
-    private void Patches(Tensor image, Span<float> patches, int oh, int ow, bool gather)
+    // Images in parts on the cores (each image's patches and its gradient its own: the same bits on any number of threads).
+    private unsafe void Patches(Tensor image, Span<float> patches, int oh, int ow, bool gather)
     {
-        int batch = image.Dim(0), height = image.Dim(1), width = image.Dim(2), cin = InChannels, cols = Kernel * Kernel * cin;
+        int batch = image.Dim(0), perImage = oh * ow * Kernel * Kernel * InChannels;
         var x = image.Span;
-        for (var b = 0; b < batch; b++)
+        if (batch < 2 || (long)batch * perImage < Threads.MinimumWork || Threads.Available == 1)
+        {
+            Patches(image, x, patches, 0, batch, oh, ow, gather);
+            return;
+        }
+        fixed (float* px = x, pp = patches)
+            PatchesInParts(image, (IntPtr)px, x.Length, (IntPtr)pp, patches.Length, oh, ow, gather, (long)batch * perImage);
+    }
+
+    // (Separate, so that the one-thread path allocates no closure.)
+    private unsafe void PatchesInParts(Tensor image, IntPtr xp, int xLength, IntPtr patchesp, int patchesLength, int oh, int ow, bool gather, long work) =>
+        Threads.For(image.Dim(0), 1, work, (first, end) =>
+            Patches(image, new Span<float>((float*)xp, xLength), new Span<float>((float*)patchesp, patchesLength), first, end, oh, ow, gather));
+
+    private void Patches(Tensor image, Span<float> x, Span<float> patches, int first, int end, int oh, int ow, bool gather)
+    {
+        int height = image.Dim(1), width = image.Dim(2), cin = InChannels, cols = Kernel * Kernel * cin;
+        for (var b = first; b < end; b++)
         for (var m = 0; m < oh; m++)
         for (var n = 0; n < ow; n++)
         {

@@ -103,11 +103,20 @@ public sealed class MaxPool2D(int size, int? stride = null) : Pool2D(size, strid
         // The generated backward finds each window's argmax from the input itself: nothing to record then.
         var record = !UseGeneratedBackward;
         if (record && _argmax.Length < output.Length) _argmax = new int[output.Length];
-        var x = input.Span;
-        var y = output.Span;
-        int batch = output.Dim(0), oh = output.Dim(1), ow = output.Dim(2), channels = output.Dim(3), height = input.Dim(1), width = input.Dim(2);
+        // Images in parts on the cores (each image's windows its own); the shapes in fields, the loop a delegate made once.
+        (_oh, _ow, _channels, _height, _width, _record) = (output.Dim(1), output.Dim(2), output.Dim(3), input.Dim(1), input.Dim(2), record);
+        Threads.Images(input.Span, output.Span, output.Dim(0), (long)output.Length * Size * Size, _pool ??= Pool);
+    }
+
+    private int _oh, _ow, _channels, _height, _width, _perImage;
+    private bool _record;
+    private Threads.ImageLoop? _pool, _unpool;
+
+    private void Pool(ReadOnlySpan<float> x, Span<float> y, int first, int end)
+    {
+        var (oh, ow, channels, height, width, record) = (_oh, _ow, _channels, _height, _width, _record);
         // A window position's channels are one contiguous row: the window is Size² rows, compared channel by channel.
-        for (var bi = 0; bi < batch; bi++)
+        for (var bi = first; bi < end; bi++)
         for (var m = 0; m < oh; m++)
         for (var n = 0; n < ow; n++)
         {
@@ -140,9 +149,14 @@ public sealed class MaxPool2D(int size, int? stride = null) : Pool2D(size, strid
     /// <inheritdoc />
     protected override void Unpool(Tensor outputGradient, Tensor inputGradient)
     {
-        var d = inputGradient.Span;
-        var dy = outputGradient.Span;
-        for (var o = 0; o < dy.Length; o++) d[_argmax[o]] += dy[o];
+        // Each image's windows point into that image: images in parts on the cores, each in its own order.
+        _perImage = outputGradient.Length / Math.Max(1, outputGradient.Dim(0));
+        Threads.Images(outputGradient.Span, inputGradient.Span, outputGradient.Dim(0), outputGradient.Length, _unpool ??= Unpool);
+    }
+
+    private void Unpool(ReadOnlySpan<float> dy, Span<float> d, int first, int end)
+    {
+        for (var o = first * _perImage; o < end * _perImage; o++) d[_argmax[o]] += dy[o];
     }
 
     /// <inheritdoc />

@@ -138,7 +138,24 @@ public sealed class Adam(float learningRate = 0.001f, float beta1 = 0.9f, float 
         var theta = parameter.Value.Span;
         var c1 = 1f / (1f - MathF.Pow(Beta1, t));
         var c2 = 1f / (1f - MathF.Pow(Beta2, t));
-        for (var i = 0; i < theta.Length; i++)
+        // Element by element, in parts on the cores for large parameters (the same bits on any number of threads).
+        if ((long)theta.Length * 12 < Threads.MinimumWork || Threads.Available == 1) Step(m, v, g, theta, rate, c1, c2, 0, theta.Length);
+        else Parallel(m, v, g, theta, rate, c1, c2);
+    }
+
+    private unsafe void Parallel(Span<float> m, Span<float> v, ReadOnlySpan<float> g, Span<float> theta, float rate, float c1, float c2)
+    {
+        fixed (float* pm = m, pv = v, pg = g, pt = theta)
+        {
+            var (mp, vp, gp, tp, n) = ((IntPtr)pm, (IntPtr)pv, (IntPtr)pg, (IntPtr)pt, theta.Length);
+            Threads.For(n, 1024, (long)n * 12, (first, end) =>
+                Step(new Span<float>((float*)mp, n), new Span<float>((float*)vp, n), new ReadOnlySpan<float>((float*)gp, n), new Span<float>((float*)tp, n), rate, c1, c2, first, end));
+        }
+    }
+
+    private void Step(Span<float> m, Span<float> v, ReadOnlySpan<float> g, Span<float> theta, float rate, float c1, float c2, int first, int end)
+    {
+        for (var i = first; i < end; i++)
         {
             m[i] = Beta1 * m[i] + (1f - Beta1) * g[i];
             v[i] = Beta2 * v[i] + (1f - Beta2) * g[i] * g[i];

@@ -26,21 +26,21 @@ public static class MatMul
     public static void Multiply(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, int m, int k, int n, bool accumulate = false)
     {
         CheckSizes(a.Length, m * k, b.Length, k * n, c.Length, m * n);
-        Kernel(a, k, 1, b, c, m, k, n, accumulate);
+        Rows(a, k, 1, b, c, m, k, n, accumulate);
     }
 
     /// <summary><c>C[m×n] (+)= Aᵀ · B</c> with A stored [k×m] and B [k×n].</summary>
     public static void MultiplyTransposedA(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, int m, int k, int n, bool accumulate = false)
     {
         CheckSizes(a.Length, k * m, b.Length, k * n, c.Length, m * n);
-        Kernel(a, 1, m, b, c, m, k, n, accumulate);
+        Rows(a, 1, m, b, c, m, k, n, accumulate);
     }
 
     /// <summary><c>C[m×n] (+)= A · Bᵀ</c> with A stored [m×k] and B [n×k].</summary>
     public static void MultiplyTransposedB(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, int m, int k, int n, bool accumulate = false)
     {
         CheckSizes(a.Length, m * k, b.Length, n * k, c.Length, m * n);
-        Kernel(a, k, 1, Transposed(b, k, n), c, m, k, n, accumulate);
+        Rows(a, k, 1, Transposed(b, k, n), c, m, k, n, accumulate);
     }
 
     // Bᵀ [k×n] of B [n×k], in a per-thread scratch buffer.
@@ -376,6 +376,32 @@ public static class MatMul
 
     // Blocks of the shared dimension: a block of B (BlockK rows) stays in cache while every tile of C runs over it.
     private const int BlockK = 256;
+
+    // Rows of C in parts on the cores (Threads.For), each part the kernel on its rows. Every tile (and the scalar tail)
+    // computes an element as the same chain of fused multiply-adds over the shared dimension in order, which is never
+    // split: the same bits on any number of threads. Parts start at multiples of 8 rows, whole tiles.
+    private const int RowGrain = 8;
+
+    private static unsafe void Rows(ReadOnlySpan<float> a, int rowStride, int colStride, ReadOnlySpan<float> b, Span<float> c, int m, int k, int n, bool accumulate)
+    {
+        var work = (long)m * k * n;
+        if (m < 2 * RowGrain || work < Threads.MinimumWork || Threads.Available == 1)
+        {
+            Kernel(a, rowStride, colStride, b, c, m, k, n, accumulate);
+            return;
+        }
+        fixed (float* pa = a, pb = b, pc = c)
+            RowsInParts((IntPtr)pa, a.Length, rowStride, colStride, (IntPtr)pb, b.Length, (IntPtr)pc, m, k, n, accumulate, work);
+    }
+
+    // (Separate, so that the one-thread path allocates no closure.)
+    private static unsafe void RowsInParts(IntPtr ap, int aLength, int rowStride, int colStride, IntPtr bp, int bLength, IntPtr cp, int m, int k, int n, bool accumulate, long work) =>
+        Threads.For(m, RowGrain, work, (first, end) =>
+        {
+            var offset = first * rowStride;
+            Kernel(new ReadOnlySpan<float>((float*)ap + offset, aLength - offset), rowStride, colStride, new ReadOnlySpan<float>((float*)bp, bLength),
+                new Span<float>((float*)cp + first * n, (end - first) * n), end - first, k, n, accumulate);
+        });
 
     // C[i, j] (+)= Σ_p A(i, p) B[p, j] with A(i, p) = a[i·rowStride + p·colStride].
     private static void Kernel(ReadOnlySpan<float> a, int rowStride, int colStride, ReadOnlySpan<float> b, Span<float> c, int m, int k, int n, bool accumulate)

@@ -51,6 +51,11 @@ public sealed class TrainingOptions
     public Action<EpochReport>? OnEpoch { get; init; }
     /// <summary>Called after every batch with (epoch, batch, batches in the epoch), for progress displays.</summary>
     public Action<int, int, int>? OnBatch { get; init; }
+    /// <summary>
+    /// The most threads the layers' and the optimizer's kernels use: 1 for the calling thread only; 0 (the default) for
+    /// the limit set on the calling thread with <see cref="Tensors.Threads.Use"/>, every core unless one was set. The parameters after training are the same bits for any value (see <see cref="Tensors.Threads"/>).
+    /// </summary>
+    public int Threads { get; init; }
 }
 
 /// <summary>One epoch's figures.</summary>
@@ -79,6 +84,9 @@ public static class Trainer
         options ??= new TrainingOptions();
         if (options.BatchSize <= 0) throw new ArgumentOutOfRangeException(nameof(options), "BatchSize must be positive.");
         if (options.Epochs < 0) throw new ArgumentOutOfRangeException(nameof(options), "Epochs must not be negative.");
+        if (options.Threads < 0) throw new ArgumentOutOfRangeException(nameof(options), "Threads is 0 (every core) or positive.");
+        // (0 keeps the limit the caller set on this thread with Threads.Use, every core by default.)
+        using var threads = Tensors.Threads.Use(options.Threads > 0 ? options.Threads : Tensors.Threads.Limit);
         var history = new TrainingHistory();
         var random = new Random(options.Seed);
         var order = new int[train.Count];
