@@ -65,8 +65,8 @@ internal static partial class DifferentiableEmitter
             members.Append(indent).Append($"{m.Accessibility} static {t} {m.Name}Gradient({signature}, global::System.Span<{t}> {span})\n");
             members.Append(indent).Append("{\n");
             members.Append(indent).Append($"    if ({span}.Length < {k}) throw new global::System.ArgumentException(\"The gradient span needs {k} elements ({string.Join(", ", m.Variables)}).\", nameof({span}));\n");
-            members.Append(indent).Append($"    var {value} = {m.Name}Gradient({string.Join(", ", parameters.Select(p => CSharpPrinter.Identifier(p.Name)))}, {string.Join(", ", outs.Select(o => "out var " + o))});\n");
-            for (var i = 0; i < k; i++) members.Append(indent).Append($"    {span}[{i}] = {outs[i]};\n");
+            members.Append(indent).Append($"    var {value} = {m.Name}Gradient({string.Join(", ", parameters.Select(p => CSharpPrinter.Identifier(p.Name)))}, {string.Join(", ", outs.Select(o => "out var " + CSharpPrinter.Identifier(o)))});\n");
+            for (var i = 0; i < k; i++) members.Append(indent).Append($"    {span}[{i}] = {CSharpPrinter.Identifier(outs[i])};\n");
             members.Append(indent).Append($"    return {value};\n");
             members.Append(indent).Append("}\n\n");
         }
@@ -85,7 +85,8 @@ internal static partial class DifferentiableEmitter
         ct.ThrowIfCancellationRequested();
 
         // The loop's formulas and the value after it are one document: a length named n_x in one is n_x in all.
-        using var latexMemo = LatexPrinter.Memoize(r.Roots.Append(m.Body).Append(r.Count).ToList(), m.IsFloat);
+        // Lengths by name (T = n_{x}: a bare n would be defined nowhere).
+        using var latexMemo = LatexPrinter.Memoize(r.Roots.Append(m.Body).Append(r.Count).ToList(), m.IsFloat, lengthsByName: true);
         var (latexFormula, partials, steps) = RecurrenceDerivation(r, m.Body, variables);
         AppendDerivation(members, m, indent, latexFormula, partials, steps);
         return new GeneratedMethod(HintName(m), Wrap(m, members.ToString()), RegistryEntry(m, variables, latexFormula, partials, steps), diagnostics.ToEquatableArray(), m.Key, m.Callees);
@@ -108,8 +109,14 @@ internal static partial class DifferentiableEmitter
         var states = r.StateVariables;
         var arrays = r.Arrays;
         var single = r.States.Count + arrays.Count == 1;
-        var deltas = r.States.Select(s => single ? "delta" : "delta_" + s).ToList();
-        var arrayDeltas = arrays.Select(a => single ? "delta" : "delta_" + a.Name).ToList();
+        // The adjoints' names, primed while a parameter or local has the name (a parameter `delta` is not the adjoint).
+        string Adjoint(string name)
+        {
+            while (!taken.Add(name)) name += "'";
+            return name;
+        }
+        var deltas = r.States.Select(s => Adjoint(single ? "delta" : "delta_" + s)).ToList();
+        var arrayDeltas = arrays.Select(a => Adjoint(single ? "delta" : "delta_" + a.Name)).ToList();
         var arrayNames = arrays.Select(a => a.Name).ToList();
         var arrayElements = arrays.Select(a => Expr.FreeElement(a.Name, 1, taken)).ToList();
         Expr State(int j, Expr at) => Expr.Element(r.States[j], at);
@@ -186,7 +193,7 @@ internal static partial class DifferentiableEmitter
             if (!direct.IsZero) terms.Add(@"\left.\frac{\partial f}{\partial " + Denominator(v) + @"}\right|_{\text{direct}}");
             var chain = Chain(v, _ => Denominator(v));
             if (chain.Length > 0)
-                terms.Add(@"\sum_{" + LatexPrinter.Print(t) + "=0}^{" + LatexPrinter.Print(last) + "-1} " + (chain.Contains(" + ") ? @"\left(" + chain + @"\right)" : chain));
+                terms.Add(@"\sum_{" + LatexPrinter.Print(t) + "=0}^{" + LatexPrinter.Print(last) + " - 1} " + (chain.Contains(" + ") ? @"\left(" + chain + @"\right)" : chain));
             terms.AddRange(Enumerable.Range(0, states.Count).Where(j => !Differentiator.Derivative(r.Initial[j], v).IsZero)
                 .Select(j => LatexPrinter.Print(Delta(j, Expr.Zero)) + @"\,\frac{\partial " + LatexPrinter.Print(State(j, Expr.Zero)) + @"}{\partial " + Denominator(v) + "}"));
             terms.AddRange(Enumerable.Range(0, arrays.Count).Where(k => !Differentiator.Derivative(arrays[k].Initial, v).IsZero)

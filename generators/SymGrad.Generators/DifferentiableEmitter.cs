@@ -78,7 +78,7 @@ internal static partial class DifferentiableEmitter
                     $"{m.Accessibility} static {t} {m.Name}DerivativeFromValue({t} {CSharpPrinter.Identifier(y.Name!)})",
                     printer.Statements(CsePass.Build(new List<(string, Expr)> { ("derivative", fromValue) }, new[] { y.Name! })));
         }
-        var outs = string.Join(", ", outNames.Select(n => "out " + t + " " + n));
+        var outs = string.Join(", ", outNames.Select(n => "out " + t + " " + CSharpPrinter.Identifier(n)));
         Method($"{m.Name} = {formula}; returns it and writes each partial derivative ∂/∂v to the out parameter d<v>.",
             $"{m.Accessibility} static {t} {m.Name}Gradient({parameters}, {outs})",
             Body(gradient.Outputs(outNames)));
@@ -91,8 +91,9 @@ internal static partial class DifferentiableEmitter
             };
             // Delegates to the out overload: one copy of the gradient program to read, compile and JIT.
             var value = Fresh("value");
-            spanBody.Add($"var {value} = {m.Name}Gradient({arguments}, {string.Join(", ", outNames.Select(n => "out var " + n))});");
-            spanBody.AddRange(outNames.Select((n, i) => $"{span}[{i}] = {n};"));
+            spanBody.Add($"var {value} = {m.Name}Gradient({arguments}, {string.Join(", ", outNames.Select(n => "out var " + CSharpPrinter.Identifier(n)))});");
+            // (An output named after a keyword, d + o, is @do.)
+            spanBody.AddRange(outNames.Select((n, i) => $"{span}[{i}] = {CSharpPrinter.Identifier(n)};"));
             spanBody.Add($"return {value};");
             Method($"{m.Name} = {formula}; returns it and writes the gradient ({string.Join(", ", m.Variables)}) into {span}.",
                 $"{m.Accessibility} static {t} {m.Name}Gradient({parameters}, global::System.Span<{t}> {span})",

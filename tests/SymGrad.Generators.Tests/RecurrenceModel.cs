@@ -285,5 +285,13 @@ public static partial class RecurrenceModel
         for (var i = 0; i < n; i++) s += h[i] * (i + 1) + c[i];
         return s;
     }
-}
 
+    // A parameter named as the adjoint (a user trial): its derivation wrote ∂/∂δ of the adjoint itself into ∂f/∂delta.
+    [Differentiable("delta")]
+    public static double NamedDelta(double delta, ReadOnlySpan<double> xs)
+    {
+        var h = 0.0;
+        for (var t = 0; t < xs.Length; t++) h = Math.Tanh(h + xs[t] + delta);
+        return h;
+    }
+}

@@ -298,7 +298,7 @@ public class RecurrenceTests
     {
         var steps = M.RnnDerivation.Steps_w;
         Assert.Contains(@"{\delta_{h}}_{t} &= {\delta_{h}}_{t + 1}\,\frac{\partial h_{t + 1}}{\partial h_{t}}", steps);
-        Assert.Contains(@"\sum_{t=0}^{T-1}", steps);
+        Assert.Contains(@"\sum_{t=0}^{T - 1}", steps);
         Assert.Contains(@"h_{t + 1} = \tanh", M.RnnDerivation.Formula);
         // One carried variable: δ_t, as the article writes it.
         Assert.Contains(@"\delta_{i} &= \delta_{i + 1}\,\frac{\partial p_{i + 1}}{\partial p_{i}} = \delta_{i + 1} x", M.PowerDerivation.Steps_x);
@@ -317,6 +317,19 @@ public class RecurrenceTests
         // Work before the loop over the same length: 1/T Σ_{i<T}, in every line (n and n_x mixed before).
         Assert.DoesNotContain("n_{x}", M.CenteredDerivation.Steps_a);
         Assert.Contains(@"\frac{1}{T} \sum_{i=0}^{T - 1} x_{i}", M.CenteredDerivation.Steps_a);
+    }
+
+    [Fact]
+    public void TheDerivation_PrimesTheAdjoint_WhenAParameterIsNamedDelta()
+    {
+        // ∂f/∂delta = Σ_t δ′_{t+1} (1 − h²_{t+1}): the adjoint is δ′, the parameter δ; before, the derivative of the weighted
+        // step with respect to the parameter also took the adjoint's share (an extra Σ h_{t+1}).
+        var xs = new[] { 0.3, -0.2, 0.5, 0.1 };
+        var partial = M.NamedDeltaDerivative(0.4, xs);
+        Matches(d => M.NamedDelta(d, xs), 0.4, partial, "delta");
+        Assert.Contains("\\delta'", M.NamedDeltaDerivation.Partial_delta);
+        Assert.DoesNotContain("- h_{t + 1}", M.NamedDeltaDerivation.Partial_delta);
+        Assert.Contains(@"T = n_{\mathrm{xs}}", M.NamedDeltaDerivation.Formula);
     }
 
     private static double[,] Matrix(int rows, int columns, int seed, double scale = 1)

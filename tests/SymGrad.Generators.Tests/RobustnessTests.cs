@@ -63,6 +63,29 @@ public class RobustnessTests
     }
 
     [Fact]
+    public void OutputsNamedAfterKeywords_AreEscaped_InEveryOverload()
+    {
+        // d + o is `do`, d + ouble `double`: `out double do` and `gradient[1] = do` did not compile (a user trial's LSTM
+        // with an output-gate weight o). Plain scalar, span overload, and a recurrence's span overload.
+        var r = GeneratorHarness.Run(Header + """
+            public static partial class M
+            {
+                [Differentiable] public static double Plain(double a, double o, double ouble) => a * o * o + ouble;
+                [Differentiable("o", "efault")] public static double Cell(double o, double efault, ReadOnlySpan<double> x)
+                {
+                    var h = 0.0;
+                    for (var t = 0; t < x.Length; t++) h = Math.Tanh(o * h + efault * x[t]);
+                    return h;
+                }
+                public static double Use(Span<double> g, double[] x) => PlainGradient(1, 2, 3, out var da, out var @do, out var @double) + da + @do + @double
+                    + PlainGradient(1, 2, 3, g) + CellGradient(0.5, 0.25, x, out var dO, out var @default) + CellGradient(0.5, 0.25, x, g) + dO + @default;
+            }
+            """);
+        Assert.Empty(r.GeneratorDiagnostics);
+        Assert.Empty(r.CompileDiagnostics);
+    }
+
+    [Fact]
     public void ANullVariableList_MeansEveryParameter()
     {
         var r = GeneratorHarness.Run(Header + "public static partial class M { [Differentiable(null)] public static double F(double x, double y) => x * y; public static double Use() => M.FPartial_x(1, 2) + M.FPartial_y(1, 2); }");

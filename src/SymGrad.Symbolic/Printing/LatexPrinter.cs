@@ -70,11 +70,18 @@ public static class LatexPrinter
     /// As <see cref="Memoize(Expr, bool)"/> for a function written as several formulas (a loop's initial values, its
     /// step and the value after it): the lengths any of them mentions are named once for all.
     /// </summary>
-    public static IDisposable Memoize(IReadOnlyList<Expr>? document, bool singlePrecision)
+    public static IDisposable Memoize(IReadOnlyList<Expr>? document, bool singlePrecision) => Memoize(document, singlePrecision, lengthsByName: false);
+
+    /// <summary>
+    /// As <see cref="Memoize(IReadOnlyList{Expr}, bool)"/>; with <paramref name="lengthsByName"/> every length prints as
+    /// n_{x}, never as a bare n (a loop's formulas name their step count T = n_{x}, and an n would be defined nowhere).
+    /// </summary>
+    public static IDisposable Memoize(IReadOnlyList<Expr>? document, bool singlePrecision, bool lengthsByName)
     {
         if (_memo != null) return MemoScope.Inner;
         _memo = new Dictionary<Expr, (string, int)>();
         _document = document;
+        _lengthsByName = lengthsByName;
         _single = singlePrecision;
         return MemoScope.Outer;
     }
@@ -82,6 +89,7 @@ public static class LatexPrinter
     // The function whose formulas the open memo scope prints, if one was given, and whether it computes in float.
     [ThreadStatic] private static IReadOnlyList<Expr>? _document;
     [ThreadStatic] private static bool _single;
+    [ThreadStatic] private static bool _lengthsByName;
 
     private sealed class MemoScope : IDisposable
     {
@@ -95,6 +103,7 @@ public static class LatexPrinter
             _sizes = null;
             _document = null;
             _single = false;
+            _lengthsByName = false;
         }
     }
 
@@ -104,7 +113,7 @@ public static class LatexPrinter
     // the article's n; x.Length prints n_{x} otherwise, so two lengths never print as the same n.
     private static string SingleLength(Expr e, string text)
     {
-        if (text.IndexOf("n_{", StringComparison.Ordinal) < 0) return text;
+        if (_lengthsByName || text.IndexOf("n_{", StringComparison.Ordinal) < 0) return text;
         Expr? single = null;
         foreach (var n in _document is null ? Graph.PostOrder(e) : Graph.PostOrder(_document))
         {
