@@ -155,7 +155,15 @@ internal sealed class SemanticResolver : ISymbolResolver
 
     public CallResolution ResolveCall(InvocationExpressionSyntax call)
     {
-        if (Callee(call) is not { } target) return CallResolution.Refused("it is not a System.Math function or a [Differentiable] method");
+        if (Callee(call) is not { } target)
+        {
+            // A method that exists but takes other arguments (a float-only [Differentiable] function called with a double)
+            // says so, not that it is unknown.
+            var candidates = _semantic.GetSymbolInfo(call, _ct).CandidateSymbols.OfType<IMethodSymbol>().ToList();
+            return CallResolution.Refused(candidates.Count == 0
+                ? "it is not a System.Math function or a [Differentiable] method"
+                : "no overload of it takes these arguments: it takes " + string.Join(" or ", candidates.Select(c => "(" + string.Join(", ", c.Parameters.Select(p => p.Type.ToDisplayString())) + ")")));
+        }
         var precision = _method.ReturnType.SpecialType;
         bool SamePrecision(IMethodSymbol m) => m.IsStatic && !m.IsGenericMethod && m.Parameters.Length >= 1 && m.ReturnType.SpecialType == precision &&
                                                m.Parameters.All(p => p.Type.SpecialType == precision && p.RefKind == RefKind.None && !p.IsParams);

@@ -115,6 +115,7 @@ public class DiagnosticTests
     [InlineData("public static partial class M { [Differentiable] public static double F(double x) { if (x > 0) return x; } }", "Every path of a differentiable method must end with 'return'; the statement 'if (x > 0) return x;' does not")]
     [InlineData("public static partial class M { [Differentiable] public static extern double F(double x); }", "'F' cannot be differentiated: it has no body")]
     [InlineData("public static partial class M { [Differentiable] public static partial double F(double x); public static partial double F(double x) => x; }", "'F' cannot be differentiated: this declaration of the partial method has no body; put [Differentiable] on the one that has")]
+    [InlineData("public static partial class M { [Differentiable] public static float G(float x) => x * x; [Differentiable] public static double F(double x) => G(x) + 1; }", "'G': no overload of it takes these arguments: it takes (float)")]
     public void Messages_NameTheConstruct_AndTheReason(string source, string message)
     {
         var r = GeneratorHarness.Run(Header + source);
