@@ -86,6 +86,45 @@ public class RobustnessTests
     }
 
     [Fact]
+    public void ParametersNamedLikeTheSweepsLocals_DoNotCollide()
+    {
+        // The recurrence's generated locals (the trajectory, its pool array, the value, the step count, the adjoints)
+        // named as parameters: they are renamed, and the gradient still equals differences of the method.
+        var r = GeneratorHarness.Run(Header + """
+            public static partial class M
+            {
+                [Differentiable("hTrajectoryRented", "value")]
+                public static double Cell(double hTrajectoryRented, double value, ReadOnlySpan<double> steps, ReadOnlySpan<double> delta_h)
+                {
+                    var h = 0.0;
+                    var loss = 0.0;
+                    for (var t = 0; t < steps.Length; t++)
+                    {
+                        h = Math.Tanh(hTrajectoryRented * h + value * steps[t]);
+                        loss += (h - delta_h[t]) * (h - delta_h[t]);
+                    }
+                    return loss;
+                }
+                public static double Value(double a, double b, double[] x, double[] y) => Cell(a, b, x, y);
+                public static double Gradient(double a, double b, double[] x, double[] y, out double da, out double db) => CellGradient(a, b, x, y, out da, out db);
+            }
+            """);
+        Assert.Empty(r.GeneratorDiagnostics);
+        Assert.Empty(r.CompileDiagnostics);
+        using var stream = new MemoryStream();
+        Assert.True(r.Output.Emit(stream).Success);
+        var type = Assembly.Load(stream.ToArray()).GetType("M")!;
+        var x = Enumerable.Range(0, 400).Select(i => Math.Sin(i * 0.37)).ToArray();
+        var y = Enumerable.Range(0, 400).Select(i => Math.Cos(i * 0.11) * 0.5).ToArray();
+        double F(double a, double b) => (double)type.GetMethod("Value")!.Invoke(null, new object[] { a, b, x, y })!;
+        var arguments = new object?[] { 0.7, -0.4, x, y, null, null };
+        var value = (double)type.GetMethod("Gradient")!.Invoke(null, arguments)!;
+        Assert.Equal(F(0.7, -0.4), value, 10);
+        Assert.Equal((F(0.7 + 1e-6, -0.4) - F(0.7 - 1e-6, -0.4)) / 2e-6, (double)arguments[4]!, 5);
+        Assert.Equal((F(0.7, -0.4 + 1e-6) - F(0.7, -0.4 - 1e-6)) / 2e-6, (double)arguments[5]!, 5);
+    }
+
+    [Fact]
     public void ANullVariableList_MeansEveryParameter()
     {
         var r = GeneratorHarness.Run(Header + "public static partial class M { [Differentiable(null)] public static double F(double x, double y) => x * y; public static double Use() => M.FPartial_x(1, 2) + M.FPartial_y(1, 2); }");

@@ -95,6 +95,16 @@ public class ThreadTests
         Assert.All(nested, available => Assert.Equal(1, available));
         using (Threads.Use(3)) Assert.Equal(3, Threads.Available);
         Assert.Throws<ArgumentOutOfRangeException>(() => Threads.Limit = -1);
+        var data = new Dataset(new Tensor(4, 2), new Tensor(4, 1));
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() =>
+            Trainer.Fit(new Network(new Dense(2, 1)), new MeanSquaredError(), new Sgd(0.1f), data, new TrainingOptions { Threads = -2 }));
+        Assert.Contains("Threads", error.Message);
+        // Fit restores the caller's limit when it returns.
+        using (Threads.Use(3))
+        {
+            Trainer.Fit(new Network(new Dense(2, 1)), new MeanSquaredError(), new Sgd(0.1f), data, new TrainingOptions { Epochs = 1, Threads = 1 });
+            Assert.Equal(3, Threads.Limit);
+        }
     }
 
     [Fact]
