@@ -64,10 +64,8 @@ internal static partial class DifferentiableEmitter
             members.Append(indent).Append($"/// <summary>{Xml(m.Name)}Gradient with the gradient ({string.Join(", ", m.Variables)}) written into {span}.</summary>\n");
             members.Append(indent).Append($"{m.Accessibility} static {t} {m.Name}Gradient({signature}, global::System.Span<{t}> {span})\n");
             members.Append(indent).Append("{\n");
-            members.Append(indent).Append($"    if ({span}.Length < {k}) throw new global::System.ArgumentException(\"The gradient span needs {k} elements ({string.Join(", ", m.Variables)}).\", nameof({span}));\n");
-            members.Append(indent).Append($"    var {value} = {m.Name}Gradient({string.Join(", ", parameters.Select(p => CSharpPrinter.Identifier(p.Name)))}, {string.Join(", ", outs.Select(o => "out var " + CSharpPrinter.Identifier(o)))});\n");
-            for (var i = 0; i < k; i++) members.Append(indent).Append($"    {span}[{i}] = {CSharpPrinter.Identifier(outs[i])};\n");
-            members.Append(indent).Append($"    return {value};\n");
+            foreach (var line in GradientIntoSpan(m, string.Join(", ", parameters.Select(p => CSharpPrinter.Identifier(p.Name))), outs, span, value))
+                members.Append(indent).Append("    ").Append(line).Append('\n');
             members.Append(indent).Append("}\n\n");
         }
         members.Append(PlanPrinter.Print(IndexedCode.RecurrentPlan(r, m.Body, variables, m.Name + "AccumulateGradient", m.IsFloat, m.Accessibility, parameters,

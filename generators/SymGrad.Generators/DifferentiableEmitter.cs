@@ -85,19 +85,9 @@ internal static partial class DifferentiableEmitter
         if (k > 1)
         {
             var span = Fresh("gradient");
-            var spanBody = new List<string>
-            {
-                $"if ({span}.Length < {k}) throw new global::System.ArgumentException(\"The gradient span needs {k} elements ({string.Join(", ", m.Variables)}).\", nameof({span}));",
-            };
-            // Delegates to the out overload: one copy of the gradient program to read, compile and JIT.
-            var value = Fresh("value");
-            spanBody.Add($"var {value} = {m.Name}Gradient({arguments}, {string.Join(", ", outNames.Select(n => "out var " + CSharpPrinter.Identifier(n)))});");
-            // (An output named after a keyword, d + o, is @do.)
-            spanBody.AddRange(outNames.Select((n, i) => $"{span}[{i}] = {CSharpPrinter.Identifier(n)};"));
-            spanBody.Add($"return {value};");
             Method($"{m.Name} = {formula}; returns it and writes the gradient ({string.Join(", ", m.Variables)}) into {span}.",
                 $"{m.Accessibility} static {t} {m.Name}Gradient({parameters}, global::System.Span<{t}> {span})",
-                spanBody);
+                GradientIntoSpan(m, arguments, outNames, span, Fresh("value")));
         }
 
         // One member per partial, for callers that differentiate through this method (the chain rule needs
@@ -384,4 +374,16 @@ internal static partial class DifferentiableEmitter
     private static string Verbatim(string s) => "@\"" + s.Replace("\"", "\"\"") + "\"";
 
     private static string Xml(string s) => s.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
+
+    /// <summary>
+    /// The body of {Name}Gradient(…, Span&lt;T&gt; gradient): it calls the out overload (one copy of the gradient program to
+    /// read, compile and JIT) and copies each partial into the span. Outputs named after keywords (d + o) print as @do.
+    /// </summary>
+    private static IEnumerable<string> GradientIntoSpan(MethodModel m, string arguments, IReadOnlyList<string> outs, string span, string value)
+    {
+        yield return $"if ({span}.Length < {outs.Count}) throw new global::System.ArgumentException(\"The gradient span needs {outs.Count} elements ({string.Join(", ", m.Variables)}).\", nameof({span}));";
+        yield return $"var {value} = {m.Name}Gradient({arguments}, {string.Join(", ", outs.Select(o => "out var " + CSharpPrinter.Identifier(o)))});";
+        for (var i = 0; i < outs.Count; i++) yield return $"{span}[{i}] = {CSharpPrinter.Identifier(outs[i])};";
+        yield return $"return {value};";
+    }
 }

@@ -68,15 +68,11 @@ public static class LatexPrinter
 
     /// <summary>
     /// As <see cref="Memoize(Expr, bool)"/> for a function written as several formulas (a loop's initial values, its
-    /// step and the value after it): the lengths any of them mentions are named once for all.
+    /// step and the value after it): the lengths any of them mentions are named once for all. With
+    /// <paramref name="lengthsByName"/> every length prints as n_{x}, never as a bare n (a loop's formulas name their step
+    /// count T = n_{x}, and an n would be defined nowhere).
     /// </summary>
-    public static IDisposable Memoize(IReadOnlyList<Expr>? document, bool singlePrecision) => Memoize(document, singlePrecision, lengthsByName: false);
-
-    /// <summary>
-    /// As <see cref="Memoize(IReadOnlyList{Expr}, bool)"/>; with <paramref name="lengthsByName"/> every length prints as
-    /// n_{x}, never as a bare n (a loop's formulas name their step count T = n_{x}, and an n would be defined nowhere).
-    /// </summary>
-    public static IDisposable Memoize(IReadOnlyList<Expr>? document, bool singlePrecision, bool lengthsByName)
+    public static IDisposable Memoize(IReadOnlyList<Expr>? document, bool singlePrecision, bool lengthsByName = false)
     {
         if (_memo != null) return MemoScope.Inner;
         _memo = new Dictionary<Expr, (string, int)>();

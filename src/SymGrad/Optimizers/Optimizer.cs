@@ -140,10 +140,10 @@ public sealed class Adam(float learningRate = 0.001f, float beta1 = 0.9f, float 
         var c2 = 1f / (1f - MathF.Pow(Beta2, t));
         // Element by element, in parts on the cores for large parameters (the same bits on any number of threads).
         if ((long)theta.Length * 12 < Threads.MinimumWork || Threads.Available == 1) Step(m, v, g, theta, rate, c1, c2, 0, theta.Length);
-        else Parallel(m, v, g, theta, rate, c1, c2);
+        else StepInParts(m, v, g, theta, rate, c1, c2);
     }
 
-    private unsafe void Parallel(Span<float> m, Span<float> v, ReadOnlySpan<float> g, Span<float> theta, float rate, float c1, float c2)
+    private unsafe void StepInParts(Span<float> m, Span<float> v, ReadOnlySpan<float> g, Span<float> theta, float rate, float c1, float c2)
     {
         fixed (float* pm = m, pv = v, pg = g, pt = theta)
         {
