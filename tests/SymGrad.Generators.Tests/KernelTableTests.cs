@@ -10,7 +10,7 @@ public class KernelTableTests
     public static TheoryData<string> Kernels() => new()
     {
         nameof(Kernel.Multiply), nameof(Kernel.MultiplyTransposedA), nameof(Kernel.MultiplyTransposedAStrided), nameof(Kernel.MultiplyTransposedAGrouped),
-        nameof(Kernel.MultiplyTransposedB), nameof(Kernel.AddRows), nameof(Kernel.AddTo), nameof(Kernel.Workspace),
+        nameof(Kernel.MultiplyTransposedB), nameof(Kernel.AddRows), nameof(Kernel.AddTo), nameof(Kernel.Workspace), nameof(Kernel.TransposedConvolution),
     };
 
     [Theory]

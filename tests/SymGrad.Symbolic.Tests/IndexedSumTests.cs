@@ -739,11 +739,10 @@ public class ContractionTests
         Assert.DoesNotContain("for (var q", method.Substring(0, method.IndexOf("MultiplyTransposedA", StringComparison.Ordinal)));
         // ∂/∂b: rows of Δ added up.
         Assert.Matches(@"MatMul\.AddRows\(Delta\.Slice\(s, m, first\d+, end\d+ - first\d+\), db\)", method);
-        // ∂/∂X, a transposed convolution: one product of Δ's rows (chunks of whole images) with the whole kernel, in the
-        // workspace, then each kernel row's run added back into ∂X's rows m + i (im2col's adjoint).
-        Assert.Matches(@"var patchGradients\d+ = global::SymGrad\.Tensors\.MatMul\.Workspace\(chunk\d+ \* rows\d+ \* kernelSize\d+\);", method);
-        Assert.Matches(@"MatMul\.MultiplyTransposedB\(Delta\.Span\.Slice\(\(firstImage\d+ \* Delta\.GetLength\(1\) \+ firstRow\d+\) \* Delta\.GetLength\(2\) \* Delta\.GetLength\(3\), images\d+ \* rows\d+ \* Delta\.GetLength\(3\)\), W\.Span, patchGradients\d+, images\d+ \* rows\d+, Delta\.GetLength\(3\), kernelSize\d+, accumulate: false\);", method);
-        Assert.Matches(@"MatMul\.AddTo\(patchGradients\d+\.Slice\(offset\d+, run\d+\), dX\.Slice\(a, m \+ kernelRow\d+, n, W\.GetLength\(1\)\)\);", method);
+        // ∂/∂X, a transposed convolution: the runtime's kernel (per chunk of images one product of Δ's rows with the whole
+        // kernel, each kernel row's run added back into ∂X's rows m + i; the images on the cores), over every image both
+        // arrays have and every row of Δ.
+        Assert.Contains("MatMul.TransposedConvolution(Delta.Span, Delta.GetLength(1), Delta.GetLength(2), Delta.GetLength(3), W.Span, W.GetLength(0), W.GetLength(1), dX.Span, X.GetLength(1), X.GetLength(2), X.GetLength(3), 0, global::System.Math.Min(X.GetLength(0), Delta.GetLength(0)), 0, Delta.GetLength(1));", method);
         Assert.Contains("Delta.GetLength(1) + W.GetLength(0) - 1 <= X.GetLength(1)", method);
         Assert.DoesNotContain("new float[", method);
     }

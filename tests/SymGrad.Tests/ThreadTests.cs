@@ -107,8 +107,122 @@ public class ThreadTests
         }
     }
 
+    [Theory]
+    [InlineData(9, 50176, 8)] // a one-channel 3×3 convolution's weight gradient on 64 images of 28×28
+    [InlineData(3, 100_000, 16)]
+    [InlineData(20, 4099, 5)]
+    public void FewRowProducts_SplitTheSharedDimension_InChunksFixedByTheShapes(int m, int k, int n)
+    {
+        // Aᵀ·B with too few rows of C to split: chunks of the shared dimension, partials added in chunk order.
+        var a = Random(k * m, 1);
+        var b = Random(k * n, 2);
+        var start = Random(m * n, 3);
+        foreach (var accumulate in new[] { false, true })
+        {
+            (float[] C, long Splits) Run(int threads)
+            {
+                var c = (float[])start.Clone();
+                var before = Threads.SplitCalls;
+                using (Threads.Use(threads)) MatMul.MultiplyTransposedA(a, b, c, m, k, n, accumulate);
+                return (c, Threads.SplitCalls - before);
+            }
+            var one = Run(1);
+            Assert.Equal(0, one.Splits);
+            foreach (var threads in new[] { 2, 3, 16 })
+            {
+                var many = Run(threads);
+                Assert.True(many.Splits > 0, $"{threads} threads: ran on one");
+                Assert.Equal(one.C, many.C);
+            }
+            for (var (i, j) = (0, 0); i < m; i += Math.Max(1, m / 3), j = (j + 3) % n)
+            {
+                var expected = accumulate ? start[i * n + j] : 0.0;
+                for (var q = 0; q < k; q++) expected += a[q * m + i] * (double)b[q * n + j];
+                Assert.True(Math.Abs(expected - one.C[i * n + j]) < 1e-5 * k, $"C[{i},{j}] = {one.C[i * n + j]}, the double sum is {expected}");
+            }
+        }
+    }
+
     [Fact]
-    public void AnEpoch_GivesTheSameParameters_OnOneAndManyThreads()
+    public void GroupedWindowProducts_SplitTheBatch_InChunksFixedByTheShapes()
+    {
+        // A convolution's weight gradient as the generated backward computes it: per output row, the windows of X's rows
+        // (3 kernel rows one image row apart) against Δ's rows, summed over 64 images.
+        int images = 64, height = 28, width = 28, channels = 2, filters = 8, kernel = 3, oh = height - kernel + 1, ow = width - kernel + 1;
+        var x = Random(images * height * width * channels, 4);
+        var delta = Random(images * oh * ow * filters, 5);
+        var start = Random(kernel * kernel * channels * filters, 6);
+        (float[] C, long Splits) Run(int threads)
+        {
+            var dw = (float[])start.Clone();
+            var before = Threads.SplitCalls;
+            using (Threads.Use(threads))
+            {
+                var xs = new ReadOnlyTensor4<float>(x, images, height, width, channels);
+                var ds = new ReadOnlyTensor4<float>(delta, images, oh, ow, filters);
+                for (var m = 0; m < oh; m++)
+                    MatMul.MultiplyTransposedA(xs.SliceRows(0, m * width, (kernel - 1) * width + ow + kernel - 1, images), channels, kernel, width * channels,
+                        ds.Slice(0, m, 0, ow, images), dw, kernel * channels, ow, filters, accumulate: true);
+            }
+            return (dw, Threads.SplitCalls - before);
+        }
+        var one = Run(1);
+        var many = Run(3);
+        Assert.Equal(0, one.Splits);
+        Assert.True(many.Splits > 0);
+        Assert.Equal(one.C, many.C);
+        // dW[i, j, l, f] = start + Σ_{s,m,n} X[s, m+i, n+j, l] Δ[s, m, n, f]
+        foreach (var (i, j, l, f) in new[] { (0, 0, 0, 0), (2, 1, 1, 7), (1, 2, 0, 3) })
+        {
+            var expected = (double)start[((i * kernel + j) * channels + l) * filters + f];
+            for (var s = 0; s < images; s++)
+                for (var m = 0; m < oh; m++)
+                    for (var n = 0; n < ow; n++)
+                        expected += x[((s * height + m + i) * width + n + j) * channels + l] * (double)delta[((s * oh + m) * ow + n) * filters + f];
+            Assert.Equal(expected, one.C[((i * kernel + j) * channels + l) * filters + f], 2);
+        }
+    }
+
+    [Theory]
+    [InlineData(0, 40, 0, 12)]
+    [InlineData(3, 37, 2, 9)]
+    public void TransposedConvolution_IsTheSumItStandsFor_OnAnyNumberOfThreads(int firstImage, int imageEnd, int firstRow, int rowEnd)
+    {
+        // V[s, m + i, n + j, l] += Σ_t D[s, m, n, t] K[i, j, l, t] over the given images and rows of D.
+        int dRows = 12, dCols = 11, channels = 6, kRows = 3, kCols = 2, vChannels = 5, vRows = dRows + kRows - 1, vCols = dCols + kCols - 1, batch = 40;
+        var d = Random(batch * dRows * dCols * channels, 7);
+        var k = Random(kRows * kCols * vChannels * channels, 8);
+        var start = Random(batch * vRows * vCols * vChannels, 9);
+        (float[] V, long Splits) Run(int threads)
+        {
+            var v = (float[])start.Clone();
+            var before = Threads.SplitCalls;
+            using (Threads.Use(threads))
+                MatMul.TransposedConvolution(d, dRows, dCols, channels, k, kRows, kCols, v, vRows, vCols, vChannels, firstImage, imageEnd, firstRow, rowEnd);
+            return (v, Threads.SplitCalls - before);
+        }
+        var one = Run(1);
+        var many = Run(4);
+        Assert.Equal(0, one.Splits);
+        Assert.True(many.Splits > 0);
+        Assert.Equal(one.V, many.V);
+        var expected = start.Select(v => (double)v).ToArray();
+        for (var s = firstImage; s < imageEnd; s++)
+            for (var m = firstRow; m < rowEnd; m++)
+                for (var n = 0; n < dCols; n++)
+                    for (var i = 0; i < kRows; i++)
+                        for (var j = 0; j < kCols; j++)
+                            for (var l = 0; l < vChannels; l++)
+                                for (var t = 0; t < channels; t++)
+                                    expected[((s * vRows + m + i) * vCols + n + j) * vChannels + l] += d[((s * dRows + m) * dCols + n) * channels + t] * (double)k[((i * kCols + j) * vChannels + l) * channels + t];
+        for (var e = 0; e < expected.Length; e++) Assert.True(Math.Abs(expected[e] - one.V[e]) < 1e-4, $"V[{e}] = {one.V[e]}, expected {expected[e]}");
+        Assert.Throws<ArgumentException>(() => MatMul.TransposedConvolution(d, dRows, dCols, channels, k, kRows, kCols, new float[start.Length], vRows - 1, vCols, vChannels, 0, 1, 0, dRows));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void AnEpoch_GivesTheSameParameters_OnOneAndManyThreads(bool generatedBackward)
     {
         // A CNN (convolutions, both poolings, activations, a dense layer, Adam) large enough that every kernel splits.
         var random = new Random(7);
@@ -117,8 +231,11 @@ public class ThreadTests
         for (var i = 0; i < 64; i++) labels.Span[i * 4 + i % 4] = 1;
         (float[] Parameters, long Splits) Train(int threads)
         {
-            var network = new Network(new Conv2D(2, 16, 3, seed: 1), new Activation<Tanh>(), new MaxPool2D(2), new Conv2D(16, 24, 3, padding: 1, seed: 2),
-                new Activation<Relu>(), new AvgPool2D(2), new Flatten(), new Dense(24 * 3 * 3, 64, seed: 3), new Activation<Sigmoid>(), new Dense(64, 4, seed: 4));
+            // Every layer's backward generated or every one the kernels': both split.
+            var g = generatedBackward;
+            var network = new Network(new Conv2D(2, 16, 3, seed: 1) { UseGeneratedBackward = g }, new Activation<Tanh>(), new MaxPool2D(2) { UseGeneratedBackward = g },
+                new Conv2D(16, 24, 3, padding: 1, seed: 2) { UseGeneratedBackward = g }, new Activation<Relu>(), new AvgPool2D(2) { UseGeneratedBackward = g }, new Flatten(),
+                new Dense(24 * 3 * 3, 64, seed: 3) { UseGeneratedBackward = g }, new Activation<Sigmoid>(), new Dense(64, 4, seed: 4) { UseGeneratedBackward = g });
             var before = Threads.SplitCalls;
             Trainer.Fit(network, new SoftmaxCrossEntropy(), new Adam(0.01f), new Dataset(x, labels),
                 new TrainingOptions { Epochs = 1, BatchSize = 32, Seed = 9, Threads = threads });

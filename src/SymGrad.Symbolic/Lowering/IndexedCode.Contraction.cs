@@ -354,54 +354,13 @@ public sealed partial class IndexedCode
             var one = IntValue.Const(1);
             checks.Add(new Compare(mHi + K(0) - one, "<=", V(1)));
             checks.Add(new Compare(D(2) + K(1) - one, "<=", V(2)));
-            string s = o[0].Name!, mi = m.Name!, ni = n.Name!;
-            var i = Fresh("kernelRow");
-            var (first, rows, work, width, run, chunk, s0, images, end) = (Fresh("firstRow"), Fresh("rows"), Fresh("patchGradients"), Fresh("kernelSize"), Fresh("run"), Fresh("chunk"), Fresh("firstImage"), Fresh("images"), Fresh("imageEnd"));
-            var at = Fresh("offset");
-            IntValue L(string local) => IntValue.Local(local);
-            // Consecutive images' rows are consecutive in Δ when every row of each is taken.
-            var whole = mLo.Equals(new IntLinear(Linear.Number(0))) && mHi.Equals(new IntLinear(Linear.Of(Expr.Length(dName, 1))));
-            var perChunk = IntValue.Max(one, IntValue.Const(262144) / (L(rows) * L(width)));
-            var chunkSize = whole ? perChunk : new IntChoose(new All(Seq.Of<Condition>(new Compare(L(first), "==", IntValue.Const(0)), new Compare(mHi, "==", D(1)))), perChunk, one);
-            var addBack = new For(s, L(s0), L(s0) + L(images), Block.Of(new Step[]
-            {
-                new For(mi, L(first), mHi, Block.Of(new Step[]
-                {
-                    new For(ni, IntValue.Const(0), D(2), Block.Of(new Step[]
-                    {
-                        new For(i, IntValue.Const(0), K(0), Block.Of(new Step[]
-                        {
-                            new Call(new KernelCall(Kernel.AddTo, new SpanArg(work, L(at), L(run)), new ViewArg(output, "Slice", Seq.Of(L(s), L(mi) + L(i), L(ni), K(1))))),
-                            new AddInt(at, L(run)),
-                        })),
-                    })),
-                })),
-            }));
-            var perImages = new For(s0, sLo, L(end), Block.Of(new Step[]
-            {
-                new DeclareInt(images, IntValue.Min(L(chunk), L(end) - L(s0))),
-                new Call(new KernelCall(Kernel.MultiplyTransposedB,
-                    new ViewArg(dName, null, Seq.Of((L(s0) * D(1) + L(first)) * D(2) * D(3), L(images) * L(rows) * D(3))), new ViewArg(kName, null, Seq<IntValue>.Empty), new SpanArg(work),
-                    new IntArg(L(images) * L(rows)), new IntArg(D(3)), new IntArg(L(width)), new AccumulateArg(false))),
-                new DeclareInt(at, IntValue.Const(0)),
-                addBack,
-            }), Stride: L(chunk));
-            var lines = new List<Step>
-            {
-                new DeclareInt(run, K(1) * K(2)),
-                new DeclareInt(width, K(0) * L(run)),
-                new DeclareInt(first, mLo),
-                new DeclareInt(rows, (mHi - L(first)) * D(2)),
-                new DeclareInt(end, sHi),
-                new If(new All(Seq.Of<Condition>(new Compare(L(rows), ">", IntValue.Const(0)), new Compare(L(width), ">", IntValue.Const(0)))), Block.Of(new Step[]
-                {
-                    new Comment("Products over chunks of images whose patch gradients fit a workspace of 256 Ki floats (one image when its"),
-                    new Comment("rows are not all taken), each row's kernel-row runs then added back where they belong."),
-                    new DeclareInt(chunk, chunkSize),
-                    new Call(new KernelCall(Kernel.Workspace, new IntArg(L(chunk) * L(rows) * L(width))), Result: work),
-                    perImages,
-                })),
-            };
+            // The runtime's kernel: per chunk of images one product, each row added back; the images on the cores.
+            var call = new KernelCall(Kernel.TransposedConvolution,
+                new ViewArg(dName, null, Seq<IntValue>.Empty), new IntArg(D(1)), new IntArg(D(2)), new IntArg(D(3)),
+                new ViewArg(kName, null, Seq<IntValue>.Empty), new IntArg(K(0)), new IntArg(K(1)),
+                new ViewArg(output, null, Seq<IntValue>.Empty), new IntArg(V(1)), new IntArg(V(2)), new IntArg(V(3)),
+                new IntArg(sLo), new IntArg(sHi), new IntArg(mLo), new IntArg(mHi));
+            var lines = new List<Step> { new Call(call) };
             return new Blocked(Conjunction(checks), Block.Of(lines));
         }
         return null;

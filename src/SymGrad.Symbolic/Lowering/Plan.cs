@@ -194,6 +194,9 @@ public sealed record Kernel(string Method, Seq<KernelParameter> Parameters, Seq<
     public static readonly Kernel AddRows = Of("AddRows", "sum[n] += Σ_r rows[r×n]", "rows: rows, sum: out");
     /// <summary>target += source.</summary>
     public static readonly Kernel AddTo = Of("AddTo", "target[n] += source[n]", "source: rows, target: out");
+    /// <summary>A convolution's ∂L/∂X: V += D ⋆ K transposed, for a range of images and of D's rows.</summary>
+    public static readonly Kernel TransposedConvolution = Of("TransposedConvolution", "V[s, m+i, n+j, l] += Σ_t D[s, m, n, t] · K[i, j, l, t]",
+        "d: rows, dRows, dCols, channels, k: rows, kRows, kCols, v: out, vRows, vCols, vChannels, firstImage, imageEnd, firstRow, rowEnd");
     /// <summary>A per-thread scratch span of the given length.</summary>
     public static readonly Kernel Workspace = new("Workspace", Seq.Of(KernelParameter.Int), Seq.Of("length"), "span[length]", Returns: true);
 }

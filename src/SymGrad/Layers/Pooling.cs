@@ -68,22 +68,43 @@ public abstract class Pool2D : Layer
         var input = _input ?? throw new InvalidOperationException($"{this}: Backward before Forward.");
         var dx = _inputGradient.Get(input.Shape);
         dx.Clear();
-        if (_generated) GeneratedUnpool(input, outputGradient, dx);
+        if (_generated) GeneratedByImages(input, outputGradient, dx);
         else Unpool(outputGradient, dx);
         return dx;
     }
 
+    // The generated gradient called on parts of the batch on the cores: an image's windows write only into that image,
+    // so each part's images get the same additions in the same order as on one thread.
+    private unsafe void GeneratedByImages(Tensor input, Tensor outputGradient, Tensor inputGradient)
+    {
+        var batch = input.Dim(0);
+        if (batch < 2 || input.Length < Threads.MinimumWork || Threads.Available == 1)
+        {
+            GeneratedUnpool(input.AsReadOnlyTensor4(), outputGradient.AsReadOnlyTensor4(), inputGradient.AsTensor4());
+            return;
+        }
+        fixed (float* px = input.Span, pdy = outputGradient.Span, pdx = inputGradient.Span)
+            GeneratedInParts((IntPtr)px, (IntPtr)pdy, (IntPtr)pdx, batch, input.Dim(1), input.Dim(2), input.Dim(3), outputGradient.Dim(1), outputGradient.Dim(2));
+    }
+
+    // (Separate, so that the one-thread path allocates no closure.)
+    private unsafe void GeneratedInParts(IntPtr xp, IntPtr dyp, IntPtr dxp, int batch, int height, int width, int channels, int oh, int ow) =>
+        Threads.For(batch, 1, (long)batch * height * width * channels, (first, end) =>
+        {
+            int inImage = height * width * channels, outImage = oh * ow * channels, images = end - first;
+            GeneratedUnpool(new ReadOnlyTensor4<float>(new ReadOnlySpan<float>((float*)xp + first * inImage, images * inImage), images, height, width, channels),
+                new ReadOnlyTensor4<float>(new ReadOnlySpan<float>((float*)dyp + first * outImage, images * outImage), images, oh, ow, channels),
+                new Tensor4<float>(new Span<float>((float*)dxp + first * inImage, images * inImage), images, height, width, channels));
+        });
+
     /// <summary>Adds ∂L/∂input into the cleared <paramref name="inputGradient"/> through the generated gradient.</summary>
-    protected abstract void GeneratedUnpool(Tensor input, Tensor outputGradient, Tensor inputGradient);
+    private protected abstract void GeneratedUnpool(ReadOnlyTensor4<float> input, ReadOnlyTensor4<float> outputGradient, Tensor4<float> inputGradient);
 
     /// <summary>Fills <paramref name="output"/> [batch, oh, ow, channels] from <paramref name="input"/>.</summary>
     protected abstract void Pool(Tensor input, Tensor output);
 
     /// <summary>Adds ∂L/∂input for ∂L/∂output into the cleared <paramref name="inputGradient"/>.</summary>
     protected abstract void Unpool(Tensor outputGradient, Tensor inputGradient);
-
-    /// <summary>The flat index of input element (b, row, col, c) for an input of the given shape.</summary>
-    protected static int Index(Tensor t, int b, int row, int col, int c) => ((b * t.Dim(1) + row) * t.Dim(2) + col) * t.Dim(3) + c;
 
     /// <inheritdoc />
     public override string ToString() => $"{GetType().Name}({Size}×{Size}, stride {Stride})";
@@ -160,8 +181,8 @@ public sealed class MaxPool2D(int size, int? stride = null) : Pool2D(size, strid
     }
 
     /// <inheritdoc />
-    protected override void GeneratedUnpool(Tensor input, Tensor outputGradient, Tensor inputGradient) =>
-        Functions.LayerFormulas.MaxPool2x2ScoreAccumulateGradient(input.AsReadOnlyTensor4(), outputGradient.AsReadOnlyTensor4(), inputGradient.AsTensor4());
+    private protected override void GeneratedUnpool(ReadOnlyTensor4<float> input, ReadOnlyTensor4<float> outputGradient, Tensor4<float> inputGradient) =>
+        Functions.LayerFormulas.MaxPool2x2ScoreAccumulateGradient(input, outputGradient, inputGradient);
 }
 
 /// <summary>
@@ -173,11 +194,21 @@ public sealed class AvgPool2D(int size, int? stride = null) : Pool2D(size, strid
     /// <inheritdoc />
     protected override void Pool(Tensor input, Tensor output)
     {
-        var x = input.Span;
-        var y = output.Span;
+        // Images in parts on the cores (each image's windows its own); the shapes in fields, the loops delegates made once.
+        Shapes(input, output);
+        Threads.Images(input.Span, output.Span, output.Dim(0), (long)output.Length * Size * Size, _pool ??= Pool);
+    }
+
+    private int _oh, _ow, _channels, _height, _width;
+    private Threads.ImageLoop? _pool, _unpool;
+
+    private void Shapes(Tensor input, Tensor output) => (_oh, _ow, _channels, _height, _width) = (output.Dim(1), output.Dim(2), output.Dim(3), input.Dim(1), input.Dim(2));
+
+    private void Pool(ReadOnlySpan<float> x, Span<float> y, int first, int end)
+    {
+        var (oh, ow, channels, height, width) = (_oh, _ow, _channels, _height, _width);
         var scale = 1f / (Size * Size);
-        int batch = output.Dim(0), oh = output.Dim(1), ow = output.Dim(2), channels = output.Dim(3), height = input.Dim(1), width = input.Dim(2);
-        for (var bi = 0; bi < batch; bi++)
+        for (var bi = first; bi < end; bi++)
         for (var m = 0; m < oh; m++)
         for (var n = 0; n < ow; n++)
         {
@@ -193,22 +224,27 @@ public sealed class AvgPool2D(int size, int? stride = null) : Pool2D(size, strid
     /// <inheritdoc />
     protected override void Unpool(Tensor outputGradient, Tensor inputGradient)
     {
-        var d = inputGradient.Span;
-        var dy = outputGradient.Span;
+        Shapes(inputGradient, outputGradient);
+        Threads.Images(outputGradient.Span, inputGradient.Span, outputGradient.Dim(0), (long)outputGradient.Length * Size * Size, _unpool ??= Unpool);
+    }
+
+    private void Unpool(ReadOnlySpan<float> dy, Span<float> d, int first, int end)
+    {
+        var (oh, ow, channels, height, width) = (_oh, _ow, _channels, _height, _width);
         var scale = 1f / (Size * Size);
-        for (var b = 0; b < outputGradient.Dim(0); b++)
-        for (var m = 0; m < outputGradient.Dim(1); m++)
-        for (var n = 0; n < outputGradient.Dim(2); n++)
-        for (var c = 0; c < outputGradient.Dim(3); c++)
+        for (var b = first; b < end; b++)
+        for (var m = 0; m < oh; m++)
+        for (var n = 0; n < ow; n++)
+        for (var c = 0; c < channels; c++)
         {
-            var g = dy[Index(outputGradient, b, m, n, c)] * scale;
+            var g = dy[((b * oh + m) * ow + n) * channels + c] * scale;
             for (var i = 0; i < Size; i++)
             for (var j = 0; j < Size; j++)
-                d[Index(inputGradient, b, m * Stride + i, n * Stride + j, c)] += g;
+                d[((b * height + m * Stride + i) * width + n * Stride + j) * channels + c] += g;
         }
     }
 
     /// <inheritdoc />
-    protected override void GeneratedUnpool(Tensor input, Tensor outputGradient, Tensor inputGradient) =>
-        Functions.LayerFormulas.AvgPool2x2ScoreAccumulateGradient(input.AsReadOnlyTensor4(), outputGradient.AsReadOnlyTensor4(), inputGradient.AsTensor4());
+    private protected override void GeneratedUnpool(ReadOnlyTensor4<float> input, ReadOnlyTensor4<float> outputGradient, Tensor4<float> inputGradient) =>
+        Functions.LayerFormulas.AvgPool2x2ScoreAccumulateGradient(input, outputGradient, inputGradient);
 }

@@ -33,7 +33,8 @@ public static class MatMul
     public static void MultiplyTransposedA(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, int m, int k, int n, bool accumulate = false)
     {
         CheckSizes(a.Length, k * m, b.Length, k * n, c.Length, m * n);
-        Rows(a, 1, m, b, c, m, k, n, accumulate);
+        if (m < ReductionRows && SharedChunk(k, (long)m * n) is > 0 and var per) SharedInChunks(a, b, c, m, k, n, per, accumulate);
+        else Rows(a, 1, m, b, c, m, k, n, accumulate);
     }
 
     /// <summary><c>C[m×n] (+)= A · Bᵀ</c> with A stored [m×k] and B [n×k].</summary>
@@ -145,6 +146,14 @@ public static class MatMul
         var needA = k == 0 ? 0 : (k - 1) * aRowStride + (groups - 1) * groupStride + m;
         if (a.Batches > 0) CheckSizes(a.BlockLength, needA, b.BlockLength, k * n, c.Length, groups * m * n);
         if (a.Batches == 0) return;
+        if (BlockChunk(a.Batches, (long)groups * m * k * n, (long)groups * m * n) is > 0 and var per)
+            GroupedInChunks(a, aRowStride, groups, groupStride, b, c, m, k, n, per, accumulate);
+        else Grouped(a, aRowStride, groups, groupStride, b, c, m, k, n, accumulate);
+    }
+
+    // The grouped product over every block of a (and b), on this thread. Sizes checked by the caller.
+    private static void Grouped(ReadOnlyRowBlocks<float> a, int aRowStride, int groups, int groupStride, ReadOnlyRowBlocks<float> b, Span<float> c, int m, int k, int n, bool accumulate)
+    {
         if (GroupRows(a, aRowStride, groups, groupStride, b, c, m, k, n, accumulate)) return;
         for (var g = 0; g < groups; g++)
         {
@@ -358,6 +367,64 @@ public static class MatMul
         return _workspace.AsSpan(0, length);
     }
 
+    /// <summary>
+    /// <c>V[s, m + i, n + j, l] += Σ_t D[s, m, n, t] · K[i, j, l, t]</c> for the images <paramref name="firstImage"/> ≤ s &lt;
+    /// <paramref name="imageEnd"/> and the rows <paramref name="firstRow"/> ≤ m &lt; <paramref name="rowEnd"/> of D
+    /// [·, dRows, dCols, channels], with K [kRows, kCols, vChannels, channels] and V [·, vRows, vCols, vChannels]: a
+    /// convolution's ∂L/∂X (a transposed convolution) as im2col's adjoint. Per chunk of images one product
+    /// G = D · K_flatᵀ (every output position against the whole kernel, in a per-thread workspace of about 256 Ki floats),
+    /// then each row of G added back where its (i, j, l) block belongs, a run of kCols · vChannels values per (m, n, i).
+    /// The images run in parts on the cores; each element of V receives the same additions in the same order in any part.
+    /// The caller checks that the windows fit: <c>rowEnd + kRows − 1 ≤ vRows</c>, <c>dCols + kCols − 1 ≤ vCols</c>.
+    /// </summary>
+    public static void TransposedConvolution(ReadOnlySpan<float> d, int dRows, int dCols, int channels, ReadOnlySpan<float> k, int kRows, int kCols,
+        Span<float> v, int vRows, int vCols, int vChannels, int firstImage, int imageEnd, int firstRow, int rowEnd)
+    {
+        if (firstImage < 0 || firstRow < 0 || rowEnd > dRows || rowEnd + kRows - 1 > vRows || dCols + kCols - 1 > vCols)
+            throw new ArgumentException("The kernel's windows do not fit the output.");
+        int run = kCols * vChannels, width = kRows * run, rows = (rowEnd - firstRow) * dCols;
+        if (imageEnd <= firstImage || rows <= 0 || width <= 0) return;
+        CheckSizes(d.Length, imageEnd * dRows * dCols * channels, k.Length, width * channels, v.Length, imageEnd * vRows * vCols * vChannels);
+        var work = (long)(imageEnd - firstImage) * rows * width * channels;
+        if (imageEnd - firstImage < 2 || work < Threads.MinimumWork || Threads.Available == 1)
+            TransposedConvolutionImages(d, dRows, dCols, channels, k, kRows, kCols, v, vRows, vCols, vChannels, firstImage, imageEnd, firstRow, rowEnd);
+        else
+            unsafe
+            {
+                fixed (float* pd = d, pk = k, pv = v)
+                    TransposedConvolutionInParts((IntPtr)pd, d.Length, dRows, dCols, channels, (IntPtr)pk, k.Length, kRows, kCols, (IntPtr)pv, v.Length, vRows, vCols, vChannels,
+                        firstImage, imageEnd, firstRow, rowEnd, work);
+            }
+    }
+
+    // (Separate, so that the one-thread path allocates no closure.)
+    private static unsafe void TransposedConvolutionInParts(IntPtr dp, int dLength, int dRows, int dCols, int channels, IntPtr kp, int kLength, int kRows, int kCols,
+        IntPtr vp, int vLength, int vRows, int vCols, int vChannels, int firstImage, int imageEnd, int firstRow, int rowEnd, long work) =>
+        Threads.For(imageEnd - firstImage, 1, work, (first, end) => TransposedConvolutionImages(new ReadOnlySpan<float>((float*)dp, dLength), dRows, dCols, channels,
+            new ReadOnlySpan<float>((float*)kp, kLength), kRows, kCols, new Span<float>((float*)vp, vLength), vRows, vCols, vChannels, firstImage + first, firstImage + end, firstRow, rowEnd));
+
+    private static void TransposedConvolutionImages(ReadOnlySpan<float> d, int dRows, int dCols, int channels, ReadOnlySpan<float> k, int kRows, int kCols,
+        Span<float> v, int vRows, int vCols, int vChannels, int firstImage, int imageEnd, int firstRow, int rowEnd)
+    {
+        int run = kCols * vChannels, width = kRows * run, rows = (rowEnd - firstRow) * dCols;
+        // Consecutive images' rows are consecutive in D when every row of each is taken; otherwise one image at a time.
+        var chunk = firstRow == 0 && rowEnd == dRows ? Math.Max(1, 262144 / (rows * width)) : 1;
+        var patchGradients = Workspace(Math.Min(chunk, imageEnd - firstImage) * rows * width);
+        var kernel = k.Slice(0, width * channels);
+        for (var first = firstImage; first < imageEnd; first += chunk)
+        {
+            var images = Math.Min(chunk, imageEnd - first);
+            MultiplyTransposedB(d.Slice((first * dRows + firstRow) * dCols * channels, images * rows * channels), kernel, patchGradients.Slice(0, images * rows * width),
+                images * rows, channels, width);
+            var offset = 0;
+            for (var s = first; s < first + images; s++)
+                for (var m = firstRow; m < rowEnd; m++)
+                    for (var n = 0; n < dCols; n++)
+                        for (var i = 0; i < kRows; i++, offset += run)
+                            AddTo(patchGradients.Slice(offset, run), v.Slice(((s * vRows + m + i) * vCols + n) * vChannels, run));
+        }
+    }
+
     /// <summary><c>target[i] += source[i]</c> (the lengths must agree): a run of a product added back where it belongs.</summary>
     public static void AddTo(ReadOnlySpan<float> source, Span<float> target)
     {
@@ -373,6 +440,117 @@ public static class MatMul
         if (rows.Length % n != 0) throw new ArgumentException($"The block has {rows.Length} elements, not a multiple of {n}.");
         for (var offset = 0; offset < rows.Length; offset += n) System.Numerics.Tensors.TensorPrimitives.Add(sum, rows.Slice(offset, n), sum);
     }
+
+    // ---- Reductions in fixed chunks ----
+    // A product whose C has few rows (a one-channel convolution's nine kernel weights against a batch-long shared
+    // dimension) cannot be split by rows. Its shared dimension (or its blocks) is cut into chunks whose size follows from
+    // the shapes alone, never from the thread count: each chunk's product goes to its own partial C, the chunks run in
+    // parts on the cores, and the partials are added into C in chunk order. One thread computes the same chunks one by one,
+    // so the bits are the same on 1, 2 or 16 threads.
+
+    // Fewer rows of C than this: the shared dimension is split instead of the rows.
+    private const int ReductionRows = 32;
+    // At most this many chunks, each of at least Threads.MinimumWork multiply-adds, partials of at most PartialLimit floats.
+    private const int MaxChunks = 32;
+    private const long PartialLimit = 1 << 14;
+
+    [ThreadStatic] private static float[]? _partials;
+
+    // Shared rows per chunk, or 0 when the product stays whole (too little work, or partials too large).
+    private static int SharedChunk(int k, long cells)
+    {
+        if (cells == 0 || cells > PartialLimit) return 0;
+        var per = Math.Max((Threads.MinimumWork + cells - 1) / cells, (k + MaxChunks - 1) / MaxChunks);
+        return per >= k ? 0 : (int)per;
+    }
+
+    // Blocks per chunk for a product over blocks of a batch (each block workPerBlock multiply-adds), or 0.
+    private static int BlockChunk(int blocks, long workPerBlock, long cells)
+    {
+        if (cells == 0 || cells > PartialLimit || workPerBlock == 0) return 0;
+        var per = Math.Max((Threads.MinimumWork + workPerBlock - 1) / workPerBlock, (blocks + MaxChunks - 1) / MaxChunks);
+        return per >= blocks ? 0 : (int)per;
+    }
+
+    private static Span<float> Partials(int length)
+    {
+        if (_partials is null || _partials.Length < length) _partials = new float[Math.Max(length, 1024)];
+        return _partials.AsSpan(0, length);
+    }
+
+    // C (+)= Σ partials, in chunk order.
+    private static void AddPartials(ReadOnlySpan<float> partials, int chunks, Span<float> c, int cells, bool accumulate)
+    {
+        var target = c.Slice(0, cells);
+        if (!accumulate) partials.Slice(0, cells).CopyTo(target);
+        for (var chunk = accumulate ? 0 : 1; chunk < chunks; chunk++)
+            System.Numerics.Tensors.TensorPrimitives.Add(target, partials.Slice(chunk * cells, cells), target);
+    }
+
+    // Aᵀ·B (A [k×m], B [k×n]) with k in chunks of `per` rows.
+    private static unsafe void SharedInChunks(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, int m, int k, int n, int per, bool accumulate)
+    {
+        var chunks = (k + per - 1) / per;
+        var cells = m * n;
+        var partials = Partials(chunks * cells);
+        if ((long)m * k * n < Threads.MinimumWork || Threads.Available == 1)
+            for (var chunk = 0; chunk < chunks; chunk++) SharedChunkProduct(a, b, partials, m, k, n, per, chunk);
+        else
+            fixed (float* pa = a, pb = b, pp = partials)
+                SharedChunksInParts((IntPtr)pa, a.Length, (IntPtr)pb, b.Length, (IntPtr)pp, partials.Length, m, k, n, per, chunks);
+        AddPartials(partials, chunks, c, cells, accumulate);
+    }
+
+    private static void SharedChunkProduct(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> partials, int m, int k, int n, int per, int chunk)
+    {
+        var first = chunk * per;
+        var rows = Math.Min(per, k - first);
+        Kernel(a.Slice(first * m), 1, m, b.Slice(first * n), partials.Slice(chunk * m * n, m * n), m, rows, n, accumulate: false);
+    }
+
+    // (Separate, so that the one-thread path allocates no closure.)
+    private static unsafe void SharedChunksInParts(IntPtr ap, int aLength, IntPtr bp, int bLength, IntPtr pp, int pLength, int m, int k, int n, int per, int chunks) =>
+        Threads.For(chunks, 1, (long)m * k * n, (first, end) =>
+        {
+            for (var chunk = first; chunk < end; chunk++)
+                SharedChunkProduct(new ReadOnlySpan<float>((float*)ap, aLength), new ReadOnlySpan<float>((float*)bp, bLength), new Span<float>((float*)pp, pLength), m, k, n, per, chunk);
+        });
+
+    // The grouped Aᵀ·B with the batch's blocks in chunks of `per`.
+    private static unsafe void GroupedInChunks(ReadOnlyRowBlocks<float> a, int aRowStride, int groups, int groupStride, ReadOnlyRowBlocks<float> b, Span<float> c, int m, int k, int n, int per, bool accumulate)
+    {
+        var chunks = (a.Batches + per - 1) / per;
+        var cells = groups * m * n;
+        var partials = Partials(chunks * cells);
+        if ((long)a.Batches * groups * m * k * n < Threads.MinimumWork || Threads.Available == 1)
+            for (var chunk = 0; chunk < chunks; chunk++) GroupedChunkProduct(a, aRowStride, groups, groupStride, b, partials, m, k, n, per, chunk);
+        else
+            fixed (float* pa = a.Span, pb = b.Span, pp = partials)
+                GroupedChunksInParts((IntPtr)pa, a.Span.Length, a.Stride, a.BlockLength, (IntPtr)pb, b.Span.Length, b.Stride, b.BlockLength, a.Batches,
+                    aRowStride, groups, groupStride, (IntPtr)pp, partials.Length, m, k, n, per, chunks);
+        AddPartials(partials, chunks, c, cells, accumulate);
+    }
+
+    private static void GroupedChunkProduct(ReadOnlyRowBlocks<float> a, int aRowStride, int groups, int groupStride, ReadOnlyRowBlocks<float> b, Span<float> partials, int m, int k, int n, int per, int chunk)
+    {
+        var first = chunk * per;
+        var blocks = Math.Min(per, a.Batches - first);
+        Grouped(Blocks(a, first, blocks), aRowStride, groups, groupStride, Blocks(b, first, blocks), partials.Slice(chunk * groups * m * n, groups * m * n), m, k, n, accumulate: false);
+    }
+
+    // Blocks first … first + count − 1 of a batch.
+    private static ReadOnlyRowBlocks<float> Blocks(ReadOnlyRowBlocks<float> x, int first, int count) =>
+        new(x.Span.Slice(first * x.Stride, (count - 1) * x.Stride + x.BlockLength), x.Stride, count, x.BlockLength);
+
+    private static unsafe void GroupedChunksInParts(IntPtr ap, int aLength, int aStride, int aBlock, IntPtr bp, int bLength, int bStride, int bBlock, int batches,
+        int aRowStride, int groups, int groupStride, IntPtr pp, int pLength, int m, int k, int n, int per, int chunks) =>
+        Threads.For(chunks, 1, (long)batches * groups * m * k * n, (first, end) =>
+        {
+            var a = new ReadOnlyRowBlocks<float>(new ReadOnlySpan<float>((float*)ap, aLength), aStride, batches, aBlock);
+            var b = new ReadOnlyRowBlocks<float>(new ReadOnlySpan<float>((float*)bp, bLength), bStride, batches, bBlock);
+            for (var chunk = first; chunk < end; chunk++)
+                GroupedChunkProduct(a, aRowStride, groups, groupStride, b, new Span<float>((float*)pp, pLength), m, k, n, per, chunk);
+        });
 
     // Blocks of the shared dimension: a block of B (BlockK rows) stays in cache while every tile of C runs over it.
     private const int BlockK = 256;
