@@ -4,26 +4,37 @@ using System.Linq;
 
 namespace SymGrad.PeerBenchmarks;
 
-/// <summary>Samples per second against model size (parameters), one series per library, log–log.</summary>
+/// <summary>
+/// Samples per second against model size (parameters), log–log: one colour per library, filled circles at default
+/// threading and triangles at one thread.
+/// </summary>
 public static class Chart
 {
-    public static void Save(string path, IReadOnlyList<Program.Result> results)
+    public static void Save(string path, IReadOnlyList<Program.Result> results, IReadOnlyList<Program.Setting> settings)
     {
         var plot = new ScottPlot.Plot();
-        foreach (var (name, rate, color) in new (string, Func<Program.Result, double>, ScottPlot.Color)[]
-                 { ("SymGrad", r => r.SymGradRate, ScottPlot.Colors.C0), ("TorchSharp", r => r.TorchRate, ScottPlot.Colors.C1) })
+        var shapes = new[] { ScottPlot.MarkerShape.FilledCircle, ScottPlot.MarkerShape.FilledTriangleUp };
+        for (var s = 0; s < settings.Count; s++)
         {
-            var points = results.Select(r => (X: Math.Log10(r.Parameters), Y: Math.Log10(rate(r)), Label: r.Case.Name + ", batch " + r.Case.Batch)).ToList();
-            var scatter = plot.Add.Scatter(points.Select(p => p.X).ToArray(), points.Select(p => p.Y).ToArray(), color);
-            scatter.LegendText = name;
-            scatter.LineWidth = 0;
-            scatter.MarkerSize = 9;
+            var setting = settings[s];
+            var rows = results.Where(r => r.Setting == setting).ToList();
+            var label = setting.SymGradThreads == 1 ? "one thread" : "default threading";
+            foreach (var (name, rate, color) in new (string, Func<Program.Result, double>, ScottPlot.Color)[]
+                     { ("SymGrad", r => r.SymGradRate, ScottPlot.Colors.C0), ("TorchSharp", r => r.TorchRate, ScottPlot.Colors.C1) })
+            {
+                var scatter = plot.Add.Scatter(rows.Select(r => Math.Log10(r.Parameters)).ToArray(), rows.Select(r => Math.Log10(rate(r))).ToArray(), color);
+                scatter.LegendText = $"{name}, {label}";
+                scatter.LineWidth = 0;
+                scatter.MarkerSize = 9;
+                scatter.MarkerShape = shapes[s % shapes.Length];
+            }
         }
-        foreach (var r in results)
+        foreach (var r in results.Where(r => r.Setting == settings[0]))
         {
-            var label = plot.Add.Text(r.Case.Name.Split(' ')[0] + " " + r.Case.Name.Split(' ')[1] + ", batch " + r.Case.Batch, Math.Log10(r.Parameters), Math.Log10(Math.Max(r.SymGradRate, r.TorchRate)));
-            label.LabelFontSize = 10;
-            label.LabelOffsetY = -14;
+            var text = plot.Add.Text(r.Case.Name.Split(' ')[0] + " " + r.Case.Name.Split(' ')[1] + ", batch " + r.Case.Batch, Math.Log10(r.Parameters),
+                Math.Log10(results.Where(o => o.Case == r.Case).Max(o => Math.Max(o.SymGradRate, o.TorchRate))));
+            text.LabelFontSize = 10;
+            text.LabelOffsetY = -14;
         }
         static string Power(double v) => "1e" + v.ToString("0", System.Globalization.CultureInfo.InvariantCulture);
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericFixedInterval(1) { LabelFormatter = Power };
@@ -31,7 +42,7 @@ public static class Chart
         var xs = results.Select(r => Math.Log10(r.Parameters)).ToList();
         var ys = results.SelectMany(r => new[] { Math.Log10(r.SymGradRate), Math.Log10(r.TorchRate) }).ToList();
         plot.Axes.SetLimits(xs.Min() - 0.4, xs.Max() + 0.9, Math.Floor(ys.Min() - 0.2), Math.Ceiling(ys.Max() + 0.3));
-        plot.Title("Training throughput, one thread, SGD");
+        plot.Title($"Training throughput, SGD ({Environment.ProcessorCount} cores)");
         plot.XLabel("parameters");
         plot.YLabel("samples per second");
         plot.ShowLegend(ScottPlot.Alignment.LowerLeft);

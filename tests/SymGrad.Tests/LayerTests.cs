@@ -118,6 +118,39 @@ public class LayerTests
         Assert.Equal(new float[] { 0, 7, 0, 0 }, dx.Span.ToArray());
     }
 
+    [Theory]
+    [InlineData(2, 2, 19)] // two vectors of channels and a scalar tail
+    [InlineData(3, 2, 8)]
+    [InlineData(2, 1, 16)]
+    public void MaxPooling_TakesTheFirstLargest_LaneByLane_AsTheScalarRule(int size, int stride, int channels)
+    {
+        // Ties (values on a coarse grid) and NaN: a later element wins only when it is greater, in every lane.
+        var random = new Random(size * 100 + channels);
+        var x = new Tensor(2, 7, 8, channels);
+        foreach (ref var v in x.Span) v = random.Next(5) == 0 ? float.NaN : random.Next(4);
+        var pool = new MaxPool2D(size, stride);
+        var y = pool.Forward(x, training: true);
+        var delta = GradientCheck.Random(random, y.Shape.ToArray());
+        var dx = pool.Backward(delta);
+        var expected = new float[x.Length];
+        for (var b = 0; b < y.Dim(0); b++)
+        for (var m = 0; m < y.Dim(1); m++)
+        for (var n = 0; n < y.Dim(2); n++)
+        for (var c = 0; c < channels; c++)
+        {
+            var (best, at) = (float.NaN, -1);
+            for (var i = 0; i < size; i++)
+            for (var j = 0; j < size; j++)
+            {
+                var index = ((b * x.Dim(1) + m * stride + i) * x.Dim(2) + n * stride + j) * channels + c;
+                if (at < 0 || x.Span[index] > best) (best, at) = (x.Span[index], index);
+            }
+            Assert.Equal(best, y[b, m, n, c]);
+            expected[at] += delta[b, m, n, c];
+        }
+        Assert.Equal(expected, dx.Span.ToArray());
+    }
+
     [Fact]
     public void Dropout_DropsWhileTraining_AndIsTheIdentityOtherwise()
     {

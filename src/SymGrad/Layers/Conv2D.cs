@@ -1,5 +1,7 @@
 using System;
 using System.Collections.Generic;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 using SymGrad.Tensors;
 
@@ -93,14 +95,10 @@ public sealed class Conv2D : Layer
         var patches = _patches.Get(stackalloc[] { rows, cols });
         Patches(input, patches.Span, oh, ow, gather: true);
         var output = _output.Get(stackalloc[] { batch, oh, ow, OutChannels });
-        MatMul.Multiply(patches.Span, Weights.Value.Span, output.Span, rows, cols, OutChannels);
-        var y = output.Span;
-        var bias = Bias.Value.Span;
-        for (var r = 0; r < rows; r++)
-        {
-            var row = y.Slice(r * OutChannels, OutChannels);
-            TensorPrimitives.Add(row, bias, row);
-        }
+        // Every row starts as the bias and the product adds into it (a few channels per row: one call per row would cost
+        // more than the row's additions).
+        RepeatRows(Bias.Value.Span, output.Span);
+        MatMul.Multiply(patches.Span, Weights.Value.Span, output.Span, rows, cols, OutChannels, accumulate: true);
         _input = input;
         _lastPatches = patches;
         return output;
@@ -172,6 +170,15 @@ public sealed class Conv2D : Layer
         return toPadded ? padded : plain;
     }
 
+    // target = row, row, row, …: the row copied in, then the filled part copied after itself, doubling.
+    private static void RepeatRows(ReadOnlySpan<float> row, Span<float> target)
+    {
+        if (target.IsEmpty) return;
+        row.CopyTo(target);
+        for (var filled = row.Length; filled < target.Length; filled *= 2)
+            target.Slice(0, Math.Min(filled, target.Length - filled)).CopyTo(target.Slice(filled));
+    }
+
     // im2col (gather: each patch row copies its receptive field, zeros in the padding) and its adjoint col2im
     // (scatter: each patch entry adds back into the image element it came from): the same walk, both directions.
     // Images in parts on the cores (each image's patches and its gradient its own: the same bits on any number of threads).
@@ -196,6 +203,11 @@ public sealed class Conv2D : Layer
     private void Patches(Tensor image, Span<float> x, Span<float> patches, int first, int end, int oh, int ow, bool gather)
     {
         int height = image.Dim(1), width = image.Dim(2), cin = InChannels, cols = Kernel * Kernel * cin;
+        if (Padding == 0 && Kernel * cin <= 16)
+        {
+            ShortRuns(x, patches, first, end, oh, ow, height, width, gather);
+            return;
+        }
         for (var b = first; b < end; b++)
         for (var m = 0; m < oh; m++)
         for (var n = 0; n < ow; n++)
@@ -230,6 +242,34 @@ public sealed class Conv2D : Layer
                         TensorPrimitives.Add(target, entry, target);
                     }
                 }
+            }
+        }
+    }
+
+    // Patches without padding whose kernel rows are short runs (a one-channel 3×3 kernel's three values): element by
+    // element, without a slice or a call per run (they cost more than the run). Every window is inside the image.
+    private void ShortRuns(Span<float> x, Span<float> patches, int first, int end, int oh, int ow, int height, int width, bool gather)
+    {
+        int cin = InChannels, run = Kernel * cin, cols = Kernel * run;
+        if (end <= first) return;
+        // The last window's last element and the last patch row's end are inside the spans: nothing below reads past them.
+        _ = x[(((end - 1) * height + (oh - 1) * Stride + Kernel - 1) * width + (ow - 1) * Stride) * cin + run - 1];
+        _ = patches[((end - 1) * oh * ow + oh * ow) * cols - 1];
+        ref var image = ref MemoryMarshal.GetReference(x);
+        ref var rows = ref MemoryMarshal.GetReference(patches);
+        for (var b = first; b < end; b++)
+        for (var m = 0; m < oh; m++)
+        for (var n = 0; n < ow; n++)
+        {
+            var row = ((b * oh + m) * ow + n) * cols;
+            for (var i = 0; i < Kernel; i++)
+            {
+                var source = ((b * height + m * Stride + i) * width + n * Stride) * cin;
+                var target = row + i * run;
+                if (gather)
+                    for (var t = 0; t < run; t++) Unsafe.Add(ref rows, target + t) = Unsafe.Add(ref image, source + t);
+                else
+                    for (var t = 0; t < run; t++) Unsafe.Add(ref image, source + t) += Unsafe.Add(ref rows, target + t);
             }
         }
     }

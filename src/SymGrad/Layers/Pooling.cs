@@ -1,4 +1,5 @@
 using System;
+using System.Numerics;
 using SymGrad.Tensors;
 
 namespace SymGrad.Layers;
@@ -144,6 +145,11 @@ public sealed class MaxPool2D(int size, int? stride = null) : Pool2D(size, strid
             var outOffset = ((bi * oh + m) * ow + n) * channels;
             var best = y.Slice(outOffset, channels);
             var at = record ? _argmax.AsSpan(outOffset, channels) : Span<int>.Empty;
+            var corner = ((bi * height + m * Stride) * width + n * Stride) * channels;
+            // Whole vectors of channels first (the same comparisons lane by lane), then the rest one by one.
+            var vectors = Vector.IsHardwareAccelerated ? channels / Vector<float>.Count * Vector<float>.Count : 0;
+            if (vectors > 0) PoolLanes(x, best, at, corner, width, channels, vectors);
+            if (vectors == channels) continue;
             for (var i = 0; i < Size; i++)
             for (var j = 0; j < Size; j++)
             {
@@ -152,12 +158,12 @@ public sealed class MaxPool2D(int size, int? stride = null) : Pool2D(size, strid
                 if (i == 0 && j == 0)
                 {
                     // The window's first element is taken as it is (ties and NaN keep it).
-                    row.CopyTo(best);
+                    row.Slice(vectors).CopyTo(best.Slice(vectors));
                     if (record)
-                        for (var c = 0; c < channels; c++) at[c] = inOffset + c;
+                        for (var c = vectors; c < channels; c++) at[c] = inOffset + c;
                     continue;
                 }
-                for (var c = 0; c < channels; c++)
+                for (var c = vectors; c < channels; c++)
                 {
                     if (!(row[c] > best[c])) continue;
                     best[c] = row[c];
@@ -165,6 +171,41 @@ public sealed class MaxPool2D(int size, int? stride = null) : Pool2D(size, strid
                 }
             }
         }
+    }
+
+    // Channels 0 … vectors − 1 of one window, Vector<float>.Count at a time: a lane takes a later element only when it is
+    // greater (ties and NaN keep the earlier one, as the scalar loop does), and its argmax with it.
+    private void PoolLanes(ReadOnlySpan<float> x, Span<float> best, Span<int> at, int first, int width, int channels, int vectors)
+    {
+        var w = Vector<float>.Count;
+        var record = !at.IsEmpty;
+        for (var c = 0; c < vectors; c += w)
+        {
+            var max = new Vector<float>(x.Slice(first + c));
+            var arg = new Vector<int>(first + c) + Lanes;
+            for (var i = 0; i < Size; i++)
+            for (var j = 0; j < Size; j++)
+            {
+                if (i == 0 && j == 0) continue;
+                var offset = first + (i * width + j) * channels + c;
+                var v = new Vector<float>(x.Slice(offset));
+                var greater = Vector.GreaterThan(v, max);
+                max = Vector.ConditionalSelect(greater, v, max);
+                if (record) arg = Vector.ConditionalSelect(greater, new Vector<int>(offset) + Lanes, arg);
+            }
+            max.CopyTo(best.Slice(c));
+            if (record) arg.CopyTo(at.Slice(c));
+        }
+    }
+
+    // 0, 1, 2, … in the lanes.
+    private static readonly Vector<int> Lanes = LaneNumbers();
+
+    private static Vector<int> LaneNumbers()
+    {
+        Span<int> lanes = stackalloc int[Vector<int>.Count];
+        for (var i = 0; i < lanes.Length; i++) lanes[i] = i;
+        return new Vector<int>(lanes);
     }
 
     /// <inheritdoc />
