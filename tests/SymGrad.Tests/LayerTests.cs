@@ -76,24 +76,32 @@ public class LayerTests
         Check(conv, GradientCheck.Random(random, 2, 6, 5, 2), 13);
     }
 
-    [Fact]
-    public void Conv2D_Forward_IsTheIndexFormula()
+    [Theory]
+    [InlineData(2, 2, 2, 1, 3, 3)]
+    [InlineData(1, 8, 3, 3, 7, 21)]    // a small window: convolved directly, eight positions at a time and a tail of three
+    [InlineData(2, 16, 3, 2, 6, 10)]   // two vectors of out channels
+    [InlineData(3, 8, 3, 2, 5, 9)]     // 27 terms: still direct
+    [InlineData(4, 8, 3, 2, 5, 9)]     // 36 terms: im2col
+    public void Conv2D_Forward_IsTheIndexFormula(int cin, int cout, int kernel, int batch, int height, int width)
     {
         var random = new Random(14);
-        var conv = new Conv2D(2, 2, kernel: 2, seed: 15);
-        var x = GradientCheck.Random(random, 1, 3, 3, 2);
+        var conv = new Conv2D(cin, cout, kernel: kernel, seed: 15);
+        GradientCheck.Random(random, cout).Span.CopyTo(conv.Bias.Value.Span);
+        var x = GradientCheck.Random(random, batch, height, width, cin);
         var y = conv.Forward(x, training: false);
-        for (var m = 0; m < 2; m++)
-        for (var n = 0; n < 2; n++)
-        for (var k = 0; k < 2; k++)
+        for (var s = 0; s < batch; s++)
+        for (var m = 0; m < height - kernel + 1; m++)
+        for (var n = 0; n < width - kernel + 1; n++)
+        for (var k = 0; k < cout; k++)
         {
             var expected = (double)conv.Bias.Value[k];
-            for (var i = 0; i < 2; i++)
-            for (var j = 0; j < 2; j++)
-            for (var l = 0; l < 2; l++)
-                expected += conv.Weights.Value[i, j, l, k] * x[0, m + i, n + j, l];
-            Assert.Equal(expected, y[0, m, n, k], 5);
+            for (var i = 0; i < kernel; i++)
+            for (var j = 0; j < kernel; j++)
+            for (var l = 0; l < cin; l++)
+                expected += conv.Weights.Value[i, j, l, k] * x[s, m + i, n + j, l];
+            Assert.True(Math.Abs(expected - y[s, m, n, k]) < 1e-5, $"Y[{s},{m},{n},{k}] = {y[s, m, n, k]}, the sum is {expected}");
         }
+        if (cout == 8 && cin == 1) Check(conv, x, 16);
     }
 
     [Fact]

@@ -90,16 +90,23 @@ public sealed class Conv2D : Layer
         int batch = input.Dim(0), oh = OutSize(input.Dim(1)), ow = OutSize(input.Dim(2));
         if (oh <= 0 || ow <= 0) throw new ArgumentException($"{this}: input {input.ShapeText} is smaller than the kernel.");
         int rows = batch * oh * ow, cols = Kernel * Kernel * InChannels;
-        // im2col: one row per output position holding its receptive field (zeros where the padding is), so the
-        // convolution is one matrix product with W viewed as [kernel·kernel·in × out].
-        var patches = _patches.Get(stackalloc[] { rows, cols });
-        Patches(input, patches.Span, oh, ow, gather: true);
         var output = _output.Get(stackalloc[] { batch, oh, ow, OutChannels });
         // Every row starts as the bias and the product adds into it (a few channels per row: one call per row would cost
         // more than the row's additions).
         RepeatRows(Bias.Value.Span, output.Span);
-        MatMul.Multiply(patches.Span, Weights.Value.Span, output.Span, rows, cols, OutChannels, accumulate: true);
         _input = input;
+        if (Windowed)
+        {
+            // A small window (a one-channel 3×3 kernel's nine terms): convolved directly, no patches to copy.
+            MatMul.Convolve(input.Span, batch, input.Dim(1), input.Dim(2), InChannels, Weights.Value.Span, Kernel, OutChannels, output.Span, accumulate: true);
+            _lastPatches = null;
+            return output;
+        }
+        // im2col: one row per output position holding its receptive field (zeros where the padding is), so the
+        // convolution is one matrix product with W viewed as [kernel·kernel·in × out].
+        var patches = _patches.Get(stackalloc[] { rows, cols });
+        Patches(input, patches.Span, oh, ow, gather: true);
+        MatMul.Multiply(patches.Span, Weights.Value.Span, output.Span, rows, cols, OutChannels, accumulate: true);
         _lastPatches = patches;
         return output;
     }
@@ -130,14 +137,14 @@ public sealed class Conv2D : Layer
             if (generatedInputGradient is null || Padding == 0) return generatedInputGradient;
             return Padded(_inputGradient.Get(input.Shape), generatedInputGradient, toPadded: false);
         }
+        if (Windowed) return WindowedBackward(input, outputGradient, inputGradient);
         var patches = _lastPatches!;
         int oh = outputGradient.Dim(1), ow = outputGradient.Dim(2);
         int rows = patches.Dim(0), cols = patches.Dim(1);
         var dy = outputGradient.Span;
         // ∂L/∂W[i,j,l,k] = Σ_{m,n} ∂L/∂Y[m,n,k] · X[m·s+i−p, n·s+j−p, l]: patchesᵀ · ∂L/∂Y.
         MatMul.MultiplyTransposedA(patches.Span, dy, Weights.Gradient.Span, cols, rows, OutChannels, accumulate: true);
-        var db = Bias.Gradient.Span;
-        for (var r = 0; r < rows; r++) TensorPrimitives.Add(db, dy.Slice(r * OutChannels, OutChannels), db);
+        MatMul.AddRows(dy, Bias.Gradient.Span);
         if (!inputGradient) return null;
         // ∂L/∂X: ∂L/∂Y · Wᵀ gives the gradient of every patch entry; each goes back to the input element it
         // copied (col2im), summing where receptive fields overlap.
@@ -146,6 +153,28 @@ public sealed class Conv2D : Layer
         var dx = _inputGradient.Get(input.Shape);
         dx.Clear();
         Patches(dx, patchGradient.Span, oh, ow, gather: false);
+        return dx;
+    }
+
+    // Stride 1, no padding and a small window: the forward pass convolves directly and the backward pass reads the input's
+    // windows in place (no patches either way).
+    private bool Windowed => Stride == 1 && Padding == 0 && MatMul.DirectConvolution(Kernel, InChannels, OutChannels);
+
+    private Tensor? WindowedBackward(Tensor input, Tensor outputGradient, bool inputGradient)
+    {
+        int batch = input.Dim(0), height = input.Dim(1), width = input.Dim(2), oh = outputGradient.Dim(1), ow = outputGradient.Dim(2);
+        var x = input.AsReadOnlyTensor4();
+        var dy = outputGradient.AsReadOnlyTensor4();
+        // ∂L/∂W[i,j,l,k] = Σ_{s,m,n} X[s, m+i, n+j, l] ∂L/∂Y[s,m,n,k]: per output row m, the windows along X's rows m … m+K−1
+        // against ∂L/∂Y's row, every kernel row at once.
+        for (var m = 0; m < oh; m++)
+            MatMul.MultiplyTransposedA(x.SliceRows(0, m * width, (Kernel - 1) * width + ow + Kernel - 1, batch), InChannels, Kernel, width * InChannels,
+                dy.Slice(0, m, 0, ow, batch), Weights.Gradient.Span, Kernel * InChannels, ow, OutChannels, accumulate: true);
+        MatMul.AddRows(outputGradient.Span, Bias.Gradient.Span);
+        if (!inputGradient) return null;
+        var dx = _inputGradient.Get(input.Shape);
+        dx.Clear();
+        MatMul.TransposedConvolution(outputGradient.Span, oh, ow, OutChannels, Weights.Value.Span, Kernel, Kernel, dx.Span, height, width, InChannels, 0, batch, 0, oh);
         return dx;
     }
 
