@@ -121,13 +121,17 @@ internal static class DiagnosticDescriptors
         "SG0028", "No second derivatives through a loop that carries state",
         "'{0}' has a loop that carries state (a recurrence): its gradient is generated (backpropagation through time), its second derivatives are not; use Order = 1", Category, DiagnosticSeverity.Error, true);
 
+    public static readonly DiagnosticDescriptor NoTorchFunction = new(
+        "SG0029", "No TorchSharp function for this method",
+        "'{0}' has no TorchSharp function: {1}", Category, DiagnosticSeverity.Error, true);
+
     public static readonly IReadOnlyList<DiagnosticDescriptor> All = new[]
     {
         MethodNotStatic, TypeNotPartial, UnsupportedStatement, UnsupportedExpression, UnsupportedType, UnknownVariable,
         DerivativeIsZero, NonDifferentiablePoint, Recursion, NoVariables, InvalidOrder, AmbiguousOverload, InternalError,
         LoopBoundNotInt, UnsupportedConversion, UnsupportedArithmetic, MissingReturn, UnsupportedLoopForm, UnsupportedLoopBody,
         UnknownName, UnsupportedCall, UnsupportedArrayAccess, DivisionByZero, UnsupportedParameter, IndexedSecondOrder,
-        NotAMethodOfAType, MemberNameTaken, RecurrenceSecondOrder,
+        NotAMethodOfAType, MemberNameTaken, RecurrenceSecondOrder, NoTorchFunction,
     };
 
     private static readonly Dictionary<string, DiagnosticDescriptor> Index = All.ToDictionary(d => d.Id);

@@ -156,6 +156,8 @@ internal static partial class DifferentiableEmitter
             }
         }
 
+        if (m.Torch is { } torch) AppendTorch(members, d, torch, indent, diagnostics);
+
         // One LaTeX memo for the formula, partials and steps: they share most subterms.
         using var latexMemo = LatexPrinter.Memoize(gradient.Function, m.IsFloat);
         return Finish(m, variables, gradient, members, indent, diagnostics);

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Collections.Immutable;
 using System.Linq;
 using System.Threading;
 using Microsoft.CodeAnalysis;
@@ -125,6 +126,9 @@ internal static class DifferentiableParser
             return Fail();
         }
 
+        var torch = Torch(method, ranks, variables, recurrence, cancellationToken, ReportAt);
+        if (torch is { Location: null }) return Fail();
+
         var model = new MethodModel(
             method.ContainingNamespace.IsGlobalNamespace ? null : method.ContainingNamespace.ToDisplayString(),
             types.ToEquatableArray(),
@@ -141,8 +145,42 @@ internal static class DifferentiableParser
             body,
             resolver.DifferentiableCallees.OrderBy(k => k, StringComparer.Ordinal).ToEquatableArray(),
             attributeLocation,
-            recurrence);
+            recurrence,
+            torch);
         return new MethodResult(model, diagnostics.ToEquatableArray(), model.Key);
+    }
+
+    public const string TorchFunctionAttribute = "SymGrad.TorchSharp.TorchFunctionAttribute";
+
+    /// <summary>
+    /// <c>[TorchFunction("gamma", …)]</c> beside <c>[Differentiable]</c>: a TorchSharp autograd function of the method, its
+    /// scalar parameters tensors but for the named ones (doubles). Null without the attribute; a result with no location
+    /// when it is refused (SG0029, reported).
+    /// </summary>
+    private static TorchInfo? Torch(IMethodSymbol method, IReadOnlyList<int> ranks, IReadOnlyList<string> variables, Recurrence? recurrence,
+        CancellationToken cancellationToken, Action<DiagnosticDescriptor, LocationInfo?, string[]> report)
+    {
+        var attribute = method.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == TorchFunctionAttribute);
+        if (attribute is null) return null;
+        var at = attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken) is { } node ? LocationInfo.From(node) : null;
+        TorchInfo Refuse(string why)
+        {
+            report(DiagnosticDescriptors.NoTorchFunction, at, new[] { method.Name, why });
+            return new TorchInfo(default, null);
+        }
+        var scalars = attribute.ConstructorArguments.SelectMany(a => a.Kind == TypedConstantKind.Array ? a.Values : ImmutableArray.Create(a))
+            .Select(v => v.Value as string).Where(v => v != null).Select(v => v!).ToList();
+        var names = method.Parameters.Select(p => p.Name).ToList();
+        if (ranks.Any(r => r != 0))
+            return Refuse($"its parameter '{names[ranks.ToList().FindIndex(r => r != 0)]}' is not a float or a double; a tensor function is made of an element-wise method, every parameter a number");
+        if (recurrence != null) return Refuse("it has a loop that carries state; a tensor function is made of an element-wise method");
+        foreach (var s in scalars)
+        {
+            if (!names.Contains(s)) return Refuse($"'{s}' is not one of its parameters");
+            if (variables.Contains(s)) return Refuse($"'{s}' is a scalar (a plain double) and a differentiation variable; a tensor function gives gradients for tensors only: leave it out of one of the two lists");
+        }
+        if (scalars.Count == names.Count) return Refuse("every parameter is a scalar; at least one must be a tensor");
+        return new TorchInfo(scalars.ToEquatableArray(), at ?? LocationInfo.From(method.Locations.FirstOrDefault()));
     }
 
     /// <summary>

@@ -72,11 +72,18 @@ internal sealed record MethodModel(
     Expr Body,
     EquatableArray<string> Callees,
     LocationInfo? AttributeLocation,
-    Recurrence? Recurrence = null)
+    Recurrence? Recurrence = null,
+    TorchInfo? Torch = null)
 {
     /// <summary>The method's identity among the generator's methods (<see cref="MethodKey"/>).</summary>
     public string Key => MethodKey.Of(TypeDisplayName, Name, IsFloat);
 }
+
+/// <summary>
+/// A method marked <c>[TorchFunction]</c> (the SymGrad.TorchSharp package): its parameters named as plain doubles (the rest
+/// are tensors), and where the attribute is.
+/// </summary>
+internal sealed record TorchInfo(EquatableArray<string> Scalars, LocationInfo? Location);
 
 /// <summary>
 /// The parser's result for one method: a model when it can be differentiated, and diagnostics; the method's key

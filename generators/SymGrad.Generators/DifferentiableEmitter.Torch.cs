@@ -1,0 +1,114 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Text;
+using SymGrad.Symbolic;
+
+namespace SymGrad.Generators;
+
+// [TorchFunction]: the method as a TorchSharp autograd function, forward and backward printed by the engine's TorchPrinter.
+internal static partial class DifferentiableEmitter
+{
+    private const string TorchTensor = "global::TorchSharp.torch.Tensor";
+
+    /// <summary>
+    /// Appends <c>{Name}Function</c> (a <c>torch.autograd.SingleTensorFunction</c>: the value forward, each tensor
+    /// variable's partial times the incoming gradient backward, keeping the inputs and the transcendental subterms both
+    /// passes share), <c>{Name}(Tensor …)</c> and, for a one-tensor function, <c>{Name}Module()</c>.
+    /// </summary>
+    private static void AppendTorch(StringBuilder members, DifferentiatedMethod d, TorchInfo torch, string indent, List<DiagnosticInfo> diagnostics)
+    {
+        var m = d.Model;
+        var scalars = new HashSet<string>(torch.Scalars, StringComparer.Ordinal);
+        var parameters = m.Parameters.ToList();
+        var tensors = parameters.Where(p => !scalars.Contains(p)).ToList();
+        var reference = tensors[0];
+        // The value and one partial per tensor variable (scalars are constants here).
+        var wanted = d.Variables.Select((v, i) => (Name: m.Variables[i], Partial: d.Gradient.Partials[i])).Where(v => !scalars.Contains(v.Name)).ToList();
+        TorchPrinter.Function function;
+        try
+        {
+            var outputs = new List<(string, Expr)> { ("value", d.Gradient.Function) };
+            outputs.AddRange(wanted.Select(w => ("d" + w.Name, w.Partial)));
+            var program = CsePass.Build(outputs, parameters.Concat(new[] { "ctx", "vars", "grad", "saved", "scope", "result" }), parameters);
+            function = TorchPrinter.Print(program, torch.Scalars, CSharpPrinter.Identifier(reference));
+        }
+        catch (NotSupportedException e)
+        {
+            diagnostics.Add(new DiagnosticInfo(DiagnosticDescriptors.NoTorchFunction.Id, torch.Location, new[] { m.Name, e.Message }.ToEquatableArray()));
+            return;
+        }
+
+        var name = m.Name + "Function";
+        var i1 = indent + "    ";
+        var i2 = i1 + "    ";
+        var i3 = i2 + "    ";
+        string Id(string p) => CSharpPrinter.Identifier(p);
+        string Read(int at) => scalars.Contains(parameters[at])
+            ? $"var {Id(parameters[at])} = (double)vars[{at}];"
+            : $"var {Id(parameters[at])} = ({TorchTensor})vars[{at}];";
+        var sb = members;
+        sb.Append(indent).Append("/// <summary>\n");
+        sb.Append(indent).Append("/// ").Append(m.Name).Append(" as a TorchSharp autograd function: the value forward, its generated partials backward (")
+            .Append(string.Join(", ", wanted.Select(w => "∂/∂" + w.Name))).Append("), keeping ")
+            .Append(function.Saved.Count == 0 ? "only the inputs" : "the inputs and " + string.Join(", ", function.Saved)).Append(".\n");
+        sb.Append(indent).Append("/// Call it through <c>").Append(m.Name).Append("(").Append(string.Join(", ", parameters.Select(p => (scalars.Contains(p) ? "double " : "Tensor ") + p))).Append(")</c>.\n");
+        sb.Append(indent).Append("/// </summary>\n");
+        sb.Append(indent).Append($"{m.Accessibility} sealed class {name} : global::TorchSharp.torch.autograd.SingleTensorFunction<{name}>\n");
+        sb.Append(indent).Append("{\n");
+        sb.Append(i1).Append("/// <inheritdoc />\n");
+        sb.Append(i1).Append($"public override string Name => \"{m.TypeDisplayName}.{m.Name}\";\n\n");
+        sb.Append(i1).Append("/// <inheritdoc />\n");
+        sb.Append(i1).Append($"public override {TorchTensor} forward(global::TorchSharp.torch.autograd.AutogradContext ctx, params object[] vars)\n");
+        sb.Append(i1).Append("{\n");
+        for (var i = 0; i < parameters.Count; i++) sb.Append(i2).Append(Read(i)).Append('\n');
+        sb.Append(i2).Append("using var scope = global::TorchSharp.torch.NewDisposeScope();\n");
+        foreach (var line in function.Forward) sb.Append(i2).Append(line).Append('\n');
+        var kept = tensors.Select(Id).Concat(function.Saved).ToList();
+        sb.Append(i2).Append($"ctx.save_for_backward(new global::System.Collections.Generic.List<{TorchTensor}> {{ {string.Join(", ", kept)} }});\n");
+        foreach (var s in torch.Scalars) sb.Append(i2).Append($"ctx.save_data(\"{s}\", {Id(s)});\n");
+        // Kept intermediates outlive this scope: the function saves them after forward returns.
+        foreach (var s in function.Saved) sb.Append(i2).Append(s).Append(".MoveToOuterDisposeScope();\n");
+        var value = function.Value;
+        if (tensors.Contains(value)) value += ".clone()";
+        sb.Append(i2).Append($"return ({value}).MoveToOuterDisposeScope();\n");
+        sb.Append(i1).Append("}\n\n");
+        sb.Append(i1).Append("/// <inheritdoc />\n");
+        sb.Append(i1).Append($"public override global::System.Collections.Generic.List<{TorchTensor}> backward(global::TorchSharp.torch.autograd.AutogradContext ctx, {TorchTensor} grad)\n");
+        sb.Append(i1).Append("{\n");
+        sb.Append(i2).Append("using var scope = global::TorchSharp.torch.NewDisposeScope();\n");
+        sb.Append(i2).Append("var saved = ctx.get_saved_variables();\n");
+        for (var i = 0; i < kept.Count; i++) sb.Append(i2).Append($"var {kept[i]} = saved[{i}];\n");
+        foreach (var s in torch.Scalars) sb.Append(i2).Append($"var {Id(s)} = (double)ctx.get_data(\"{s}\");\n");
+        foreach (var line in function.Backward) sb.Append(i2).Append(line).Append('\n');
+        // One gradient per argument: a tensor variable's partial times the incoming gradient (summed back to its shape when
+        // it was broadcast); null for the other tensors (no gradient) and the scalars (not tensors).
+        var gradients = parameters.Select(p =>
+        {
+            var at = wanted.FindIndex(w => w.Name == p);
+            if (at < 0) return "null!";
+            var product = "grad * " + Wrapped(function.Partials[at]);
+            return tensors.Count == 1 ? $"({product}).MoveToOuterDisposeScope()" : $"global::SymGrad.TorchSharp.Broadcasting.SumTo({product}, {Id(p)}).MoveToOuterDisposeScope()";
+        });
+        sb.Append(i2).Append($"return new global::System.Collections.Generic.List<{TorchTensor}>\n");
+        sb.Append(i2).Append("{\n");
+        foreach (var g in gradients) sb.Append(i3).Append(g).Append(",\n");
+        sb.Append(i2).Append("};\n");
+        sb.Append(i1).Append("}\n");
+        sb.Append(indent).Append("}\n\n");
+
+        var signature = string.Join(", ", parameters.Select(p => (scalars.Contains(p) ? "double " : TorchTensor + " ") + Id(p)));
+        sb.Append(indent).Append("/// <summary>").Append(m.Name).Append(" over tensors, element by element (broadcasting), differentiable by libtorch's autograd through ")
+            .Append("<see cref=\"").Append(name).Append("\"/>.</summary>\n");
+        sb.Append(indent).Append($"{m.Accessibility} static {TorchTensor} {m.Name}({signature}) => {name}.apply({string.Join(", ", parameters.Select(Id))});\n\n");
+        if (tensors.Count == 1 && scalars.Count == 0)
+        {
+            sb.Append(indent).Append("/// <summary>A module applying ").Append(m.Name).Append(" (for <c>torch.nn.Sequential</c>).</summary>\n");
+            sb.Append(indent).Append($"{m.Accessibility} static global::SymGrad.TorchSharp.FunctionModule {m.Name}Module() => new(\"{m.Name}\", {m.Name});\n\n");
+        }
+    }
+
+    // A partial as a factor of grad · …: parenthesised unless it is one name or call.
+    private static string Wrapped(string partial) =>
+        partial.All(c => char.IsLetterOrDigit(c) || c == '_' || c == '.' || c == '@') ? partial : "(" + partial + ")";
+}

@@ -1,0 +1,33 @@
+using System;
+using SymGrad.TorchSharp;
+
+namespace SymGrad.TorchSharp.Tests;
+
+/// <summary>Element-wise functions a user would write, as tensor functions: activations, losses, a conditional, two tensors.</summary>
+public static partial class TorchModel
+{
+    /// <summary>GELU, tanh form.</summary>
+    [Differentiable, TorchFunction]
+    public static float Gelu(float x) => 0.5f * x * (1f + MathF.Tanh(0.7978845608028654f * (x + 0.044715f * x * x * x)));
+
+    /// <summary>Mish: x · tanh(softplus x), softplus written out.</summary>
+    [Differentiable, TorchFunction]
+    public static float Mish(float x) => x * MathF.Tanh(MathF.Log(1f + MathF.Exp(x)));
+
+    /// <summary>Binary focal loss of a probability p against a target y, focusing γ.</summary>
+    [Differentiable("p"), TorchFunction("gamma")]
+    public static float Focal(float p, float y, float gamma) =>
+        -y * MathF.Pow(1f - p, gamma) * MathF.Log(p) - (1f - y) * MathF.Pow(p, gamma) * MathF.Log(1f - p);
+
+    /// <summary>log-cosh of the error, cosh written out.</summary>
+    [Differentiable("p"), TorchFunction]
+    public static float LogCosh(float p, float y) => MathF.Log((MathF.Exp(p - y) + MathF.Exp(y - p)) / 2f);
+
+    /// <summary>Leaky ReLU as a conditional.</summary>
+    [Differentiable, TorchFunction]
+    public static float Leaky(float x) => x > 0f ? x : 0.01f * x;
+
+    /// <summary>Two tensors, both differentiated, a max and a square root.</summary>
+    [Differentiable, TorchFunction]
+    public static double Smooth(double a, double b) => Math.Max(a, b) + Math.Sqrt(a * a + 1) * Math.Exp(-b);
+}
