@@ -14,8 +14,16 @@ internal static class GeneratorHarness
     public static CSharpCompilation Compilation(params string[] sources) =>
         CSharpCompilation.Create("UserProject",
             sources.Select((s, i) => CSharpSyntaxTree.ParseText(s, ParseOptions, path: $"File{i}.cs")),
-            Basic.Reference.Assemblies.Net100.References.All.Append(MetadataReference.CreateFromFile(typeof(DifferentiableAttribute).Assembly.Location)),
+            Basic.Reference.Assemblies.Net100.References.All.Append(MetadataReference.CreateFromFile(typeof(DifferentiableAttribute).Assembly.Location))
+                .Concat(sources.Any(s => s.Contains("TorchFunction", StringComparison.Ordinal)) ? TorchReferences.Value : Array.Empty<MetadataReference>()),
             new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
+
+    // A user of SymGrad.TorchSharp compiles against it and the managed TorchSharp bindings (no libtorch needed to compile).
+    private static readonly Lazy<MetadataReference[]> TorchReferences = new(() => new MetadataReference[]
+    {
+        MetadataReference.CreateFromFile(typeof(SymGrad.TorchSharp.TorchFunctionAttribute).Assembly.Location),
+        MetadataReference.CreateFromFile(typeof(global::TorchSharp.torch).Assembly.Location),
+    });
 
     public static GeneratorDriver Driver() =>
         CSharpGeneratorDriver.Create(new[] { new DifferentiableGenerator().AsSourceGenerator() }, parseOptions: ParseOptions,

@@ -1,0 +1,85 @@
+using System.Linq;
+
+namespace SymGrad.Generators.Tests;
+
+/// <summary>
+/// [TorchFunction]'s generated code compiles against the managed TorchSharp bindings and keeps what it says it keeps; every
+/// method it cannot make a tensor function of is SG0029 on the attribute. (Run against libtorch: tests/SymGrad.TorchSharp.Tests.)
+/// </summary>
+public class TorchFunctionTests
+{
+    private const string Usings = "using System;\nusing SymGrad;\nusing SymGrad.TorchSharp;\n";
+
+    [Fact]
+    public void AnActivation_BecomesAnAutogradFunction_KeepingItsTanh_AndAModule()
+    {
+        var r = GeneratorHarness.Run(Usings + @"
+public static partial class Act
+{
+    [Differentiable, TorchFunction]
+    public static float Gelu(float x) => 0.5f * x * (1f + MathF.Tanh(0.7978845608028654f * (x + 0.044715f * x * x * x)));
+}");
+        Assert.Empty(r.GeneratorDiagnostics);
+        Assert.Empty(r.CompileDiagnostics);
+        var code = r.Generated("Act.Gelu.float.g.cs");
+        Assert.Contains("public sealed class GeluFunction : global::TorchSharp.torch.autograd.SingleTensorFunction<GeluFunction>", code);
+        Assert.Contains("public static global::TorchSharp.torch.Tensor Gelu(global::TorchSharp.torch.Tensor x) => GeluFunction.apply(x);", code);
+        Assert.Contains("public static global::SymGrad.TorchSharp.FunctionModule GeluModule() => new(\"Gelu\", Gelu);", code);
+        // The input and the one exponential both passes read are kept; the cheap cube is recomputed backward.
+        var kept = code.Split('\n').Single(l => l.Contains("ctx.save_for_backward("));
+        Assert.Matches(@"\{ x, exp\d+ \}", kept);
+        var backward = code.Substring(code.IndexOf("backward(global::TorchSharp", System.StringComparison.Ordinal));
+        Assert.Contains("x.pow(3.0)", backward);
+        Assert.DoesNotContain(".exp()", backward);
+    }
+
+    [Fact]
+    public void ALoss_TakesScalarsAsDoubles_AndGivesTheTargetNoGradient()
+    {
+        var r = GeneratorHarness.Run(Usings + @"
+public static partial class Loss
+{
+    [Differentiable(""p""), TorchFunction(""gamma"")]
+    public static double Focal(double p, double y, double gamma) => -y * Math.Pow(1 - p, gamma) * Math.Log(p) - (1 - y) * Math.Pow(p, gamma) * Math.Log(1 - p);
+}");
+        Assert.Empty(r.GeneratorDiagnostics);
+        Assert.Empty(r.CompileDiagnostics);
+        var code = r.Generated("Loss.Focal.g.cs");
+        Assert.Contains("Focal(global::TorchSharp.torch.Tensor p, global::TorchSharp.torch.Tensor y, double gamma) => FocalFunction.apply(p, y, gamma);", code);
+        Assert.Contains("var gamma = (double)vars[2];", code);
+        Assert.Contains("ctx.save_data(\"gamma\", gamma);", code);
+        // One gradient per argument: p's summed back to its shape, none for y and gamma; no module (two tensors).
+        Assert.Contains("global::SymGrad.TorchSharp.Broadcasting.SumTo(grad * (", code);
+        Assert.Equal(2, code.Split('\n').Count(l => l.Trim() == "null!,"));
+        Assert.DoesNotContain("FocalModule", code);
+    }
+
+    [Theory]
+    [InlineData("public static double F(ReadOnlySpan<double> x) { var s = 0.0; for (var i = 0; i < x.Length; i++) s += x[i]; return s; }", "[Differentiable, TorchFunction]", "its parameter 'x' is not a float or a double")]
+    [InlineData("public static double F(double x, int n) => x * n;", "[Differentiable(\"x\"), TorchFunction]", "its parameter 'n' is not a float or a double")]
+    [InlineData("public static double F(double x, double a) => a * x;", "[Differentiable(\"x\"), TorchFunction(\"b\")]", "'b' is not one of its parameters")]
+    [InlineData("public static double F(double x, double a) => a * x;", "[Differentiable, TorchFunction(\"a\")]", "'a' is a scalar (a plain double) and a differentiation variable")]
+    [InlineData("public static double F(double x) => x * x;", "[Differentiable(\"x\"), TorchFunction(\"x\")]", "'x' is a scalar (a plain double) and a differentiation variable")]
+    [InlineData("public static double F(double x) => G(x) * x;\n    [Differentiable] public static double G(double x) => x * x;", "[Differentiable, TorchFunction]", "it calls 'G', which has no tensor form")]
+    public void WhatCannotBeATensorFunction_IsSG0029_OnTheAttribute(string method, string attributes, string reason)
+    {
+        var r = GeneratorHarness.Run(Usings + "public static partial class M\n{\n    " + attributes + "\n    " + method + "\n}");
+        var d = Assert.Single(r.GeneratorDiagnostics, d => d.Id == "SG0029");
+        Assert.Contains("'F' has no TorchSharp function: " + reason, d.GetMessage());
+        Assert.StartsWith("TorchFunction", r.SpanText(d));
+        Assert.Empty(r.CompileDiagnostics);
+    }
+
+    [Fact]
+    public void KeywordNames_AndComparisons_Compile()
+    {
+        var r = GeneratorHarness.Run(Usings + @"
+public static partial class M
+{
+    [Differentiable, TorchFunction]
+    public static double Clip(double @in, double @out) => @in > @out ? Math.Min(@in, 1.0) : Math.Abs(@out) * Math.Exp(-@in) + (@in == @out ? 1.0 : 0.0);
+}");
+        Assert.Empty(r.GeneratorDiagnostics.Where(d => d.Severity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error));
+        Assert.Empty(r.CompileDiagnostics);
+    }
+}
