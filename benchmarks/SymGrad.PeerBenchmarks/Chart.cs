@@ -48,4 +48,36 @@ public static class Chart
         plot.ShowLegend(ScottPlot.Alignment.LowerLeft);
         plot.SavePng(path, 900, 560);
     }
+
+    /// <summary>
+    /// Time and peak memory of each function at its largest size, generated backward against autograd of the composite:
+    /// two charts, <paramref name="path"/>-time.png and <paramref name="path"/>-memory.png.
+    /// </summary>
+    public static void SaveAutograd(string path, IReadOnlyList<Autograd.Row> rows)
+    {
+        var largest = rows.Max(r => r.Elements);
+        var functions = rows.Select(r => r.Function).Distinct().ToList();
+        foreach (var (suffix, value, label) in new (string, Func<Autograd.Row, double>, string)[]
+                 { ("time", r => r.Milliseconds, "forward + backward, ms"), ("memory", r => r.KeptMegabytes, "kept between forward and backward, MB") })
+        {
+            var plot = new ScottPlot.Plot();
+            var series = new[] { ("generated (SymGrad)", ScottPlot.Colors.C0), ("autograd of the composite", ScottPlot.Colors.C1) };
+            for (var s = 0; s < series.Length; s++)
+            {
+                var bars = functions.Select((f, i) => new ScottPlot.Bar
+                {
+                    Position = i * 3 + s,
+                    Value = value(rows.Single(r => r.Function == f && r.Elements == largest && r.Method == series[s].Item1)),
+                    FillColor = series[s].Item2,
+                }).ToList();
+                plot.Add.Bars(bars).LegendText = series[s].Item1;
+            }
+            plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(functions.Select((_, i) => i * 3 + 0.5).ToArray(), functions.ToArray());
+            plot.YLabel(label);
+            plot.Axes.Margins(bottom: 0);
+            plot.ShowLegend(ScottPlot.Alignment.UpperLeft);
+            plot.Title($"{largest:0e0} float elements, CPU: {(suffix == "time" ? "time" : "memory the graph keeps")}");
+            plot.SavePng(path + "-" + suffix + ".png", 800, 420);
+        }
+    }
 }

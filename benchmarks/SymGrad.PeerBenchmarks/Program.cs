@@ -22,7 +22,7 @@ namespace SymGrad.PeerBenchmarks;
 /// libtorch its own default), and both held to one thread. Both are first trained side by side from the same weights
 /// and must reach the same loss; then epochs are timed interleaved (so a noisy machine's drift hits both) and the
 /// medians compared. Writes peers.md (the tables), peers.csv and peers.png (samples per second against model size).
-/// Usage: <c>run.sh [--quick] [--only TEXT] [--out DIR]</c> (see benchmarks/peers/run.sh, which makes libtorch loadable here first).
+/// Usage: <c>run.sh [--quick] [--only TEXT] [--out DIR]</c>; <c>run.sh --autograd</c> for <see cref="Autograd"/>. (see benchmarks/peers/run.sh, which makes libtorch loadable here first).
 /// </summary>
 public static class Program
 {
@@ -53,6 +53,8 @@ public static class Program
             new("MLP 784-128-10", 64, Models.MnistMlp, quick ? 1_280 : 6_400),
             new("CNN 28×28 conv-pool-conv-pool-dense", 64, Models.Cnn, quick ? 256 : 1_280),
         };
+        if (args.Contains("--autograd")) return Autograd.Run(outDir, quick);
+        if (args.Contains("--autograd-time") || args.Contains("--autograd-memory")) return Autograd.Measure(quick);
         // --only TEXT: the cases whose name contains TEXT.
         var onlyIndex = Array.IndexOf(args, "--only");
         if (onlyIndex >= 0 && onlyIndex + 1 < args.Length) cases = cases.Where(c => c.Name.Contains(args[onlyIndex + 1], StringComparison.OrdinalIgnoreCase)).ToList();

@@ -30,7 +30,7 @@ internal static partial class DifferentiableEmitter
         {
             var outputs = new List<(string, Expr)> { ("value", d.Gradient.Function) };
             outputs.AddRange(wanted.Select(w => ("d" + w.Name, w.Partial)));
-            var program = CsePass.Build(outputs, parameters.Concat(new[] { "ctx", "vars", "grad", "saved", "scope", "result" }), parameters);
+            var program = CsePass.Build(outputs, parameters.Concat(new[] { "ctx", "vars", "grad", "saved", "scope", "result" }), parameters, primitiveForms: false);
             function = TorchPrinter.Print(program, torch.Scalars, CSharpPrinter.Identifier(reference));
         }
         catch (NotSupportedException e)
@@ -63,7 +63,7 @@ internal static partial class DifferentiableEmitter
         sb.Append(i1).Append("{\n");
         for (var i = 0; i < parameters.Count; i++) sb.Append(i2).Append(Read(i)).Append('\n');
         sb.Append(i2).Append("using var scope = global::TorchSharp.torch.NewDisposeScope();\n");
-        foreach (var line in function.Forward) sb.Append(i2).Append(line).Append('\n');
+        Locals(sb, i2, function.Forward, function.Saved.Concat(tensors.Select(Id)), function.Saved.Append(function.Value));
         var kept = tensors.Select(Id).Concat(function.Saved).ToList();
         sb.Append(i2).Append($"ctx.save_for_backward(new global::System.Collections.Generic.List<{TorchTensor}> {{ {string.Join(", ", kept)} }});\n");
         foreach (var s in torch.Scalars) sb.Append(i2).Append($"ctx.save_data(\"{s}\", {Id(s)});\n");
@@ -80,7 +80,7 @@ internal static partial class DifferentiableEmitter
         sb.Append(i2).Append("var saved = ctx.get_saved_variables();\n");
         for (var i = 0; i < kept.Count; i++) sb.Append(i2).Append($"var {kept[i]} = saved[{i}];\n");
         foreach (var s in torch.Scalars) sb.Append(i2).Append($"var {Id(s)} = (double)ctx.get_data(\"{s}\");\n");
-        foreach (var line in function.Backward) sb.Append(i2).Append(line).Append('\n');
+        Locals(sb, i2, function.Backward, kept, function.Partials);
         // One gradient per argument: a tensor variable's partial times the incoming gradient (summed back to its shape when
         // it was broadcast); null for the other tensors (no gradient) and the scalars (not tensors).
         var gradients = parameters.Select(p =>
@@ -88,7 +88,7 @@ internal static partial class DifferentiableEmitter
             var at = wanted.FindIndex(w => w.Name == p);
             if (at < 0) return "null!";
             var product = "grad * " + Wrapped(function.Partials[at]);
-            return tensors.Count == 1 ? $"({product}).MoveToOuterDisposeScope()" : $"global::SymGrad.TorchSharp.Broadcasting.SumTo({product}, {Id(p)}).MoveToOuterDisposeScope()";
+            return tensors.Count == 1 ? $"({product}).MoveToOuterDisposeScope()" : $"global::SymGrad.Torch.Broadcasting.SumTo({product}, {Id(p)}).MoveToOuterDisposeScope()";
         });
         sb.Append(i2).Append($"return new global::System.Collections.Generic.List<{TorchTensor}>\n");
         sb.Append(i2).Append("{\n");
@@ -104,9 +104,33 @@ internal static partial class DifferentiableEmitter
         if (tensors.Count == 1 && scalars.Count == 0)
         {
             sb.Append(indent).Append("/// <summary>A module applying ").Append(m.Name).Append(" (for <c>torch.nn.Sequential</c>).</summary>\n");
-            sb.Append(indent).Append($"{m.Accessibility} static global::SymGrad.TorchSharp.FunctionModule {m.Name}Module() => new(\"{m.Name}\", {m.Name});\n\n");
+            sb.Append(indent).Append($"{m.Accessibility} static global::SymGrad.Torch.FunctionModule {m.Name}Module() => new(\"{m.Name}\", {m.Name});\n\n");
         }
     }
+
+    // The locals of a pass: an expression of several operations in its own dispose scope (its temporaries freed at once),
+    // and each local disposed after the last line that reads it, unless it is kept or a result reads it (the pass's scope
+    // frees those at its end). So a pass holds the few tensors still needed, not every intermediate.
+    private static void Locals(StringBuilder sb, string indent, IReadOnlyList<(string Name, string Expression)> locals, IEnumerable<string> kept, IEnumerable<string> results)
+    {
+        var keep = new HashSet<string>(kept, StringComparer.Ordinal);
+        keep.UnionWith(results.SelectMany(TorchPrinter.Words));
+        var lastRead = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < locals.Count; i++)
+            foreach (var w in TorchPrinter.Words(locals[i].Expression)) lastRead[w] = i;
+        for (var i = 0; i < locals.Count; i++)
+        {
+            var (name, expression) = locals[i];
+            var operations = Operation.Matches(expression).Count;
+            sb.Append(indent).Append("var ").Append(name).Append(" = ")
+                .Append(operations > 1 ? "global::SymGrad.Torch.TensorScope.Let(() => " + expression + ")" : expression).Append(";\n");
+            foreach (var (local, _) in locals.Take(i + 1))
+                if (!keep.Contains(local) && lastRead.TryGetValue(local, out var last) && last == i)
+                    sb.Append(indent).Append(local).Append(".Dispose();\n");
+        }
+    }
+
+    private static readonly System.Text.RegularExpressions.Regex Operation = new(@"\.\w+\(|\s[-+*/<>]=?\s|(^|\()-", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
 
     // A partial as a factor of grad · …: parenthesised unless it is one name or call.
     private static string Wrapped(string partial) =>

@@ -150,7 +150,7 @@ internal static class DifferentiableParser
         return new MethodResult(model, diagnostics.ToEquatableArray(), model.Key);
     }
 
-    public const string TorchFunctionAttribute = "SymGrad.TorchSharp.TorchFunctionAttribute";
+    public const string TorchFunctionAttribute = "SymGrad.Torch.TorchFunctionAttribute";
 
     /// <summary>
     /// <c>[TorchFunction("gamma", …)]</c> beside <c>[Differentiable]</c>: a TorchSharp autograd function of the method, its

@@ -3,7 +3,7 @@ using System.Linq;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace SymGrad.TorchSharp;
+namespace SymGrad.Torch;
 
 /// <summary>
 /// A module that applies a function of one tensor: <c>Activations.GeluModule()</c> (generated for a
@@ -81,5 +81,19 @@ public static class Broadcasting
         for (var d = 0; d < shape.Length; d++)
             if (shape[d] == 1 && g.shape[d] != 1) g = g.sum(dim: d, keepdim: true);
         return g;
+    }
+}
+
+/// <summary>For generated code: one tensor expression evaluated in its own dispose scope.</summary>
+public static class TensorScope
+{
+    /// <summary>
+    /// Evaluates <paramref name="expression"/> and disposes every tensor it created on the way but its result, which moves
+    /// to the enclosing scope: an expression's temporaries are freed as soon as it is computed, not when the pass ends.
+    /// </summary>
+    public static Tensor Let(Func<Tensor> expression)
+    {
+        using var scope = NewDisposeScope();
+        return expression().MoveToOuterDisposeScope();
     }
 }

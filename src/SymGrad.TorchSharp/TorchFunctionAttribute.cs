@@ -1,6 +1,6 @@
 using System;
 
-namespace SymGrad.TorchSharp;
+namespace SymGrad.Torch;
 
 /// <summary>
 /// Beside <c>[Differentiable]</c> on an element-wise method (every parameter a <c>float</c> or a <c>double</c>): SymGrad

@@ -21,7 +21,7 @@ internal static class GeneratorHarness
     // A user of SymGrad.TorchSharp compiles against it and the managed TorchSharp bindings (no libtorch needed to compile).
     private static readonly Lazy<MetadataReference[]> TorchReferences = new(() => new MetadataReference[]
     {
-        MetadataReference.CreateFromFile(typeof(SymGrad.TorchSharp.TorchFunctionAttribute).Assembly.Location),
+        MetadataReference.CreateFromFile(typeof(SymGrad.Torch.TorchFunctionAttribute).Assembly.Location),
         MetadataReference.CreateFromFile(typeof(global::TorchSharp.torch).Assembly.Location),
     });
 

@@ -8,10 +8,10 @@ namespace SymGrad.Generators.Tests;
 /// </summary>
 public class TorchFunctionTests
 {
-    private const string Usings = "using System;\nusing SymGrad;\nusing SymGrad.TorchSharp;\n";
+    private const string Usings = "using System;\nusing SymGrad;\nusing SymGrad.Torch;\n";
 
     [Fact]
-    public void AnActivation_BecomesAnAutogradFunction_KeepingItsTanh_AndAModule()
+    public void AnActivation_BecomesAnAutogradFunction_KeepingItsSigmoid_AndAModule()
     {
         var r = GeneratorHarness.Run(Usings + @"
 public static partial class Act
@@ -24,13 +24,19 @@ public static partial class Act
         var code = r.Generated("Act.Gelu.float.g.cs");
         Assert.Contains("public sealed class GeluFunction : global::TorchSharp.torch.autograd.SingleTensorFunction<GeluFunction>", code);
         Assert.Contains("public static global::TorchSharp.torch.Tensor Gelu(global::TorchSharp.torch.Tensor x) => GeluFunction.apply(x);", code);
-        Assert.Contains("public static global::SymGrad.TorchSharp.FunctionModule GeluModule() => new(\"Gelu\", Gelu);", code);
-        // The input and the one exponential both passes read are kept; the cheap cube is recomputed backward.
+        Assert.Contains("public static global::SymGrad.Torch.FunctionModule GeluModule() => new(\"Gelu\", Gelu);", code);
+        // 0.5x(1 + tanh u) is x·σ(2u), one library kernel (not its stable form over exp: libtorch's σ is stable). The input
+        // and σ, which both passes read, are kept; the cheap cube is recomputed backward, σ is not.
+        var forward = code.Substring(0, code.IndexOf("backward(global::TorchSharp", System.StringComparison.Ordinal));
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(forward, @"\.sigmoid\(\)"));
         var kept = code.Split('\n').Single(l => l.Contains("ctx.save_for_backward("));
-        Assert.Matches(@"\{ x, exp\d+ \}", kept);
+        Assert.Matches(@"\{ x, sigma\d+ \}", kept);
         var backward = code.Substring(code.IndexOf("backward(global::TorchSharp", System.StringComparison.Ordinal));
         Assert.Contains("x.pow(3.0)", backward);
-        Assert.DoesNotContain(".exp()", backward);
+        Assert.DoesNotContain(".sigmoid()", backward);
+        Assert.DoesNotContain(".tanh()", backward);
+        // Three-address form: each intermediate freed after its last use.
+        Assert.Matches(@"var tmp\d+ = tmp\d+ \+ tmp\d+;\s+tmp\d+\.Dispose\(\);", backward);
     }
 
     [Fact]
@@ -49,7 +55,7 @@ public static partial class Loss
         Assert.Contains("var gamma = (double)vars[2];", code);
         Assert.Contains("ctx.save_data(\"gamma\", gamma);", code);
         // One gradient per argument: p's summed back to its shape, none for y and gamma; no module (two tensors).
-        Assert.Contains("global::SymGrad.TorchSharp.Broadcasting.SumTo(grad * (", code);
+        Assert.Matches(@"global::SymGrad\.Torch\.Broadcasting\.SumTo\(grad \* \w+, p\)", code);
         Assert.Equal(2, code.Split('\n').Count(l => l.Trim() == "null!,"));
         Assert.DoesNotContain("FocalModule", code);
     }

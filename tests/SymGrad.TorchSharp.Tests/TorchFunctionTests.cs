@@ -3,7 +3,7 @@ using System.Linq;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace SymGrad.TorchSharp.Tests;
+namespace SymGrad.Torch.Tests;
 
 /// <summary>
 /// The generated TorchSharp functions against libtorch's own autograd of the same composite written with tensor

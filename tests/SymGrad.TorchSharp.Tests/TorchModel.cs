@@ -1,7 +1,7 @@
 using System;
-using SymGrad.TorchSharp;
 
-namespace SymGrad.TorchSharp.Tests;
+
+namespace SymGrad.Torch.Tests;
 
 /// <summary>Element-wise functions a user would write, as tensor functions: activations, losses, a conditional, two tensors.</summary>
 public static partial class TorchModel

@@ -18,12 +18,13 @@ namespace SymGrad.Symbolic;
 public static class TorchPrinter
 {
     /// <summary>The two passes as C# statements and expressions.</summary>
-    /// <param name="Forward">Statements of the forward pass (<c>var t0 = …;</c>), before the value.</param>
+    /// <param name="Forward">Locals of the forward pass in order, each a name and its tensor expression, before the value.</param>
     /// <param name="Value">The value, a tensor expression.</param>
     /// <param name="Saved">The locals the forward pass keeps for the backward pass (beside the inputs).</param>
-    /// <param name="Backward">Statements of the backward pass, after the saved locals are read back.</param>
+    /// <param name="Backward">Locals of the backward pass, after the saved locals are read back.</param>
     /// <param name="Partials">Each partial, a tensor or scalar expression (the backward pass multiplies it by the incoming gradient).</param>
-    public sealed record Function(IReadOnlyList<string> Forward, string Value, IReadOnlyList<string> Saved, IReadOnlyList<string> Backward, IReadOnlyList<string> Partials);
+    public sealed record Function(IReadOnlyList<(string Name, string Expression)> Forward, string Value, IReadOnlyList<string> Saved,
+        IReadOnlyList<(string Name, string Expression)> Backward, IReadOnlyList<string> Partials);
 
     /// <summary>
     /// Splits and prints <paramref name="program"/>, whose first output is the value and the rest the partials. Variables
@@ -99,10 +100,11 @@ public static class TorchPrinter
         // The backward pass first: the kept subterms it does not read after all (printing can rebuild a product around a
         // local) are not kept.
         foreach (var node in saved) writer.Declare(node);
-        var backwardLines = new List<(string Name, string Line)>();
+        var backwardLines = new List<(string Name, string Expression)>();
+        writer.Atomize(backwardLines);
         foreach (var (name, node) in locals.Where(l => backward.Contains(l.Node) && !saved.Contains(l.Node)))
         {
-            backwardLines.Add((name, "var " + name + " = " + writer.Define(node) + ";"));
+            Add(backwardLines, name, writer.Define(node));
             writer.Declare(node);
         }
         var partials = outputs.Skip(1).Select(o => writer.Emit(o.Value, 0).Text).ToList();
@@ -110,10 +112,11 @@ public static class TorchPrinter
         var savedNames = locals.Where(l => saved.Contains(l.Node) && backwardKept.Names.Contains(l.Name)).Select(l => l.Name).ToList();
 
         writer.Clear();
-        var forwardLines = new List<(string Name, string Line)>();
+        var forwardLines = new List<(string Name, string Expression)>();
+        writer.Atomize(forwardLines);
         foreach (var (name, node) in locals.Where(l => forward.Contains(l.Node)))
         {
-            forwardLines.Add((name, "var " + name + " = " + writer.Define(node) + ";"));
+            Add(forwardLines, name, writer.Define(node));
             writer.Declare(node);
         }
         var value = writer.Tensor(outputs[0].Value);
@@ -121,21 +124,24 @@ public static class TorchPrinter
         return new Function(forwardKept.Lines, value, savedNames, backwardKept.Lines, partials);
     }
 
-    // The lines some later line or one of the results reads (a local nothing reads is dropped, last first, so that a chain
-    // of them goes), and every local name read.
-    private static (List<string> Lines, HashSet<string> Names) Used(List<(string Name, string Line)> lines, IReadOnlyList<string> results)
+    // The locals some later local or one of the results reads (one nothing reads is dropped, last first, so that a chain of
+    // them goes), and every local name read.
+    private static (List<(string Name, string Expression)> Lines, HashSet<string> Names) Used(List<(string Name, string Expression)> lines, IReadOnlyList<string> results)
     {
-        var words = new HashSet<string>(results.SelectMany(r => Word.Matches(r).Cast<System.Text.RegularExpressions.Match>().Select(m => m.Value)), StringComparer.Ordinal);
+        var words = new HashSet<string>(results.SelectMany(Words), StringComparer.Ordinal);
         var keep = new bool[lines.Count];
         for (var i = lines.Count - 1; i >= 0; i--)
         {
             if (!words.Contains(lines[i].Name)) continue;
             keep[i] = true;
-            var definition = lines[i].Line.Substring(lines[i].Line.IndexOf('=') + 1);
-            foreach (System.Text.RegularExpressions.Match w in Word.Matches(definition)) words.Add(w.Value);
+            words.UnionWith(Words(lines[i].Expression));
         }
-        return (lines.Where((_, i) => keep[i]).Select(l => l.Line).ToList(), words);
+        return (lines.Where((_, i) => keep[i]).ToList(), words);
     }
+
+    /// <summary>The identifiers an expression reads (not member names after a dot).</summary>
+    public static IEnumerable<string> Words(string expression) =>
+        Word.Matches(expression).Cast<System.Text.RegularExpressions.Match>().Select(m => m.Value);
 
     private static readonly System.Text.RegularExpressions.Regex Word = new(@"(?<![\w@.])\w+", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
 
@@ -145,6 +151,17 @@ public static class TorchPrinter
         or ExprKind.Log2 or ExprKind.Log10 or ExprKind.Cbrt or ExprKind.Hypot
         || n.Kind == ExprKind.Pow && !(n.ArgArray[1].Kind == ExprKind.Const && n.ArgArray[1].Value.IsInteger);
 
+    private static readonly System.Text.RegularExpressions.Regex Identifier = new(@"^@?\w+$", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+
+    // A local's definition into the pass's lines: a definition its own last hoisted line computes names that line instead.
+    private static void Add(List<(string Name, string Expression)> lines, string name, string definition)
+    {
+        if (lines.Count > 0 && lines[lines.Count - 1].Name == definition)
+            lines[lines.Count - 1] = (name, lines[lines.Count - 1].Expression);
+        else
+            lines.Add((name, definition));
+    }
+
     private const int Conditional = 1, Relational = 3, Additive = 4, Multiplicative = 5, Unary = 6, Primary = 7;
 
     private sealed class Writer(ExprProgram program, HashSet<string> scalars, string reference)
@@ -152,10 +169,28 @@ public static class TorchPrinter
         private static readonly CSharpPrinter Scalar = CSharpPrinter.DefaultQualified;
         private readonly HashSet<Expr> _declared = new();
         private readonly Dictionary<Expr, bool> _tensor = new();
+        // Three-address form: every operation on tensors inside a line becomes a line of its own (tmp0 = a * b), so the pass
+        // can free each intermediate after its last use instead of holding a whole expression's until the pass ends.
+        private List<(string Name, string Expression)>? _lines;
+        private int _temporaries;
 
         public void Declare(Expr n) => _declared.Add(n);
 
         public void Clear() => _declared.Clear();
+
+        public void Atomize(List<(string Name, string Expression)> lines) => _lines = lines;
+
+        // A tensor operation's text as a line of its own, read back by name.
+        private string Hoist(string text)
+        {
+            // A name is read as it is (a line `var t = x;` would alias x, and freeing t would free x).
+            if (_lines is null || Identifier.IsMatch(text)) return text;
+            string name;
+            do name = "tmp" + _temporaries++;
+            while (program.LocalNames.Values.Contains(name) || scalars.Contains(name) || program.Parameters.Contains(name));
+            _lines.Add((name, text));
+            return name;
+        }
 
         // Depends on a tensor variable.
         public bool IsTensor(Expr n)
@@ -185,6 +220,8 @@ public static class TorchPrinter
             }
             var (text, precedence) = IsTensor(n) ? EmitNode(n, required) : (Scalar.Print(n), Additive);
             if (!IsTensor(n) && n.Kind is ExprKind.Const or ExprKind.Var) precedence = Primary;
+            if (IsTensor(n) && _lines != null && n.Kind is not (ExprKind.Var or ExprKind.Shared))
+                (text, precedence) = (Hoist(text), Primary);
             return precedence < required ? ("(" + text + ")", Primary) : (text, precedence);
         }
 
@@ -269,8 +306,12 @@ public static class TorchPrinter
         {
             var sb = new StringBuilder();
             var first = true;
+            var tensors = 0;
             foreach (var t in TermLayout.Terms(args, a => _declared.Contains(a)))
             {
+                // In three-address form each addition of a tensor is its own line (the last one is the caller's).
+                if (tensors > 0 && _lines != null && IsTensor(t.Original)) sb = new StringBuilder(Hoist(sb.ToString()));
+                if (IsTensor(t.Original)) tensors++;
                 if (first) sb.Append(At(t.Original, Additive));
                 else if (t.Negative) sb.Append(" - ").Append(At(t.Magnitude, Additive + 1));
                 else sb.Append(" + ").Append(At(t.Original, Additive + 1));
@@ -285,11 +326,20 @@ public static class TorchPrinter
             var magnitude = c.IsNegative ? -c : c;
             var parts = new List<string>();
             if (!magnitude.IsOne || num.Count == 0) parts.Add(Scalar.Literal(magnitude));
-            foreach (var f in num) parts.Add(At(f, parts.Count == 0 ? Multiplicative : Multiplicative + 1));
+            // Scalar factors first (one double), then the tensors, one multiplication at a time in three-address form.
+            foreach (var f in num.Where(f => !IsTensor(f))) parts.Add(At(f, parts.Count == 0 ? Multiplicative : Multiplicative + 1));
             var text = string.Join(" * ", parts);
-            var precedence = parts.Count == 1 && den.Count == 0 ? Primary : Multiplicative;
+            var tensors = 0;
+            foreach (var f in num.Where(IsTensor))
+            {
+                if (tensors > 0 && _lines != null) text = Hoist(text);
+                text = text.Length == 0 ? At(f, Multiplicative) : text + " * " + At(f, Multiplicative + 1);
+                tensors++;
+            }
+            var precedence = parts.Count + tensors == 1 && den.Count == 0 ? Primary : Multiplicative;
             foreach (var d in den)
             {
+                if (_lines != null && tensors > 0 && text.Contains(' ')) text = Hoist(text);
                 text += " / " + At(d, Multiplicative + 1);
                 precedence = Multiplicative;
             }

@@ -105,9 +105,16 @@ public static class CsePass
     /// Builds the program with these <paramref name="parameters"/> (and any other variable the outputs read, sorted
     /// after them): a variable algebra cancelled stays a parameter.
     /// </summary>
-    public static ExprProgram Build(IReadOnlyList<(string Name, Expr Value)> outputs, IEnumerable<string> reserved, IReadOnlyList<string>? parameters)
+    public static ExprProgram Build(IReadOnlyList<(string Name, Expr Value)> outputs, IEnumerable<string> reserved, IReadOnlyList<string>? parameters) =>
+        Build(outputs, reserved, parameters, primitiveForms: true);
+
+    /// <summary>
+    /// As above; with <paramref name="primitiveForms"/> false, σ and softplus stay functions instead of their stable forms
+    /// over exp (tensor code: the library's kernels are stable already and one kernel beats seven).
+    /// </summary>
+    public static ExprProgram Build(IReadOnlyList<(string Name, Expr Value)> outputs, IEnumerable<string> reserved, IReadOnlyList<string>? parameters, bool primitiveForms)
     {
-        outputs = Simplifier.CodeForms(outputs);
+        outputs = Simplifier.CodeForms(outputs, primitiveForms);
         var roots = outputs.Select(o => o.Value).ToList();
         var read = Graph.Variables(roots.ToArray());
         if (parameters is not null)

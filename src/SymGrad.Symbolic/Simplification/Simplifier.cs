@@ -153,10 +153,13 @@ public sealed class Simplifier
     // - r·σ(u) − r as −r·σ(−u) (σ′ = σ(1 − σ) is 0 from u ≈ 37 on, σ(u)σ(−u) is not); σ(u) as (u ≥ 0 ? 1 : e)/(1 + e)
     //   with e = e^−|u|, one e for σ(u) and σ(−u).
     // - softplus(u) as max(u, 0) + log1p(e^−|u|), log1p in Goldberg's form (below).
-    internal static IReadOnlyList<(string Name, Expr Value)> CodeForms(IReadOnlyList<(string Name, Expr Value)> outputs)
+    // With primitives false (tensor code, whose σ, softplus and tanh are library kernels already computed stably) only the
+    // sums are rewritten: σ and softplus stay functions.
+    internal static IReadOnlyList<(string Name, Expr Value)> CodeForms(IReadOnlyList<(string Name, Expr Value)> outputs, bool primitives = true)
     {
         var memo = new Dictionary<Expr, Expr>();
-        var rewritten = outputs.Select(o => (o.Name, Value: Graph.Rewrite(o.Value, CodeForm, memo))).ToList();
+        var rewritten = outputs.Select(o => (o.Name, Value: Graph.Rewrite(o.Value, n => CodeForm(n, primitives), memo))).ToList();
+        if (!primitives) return rewritten;
         // Collected from the rewritten graph: the pairs above make σ(−u) of their own.
         var sigmoids = new HashSet<Expr>(Graph.PostOrder(rewritten.Select(o => o.Value).ToList()).Where(n => n.Kind == ExprKind.Sigmoid));
         if (sigmoids.Count == 0) return rewritten;
@@ -196,23 +199,23 @@ public sealed class Simplifier
         return n;
     }
 
-    private static Expr CodeForm(Expr n)
+    private static Expr CodeForm(Expr n, bool primitives)
     {
-        if (n.Kind == ExprKind.Softplus)
+        if (n.Kind == ExprKind.Softplus && primitives)
         {
             // In nodes, not text, so CSE shares e^−|u| and the logarithm between softplus(u) and softplus(−u)
             // (|−u| = |u|): a stable cross-entropy costs one exp and one log, as the unstable one.
             var u = n.ArgArray[0];
             return Expr.Add(Expr.Max(u, Expr.Zero), Log1p(Expr.Exp(Expr.Neg(Expr.Abs(u)))));
         }
-        return n.Kind == ExprKind.Add ? TailPairs(n) : n;
+        return n.Kind == ExprKind.Add ? TailPairs(n, primitives) : n;
     }
 
     // In a sum, each term r·tanh²(u) whose negated cofactor −r is also a term: the pair as −r·sech²(u); then each
     // term r·tanh(u) beside r or −r: r(1 + tanh u) = 2r·σ(2u), r(tanh u − 1) = −2r·σ(−2u); then each r·σ(u) beside −r:
     // −r·σ(−u) (1 − σ(u) is 0 from u ≈ 37 on, σ(−u) is not), or beside −r/2: (r/2)·tanh(u/2) (σ(u) − ½ has no digits left
     // near u = 0: σ″(1e-300) = −1.25e-301, not 0).
-    private static Expr TailPairs(Expr sum)
+    private static Expr TailPairs(Expr sum, bool primitives)
     {
         var terms = sum.ArgArray;
         List<Expr>? result = null;
@@ -247,8 +250,8 @@ public sealed class Simplifier
         for (var i = 0; i < terms.Length; i++)
         {
             if (used[i] || Cofactor(terms[i], IsTanh) is not var (r, tanh)) continue;
-            if (Find(r, i) is var j && j >= 0) Take(i, j, Expr.Mul(Expr.Const(2), r, Sigmoid2(tanh.ArgArray[0], 1)));
-            else if ((j = Find(Expr.Neg(r), i)) >= 0) Take(i, j, Expr.Mul(Expr.Const(-2), r, Sigmoid2(tanh.ArgArray[0], -1)));
+            if (Find(r, i) is var j && j >= 0) Take(i, j, Expr.Mul(Expr.Const(2), r, Sigmoid2(tanh.ArgArray[0], 1, primitives)));
+            else if ((j = Find(Expr.Neg(r), i)) >= 0) Take(i, j, Expr.Mul(Expr.Const(-2), r, Sigmoid2(tanh.ArgArray[0], -1, primitives)));
         }
         for (var i = 0; i < terms.Length; i++)
         {
@@ -281,8 +284,9 @@ public sealed class Simplifier
         return Expr.Mul(Expr.Const(4), e, Expr.Pow(OnePlus(e), Expr.Const(-2)));
     }
 
-    // σ(2u) (sign 1) or σ(−2u) (sign −1) through the same e = e^−2|u| as sech²(u).
-    private static Expr Sigmoid2(Expr u, int sign) => SigmoidThrough(u, TanhExp(u), sign);
+    // σ(2u) (sign 1) or σ(−2u) (sign −1) through the same e = e^−2|u| as sech²(u); without primitives the function itself.
+    private static Expr Sigmoid2(Expr u, int sign, bool primitives) =>
+        primitives ? SigmoidThrough(u, TanhExp(u), sign) : Expr.Sigmoid(Expr.Mul(Expr.Const(2 * sign), u));
 
     // σ(±ku) given e = e^−k|u|: (u ≥ 0 ? 1 : e)/(1 + e) for +, (u ≥ 0 ? e : 1)/(1 + e) for −; exact for every u.
     private static Expr SigmoidThrough(Expr u, Expr e, int sign)
