@@ -35,18 +35,26 @@ internal static partial class DifferentiableEmitter
         }
         catch (NotSupportedException e)
         {
-            diagnostics.Add(new DiagnosticInfo(DiagnosticDescriptors.NoTorchFunction.Id, torch.Location, new[] { m.Name, e.Message }.ToEquatableArray()));
+            // Placed on [TorchFunction] when reported (the model here carries no locations).
+            diagnostics.Add(new DiagnosticInfo(DiagnosticDescriptors.NoTorchFunction.Id, null, new[] { m.Name, e.Message }.ToEquatableArray()));
             return;
         }
 
         var name = m.Name + "Function";
+        // The passes' own names, clear of the method's parameters (a parameter named ctx or grad is a user's right).
+        string Own(string n)
+        {
+            while (parameters.Contains(n) || function.Forward.Concat(function.Backward).Any(l => l.Name == n)) n += "_";
+            return n;
+        }
+        var (ctx, vars, grad, saved, scope) = (Own("ctx"), Own("vars"), Own("grad"), Own("saved"), Own("scope"));
         var i1 = indent + "    ";
         var i2 = i1 + "    ";
         var i3 = i2 + "    ";
         string Id(string p) => CSharpPrinter.Identifier(p);
         string Read(int at) => scalars.Contains(parameters[at])
-            ? $"var {Id(parameters[at])} = (double)vars[{at}];"
-            : $"var {Id(parameters[at])} = ({TorchTensor})vars[{at}];";
+            ? $"var {Id(parameters[at])} = (double){vars}[{at}];"
+            : $"var {Id(parameters[at])} = ({TorchTensor}){vars}[{at}];";
         var sb = members;
         sb.Append(indent).Append("/// <summary>\n");
         sb.Append(indent).Append("/// ").Append(m.Name).Append(" as a TorchSharp autograd function: the value forward, its generated partials backward (")
@@ -59,14 +67,14 @@ internal static partial class DifferentiableEmitter
         sb.Append(i1).Append("/// <inheritdoc />\n");
         sb.Append(i1).Append($"public override string Name => \"{m.TypeDisplayName}.{m.Name}\";\n\n");
         sb.Append(i1).Append("/// <inheritdoc />\n");
-        sb.Append(i1).Append($"public override {TorchTensor} forward(global::TorchSharp.torch.autograd.AutogradContext ctx, params object[] vars)\n");
+        sb.Append(i1).Append($"public override {TorchTensor} forward(global::TorchSharp.torch.autograd.AutogradContext {ctx}, params object[] {vars})\n");
         sb.Append(i1).Append("{\n");
         for (var i = 0; i < parameters.Count; i++) sb.Append(i2).Append(Read(i)).Append('\n');
-        sb.Append(i2).Append("using var scope = global::TorchSharp.torch.NewDisposeScope();\n");
+        sb.Append(i2).Append($"using var {scope} = global::TorchSharp.torch.NewDisposeScope();\n");
         Locals(sb, i2, function.Forward, function.Saved.Concat(tensors.Select(Id)), function.Saved.Append(function.Value));
         var kept = tensors.Select(Id).Concat(function.Saved).ToList();
-        sb.Append(i2).Append($"ctx.save_for_backward(new global::System.Collections.Generic.List<{TorchTensor}> {{ {string.Join(", ", kept)} }});\n");
-        foreach (var s in torch.Scalars) sb.Append(i2).Append($"ctx.save_data(\"{s}\", {Id(s)});\n");
+        sb.Append(i2).Append($"{ctx}.save_for_backward(new global::System.Collections.Generic.List<{TorchTensor}> {{ {string.Join(", ", kept)} }});\n");
+        foreach (var s in torch.Scalars) sb.Append(i2).Append($"{ctx}.save_data(\"{s}\", {Id(s)});\n");
         // Kept intermediates outlive this scope: the function saves them after forward returns.
         foreach (var s in function.Saved) sb.Append(i2).Append(s).Append(".MoveToOuterDisposeScope();\n");
         var value = function.Value;
@@ -74,12 +82,12 @@ internal static partial class DifferentiableEmitter
         sb.Append(i2).Append($"return ({value}).MoveToOuterDisposeScope();\n");
         sb.Append(i1).Append("}\n\n");
         sb.Append(i1).Append("/// <inheritdoc />\n");
-        sb.Append(i1).Append($"public override global::System.Collections.Generic.List<{TorchTensor}> backward(global::TorchSharp.torch.autograd.AutogradContext ctx, {TorchTensor} grad)\n");
+        sb.Append(i1).Append($"public override global::System.Collections.Generic.List<{TorchTensor}> backward(global::TorchSharp.torch.autograd.AutogradContext {ctx}, {TorchTensor} {grad})\n");
         sb.Append(i1).Append("{\n");
-        sb.Append(i2).Append("using var scope = global::TorchSharp.torch.NewDisposeScope();\n");
-        sb.Append(i2).Append("var saved = ctx.get_saved_variables();\n");
-        for (var i = 0; i < kept.Count; i++) sb.Append(i2).Append($"var {kept[i]} = saved[{i}];\n");
-        foreach (var s in torch.Scalars) sb.Append(i2).Append($"var {Id(s)} = (double)ctx.get_data(\"{s}\");\n");
+        sb.Append(i2).Append($"using var {scope} = global::TorchSharp.torch.NewDisposeScope();\n");
+        sb.Append(i2).Append($"var {saved} = {ctx}.get_saved_variables();\n");
+        for (var i = 0; i < kept.Count; i++) sb.Append(i2).Append($"var {kept[i]} = {saved}[{i}];\n");
+        foreach (var s in torch.Scalars) sb.Append(i2).Append($"var {Id(s)} = (double){ctx}.get_data(\"{s}\");\n");
         Locals(sb, i2, function.Backward, kept, function.Partials);
         // One gradient per argument: a tensor variable's partial times the incoming gradient (summed back to its shape when
         // it was broadcast); null for the other tensors (no gradient) and the scalars (not tensors).
@@ -87,7 +95,7 @@ internal static partial class DifferentiableEmitter
         {
             var at = wanted.FindIndex(w => w.Name == p);
             if (at < 0) return "null!";
-            var product = "grad * " + Wrapped(function.Partials[at]);
+            var product = grad + " * " + Wrapped(function.Partials[at]);
             return tensors.Count == 1 ? $"({product}).MoveToOuterDisposeScope()" : $"global::SymGrad.Torch.Broadcasting.SumTo({product}, {Id(p)}).MoveToOuterDisposeScope()";
         });
         sb.Append(i2).Append($"return new global::System.Collections.Generic.List<{TorchTensor}>\n");

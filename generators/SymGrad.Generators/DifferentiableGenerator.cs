@@ -37,7 +37,7 @@ public sealed class DifferentiableGenerator : IIncrementalGenerator
         // get their location afterwards, from the parse results, in a cheap step.
         var generated = methods
             .Where(static r => r.Model != null)
-            .Select(static (r, _) => r.Model! with { AttributeLocation = null })
+            .Select(static (r, _) => r.Model! with { AttributeLocation = null, Torch = r.Model.Torch is { } torch ? torch with { Location = null } : null })
             .WithTrackingName(TrackingNames.LocationFreeModels)
             .Select(static (m, ct) => Generate(m, ct))
             .WithTrackingName(TrackingNames.GeneratedMethods);
@@ -63,7 +63,7 @@ public sealed class DifferentiableGenerator : IIncrementalGenerator
         });
         var locations = methods
             .Where(static r => r.Model != null)
-            .Select(static (r, _) => (Hint: DifferentiableEmitter.HintName(r.Model!), r.Model!.AttributeLocation))
+            .Select(static (r, _) => (Hint: DifferentiableEmitter.HintName(r.Model!), r.Model!.AttributeLocation, TorchLocation: r.Model.Torch?.Location))
             .Collect();
         context.RegisterSourceOutput(withFailures.Combine(locations).WithTrackingName(TrackingNames.GeneratedMethodDiagnostics).Combine(context.CompilationProvider), static (spc, pair) =>
         {
@@ -71,17 +71,32 @@ public sealed class DifferentiableGenerator : IIncrementalGenerator
             var cascaded = Cascaded(methods, failedParse);
             if (methods.All(g => g.Diagnostics.Count == 0) && cascaded.Count == 0) return;
             var at = locations.GroupBy(l => l.Hint).ToDictionary(g => g.Key, g => g.First().AttributeLocation);
+            var torchAt = locations.GroupBy(l => l.Hint).ToDictionary(g => g.Key, g => g.First().TorchLocation);
             var trees = new SourceTrees(compilation);
             foreach (var g in methods)
             {
                 var location = at.TryGetValue(g.HintName, out var l) ? l : null;
+                // SG0029 belongs on [TorchFunction], the rest on [Differentiable].
+                var torchLocation = torchAt.TryGetValue(g.HintName, out var tl) ? tl ?? location : location;
                 foreach (var d in g.Diagnostics)
-                    spc.ReportDiagnostic((d.Location is null ? d with { Location = location } : d).ToDiagnostic(trees));
+                    spc.ReportDiagnostic((d.Location is null ? d with { Location = d.Id == DiagnosticDescriptors.NoTorchFunction.Id ? torchLocation : location } : d).ToDiagnostic(trees));
                 if (cascaded.TryGetValue(g.Key, out var callee))
                     spc.ReportDiagnostic(new DiagnosticInfo(DiagnosticDescriptors.UnsupportedCall.Id, location,
                         new[] { Short(callee), "it has errors of its own (reported on it), so nothing is generated for this method until they are fixed" }.ToEquatableArray()).ToDiagnostic(trees));
             }
         });
+
+        // [TorchFunction] without [Differentiable]: said, not silently ignored.
+        var lonely = context.SyntaxProvider
+            .ForAttributeWithMetadataName(
+                DifferentiableParser.TorchFunctionAttribute,
+                static (node, _) => node is MethodDeclarationSyntax,
+                static (ctx, ct) => ctx.TargetSymbol.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == DifferentiableParser.DifferentiableAttribute)
+                    ? null
+                    : new DiagnosticInfo(DiagnosticDescriptors.NoTorchFunction.Id, LocationInfo.From(ctx.Attributes[0].ApplicationSyntaxReference?.GetSyntax(ct)?.GetLocation()),
+                        new[] { ctx.TargetSymbol.Name, "it is not [Differentiable]; the tensor function is made from its generated derivatives, so mark it [Differentiable] too" }.ToEquatableArray()))
+            .Where(static d => d != null);
+        context.RegisterSourceOutput(lonely.Combine(context.CompilationProvider), static (spc, pair) => spc.ReportDiagnostic(pair.Left!.ToDiagnostic(new SourceTrees(pair.Right))));
 
         var all = generated.Collect().WithTrackingName(TrackingNames.AllGeneratedMethods);
         context.RegisterSourceOutput(all, static (spc, list) =>

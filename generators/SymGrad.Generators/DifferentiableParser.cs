@@ -180,6 +180,13 @@ internal static class DifferentiableParser
             if (variables.Contains(s)) return Refuse($"'{s}' is a scalar (a plain double) and a differentiation variable; a tensor function gives gradients for tensors only: leave it out of one of the two lists");
         }
         if (scalars.Count == names.Count) return Refuse("every parameter is a scalar; at least one must be a tensor");
+        // One tensor function per name: tensors carry their own precision, so float and double overloads would be one function twice.
+        var first = method.ContainingType.GetMembers(method.Name).OfType<IMethodSymbol>()
+            .Where(o => o.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == TorchFunctionAttribute))
+            .OrderBy(o => o.Locations.FirstOrDefault()?.SourceTree?.FilePath, StringComparer.Ordinal).ThenBy(o => o.Locations.FirstOrDefault()?.SourceSpan.Start ?? 0)
+            .First();
+        if (!SymbolEqualityComparer.Default.Equals(first, method))
+            return Refuse($"its overload '{first.ToDisplayString(SymbolDisplayFormat.CSharpShortErrorMessageFormat)}' is a [TorchFunction] already; a tensor carries its own precision, so one tensor function serves both: keep the attribute on one");
         return new TorchInfo(scalars.ToEquatableArray(), at ?? LocationInfo.From(method.Locations.FirstOrDefault()));
     }
 

@@ -9,7 +9,7 @@ namespace SymGrad.Torch;
 /// backward multiplies the incoming gradient by the generated partials — with <c>{Name}(Tensor …)</c> to call it and, for
 /// a function of one tensor, <c>{Name}Module()</c> for <c>torch.nn.Sequential</c>. Parameters are tensors (broadcast
 /// against each other) except the ones named here, which stay <c>double</c> constants (a loss's γ); gradients are
-/// returned for the differentiation variables. The forward pass keeps the inputs and the transcendental subterms the
+/// returned for the differentiation variables only (a target tensor gets none, even when it requires one). The forward pass keeps the inputs and the transcendental subterms the
 /// backward pass needs (a tanh, an exp), nothing else.
 /// </summary>
 [AttributeUsage(AttributeTargets.Method, AllowMultiple = false, Inherited = false)]

@@ -66,14 +66,33 @@ public static partial class Loss
     [InlineData("public static double F(double x, double a) => a * x;", "[Differentiable(\"x\"), TorchFunction(\"b\")]", "'b' is not one of its parameters")]
     [InlineData("public static double F(double x, double a) => a * x;", "[Differentiable, TorchFunction(\"a\")]", "'a' is a scalar (a plain double) and a differentiation variable")]
     [InlineData("public static double F(double x) => x * x;", "[Differentiable(\"x\"), TorchFunction(\"x\")]", "'x' is a scalar (a plain double) and a differentiation variable")]
-    [InlineData("public static double F(double x) => G(x) * x;\n    [Differentiable] public static double G(double x) => x * x;", "[Differentiable, TorchFunction]", "it calls 'G', which has no tensor form")]
+    [InlineData("public static double F(double x) => G(x) * x;\n    [Differentiable] public static double G(double x) => x * x;", "[Differentiable, TorchFunction]", "it calls 'G'; a call has no tensor form yet")]
+    [InlineData("public static double F(double x) { var s = 0.0; for (var i = 0; i < 3; i++) s += x * i; return s; }", "[Differentiable, TorchFunction]", "it has a loop")]
+    [InlineData("public static double F(double x) => x * x;", "[TorchFunction]", "it is not [Differentiable]; the tensor function is made from its generated derivatives")]
+    [InlineData("public static float F(float x) => x * x;\n    [Differentiable, TorchFunction] public static double F(double x) => x * x;", "[Differentiable, TorchFunction]", "its overload 'M.F(float)' is a [TorchFunction] already")]
     public void WhatCannotBeATensorFunction_IsSG0029_OnTheAttribute(string method, string attributes, string reason)
     {
         var r = GeneratorHarness.Run(Usings + "public static partial class M\n{\n    " + attributes + "\n    " + method + "\n}");
-        var d = Assert.Single(r.GeneratorDiagnostics, d => d.Id == "SG0029");
+        var d = Assert.Single(r.GeneratorDiagnostics, d => d.Id == "SG0029" && d.GetMessage().Contains(reason));
         Assert.Contains("'F' has no TorchSharp function: " + reason, d.GetMessage());
         Assert.StartsWith("TorchFunction", r.SpanText(d));
         Assert.Empty(r.CompileDiagnostics);
+    }
+
+    [Fact]
+    public void ParametersNamedLikeThePassesLocals_Compile()
+    {
+        // ctx, vars, grad, saved and scope are what the generated passes call their own locals: a user may use them.
+        var r = GeneratorHarness.Run(Usings + @"
+public static partial class M
+{
+    [Differentiable(""ctx"", ""vars"", ""grad"", ""saved"", ""tmp0""), TorchFunction(""scope"")]
+    public static double F(double ctx, double vars, double grad, double saved, double scope, double tmp0) =>
+        Math.Sin(ctx) * vars + Math.Exp(grad * saved) * scope + tmp0 * tmp0 * ctx;
+}");
+        Assert.Empty(r.GeneratorDiagnostics);
+        Assert.Empty(r.CompileDiagnostics);
+        Assert.Contains("AutogradContext ctx_, params object[] vars_", r.Generated("M.F.g.cs"));
     }
 
     [Fact]

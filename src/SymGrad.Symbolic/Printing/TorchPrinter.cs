@@ -34,6 +34,12 @@ public static class TorchPrinter
     /// <exception cref="NotSupportedException">The program is not element-wise (an index, a sum, a call of another method, int data).</exception>
     public static Function Print(ExprProgram program, IReadOnlyCollection<string> scalars, string reference)
     {
+        // Only element-wise programs have a tensor form: anything else is refused whole, before a scalar subterm (printed as
+        // C#) could carry a loop or a call into the text. The value first, so a call is named as the source wrote it.
+        foreach (var n in Graph.PostOrder(program.Outputs.Select(o => o.Value).ToList()))
+            if (n.Kind is ExprKind.Call or ExprKind.Sum or ExprKind.MaxOver or ExprKind.ArgMax or ExprKind.Element or ExprKind.Index or ExprKind.Length
+                or ExprKind.ToFloat or ExprKind.IntDiv or ExprKind.IntRem)
+                throw new NotSupportedException(Unsupported(n));
         var scalarSet = new HashSet<string>(scalars, StringComparer.Ordinal);
         var writer = new Writer(program, scalarSet, reference);
         var locals = program.Locals.Where(l => writer.IsTensor(l.Node)).ToList();
@@ -144,6 +150,14 @@ public static class TorchPrinter
         Word.Matches(expression).Cast<System.Text.RegularExpressions.Match>().Select(m => m.Value);
 
     private static readonly System.Text.RegularExpressions.Regex Word = new(@"(?<![\w@.])\w+", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+
+    private static string Unsupported(Expr n) => n.Kind switch
+    {
+        ExprKind.Call => $"it calls '{n.CallName}'; a call has no tensor form yet (write what it computes into this method)",
+        ExprKind.Sum or ExprKind.MaxOver or ExprKind.ArgMax or ExprKind.Index => "it has a loop; only element-wise methods (every parameter a number, no loops) have a tensor form yet",
+        ExprKind.Element or ExprKind.Length => "it reads arrays; only element-wise methods (every parameter a number) have a tensor form yet",
+        _ => $"its '{n.Kind}' has no tensor form",
+    };
 
     // A function whose result is worth keeping rather than recomputing.
     private static bool Transcendental(Expr n) => n.Kind is ExprKind.Exp or ExprKind.Log or ExprKind.Sin or ExprKind.Cos or ExprKind.Tanh or ExprKind.Sigmoid
@@ -294,13 +308,6 @@ public static class TorchPrinter
             return (At(args[0], Primary) + "." + method + "()", Primary);
         }
 
-        private static string Unsupported(Expr n) => n.Kind switch
-        {
-            ExprKind.Call => $"it calls '{n.CallName}', which has no tensor form",
-            ExprKind.Sum or ExprKind.MaxOver or ExprKind.ArgMax => "it has a loop; only element-wise methods (scalar parameters) have a tensor form",
-            ExprKind.Element or ExprKind.Index or ExprKind.Length => "it reads arrays; only element-wise methods (scalar parameters) have a tensor form",
-            _ => $"its '{n.Kind}' has no tensor form",
-        };
 
         private string Sum(Expr[] args)
         {
