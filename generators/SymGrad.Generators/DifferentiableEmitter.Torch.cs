@@ -22,16 +22,24 @@ internal static partial class DifferentiableEmitter
         var scalars = new HashSet<string>(torch.Scalars, StringComparer.Ordinal);
         var parameters = m.Parameters.ToList();
         var tensors = parameters.Where(p => !scalars.Contains(p)).ToList();
-        var reference = tensors[0];
+        // Vectors (rank 1): tensors whose last axis is the vector's, all of one length n; the method's loops over them are
+        // reductions along that axis.
+        var vectors = parameters.Where((p, i) => m.Ranks[i] == 1).ToList();
+        var reference = vectors.Count > 0 ? vectors[0] : tensors[0];
+        var length = vectors.Count == 0 ? null : Enumerable.Range(0, int.MaxValue).Select(i => i == 0 ? "n" : "n" + i).First(n => !parameters.Contains(n));
+        // A length converted to floating point (a mean's n) is the double n; as an int (a loop's count, an index's bound) it
+        // stays the length, which the printer reads as n too.
+        Expr Lengths(Expr e) => length is null ? e : TorchPrinter.SplitSums(Graph.Rewrite(e, x =>
+            x.Kind == ExprKind.ToFloat && x.Args[0].Kind == ExprKind.Length && vectors.Contains(x.Args[0].LengthArray) ? Expr.Var(length) : x));
         // The value and one partial per tensor variable (scalars are constants here).
-        var wanted = d.Variables.Select((v, i) => (Name: m.Variables[i], Partial: d.Gradient.Partials[i])).Where(v => !scalars.Contains(v.Name)).ToList();
+        var wanted = d.Variables.Select((v, i) => (Name: m.Variables[i], Partial: Lengths(d.Gradient.Partials[i]))).Where(v => !scalars.Contains(v.Name)).ToList();
         TorchPrinter.Function function;
         try
         {
-            var outputs = new List<(string, Expr)> { ("value", d.Gradient.Function) };
+            var outputs = new List<(string, Expr)> { ("value", Lengths(d.Gradient.Function)) };
             outputs.AddRange(wanted.Select(w => ("d" + w.Name, w.Partial)));
-            var program = CsePass.Build(outputs, parameters.Concat(new[] { "ctx", "vars", "grad", "saved", "scope", "result" }), parameters, primitiveForms: false);
-            function = TorchPrinter.Print(program, torch.Scalars, CSharpPrinter.Identifier(reference));
+            var program = CsePass.Build(outputs, parameters.Concat(new[] { "ctx", "vars", "grad", "saved", "scope", "result" }).Concat(length is null ? Array.Empty<string>() : new[] { length }), parameters, primitiveForms: false);
+            function = TorchPrinter.Print(program, torch.Scalars, CSharpPrinter.Identifier(reference), vectors, length);
         }
         catch (NotSupportedException e)
         {
@@ -54,6 +62,8 @@ internal static partial class DifferentiableEmitter
         string Id(string p) => CSharpPrinter.Identifier(p);
         string Read(int at) => scalars.Contains(parameters[at])
             ? $"var {Id(parameters[at])} = (double){vars}[{at}];"
+            // A number beside vectors gets an axis of 1 (a per-row value [b] against rows [b, n]; a 0-dim one stays one value).
+            : length != null && m.Ranks[at] == 0 ? $"var {Id(parameters[at])} = (({TorchTensor}){vars}[{at}]).unsqueeze(-1);"
             : $"var {Id(parameters[at])} = ({TorchTensor}){vars}[{at}];";
         var sb = members;
         sb.Append(indent).Append("/// <summary>\n");
@@ -70,6 +80,13 @@ internal static partial class DifferentiableEmitter
         sb.Append(i1).Append($"public override {TorchTensor} forward(global::TorchSharp.torch.autograd.AutogradContext {ctx}, params object[] {vars})\n");
         sb.Append(i1).Append("{\n");
         for (var i = 0; i < parameters.Count; i++) sb.Append(i2).Append(Read(i)).Append('\n');
+        if (length != null)
+        {
+            // Every vector of one length (the method's loops run over it).
+            foreach (var v in vectors.Skip(1))
+                sb.Append(i2).Append($"if ({Id(v)}.size(-1) != {Id(reference)}.size(-1)) throw new global::System.ArgumentException($\"{m.Name}: {v} has {{{Id(v)}.size(-1)}} elements along its last axis, {reference} {{{Id(reference)}.size(-1)}}.\", \"{v}\");\n");
+            sb.Append(i2).Append($"var {length} = (double){Id(reference)}.size(-1);\n");
+        }
         sb.Append(i2).Append($"using var {scope} = global::TorchSharp.torch.NewDisposeScope();\n");
         Locals(sb, i2, function.Forward, function.Saved.Concat(tensors.Select(Id)), function.Saved.Append(function.Value));
         var kept = tensors.Select(Id).Concat(function.Saved).ToList();
@@ -79,6 +96,8 @@ internal static partial class DifferentiableEmitter
         foreach (var s in function.Saved) sb.Append(i2).Append(s).Append(".MoveToOuterDisposeScope();\n");
         var value = function.Value;
         if (tensors.Contains(value)) value += ".clone()";
+        // A reduction keeps its axis (of 1) to broadcast against the vectors: the value drops it.
+        if (length != null) value = "(" + value + ").squeeze(-1)";
         sb.Append(i2).Append($"return ({value}).MoveToOuterDisposeScope();\n");
         sb.Append(i1).Append("}\n\n");
         sb.Append(i1).Append("/// <inheritdoc />\n");
@@ -88,6 +107,14 @@ internal static partial class DifferentiableEmitter
         sb.Append(i2).Append($"var {saved} = {ctx}.get_saved_variables();\n");
         for (var i = 0; i < kept.Count; i++) sb.Append(i2).Append($"var {kept[i]} = {saved}[{i}];\n");
         foreach (var s in torch.Scalars) sb.Append(i2).Append($"var {Id(s)} = (double){ctx}.get_data(\"{s}\");\n");
+        var row = grad;
+        if (length != null)
+        {
+            sb.Append(i2).Append($"var {length} = (double){Id(reference)}.size(-1);\n");
+            // The incoming gradient has the value's shape: an axis of 1 again, to broadcast against the vectors.
+            row = Own("gradRow");
+            sb.Append(i2).Append($"var {row} = {grad}.unsqueeze(-1);\n");
+        }
         Locals(sb, i2, function.Backward, kept, function.Partials);
         // One gradient per argument: a tensor variable's partial times the incoming gradient (summed back to its shape when
         // it was broadcast); null for the other tensors (no gradient) and the scalars (not tensors).
@@ -95,8 +122,11 @@ internal static partial class DifferentiableEmitter
         {
             var at = wanted.FindIndex(w => w.Name == p);
             if (at < 0) return "null!";
-            var product = grad + " * " + Wrapped(function.Partials[at]);
-            return tensors.Count == 1 ? $"({product}).MoveToOuterDisposeScope()" : $"global::SymGrad.Torch.Broadcasting.SumTo({product}, {Id(p)}).MoveToOuterDisposeScope()";
+            var product = row + " * " + Wrapped(function.Partials[at]);
+            if (tensors.Count == 1 && length == null) return $"({product}).MoveToOuterDisposeScope()";
+            // A number beside vectors was given an axis of 1: its gradient, summed to that shape, drops it again.
+            var drop = length != null && !vectors.Contains(p) ? ".squeeze(-1)" : "";
+            return $"global::SymGrad.Torch.Broadcasting.SumTo({product}, {Id(p)}){drop}.MoveToOuterDisposeScope()";
         });
         sb.Append(i2).Append($"return new global::System.Collections.Generic.List<{TorchTensor}>\n");
         sb.Append(i2).Append("{\n");
@@ -109,7 +139,7 @@ internal static partial class DifferentiableEmitter
         sb.Append(indent).Append("/// <summary>").Append(m.Name).Append(" over tensors, element by element (broadcasting), differentiable by libtorch's autograd through ")
             .Append("<see cref=\"").Append(name).Append("\"/>.</summary>\n");
         sb.Append(indent).Append($"{m.Accessibility} static {TorchTensor} {m.Name}({signature}) => {name}.apply({string.Join(", ", parameters.Select(Id))});\n\n");
-        if (tensors.Count == 1 && scalars.Count == 0)
+        if (tensors.Count == 1 && scalars.Count == 0 && length == null)
         {
             sb.Append(indent).Append("/// <summary>A module applying ").Append(m.Name).Append(" (for <c>torch.nn.Sequential</c>).</summary>\n");
             sb.Append(indent).Append($"{m.Accessibility} static global::SymGrad.Torch.FunctionModule {m.Name}Module() => new(\"{m.Name}\", {m.Name});\n\n");

@@ -190,6 +190,7 @@ internal static partial class DifferentiableEmitter
             $"Adds the gradient of {m.Name} into d<v> for each variable v (as {m.Name}Gradient writes it), without computing its value: what a backward pass does with parameter gradients.", accumulate: true));
         members.Append('\n');
         if (d.IndexedHessianVectorProduct is { } hvp) AppendSecondOrder(members, m, parameters, hvp.Product, hvp.Directions, printer, indent);
+        if (m.Torch is { } torch) AppendTorch(members, d, torch, indent, diagnostics);
 
         using var latexMemo = LatexPrinter.Memoize(gradient.Function, m.IsFloat);
         return Finish(m, variables, gradient, members, indent, diagnostics);

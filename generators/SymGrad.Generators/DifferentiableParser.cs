@@ -171,12 +171,13 @@ internal static class DifferentiableParser
         var scalars = attribute.ConstructorArguments.SelectMany(a => a.Kind == TypedConstantKind.Array ? a.Values : ImmutableArray.Create(a))
             .Select(v => v.Value as string).Where(v => v != null).Select(v => v!).ToList();
         var names = method.Parameters.Select(p => p.Name).ToList();
-        if (ranks.Any(r => r != 0))
-            return Refuse($"its parameter '{names[ranks.ToList().FindIndex(r => r != 0)]}' is not a float or a double; a tensor function is made of an element-wise method, every parameter a number");
+        if (ranks.Any(r => r != 0 && r != 1))
+            return Refuse($"its parameter '{names[ranks.ToList().FindIndex(r => r != 0 && r != 1)]}' is neither a number nor a vector; a tensor function is made of an element-wise method (numbers, and vectors it reduces along their last axis)");
         if (recurrence != null) return Refuse("it has a loop that carries state; a tensor function is made of an element-wise method");
         foreach (var s in scalars)
         {
             if (!names.Contains(s)) return Refuse($"'{s}' is not one of its parameters");
+            if (ranks[names.IndexOf(s)] != 0) return Refuse($"'{s}' is a vector; only a number can be a scalar (a plain double)");
             if (variables.Contains(s)) return Refuse($"'{s}' is a scalar (a plain double) and a differentiation variable; a tensor function gives gradients for tensors only: leave it out of one of the two lists");
         }
         if (scalars.Count == names.Count) return Refuse("every parameter is a scalar; at least one must be a tensor");

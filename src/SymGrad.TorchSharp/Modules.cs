@@ -66,15 +66,26 @@ public sealed class LossModule : nn.Module<Tensor, Tensor, Tensor>
 public static class Broadcasting
 {
     /// <summary>
-    /// <paramref name="gradient"/> summed down to <paramref name="input"/>'s shape: an input broadcast against larger ones
-    /// in the forward pass (a per-channel α against a batch) receives the sum over the dimensions it was repeated along.
-    /// The gradient itself when the shapes agree.
+    /// <paramref name="gradient"/> brought to <paramref name="input"/>'s shape: an input broadcast against larger ones in the
+    /// forward pass (a per-channel α against a batch) receives the sum over the dimensions it was repeated along, and a
+    /// gradient with an axis of 1 where the input has more (a partial equal for every element of a vector) is repeated
+    /// along it first. The gradient itself when the shapes agree.
     /// </summary>
     public static Tensor SumTo(Tensor gradient, Tensor input)
     {
         var shape = input.shape;
         var g = gradient;
         if (g.shape.AsSpan().SequenceEqual(shape)) return g;
+        // First up to the shape both broadcast to: a partial that is the same for every element of a vector (reduced to an
+        // axis of 1) is that value for each of them.
+        var rank = Math.Max(g.dim(), shape.Length);
+        var both = new long[rank];
+        for (var d = 0; d < rank; d++)
+        {
+            long a = d - (rank - g.dim()) >= 0 ? g.shape[d - (rank - g.dim())] : 1, b = d - (rank - shape.Length) >= 0 ? shape[d - (rank - shape.Length)] : 1;
+            both[d] = a == 1 ? b : a;
+        }
+        if (!g.shape.AsSpan().SequenceEqual(both)) g = g.expand(both);
         // Leading dimensions the input does not have, then the dimensions where it has 1.
         var extra = g.dim() - shape.Length;
         if (extra > 0) g = g.sum(Enumerable.Range(0, (int)extra).Select(d => (long)d).ToArray());

@@ -3,7 +3,8 @@ using System;
 namespace SymGrad.Torch;
 
 /// <summary>
-/// Beside <c>[Differentiable]</c> on an element-wise method (every parameter a <c>float</c> or a <c>double</c>): SymGrad
+/// Beside <c>[Differentiable]</c> on an element-wise method (every parameter a <c>float</c>, a <c>double</c>, or a vector of
+/// them whose loops are reductions over its length — the tensors' last axis, leading axes a batch): SymGrad
 /// also generates the method as a TorchSharp autograd function — <c>{Name}Function</c>, a
 /// <c>torch.autograd.SingleTensorFunction</c> whose forward computes the value over tensors element by element and whose
 /// backward multiplies the incoming gradient by the generated partials — with <c>{Name}(Tensor …)</c> to call it and, for

@@ -61,8 +61,11 @@ public static partial class Loss
     }
 
     [Theory]
-    [InlineData("public static double F(ReadOnlySpan<double> x) { var s = 0.0; for (var i = 0; i < x.Length; i++) s += x[i]; return s; }", "[Differentiable, TorchFunction]", "its parameter 'x' is not a float or a double")]
-    [InlineData("public static double F(double x, int n) => x * n;", "[Differentiable(\"x\"), TorchFunction]", "its parameter 'n' is not a float or a double")]
+    [InlineData("public static double F(double[,] x) => x[0, 0];", "[Differentiable, TorchFunction]", "its parameter 'x' is neither a number nor a vector")]
+    [InlineData("public static double F(double x, int n) => x * n;", "[Differentiable(\"x\"), TorchFunction]", "its parameter 'n' is neither a number nor a vector")]
+    [InlineData("public static double F(ReadOnlySpan<double> x) { var s = 0.0; for (var i = 0; i < x.Length - 1; i++) s += x[i + 1] * x[i]; return s; }", "[Differentiable, TorchFunction]", "at another index than its loop's")]
+    [InlineData("public static double F(ReadOnlySpan<double> x) => x[0];", "[Differentiable, TorchFunction]", "at another index than its loop's")]
+    [InlineData("public static double F(ReadOnlySpan<double> x, double a) => a * x.Length;", "[Differentiable(\"a\"), TorchFunction(\"x\")]", "'x' is a vector; only a number can be a scalar")]
     [InlineData("public static double F(double x, double a) => a * x;", "[Differentiable(\"x\"), TorchFunction(\"b\")]", "'b' is not one of its parameters")]
     [InlineData("public static double F(double x, double a) => a * x;", "[Differentiable, TorchFunction(\"a\")]", "'a' is a scalar (a plain double) and a differentiation variable")]
     [InlineData("public static double F(double x) => x * x;", "[Differentiable(\"x\"), TorchFunction(\"x\")]", "'x' is a scalar (a plain double) and a differentiation variable")]
@@ -74,9 +77,39 @@ public static partial class Loss
     {
         var r = GeneratorHarness.Run(Usings + "public static partial class M\n{\n    " + attributes + "\n    " + method + "\n}");
         var d = Assert.Single(r.GeneratorDiagnostics, d => d.Id == "SG0029" && d.GetMessage().Contains(reason));
-        Assert.Contains("'F' has no TorchSharp function: " + reason, d.GetMessage());
+        Assert.StartsWith("'F' has no TorchSharp function: ", d.GetMessage());
+        Assert.Contains(reason, d.GetMessage());
         Assert.StartsWith("TorchFunction", r.SpanText(d));
         Assert.Empty(r.CompileDiagnostics);
+    }
+
+    [Fact]
+    public void ALossOverVectors_ReducesTheLastAxis()
+    {
+        var r = GeneratorHarness.Run(Usings + @"
+public static partial class V
+{
+    [Differentiable(""p""), TorchFunction]
+    public static float Mse(ReadOnlySpan<float> p, ReadOnlySpan<float> y)
+    {
+        var s = 0f;
+        for (var i = 0; i < p.Length; i++) s += (p[i] - y[i]) * (p[i] - y[i]);
+        return s / p.Length;
+    }
+}");
+        Assert.Empty(r.GeneratorDiagnostics);
+        Assert.Empty(r.CompileDiagnostics);
+        var code = r.Generated("V.Mse.float.g.cs");
+        Assert.Contains("public static global::TorchSharp.torch.Tensor Mse(global::TorchSharp.torch.Tensor p, global::TorchSharp.torch.Tensor y) => MseFunction.apply(p, y);", code);
+        // One length for both vectors (checked), the loop a sum over the last axis kept as an axis of 1, the value without it.
+        Assert.Contains("if (y.size(-1) != p.size(-1)) throw new global::System.ArgumentException(", code);
+        Assert.Contains("var n = (double)p.size(-1);", code);
+        Assert.Contains(".sum(-1, keepdim: true)", code);
+        Assert.Contains(".squeeze(-1)).MoveToOuterDisposeScope();", code);
+        // The incoming gradient gets the axis back to broadcast against the vectors; p's gradient has p's shape.
+        Assert.Contains("var gradRow = grad.unsqueeze(-1);", code);
+        Assert.Matches(@"Broadcasting\.SumTo\(gradRow \* \w+, p\)", code);
+        Assert.DoesNotContain("MseModule", code);
     }
 
     [Fact]

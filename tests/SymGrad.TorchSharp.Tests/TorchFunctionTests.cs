@@ -122,6 +122,64 @@ public class TorchFunctionTests
         Assert.Equal(TorchModel.Smooth(ai, bi), TorchModel.Smooth(a, b)[3, 5].item<double>(), 12);
     }
 
+    // Gradient of a function of vectors (the last axis reduced) through the generated function and through autograd.
+    private static void CompareVectors(Func<Tensor, Tensor, Tensor> generated, Func<Tensor, Tensor, Tensor> composite, Tensor a, Tensor b, bool differentiateB, double tolerance)
+    {
+        using var scope = NewDisposeScope();
+        (Tensor Value, Tensor Ga, Tensor? Gb) Run(Func<Tensor, Tensor, Tensor> f)
+        {
+            var (x, y) = (a.detach().clone().requires_grad_(true), b.detach().clone().requires_grad_(differentiateB));
+            var value = f(x, y);
+            var upstream = Uniform(98, -1, 1, value.shape).to_type(value.dtype);
+            value.backward(new[] { upstream });
+            return (value.detach(), x.grad!, differentiateB ? y.grad! : null);
+        }
+        var ours = Run(generated);
+        var theirs = Run(composite);
+        Assert.Equal(theirs.Value.shape, ours.Value.shape);
+        double Largest(Tensor d) => d.abs().max().to_type(ScalarType.Float64).item<double>();
+        Assert.True(Largest(ours.Value - theirs.Value) <= tolerance, "value");
+        Assert.Equal(a.shape, ours.Ga.shape);
+        Assert.True(Largest(ours.Ga - theirs.Ga) <= tolerance, $"gradient: {Largest(ours.Ga - theirs.Ga)}");
+        if (differentiateB)
+        {
+            Assert.Equal(b.shape, ours.Gb!.shape);
+            Assert.True(Largest(ours.Gb - theirs.Gb!) <= tolerance, $"second gradient: {Largest(ours.Gb - theirs.Gb!)}");
+        }
+    }
+
+    [Theory]
+    [InlineData(new long[] { 10 })]
+    [InlineData(new long[] { 16, 10 })]
+    [InlineData(new long[] { 4, 3, 7 })]
+    public void LossesOverVectors_ReduceTheLastAxis_AndMatchAutograd(long[] shape)
+    {
+        var p = Uniform(20, -3, 3, shape);
+        var y = Uniform(21, -3, 3, shape);
+        CompareVectors((a, b) => VectorModel.MeanLogCosh(a, b), (a, b) => (a - b).cosh().log().mean(new long[] { -1 }), p, y, false, 1e-6);
+        // Softmax cross-entropy against a distribution, in double.
+        var z = Uniform(22, -5, 5, shape).to_type(ScalarType.Float64);
+        var target = Uniform(23, 0, 1, shape).to_type(ScalarType.Float64);
+        target = target / target.sum(-1, keepdim: true);
+        CompareVectors((a, b) => VectorModel.SoftmaxCrossEntropy(a, b), (a, b) => -(b * a.log_softmax(-1)).sum(-1), z, target, false, 1e-12);
+        // And it is the method: one row against the scalar code.
+        var row = z.reshape(-1, shape[^1])[0];
+        var expected = VectorModel.SoftmaxCrossEntropy(row.data<double>().ToArray(), target.reshape(-1, shape[^1])[0].data<double>().ToArray());
+        Assert.Equal(expected, VectorModel.SoftmaxCrossEntropy(row, target.reshape(-1, shape[^1])[0]).item<double>(), 12);
+    }
+
+    [Fact]
+    public void ANumberAndAVector_BothGetTheirGradients()
+    {
+        // t · log Σ exp(x/t): a temperature per row ([16, 1] against x [16, 10]) and one for all (0-dim).
+        var x = Uniform(24, -2, 2, 16, 10).to_type(ScalarType.Float64);
+        foreach (var t in new[] { Uniform(25, 0.5, 2, 16).to_type(ScalarType.Float64), tensor(1.5) })
+            CompareVectors((a, b) => VectorModel.SoftMax(b, a), (a, b) => b.dim() == 0 ? b * (a / b).logsumexp(-1) : b * (a / b.unsqueeze(-1)).logsumexp(-1), x, t, true, 1e-12);
+        // Vectors of different lengths are refused with both names.
+        var error = Assert.Throws<ArgumentException>(() => VectorModel.MeanLogCosh(zeros(5), zeros(6)));
+        Assert.Contains("y has 6 elements along its last axis, p 5", error.Message);
+    }
+
     [Fact]
     public void ModuleInASequential_Trains()
     {

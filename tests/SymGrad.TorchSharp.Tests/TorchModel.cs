@@ -31,3 +31,36 @@ public static partial class TorchModel
     [Differentiable, TorchFunction]
     public static double Smooth(double a, double b) => Math.Max(a, b) + Math.Sqrt(a * a + 1) * Math.Exp(-b);
 }
+
+/// <summary>Losses over vectors: the loops are reductions along the last axis of the tensors.</summary>
+public static partial class VectorModel
+{
+    /// <summary>The mean log-cosh error of a prediction vector against a target vector.</summary>
+    [Differentiable("p"), TorchFunction]
+    public static float MeanLogCosh(ReadOnlySpan<float> p, ReadOnlySpan<float> y)
+    {
+        var s = 0f;
+        for (var i = 0; i < p.Length; i++) s += MathF.Log((MathF.Exp(p[i] - y[i]) + MathF.Exp(y[i] - p[i])) / 2f);
+        return s / p.Length;
+    }
+
+    /// <summary>Softmax cross-entropy of logits z against a probability vector y (SymGrad computes the log-sum-exp stably).</summary>
+    [Differentiable("z"), TorchFunction]
+    public static double SoftmaxCrossEntropy(ReadOnlySpan<double> z, ReadOnlySpan<double> y)
+    {
+        var s = 0.0;
+        for (var i = 0; i < z.Length; i++) s += Math.Exp(z[i]);
+        var loss = 0.0;
+        for (var i = 0; i < z.Length; i++) loss += y[i] * (Math.Log(s) - z[i]);
+        return loss;
+    }
+
+    /// <summary>A temperature-scaled log-sum-exp: a number and a vector, both differentiated.</summary>
+    [Differentiable, TorchFunction]
+    public static double SoftMax(double t, ReadOnlySpan<double> x)
+    {
+        var s = 0.0;
+        for (var i = 0; i < x.Length; i++) s += Math.Exp(x[i] / t);
+        return t * Math.Log(s);
+    }
+}

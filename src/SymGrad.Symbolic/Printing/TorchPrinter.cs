@@ -32,16 +32,38 @@ public static class TorchPrinter
     /// them) gives the shape, dtype and device where a constant must become a tensor.
     /// </summary>
     /// <exception cref="NotSupportedException">The program is not element-wise (an index, a sum, a call of another method, int data).</exception>
-    public static Function Print(ExprProgram program, IReadOnlyCollection<string> scalars, string reference)
+    public static Function Print(ExprProgram program, IReadOnlyCollection<string> scalars, string reference) =>
+        Print(program, scalars, reference, Array.Empty<string>(), null);
+
+    /// <summary>
+    /// As above, for a method over vectors too: the <paramref name="arrays"/> (one-dimensional) are tensors whose last axis
+    /// is the array's, every one of the same length, read in <paramref name="length"/> (a scalar variable the caller declares
+    /// and put in place of the arrays' lengths). A loop over that length whose body reads elements at its own index is a
+    /// reduction over the last axis (kept as an axis of 1, so that it broadcasts against the vectors), an element at the
+    /// partial's free index is the whole tensor, and an index as a number is <c>torch.arange</c> along the last axis.
+    /// </summary>
+    public static Function Print(ExprProgram program, IReadOnlyCollection<string> scalars, string reference, IReadOnlyCollection<string> arrays, string? length)
     {
-        // Only element-wise programs have a tensor form: anything else is refused whole, before a scalar subterm (printed as
-        // C#) could carry a loop or a call into the text. The value first, so a call is named as the source wrote it.
-        foreach (var n in Graph.PostOrder(program.Outputs.Select(o => o.Value).ToList()))
+        // Only element-wise programs (and, over vectors, reductions along the last axis) have a tensor form: anything else is
+        // refused whole, before a scalar subterm (printed as C#) could carry a loop or a call into the text. The value first,
+        // so a call is named as the source wrote it.
+        var vectors = new HashSet<string>(arrays, StringComparer.Ordinal);
+        var roots = program.Outputs.Select(o => o.Value).ToList();
+        foreach (var n in Graph.PostOrder(roots))
+        {
+            if (vectors.Count > 0 && n.Kind == ExprKind.Length && vectors.Contains(n.LengthArray)) continue;
+            if (vectors.Count > 0 && n.Kind is ExprKind.Sum or ExprKind.MaxOver or ExprKind.ArgMax or ExprKind.Element or ExprKind.Index or ExprKind.ToFloat)
+            {
+                if (VectorProblem(n, vectors, length) is { } problem) throw new NotSupportedException(problem);
+                continue;
+            }
             if (n.Kind is ExprKind.Call or ExprKind.Sum or ExprKind.MaxOver or ExprKind.ArgMax or ExprKind.Element or ExprKind.Index or ExprKind.Length
                 or ExprKind.ToFloat or ExprKind.IntDiv or ExprKind.IntRem)
                 throw new NotSupportedException(Unsupported(n));
+        }
         var scalarSet = new HashSet<string>(scalars, StringComparer.Ordinal);
-        var writer = new Writer(program, scalarSet, reference);
+        if (length != null) scalarSet.Add(length);
+        var writer = new Writer(program, scalarSet, reference, length);
         var locals = program.Locals.Where(l => writer.IsTensor(l.Node)).ToList();
         var localSet = new HashSet<Expr>(locals.Select(l => l.Node));
         // The locals each node reads directly (through inline subterms, not through other locals).
@@ -151,6 +173,63 @@ public static class TorchPrinter
 
     private static readonly System.Text.RegularExpressions.Regex Word = new(@"(?<![\w@.])\w+", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
 
+    /// <summary>
+    /// <paramref name="e"/> with every sum of a sum split into sums of its terms, each of which takes the factors and guards
+    /// free of its index out (<see cref="Expr.Sum"/>): Σᵢ (yᵢ·g(k) + hᵢ) = g(k)·Σᵢ yᵢ + Σᵢ hᵢ, so that no loop's body reads the
+    /// free index of a partial (softmax cross-entropy's ∂/∂z_k has such terms) and each loop is one reduction.
+    /// </summary>
+    public static Expr SplitSums(Expr e) => Graph.Rewrite(e, n =>
+        n.Kind == ExprKind.Sum && n.ArgArray[1].Kind == ExprKind.Add
+            ? Expr.Add(n.ArgArray[1].ArgArray.Select(t => Expr.Sum(Expr.Index(n.Name!), n.ArgArray[0], t)).ToList())
+            : n);
+
+    // What a vector method's node may not be: an element at another index than a loop's own or the free one, a loop over
+    // another count than the vectors' length, a loop whose body reads another index than its own.
+    private static string? VectorProblem(Expr n, HashSet<string> vectors, string? length)
+    {
+        switch (n.Kind)
+        {
+            case ExprKind.Element:
+                if (!vectors.Contains(n.Name!) || n.ArgArray.Length != 1 || n.ArgArray[0].Kind is not (ExprKind.Index or ExprKind.ArgMax))
+                    return $"it reads {n.Name}[{string.Join(", ", n.ArgArray.Select(a => CSharpPrinter.Default.PrintInteger(a)))}], at another index than its loop's; a tensor function reads vectors element by element";
+                return null;
+            case ExprKind.ToFloat:
+                return n.ArgArray[0].Kind == ExprKind.Index ? null : "it computes with int data; only element-wise arithmetic has a tensor form";
+            case ExprKind.Index:
+                return null;
+            default:
+                var count = n.ArgArray[0];
+                if (!(count.Kind == ExprKind.Var && count.Name == length || count.Kind == ExprKind.Length && vectors.Contains(count.LengthArray)))
+                    return "it has a loop over another count than its vectors' length; a tensor function's loops are reductions over a whole vector";
+                var free = FreeIndices(n.ArgArray[1]);
+                free.Remove(n.Name!);
+                return free.Count == 0 ? null : $"a loop's body reads the index '{free.First()}' of another loop; a tensor function's loops are reductions over one vector at a time";
+        }
+    }
+
+    // The indices an expression reads that no loop inside it binds (a loop's index is free in its body only).
+    private static HashSet<string> FreeIndices(Expr e)
+    {
+        var memo = new Dictionary<Expr, HashSet<string>>();
+        HashSet<string> Free(Expr n)
+        {
+            if (memo.TryGetValue(n, out var known)) return known;
+            System.Runtime.CompilerServices.RuntimeHelpers.EnsureSufficientExecutionStack();
+            var result = new HashSet<string>(StringComparer.Ordinal);
+            if (n.Kind == ExprKind.Index) result.Add(n.Name!);
+            else if (n.Kind is ExprKind.Sum or ExprKind.MaxOver or ExprKind.ArgMax)
+            {
+                result.UnionWith(Free(n.ArgArray[0]));
+                result.UnionWith(Free(n.ArgArray[1]).Where(i => i != n.Name));
+            }
+            else
+                foreach (var a in n.ArgArray) result.UnionWith(Free(a));
+            memo[n] = result;
+            return result;
+        }
+        return new HashSet<string>(Free(e), StringComparer.Ordinal);
+    }
+
     private static string Unsupported(Expr n) => n.Kind switch
     {
         ExprKind.Call => $"it calls '{n.CallName}'; a call has no tensor form yet (write what it computes into this method)",
@@ -178,7 +257,7 @@ public static class TorchPrinter
 
     private const int Conditional = 1, Relational = 3, Additive = 4, Multiplicative = 5, Unary = 6, Primary = 7;
 
-    private sealed class Writer(ExprProgram program, HashSet<string> scalars, string reference)
+    private sealed class Writer(ExprProgram program, HashSet<string> scalars, string reference, string? length)
     {
         private static readonly CSharpPrinter Scalar = CSharpPrinter.DefaultQualified;
         private readonly HashSet<Expr> _declared = new();
@@ -193,6 +272,9 @@ public static class TorchPrinter
         public void Clear() => _declared.Clear();
 
         public void Atomize(List<(string Name, string Expression)> lines) => _lines = lines;
+
+        // A number computed in C#: the vectors' lengths read as the length variable (a tensor has no Length).
+        private Expr Lengths(Expr n) => length is null ? n : Graph.Rewrite(n, x => x.Kind == ExprKind.Length ? Expr.Var(length) : x);
 
         // A tensor operation's text as a line of its own, read back by name.
         private string Hoist(string text)
@@ -210,7 +292,13 @@ public static class TorchPrinter
         public bool IsTensor(Expr n)
         {
             if (_tensor.TryGetValue(n, out var known)) return known;
-            var result = n.Kind == ExprKind.Var ? !scalars.Contains(n.Name!) : n.ArgArray.Any(IsTensor);
+            var result = n.Kind switch
+            {
+                ExprKind.Var => !scalars.Contains(n.Name!),
+                // A vector's element is the vector; an index, arange along the last axis.
+                ExprKind.Element or ExprKind.Index => true,
+                _ => n.ArgArray.Any(IsTensor),
+            };
             _tensor[n] = result;
             return result;
         }
@@ -232,7 +320,8 @@ public static class TorchPrinter
                 var asNumber = "(" + local + ").to_type(" + reference + ".dtype)";
                 return (asNumber, Primary);
             }
-            var (text, precedence) = IsTensor(n) ? EmitNode(n, required) : (Scalar.Print(n), Additive);
+            if (n.Kind == ExprKind.Length) return EmitNode(n, required);
+            var (text, precedence) = IsTensor(n) ? EmitNode(n, required) : (Scalar.Print(Lengths(n)), Additive);
             if (!IsTensor(n) && n.Kind is ExprKind.Const or ExprKind.Var) precedence = Primary;
             if (IsTensor(n) && _lines != null && n.Kind is not (ExprKind.Var or ExprKind.Shared))
                 (text, precedence) = (Hoist(text), Primary);
@@ -246,6 +335,23 @@ public static class TorchPrinter
             {
                 case ExprKind.Var:
                     return (CSharpPrinter.Identifier(n.Name!), Primary);
+                case ExprKind.Element when args[0].Kind == ExprKind.ArgMax:
+                    // The element at a loop's argmax: gathered along the last axis.
+                    return (CSharpPrinter.Identifier(n.Name!) + ".gather(-1, " + At(args[0], 0) + ")", Primary);
+                case ExprKind.Element:
+                    return (CSharpPrinter.Identifier(n.Name!), Primary);
+                case ExprKind.Length:
+                    return (length ?? throw new NotSupportedException(Unsupported(n)), Primary);
+                case ExprKind.Index:
+                    return ("global::TorchSharp.torch.arange(" + reference + ".size(-1), device: " + reference + ".device)", Primary);
+                case ExprKind.ToFloat:
+                    return (At(args[0], Primary) + ".to_type(" + reference + ".dtype)", Primary);
+                case ExprKind.Sum:
+                    return (At(args[1], Primary) + ".sum(-1, keepdim: true)", Primary);
+                case ExprKind.MaxOver:
+                    return (At(args[1], Primary) + ".amax(new long[] { -1 }, keepdim: true)", Primary);
+                case ExprKind.ArgMax:
+                    return (At(args[1], Primary) + ".argmax(-1, keepdim: true)", Primary);
                 case ExprKind.Shared:
                     return Emit(args[0], required);
                 case ExprKind.Add:
@@ -379,7 +485,12 @@ public static class TorchPrinter
         private string Select(Expr condition, Expr a, Expr b)
         {
             if (!IsTensor(condition))
-                return "(" + Scalar.PrintCondition(condition) + " ? " + Tensor(a) + " : " + Tensor(b) + ")";
+            {
+                // A branch that is a local is a new handle on it (alias), so that freeing the local later frees nothing this
+                // result still holds.
+                string Branch(Expr x) => Tensor(x) is var text && Identifier.IsMatch(text) ? text + ".alias()" : text;
+                return "(" + Scalar.PrintCondition(Lengths(condition)) + " ? " + Branch(a) + " : " + Branch(b) + ")";
+            }
             var c = Condition(condition);
             if (IsTensor(a) && IsTensor(b)) return "global::TorchSharp.torch.where(" + c + ", " + At(a, 0) + ", " + At(b, 0) + ")";
             if (IsTensor(b)) return At(b, Primary) + ".masked_fill(" + c + ", " + At(a, 0) + ")";
@@ -412,7 +523,7 @@ public static class TorchPrinter
             if (Graph.Logical(c) is { } logical)
             {
                 var (op, left, right) = logical;
-                string Operand(Expr e) => IsTensor(e) ? "(" + Condition(e) + ")" : "global::TorchSharp.torch.full_like(" + reference + ", " + Scalar.PrintCondition(e) + " ? 1.0 : 0.0).to_type(global::TorchSharp.torch.ScalarType.Bool)";
+                string Operand(Expr e) => IsTensor(e) ? "(" + Condition(e) + ")" : "global::TorchSharp.torch.full_like(" + reference + ", " + Scalar.PrintCondition(Lengths(e)) + " ? 1.0 : 0.0).to_type(global::TorchSharp.torch.ScalarType.Bool)";
                 return op switch
                 {
                     "!" => Operand(left) + ".logical_not()",
