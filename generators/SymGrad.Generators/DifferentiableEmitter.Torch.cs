@@ -29,8 +29,18 @@ internal static partial class DifferentiableEmitter
         var length = vectors.Count == 0 ? null : Enumerable.Range(0, int.MaxValue).Select(i => i == 0 ? "n" : "n" + i).First(n => !parameters.Contains(n));
         // A length converted to floating point (a mean's n) is the double n; as an int (a loop's count, an index's bound) it
         // stays the length, which the printer reads as n too.
+        // The function refuses empty vectors and runs every index over [0, n): a guard that an index is inside a vector, or that
+        // a vector is not empty, holds (it would build an always-true mask otherwise).
+        bool IsLength(Expr x) => x.Kind == ExprKind.Length && vectors.Contains(x.LengthArray);
         Expr Lengths(Expr e) => length is null ? e : TorchPrinter.SplitSums(Graph.Rewrite(e, x =>
-            x.Kind == ExprKind.ToFloat && x.Args[0].Kind == ExprKind.Length && vectors.Contains(x.Args[0].LengthArray) ? Expr.Var(length) : x));
+            x.Kind == ExprKind.ToFloat && IsLength(x.Args[0]) ? Expr.Var(length)
+            : x.Kind == ExprKind.Less && x.Args[0].Kind == ExprKind.Index && IsLength(x.Args[1]) ? Expr.One
+            : x.Kind == ExprKind.Greater && x.Args[1].Kind == ExprKind.Index && IsLength(x.Args[0]) ? Expr.One
+            : x.Kind is ExprKind.Greater && IsLength(x.Args[0]) && x.Args[1].IsZero ? Expr.One
+            : x.Kind is ExprKind.Less && IsLength(x.Args[1]) && x.Args[0].IsZero ? Expr.One
+            : x.Kind == ExprKind.GreaterEqual && x.Args[0].Kind == ExprKind.Index && x.Args[1].IsZero ? Expr.One
+            : x.Kind == ExprKind.LessEqual && x.Args[1].Kind == ExprKind.Index && x.Args[0].IsZero ? Expr.One
+            : x));
         // The value and one partial per tensor variable (scalars are constants here).
         var wanted = d.Variables.Select((v, i) => (Name: m.Variables[i], Partial: Lengths(d.Gradient.Partials[i]))).Where(v => !scalars.Contains(v.Name)).ToList();
         TorchPrinter.Function function;
@@ -80,9 +90,14 @@ internal static partial class DifferentiableEmitter
         sb.Append(i1).Append($"public override {TorchTensor} forward(global::TorchSharp.torch.autograd.AutogradContext {ctx}, params object[] {vars})\n");
         sb.Append(i1).Append("{\n");
         for (var i = 0; i < parameters.Count; i++) sb.Append(i2).Append(Read(i)).Append('\n');
+        // Tensors of floating point (an integer tensor would compute in its own arithmetic, not the method's).
+        foreach (var t in tensors)
+            sb.Append(i2).Append($"if (!{Id(t)}.is_floating_point()) throw new global::System.ArgumentException($\"{m.Name}: {t} is a tensor of {{{Id(t)}.dtype}}; it takes floating-point tensors.\", \"{t}\");\n");
         if (length != null)
         {
-            // Every vector of one length (the method's loops run over it).
+            // Every vector at least one axis, not empty, and of one length (the method's loops run over it).
+            foreach (var v in vectors)
+                sb.Append(i2).Append($"if ({Id(v)}.dim() == 0 || {Id(v)}.size(-1) == 0) throw new global::System.ArgumentException($\"{m.Name}: {v} has no elements along a last axis (shape [{{string.Join(\", \", {Id(v)}.shape)}}]); it is a vector (or a batch of them).\", \"{v}\");\n");
             foreach (var v in vectors.Skip(1))
                 sb.Append(i2).Append($"if ({Id(v)}.size(-1) != {Id(reference)}.size(-1)) throw new global::System.ArgumentException($\"{m.Name}: {v} has {{{Id(v)}.size(-1)}} elements along its last axis, {reference} {{{Id(reference)}.size(-1)}}.\", \"{v}\");\n");
             sb.Append(i2).Append($"var {length} = (double){Id(reference)}.size(-1);\n");

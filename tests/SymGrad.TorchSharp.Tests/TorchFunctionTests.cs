@@ -178,6 +178,11 @@ public class TorchFunctionTests
         // Vectors of different lengths are refused with both names.
         var error = Assert.Throws<ArgumentException>(() => VectorModel.MeanLogCosh(zeros(5), zeros(6)));
         Assert.Contains("y has 6 elements along its last axis, p 5", error.Message);
+        // So are empty vectors, a 0-dim tensor where a vector goes, and integer tensors: a clear error, not libtorch's.
+        Assert.Contains("p has no elements along a last axis (shape [3, 0])", Assert.Throws<ArgumentException>(() => VectorModel.MeanLogCosh(zeros(3, 0), zeros(3, 0))).Message);
+        Assert.Contains("has no elements along a last axis (shape [])", Assert.Throws<ArgumentException>(() => VectorModel.SoftMax(tensor(1.0), tensor(2.0))).Message);
+        Assert.Contains("p is a tensor of Int64; it takes floating-point tensors", Assert.Throws<ArgumentException>(() => VectorModel.MeanLogCosh(tensor(new long[] { 1, 2 }), zeros(2))).Message);
+        Assert.Contains("x is a tensor of Int32", Assert.Throws<ArgumentException>(() => TorchModel.Gelu(tensor(new[] { 1, 2 }))).Message);
     }
 
     [Fact]
