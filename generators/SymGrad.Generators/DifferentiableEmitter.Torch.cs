@@ -171,15 +171,17 @@ internal static partial class DifferentiableEmitter
         var lastRead = new Dictionary<string, int>(StringComparer.Ordinal);
         for (var i = 0; i < locals.Count; i++)
             foreach (var w in TorchPrinter.Words(locals[i].Expression)) lastRead[w] = i;
+        // The locals freed after each line, in declaration order.
+        var freed = locals.Select(_ => new List<string>()).ToList();
+        foreach (var (local, _) in locals)
+            if (!keep.Contains(local) && lastRead.TryGetValue(local, out var last)) freed[last].Add(local);
         for (var i = 0; i < locals.Count; i++)
         {
             var (name, expression) = locals[i];
             var operations = Operation.Matches(expression).Count;
             sb.Append(indent).Append("var ").Append(name).Append(" = ")
                 .Append(operations > 1 ? "global::SymGrad.Torch.TensorScope.Let(() => " + expression + ")" : expression).Append(";\n");
-            foreach (var (local, _) in locals.Take(i + 1))
-                if (!keep.Contains(local) && lastRead.TryGetValue(local, out var last) && last == i)
-                    sb.Append(indent).Append(local).Append(".Dispose();\n");
+            foreach (var local in freed[i]) sb.Append(indent).Append(local).Append(".Dispose();\n");
         }
     }
 

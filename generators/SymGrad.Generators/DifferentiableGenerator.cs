@@ -70,14 +70,14 @@ public sealed class DifferentiableGenerator : IIncrementalGenerator
             var (((methods, failedParse), locations), compilation) = pair;
             var cascaded = Cascaded(methods, failedParse);
             if (methods.All(g => g.Diagnostics.Count == 0) && cascaded.Count == 0) return;
-            var at = locations.GroupBy(l => l.Hint).ToDictionary(g => g.Key, g => g.First().AttributeLocation);
-            var torchAt = locations.GroupBy(l => l.Hint).ToDictionary(g => g.Key, g => g.First().TorchLocation);
+            var at = locations.GroupBy(l => l.Hint).ToDictionary(g => g.Key, g => g.First());
             var trees = new SourceTrees(compilation);
             foreach (var g in methods)
             {
-                var location = at.TryGetValue(g.HintName, out var l) ? l : null;
+                var found = at.TryGetValue(g.HintName, out var l);
+                var location = found ? l.AttributeLocation : null;
                 // SG0029 belongs on [TorchFunction], the rest on [Differentiable].
-                var torchLocation = torchAt.TryGetValue(g.HintName, out var tl) ? tl ?? location : location;
+                var torchLocation = found ? l.TorchLocation ?? location : location;
                 foreach (var d in g.Diagnostics)
                     spc.ReportDiagnostic((d.Location is null ? d with { Location = d.Id == DiagnosticDescriptors.NoTorchFunction.Id ? torchLocation : location } : d).ToDiagnostic(trees));
                 if (cascaded.TryGetValue(g.Key, out var callee))

@@ -266,6 +266,7 @@ public static class TorchPrinter
         // can free each intermediate after its last use instead of holding a whole expression's until the pass ends.
         private List<(string Name, string Expression)>? _lines;
         private int _temporaries;
+        private HashSet<string>? _taken;
 
         public void Declare(Expr n) => _declared.Add(n);
 
@@ -281,9 +282,10 @@ public static class TorchPrinter
         {
             // A name is read as it is (a line `var t = x;` would alias x, and freeing t would free x).
             if (_lines is null || Identifier.IsMatch(text)) return text;
+            _taken ??= new HashSet<string>(program.LocalNames.Values.Concat(scalars).Concat(program.Parameters), StringComparer.Ordinal);
             string name;
             do name = "tmp" + _temporaries++;
-            while (program.LocalNames.Values.Contains(name) || scalars.Contains(name) || program.Parameters.Contains(name));
+            while (_taken.Contains(name));
             _lines.Add((name, text));
             return name;
         }

@@ -98,6 +98,12 @@ public abstract class Pool2D : Layer
                 new Tensor4<float>(new Span<float>((float*)dxp + first * inImage, images * inImage), images, height, width, channels));
         });
 
+    // The shapes of the call in progress, for the image loops the subclasses hand to the cores (delegates made once).
+    private protected int _oh, _ow, _channels, _height, _width;
+
+    private protected void Shapes(Tensor input, Tensor output) =>
+        (_oh, _ow, _channels, _height, _width) = (output.Dim(1), output.Dim(2), output.Dim(3), input.Dim(1), input.Dim(2));
+
     /// <summary>Adds ∂L/∂input into the cleared <paramref name="inputGradient"/> through the generated gradient.</summary>
     private protected abstract void GeneratedUnpool(ReadOnlyTensor4<float> input, ReadOnlyTensor4<float> outputGradient, Tensor4<float> inputGradient);
 
@@ -126,11 +132,12 @@ public sealed class MaxPool2D(int size, int? stride = null) : Pool2D(size, strid
         var record = !UseGeneratedBackward;
         if (record && _argmax.Length < output.Length) _argmax = new int[output.Length];
         // Images in parts on the cores (each image's windows its own); the shapes in fields, the loop a delegate made once.
-        (_oh, _ow, _channels, _height, _width, _record) = (output.Dim(1), output.Dim(2), output.Dim(3), input.Dim(1), input.Dim(2), record);
+        Shapes(input, output);
+        _record = record;
         Threads.Images(input.Span, output.Span, output.Dim(0), (long)output.Length * Size * Size, _pool ??= Pool);
     }
 
-    private int _oh, _ow, _channels, _height, _width, _perImage;
+    private int _perImage;
     private bool _record;
     private Threads.ImageLoop? _pool, _unpool;
 
@@ -240,10 +247,7 @@ public sealed class AvgPool2D(int size, int? stride = null) : Pool2D(size, strid
         Threads.Images(input.Span, output.Span, output.Dim(0), (long)output.Length * Size * Size, _pool ??= Pool);
     }
 
-    private int _oh, _ow, _channels, _height, _width;
     private Threads.ImageLoop? _pool, _unpool;
-
-    private void Shapes(Tensor input, Tensor output) => (_oh, _ow, _channels, _height, _width) = (output.Dim(1), output.Dim(2), output.Dim(3), input.Dim(1), input.Dim(2));
 
     private void Pool(ReadOnlySpan<float> x, Span<float> y, int first, int end)
     {
