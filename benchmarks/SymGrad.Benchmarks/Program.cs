@@ -455,6 +455,51 @@ if (args.Length > 0 && args[0] == "relu")
         }
     return 0;
 }
+if (args.Length > 0 && args[0] == "cnn-layers")
+{
+    // The peer benchmark's CNN (BENCHMARKS §2), one thread, batch 64: forward and backward time per layer, with the kernels
+    // and with every layer's generated backward. 1 000 warm-up steps, then the mean of 500.
+    using var one = SymGrad.Tensors.Threads.Use(1);
+    var random = new Random(1);
+    var x = new SymGrad.Tensors.Tensor(64, 28, 28, 1);
+    foreach (ref var v in x.Span) v = (float)random.NextDouble();
+    foreach (var generated in new[] { false, true })
+    {
+        SymGrad.Layers.Layer[] layers =
+        {
+            new SymGrad.Layers.Conv2D(1, 8, 3, seed: 19) { UseGeneratedBackward = generated }, new SymGrad.Layers.Activation<SymGrad.Layers.Relu>(),
+            new SymGrad.Layers.MaxPool2D(2) { UseGeneratedBackward = generated }, new SymGrad.Layers.Conv2D(8, 16, 3, seed: 20) { UseGeneratedBackward = generated },
+            new SymGrad.Layers.Activation<SymGrad.Layers.Relu>(), new SymGrad.Layers.MaxPool2D(2) { UseGeneratedBackward = generated },
+            new SymGrad.Layers.Flatten(), new SymGrad.Layers.Dense(400, 10, seed: 21) { UseGeneratedBackward = generated },
+        };
+        var (forward, backward) = (new double[layers.Length], new double[layers.Length]);
+        const int warm = 1000, measured = 500;
+        for (var step = 0; step < warm + measured; step++)
+        {
+            var t = x;
+            for (var i = 0; i < layers.Length; i++)
+            {
+                var clock = Stopwatch.StartNew();
+                t = layers[i].Forward(t, true);
+                if (step >= warm) forward[i] += clock.Elapsed.TotalMicroseconds;
+            }
+            var g = new SymGrad.Tensors.Tensor(t.Shape.ToArray());
+            g.Fill(0.01f);
+            for (var i = layers.Length - 1; i >= 0; i--)
+            {
+                var clock = Stopwatch.StartNew();
+                if (i == 0) layers[i].BackwardParametersOnly(g);
+                else g = layers[i].Backward(g);
+                if (step >= warm) backward[i] += clock.Elapsed.TotalMicroseconds;
+            }
+        }
+        Console.WriteLine(generated ? "generated backward:" : "kernels:");
+        for (var i = 0; i < layers.Length; i++)
+            Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "  {0,-45} forward {1,7:0.0} µs   backward {2,7:0.0} µs", layers[i], forward[i] / measured, backward[i] / measured));
+        Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "  total forward {0:0} µs, backward {1:0} µs", forward.Sum() / measured, backward.Sum() / measured));
+    }
+    return 0;
+}
 if (args.Length > 0 && args[0] == "threads")
 {
     // Issue 17: the training epochs (generated gradients) on one thread and on every core, interleaved, 11 rounds,

@@ -66,6 +66,26 @@ public class TorchFunctionTests
     }
 
     [Fact]
+    public void CSharpIntRules_AtAHundredThousandElements_AreTheMethod_AndItsDifferences()
+    {
+        // The value is calling the method on each element; the gradient is the method's central differences.
+        const int n = 100_000;
+        var x = Uniform(30, -4, 4, n).to_type(ScalarType.Float64);
+        using var scope = NewDisposeScope();
+        var leaf = x.clone().requires_grad_(true);
+        var y = TorchModel.IntRules(leaf);
+        y.sum().backward();
+        var (xs, ys, gs) = (x.data<double>().ToArray(), y.detach().data<double>().ToArray(), leaf.grad!.data<double>().ToArray());
+        for (var i = 0; i < n; i++)
+        {
+            Assert.Equal(TorchModel.IntRules(xs[i]), ys[i], 12);
+            const double h = 1e-6;
+            var difference = (TorchModel.IntRules(xs[i] + h) - TorchModel.IntRules(xs[i] - h)) / (2 * h);
+            Assert.True(Math.Abs(difference - gs[i]) <= 1e-6 * Math.Max(1, Math.Abs(gs[i])), $"at {xs[i]}: {gs[i]}, differences {difference}");
+        }
+    }
+
+    [Fact]
     public void Mish_MatchesAutogradOfTheComposite()
     {
         var x = Uniform(2, -8, 8, N);

@@ -27,6 +27,10 @@ public static partial class TorchModel
     [Differentiable, TorchFunction]
     public static float Leaky(float x) => x > 0f ? x : 0.01f * x;
 
+    /// <summary>C#'s int rules in a formula: 1 / 2 is 0, 3 / 2 is 1, 7 % 4 is 3.</summary>
+    [Differentiable, TorchFunction]
+    public static double IntRules(double x) => 1 / 2 * x + 3 / 2 * x * x + 7 % 4 * Math.Sin(x);
+
     /// <summary>Two tensors, both differentiated, a max and a square root.</summary>
     [Differentiable, TorchFunction]
     public static double Smooth(double a, double b) => Math.Max(a, b) + Math.Sqrt(a * a + 1) * Math.Exp(-b);
