@@ -367,27 +367,41 @@ public class ConsoleProgressTests
 {
     private static readonly EpochReport Report = new(2, 0.12345f, 0.971f, 0.2f, null, 0.01f, TimeSpan.FromSeconds(1.25));
 
+    private static BatchReport Batch(int batch, int batches, double seconds) =>
+        new(2, batch, batches, 25 * batch, 25 * batches, 0.5f / batch, 0.01f, TimeSpan.FromSeconds(seconds));
+
     [Fact]
-    public void Redirected_PrintsOneLinePerEpoch_AndNoBar()
+    public void Redirected_PrintsOneLinePerEpoch_WithTheLearningRate_AndNoBar()
     {
         var output = new System.IO.StringWriter();
         var progress = new ConsoleProgress(output, 5, interactive: false);
-        for (var b = 1; b <= 10; b++) progress.Batch(2, b, 10);
+        for (var b = 1; b <= 10; b++) progress.Batch(Batch(b, 10, b));
         progress.Epoch(Report);
-        Assert.Equal("epoch 2/5  loss 0.1235  accuracy 97.10%  validation loss 0.2000  (1.3 s)" + Environment.NewLine, output.ToString());
+        Assert.Equal("epoch 2/5  loss 0.1235  accuracy 97.10%  validation loss 0.2000  lr 0.01  (1.3 s)" + Environment.NewLine, output.ToString());
     }
 
     [Fact]
-    public void Interactive_DrawsTheBarInPlace_ThenClearsItForTheEpochLine()
+    public void Interactive_DrawsTheBarWithRateAndEta_ThenClearsItForTheEpochLine()
     {
         var output = new System.IO.StringWriter();
         var progress = new ConsoleProgress(output, 5, interactive: true);
-        progress.Batch(2, 1, 4);
-        progress.Batch(2, 4, 4); // the last batch is always drawn
+        progress.Batch(Batch(1, 4, 0.5)); // 25 samples in 0.5 s: 50 samples/s, 75 left: 1.5 s
+        progress.Batch(Batch(4, 4, 2)); // the last batch is always drawn, without an ETA
         progress.Epoch(Report);
         var text = output.ToString();
-        Assert.StartsWith("\repoch 2/5 [#######.......................] 1/4", text);
-        Assert.Contains("\repoch 2/5 [##############################] 4/4", text);
-        Assert.EndsWith("\repoch 2/5  loss 0.1235  accuracy 97.10%  validation loss 0.2000  (1.3 s)" + Environment.NewLine, text);
+        Assert.StartsWith("\repoch 2/5 [#######.......................] 1/4  loss 0.5000  50 samples/s  ETA 0:01", text);
+        Assert.Contains("\repoch 2/5 [##############################] 4/4  loss 0.1250  50 samples/s", text);
+        Assert.DoesNotContain("4/4  loss 0.1250  50 samples/s  ETA", text);
+        Assert.EndsWith("\repoch 2/5  loss 0.1235  accuracy 97.10%  validation loss 0.2000  lr 0.01  (1.3 s)" + Environment.NewLine, text);
+    }
+
+    [Fact]
+    public void Eta_IsTheRestOfTheEpochAtTheRateSoFar()
+    {
+        var r = new BatchReport(1, 100, 1000, 6400, 64000, 1f, 0.1f, TimeSpan.FromSeconds(10));
+        Assert.Equal(640, r.SamplesPerSecond, 9);
+        Assert.Equal(TimeSpan.FromSeconds(90), r.Remaining);
+        Assert.Contains("ETA 1:30", ConsoleProgress.Bar(r, 3));
+        Assert.Contains("ETA 2:30:00", ConsoleProgress.Bar(r with { EpochElapsed = TimeSpan.FromSeconds(1000) }, 3)); // 6.4/s: 57600/6.4 = 9000 s
     }
 }

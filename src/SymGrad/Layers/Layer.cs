@@ -56,6 +56,19 @@ public abstract class Layer
     /// <summary>A short description: <c>Dense(784 → 128)</c>.</summary>
     public override string ToString() => GetType().Name;
 
+    /// <summary>
+    /// State besides the parameters that changes while training (dropout's random generator), as bytes: training
+    /// checkpoints save it so that a resumed run draws what the uninterrupted run would have. Empty (the default) for a
+    /// layer without such state; a layer that overrides it overrides <see cref="RestoreState"/> too.
+    /// </summary>
+    public virtual byte[] SaveState() => Array.Empty<byte>();
+
+    /// <summary>Restores what <see cref="SaveState"/> returned; throws <see cref="ArgumentException"/> for bytes it cannot take.</summary>
+    public virtual void RestoreState(ReadOnlySpan<byte> state)
+    {
+        if (state.Length != 0) throw new ArgumentException($"{this} keeps no state, but {state.Length} bytes were given.", nameof(state));
+    }
+
     /// <summary>Throws unless <paramref name="t"/> has rank <paramref name="rank"/>.</summary>
     protected void ExpectRank(Tensor t, int rank)
     {

@@ -38,11 +38,14 @@ public sealed class Flatten : Layer
 
 /// <summary>
 /// Inverted dropout: while training, each element is zeroed with probability <see cref="Rate"/> and the rest are
-/// scaled by 1/(1 − rate), so inference is the identity. Seeded: the same seed drops the same elements.
+/// scaled by 1/(1 − rate), so inference is the identity. Seeded: the same seed drops the same elements. The draws
+/// come from a counter-based generator (SplitMix64 of the seed and the number of draws so far), so the layer's whole
+/// random state is one number that training checkpoints save (<see cref="SaveState"/>).
 /// </summary>
 public sealed class Dropout : Layer
 {
-    private readonly Random _random;
+    private readonly ulong _seed;
+    private ulong _draws;
     private readonly BufferCache _output = new(), _mask = new(), _inputGradient = new();
     private Tensor? _lastMask;
     private bool _lastTraining;
@@ -52,7 +55,7 @@ public sealed class Dropout : Layer
     {
         if (!(rate >= 0 && rate < 1)) throw new ArgumentOutOfRangeException(nameof(rate), "The rate must be in [0, 1).");
         Rate = rate;
-        _random = new Random(seed);
+        _seed = SplitMix((ulong)(uint)seed);
     }
 
     /// <summary>The probability of dropping an element.</summary>
@@ -69,16 +72,42 @@ public sealed class Dropout : Layer
         var mask = _mask.Get(input.Shape);
         var output = _output.Get(input.Shape);
         var keep = 1f / (1f - Rate);
+        // u < rate for u = z·2⁻⁵³ uniform in [0, 1), compared as integers: z < ⌈rate·2⁵³⌉.
+        var threshold = (ulong)Math.Ceiling(Rate * (double)(1UL << 53));
         var m = mask.Span;
         var x = input.Span;
         var y = output.Span;
+        var draws = _draws;
         for (var i = 0; i < m.Length; i++)
         {
-            m[i] = _random.NextDouble() < Rate ? 0f : keep;
+            m[i] = SplitMix(_seed + ++draws * 0x9E3779B97F4A7C15UL) >> 11 < threshold ? 0f : keep;
             y[i] = x[i] * m[i];
         }
+        _draws = draws;
         _lastMask = mask;
         return output;
+    }
+
+    private static ulong SplitMix(ulong z)
+    {
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        return z ^ (z >> 31);
+    }
+
+    /// <summary>The number of draws so far (8 bytes, little-endian).</summary>
+    public override byte[] SaveState()
+    {
+        var bytes = new byte[8];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(bytes, _draws);
+        return bytes;
+    }
+
+    /// <inheritdoc />
+    public override void RestoreState(ReadOnlySpan<byte> state)
+    {
+        if (state.Length != 8) throw new ArgumentException($"{this} keeps an 8-byte state, but {state.Length} bytes were given.", nameof(state));
+        _draws = System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(state);
     }
 
     /// <inheritdoc />

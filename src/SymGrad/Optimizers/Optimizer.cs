@@ -58,8 +58,8 @@ public abstract class Optimizer
     public float LearningRate { get; }
     /// <summary>The schedule, if any.</summary>
     public LearningRateSchedule? Schedule { get; }
-    /// <summary>Steps taken.</summary>
-    public int Steps { get; private set; }
+    /// <summary>Steps taken (the schedule's position; restored with the moments when training resumes).</summary>
+    public int Steps { get; internal set; }
     /// <summary>The rate the next step uses.</summary>
     public float CurrentLearningRate => Schedule?.Rate(LearningRate, Steps) ?? LearningRate;
 
@@ -74,7 +74,16 @@ public abstract class Optimizer
     /// <summary>Updates one parameter; <paramref name="t"/> is the 1-based step number.</summary>
     protected abstract void Update(Parameter parameter, float rate, int t);
 
-    /// <summary>Per-parameter state tensors (zero, parameter-shaped), created on first use.</summary>
+    /// <summary>The state tensors of <paramref name="parameter"/>, or null before its first update.</summary>
+    internal Tensor[]? StateOf(Parameter parameter) => _state.TryGetValue(parameter, out var s) ? s : null;
+
+    /// <summary>Replaces the state tensors of <paramref name="parameter"/> (a resumed run).</summary>
+    internal void SetState(Parameter parameter, Tensor[] state) => _state[parameter] = state;
+
+    /// <summary>
+    /// Per-parameter state tensors (zero, parameter-shaped), created on first use. State kept here (moments, velocities)
+    /// is what training checkpoints save with the step count, so a resumed run continues bit for bit.
+    /// </summary>
     protected Tensor[] State(Parameter parameter, int count)
     {
         if (!_state.TryGetValue(parameter, out var s))

@@ -24,6 +24,12 @@ public static class Checkpoint
     /// <summary>Saves the network's parameters to <paramref name="path"/> atomically.</summary>
     public static void Save(string path, Network network)
     {
+        WriteAtomically(path, Serialize(network));
+    }
+
+    /// <summary>Writes <paramref name="bytes"/> to a temporary file beside <paramref name="path"/>, flushed to disk, then renames it over the target.</summary>
+    internal static void WriteAtomically(string path, byte[] bytes)
+    {
         var full = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
         var temporary = full + ".tmp";
@@ -31,7 +37,6 @@ public static class Checkpoint
         {
             using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
             {
-                var bytes = Serialize(network);
                 stream.Write(bytes);
                 stream.Flush(flushToDisk: true);
             }
@@ -122,7 +127,12 @@ public static class Checkpoint
     }
 
     /// <summary>Loads checkpoint bytes; <paramref name="source"/> names them in errors.</summary>
-    public static void Deserialize(ReadOnlySpan<byte> bytes, Network network, string source = "checkpoint")
+    public static void Deserialize(ReadOnlySpan<byte> bytes, Network network, string source = "checkpoint") => Read(bytes, network, source, apply: true);
+
+    /// <summary>Throws what <see cref="Deserialize"/> would, changing nothing.</summary>
+    internal static void Check(ReadOnlySpan<byte> bytes, Network network, string source) => Read(bytes, network, source, apply: false);
+
+    private static void Read(ReadOnlySpan<byte> bytes, Network network, string source, bool apply)
     {
         var reader = new Reader(bytes, source);
         if (bytes.Length < Magic.Length || !bytes.Slice(0, Magic.Length).SequenceEqual(Magic))
@@ -174,7 +184,8 @@ public static class Checkpoint
                 ? $"{source}: truncated at offset {bytes.Length}."
                 : $"{source}: {bytes.Length - 4 - reader.Position} unexpected bytes at offset {reader.Position}.");
         if (stored != actual) throw new InvalidDataException($"{source}: corrupted (checksum mismatch: stored {stored:x8}, computed {actual:x8}).");
-        for (var i = 0; i < values.Count; i++) values[i].CopyTo(network.Parameters[i].Value.Span);
+        if (apply)
+            for (var i = 0; i < values.Count; i++) values[i].CopyTo(network.Parameters[i].Value.Span);
     }
 
     private static void WriteUInt32(Stream s, uint v)
