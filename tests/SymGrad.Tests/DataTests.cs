@@ -65,10 +65,65 @@ public class DataTests : IDisposable
         var endless = new EndlessReader();
         var e = Assert.Throws<InvalidDataException>(() => CsvLoader.Read(endless, "huge.csv"));
         Assert.Contains("huge.csv:1: a line longer than", e.Message);
-        Assert.InRange(endless.Served, CsvLoader.MaxLineLength, CsvLoader.MaxLineLength + 2);
+        Assert.InRange(endless.Served, CsvLoader.MaxLineLength, CsvLoader.MaxLineLength + 4096); // read in blocks of 4096 at most
         // \r\n, \r and \n all end lines, and a last line without one is read.
         var d = CsvLoader.Read(new StringReader("a,b\r\n1,2\r3,4\n5,6"), "mixed.csv");
         Assert.Equal(3, d.Count);
+    }
+
+    [Fact]
+    public void Csv_QuotedFields_PerRfc4180_AndTheirLineNumbers()
+    {
+        // Quoted header names with the separator inside, doubled quotes, a line break inside a quoted field, spaces
+        // around fields, CRLF line ends.
+        var text = "\"length, cm\",\"width \"\"w\"\"\",y\r\n\"1.5\", 2 ,0\r\n3,\"4\",1\r\n\"a note\r\non two lines\",5,1\r\n";
+        var e = Assert.Throws<InvalidDataException>(() => CsvLoader.Read(new StringReader(text), "quoted.csv"));
+        // The bad field starts on line 4 (its row spans lines 4 and 5).
+        Assert.Contains("quoted.csv:4: column 1: 'a note\\u000d\\u000aon two lines' is not a finite number", e.Message);
+        var d = CsvLoader.Read(new StringReader(text[..text.IndexOf("\"a note", StringComparison.Ordinal)] + "7,8,0\r\n"), "quoted.csv");
+        Assert.Equal(new[] { 1.5f, 2f, 3f, 4f, 7f, 8f }, d.Features.Span.ToArray());
+        Assert.Equal(new[] { 0f, 1f, 0f }, d.Targets.Span.ToArray());
+        // A row after a multi-line field is numbered by the file's lines.
+        var after = "a,b\n\"1\n\",2\n3,x\n";
+        Assert.Contains("after.csv:4: column 2: 'x'", Assert.Throws<InvalidDataException>(() => CsvLoader.Read(new StringReader(after), "after.csv")).Message);
+    }
+
+    [Fact]
+    public void Csv_StringClassLabels_MapToIndices_InSortedOrder_OrAsGiven()
+    {
+        var path = File("iris.csv", "sepal length,\"petal, width\",species\n5.1,0.2,setosa\n7.0,1.4,versicolor\n6.3,2.5,virginica\n4.9,0.2, setosa \n");
+        var labeled = CsvLoader.LoadLabeled(path);
+        Assert.Equal(new[] { "setosa", "versicolor", "virginica" }, labeled.ClassNames);
+        Assert.Equal(new[] { "sepal length", "petal, width" }, labeled.FeatureNames);
+        Assert.Equal(new[] { 1f, 0, 0, 0, 1, 0, 0, 0, 1, 1, 0, 0 }, labeled.Data.Targets.Span.ToArray());
+        Assert.Equal(new[] { 5.1f, 0.2f, 7.0f, 1.4f, 6.3f, 2.5f, 4.9f, 0.2f }, labeled.Data.Features.Span.ToArray());
+
+        // Given names fix the order; a label outside them is an error naming the line.
+        var given = CsvLoader.LoadLabeled(path, new CsvOptions { ClassNames = new[] { "virginica", "versicolor", "setosa" } });
+        Assert.Equal(new[] { 0f, 0, 1 }, given.Data.Targets.Row(0).Span.ToArray());
+        var e = Assert.Throws<InvalidDataException>(() => CsvLoader.LoadLabeled(path, new CsvOptions { ClassNames = new[] { "setosa", "versicolor" } }));
+        Assert.Contains("iris.csv:4: column 3: 'virginica' is not one of the classes setosa, versicolor", e.Message);
+        // Numeric labels sort as numbers (10 after 9), and Load without labels says how to read names.
+        var numeric = CsvLoader.LoadLabeled(File("n.csv", "x,k\n1,10\n2,9\n3,10\n"));
+        Assert.Equal(new[] { "9", "10" }, numeric.ClassNames);
+        Assert.Contains("LoadLabeled", Assert.Throws<InvalidDataException>(() => CsvLoader.Load(path)).Message);
+        Assert.Contains("one class only", Assert.Throws<InvalidDataException>(() => CsvLoader.LoadLabeled(File("one.csv", "x,k\n1,a\n2,a\n"))).Message);
+    }
+
+    [Fact]
+    public void Csv_AFileOf300000Rows_LoadsEveryRow_AndAnUnterminatedQuoteIsNamed()
+    {
+        var sb = new System.Text.StringBuilder("a,\"b, quoted\",label\n");
+        for (var i = 0; i < 300_000; i++) sb.Append(i).Append(",\"").Append(i % 7 * 0.5).Append("\",").Append(i % 2 == 0 ? "even" : "odd").Append('\n');
+        var labeled = CsvLoader.ReadLabeled(new StringReader(sb.ToString()), "big.csv");
+        Assert.Equal(300_000, labeled.Data.Count);
+        Assert.Equal(new[] { "even", "odd" }, labeled.ClassNames);
+        Assert.Equal(new[] { 299_999f, 299_999 % 7 * 0.5f }, labeled.Data.Features.Row(299_999).Span.ToArray());
+        Assert.Equal(new[] { 0f, 1f }, labeled.Data.Targets.Row(299_999).Span.ToArray());
+
+        // A quote that never closes swallows the rest of the file into one field: named by the line it starts on.
+        var e = Assert.Throws<InvalidDataException>(() => CsvLoader.Read(new StringReader("a,b\n1,2\n\"3,4\n5,6\n"), "open.csv"));
+        Assert.StartsWith("open.csv:3: ", e.Message, StringComparison.Ordinal);
     }
 
     private sealed class EndlessReader : TextReader
