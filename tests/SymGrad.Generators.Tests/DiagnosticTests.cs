@@ -193,10 +193,30 @@ public class DiagnosticTests
         var root = System.IO.Path.GetFullPath(System.IO.Path.Combine(System.AppContext.BaseDirectory, "../../../../.."));
         var docs = System.IO.File.ReadAllText(System.IO.Path.Combine(root, "docs/diagnostics.md"));
         var releases = System.IO.File.ReadAllText(System.IO.Path.Combine(root, "generators/SymGrad.Generators/AnalyzerReleases.Unshipped.md"));
+        var headings = docs.Split('\n').Where(l => l.StartsWith("## ", System.StringComparison.Ordinal)).Select(l => l[3..].Trim()).ToHashSet();
+        var props = System.IO.File.ReadAllText(System.IO.Path.Combine(root, "Directory.Build.props"));
+        Assert.Contains($"<RepositoryUrl>{DiagnosticDescriptors.RepositoryUrl}</RepositoryUrl>", props);
         foreach (var d in DiagnosticDescriptors.All)
         {
-            Assert.Contains("## " + d.Id, docs);
+            Assert.Contains(d.Id, headings);
             Assert.Contains(d.Id + " |", releases);
+            // The link is GitHub's anchor of that heading in the repository's docs/diagnostics.md.
+            Assert.Equal($"{DiagnosticDescriptors.RepositoryUrl}/blob/main/docs/diagnostics.md#{d.Id.ToLowerInvariant()}", d.HelpLinkUri);
         }
+    }
+
+    [Fact]
+    public void ReportedDiagnostics_CarryTheirHelpLink()
+    {
+        var result = GeneratorHarness.Run("""
+            using SymGrad;
+            public static class NotPartial
+            {
+                [Differentiable] public static double F(double x) => x * x;
+            }
+            """);
+        var d = Assert.Single(result.GeneratorDiagnostics, d => d.Id == "SG0002");
+        Assert.Equal(DiagnosticDescriptors.HelpLink("SG0002"), d.Descriptor.HelpLinkUri);
+        Assert.EndsWith("docs/diagnostics.md#sg0002", d.Descriptor.HelpLinkUri, System.StringComparison.Ordinal);
     }
 }

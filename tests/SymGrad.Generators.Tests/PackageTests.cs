@@ -53,6 +53,25 @@ public class PackageTests
                 var metadata = reader.ReadToEnd();
                 Assert.Contains("<license type=\"expression\">MIT</license>", metadata);
                 Assert.Contains("Copyright (c) 2026 SymGrad contributors", metadata);
+                Assert.Contains($"<repository type=\"git\" url=\"{DiagnosticDescriptors.RepositoryUrl}\"", metadata);
+            }
+            // The symbols: a .snupkg whose portable PDB maps the sources to the repository at the built commit (SourceLink).
+            using (var symbols = System.IO.Compression.ZipFile.OpenRead(Path.Combine(feed, $"SymGrad.{version}.snupkg")))
+            {
+                using var pdb = new MemoryStream();
+                using (var entry = symbols.GetEntry("lib/net10.0/SymGrad.pdb")!.Open()) entry.CopyTo(pdb);
+                pdb.Position = 0;
+                using var provider = System.Reflection.Metadata.MetadataReaderProvider.FromPortablePdbStream(pdb);
+                var reader = provider.GetMetadataReader();
+                var sourceLinkKind = new Guid("CC110556-A091-4D38-9FEC-25AB9A351A6A");
+                string? sourceLink = null;
+                foreach (var handle in reader.CustomDebugInformation)
+                {
+                    var info = reader.GetCustomDebugInformation(handle);
+                    if (reader.GetGuid(info.Kind) == sourceLinkKind) sourceLink = System.Text.Encoding.UTF8.GetString(reader.GetBlobBytes(info.Value));
+                }
+                Assert.NotNull(sourceLink);
+                Assert.Contains(DiagnosticDescriptors.RepositoryUrl.Replace("https://github.com/", "https://raw.githubusercontent.com/", StringComparison.Ordinal) + "/", sourceLink);
             }
 
             File.WriteAllText(Path.Combine(app, "App.csproj"), $"""
