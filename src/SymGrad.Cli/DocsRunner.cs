@@ -51,9 +51,27 @@ public static class DocsRunner
             pages.Add(file);
         }
         File.WriteAllText(Path.Combine(outputDirectory, "index.html"), Html(entries));
-        output.WriteLine(string.Format(CultureInfo.InvariantCulture, "wrote {0} derivations of {1} types to {2}: {3}, index.html",
-            entries.Count, pages.Count, outputDirectory, string.Join(", ", pages)));
+        var katex = WriteKatex(outputDirectory);
+        output.WriteLine(string.Format(CultureInfo.InvariantCulture, "wrote {0} derivations of {1} types to {2}: {3}, index.html, and KaTeX ({4} files in katex/) for it to render offline",
+            entries.Count, pages.Count, outputDirectory, string.Join(", ", pages), katex));
         return 0;
+    }
+
+    /// <summary>Writes the KaTeX the tool carries (script, style sheet, fonts, licence) to katex/ under the folder; returns the file count.</summary>
+    internal static int WriteKatex(string outputDirectory)
+    {
+        var assembly = typeof(DocsRunner).Assembly;
+        var count = 0;
+        foreach (var name in assembly.GetManifestResourceNames().Where(n => n.StartsWith("katex/", StringComparison.Ordinal)).OrderBy(n => n, StringComparer.Ordinal))
+        {
+            var target = Path.Combine(outputDirectory, name.Replace('/', Path.DirectorySeparatorChar));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            using var source = assembly.GetManifestResourceStream(name)!;
+            using var file = File.Create(target);
+            source.CopyTo(file);
+            count++;
+        }
+        return count;
     }
 
     private static List<Entry> Read(string path)
@@ -103,7 +121,7 @@ public static class DocsRunner
         static string Escape(string s) => s.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
         var sb = new StringBuilder();
         sb.Append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>SymGrad derivations</title>\n");
-        sb.Append("<!-- Rendering uses KaTeX from a katex/ folder beside this page: copy node_modules/katex/dist there (npm install katex). -->\n");
+        sb.Append("<!-- Rendered by KaTeX from the katex/ folder symgrad docs wrote beside this page (no network needed). -->\n");
         sb.Append("<link rel=\"stylesheet\" href=\"katex/katex.min.css\">\n<script defer src=\"katex/katex.min.js\"></script>\n");
         sb.Append("<script>\ndocument.addEventListener('DOMContentLoaded', () => {\n  for (const el of document.querySelectorAll('.math')) {\n");
         sb.Append("    katex.render(el.textContent, el, { displayMode: true, throwOnError: false });\n  }\n});\n</script>\n");

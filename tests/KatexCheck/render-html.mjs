@@ -1,9 +1,9 @@
 // Opens the index.html that `symgrad docs` writes in a DOM (jsdom), with its scripts and the KaTeX it loads from
-// the katex/ folder beside it (copied here from node_modules/katex/dist), and checks that every math block was
-// rendered by KaTeX without an error. Usage: node render-html.mjs <docs folder>. Exits 1 naming the failures.
-import { cpSync, existsSync } from "node:fs";
+// the katex/ folder the tool wrote beside it (nothing is copied in: the page must render as a user gets it), and checks
+// that every math block was rendered by KaTeX without an error. Usage: node render-html.mjs <docs folder>. Exits 1
+// naming the failures.
+import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { JSDOM } from "jsdom";
 
 const folder = process.argv[2];
@@ -11,8 +11,12 @@ if (!folder || !existsSync(join(folder, "index.html"))) {
   console.error(`render-html: ${folder ?? "(no folder)"}: no index.html (run symgrad docs first)`);
   process.exit(1);
 }
-const dist = join(fileURLToPath(import.meta.url), "..", "node_modules", "katex", "dist");
-cpSync(dist, join(folder, "katex"), { recursive: true });
+for (const file of ["katex/katex.min.js", "katex/katex.min.css"]) {
+  if (!existsSync(join(folder, file))) {
+    console.error(`render-html: ${join(folder, file)}: missing (symgrad docs writes KaTeX beside index.html)`);
+    process.exit(1);
+  }
+}
 
 const dom = await JSDOM.fromFile(join(folder, "index.html"), { runScripts: "dangerously", resources: "usable", pretendToBeVisual: true });
 await new Promise((resolve, reject) => {

@@ -46,6 +46,17 @@ public class DocsCommandTests
             var html = File.ReadAllText(Path.Combine(dir, "index.html"));
             Assert.Contains("katex.render", html);
             Assert.Contains("\\frac{\\partial f}{\\partial w}", html);
+            // The page renders offline: the KaTeX it loads is written beside it, with every WOFF2 font its style sheet
+            // names, and KaTeX's licence.
+            Assert.Contains("src=\"katex/katex.min.js\"", html);
+            Assert.Contains("href=\"katex/katex.min.css\"", html);
+            Assert.Contains("katex", File.ReadAllText(Path.Combine(dir, "katex", "katex.min.js")));
+            Assert.Contains("MIT License", File.ReadAllText(Path.Combine(dir, "katex", "LICENSE")));
+            var css = File.ReadAllText(Path.Combine(dir, "katex", "katex.min.css"));
+            var fonts = System.Text.RegularExpressions.Regex.Matches(css, @"url\((fonts/[^)]+\.woff2)\)").Select(m => m.Groups[1].Value).Distinct().ToList();
+            Assert.True(fonts.Count >= 15, $"{fonts.Count} fonts named");
+            Assert.All(fonts, f => Assert.True(new FileInfo(Path.Combine(dir, "katex", f)).Length > 1000, f));
+            Assert.Contains("KaTeX (", output.ToString());
         }
         finally
         {
