@@ -133,13 +133,17 @@ internal static class DiagnosticDescriptors
         "SG0029", "No TorchSharp function for this method",
         "'{0}' has no TorchSharp function: {1}", Category, DiagnosticSeverity.Error, true, helpLinkUri: HelpLink("SG0029"));
 
+    public static readonly DiagnosticDescriptor NeedsSpan = new(
+        "SG0030", "Method needs Span<T>, which the target framework lacks",
+        "'{0}' cannot be generated for this target framework: {1}", Category, DiagnosticSeverity.Error, true, helpLinkUri: HelpLink("SG0030"));
+
     public static readonly IReadOnlyList<DiagnosticDescriptor> All = new[]
     {
         MethodNotStatic, TypeNotPartial, UnsupportedStatement, UnsupportedExpression, UnsupportedType, UnknownVariable,
         DerivativeIsZero, NonDifferentiablePoint, Recursion, NoVariables, InvalidOrder, AmbiguousOverload, InternalError,
         LoopBoundNotInt, UnsupportedConversion, UnsupportedArithmetic, MissingReturn, UnsupportedLoopForm, UnsupportedLoopBody,
         UnknownName, UnsupportedCall, UnsupportedArrayAccess, DivisionByZero, UnsupportedParameter, IndexedSecondOrder,
-        NotAMethodOfAType, MemberNameTaken, RecurrenceSecondOrder, NoTorchFunction,
+        NotAMethodOfAType, MemberNameTaken, RecurrenceSecondOrder, NoTorchFunction, NeedsSpan,
     };
 
     private static readonly Dictionary<string, DiagnosticDescriptor> Index = All.ToDictionary(d => d.Id);

@@ -17,7 +17,7 @@ internal static partial class DifferentiableEmitter
     /// </summary>
     private static GeneratedMethod EmitRecurrent(MethodModel m, Recurrence r, CancellationToken ct)
     {
-        var printer = m.IsFloat ? CSharpPrinter.FloatQualified : CSharpPrinter.DefaultQualified;
+        var printer = Printer(m);
         var readable = m.IsFloat ? CSharpPrinter.Float : CSharpPrinter.Default;
         var parameters = IndexedParameters(m);
         var variables = Differentiation.IndexedVariables(m);

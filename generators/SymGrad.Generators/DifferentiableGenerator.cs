@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 
 namespace SymGrad.Generators;
@@ -99,10 +100,12 @@ public sealed class DifferentiableGenerator : IIncrementalGenerator
         context.RegisterSourceOutput(lonely.Combine(context.CompilationProvider), static (spc, pair) => spc.ReportDiagnostic(pair.Left!.ToDiagnostic(new SourceTrees(pair.Right))));
 
         var all = generated.Collect().WithTrackingName(TrackingNames.AllGeneratedMethods);
-        context.RegisterSourceOutput(all, static (spc, list) =>
+        var languageVersion = context.ParseOptionsProvider.Select(static (o, _) =>
+            o is CSharpParseOptions csharp ? (int)csharp.LanguageVersion : (int)LanguageVersion.CSharp10);
+        context.RegisterSourceOutput(all.Combine(languageVersion), static (spc, pair) =>
         {
-            var ok = list.Where(g => g.Source.Length > 0).ToList();
-            if (ok.Count > 0) spc.AddSource(RegistryHintName, DifferentiableEmitter.Registry(ok));
+            var ok = pair.Left.Where(g => g.Source.Length > 0).ToList();
+            if (ok.Count > 0) spc.AddSource(RegistryHintName, DifferentiableEmitter.Registry(ok, pair.Right));
         });
     }
 

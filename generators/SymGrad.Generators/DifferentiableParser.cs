@@ -129,6 +129,14 @@ internal static class DifferentiableParser
         var torch = Torch(method, ranks, variables, recurrence, cancellationToken, ReportAt);
         if (torch is { Location: null }) return Fail();
 
+        var compiledFor = TargetInfo.Of(semantic.Compilation, syntax.SyntaxTree.Options);
+        if (!compiledFor.HasSpan && (ranks.Any(r => r > 0) || recurrence != null))
+        {
+            ReportAt(DiagnosticDescriptors.NeedsSpan, attributeLocation, method.Name,
+                "methods over arrays or spans, and loops that carry state, are generated with Span<T> (.NET Core 2.1 and later, .NET Standard 2.1, or the System.Memory package); methods of scalars are generated for any target");
+            return Fail();
+        }
+
         var model = new MethodModel(
             method.ContainingNamespace.IsGlobalNamespace ? null : method.ContainingNamespace.ToDisplayString(),
             types.ToEquatableArray(),
@@ -146,7 +154,8 @@ internal static class DifferentiableParser
             resolver.DifferentiableCallees.OrderBy(k => k, StringComparer.Ordinal).ToEquatableArray(),
             attributeLocation,
             recurrence,
-            torch);
+            torch,
+            compiledFor);
         return new MethodResult(model, diagnostics.ToEquatableArray(), model.Key);
     }
 

@@ -777,8 +777,29 @@ public static class ExpressionFrontEnd
                 _ => (NumericType?)null,
             } : null;
             if (target is null) throw new ReadException(cast, DiagnosticDescriptors.UnsupportedArithmetic, Describe(cast), $"a cast to '{cast.Type}'", "SymGrad computes with int, float and double");
+            // (float)Math.Exp(x) of a float x in a float method: the float function, as code for targets without MathF
+            // (netstandard2.0, .NET Framework) has to write it. Its arguments are float (exact in double), so it is
+            // MathF.Exp(x) to within float rounding; generated code for such targets prints it back as written.
+            var operand = cast.Expression;
+            while (operand is ParenthesizedExpressionSyntax inner) operand = inner.Expression;
+            if (target == NumericType.Float && Floating == NumericType.Float && operand is InvocationExpressionSyntax call)
+            {
+                var saved = _doubleMathAsFloat;
+                _doubleMathAsFloat = call;
+                try
+                {
+                    return ConvertTo(Typed(cast.Expression), target.Value, cast);
+                }
+                finally
+                {
+                    _doubleMathAsFloat = saved;
+                }
+            }
             return ConvertTo(Typed(cast.Expression), target.Value, cast);
         }
+
+        // The System.Math call whose double result is cast straight to float (see Cast), while it is read.
+        private InvocationExpressionSyntax? _doubleMathAsFloat;
 
         private TypedExpr Binary(BinaryExpressionSyntax b)
         {
@@ -1272,6 +1293,7 @@ public static class ExpressionFrontEnd
                 }
             }
             var args = call.ArgumentList.Arguments;
+            List<TypedExpr>? typed = null;
             if (name == "Log" && args.Count == 2)
             {
                 // .NET's Math.Log(a, newBase): NaN for newBase 1 (and 0 or +∞ unless a is 1), else log a / log newBase.
@@ -1294,7 +1316,7 @@ public static class ExpressionFrontEnd
             foreach (var a in args)
                 if (!a.RefKindKeyword.IsKind(SyntaxKind.None) || a.NameColon != null)
                     throw new ReadException(a, DiagnosticDescriptors.UnsupportedCall, Describe(a), "arguments must be plain expressions");
-            var typed = args.Select(a => Typed(a.Expression)).ToList();
+            typed = args.Select(a => Typed(a.Expression)).ToList();
             // Math.Abs, Max and Min of ints are the int overloads: folded when constant, else integer data the engine keeps to indices.
             if (name is "Abs" or "Max" or "Min" && typed.All(t => t.IsInteger) && typed.Any(t => t.Type == NumericType.Long || Expr.InvolvesIntegerData(t.Value)))
             {
@@ -1311,6 +1333,8 @@ public static class ExpressionFrontEnd
             TypedExpr Result(Expr e)
             {
                 var type = mathClass is null ? Floating : SystemMath.IsSinglePrecision(mathClass) ? NumericType.Float : NumericType.Double;
+                // Math.F of float arguments, cast to float at once: the float function (see Cast).
+                if (type == NumericType.Double && ReferenceEquals(call, _doubleMathAsFloat) && typed != null && typed.All(t => t.Type != NumericType.Double)) type = NumericType.Float;
                 if (e.Kind != ExprKind.Const) MixedPrecision(type, call);
                 return new TypedExpr(e, type);
             }

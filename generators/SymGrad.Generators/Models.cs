@@ -73,10 +73,40 @@ internal sealed record MethodModel(
     EquatableArray<string> Callees,
     LocationInfo? AttributeLocation,
     Recurrence? Recurrence = null,
-    TorchInfo? Torch = null)
+    TorchInfo? Torch = null,
+    TargetInfo? Target = null)
 {
+    /// <summary>What the project compiles against (null: a modern .NET with C# 10 or later).</summary>
+    public TargetInfo TargetOrModern => Target ?? TargetInfo.Modern;
+
     /// <summary>The method's identity among the generator's methods (<see cref="MethodKey"/>).</summary>
     public string Key => MethodKey.Of(TypeDisplayName, Name, IsFloat);
+}
+
+/// <summary>
+/// What the user's project compiles against, as far as generated code depends on it: <c>System.MathF</c> (.NET Core 2.0,
+/// netstandard2.1; without it float code calls <c>Math</c> and casts), <c>double.Hypot</c> (.NET 7; without it
+/// <c>Math.Sqrt(a * a + b * b)</c>), <c>System.Span&lt;T&gt;</c> (without it the span
+/// overloads are left out and indexed methods refused, SG0030) and the C# version (below 10 a block namespace, below 8
+/// no <c>#nullable</c>): netstandard2.0 and .NET Framework projects at C# 7.3 get code they compile.
+/// </summary>
+internal sealed record TargetInfo(bool HasMathF, bool HasSpan, int LanguageVersion, bool HasHypot = true)
+{
+    public static readonly TargetInfo Modern = new(true, true, (int)Microsoft.CodeAnalysis.CSharp.LanguageVersion.CSharp10);
+
+    public bool FileScopedNamespace => LanguageVersion >= (int)Microsoft.CodeAnalysis.CSharp.LanguageVersion.CSharp10;
+
+    public bool NullableDirective => LanguageVersion >= (int)Microsoft.CodeAnalysis.CSharp.LanguageVersion.CSharp8;
+
+    public static TargetInfo Of(Microsoft.CodeAnalysis.Compilation compilation, Microsoft.CodeAnalysis.ParseOptions? options)
+    {
+        var version = options is Microsoft.CodeAnalysis.CSharp.CSharpParseOptions csharp ? (int)csharp.LanguageVersion : (int)Microsoft.CodeAnalysis.CSharp.LanguageVersion.CSharp10;
+        return new TargetInfo(
+            compilation.GetTypeByMetadataName("System.MathF") != null,
+            compilation.GetTypeByMetadataName("System.Span`1") != null,
+            version,
+            compilation.GetSpecialType(Microsoft.CodeAnalysis.SpecialType.System_Double).GetMembers("Hypot").Length > 0);
+    }
 }
 
 /// <summary>

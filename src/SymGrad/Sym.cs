@@ -32,7 +32,7 @@ public static class Sym
     {
         if (term is null) throw new ArgumentNullException(nameof(term));
         var max = float.NegativeInfinity;
-        for (var i = 0; i < count; i++) max = MathF.Max(max, term(i));
+        for (var i = 0; i < count; i++) max = Math.Max(max, term(i)); // the float overload (MathF is not in netstandard2.0)
         return max;
     }
 

@@ -83,7 +83,9 @@ public class DiagnosticTests
     [InlineData("SG0004", "public static partial class M { [Differentiable] public static double F(double x) => x switch { > 0 and var q => q, _ => 0 }; }", "var q")]
     [InlineData("SG0004", "public static partial class M { [Differentiable] public static double F(double x) => x is double ? x : 0; }", "x is double")]
     [InlineData("SG0016", "public static partial class M { [Differentiable] public static double F(double x, System.ReadOnlySpan<double> v) => x * checked(v.Length * v.Length); }", "checked(v.Length * v.Length)")]
-    [InlineData("SG0016", "public static partial class M { [Differentiable] public static float F(float x) => (float)Math.Exp(x); }", "Math.Exp(x)")]
+    // (float)Math.Exp(x) alone is the float function (netstandard2.0's idiom, NetStandardTests); a double result used in
+    // double arithmetic before the cast is not.
+    [InlineData("SG0016", "public static partial class M { [Differentiable] public static float F(float x) => (float)(Math.Exp(x) * 2); }", "Math.Exp(x)")]
     [InlineData("SG0016", "public static partial class M { [Differentiable] public static float F(float x) => (float)((double)x * x); }", "(double)x * x")]
     [InlineData("SG0016", "public static partial class M { [Differentiable] public static float F(System.ReadOnlySpan<float> x) { double s = 0; for (var i = 0; i < x.Length; i++) s += x[i] * x[i]; return (float)s; } }", "s += x[i] * x[i]")]
     [InlineData("SG0005", "public static partial class M { [Differentiable] public static T F<T>(T x) => x; }", "<T>")]

@@ -1,6 +1,7 @@
 using System;
 using System.Diagnostics;
 using System.IO;
+using System.Linq;
 
 namespace SymGrad.Generators.Tests;
 
@@ -86,12 +87,13 @@ public class PackageTests
                   </PropertyGroup>
                   <ItemGroup>
                     <PackageReference Include="SymGrad" Version="{version}" />
+                    <ProjectReference Include="../legacy/Legacy.csproj" />
                   </ItemGroup>
                 </Project>
                 """);
             // SymGrad from the folder feed; its dependencies (System.Numerics.Tensors, …) from this machine's package
             // cache, which the repository's own restore filled: no network needed.
-            File.WriteAllText(Path.Combine(app, "nuget.config"), $"""
+            File.WriteAllText(Path.Combine(work, "nuget.config"), $"""
                 <?xml version="1.0" encoding="utf-8"?>
                 <configuration>
                   <packageSources>
@@ -101,14 +103,47 @@ public class PackageTests
                   </packageSources>
                 </configuration>
                 """);
-            File.WriteAllText(Path.Combine(app, "Directory.Build.props"), "<Project />");
-            File.WriteAllText(Path.Combine(app, "Directory.Packages.props"), "<Project />");
+            File.WriteAllText(Path.Combine(work, "Directory.Build.props"), "<Project />");
+            File.WriteAllText(Path.Combine(work, "Directory.Packages.props"), "<Project />");
+            // A netstandard2.0 library at its default C# 7.3 (as Unity and .NET Framework projects are): no MathF, so float
+            // code calls Math and casts; the package's netstandard2.0 slice carries the attributes.
+            var legacy = Path.Combine(work, "legacy");
+            Directory.CreateDirectory(legacy);
+            File.WriteAllText(Path.Combine(legacy, "Legacy.csproj"), $"""
+                <Project Sdk="Microsoft.NET.Sdk">
+                  <PropertyGroup>
+                    <TargetFramework>netstandard2.0</TargetFramework>
+                    <TreatWarningsAsErrors>true</TreatWarningsAsErrors>
+                    <RestorePackagesPath>{Path.Combine(work, "packages")}</RestorePackagesPath>
+                  </PropertyGroup>
+                  <ItemGroup>
+                    <PackageReference Include="SymGrad" Version="{version}" />
+                  </ItemGroup>
+                </Project>
+                """);
+            File.WriteAllText(Path.Combine(legacy, "Curves.cs"), """
+                using System;
+                using SymGrad;
+
+                namespace Legacy
+                {
+                    public static partial class Curves
+                    {
+                        [Differentiable]
+                        public static float Bump(float x) { return (float)Math.Exp(-x * x); }
+
+                        [Differentiable]
+                        public static double Wave(double t, double k) { return Math.Sin(k * t) / k; }
+                    }
+                }
+                """);
             File.WriteAllText(Path.Combine(app, "Program.cs"), """
                 using SymGrad;
 
                 var value = Model.SquaredErrorGradient(2.0, 3.0, 1.5, 10.0, out var dw, out var db);
                 Console.WriteLine(FormattableString.Invariant($"{value} {dw} {db} {Model.SigmoidDerivative(0.0)}"));
                 Console.WriteLine(Model.SquaredErrorDerivation.Partial_w);
+                Console.WriteLine(FormattableString.Invariant($"{Legacy.Curves.BumpDerivative(1f):R} {Legacy.Curves.WaveGradient(2.0, 0.5, out var dt, out var dk):R} {dt:R} {dk:R}"));
 
                 public static partial class Model
                 {
@@ -130,6 +165,13 @@ public class PackageTests
             // residual = 10 − (2·1.5 + 3) = 4: value 8, ∂w = −4·1.5, ∂b = −4; σ'(0) = 1/4.
             Assert.Contains("8 -6 -4 0.25", lines);
             Assert.Contains(@"\frac{\partial f}{\partial w} = \left(b + w x - y\right) x", run.Output);
+            // The netstandard2.0 library's generated members: d/dx e^(−x²) at 1 is −2/e; sin(kt)/k at t = 2, k = 0.5 with
+            // ∂t = cos(kt), ∂k = t·cos(kt)/k − sin(kt)/k².
+            var legacyLine = lines.Single(l => l.Split(' ').Length == 4 && !l.StartsWith("8 ", StringComparison.Ordinal)).Split(' ').Select(v => double.Parse(v, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+            Assert.Equal(-2 / Math.E, legacyLine[0], 6);
+            Assert.Equal(Math.Sin(1) / 0.5, legacyLine[1], 12);
+            Assert.Equal(Math.Cos(1), legacyLine[2], 12);
+            Assert.Equal(2 * Math.Cos(1) / 0.5 - Math.Sin(1) / 0.25, legacyLine[3], 12);
         }
         finally
         {

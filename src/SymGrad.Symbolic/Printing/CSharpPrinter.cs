@@ -21,6 +21,30 @@ public sealed class CSharpPrinter
     public static readonly CSharpPrinter DefaultQualified = new(false, "global::System.Math");
     /// <summary>Single precision, <c>global::System.MathF</c>.</summary>
     public static readonly CSharpPrinter FloatQualified = new(true, "global::System.MathF");
+    /// <summary>
+    /// Single precision through <c>global::System.Math</c>, each call's double result cast to float
+    /// (<c>(float)global::System.Math.Exp(x)</c>): for targets without <c>MathF</c> (netstandard2.0, .NET Framework).
+    /// </summary>
+    public static readonly CSharpPrinter FloatViaMath = new(true, "global::System.Math", castCalls: true);
+
+    /// <summary>
+    /// The printer of generated code for a target: <c>global::System.Math</c> for double; <c>MathF</c> for float where the
+    /// target has it, else <c>Math</c> with casts; <c>double.Hypot</c> (.NET 7) where the target has it, else
+    /// <c>Math.Sqrt(a * a + b * b)</c>.
+    /// </summary>
+    public static CSharpPrinter For(bool useFloat, bool hasMathF, bool hasHypot) => (useFloat, hasMathF, hasHypot) switch
+    {
+        (false, _, true) => DefaultQualified,
+        (false, _, false) => DefaultWithoutHypot,
+        (true, true, true) => FloatQualified,
+        (true, true, false) => FloatWithoutHypot,
+        (true, false, true) => FloatViaMath,
+        (true, false, false) => FloatViaMathWithoutHypot,
+    };
+
+    private static readonly CSharpPrinter DefaultWithoutHypot = new(false, "global::System.Math", hasHypot: false);
+    private static readonly CSharpPrinter FloatWithoutHypot = new(true, "global::System.MathF", hasHypot: false);
+    private static readonly CSharpPrinter FloatViaMathWithoutHypot = new(true, "global::System.Math", castCalls: true, hasHypot: false);
 
     private const int Conditional = 1, Equality = 2, Relational = 3, Additive = 4, Multiplicative = 5, Unary = 6, Primary = 7;
 
@@ -37,11 +61,25 @@ public sealed class CSharpPrinter
 
     private readonly string _mathClass;
 
-    private CSharpPrinter(bool useFloat, string mathClass)
+    private readonly bool _castCalls;
+    private readonly bool _hasHypot;
+
+    private CSharpPrinter(bool useFloat, string mathClass, bool castCalls = false, bool hasHypot = true)
     {
         UseFloat = useFloat;
         _mathClass = mathClass;
+        _castCalls = castCalls;
+        _hasHypot = hasHypot;
     }
+
+    /// <summary><c>Math.f(arguments)</c>, cast to float when this printer computes float through <c>Math</c>.</summary>
+    private (string Text, int Precedence) MathCall(string function, params string[] arguments)
+    {
+        var call = MathClass + "." + function + "(" + string.Join(", ", arguments) + ")";
+        return _castCalls ? ("(float)" + call, Unary) : (call, Primary);
+    }
+
+    private string MathCallText(string function, params string[] arguments) => MathCall(function, arguments).Text;
 
     /// <summary>True for <c>float</c>/<c>MathF</c>.</summary>
     public bool UseFloat { get; }
@@ -192,8 +230,8 @@ public sealed class CSharpPrinter
         string text;
         if (!n.IsExact)
         {
-            if (v == Math.PI) return (MathClass + ".PI", Primary);
-            if (v == Math.E) return (MathClass + ".E", Primary);
+            if (v == Math.PI) return _castCalls ? ("(float)" + MathClass + ".PI", Unary) : (MathClass + ".PI", Primary);
+            if (v == Math.E) return _castCalls ? ("(float)" + MathClass + ".E", Unary) : (MathClass + ".E", Primary);
             if (double.IsNaN(v)) return (TypeName + ".NaN", Primary);
             if (double.IsPositiveInfinity(v)) return (TypeName + ".PositiveInfinity", Primary);
             if (double.IsNegativeInfinity(v)) return (TypeName + ".NegativeInfinity", Primary);
@@ -402,25 +440,30 @@ public sealed class CSharpPrinter
                 case ExprKind.Sigmoid:
                 {
                     var negated = TryLocal(args[0], out var name) ? "-" + name : At(Expr.Neg(args[0]), 0);
-                    return (_p.Literal(Number.One) + " / (" + _p.Literal(Number.One) + " + " + math + ".Exp(" + negated + "))", Multiplicative);
+                    return (_p.Literal(Number.One) + " / (" + _p.Literal(Number.One) + " + " + _p.MathCallText("Exp", negated) + ")", Multiplicative);
                 }
                 case ExprKind.Softplus:
                 {
                     // max(u, 0) + log(1 + e^−|u|): no overflow for large u, no log(1) = 0 swallowing small e^u early.
                     var u = At(args[0], 0);
                     var one = _p.Literal(Number.One);
-                    return (math + ".Max(" + u + ", " + _p.Literal(Number.Zero) + ") + " + math + ".Log(" + one + " + " + math + ".Exp(-" + math + ".Abs(" + u + ")))", Additive);
+                    return (_p.MathCallText("Max", u, _p.Literal(Number.Zero)) + " + " + _p.MathCallText("Log", one + " + " + _p.MathCallText("Exp", "-" + _p.MathCallText("Abs", u))), Additive);
                 }
                 case ExprKind.Max:
                 case ExprKind.Min:
                 case ExprKind.Atan2:
                 case ExprKind.CopySign:
-                    return (math + "." + Operators.Of(n.Kind).CSharpFunction + "(" + At(args[0], 0) + ", " + At(args[1], 0) + ")", Primary);
+                    return _p.MathCall(Operators.Of(n.Kind).CSharpFunction!, At(args[0], 0), At(args[1], 0));
                 case ExprKind.FusedMultiplyAdd:
-                    return (math + ".FusedMultiplyAdd(" + At(args[0], 0) + ", " + At(args[1], 0) + ", " + At(args[2], 0) + ")", Primary);
+                    return _p.MathCall("FusedMultiplyAdd", At(args[0], 0), At(args[1], 0), At(args[2], 0));
                 case ExprKind.Hypot:
-                    // Hypot is a member of double and float (the generic-math statics), not of Math.
-                    return (_p.TypeName + ".Hypot(" + At(args[0], 0) + ", " + At(args[1], 0) + ")", Primary);
+                {
+                    // Hypot is a member of double and float (the generic-math statics, .NET 7), not of Math. Before that,
+                    // √(a² + b²) as written (it overflows where hypot does not, as the source's own expression did).
+                    if (_p._hasHypot) return (_p.TypeName + ".Hypot(" + At(args[0], 0) + ", " + At(args[1], 0) + ")", Primary);
+                    string Square(Expr u) { var t = At(u, Multiplicative); return t + " * " + t; }
+                    return _p.MathCall("Sqrt", Square(args[0]) + " + " + Square(args[1]));
+                }
                 case ExprKind.Shared:
                     return Emit(args[0], required);
                 case ExprKind.Call:
@@ -434,7 +477,7 @@ public sealed class CSharpPrinter
             }
             if (n.IsComparison)
                 return (Condition(n) + Indicator, Conditional);
-            return (math + "." + Operators.Of(n.Kind).CSharpFunction + "(" + At(args[0], 0) + ")", Primary);
+            return _p.MathCall(Operators.Of(n.Kind).CSharpFunction!, At(args[0], 0));
         }
 
         // An integer expression as the operand of a cast: int arithmetic, parenthesised unless primary.
@@ -539,11 +582,11 @@ public sealed class CSharpPrinter
                 }
                 if (k.Denominator == 2 && Math.Abs(k.Numerator) == 1)
                 {
-                    var sqrt = _p.MathClass + ".Sqrt(" + At(b, 0) + ")";
-                    return k.IsNegative ? (one + " / " + sqrt, Multiplicative) : (sqrt, Primary);
+                    var sqrt = _p.MathCall("Sqrt", At(b, 0));
+                    return k.IsNegative ? (one + " / " + (sqrt.Precedence < Primary ? "(" + sqrt.Text + ")" : sqrt.Text), Multiplicative) : sqrt;
                 }
             }
-            return (_p.MathClass + ".Pow(" + At(b, 0) + ", " + At(e, 0) + ")", Primary);
+            return _p.MathCall("Pow", At(b, 0), At(e, 0));
         }
     }
 }
