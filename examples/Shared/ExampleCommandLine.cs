@@ -79,6 +79,23 @@ internal static class ExampleCommandLine
     }
 
     /// <summary>
+    /// An optional input file: a path that does not exist, or names a folder, is refused when the command line is parsed
+    /// (never silently replaced by something else).
+    /// </summary>
+    public static Option<string?> ExistingFile(string name, string description)
+    {
+        var option = new Option<string?>(name) { Description = description, HelpName = "file" };
+        option.CustomParser = result =>
+        {
+            var path = result.Tokens[0].Value;
+            if (Directory.Exists(path)) result.AddError($"{name}: {path} is a folder, not a file.");
+            else if (!File.Exists(path)) result.AddError($"{name}: {path} does not exist.");
+            return path;
+        };
+        return option;
+    }
+
+    /// <summary>
     /// Parses <paramref name="args"/>. Returns null when the example should run with the values in
     /// <paramref name="parse"/>; otherwise the exit code to return at once: 0 after <c>--help</c> or <c>--version</c>
     /// printed what was asked, <see cref="UsageError"/> after one line per error on standard error.
