@@ -41,7 +41,7 @@ public static class Plots
         losses.Title("GAN losses");
         losses.XLabel("iteration");
         losses.YLabel("loss");
-        losses.ShowLegend(ScottPlot.Alignment.UpperRight);
+        SymGrad.Plotting.LossCurve.ShowLegendBelow(losses);
 
         // Right: histograms (as densities) of the real and the generated samples, and the real density.
         var samples = multiplot.GetPlot(1);
@@ -76,7 +76,7 @@ public static class Plots
         samples.Title("Real and generated samples");
         samples.XLabel("x");
         samples.YLabel("density");
-        samples.ShowLegend(ScottPlot.Alignment.UpperRight);
+        SymGrad.Plotting.LossCurve.ShowLegendBelow(samples);
 
         var full = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.IO;
@@ -9,21 +10,23 @@ using SymGrad.Examples;
 // A GAN (Goodfellow et al. 2014) on one-dimensional data: a generator learns to turn noise z ~ N(0, 1) into samples of
 // N(4, 1.25²), against a discriminator that learns to tell its samples from real ones. Both losses are plain
 // methods (GanModel.cs); their gradients are generated at build time. Alternating Adam steps, one for D, one for G.
-//   dotnet run --project examples/Gan [-- --iterations 4000] [--seed 1] [--out folder]
+//   dotnet run --project examples/Gan [-- --iterations 4000] [--seed 1] [--out folder]   (--help lists the options)
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
-if (args.Contains("--help"))
+var iterationsOption = ExampleCommandLine.Integer("--iterations", "Training iterations, each one Adam step for the discriminator and one for the generator", 4000);
+var seedOption = ExampleCommandLine.Integer("--seed", "Seed of the weights, the real samples and the noise", 1, minimum: 0);
+var outOption = ExampleCommandLine.Out("gan.png");
+var command = new RootCommand(
+    "A one-dimensional GAN: a generator learns to turn N(0, 1) noise into samples of N(4, 1.25²) against a discriminator; " +
+    "both losses are plain methods whose gradients SymGrad generates at build time.\n" +
+    "Run: dotnet run --project examples/Gan [-- options]")
 {
-    Console.WriteLine("usage: dotnet run --project examples/Gan [-- --iterations 4000] [--seed 1] [--out folder]");
-    return 0;
-}
-string? Option(string name)
-{
-    var i = Array.IndexOf(args, name);
-    return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
-}
-var iterations = int.Parse(Option("--iterations") ?? "4000", CultureInfo.InvariantCulture);
-var seed = int.Parse(Option("--seed") ?? "1", CultureInfo.InvariantCulture);
-var outFolder = Option("--out") ?? ".";
+    iterationsOption, seedOption, outOption,
+};
+if (ExampleCommandLine.Parse(command, args, out var parse) is { } exit) return exit;
+var iterations = parse.GetValue(iterationsOption);
+var seed = parse.GetValue(seedOption);
+var outFolder = parse.GetValue(outOption)!;
+ExampleCommandLine.PrintBuildNote();
 const double realMean = 4, realStd = 1.25;
 const int hidden = 16, batch = 64;
 const double rate = 0.002;         // Adam's step, decayed linearly to 0 so the duel settles instead of circling

@@ -23,7 +23,7 @@ public static class Plots
         plot.XLabel("episode");
         plot.YLabel("return (steps balanced)");
         plot.Axes.SetLimitsY(0, 210);
-        plot.ShowLegend(ScottPlot.Alignment.LowerRight);
+        SymGrad.Plotting.LossCurve.ShowLegendBelow(plot);
         var full = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
         plot.SavePng(full, 800, 500);

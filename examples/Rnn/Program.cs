@@ -2,19 +2,30 @@
 // step) learns next-step prediction of a noisy signal. The loss is an ordinary C# method with a loop that carries h;
 // the generator writes its backpropagation-through-time gradient (SequenceLossAccumulateGradient) at build time.
 //
-//   dotnet run --project examples/Rnn [-- --out folder]
+//   dotnet run --project examples/Rnn [-- --out folder]   (--help lists the options)
 //
 // The signal is two sines with noise. Its value alone does not say where it goes next (the same value is passed rising
 // and falling), so the network has to remember the steps before: it beats "the next value is this one" (persistence).
 using System;
 using System.Collections.Generic;
+using System.CommandLine;
 using System.Globalization;
 using System.IO;
 using System.Linq;
 using SymGrad;
+using SymGrad.Examples;
 using SymGrad.Plotting;
 
-var outFolder = args.Length >= 2 && args[0] == "--out" ? args[1] : ".";
+var outOption = ExampleCommandLine.Out("rnn-loss.png and rnn-prediction.png");
+var command = new RootCommand(
+    "An Elman network learns next-step prediction of a noisy signal on the backpropagation-through-time gradient SymGrad " +
+    "generates from the loss, an ordinary C# loop.\n" +
+    "Run: dotnet run --project examples/Rnn [-- options]")
+{
+    outOption,
+};
+if (ExampleCommandLine.Parse(command, args, out var parse) is { } exit) return exit;
+var outFolder = parse.GetValue(outOption)!;
 var random = new Random(7);
 
 // The signal: s_t = sin(0.07 t) + 0.5 sin(0.19 t + 1) + noise. Input x_t = s_t, target y_t = s_{t+1}.

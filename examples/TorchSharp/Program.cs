@@ -1,5 +1,6 @@
 using System;
-using System.Globalization;
+using System.CommandLine;
+using SymGrad.Examples;
 using SymGrad.Torch;
 using TorchSharpModel;
 using TorchSharp;
@@ -8,7 +9,16 @@ using static TorchSharp.torch;
 // Two interleaved spirals, classified by a TorchSharp MLP whose activation (Swish) and loss (a focal loss on logits) are
 // [Differentiable] methods: their forward and backward passes are the tensor code SymGrad generated from the C# above,
 // run by libtorch on the CPU, or on a CUDA GPU where a CUDA build of libtorch is referenced.
-var epochs = args.Length > 1 && args[0] == "--epochs" ? int.Parse(args[1], CultureInfo.InvariantCulture) : 300;
+var epochsOption = ExampleCommandLine.Integer("--epochs", "Full-batch Adam steps", 300);
+var command = new RootCommand(
+    "Two spirals classified by a TorchSharp MLP whose Swish activation and focal loss are [Differentiable, TorchFunction] " +
+    "methods, run by libtorch.\n" +
+    "Run: bash examples/TorchSharp/run.sh [options]")
+{
+    epochsOption,
+};
+if (ExampleCommandLine.Parse(command, args, out var parse) is { } exit) return exit;
+var epochs = parse.GetValue(epochsOption);
 var device = cuda.is_available() ? CUDA : CPU;
 manual_seed(1);
 
@@ -43,6 +53,8 @@ using (no_grad())
     var accuracy = (predicted == y).to_type(ScalarType.Float32).mean().item<float>();
     Console.WriteLine($"Accuracy on the training spirals: {accuracy:P1}; loss {first:0.0000} → {last:0.0000}");
 }
+
+return 0;
 
 // Points on two spirals (one per class), with a little noise; targets [n, 1].
 static (Tensor X, Tensor Y) Spirals(int n)

@@ -1,5 +1,6 @@
 using System;
 using System.IO;
+using System.Linq;
 using SymGrad.Data;
 using SymGrad.Tensors;
 
@@ -151,6 +152,63 @@ public class DataTests : IDisposable
         Assert.Equal(220f / 255f, mnist.Features[2, 1, 1, 0], 6);
         Assert.Equal(1f, mnist.Targets[0, 7]);
         Assert.Equal(1f, mnist.Targets[2, 9]);
+    }
+
+    // The bytes gzip-compressed, as MNIST is distributed (train-images-idx3-ubyte.gz).
+    private static byte[] Gzip(byte[] bytes)
+    {
+        using var output = new MemoryStream();
+        using (var gzip = new System.IO.Compression.GZipStream(output, System.IO.Compression.CompressionLevel.Optimal)) gzip.Write(bytes);
+        return output.ToArray();
+    }
+
+    [Fact]
+    public void Idx_GzipFiles_ReadAsTheFilesTheyCompress()
+    {
+        var images = new Tensor(3, 2, 2);
+        for (var i = 0; i < images.Length; i++) images.Span[i] = i * 20;
+        var labels = new Tensor(new float[] { 7, 0, 9 }, 3);
+        var imagesPath = File("images.idx3-ubyte.gz", Gzip(IdxLoader.WriteBytes(images)));
+        var labelsPath = File("labels.idx1-ubyte.gz", Gzip(IdxLoader.WriteBytes(labels)));
+        Assert.Equal(0x1f, System.IO.File.ReadAllBytes(imagesPath)[0]);
+        Assert.Equal(images.Span.ToArray(), IdxLoader.Read(imagesPath).Span.ToArray());
+        var mnist = IdxLoader.LoadMnist(imagesPath, labelsPath);
+        Assert.Equal(new[] { 3, 2, 2, 1 }, mnist.Features.Shape.ToArray());
+        Assert.Equal(1f, mnist.Targets[2, 9]);
+        // Recognised by its first bytes, not its name; a plain file named .gz is read as it is.
+        Assert.Equal(images.Span.ToArray(), IdxLoader.Read(File("compressed.idx", Gzip(IdxLoader.WriteBytes(images)))).Span.ToArray());
+        Assert.Equal(images.Span.ToArray(), IdxLoader.Read(File("plain.gz", IdxLoader.WriteBytes(images))).Span.ToArray());
+    }
+
+    [Fact]
+    public void Idx_CorruptGzipFiles_NameTheFile()
+    {
+        var good = Gzip(IdxLoader.WriteBytes(new Tensor(50, 7)));
+        // The magic bytes, then a deflate block of a type that does not exist.
+        var corrupt = File("corrupt.idx.gz", new byte[] { 0x1f, 0x8b, 0x08, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff });
+        var e = Assert.Throws<InvalidDataException>(() => IdxLoader.Read(corrupt));
+        Assert.StartsWith(corrupt + ": not a valid gzip file", e.Message, StringComparison.Ordinal);
+        // Cut short: either the compressed stream or the IDX data it holds is incomplete, and the file is named.
+        var cut = File("cut.idx.gz", good.AsSpan(0, good.Length / 2).ToArray());
+        Assert.StartsWith(cut, Assert.Throws<InvalidDataException>(() => IdxLoader.Read(cut)).Message, StringComparison.Ordinal);
+        // Valid gzip around data that is not IDX: offsets count the decompressed bytes, and say so.
+        var text = File("text.gz", Gzip(System.Text.Encoding.ASCII.GetBytes("not an idx file")));
+        Assert.Equal(text + " (decompressed): offset 0: not an IDX file (it starts with 0x6e 0x6f, not two zero bytes).",
+            Assert.Throws<InvalidDataException>(() => IdxLoader.Read(text)).Message);
+        var longer = IdxLoader.WriteBytes(new Tensor(2, 3)).Concat(new byte[] { 1, 2 }).ToArray();
+        Assert.Contains("(decompressed): offset 18: the data goes on after the 6 values of shape [2, 3]",
+            Assert.Throws<InvalidDataException>(() => IdxLoader.Read(File("longer.gz", Gzip(longer)))).Message);
+    }
+
+    [Fact]
+    public void Idx_GzipHeaderAnnouncingGigabytes_IsRefused_WithoutAllocatingThem()
+    {
+        // 2 147 483 000 values announced, 4 present: the buffer grows with the data, so the refusal costs little.
+        var path = File("huge-header.idx.gz", Gzip(new byte[] { 0, 0, 0x08, 1, 0x7F, 0xFF, 0xFD, 0x78, 1, 2, 3, 4 }));
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var e = Assert.Throws<InvalidDataException>(() => IdxLoader.Read(path));
+        Assert.InRange(GC.GetAllocatedBytesForCurrentThread() - before, 0, 8 << 20);
+        Assert.StartsWith(path + " (decompressed): offset 12: truncated", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]

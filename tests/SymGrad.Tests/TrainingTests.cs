@@ -68,6 +68,46 @@ public class LinearRegressionExampleTests
     }
 }
 
+/// <summary>What examples/LinearRegression's --compare-rates and --compare-optimizers print and its README quotes.</summary>
+public class LinearRegressionComparisonTests
+{
+    private static readonly (double[] X, double[] Y) Data = LinearRegressionModel.Data(100, seed: 42);
+
+    [Fact]
+    public void ARateAboveTwoOverTheLargestCurvature_Diverges_AndTheRatesBelowConverge()
+    {
+        var (x, y) = Data;
+        var limit = LinearRegressionComparisons.StableRateLimit(x);
+        Assert.InRange(limit, 1.0, 2.5);
+        var diverged = LinearRegressionComparisons.GradientDescent(x, y, 2.5, 1000);
+        Assert.NotNull(diverged.DivergedAt);
+        Assert.Equal(diverged.DivergedAt, diverged.Loss.Length);   // the finite prefix, and nothing after it
+        Assert.All(diverged.Loss, v => Assert.True(double.IsFinite(v)));
+        var minimum = LinearRegressionModel.Loss(LinearRegressionModel.LeastSquares(x, y).W, LinearRegressionModel.LeastSquares(x, y).B, x, y);
+        foreach (var rate in new[] { 0.1, 1.0 })
+        {
+            var run = LinearRegressionComparisons.GradientDescent(x, y, rate, 1000);
+            Assert.Null(run.DivergedAt);
+            Assert.NotNull(LinearRegressionComparisons.StepsToReach(run, minimum));
+        }
+    }
+
+    [Fact]
+    public void Momentum_ReachesTheMinimum_BeforePlainGradientDescent_OnTheSameGradient()
+    {
+        var (x, y) = Data;
+        var (ws, bs) = LinearRegressionModel.LeastSquares(x, y);
+        var minimum = LinearRegressionModel.Loss(ws, bs, x, y);
+        var sgd = LinearRegressionComparisons.WithOptimizer("SGD", new Sgd(0.01f), x, y, 1000);
+        var momentum = LinearRegressionComparisons.WithOptimizer("momentum", new Momentum(0.01f, 0.9f), x, y, 1000);
+        // The runtime's SGD (float) follows the double gradient descent of the example to float precision.
+        var plain = LinearRegressionComparisons.GradientDescent(x, y, 0.01, 1000);
+        Assert.Equal(plain.Loss[^1], sgd.Loss[^1], 4);
+        Assert.Null(LinearRegressionComparisons.StepsToReach(sgd, minimum));
+        Assert.InRange(LinearRegressionComparisons.StepsToReach(momentum, minimum) ?? int.MaxValue, 0, 400);
+    }
+}
+
 public class TrainingTests
 {
     /// <summary>Two interleaved spirals-like rings: not linearly separable.</summary>

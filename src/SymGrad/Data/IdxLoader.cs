@@ -1,6 +1,7 @@
 using System;
 using System.Buffers.Binary;
 using System.IO;
+using System.IO.Compression;
 using SymGrad.Tensors;
 
 namespace SymGrad.Data;
@@ -8,45 +9,95 @@ namespace SymGrad.Data;
 /// <summary>
 /// The IDX format of MNIST: two zero bytes, a type byte (0x08 unsigned byte, 0x09 signed byte, 0x0B int16,
 /// 0x0C int32, 0x0D float32, 0x0E float64), the number of dimensions, each dimension as a big-endian int32, then
-/// the values, big-endian. Bad files raise <see cref="InvalidDataException"/> naming the file and the byte offset.
+/// the values, big-endian; plain or gzip-compressed. Bad files raise <see cref="InvalidDataException"/> naming the
+/// file and the byte offset.
 /// </summary>
 public static class IdxLoader
 {
-    /// <summary>Reads an IDX file into a tensor of its shape (values as float, unscaled).</summary>
+    /// <summary>
+    /// Reads an IDX file into a tensor of its shape (values as float, unscaled). A gzip-compressed file (as MNIST is
+    /// distributed, <c>train-images-idx3-ubyte.gz</c>) is recognised by its first two bytes, 0x1f 0x8b, whatever its
+    /// name, and decompressed as it is read; errors in its contents give offsets in the decompressed data.
+    /// </summary>
     public static Tensor Read(string path)
     {
         if (Directory.Exists(path)) throw new InvalidDataException($"{path}: a directory, not an IDX file.");
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such file.", path);
-        // The header first, then exactly the bytes it announces (and one more, to see whether the file goes on): a
-        // device such as /dev/zero or a file of many gigabytes is refused from its header, never read whole.
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
-        var head = new byte[4];
-        var (size, rank) = Prefix(head.AsSpan(0, ReadUpTo(stream, head, 0, 4)), path);
-        var header = new byte[4 + 4 * rank];
-        head.CopyTo(header, 0);
-        var (shape, count) = Dimensions(header.AsSpan(0, 4 + ReadUpTo(stream, header, 4, header.Length - 4)), rank, path);
-        var total = header.Length + count * size;
-        if (total > Array.MaxLength - 1)
-            throw new InvalidDataException($"{path}: offset 4: the header announces {count} values ({count * size} bytes), more than SymGrad reads into one array.");
-        // A regular file shorter than its header announces is refused before the buffer is allocated (a 12-byte file
-        // announcing 2 GB allocated them, then reported the truncation).
-        if (stream.CanSeek && stream.Length < total)
-            throw new InvalidDataException($"{path}: offset {stream.Length}: truncated: shape {Tensor.Format(shape)} needs {count * size} bytes of values from offset {header.Length}, the file has {stream.Length - header.Length}.");
-        var bytes = new byte[total + 1];
-        header.CopyTo(bytes, 0);
-        var got = header.Length + ReadUpTo(stream, bytes, header.Length, bytes.Length - header.Length);
-        if (got > total && stream.CanSeek)
-            throw new InvalidDataException($"{path}: offset {total}: {stream.Length - total} bytes after the values.");
-        return Read(bytes.AsSpan(0, got), path);
+        if (!IsGzip(stream)) return Read(stream, path, path, stream.CanSeek ? stream.Length : null);
+        using var gzip = new GZipStream(stream, CompressionMode.Decompress);
+        return Read(gzip, path, $"{path} (decompressed)", null);
     }
 
-    // Reads until count bytes or the end; the number read.
-    private static int ReadUpTo(Stream stream, byte[] buffer, int offset, long count)
+    // True when the stream starts with gzip's magic bytes; a seekable stream is left at its start either way (a stream
+    // that cannot seek, such as a device, is read as IDX: its first bytes are then gone, so it is not looked at).
+    private static bool IsGzip(Stream stream)
+    {
+        if (!stream.CanSeek) return false;
+        var magic = new byte[2];
+        var got = ReadUpTo(stream, magic, 0, 2, "");
+        stream.Position = 0;
+        return got == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+    }
+
+    // The header first, then exactly the bytes it announces (and one more, to see whether the data goes on): a device
+    // such as /dev/zero or a file of many gigabytes is refused from its header, never read whole. length is the size of
+    // the data when known (a regular file), null for a decompressed stream; file names the file for decompression
+    // errors, source names the data in every other error.
+    private static Tensor Read(Stream stream, string file, string source, long? length)
+    {
+        var head = new byte[4];
+        var (size, rank) = Prefix(head.AsSpan(0, ReadUpTo(stream, head, 0, 4, file)), source);
+        var header = new byte[4 + 4 * rank];
+        head.CopyTo(header, 0);
+        var (shape, count) = Dimensions(header.AsSpan(0, 4 + ReadUpTo(stream, header, 4, header.Length - 4, file)), rank, source);
+        var total = header.Length + count * size;
+        if (total > Array.MaxLength - 1)
+            throw new InvalidDataException($"{source}: offset 4: the header announces {count} values ({count * size} bytes), more than SymGrad reads into one array.");
+        // A regular file shorter than its header announces is refused before the buffer is allocated (a 12-byte file
+        // announcing 2 GB allocated them, then reported the truncation).
+        if (length is { } known)
+        {
+            if (known < total)
+                throw new InvalidDataException($"{source}: offset {known}: truncated: shape {Tensor.Format(shape)} needs {count * size} bytes of values from offset {header.Length}, the file has {known - header.Length}.");
+            var bytes = new byte[total + 1];
+            header.CopyTo(bytes, 0);
+            var got = header.Length + ReadUpTo(stream, bytes, header.Length, bytes.Length - header.Length, file);
+            if (got > total) throw new InvalidDataException($"{source}: offset {total}: {known - total} bytes after the values.");
+            return Read(bytes.AsSpan(0, got), source);
+        }
+        // Data of unknown length (decompressed) is read in pieces into a buffer that grows with what arrives, so a header
+        // that announces gigabytes over a short stream costs what the stream holds, not what the header claims.
+        using var values = new MemoryStream();
+        values.Write(header);
+        var piece = new byte[1 << 20];
+        while (values.Length <= total)
+        {
+            var n = ReadUpTo(stream, piece, 0, Math.Min(piece.Length, total + 1 - values.Length), file);
+            if (n == 0) break;
+            values.Write(piece, 0, n);
+        }
+        if (values.Length > total)
+            throw new InvalidDataException($"{source}: offset {total}: the data goes on after the {count} values of shape {Tensor.Format(shape)} its header announces.");
+        return Read(values.GetBuffer().AsSpan(0, (int)values.Length), source);
+    }
+
+    // Reads until count bytes or the end; the number read. A decompression error (a corrupt gzip file) is reported with
+    // the file's name.
+    private static int ReadUpTo(Stream stream, byte[] buffer, int offset, long count, string file)
     {
         var done = 0;
         while (done < count)
         {
-            var n = stream.Read(buffer, offset + done, (int)Math.Min(count - done, 1 << 20));
+            int n;
+            try
+            {
+                n = stream.Read(buffer, offset + done, (int)Math.Min(count - done, 1 << 20));
+            }
+            catch (InvalidDataException e) when (stream is GZipStream)
+            {
+                throw new InvalidDataException($"{file}: not a valid gzip file: {e.Message}", e);
+            }
             if (n == 0) break;
             done += n;
         }
