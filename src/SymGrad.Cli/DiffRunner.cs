@@ -10,7 +10,7 @@ using SymGrad.Symbolic;
 namespace SymGrad.Cli;
 
 /// <summary>What <c>symgrad diff</c> was asked to do.</summary>
-public sealed record DiffRequest(string Expression, IReadOnlyList<string>? Wrt, string Format, bool Steps, bool Float, bool Stats, string Name,
+public sealed record DiffRequest(string Expression, IReadOnlyList<string>? Wrt, string Format, bool Steps, bool SinglePrecision, bool Stats, string Name,
     IReadOnlyList<string>? Arrays = null);
 
 /// <summary>Carries out <c>symgrad diff</c>.</summary>
@@ -20,7 +20,7 @@ public static class DiffRunner
     public static int Run(DiffRequest request, TextWriter output, TextWriter error)
     {
         // Variables have the type the code is printed in, so constants and casts mean what C# makes of them there.
-        var scope = new FrontEndScope { FloatingType = request.Float ? NumericType.Float : NumericType.Double };
+        var scope = new FrontEndScope { FloatingType = request.SinglePrecision ? NumericType.Float : NumericType.Double };
         // --arrays x,W:2: names read as arrays (rank 1 unless given), indexed in Sym.Sum(x.Length, i => …) terms.
         var arrays = new SortedDictionary<string, int>(StringComparer.Ordinal);
         foreach (var spec in request.Arrays ?? Array.Empty<string>())
@@ -126,7 +126,7 @@ public static class DiffRunner
         if (request.Format == "latex") PrintLatex(gradient, request, output);
         else
         {
-            var printer = request.Float ? CSharpPrinter.Float : CSharpPrinter.Default;
+            var printer = request.SinglePrecision ? CSharpPrinter.Float : CSharpPrinter.Default;
             var summary = "f = " + printer.PrintSummary(gradient.Function) + "; returns f and writes each partial derivative to the out parameter d<variable>.";
             output.Write(printer.PrintMethod(program, request.Name, summary));
         }
@@ -153,7 +153,7 @@ public static class DiffRunner
         if (request.Format == "latex") PrintLatex(gradient, request, output);
         else
         {
-            var printer = request.Float ? CSharpPrinter.Float : CSharpPrinter.Default;
+            var printer = request.SinglePrecision ? CSharpPrinter.Float : CSharpPrinter.Default;
             var parameters = scalars.Select(s => new IndexedCode.ArrayParameter(s, 0)).Concat(arrays.Select(a => new IndexedCode.ArrayParameter(a.Key, a.Value))).ToList();
             var summary = "f = " + printer.PrintSummary(gradient.Function) + "; returns f and writes ∂f/∂v to d<v> (out for a scalar, a span or array of the shape of an array).";
             output.Write(IndexedCode.PrintGradientMethod(gradient, request.Name, printer, parameters: parameters, summary: summary));
@@ -167,7 +167,7 @@ public static class DiffRunner
     // Each partial, and with --steps each derivation (an array variable as its element, df/dx_k).
     private static void PrintLatex(Gradient gradient, DiffRequest request, TextWriter output)
     {
-        using var latexMemo = LatexPrinter.Memoize(gradient.Function, request.Float);
+        using var latexMemo = LatexPrinter.Memoize(gradient.Function, request.SinglePrecision);
         foreach (var (v, p) in gradient.Variables.Zip(gradient.Partials, (v, p) => (v, p)))
             output.WriteLine(LatexPrinter.PrintPartial("f", v, p));
         if (!request.Steps) return;

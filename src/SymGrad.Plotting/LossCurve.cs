@@ -128,7 +128,7 @@ public static class AxisTicks
     /// them, spaced 1, 2 or 5 times a power of ten (the smallest such step that fits): epochs 1..3 get 1, 2, 3, never
     /// 0.95, 1.05. Empty when the range holds no whole number.
     /// </summary>
-    public static double[] Integer(double min, double max, int maxCount)
+    public static double[] WholeNumbers(double min, double max, int maxCount)
     {
         if (!double.IsFinite(min) || !double.IsFinite(max) || min > max) return Array.Empty<double>();
         maxCount = Math.Max(1, maxCount);
@@ -149,7 +149,7 @@ public static class AxisTicks
     /// </summary>
     public static (double Position, double Value)[] Log(double minExponent, double maxExponent, int maxCount)
     {
-        var decades = Integer(minExponent, maxExponent, maxCount);
+        var decades = WholeNumbers(minExponent, maxExponent, maxCount);
         if (decades.Length >= 2) return decades.Select(k => (k, Math.Pow(10, k))).ToArray();
         var ticks = new List<(double, double)>();
         for (var k = Math.Floor(minExponent); k <= Math.Ceiling(maxExponent); k++)
@@ -179,7 +179,7 @@ public static class AxisTicks
     }
 }
 
-/// <summary>A ScottPlot tick generator with <see cref="AxisTicks.Integer"/> positions, about one per 60 pixels.</summary>
+/// <summary>A ScottPlot tick generator with <see cref="AxisTicks.WholeNumbers"/> positions, about one per 60 pixels.</summary>
 public sealed class IntegerTickGenerator : ScottPlot.ITickGenerator
 {
     /// <inheritdoc />
@@ -192,7 +192,7 @@ public sealed class IntegerTickGenerator : ScottPlot.ITickGenerator
     public void Regenerate(ScottPlot.CoordinateRange range, ScottPlot.Edge edge, ScottPlot.PixelLength size, ScottPlot.Paint paint, ScottPlot.LabelStyle labelStyle)
     {
         var count = Math.Min(MaxTickCount, Math.Max(2, (int)(size.Length / 60)));
-        Ticks = AxisTicks.Integer(range.Min, range.Max, count)
+        Ticks = AxisTicks.WholeNumbers(range.Min, range.Max, count)
             .Select(v => ScottPlot.Tick.Major(v, v.ToString(System.Globalization.CultureInfo.InvariantCulture))).ToArray();
     }
 }

@@ -95,7 +95,7 @@ public class LossCurveTests : IDisposable
     [InlineData(-3.2, 3.2, 4, new double[] { -2, 0, 2 })]
     [InlineData(1.2, 1.8, 4, new double[0])]
     public void IntegerTicks_AreWholeNumbers_AtMostTheCountAsked(double min, double max, int count, double[] expected) =>
-        Assert.Equal(expected, AxisTicks.Integer(min, max, count));
+        Assert.Equal(expected, AxisTicks.WholeNumbers(min, max, count));
 
     [Fact]
     public void AnEpochAxis_IsDrawnWithWholeNumberTicks()

@@ -137,7 +137,7 @@ public static class IdxLoader
             if (shape[d] <= 0) throw new InvalidDataException($"{source}: offset {4 + 4 * d}: dimension {d} is {shape[d]}.");
             count *= shape[d];
             if (count > int.MaxValue)
-                throw new InvalidDataException($"{source}: offset {4 + 4 * d}: the dimensions up to {d} ({Tensor.Format(shape[..(d + 1)])}) hold more than {int.MaxValue} values, more than a tensor holds.");
+                throw new InvalidDataException($"{source}: offset {4 + 4 * d}: the dimensions up to {d} ({Tensor.Format(shape.AsSpan(0, d + 1))}) hold more than {int.MaxValue} values, more than a tensor holds.");
         }
         return (shape, count);
     }

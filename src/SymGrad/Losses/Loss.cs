@@ -102,10 +102,10 @@ public sealed class BinaryCrossEntropy() : ElementwiseLoss<BinaryCrossEntropy.Te
     /// <summary>Cross-entropy on a logit and its generated derivative.</summary>
     public readonly struct Term : ILossTerm
     {
-        /// <inheritdoc />
-        public float Value(float logit, float target) => LossFunctions.BinaryCrossEntropyWithLogits(logit, target);
-        /// <inheritdoc />
-        public float Derivative(float logit, float target) => LossFunctions.BinaryCrossEntropyWithLogitsDerivative(logit, target);
+        /// <summary>The loss of a logit (the prediction is a logit here) against a target in [0, 1].</summary>
+        public float Value(float prediction, float target) => LossFunctions.BinaryCrossEntropyWithLogits(prediction, target);
+        /// <summary>∂loss/∂logit, σ(logit) − target.</summary>
+        public float Derivative(float prediction, float target) => LossFunctions.BinaryCrossEntropyWithLogitsDerivative(prediction, target);
     }
 }
 

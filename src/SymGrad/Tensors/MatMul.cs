@@ -362,7 +362,7 @@ public static class MatMul
     /// </summary>
     public static Span<float> Workspace(int length)
     {
-        if (length < 0) throw new ArgumentOutOfRangeException(nameof(length));
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
         if (_workspace is null || _workspace.Length < length) _workspace = new float[Math.Max(length, 1024)];
         return _workspace.AsSpan(0, length);
     }

@@ -250,6 +250,9 @@ internal static class ViewShape
         return (int)count;
     }
 
+    // Out of range is IndexOutOfRangeException, as for the arrays these views stand in for: generated code indexing a view
+    // fails as the method indexing an array would (CA2201 reserves the type for the runtime's own arrays).
+#pragma warning disable CA2201
     [System.Diagnostics.CodeAnalysis.DoesNotReturn]
     public static void Outside(int row, int column, int rows, int columns) =>
         throw new IndexOutOfRangeException($"({row}, {column}) is outside {rows}×{columns}.");
@@ -282,4 +285,5 @@ internal static class ViewShape
     [System.Diagnostics.CodeAnalysis.DoesNotReturn]
     private static void OutsideRows(int a, int b, int start, int count, int d0, int d1, int d2, int d3) =>
         throw new IndexOutOfRangeException($"({a}, {b}, {start}…{start + count - 1}, ·) is outside {d0}×{d1}×{d2}×{d3}.");
+#pragma warning restore CA2201
 }

@@ -28,7 +28,7 @@ public sealed class Tensor
     // No shape: a vector of all the data.
     private static int[] Validate(float[] data, int[] shape)
     {
-        if (data is null) throw new ArgumentNullException(nameof(data));
+        ArgumentNullException.ThrowIfNull(data);
         if (shape.Length == 0) return new[] { data.Length };
         if (data.Length != Count(shape))
             throw new ArgumentException($"{data.Length} values do not fill shape {Format(shape)} ({Count(shape)} values).", nameof(data));
@@ -161,5 +161,8 @@ public sealed class Tensor
         return sb.Append(']').ToString();
     }
 
+    // As an array would (CA2201 reserves the type for the runtime's arrays; a tensor's indexer stands in for one).
+#pragma warning disable CA2201
     private static int Check(int i, int n) => (uint)i < (uint)n ? i : throw new IndexOutOfRangeException($"Index {i} is outside 0..{n - 1}.");
+#pragma warning restore CA2201
 }
