@@ -91,10 +91,10 @@ if (args.Length > 0 && args[0] == "generate")
 if (args.Length > 0 && args[0] == "dx-parts")
 {
     var r = new Random(1);
-    SymGrad.Tensors.Tensor Rnd(params int[] shape) => RandomTensor(r, shape);
+    SymGrad.Tensors.DenseTensor Rnd(params int[] shape) => RandomTensor(r, shape);
     int cin = 8, cout = 16, h = 13, batch = 64, ow = h - 2;
     var w = Rnd(3, 3, cin, cout); var b = Rnd(cout); var x = Rnd(batch, h, h, cin); var d = Rnd(batch, ow, ow, cout);
-    var dx = new SymGrad.Tensors.Tensor(batch, h, h, cin);
+    var dx = new SymGrad.Tensors.DenseTensor(batch, h, h, cin);
     var pg = new float[batch * ow * ow * 72];
     static void StandaloneDx(SymGrad.ReadOnlyTensor4<float> W, ReadOnlySpan<float> b, SymGrad.ReadOnlyTensor4<float> X, SymGrad.ReadOnlyTensor4<float> Delta, SymGrad.Tensor4<float> dX)
     {
@@ -231,7 +231,7 @@ if (args.Length > 0 && args[0] == "maxpool-parts")
     // the windows do not overlap).
     var r = new Random(1);
     int batch = 16, h = 26, ch = 16, oh = h / 2;
-    var x = RandomTensor(r, new[] { batch, h, h, ch }); var d = RandomTensor(r, new[] { batch, oh, oh, ch }); var dx = new SymGrad.Tensors.Tensor(batch, h, h, ch);
+    var x = RandomTensor(r, new[] { batch, h, h, ch }); var d = RandomTensor(r, new[] { batch, oh, oh, ch }); var dx = new SymGrad.Tensors.DenseTensor(batch, h, h, ch);
     var pool = new SymGrad.Layers.MaxPool2D(2);
     pool.Forward(x, true);
     void Lean(bool store)
@@ -284,9 +284,9 @@ if (args.Length > 0 && args[0] == "maxpool-parts")
 if (args.Length > 0 && args[0] == "dw-window")
 {
     var r = new Random(1);
-    SymGrad.Tensors.Tensor Rnd(params int[] shape) => RandomTensor(r, shape);
+    SymGrad.Tensors.DenseTensor Rnd(params int[] shape) => RandomTensor(r, shape);
     int cin = 1, cout = 8, h = 28, batch = 64, ow = h - 2;
-    var x = Rnd(batch, h, h, cin); var d = Rnd(batch, ow, ow, cout); var dw = new SymGrad.Tensors.Tensor(3, 3, cin, cout);
+    var x = Rnd(batch, h, h, cin); var d = Rnd(batch, ow, ow, cout); var dw = new SymGrad.Tensors.DenseTensor(3, 3, cin, cout);
     var w = Rnd(3, 3, cin, cout); var b = Rnd(cout);
     var actions = new (string, Action)[]
     {
@@ -313,16 +313,16 @@ if (args.Length > 0 && args[0] == "conv-split")
     // Where the generated convolution backward spends its time: ∂L/∂W alone, ∂L/∂X alone, against the kernels' two
     // matrix products alone (im2col and col2im not counted), at the shapes of `layer-backward`.
     var r = new Random(1);
-    SymGrad.Tensors.Tensor Rnd(params int[] shape) => RandomTensor(r, shape);
+    SymGrad.Tensors.DenseTensor Rnd(params int[] shape) => RandomTensor(r, shape);
     foreach (var (cin, cout, h, batch) in new[] { (8, 16, 28, 16), (1, 8, 28, 64), (8, 16, 13, 64) })
     {
         var w = Rnd(3, 3, cin, cout); var b = Rnd(cout); var x = Rnd(batch, h, h, cin); var d = Rnd(batch, h - 2, h - 2, cout);
-        var dw = new SymGrad.Tensors.Tensor(3, 3, cin, cout); var db = new SymGrad.Tensors.Tensor(cout); var dx = new SymGrad.Tensors.Tensor(batch, h, h, cin);
+        var dw = new SymGrad.Tensors.DenseTensor(3, 3, cin, cout); var db = new SymGrad.Tensors.DenseTensor(cout); var dx = new SymGrad.Tensors.DenseTensor(batch, h, h, cin);
         double Time(Action a) { for (var i = 0; i < 100; i++) a(); var c = Stopwatch.StartNew(); for (var i = 0; i < 100; i++) a(); return c.Elapsed.TotalMilliseconds / 100; }
         var tw = Time(() => SymGrad.Functions.LayerFormulas.Conv2DScoreAccumulateGradient(w.AsReadOnlyTensor4(), b.Span, x.AsReadOnlyTensor4(), d.AsReadOnlyTensor4(), dw.AsTensor4(), default, default));
         var tx = Time(() => SymGrad.Functions.LayerFormulas.Conv2DScoreAccumulateGradient(w.AsReadOnlyTensor4(), b.Span, x.AsReadOnlyTensor4(), d.AsReadOnlyTensor4(), default, default, dx.AsTensor4()));
         int rows = batch * (h - 2) * (h - 2), cols = 9 * cin;
-        var patches = Rnd(rows, cols); var pg = new SymGrad.Tensors.Tensor(rows, cols);
+        var patches = Rnd(rows, cols); var pg = new SymGrad.Tensors.DenseTensor(rows, cols);
         var kw = Time(() => SymGrad.Tensors.MatMul.MultiplyTransposedA(patches.Span, d.Span, dw.Span, cols, rows, cout, accumulate: true));
         var kx = Time(() => SymGrad.Tensors.MatMul.MultiplyTransposedB(d.Span, w.Span, pg.Span, rows, cout, cols));
         var layer = new SymGrad.Layers.Conv2D(cin, cout, 3, seed: 1);
@@ -342,7 +342,7 @@ if (args.Length > 0 && args[0] is "dense-backward" or "layer-backward")
     var r = new Random(1);
     double Median(System.Collections.Generic.List<double> l) => l.OrderBy(x => x).ElementAt(l.Count / 2);
     // withForward: time forward + backward (pooling: the generated mode records no argmax in its forward pass).
-    (double Kernels, double Generated) Compare(SymGrad.Layers.Layer[] pair, SymGrad.Tensors.Tensor input, SymGrad.Tensors.Tensor delta, bool withForward = false, bool parametersOnly = false)
+    (double Kernels, double Generated) Compare(SymGrad.Layers.Layer[] pair, SymGrad.Tensors.DenseTensor input, SymGrad.Tensors.DenseTensor delta, bool withForward = false, bool parametersOnly = false)
     {
         var times = new[] { new System.Collections.Generic.List<double>(), new System.Collections.Generic.List<double>() };
         // Warm-up: at least 20 rounds and half a second, so tiered compilation (which waits for a quiet 100 ms before
@@ -368,7 +368,7 @@ if (args.Length > 0 && args[0] is "dense-backward" or "layer-backward")
             }
         return (Median(times[0]), Median(times[1]));
     }
-    SymGrad.Tensors.Tensor Random(params int[] shape) => RandomTensor(r, shape);
+    SymGrad.Tensors.DenseTensor Random(params int[] shape) => RandomTensor(r, shape);
     // `-- layer-backward epoch`: the whole-CNN epoch alone.
     var epochOnly = args.Length > 1 && args[1] == "epoch";
     if (!epochOnly)
@@ -442,7 +442,7 @@ if (args.Length > 0 && args[0] is "dense-backward" or "layer-backward")
 }
 if (args.Length > 0 && args[0] == "relu")
 {
-    var x = new SymGrad.Tensors.Tensor(64, 28, 28, 8);
+    var x = new SymGrad.Tensors.DenseTensor(64, 28, 28, 8);
     var r = new Random(1);
     foreach (ref var v in x.Span) v = (float)(r.NextDouble() - 0.5);
     SymGrad.Layers.Layer[] layers = { new SymGrad.Layers.Activation<SymGrad.Layers.Relu>(), new SymGrad.Layers.Activation<HandWrittenRelu>() };
@@ -461,7 +461,7 @@ if (args.Length > 0 && args[0] == "cnn-layers")
     // and with every layer's generated backward. 1 000 warm-up steps, then the mean of 500.
     using var one = SymGrad.Tensors.Threads.Use(1);
     var random = new Random(1);
-    var x = new SymGrad.Tensors.Tensor(64, 28, 28, 1);
+    var x = new SymGrad.Tensors.DenseTensor(64, 28, 28, 1);
     foreach (ref var v in x.Span) v = (float)random.NextDouble();
     foreach (var generated in new[] { false, true })
     {
@@ -483,7 +483,7 @@ if (args.Length > 0 && args[0] == "cnn-layers")
                 t = layers[i].Forward(t, true);
                 if (step >= warm) forward[i] += clock.Elapsed.TotalMicroseconds;
             }
-            var g = new SymGrad.Tensors.Tensor(t.Shape.ToArray());
+            var g = new SymGrad.Tensors.DenseTensor(t.Shape.ToArray());
             g.Fill(0.01f);
             for (var i = layers.Length - 1; i >= 0; i--)
             {
@@ -591,9 +591,9 @@ static void PrintInterleavedMedians((string Name, Action Run)[] actions, int rou
 }
 
 // A tensor of uniform values in [−0.5, 0.5).
-static SymGrad.Tensors.Tensor RandomTensor(Random random, int[] shape)
+static SymGrad.Tensors.DenseTensor RandomTensor(Random random, int[] shape)
 {
-    var t = new SymGrad.Tensors.Tensor(shape);
+    var t = new SymGrad.Tensors.DenseTensor(shape);
     foreach (ref var v in t.Span) v = (float)(random.NextDouble() - 0.5);
     return t;
 }

@@ -53,9 +53,9 @@ public class TrainingBenchmarks
     public static Dataset RandomImages(int n, int seed)
     {
         var random = new Random(seed);
-        var x = new Tensor(n, 28, 28, 1);
+        var x = new DenseTensor(n, 28, 28, 1);
         foreach (ref var v in x.Span) v = random.NextDouble() < 0.8 ? 0f : (float)random.NextDouble();
-        var y = new Tensor(n, 10);
+        var y = new DenseTensor(n, 10);
         for (var i = 0; i < n; i++) y[i, random.Next(10)] = 1;
         return new Dataset(x, y);
     }
@@ -71,7 +71,7 @@ public readonly struct HandWrittenRelu : IScalarFunction
 /// <summary>Softmax cross-entropy with the textbook gradient softmax(z) − y written by hand.</summary>
 public sealed class HandWrittenSoftmaxCrossEntropy : Loss
 {
-    public override float Forward(Tensor prediction, Tensor target)
+    public override float Forward(DenseTensor prediction, DenseTensor target)
     {
         int batch = prediction.Dim(0), classes = prediction.Length / batch;
         var total = 0.0;
@@ -96,7 +96,7 @@ public sealed class HandWrittenSoftmaxCrossEntropy : Loss
         return (m, s);
     }
 
-    public override void Backward(Tensor prediction, Tensor target, Tensor gradient)
+    public override void Backward(DenseTensor prediction, DenseTensor target, DenseTensor gradient)
     {
         int batch = prediction.Dim(0), classes = prediction.Length / batch;
         for (var b = 0; b < batch; b++)

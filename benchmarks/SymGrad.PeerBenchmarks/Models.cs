@@ -6,7 +6,7 @@ using SymGrad.Losses;
 using SymGrad.Training;
 using TorchSharp;
 using static TorchSharp.torch;
-using SymTensor = SymGrad.Tensors.Tensor;
+using SymTensor = SymGrad.Tensors.DenseTensor;
 
 namespace SymGrad.PeerBenchmarks;
 

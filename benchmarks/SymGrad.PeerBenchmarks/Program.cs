@@ -12,7 +12,7 @@ using SymGrad.Tensors;
 using SymGrad.Training;
 using TorchSharp;
 using static TorchSharp.torch;
-using SymTensor = SymGrad.Tensors.Tensor;
+using SymTensor = SymGrad.Tensors.DenseTensor;
 
 namespace SymGrad.PeerBenchmarks;
 

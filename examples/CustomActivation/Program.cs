@@ -38,8 +38,8 @@ Console.WriteLine("∂PseudoHuber/∂prediction: " + Custom.PseudoHuberDerivatio
 // Fit y = sin(3x) on [−1, 1].
 var random = new Random(3);
 const int n = 256;
-var x = new Tensor(n, 1);
-var y = new Tensor(n, 1);
+var x = new DenseTensor(n, 1);
+var y = new DenseTensor(n, 1);
 for (var i = 0; i < n; i++)
 {
     x[i, 0] = (float)(random.NextDouble() * 2 - 1);
@@ -63,7 +63,7 @@ var mse = Trainer.Evaluate(network, new MeanSquaredError(), new Dataset(x, y)).L
 Console.WriteLine($"after {history.Epochs.Count} epochs: pseudo-Huber {history.Epochs[^1].TrainLoss:F5}, half mean squared error {mse:F5}");
 foreach (var v in new[] { -0.8f, 0f, 0.5f })
 {
-    var p = network.Predict(new Tensor(new[] { v }, 1, 1))[0, 0];
+    var p = network.Predict(new DenseTensor(new[] { v }, 1, 1))[0, 0];
     Console.WriteLine($"  f({v,4}) = {p:F3}   sin(3·{v}) = {MathF.Sin(3 * v):F3}");
 }
 
@@ -79,7 +79,7 @@ Console.WriteLine("∂/∂w, generated: " + Classification.UnitDerivation.Partia
 
 // The fit, drawn: sin(3x) and the network's prediction on a grid over [−1, 1].
 var grid = Enumerable.Range(0, 201).Select(i => -1 + i / 100.0).ToArray();
-var predicted = network.Predict(new Tensor(grid.Select(v => (float)v).ToArray(), grid.Length, 1));
+var predicted = network.Predict(new DenseTensor(grid.Select(v => (float)v).ToArray(), grid.Length, 1));
 var fitPath = Path.Combine(outFolder, "custom-activation-fit.png");
 var fit = LossCurve.Create(new[]
 {

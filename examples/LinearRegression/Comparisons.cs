@@ -40,7 +40,7 @@ public static class LinearRegressionComparisons
     /// </summary>
     public static Run WithOptimizer(string name, Optimizer optimizer, double[] x, double[] y, int iterations)
     {
-        var theta = new Parameter("θ", new Tensor(new float[] { 0, 0 }, 2));
+        var theta = new Parameter("θ", new DenseTensor(new float[] { 0, 0 }, 2));
         var losses = new List<double>(iterations);
         int? diverged = null;
         for (var i = 0; i < iterations; i++)

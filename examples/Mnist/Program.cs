@@ -268,8 +268,8 @@ static Dataset StandIn(int n, int seed)
         }
         strokes[k] = walk;
     }
-    var x = new Tensor(n, 28, 28, 1);
-    var y = new Tensor(n, 10);
+    var x = new DenseTensor(n, 28, 28, 1);
+    var y = new DenseTensor(n, 10);
     for (var i = 0; i < n; i++)
     {
         var k = i % 10;

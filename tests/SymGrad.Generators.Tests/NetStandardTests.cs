@@ -219,3 +219,51 @@ public class NetStandardTests
             name.Name == "SymGrad" ? LoadFromStream(new MemoryStream(symGrad)) : null;
     }
 }
+
+/// <summary>
+/// The runtime's tensor beside the two other libraries a SymGrad user imports: System.Numerics.Tensors (its static
+/// <c>Tensor</c> class) and TorchSharp (<c>torch.Tensor</c>). Ours is <c>DenseTensor</c>: both usings compile (CS0104 was
+/// the error when it was called Tensor).
+/// </summary>
+public class TensorNameTests
+{
+    private static System.Collections.Immutable.ImmutableArray<Diagnostic> Compile(string source) =>
+        CSharpCompilation.Create("User", new[] { CSharpSyntaxTree.ParseText(source, GeneratorHarness.ParseOptions) },
+                Basic.Reference.Assemblies.Net100.References.All.Concat(new[]
+                {
+                    MetadataReference.CreateFromFile(typeof(SymGrad.Tensors.DenseTensor).Assembly.Location),
+                    MetadataReference.CreateFromFile(typeof(System.Numerics.Tensors.TensorPrimitives).Assembly.Location),
+                    MetadataReference.CreateFromFile(typeof(global::TorchSharp.torch).Assembly.Location),
+                }),
+                new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary))
+            .GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToImmutableArray();
+
+    [Fact]
+    public void WithSystemNumericsTensors_BothNamesResolve()
+    {
+        Assert.Empty(Compile("""
+            using System.Numerics.Tensors;
+            using SymGrad.Tensors;
+
+            public static class UserCode
+            {
+                public static float Total(DenseTensor t) => TensorPrimitives.Sum(t.Span);
+                public static Tensor<float> Copy(DenseTensor t) => Tensor.Create(t.Span.ToArray(), new nint[] { t.Length });
+            }
+            """));
+    }
+
+    [Fact]
+    public void WithTorchSharp_BothNamesResolve()
+    {
+        Assert.Empty(Compile("""
+            using SymGrad.Tensors;
+            using static TorchSharp.torch;
+
+            public static class UserCode
+            {
+                public static Tensor ToTorch(DenseTensor t) => tensor(t.Span.ToArray());
+            }
+            """));
+    }
+}

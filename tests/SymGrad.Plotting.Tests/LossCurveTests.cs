@@ -28,8 +28,8 @@ public class LossCurveTests : IDisposable
     [Fact]
     public void ATrainingRun_IsSavedAsAPng_OfTheRequestedSize()
     {
-        var x = new Tensor(new float[] { 0, 1, 2, 3 }, 4, 1);
-        var y = new Tensor(new float[] { 1, 3, 5, 7 }, 4, 1);
+        var x = new DenseTensor(new float[] { 0, 1, 2, 3 }, 4, 1);
+        var y = new DenseTensor(new float[] { 1, 3, 5, 7 }, 4, 1);
         var data = new Dataset(x, y);
         var history = Trainer.Fit(new Network(new Dense(1, 1)), new MeanSquaredError(), new Sgd(0.05f), data,
             new TrainingOptions { Epochs = 20, BatchSize = 2, Validation = data });
@@ -52,8 +52,8 @@ public class LossCurveTests : IDisposable
     // Three epochs of a one-logit classifier, with accuracy measured on training and validation data.
     private static TrainingHistory Classifier(int epochs = 3)
     {
-        var x = new Tensor(new float[] { -2, -1, -0.5f, 0.5f, 1, 2, -1.5f, 1.5f }, 8, 1);
-        var y = new Tensor(new float[] { 0, 0, 0, 1, 1, 1, 0, 1 }, 8, 1);
+        var x = new DenseTensor(new float[] { -2, -1, -0.5f, 0.5f, 1, 2, -1.5f, 1.5f }, 8, 1);
+        var y = new DenseTensor(new float[] { 0, 0, 0, 1, 1, 1, 0, 1 }, 8, 1);
         var data = new Dataset(x, y);
         return Trainer.Fit(new Network(new Dense(1, 1, seed: 3)), new BinaryCrossEntropy(), new Sgd(0.5f), data,
             new TrainingOptions { Epochs = epochs, BatchSize = 4, Validation = data, Metric = Metric.BinaryAccuracy });
@@ -79,7 +79,7 @@ public class LossCurveTests : IDisposable
     [Fact]
     public void Accuracy_OfARunThatMeasuredNone_IsRefused_SayingWhy()
     {
-        var x = new Tensor(new float[] { 0, 1 }, 2, 1);
+        var x = new DenseTensor(new float[] { 0, 1 }, 2, 1);
         var history = Trainer.Fit(new Network(new Dense(1, 1)), new MeanSquaredError(), new Sgd(0.1f), new Dataset(x, x), new TrainingOptions { Epochs = 2 });
         var path = Path.Combine(_dir, "none.png");
         var e = Assert.Throws<ArgumentException>(() => LossCurve.SaveAccuracyPng(history, path));

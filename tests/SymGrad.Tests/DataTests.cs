@@ -141,9 +141,9 @@ public class DataTests : IDisposable
     [Fact]
     public void Idx_RoundTrips_AndLoadsMnist()
     {
-        var images = new Tensor(3, 2, 2);
+        var images = new DenseTensor(3, 2, 2);
         for (var i = 0; i < images.Length; i++) images.Span[i] = i * 20;
-        var labels = new Tensor(new float[] { 7, 0, 9 }, 3);
+        var labels = new DenseTensor(new float[] { 7, 0, 9 }, 3);
         var imagesPath = File("images.idx3-ubyte", IdxLoader.WriteBytes(images));
         var labelsPath = File("labels.idx1-ubyte", IdxLoader.WriteBytes(labels));
         Assert.Equal(images.Span.ToArray(), IdxLoader.Read(imagesPath).Span.ToArray());
@@ -165,9 +165,9 @@ public class DataTests : IDisposable
     [Fact]
     public void Idx_GzipFiles_ReadAsTheFilesTheyCompress()
     {
-        var images = new Tensor(3, 2, 2);
+        var images = new DenseTensor(3, 2, 2);
         for (var i = 0; i < images.Length; i++) images.Span[i] = i * 20;
-        var labels = new Tensor(new float[] { 7, 0, 9 }, 3);
+        var labels = new DenseTensor(new float[] { 7, 0, 9 }, 3);
         var imagesPath = File("images.idx3-ubyte.gz", Gzip(IdxLoader.WriteBytes(images)));
         var labelsPath = File("labels.idx1-ubyte.gz", Gzip(IdxLoader.WriteBytes(labels)));
         Assert.Equal(0x1f, System.IO.File.ReadAllBytes(imagesPath)[0]);
@@ -183,7 +183,7 @@ public class DataTests : IDisposable
     [Fact]
     public void Idx_CorruptGzipFiles_NameTheFile()
     {
-        var good = Gzip(IdxLoader.WriteBytes(new Tensor(50, 7)));
+        var good = Gzip(IdxLoader.WriteBytes(new DenseTensor(50, 7)));
         // The magic bytes, then a deflate block of a type that does not exist.
         var corrupt = File("corrupt.idx.gz", new byte[] { 0x1f, 0x8b, 0x08, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff });
         var e = Assert.Throws<InvalidDataException>(() => IdxLoader.Read(corrupt));
@@ -195,7 +195,7 @@ public class DataTests : IDisposable
         var text = File("text.gz", Gzip(System.Text.Encoding.ASCII.GetBytes("not an idx file")));
         Assert.Equal(text + " (decompressed): offset 0: not an IDX file (it starts with 0x6e 0x6f, not two zero bytes).",
             Assert.Throws<InvalidDataException>(() => IdxLoader.Read(text)).Message);
-        var longer = IdxLoader.WriteBytes(new Tensor(2, 3)).Concat(new byte[] { 1, 2 }).ToArray();
+        var longer = IdxLoader.WriteBytes(new DenseTensor(2, 3)).Concat(new byte[] { 1, 2 }).ToArray();
         Assert.Contains("(decompressed): offset 18: the data goes on after the 6 values of shape [2, 3]",
             Assert.Throws<InvalidDataException>(() => IdxLoader.Read(File("longer.gz", Gzip(longer)))).Message);
     }
@@ -223,7 +223,7 @@ public class DataTests : IDisposable
     [Fact]
     public void Idx_BadFiles_NameFileAndOffset()
     {
-        var good = IdxLoader.WriteBytes(new Tensor(2, 3));
+        var good = IdxLoader.WriteBytes(new DenseTensor(2, 3));
         void Bad(byte[] bytes, string expected)
         {
             var e = Assert.Throws<InvalidDataException>(() => IdxLoader.Read(File("x.idx", bytes)));
@@ -253,11 +253,11 @@ public class DataTests : IDisposable
         System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(huge.AsSpan(12), 16);
         Bad(huge, "offset 8: the dimensions up to 1");
 
-        var labels = File("l.idx", IdxLoader.WriteBytes(new Tensor(new float[] { 1, 12 }, 2)));
-        var images = File("i.idx", IdxLoader.WriteBytes(new Tensor(2, 2, 2)));
+        var labels = File("l.idx", IdxLoader.WriteBytes(new DenseTensor(new float[] { 1, 12 }, 2)));
+        var images = File("i.idx", IdxLoader.WriteBytes(new DenseTensor(2, 2, 2)));
         var e = Assert.Throws<InvalidDataException>(() => IdxLoader.LoadMnist(images, labels));
         Assert.Contains("l.idx: offset 9: label 12 is not a digit", e.Message);
-        var fewer = File("f.idx", IdxLoader.WriteBytes(new Tensor(new float[] { 1 }, 1)));
+        var fewer = File("f.idx", IdxLoader.WriteBytes(new DenseTensor(new float[] { 1 }, 1)));
         Assert.Contains("1 labels for the 2 images", Assert.Throws<InvalidDataException>(() => IdxLoader.LoadMnist(images, fewer)).Message);
     }
 }

@@ -95,8 +95,8 @@ public class FunctionTests
     {
         // Softmax cross-entropy over three classes with logits (logit, −logit, 0) and a one-hot target on the first:
         // the loss is log Σ e^z − z₀ (finite), the gradient softmax − y (every entry in [−1, 1]).
-        var z = new Tensor(new[] { logit, -logit, 0f }, 1, 3);
-        var y = new Tensor(new[] { 1f, 0f, 0f }, 1, 3);
+        var z = new DenseTensor(new[] { logit, -logit, 0f }, 1, 3);
+        var y = new DenseTensor(new[] { 1f, 0f, 0f }, 1, 3);
         var loss = new SymGrad.Losses.SoftmaxCrossEntropy();
         var value = loss.Forward(z, y);
         double[] zs = { logit, -logit, 0 };

@@ -23,9 +23,9 @@ public class GeneratedBackwardTests
         dense.Forward(input, training: true);
         var inputGradient = dense.Backward(delta);
 
-        var dW = new Tensor(5, 3);
+        var dW = new DenseTensor(5, 3);
         var db = new float[3];
-        var dA = new Tensor(4, 5);
+        var dA = new DenseTensor(4, 5);
         SymGrad.Functions.LayerFormulas.DenseScoreGradient(dense.Weights.Value.AsReadOnlyMatrix(), dense.Bias.Value.Span, input.AsReadOnlyMatrix(), delta.AsReadOnlyMatrix(),
             dW.AsMatrix(), db, dA.AsMatrix());
 
@@ -65,8 +65,8 @@ public class GeneratedBackwardTests
     [InlineData(1, 11, 9, 2, 2, 2, 3)]
     public void GeneratedConvolutionBackward_AgreesWithIm2ColAndTheKernels(int batch, int height, int width, int cin, int cout, int padding = 0, int stride = 1)
     {
-        Tensor x = null!, delta = null!;
-        Tensor[] Run(bool generated)
+        DenseTensor x = null!, delta = null!;
+        DenseTensor[] Run(bool generated)
         {
             var conv = new Conv2D(cin, cout, kernel: 3, stride: stride, padding: padding, seed: 38) { UseGeneratedBackward = generated };
             var r = new Random(40);
@@ -114,7 +114,7 @@ public class GeneratedBackwardTests
         var r = new Random(5);
         var (w, b, x, delta) = (GradientCheck.Random(r, 3, 3, 1, 8), GradientCheck.Random(r, 8), GradientCheck.Random(r, 2, 6, 5, 1), GradientCheck.Random(r, 2, 2, 4, 8));
         Assert.Throws<IndexOutOfRangeException>(() => SymGrad.Functions.LayerFormulas.Conv2DScore(w.AsReadOnlyTensor4(), b.Span, x.AsReadOnlyTensor4(), delta.AsReadOnlyTensor4()));
-        var gw = new Tensor(3, 3, 1, 8);
+        var gw = new DenseTensor(3, 3, 1, 8);
         Assert.Throws<IndexOutOfRangeException>(() => SymGrad.Functions.LayerFormulas.Conv2DScoreAccumulateGradient(w.AsReadOnlyTensor4(), b.Span, x.AsReadOnlyTensor4(), delta.AsReadOnlyTensor4(), gw.AsTensor4(), default, default));
     }
 
@@ -131,21 +131,21 @@ public class GeneratedBackwardTests
         var b = GradientCheck.Random(r, bias);
         var x = GradientCheck.Random(r, batch, height, width, cin);
         var delta = GradientCheck.Random(r, batch, dh, dw, dc);
-        var (gw, gb, gx) = (new Tensor(w.Shape.ToArray()), new Tensor(b.Shape.ToArray()), new Tensor(x.Shape.ToArray()));
+        var (gw, gb, gx) = (new DenseTensor(w.Shape.ToArray()), new DenseTensor(b.Shape.ToArray()), new DenseTensor(x.Shape.ToArray()));
         // Accumulating onto ones (what a backward pass does) adds exactly the gradient; writing replaces what was there.
         foreach (var g in new[] { gw, gb, gx }) g.Span.Fill(1);
         SymGrad.Functions.LayerFormulas.Conv2DScoreAccumulateGradient(w.AsReadOnlyTensor4(), b.Span, x.AsReadOnlyTensor4(), delta.AsReadOnlyTensor4(), gw.AsTensor4(), gb.Span, gx.AsTensor4());
         foreach (var g in new[] { gw, gb, gx }) TensorPrimitives.Add(g.Span, -1f, g.Span);
-        var (ww, wb, wx) = (new Tensor(w.Shape.ToArray()), new Tensor(b.Shape.ToArray()), new Tensor(x.Shape.ToArray()));
+        var (ww, wb, wx) = (new DenseTensor(w.Shape.ToArray()), new DenseTensor(b.Shape.ToArray()), new DenseTensor(x.Shape.ToArray()));
         foreach (var g in new[] { ww, wb, wx }) g.Span.Fill(7);
         SymGrad.Functions.LayerFormulas.Conv2DScoreGradient(w.AsReadOnlyTensor4(), b.Span, x.AsReadOnlyTensor4(), delta.AsReadOnlyTensor4(), ww.AsTensor4(), wb.Span, wx.AsTensor4());
 
-        float Score(Tensor ww, Tensor bb, Tensor xx) => SymGrad.Functions.LayerFormulas.Conv2DScore(ww.AsReadOnlyTensor4(), bb.Span, xx.AsReadOnlyTensor4(), delta.AsReadOnlyTensor4());
-        var (zeroW, zeroB, zeroX) = (new Tensor(w.Shape.ToArray()), new Tensor(b.Shape.ToArray()), new Tensor(x.Shape.ToArray()));
-        foreach (var (value, gradient, reference) in new (Tensor, Tensor, Func<Tensor, float>)[]
+        float Score(DenseTensor ww, DenseTensor bb, DenseTensor xx) => SymGrad.Functions.LayerFormulas.Conv2DScore(ww.AsReadOnlyTensor4(), bb.Span, xx.AsReadOnlyTensor4(), delta.AsReadOnlyTensor4());
+        var (zeroW, zeroB, zeroX) = (new DenseTensor(w.Shape.ToArray()), new DenseTensor(b.Shape.ToArray()), new DenseTensor(x.Shape.ToArray()));
+        foreach (var (value, gradient, reference) in new (DenseTensor, DenseTensor, Func<DenseTensor, float>)[]
                  { (w, gw, e => Score(e, zeroB, x)), (b, gb, e => Score(zeroW, e, zeroX)), (x, gx, e => Score(w, zeroB, e)) })
         {
-            var direction = new Tensor(value.Shape.ToArray());
+            var direction = new DenseTensor(value.Shape.ToArray());
             for (var i = 0; i < value.Length; i++)
             {
                 direction.Span.Clear();
@@ -158,12 +158,12 @@ public class GeneratedBackwardTests
         for (var i = 0; i < gx.Length; i++) Assert.Equal(gx.Span[i], wx.Span[i], 4);
 
         // An empty (default) output is a gradient not wanted: skipped, the others unchanged.
-        var (sw, sb) = (new Tensor(w.Shape.ToArray()), new Tensor(b.Shape.ToArray()));
+        var (sw, sb) = (new DenseTensor(w.Shape.ToArray()), new DenseTensor(b.Shape.ToArray()));
         SymGrad.Functions.LayerFormulas.Conv2DScoreAccumulateGradient(w.AsReadOnlyTensor4(), b.Span, x.AsReadOnlyTensor4(), delta.AsReadOnlyTensor4(), sw.AsTensor4(), sb.Span, default);
         for (var i = 0; i < gw.Length; i++) Assert.Equal(gw.Span[i], sw.Span[i], 4);
         for (var i = 0; i < gb.Length; i++) Assert.Equal(gb.Span[i], sb.Span[i], 4);
         Assert.Throws<ArgumentException>(() => SymGrad.Functions.LayerFormulas.Conv2DScoreAccumulateGradient(w.AsReadOnlyTensor4(), b.Span, x.AsReadOnlyTensor4(), delta.AsReadOnlyTensor4(),
-            sw.AsTensor4(), sb.Span, new Tensor(1, 1, 1, 1).AsTensor4()));
+            sw.AsTensor4(), sb.Span, new DenseTensor(1, 1, 1, 1).AsTensor4()));
     }
 
     [Theory]
@@ -173,7 +173,7 @@ public class GeneratedBackwardTests
     [InlineData(true, 19)]
     public void GeneratedPoolingBackward_AgreesWithTheKernels_TiesIncluded(bool average, int channels)
     {
-        Tensor[] Run(bool generated)
+        DenseTensor[] Run(bool generated)
         {
             Pool2D pool = average ? new AvgPool2D(2) : new MaxPool2D(2);
             pool.UseGeneratedBackward = generated;
@@ -202,7 +202,7 @@ public class GeneratedBackwardTests
         var r = new Random(9);
         var x = GradientCheck.Random(r, 2, 4, 4, 8);
         var delta = GradientCheck.Random(r, 2, 2, 2, 16);
-        var dx = new Tensor(x.Shape.ToArray());
+        var dx = new DenseTensor(x.Shape.ToArray());
         Assert.Throws<IndexOutOfRangeException>(() => SymGrad.Functions.LayerFormulas.MaxPool2x2Score(x.AsReadOnlyTensor4(), delta.AsReadOnlyTensor4()));
         Assert.Throws<IndexOutOfRangeException>(() => SymGrad.Functions.LayerFormulas.MaxPool2x2ScoreAccumulateGradient(x.AsReadOnlyTensor4(), delta.AsReadOnlyTensor4(), dx.AsTensor4()));
         Assert.Throws<IndexOutOfRangeException>(() => SymGrad.Functions.LayerFormulas.AvgPool2x2ScoreAccumulateGradient(x.AsReadOnlyTensor4(), delta.AsReadOnlyTensor4(), dx.AsTensor4()));
@@ -217,13 +217,13 @@ public class GeneratedBackwardTests
         var channels = 2 * w - 1;
         var special = new[] { float.NaN, 0f, -0f, 1f, 1f, 2f, float.PositiveInfinity, float.NegativeInfinity, -1f };
         var r = new Random(8);
-        var x = new Tensor(3, 6, 6, channels);
-        var delta = new Tensor(3, 3, 3, channels);
+        var x = new DenseTensor(3, 6, 6, channels);
+        var delta = new DenseTensor(3, 3, 3, channels);
         for (var at = 0; at < x.Length; at += channels)
             for (var k = 0; k < w - 1; k++) x.Span[at + k] = x.Span[at + w + k] = special[r.Next(special.Length)];
         for (var at = 0; at < delta.Length; at += channels)
             for (var k = 0; k < w - 1; k++) delta.Span[at + k] = delta.Span[at + w + k] = (float)r.NextDouble();
-        var dx = new Tensor(x.Shape.ToArray());
+        var dx = new DenseTensor(x.Shape.ToArray());
         SymGrad.Functions.LayerFormulas.MaxPool2x2ScoreAccumulateGradient(x.AsReadOnlyTensor4(), delta.AsReadOnlyTensor4(), dx.AsTensor4());
         var sent = 0;
         for (var at = 0; at < dx.Length; at += channels)
@@ -241,7 +241,7 @@ public class GeneratedBackwardTests
     {
         var random = new Random(42);
         var x = GradientCheck.Random(random, 24, 8, 8, 1);
-        var labels = new Tensor(24, 3);
+        var labels = new DenseTensor(24, 3);
         for (var i = 0; i < 24; i++) labels.Span[i * 3 + i % 3] = 1;
         float[] Train(bool generated, int epochs = 3)
         {

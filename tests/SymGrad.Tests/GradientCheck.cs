@@ -11,16 +11,16 @@ namespace SymGrad.Tests;
 /// </summary>
 internal static class GradientCheck
 {
-    public static Tensor Random(Random random, params int[] shape)
+    public static DenseTensor Random(Random random, params int[] shape)
     {
-        var t = new Tensor(shape);
+        var t = new DenseTensor(shape);
         foreach (ref var v in t.Span) v = (float)(random.NextDouble() * 2 - 1);
         return t;
     }
 
     /// <summary>Checks ∂L/∂input and ∂L/∂every parameter of a layer (or network) at a random point.</summary>
-    public static void Layer(Func<Tensor, Tensor> forward, Func<Tensor, Tensor> backward, Action zeroGradients,
-        System.Collections.Generic.IReadOnlyList<Parameter> parameters, Tensor input, int seed, double tolerance = 2e-2)
+    public static void Layer(Func<DenseTensor, DenseTensor> forward, Func<DenseTensor, DenseTensor> backward, Action zeroGradients,
+        System.Collections.Generic.IReadOnlyList<Parameter> parameters, DenseTensor input, int seed, double tolerance = 2e-2)
     {
         var random = new Random(seed);
         var output = forward(input);
@@ -30,17 +30,17 @@ internal static class GradientCheck
         zeroGradients();
         forward(input);
         var inputGradient = backward(c).Clone();
-        var parameterGradients = new Tensor[parameters.Count];
+        var parameterGradients = new DenseTensor[parameters.Count];
         for (var i = 0; i < parameters.Count; i++) parameterGradients[i] = parameters[i].Gradient.Clone();
 
         Compare(input, inputGradient, L, "input", tolerance);
         for (var i = 0; i < parameters.Count; i++) Compare(parameters[i].Value, parameterGradients[i], L, parameters[i].Name, tolerance);
     }
 
-    public static void Network(Network network, Tensor input, int seed, double tolerance = 2e-2) =>
+    public static void Network(Network network, DenseTensor input, int seed, double tolerance = 2e-2) =>
         Layer(x => network.Forward(x, training: false), network.Backward, network.ZeroGradients, network.Parameters, input, seed, tolerance);
 
-    private static void Compare(Tensor point, Tensor analytic, Func<double> loss, string what, double tolerance)
+    private static void Compare(DenseTensor point, DenseTensor analytic, Func<double> loss, string what, double tolerance)
     {
         var values = point.Span;
         for (var i = 0; i < values.Length; i++)
@@ -59,7 +59,7 @@ internal static class GradientCheck
         }
     }
 
-    public static double Dot(Tensor a, Tensor b)
+    public static double Dot(DenseTensor a, DenseTensor b)
     {
         var s = 0.0;
         var x = a.Span;

@@ -8,7 +8,7 @@ namespace SymGrad.Tests;
 /// <summary>Every layer's backward pass against finite differences, alone and in a whole network.</summary>
 public class LayerTests
 {
-    private static void Check(Layer layer, Tensor input, int seed) =>
+    private static void Check(Layer layer, DenseTensor input, int seed) =>
         GradientCheck.Layer(x => layer.Forward(x, training: false), layer.Backward,
             () => { foreach (var p in layer.Parameters) p.Gradient.Clear(); }, layer.Parameters, input, seed);
 
@@ -112,7 +112,7 @@ public class LayerTests
         Check(new AvgPool2D(2), input, 17);
         Check(new AvgPool2D(3, stride: 1), input, 18);
         // Max pooling: distinct values 0.05 apart, so no perturbation changes a window's arg-max.
-        var distinct = new Tensor(2, 4, 6, 3);
+        var distinct = new DenseTensor(2, 4, 6, 3);
         var order = SymGrad.Data.Dataset.Permutation(distinct.Length, 19);
         for (var i = 0; i < order.Length; i++) distinct.Span[i] = order[i] * 0.05f - 3f;
         Check(new MaxPool2D(2), distinct, 19);
@@ -120,9 +120,9 @@ public class LayerTests
 
         // Max pooling routes the gradient to the arg-max only.
         var pool = new MaxPool2D(2);
-        var x = new Tensor(new float[] { 1, 5, 3, 2 }, 1, 2, 2, 1);
+        var x = new DenseTensor(new float[] { 1, 5, 3, 2 }, 1, 2, 2, 1);
         pool.Forward(x, training: true);
-        var dx = pool.Backward(new Tensor(new float[] { 7 }, 1, 1, 1, 1));
+        var dx = pool.Backward(new DenseTensor(new float[] { 7 }, 1, 1, 1, 1));
         Assert.Equal(new float[] { 0, 7, 0, 0 }, dx.Span.ToArray());
     }
 
@@ -134,7 +134,7 @@ public class LayerTests
     {
         // Ties (values on a coarse grid) and NaN: a later element wins only when it is greater, in every lane.
         var random = new Random(size * 100 + channels);
-        var x = new Tensor(2, 7, 8, channels);
+        var x = new DenseTensor(2, 7, 8, channels);
         foreach (ref var v in x.Span) v = random.Next(5) == 0 ? float.NaN : random.Next(4);
         var pool = new MaxPool2D(size, stride);
         var y = pool.Forward(x, training: true);
@@ -163,7 +163,7 @@ public class LayerTests
     public void Dropout_DropsWhileTraining_AndIsTheIdentityOtherwise()
     {
         var dropout = new Dropout(0.5f, seed: 20);
-        var x = new Tensor(1, 1000);
+        var x = new DenseTensor(1, 1000);
         x.Fill(1f);
         Assert.Same(x, dropout.Forward(x, training: false));
         var y = dropout.Forward(x, training: true);
@@ -174,7 +174,7 @@ public class LayerTests
             if (v != 0) kept++;
         }
         Assert.InRange(kept, 400, 600);
-        var g = new Tensor(1, 1000);
+        var g = new DenseTensor(1, 1000);
         g.Fill(3f);
         var dx = dropout.Backward(g);
         for (var i = 0; i < 1000; i++) Assert.Equal(y.Span[i] * 3f, dx.Span[i]);

@@ -10,7 +10,7 @@ namespace SymGrad.Tests;
 
 public class LossTests
 {
-    private static void CheckGradient(Loss loss, Tensor prediction, Tensor target)
+    private static void CheckGradient(Loss loss, DenseTensor prediction, DenseTensor target)
     {
         var g = loss.Gradient(prediction, target).Clone();
         for (var i = 0; i < prediction.Length; i++)
@@ -34,13 +34,13 @@ public class LossTests
         var prediction = GradientCheck.Random(random, 4, 3);
         var target = GradientCheck.Random(random, 4, 3);
         CheckGradient(new MeanSquaredError(), prediction, target);
-        var labels = new Tensor(4, 3);
+        var labels = new DenseTensor(4, 3);
         for (var i = 0; i < 4; i++)
         for (var j = 0; j < 3; j++)
             labels[i, j] = (i + j) % 2;
         CheckGradient(new BinaryCrossEntropy(), prediction, labels);
         CheckGradient(new FunctionLoss(Functions.LossFunctions.SquaredError, Functions.LossFunctions.SquaredErrorDerivative), prediction, target);
-        var oneHot = new Tensor(4, 3);
+        var oneHot = new DenseTensor(4, 3);
         for (var i = 0; i < 4; i++) oneHot[i, i % 3] = 1;
         CheckGradient(new SoftmaxCrossEntropy(), prediction, oneHot);
     }
@@ -48,8 +48,8 @@ public class LossTests
     [Fact]
     public void Mse_IsTheArticlesHalfMean()
     {
-        var p = new Tensor(new float[] { 1, 2, 4 }, 3, 1);
-        var y = new Tensor(new float[] { 0, 2, 1 }, 3, 1);
+        var p = new DenseTensor(new float[] { 1, 2, 4 }, 3, 1);
+        var y = new DenseTensor(new float[] { 0, 2, 1 }, 3, 1);
         Assert.Equal((1 + 0 + 9) / (2.0 * 3), new MeanSquaredError().Forward(p, y), 6);
         Assert.Equal(new[] { 1 / 3f, 0, 1f }, new MeanSquaredError().Gradient(p, y).Span.ToArray());
     }
@@ -57,8 +57,8 @@ public class LossTests
     [Fact]
     public void SoftmaxCrossEntropy_GradientIsSoftmaxMinusTarget_AndStaysFiniteAtExtremes()
     {
-        var z = new Tensor(new float[] { 1000f, -1000f, 0f, 2f, 1f, 0.5f }, 2, 3);
-        var y = new Tensor(new float[] { 0, 1, 0, 0.2f, 0.5f, 0.3f }, 2, 3);
+        var z = new DenseTensor(new float[] { 1000f, -1000f, 0f, 2f, 1f, 0.5f }, 2, 3);
+        var y = new DenseTensor(new float[] { 0, 1, 0, 0.2f, 0.5f, 0.3f }, 2, 3);
         var loss = new SoftmaxCrossEntropy();
         var value = loss.Forward(z, y);
         Assert.True(float.IsFinite(value));
@@ -83,8 +83,8 @@ public class LossTests
     {
         // The reference in double: Σⱼ yⱼ (m − zⱼ) + (Σy) log Σₖ e^(zₖ − m), terms of target 0 left out. Before: 0.6875 for
         // [1e6, 1e6, 0] (log 2 = 0.6931 rounded away against 1e6), 0 for [3e38, 3e38, −3e38], NaN with a masked logit.
-        var z = new Tensor(logits, 1, logits.Length);
-        var y = new Tensor(targets, 1, targets.Length);
+        var z = new DenseTensor(logits, 1, logits.Length);
+        var y = new DenseTensor(targets, 1, targets.Length);
         var loss = new SoftmaxCrossEntropy();
         var value = loss.Forward(z, y);
         var max = logits.Max(v => (double)v);
@@ -100,8 +100,8 @@ public class LossTests
     [Fact]
     public void BinaryCrossEntropy_OnLogits_IsStable()
     {
-        var z = new Tensor(new float[] { 200f, -200f, 0f }, 3, 1);
-        var y = new Tensor(new float[] { 0f, 1f, 1f }, 3, 1);
+        var z = new DenseTensor(new float[] { 200f, -200f, 0f }, 3, 1);
+        var y = new DenseTensor(new float[] { 0f, 1f, 1f }, 3, 1);
         var loss = new BinaryCrossEntropy();
         Assert.Equal((200 + 200 + Math.Log(2)) / 3, loss.Forward(z, y), 3);
         Assert.Equal(new[] { 1 / 3f, -1 / 3f, -0.5f / 3 }, loss.Gradient(z, y).Span.ToArray());
@@ -129,7 +129,7 @@ public class OptimizerTests
 {
     private static Parameter Param(float value, float gradient)
     {
-        var p = new Parameter("p", new Tensor(new[] { value }, 1));
+        var p = new Parameter("p", new DenseTensor(new[] { value }, 1));
         p.Gradient[0] = gradient;
         return p;
     }

@@ -36,8 +36,8 @@ public class ResumeTests : IDisposable
         var r = new Random(7);
         Dataset Make(int n)
         {
-            var x = new Tensor(n, 4);
-            var y = new Tensor(n, 3);
+            var x = new DenseTensor(n, 4);
+            var y = new DenseTensor(n, 3);
             for (var i = 0; i < n; i++)
             {
                 var s = 0f;
@@ -236,7 +236,7 @@ public class ResumeTests : IDisposable
     {
         var a = new Dropout(0.5f, seed: 3);
         var b = new Dropout(0.5f, seed: 3);
-        var x = new Tensor(4, 64);
+        var x = new DenseTensor(4, 64);
         x.Span.Fill(1f);
         a.Forward(x, training: true);
         b.RestoreState(a.SaveState());

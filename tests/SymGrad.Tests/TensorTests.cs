@@ -9,7 +9,7 @@ public class TensorTests
     [Fact]
     public void Views_ShareTheArray_AndIndexRowMajor()
     {
-        var t = new Tensor(2, 3);
+        var t = new DenseTensor(2, 3);
         t[1, 2] = 5;
         Assert.Equal(5, t.Span[5]);
         var view = t.Reshape(3, 2);
@@ -20,18 +20,18 @@ public class TensorTests
         Assert.Equal(new[] { 3 }, row.Shape.ToArray());
         Assert.Equal(5, row[2]);
         Assert.Equal(new[] { 3, 1 }, t.Strides.ToArray());
-        var rows = new Tensor(4, 2).Rows(1, 2);
+        var rows = new DenseTensor(4, 2).Rows(1, 2);
         Assert.Equal(2, rows.Offset);
     }
 
     [Fact]
     public void BadShapesAndIndices_AreRefused_WithTheShapes()
     {
-        var e = Assert.Throws<ArgumentException>(() => new Tensor(2, 3).Reshape(4, 2));
+        var e = Assert.Throws<ArgumentException>(() => new DenseTensor(2, 3).Reshape(4, 2));
         Assert.Contains("[2, 3]", e.Message);
         Assert.Contains("[4, 2]", e.Message);
-        Assert.Throws<IndexOutOfRangeException>(() => new Tensor(2, 3)[2, 0]);
-        Assert.Throws<ArgumentException>(() => new Tensor(new float[5], 2, 3));
+        Assert.Throws<IndexOutOfRangeException>(() => new DenseTensor(2, 3)[2, 0]);
+        Assert.Throws<ArgumentException>(() => new DenseTensor(new float[5], 2, 3));
     }
 
     [Theory]
@@ -73,17 +73,17 @@ public class TensorTests
         for (var p = 0; p < k; p++)
             expected[i * n + j] += (double)a[i, p] * b[p, j];
 
-        var c = new Tensor(m, n);
+        var c = new DenseTensor(m, n);
         MatMul.Multiply(a.Span, b.Span, c.Span, m, k, n);
         AssertClose(expected, c, k);
 
         // Aᵀ·B with A stored transposed, and A·Bᵀ with B stored transposed.
         var at = Transpose(a);
         var bt = Transpose(b);
-        var c2 = new Tensor(m, n);
+        var c2 = new DenseTensor(m, n);
         MatMul.MultiplyTransposedA(at.Span, b.Span, c2.Span, m, k, n);
         AssertClose(expected, c2, k);
-        var c3 = new Tensor(m, n);
+        var c3 = new DenseTensor(m, n);
         MatMul.MultiplyTransposedB(a.Span, bt.Span, c3.Span, m, k, n);
         AssertClose(expected, c3, k);
 
@@ -106,12 +106,12 @@ public class TensorTests
         var random = new Random(m * 100 + k * 10 + n);
         var flat = GradientCheck.Random(random, 1, Math.Max(0, (k - 1) * stride + m) + 3).Span.ToArray();
         var window = flat.AsSpan(1, Math.Max(0, (k - 1) * stride + m));
-        var copied = new Tensor(Math.Max(k, 1), m);
+        var copied = new DenseTensor(Math.Max(k, 1), m);
         for (var p = 0; p < k; p++) window.Slice(p * stride, m).CopyTo(copied.Span.Slice(p * m, m));
         var b = GradientCheck.Random(random, k, n);
-        var expected = new Tensor(m, n);
+        var expected = new DenseTensor(m, n);
         if (k > 0) MatMul.MultiplyTransposedA(copied.Span, b.Span, expected.Span, m, k, n);
-        var c = new Tensor(m, n);
+        var c = new DenseTensor(m, n);
         c.Span.Fill(1);
         MatMul.MultiplyTransposedA(window, stride, b.Span, c.Span, m, k, n);
         AssertClose(expected.Span.ToArray().Select(x => (double)x).ToArray(), c, Math.Max(k, 1));
@@ -126,7 +126,7 @@ public class TensorTests
         b.Span.CopyTo(twoB.AsSpan(k * n));
         var images = new ReadOnlyTensor4<float>(two, 2, 1, 1, length).Slice(0, 0, 0, 1, 2);
         var blocksB = new ReadOnlyTensor4<float>(twoB, 2, 1, k, n).Slice(0, 0, 0, k, 2);
-        var sum = new Tensor(m, n);
+        var sum = new DenseTensor(m, n);
         MatMul.MultiplyTransposedA(images, stride, blocksB, sum.Span, m, k, n);
         for (var e = 0; e < sum.Length; e++) Assert.Equal(2 * c.Span[e], sum.Span[e], 1e-4f * k);
     }
@@ -178,13 +178,13 @@ public class TensorTests
         var random = new Random(3);
         var flat = GradientCheck.Random(random, 1, (m - 1) * stride + k).Span.ToArray();
         var b = GradientCheck.Random(random, k, n);
-        var copied = new Tensor(m, k);
+        var copied = new DenseTensor(m, k);
         for (var i = 0; i < m; i++) flat.AsSpan(i * stride, k).CopyTo(copied.Span.Slice(i * k, k));
-        var expected = new Tensor(m, n);
+        var expected = new DenseTensor(m, n);
         MatMul.Multiply(copied.Span, b.Span, expected.Span, m, k, n);
         var c = new float[m * n];
         MatMul.Multiply(new ReadOnlyTensor4<float>(flat, 1, 1, 1, flat.Length).Slice(0, 0, 0, 1, 1), stride, b.Span, new Tensor4<float>(c, 1, 1, 1, c.Length).Slice(0, 0, 0, 1, 1), m, k, n);
-        AssertClose(expected.Span.ToArray().Select(x => (double)x).ToArray(), new Tensor(c, m, n), k);
+        AssertClose(expected.Span.ToArray().Select(x => (double)x).ToArray(), new DenseTensor(c, m, n), k);
         Assert.Throws<ArgumentException>(() => MatMul.MultiplyTransposedA(flat.AsSpan(0, 3), stride, b.Span, c, m, k, n));
         Assert.Throws<ArgumentOutOfRangeException>(() => MatMul.MultiplyTransposedA(flat, 0, b.Span, c, m, k, n));
 
@@ -206,16 +206,16 @@ public class TensorTests
         Assert.Throws<IndexOutOfRangeException>(() => new Tensor4<float>(t, 2, 3, 4, 5).Slice(1, 11, 2));
     }
 
-    private static Tensor Transpose(Tensor a)
+    private static DenseTensor Transpose(DenseTensor a)
     {
-        var t = new Tensor(a.Dim(1), a.Dim(0));
+        var t = new DenseTensor(a.Dim(1), a.Dim(0));
         for (var i = 0; i < a.Dim(0); i++)
         for (var j = 0; j < a.Dim(1); j++)
             t[j, i] = a[i, j];
         return t;
     }
 
-    private static void AssertClose(double[] expected, Tensor actual, int k)
+    private static void AssertClose(double[] expected, DenseTensor actual, int k)
     {
         for (var i = 0; i < expected.Length; i++)
             Assert.True(Math.Abs(expected[i] - actual.Span[i]) <= 1e-5 * k, $"element {i}: {actual.Span[i]} vs {expected[i]}");

@@ -95,7 +95,7 @@ public class ThreadTests
         Assert.All(nested, available => Assert.Equal(1, available));
         using (Threads.Use(3)) Assert.Equal(3, Threads.Available);
         Assert.Throws<ArgumentOutOfRangeException>(() => Threads.Limit = -1);
-        var data = new Dataset(new Tensor(4, 2), new Tensor(4, 1));
+        var data = new Dataset(new DenseTensor(4, 2), new DenseTensor(4, 1));
         var error = Assert.Throws<ArgumentOutOfRangeException>(() =>
             Trainer.Fit(new Network(new Dense(2, 1)), new MeanSquaredError(), new Sgd(0.1f), data, new TrainingOptions { Threads = -2 }));
         Assert.Contains("Threads", error.Message);
@@ -227,7 +227,7 @@ public class ThreadTests
         // A CNN (convolutions, both poolings, activations, a dense layer, Adam) large enough that every kernel splits.
         var random = new Random(7);
         var x = GradientCheck.Random(random, 64, 14, 14, 2);
-        var labels = new Tensor(64, 4);
+        var labels = new DenseTensor(64, 4);
         for (var i = 0; i < 64; i++) labels.Span[i * 4 + i % 4] = 1;
         (float[] Parameters, long Splits) Train(int threads)
         {

@@ -114,8 +114,8 @@ public class TrainingTests
     private static Dataset Rings(int n, int seed)
     {
         var random = new Random(seed);
-        var x = new Tensor(n, 2);
-        var y = new Tensor(n, 1);
+        var x = new DenseTensor(n, 2);
+        var y = new DenseTensor(n, 1);
         for (var i = 0; i < n; i++)
         {
             var label = i % 2;
@@ -162,8 +162,8 @@ public class TrainingTests
         // 8×8 images of a vertical or a horizontal bar, at random positions, with noise.
         var random = new Random(8);
         const int n = 240;
-        var x = new Tensor(n, 8, 8, 1);
-        var y = new Tensor(n, 2);
+        var x = new DenseTensor(n, 8, 8, 1);
+        var y = new DenseTensor(n, 2);
         for (var i = 0; i < n; i++)
         {
             var vertical = i % 2 == 0;
@@ -201,8 +201,8 @@ public class TrainingTests
     [Fact]
     public void NonFiniteGradient_StopsTraining_NamingStepLayerAndParameter()
     {
-        var x = new Tensor(new float[] { 1f, float.NaN }, 2, 1);
-        var y = new Tensor(new float[] { 0f, 0f }, 2, 1);
+        var x = new DenseTensor(new float[] { 1f, float.NaN }, 2, 1);
+        var y = new DenseTensor(new float[] { 0f, 0f }, 2, 1);
         var network = new Network(new Dense(1, 1));
         var e = Assert.Throws<TrainingDivergedException>(() =>
             Trainer.Fit(network, new MeanSquaredError(), new Sgd(0.1f), new Dataset(x, y), new TrainingOptions { BatchSize = 1, Shuffle = false }));
@@ -234,7 +234,7 @@ public class TrainingTests
     {
         var random = new Random(18);
         var x = GradientCheck.Random(random, 96, 8, 8, 2);
-        var y = new Tensor(96, 3);
+        var y = new DenseTensor(96, 3);
         for (var i = 0; i < 96; i++) y[i, i % 3] = 1;
         var data = new Dataset(x, y);
         var network = new Network(new Conv2D(2, 4, 3, padding: 1, seed: 19), new Activation<Relu>(), new MaxPool2D(2),
@@ -348,16 +348,16 @@ public class CheckpointTests : IDisposable
     {
         var path = Path.Combine(_dir, "run.sgckpt");
         var r = new Random(4);
-        Tensor Samples(int n, bool poisoned)
+        DenseTensor Samples(int n, bool poisoned)
         {
-            var t = new Tensor(n, 3);
+            var t = new DenseTensor(n, 3);
             foreach (ref var v in t.Span) v = (float)(r.NextDouble() - 0.5);
             if (poisoned) t.Span[3 * (n / 2)] = float.PositiveInfinity;
             return t;
         }
-        Tensor Targets(int n)
+        DenseTensor Targets(int n)
         {
-            var t = new Tensor(n, 2);
+            var t = new DenseTensor(n, 2);
             foreach (ref var v in t.Span) v = (float)r.NextDouble();
             return t;
         }

@@ -168,8 +168,8 @@ public static class CsvLoader
         if (width1 is { } wide && (long)rows.Count * wide > Array.MaxLength)
             throw new ArgumentException($"{source}: {rows.Count} rows of {wide} classes are {(long)rows.Count * wide} one-hot values, more than a tensor holds.");
 
-        var x = new Tensor(rows.Count, features.Length);
-        var y = width1 is { } classes ? new Tensor(rows.Count, classes) : new Tensor(rows.Count, targets.Length);
+        var x = new DenseTensor(rows.Count, features.Length);
+        var y = width1 is { } classes ? new DenseTensor(rows.Count, classes) : new DenseTensor(rows.Count, targets.Length);
         for (var r = 0; r < rows.Count; r++)
         {
             for (var c = 0; c < features.Length; c++) x[r, c] = rows[r][features[c]];

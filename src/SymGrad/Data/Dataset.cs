@@ -7,7 +7,7 @@ namespace SymGrad.Data;
 public sealed class Dataset
 {
     /// <summary>A dataset; both tensors must have the same number of samples.</summary>
-    public Dataset(Tensor features, Tensor targets)
+    public Dataset(DenseTensor features, DenseTensor targets)
     {
         if (features.Rank < 2 || targets.Rank < 2) throw new ArgumentException("Features and targets need a sample axis and at least one more ([n, …]).");
         if (features.Dim(0) != targets.Dim(0))
@@ -17,14 +17,14 @@ public sealed class Dataset
     }
 
     /// <summary>[n, …] inputs.</summary>
-    public Tensor Features { get; }
+    public DenseTensor Features { get; }
     /// <summary>[n, …] targets.</summary>
-    public Tensor Targets { get; }
+    public DenseTensor Targets { get; }
     /// <summary>The number of samples.</summary>
     public int Count => Features.Dim(0);
 
     /// <summary>Copies the samples at <paramref name="indices"/> into the first rows of the two batch tensors.</summary>
-    public void CopyBatch(ReadOnlySpan<int> indices, Tensor features, Tensor targets)
+    public void CopyBatch(ReadOnlySpan<int> indices, DenseTensor features, DenseTensor targets)
     {
         int fs = Features.Length / Count, ts = Targets.Length / Count;
         var f = Features.Span;
@@ -55,8 +55,8 @@ public sealed class Dataset
         var fShape = Features.Shape.ToArray();
         var tShape = Targets.Shape.ToArray();
         fShape[0] = tShape[0] = indices.Length;
-        var f = new Tensor(fShape);
-        var t = new Tensor(tShape);
+        var f = new DenseTensor(fShape);
+        var t = new DenseTensor(tShape);
         CopyBatch(indices, f, t);
         return new Dataset(f, t);
     }

@@ -19,7 +19,7 @@ public static class IdxLoader
     /// distributed, <c>train-images-idx3-ubyte.gz</c>) is recognised by its first two bytes, 0x1f 0x8b, whatever its
     /// name, and decompressed as it is read; errors in its contents give offsets in the decompressed data.
     /// </summary>
-    public static Tensor Read(string path)
+    public static DenseTensor Read(string path)
     {
         if (Directory.Exists(path)) throw new InvalidDataException($"{path}: a directory, not an IDX file.");
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such file.", path);
@@ -44,7 +44,7 @@ public static class IdxLoader
     // such as /dev/zero or a file of many gigabytes is refused from its header, never read whole. length is the size of
     // the data when known (a regular file), null for a decompressed stream; file names the file for decompression
     // errors, source names the data in every other error.
-    private static Tensor Read(Stream stream, string file, string source, long? length)
+    private static DenseTensor Read(Stream stream, string file, string source, long? length)
     {
         var head = new byte[4];
         var (size, rank) = Prefix(head.AsSpan(0, ReadUpTo(stream, head, 0, 4, file)), source);
@@ -59,7 +59,7 @@ public static class IdxLoader
         if (length is { } known)
         {
             if (known < total)
-                throw new InvalidDataException($"{source}: offset {known}: truncated: shape {Tensor.Format(shape)} needs {count * size} bytes of values from offset {header.Length}, the file has {known - header.Length}.");
+                throw new InvalidDataException($"{source}: offset {known}: truncated: shape {DenseTensor.Format(shape)} needs {count * size} bytes of values from offset {header.Length}, the file has {known - header.Length}.");
             var bytes = new byte[total + 1];
             header.CopyTo(bytes, 0);
             var got = header.Length + ReadUpTo(stream, bytes, header.Length, bytes.Length - header.Length, file);
@@ -78,7 +78,7 @@ public static class IdxLoader
             values.Write(piece, 0, n);
         }
         if (values.Length > total)
-            throw new InvalidDataException($"{source}: offset {total}: the data goes on after the {count} values of shape {Tensor.Format(shape)} its header announces.");
+            throw new InvalidDataException($"{source}: offset {total}: the data goes on after the {count} values of shape {DenseTensor.Format(shape)} its header announces.");
         return Read(values.GetBuffer().AsSpan(0, (int)values.Length), source);
     }
 
@@ -137,13 +137,13 @@ public static class IdxLoader
             if (shape[d] <= 0) throw new InvalidDataException($"{source}: offset {4 + 4 * d}: dimension {d} is {shape[d]}.");
             count *= shape[d];
             if (count > int.MaxValue)
-                throw new InvalidDataException($"{source}: offset {4 + 4 * d}: the dimensions up to {d} ({Tensor.Format(shape.AsSpan(0, d + 1))}) hold more than {int.MaxValue} values, more than a tensor holds.");
+                throw new InvalidDataException($"{source}: offset {4 + 4 * d}: the dimensions up to {d} ({DenseTensor.Format(shape.AsSpan(0, d + 1))}) hold more than {int.MaxValue} values, more than a tensor holds.");
         }
         return (shape, count);
     }
 
     /// <summary>Reads IDX bytes; <paramref name="source"/> names them in errors.</summary>
-    public static Tensor Read(ReadOnlySpan<byte> bytes, string source)
+    public static DenseTensor Read(ReadOnlySpan<byte> bytes, string source)
     {
         var (size, rank) = Prefix(bytes, source);
         var type = bytes[2];
@@ -151,7 +151,7 @@ public static class IdxLoader
         var start = 4 + 4 * rank;
         var expected = count * size;
         if (bytes.Length - start < expected)
-            throw new InvalidDataException($"{source}: offset {bytes.Length}: truncated: shape {Tensor.Format(shape)} needs {expected} bytes of values from offset {start}, the file has {bytes.Length - start}.");
+            throw new InvalidDataException($"{source}: offset {bytes.Length}: truncated: shape {DenseTensor.Format(shape)} needs {expected} bytes of values from offset {start}, the file has {bytes.Length - start}.");
         if (bytes.Length - start > expected)
             throw new InvalidDataException($"{source}: offset {start + expected}: {bytes.Length - start - expected} bytes after the values.");
         var data = new float[count];
@@ -166,11 +166,11 @@ public static class IdxLoader
                 0x0D => BinaryPrimitives.ReadSingleBigEndian(values.Slice(4 * i)),
                 _ => (float)BinaryPrimitives.ReadDoubleBigEndian(values.Slice(8 * i)),
             };
-        return new Tensor(data, shape);
+        return new DenseTensor(data, shape);
     }
 
     /// <summary>Writes a tensor as IDX unsigned bytes (values rounded and clamped to 0..255), e.g. for test files.</summary>
-    public static byte[] WriteBytes(Tensor t)
+    public static byte[] WriteBytes(DenseTensor t)
     {
         var bytes = new byte[4 + 4 * t.Rank + t.Length];
         bytes[2] = 0x08;
@@ -196,7 +196,7 @@ public static class IdxLoader
         var n = images.Dim(0);
         var x = images.Reshape(n, images.Dim(1), images.Dim(2), 1);
         foreach (ref var v in x.Span) v /= 255f;
-        var y = new Tensor(n, 10);
+        var y = new DenseTensor(n, 10);
         for (var i = 0; i < n; i++)
         {
             var label = labels[i];

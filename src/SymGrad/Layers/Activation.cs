@@ -98,7 +98,7 @@ public readonly struct Softplus : IScalarFunction
 public abstract class ElementwiseActivation : Layer
 {
     private readonly BufferCache _output = new(), _inputGradient = new();
-    private Tensor? _input, _outputKept;
+    private DenseTensor? _input, _outputKept;
     // The two loops as delegates made once (a training step allocates nothing).
     private Threads.Slices? _apply, _applyDerivative;
 
@@ -112,7 +112,7 @@ public abstract class ElementwiseActivation : Layer
     public override int[] OutputShape(ReadOnlySpan<int> input) => input.ToArray();
 
     /// <inheritdoc />
-    public override Tensor Forward(Tensor input, bool training)
+    public override DenseTensor Forward(DenseTensor input, bool training)
     {
         var output = _output.Get(input.Shape);
         // On the cores for large tensors (each element as on one thread: the same bits).
@@ -123,7 +123,7 @@ public abstract class ElementwiseActivation : Layer
     }
 
     /// <inheritdoc />
-    public override Tensor Backward(Tensor outputGradient)
+    public override DenseTensor Backward(DenseTensor outputGradient)
     {
         var input = _input ?? throw new InvalidOperationException($"{this}: Backward before Forward.");
         var result = _inputGradient.Get(input.Shape);

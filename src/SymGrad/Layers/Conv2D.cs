@@ -17,7 +17,7 @@ namespace SymGrad.Layers;
 public sealed class Conv2D : Layer
 {
     private readonly BufferCache _output = new(), _inputGradient = new(), _patches = new(), _patchGradient = new(), _padded = new(), _paddedGradient = new();
-    private Tensor? _input, _lastPatches;
+    private DenseTensor? _input, _lastPatches;
 
     /// <summary>A convolution with He-uniform initial weights (seeded) and zero biases.</summary>
     public Conv2D(int inChannels, int outChannels, int kernel, int stride = 1, int padding = 0, int seed = 0)
@@ -29,12 +29,12 @@ public sealed class Conv2D : Layer
         Kernel = kernel;
         Stride = stride;
         Padding = padding;
-        var w = new Tensor(kernel, kernel, inChannels, outChannels);
+        var w = new DenseTensor(kernel, kernel, inChannels, outChannels);
         var random = new Random(seed);
         var limit = MathF.Sqrt(6f / (kernel * kernel * inChannels));
         foreach (ref var x in w.Span) x = (float)(random.NextDouble() * 2 - 1) * limit;
         Weights = new Parameter("W", w);
-        Bias = new Parameter("b", new Tensor(outChannels)) { IsWeight = false };
+        Bias = new Parameter("b", new DenseTensor(outChannels)) { IsWeight = false };
     }
 
     /// <summary>Input channels.</summary>
@@ -75,15 +75,15 @@ public sealed class Conv2D : Layer
     public override int[] OutputShape(ReadOnlySpan<int> input)
     {
         if (input.Length != 3 || input[2] != InChannels)
-            throw new ArgumentException($"{this} expects samples [height, width, {InChannels}], got {Tensor.Format(input)}.");
+            throw new ArgumentException($"{this} expects samples [height, width, {InChannels}], got {DenseTensor.Format(input)}.");
         var h = (input[0] + 2 * Padding - Kernel) / Stride + 1;
         var w = (input[1] + 2 * Padding - Kernel) / Stride + 1;
-        if (h <= 0 || w <= 0) throw new ArgumentException($"{this}: input {Tensor.Format(input)} is smaller than the kernel.");
+        if (h <= 0 || w <= 0) throw new ArgumentException($"{this}: input {DenseTensor.Format(input)} is smaller than the kernel.");
         return new[] { h, w, OutChannels };
     }
 
     /// <inheritdoc />
-    public override Tensor Forward(Tensor input, bool training)
+    public override DenseTensor Forward(DenseTensor input, bool training)
     {
         ExpectRank(input, 4);
         if (input.Dim(3) != InChannels) throw new ArgumentException($"{this} expects {InChannels} channels, got {input.ShapeText}.");
@@ -112,12 +112,12 @@ public sealed class Conv2D : Layer
     }
 
     /// <inheritdoc />
-    public override Tensor Backward(Tensor outputGradient) => Backward(outputGradient, inputGradient: true)!;
+    public override DenseTensor Backward(DenseTensor outputGradient) => Backward(outputGradient, inputGradient: true)!;
 
     /// <inheritdoc />
-    public override void BackwardParametersOnly(Tensor outputGradient) => Backward(outputGradient, inputGradient: false);
+    public override void BackwardParametersOnly(DenseTensor outputGradient) => Backward(outputGradient, inputGradient: false);
 
-    private Tensor? Backward(Tensor outputGradient, bool inputGradient)
+    private DenseTensor? Backward(DenseTensor outputGradient, bool inputGradient)
     {
         var input = _input ?? throw new InvalidOperationException($"{this}: Backward before Forward.");
         if (_generated)
@@ -160,7 +160,7 @@ public sealed class Conv2D : Layer
     // windows in place (no patches either way).
     private bool Windowed => Stride == 1 && Padding == 0 && MatMul.DirectConvolution(Kernel, InChannels, OutChannels);
 
-    private Tensor? WindowedBackward(Tensor input, Tensor outputGradient, bool inputGradient)
+    private DenseTensor? WindowedBackward(DenseTensor input, DenseTensor outputGradient, bool inputGradient)
     {
         int batch = input.Dim(0), height = input.Dim(1), width = input.Dim(2), oh = outputGradient.Dim(1), ow = outputGradient.Dim(2);
         var x = input.AsReadOnlyTensor4();
@@ -182,7 +182,7 @@ public sealed class Conv2D : Layer
 
     // Copies the image rows of `plain` into the interior of `padded` (its border cleared), or back out of it; returns the
     // tensor written.
-    private Tensor Padded(Tensor plain, Tensor padded, bool toPadded)
+    private DenseTensor Padded(DenseTensor plain, DenseTensor padded, bool toPadded)
     {
         if (toPadded) padded.Clear();
         int batch = plain.Dim(0), height = plain.Dim(1), run = plain.Dim(2) * plain.Dim(3);
@@ -211,7 +211,7 @@ public sealed class Conv2D : Layer
     // im2col (gather: each patch row copies its receptive field, zeros in the padding) and its adjoint col2im
     // (scatter: each patch entry adds back into the image element it came from): the same walk, both directions.
     // Images in parts on the cores (each image's patches and its gradient its own: the same bits on any number of threads).
-    private unsafe void Patches(Tensor image, Span<float> patches, int oh, int ow, bool gather)
+    private unsafe void Patches(DenseTensor image, Span<float> patches, int oh, int ow, bool gather)
     {
         int batch = image.Dim(0), perImage = oh * ow * Kernel * Kernel * InChannels;
         var x = image.Span;
@@ -225,11 +225,11 @@ public sealed class Conv2D : Layer
     }
 
     // (Separate, so that the one-thread path allocates no closure.)
-    private unsafe void PatchesInParts(Tensor image, IntPtr xp, int xLength, IntPtr patchesp, int patchesLength, int oh, int ow, bool gather, long work) =>
+    private unsafe void PatchesInParts(DenseTensor image, IntPtr xp, int xLength, IntPtr patchesp, int patchesLength, int oh, int ow, bool gather, long work) =>
         Threads.For(image.Dim(0), 1, work, (first, end) =>
             Patches(image, new Span<float>((float*)xp, xLength), new Span<float>((float*)patchesp, patchesLength), first, end, oh, ow, gather));
 
-    private void Patches(Tensor image, Span<float> x, Span<float> patches, int first, int end, int oh, int ow, bool gather)
+    private void Patches(DenseTensor image, Span<float> x, Span<float> patches, int first, int end, int oh, int ow, bool gather)
     {
         int height = image.Dim(1), width = image.Dim(2), cin = InChannels, cols = Kernel * Kernel * cin;
         if (Padding == 0 && Kernel * cin <= 16)

@@ -13,7 +13,7 @@ namespace SymGrad.Layers;
 public sealed class Dense : Layer
 {
     private readonly BufferCache _output = new(), _inputGradient = new();
-    private Tensor? _input;
+    private DenseTensor? _input;
 
     /// <summary>A layer with weights drawn from a seeded Glorot-uniform distribution and zero biases.</summary>
     public Dense(int inputs, int outputs, int seed = 0)
@@ -21,12 +21,12 @@ public sealed class Dense : Layer
         if (inputs <= 0 || outputs <= 0) throw new ArgumentOutOfRangeException(nameof(inputs), "Sizes must be positive.");
         Inputs = inputs;
         Outputs = outputs;
-        var w = new Tensor(inputs, outputs);
+        var w = new DenseTensor(inputs, outputs);
         var random = new Random(seed);
         var limit = MathF.Sqrt(6f / (inputs + outputs));
         foreach (ref var x in w.Span) x = (float)(random.NextDouble() * 2 - 1) * limit;
         Weights = new Parameter("W", w);
-        Bias = new Parameter("b", new Tensor(outputs)) { IsWeight = false };
+        Bias = new Parameter("b", new DenseTensor(outputs)) { IsWeight = false };
     }
 
     /// <summary>Input features.</summary>
@@ -52,12 +52,12 @@ public sealed class Dense : Layer
     /// <inheritdoc />
     public override int[] OutputShape(ReadOnlySpan<int> input)
     {
-        if (input.Length != 1 || input[0] != Inputs) throw new ArgumentException($"{this} expects samples of shape [{Inputs}], got {Tensor.Format(input)}.");
+        if (input.Length != 1 || input[0] != Inputs) throw new ArgumentException($"{this} expects samples of shape [{Inputs}], got {DenseTensor.Format(input)}.");
         return new[] { Outputs };
     }
 
     /// <inheritdoc />
-    public override Tensor Forward(Tensor input, bool training)
+    public override DenseTensor Forward(DenseTensor input, bool training)
     {
         ExpectRank(input, 2);
         if (input.Dim(1) != Inputs) throw new ArgumentException($"{this} expects {Inputs} features, got {input.ShapeText}.");
@@ -76,7 +76,7 @@ public sealed class Dense : Layer
     }
 
     /// <inheritdoc />
-    public override Tensor Backward(Tensor outputGradient)
+    public override DenseTensor Backward(DenseTensor outputGradient)
     {
         if (UseGeneratedBackward) return GeneratedBackward(outputGradient, inputGradient: true)!;
         var batch = AccumulateParameterGradients(outputGradient);
@@ -87,13 +87,13 @@ public sealed class Dense : Layer
     }
 
     /// <inheritdoc />
-    public override void BackwardParametersOnly(Tensor outputGradient)
+    public override void BackwardParametersOnly(DenseTensor outputGradient)
     {
         if (UseGeneratedBackward) GeneratedBackward(outputGradient, inputGradient: false);
         else AccumulateParameterGradients(outputGradient);
     }
 
-    private Tensor? GeneratedBackward(Tensor outputGradient, bool inputGradient)
+    private DenseTensor? GeneratedBackward(DenseTensor outputGradient, bool inputGradient)
     {
         var input = _input ?? throw new InvalidOperationException($"{this}: Backward before Forward.");
         var batch = input.Dim(0);
@@ -106,7 +106,7 @@ public sealed class Dense : Layer
         return dA;
     }
 
-    private int AccumulateParameterGradients(Tensor outputGradient)
+    private int AccumulateParameterGradients(DenseTensor outputGradient)
     {
         var input = _input ?? throw new InvalidOperationException($"{this}: Backward before Forward.");
         var batch = input.Dim(0);

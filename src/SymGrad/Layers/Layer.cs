@@ -8,19 +8,19 @@ namespace SymGrad.Layers;
 public sealed class Parameter
 {
     /// <summary>A parameter with a zero gradient.</summary>
-    public Parameter(string name, Tensor value)
+    public Parameter(string name, DenseTensor value)
     {
         Name = name;
         Value = value;
-        Gradient = new Tensor(value.Shape.ToArray());
+        Gradient = new DenseTensor(value.Shape.ToArray());
     }
 
     /// <summary>Name, unique within a network once the network has prefixed it with the layer's position.</summary>
     public string Name { get; internal set; }
     /// <summary>The values.</summary>
-    public Tensor Value { get; }
+    public DenseTensor Value { get; }
     /// <summary>∂L/∂value, accumulated by <see cref="Layer.Backward"/> until cleared.</summary>
-    public Tensor Gradient { get; }
+    public DenseTensor Gradient { get; }
     /// <summary>False for biases: regularizers leave them alone.</summary>
     public bool IsWeight { get; init; } = true;
 
@@ -42,16 +42,16 @@ public abstract class Layer
     public abstract int[] OutputShape(ReadOnlySpan<int> input);
 
     /// <summary>The output for a batch; <paramref name="training"/> switches dropout and the like on.</summary>
-    public abstract Tensor Forward(Tensor input, bool training);
+    public abstract DenseTensor Forward(DenseTensor input, bool training);
 
     /// <summary>∂L/∂input for the batch of the last <see cref="Forward"/>, given ∂L/∂output.</summary>
-    public abstract Tensor Backward(Tensor outputGradient);
+    public abstract DenseTensor Backward(DenseTensor outputGradient);
 
     /// <summary>
     /// Like <see cref="Backward"/> for the first trainable layer of a network, whose input gradient nobody uses:
     /// accumulates the parameter gradients and may skip computing ∂L/∂input.
     /// </summary>
-    public virtual void BackwardParametersOnly(Tensor outputGradient) => Backward(outputGradient);
+    public virtual void BackwardParametersOnly(DenseTensor outputGradient) => Backward(outputGradient);
 
     /// <summary>A short description: <c>Dense(784 → 128)</c>.</summary>
     public override string ToString() => GetType().Name;
@@ -70,7 +70,7 @@ public abstract class Layer
     }
 
     /// <summary>Throws unless <paramref name="t"/> has rank <paramref name="rank"/>.</summary>
-    protected void ExpectRank(Tensor t, int rank)
+    protected void ExpectRank(DenseTensor t, int rank)
     {
         if (t.Rank != rank) throw new ArgumentException($"{this} expects a rank-{rank} input, got {t.ShapeText}.");
     }
@@ -82,10 +82,10 @@ public abstract class Layer
 /// </summary>
 public sealed class BufferCache
 {
-    private Tensor? _a, _b;
+    private DenseTensor? _a, _b;
 
     /// <summary>A tensor of the given shape, the same object as last time for the same shape; not cleared.</summary>
-    public Tensor Get(ReadOnlySpan<int> shape)
+    public DenseTensor Get(ReadOnlySpan<int> shape)
     {
         if (_a != null && _a.Shape.SequenceEqual(shape)) return _a;
         if (_b != null && _b.Shape.SequenceEqual(shape))
@@ -94,12 +94,12 @@ public sealed class BufferCache
             return _a!;
         }
         _b = _a;
-        _a = new Tensor(shape.ToArray());
+        _a = new DenseTensor(shape.ToArray());
         return _a;
     }
 
     /// <summary>A tensor of shape [batch, ..sample].</summary>
-    public Tensor Get(int batch, ReadOnlySpan<int> sample)
+    public DenseTensor Get(int batch, ReadOnlySpan<int> sample)
     {
         Span<int> shape = stackalloc int[sample.Length + 1];
         shape[0] = batch;

@@ -11,7 +11,7 @@ namespace SymGrad.Layers;
 public abstract class Pool2D : Layer
 {
     private readonly BufferCache _output = new(), _inputGradient = new();
-    private Tensor? _input;
+    private DenseTensor? _input;
 
     /// <summary>A pooling layer; the stride defaults to the window size.</summary>
     protected Pool2D(int size, int? stride)
@@ -46,13 +46,13 @@ public abstract class Pool2D : Layer
     /// <inheritdoc />
     public override int[] OutputShape(ReadOnlySpan<int> input)
     {
-        if (input.Length != 3) throw new ArgumentException($"{this} expects samples [height, width, channels], got {Tensor.Format(input)}.");
-        if (input[0] < Size || input[1] < Size) throw new ArgumentException($"{this}: input {Tensor.Format(input)} is smaller than the window.");
+        if (input.Length != 3) throw new ArgumentException($"{this} expects samples [height, width, channels], got {DenseTensor.Format(input)}.");
+        if (input[0] < Size || input[1] < Size) throw new ArgumentException($"{this}: input {DenseTensor.Format(input)} is smaller than the window.");
         return new[] { (input[0] - Size) / Stride + 1, (input[1] - Size) / Stride + 1, input[2] };
     }
 
     /// <inheritdoc />
-    public override Tensor Forward(Tensor input, bool training)
+    public override DenseTensor Forward(DenseTensor input, bool training)
     {
         ExpectRank(input, 4);
         if (input.Dim(1) < Size || input.Dim(2) < Size) throw new ArgumentException($"{this}: input {input.ShapeText} is smaller than the window.");
@@ -64,7 +64,7 @@ public abstract class Pool2D : Layer
     }
 
     /// <inheritdoc />
-    public override Tensor Backward(Tensor outputGradient)
+    public override DenseTensor Backward(DenseTensor outputGradient)
     {
         var input = _input ?? throw new InvalidOperationException($"{this}: Backward before Forward.");
         var dx = _inputGradient.Get(input.Shape);
@@ -76,7 +76,7 @@ public abstract class Pool2D : Layer
 
     // The generated gradient called on parts of the batch on the cores: an image's windows write only into that image,
     // so each part's images get the same additions in the same order as on one thread.
-    private unsafe void GeneratedByImages(Tensor input, Tensor outputGradient, Tensor inputGradient)
+    private unsafe void GeneratedByImages(DenseTensor input, DenseTensor outputGradient, DenseTensor inputGradient)
     {
         var batch = input.Dim(0);
         if (batch < 2 || input.Length < Threads.MinimumWork || Threads.Available == 1)
@@ -101,17 +101,17 @@ public abstract class Pool2D : Layer
     // The shapes of the call in progress, for the image loops the subclasses hand to the cores (delegates made once).
     private protected int _oh, _ow, _channels, _height, _width;
 
-    private protected void Shapes(Tensor input, Tensor output) =>
+    private protected void Shapes(DenseTensor input, DenseTensor output) =>
         (_oh, _ow, _channels, _height, _width) = (output.Dim(1), output.Dim(2), output.Dim(3), input.Dim(1), input.Dim(2));
 
     /// <summary>Adds ∂L/∂input into the cleared <paramref name="inputGradient"/> through the generated gradient.</summary>
     private protected abstract void GeneratedUnpool(ReadOnlyTensor4<float> input, ReadOnlyTensor4<float> outputGradient, Tensor4<float> inputGradient);
 
     /// <summary>Fills <paramref name="output"/> [batch, oh, ow, channels] from <paramref name="input"/>.</summary>
-    protected abstract void Pool(Tensor input, Tensor output);
+    protected abstract void Pool(DenseTensor input, DenseTensor output);
 
     /// <summary>Adds ∂L/∂input for ∂L/∂output into the cleared <paramref name="inputGradient"/>.</summary>
-    protected abstract void Unpool(Tensor outputGradient, Tensor inputGradient);
+    protected abstract void Unpool(DenseTensor outputGradient, DenseTensor inputGradient);
 
     /// <inheritdoc />
     public override string ToString() => $"{GetType().Name}({Size}×{Size}, stride {Stride})";
@@ -126,7 +126,7 @@ public sealed class MaxPool2D(int size, int? stride = null) : Pool2D(size, strid
     private int[] _argmax = Array.Empty<int>();
 
     /// <inheritdoc />
-    protected override void Pool(Tensor input, Tensor output)
+    protected override void Pool(DenseTensor input, DenseTensor output)
     {
         // The generated backward finds each window's argmax from the input itself: nothing to record then.
         var record = !UseGeneratedBackward;
@@ -216,7 +216,7 @@ public sealed class MaxPool2D(int size, int? stride = null) : Pool2D(size, strid
     }
 
     /// <inheritdoc />
-    protected override void Unpool(Tensor outputGradient, Tensor inputGradient)
+    protected override void Unpool(DenseTensor outputGradient, DenseTensor inputGradient)
     {
         // Each image's windows point into that image: images in parts on the cores, each in its own order.
         _perImage = outputGradient.Length / Math.Max(1, outputGradient.Dim(0));
@@ -240,7 +240,7 @@ public sealed class MaxPool2D(int size, int? stride = null) : Pool2D(size, strid
 public sealed class AvgPool2D(int size, int? stride = null) : Pool2D(size, stride)
 {
     /// <inheritdoc />
-    protected override void Pool(Tensor input, Tensor output)
+    protected override void Pool(DenseTensor input, DenseTensor output)
     {
         // Images in parts on the cores (each image's windows its own); the shapes in fields, the loops delegates made once.
         Shapes(input, output);
@@ -267,7 +267,7 @@ public sealed class AvgPool2D(int size, int? stride = null) : Pool2D(size, strid
     }
 
     /// <inheritdoc />
-    protected override void Unpool(Tensor outputGradient, Tensor inputGradient)
+    protected override void Unpool(DenseTensor outputGradient, DenseTensor inputGradient)
     {
         Shapes(inputGradient, outputGradient);
         Threads.Images(outputGradient.Span, inputGradient.Span, outputGradient.Dim(0), (long)outputGradient.Length * Size * Size, _unpool ??= Unpool);

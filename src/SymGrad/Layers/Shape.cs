@@ -6,13 +6,13 @@ namespace SymGrad.Layers;
 /// <summary>[batch, ..] → [batch, features]: a view, no copy.</summary>
 public sealed class Flatten : Layer
 {
-    private Tensor? _input, _view, _gradientSource, _gradientView;
+    private DenseTensor? _input, _view, _gradientSource, _gradientView;
 
     /// <inheritdoc />
-    public override int[] OutputShape(ReadOnlySpan<int> input) => new[] { Tensor.Count(input) };
+    public override int[] OutputShape(ReadOnlySpan<int> input) => new[] { DenseTensor.Count(input) };
 
     /// <inheritdoc />
-    public override Tensor Forward(Tensor input, bool training)
+    public override DenseTensor Forward(DenseTensor input, bool training)
     {
         // The previous layer hands back the same buffer for the same batch shape: so does this view.
         if (!ReferenceEquals(input, _input))
@@ -24,7 +24,7 @@ public sealed class Flatten : Layer
     }
 
     /// <inheritdoc />
-    public override Tensor Backward(Tensor outputGradient)
+    public override DenseTensor Backward(DenseTensor outputGradient)
     {
         var input = _input ?? throw new InvalidOperationException("Flatten: Backward before Forward.");
         if (!ReferenceEquals(outputGradient, _gradientSource))
@@ -47,7 +47,7 @@ public sealed class Dropout : Layer
     private readonly ulong _seed;
     private ulong _draws;
     private readonly BufferCache _output = new(), _mask = new(), _inputGradient = new();
-    private Tensor? _lastMask;
+    private DenseTensor? _lastMask;
     private bool _lastTraining;
 
     /// <summary>A dropout layer with drop probability <paramref name="rate"/> in [0, 1).</summary>
@@ -65,7 +65,7 @@ public sealed class Dropout : Layer
     public override int[] OutputShape(ReadOnlySpan<int> input) => input.ToArray();
 
     /// <inheritdoc />
-    public override Tensor Forward(Tensor input, bool training)
+    public override DenseTensor Forward(DenseTensor input, bool training)
     {
         _lastTraining = training && Rate > 0;
         if (!_lastTraining) return input;
@@ -111,7 +111,7 @@ public sealed class Dropout : Layer
     }
 
     /// <inheritdoc />
-    public override Tensor Backward(Tensor outputGradient)
+    public override DenseTensor Backward(DenseTensor outputGradient)
     {
         if (!_lastTraining) return outputGradient;
         var mask = _lastMask!;

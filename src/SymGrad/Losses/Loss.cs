@@ -16,13 +16,13 @@ public abstract class Loss
     private readonly BufferCache _gradient = new();
 
     /// <summary>The mean loss of the batch.</summary>
-    public abstract float Forward(Tensor prediction, Tensor target);
+    public abstract float Forward(DenseTensor prediction, DenseTensor target);
 
     /// <summary>Writes ∂(mean loss)/∂prediction into <paramref name="gradient"/> (same shape as the prediction).</summary>
-    public abstract void Backward(Tensor prediction, Tensor target, Tensor gradient);
+    public abstract void Backward(DenseTensor prediction, DenseTensor target, DenseTensor gradient);
 
     /// <summary>∂(mean loss)/∂prediction in a buffer the loss keeps (valid until the next call).</summary>
-    public Tensor Gradient(Tensor prediction, Tensor target)
+    public DenseTensor Gradient(DenseTensor prediction, DenseTensor target)
     {
         var g = _gradient.Get(prediction.Shape);
         Backward(prediction, target, g);
@@ -30,7 +30,7 @@ public abstract class Loss
     }
 
     /// <summary>Throws unless prediction and target have the same shape.</summary>
-    protected void CheckShapes(Tensor prediction, Tensor target)
+    protected void CheckShapes(DenseTensor prediction, DenseTensor target)
     {
         if (!prediction.SameShape(target))
             throw new ArgumentException($"{GetType().Name}: prediction {prediction.ShapeText} and target {target.ShapeText} differ in shape.");
@@ -58,7 +58,7 @@ public abstract class ElementwiseLoss<TTerm> : Loss where TTerm : struct, ILossT
     protected ElementwiseLoss(TTerm term) => _term = term;
 
     /// <inheritdoc />
-    public override float Forward(Tensor prediction, Tensor target)
+    public override float Forward(DenseTensor prediction, DenseTensor target)
     {
         CheckShapes(prediction, target);
         var p = prediction.Span;
@@ -69,7 +69,7 @@ public abstract class ElementwiseLoss<TTerm> : Loss where TTerm : struct, ILossT
     }
 
     /// <inheritdoc />
-    public override void Backward(Tensor prediction, Tensor target, Tensor gradient)
+    public override void Backward(DenseTensor prediction, DenseTensor target, DenseTensor gradient)
     {
         CheckShapes(prediction, target);
         var p = prediction.Span;
@@ -118,7 +118,7 @@ public sealed class BinaryCrossEntropy() : ElementwiseLoss<BinaryCrossEntropy.Te
 public sealed class SoftmaxCrossEntropy : Loss
 {
     /// <inheritdoc />
-    public override float Forward(Tensor prediction, Tensor target)
+    public override float Forward(DenseTensor prediction, DenseTensor target)
     {
         CheckShapes(prediction, target);
         var (batch, classes) = (prediction.Dim(0), prediction.Length / prediction.Dim(0));
@@ -142,7 +142,7 @@ public sealed class SoftmaxCrossEntropy : Loss
     }
 
     /// <inheritdoc />
-    public override void Backward(Tensor prediction, Tensor target, Tensor gradient)
+    public override void Backward(DenseTensor prediction, DenseTensor target, DenseTensor gradient)
     {
         CheckShapes(prediction, target);
         var (batch, classes) = (prediction.Dim(0), prediction.Length / prediction.Dim(0));

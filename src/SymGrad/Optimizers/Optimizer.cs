@@ -44,7 +44,7 @@ public abstract class LearningRateSchedule
 /// </summary>
 public abstract class Optimizer
 {
-    private readonly Dictionary<Parameter, Tensor[]> _state = new();
+    private readonly Dictionary<Parameter, DenseTensor[]> _state = new();
 
     /// <summary>An optimizer with base learning rate α.</summary>
     protected Optimizer(float learningRate, LearningRateSchedule? schedule)
@@ -75,21 +75,21 @@ public abstract class Optimizer
     protected abstract void Update(Parameter parameter, float rate, int t);
 
     /// <summary>The state tensors of <paramref name="parameter"/>, or null before its first update.</summary>
-    internal Tensor[]? StateOf(Parameter parameter) => _state.TryGetValue(parameter, out var s) ? s : null;
+    internal DenseTensor[]? StateOf(Parameter parameter) => _state.TryGetValue(parameter, out var s) ? s : null;
 
     /// <summary>Replaces the state tensors of <paramref name="parameter"/> (a resumed run).</summary>
-    internal void SetState(Parameter parameter, Tensor[] state) => _state[parameter] = state;
+    internal void SetState(Parameter parameter, DenseTensor[] state) => _state[parameter] = state;
 
     /// <summary>
     /// Per-parameter state tensors (zero, parameter-shaped), created on first use. State kept here (moments, velocities)
     /// is what training checkpoints save with the step count, so a resumed run continues bit for bit.
     /// </summary>
-    protected Tensor[] State(Parameter parameter, int count)
+    protected DenseTensor[] State(Parameter parameter, int count)
     {
         if (!_state.TryGetValue(parameter, out var s))
         {
-            s = new Tensor[count];
-            for (var i = 0; i < count; i++) s[i] = new Tensor(parameter.Value.Shape.ToArray());
+            s = new DenseTensor[count];
+            for (var i = 0; i < count; i++) s[i] = new DenseTensor(parameter.Value.Shape.ToArray());
             _state[parameter] = s;
         }
         return s;

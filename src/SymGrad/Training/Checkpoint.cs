@@ -172,7 +172,7 @@ public static class Checkpoint
             for (var d = 0; d < rank; d++) shape[d] = (int)reader.UInt32($"shape of {shown}");
             if (name != p.Name || !p.Value.Shape.SequenceEqual(shape))
                 throw new InvalidDataException(stored == actual
-                    ? $"{source}: parameter {i} is {shown} {Tensor.Format(shape)} in the file but {p.Name} {p.Value.ShapeText} in the network (a different architecture)."
+                    ? $"{source}: parameter {i} is {shown} {DenseTensor.Format(shape)} in the file but {p.Name} {p.Value.ShapeText} in the network (a different architecture)."
                     : $"{source}: corrupted or truncated (checksum mismatch).");
             var data = new float[p.Value.Length];
             var raw = reader.Bytes(4 * data.Length, $"values of {shown}");

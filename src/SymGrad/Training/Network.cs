@@ -40,7 +40,7 @@ public sealed class Network
     public int ParameterCount => _parameters.Sum(p => p.Value.Length);
 
     /// <summary>The output for a batch.</summary>
-    public Tensor Forward(Tensor input, bool training = false)
+    public DenseTensor Forward(DenseTensor input, bool training = false)
     {
         var x = input;
         foreach (var layer in _layers) x = layer.Forward(x, training);
@@ -48,7 +48,7 @@ public sealed class Network
     }
 
     /// <summary>Backpropagates ∂L/∂output through every layer (after <see cref="Forward"/>), accumulating parameter gradients.</summary>
-    public Tensor Backward(Tensor outputGradient)
+    public DenseTensor Backward(DenseTensor outputGradient)
     {
         var g = outputGradient;
         for (var i = _layers.Length - 1; i >= 0; i--) g = _layers[i].Backward(g);
@@ -59,7 +59,7 @@ public sealed class Network
     /// Backpropagates for training: parameter gradients only, stopping at the first layer with parameters, whose
     /// input gradient (∂L/∂data) nobody needs.
     /// </summary>
-    public void BackwardParameters(Tensor outputGradient)
+    public void BackwardParameters(DenseTensor outputGradient)
     {
         var first = _firstTrainable;
         if (first < 0) return;
@@ -75,9 +75,9 @@ public sealed class Network
     }
 
     /// <summary>Predictions for all samples (in batches of <paramref name="batchSize"/>), in a new tensor.</summary>
-    public Tensor Predict(Tensor inputs, int batchSize = 256)
+    public DenseTensor Predict(DenseTensor inputs, int batchSize = 256)
     {
-        Tensor? result = null;
+        DenseTensor? result = null;
         var n = inputs.Dim(0);
         for (var start = 0; start < n; start += batchSize)
         {
@@ -87,7 +87,7 @@ public sealed class Network
             {
                 var shape = output.Shape.ToArray();
                 shape[0] = n;
-                result = new Tensor(shape);
+                result = new DenseTensor(shape);
             }
             output.Span.CopyTo(result.Rows(start, count).Span);
         }
@@ -102,7 +102,7 @@ public sealed class Network
         foreach (var layer in _layers)
         {
             shape = layer.OutputShape(shape);
-            lines.Add($"{layer,-40} → {Tensor.Format(shape)}  ({layer.Parameters.Sum(p => p.Value.Length)} parameters)");
+            lines.Add($"{layer,-40} → {DenseTensor.Format(shape)}  ({layer.Parameters.Sum(p => p.Value.Length)} parameters)");
         }
         lines.Add($"{ParameterCount} parameters");
         return string.Join(Environment.NewLine, lines);

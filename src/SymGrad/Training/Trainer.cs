@@ -341,7 +341,7 @@ public static class Trainer
     }
 
     /// <summary>How many samples of a batch the prediction gets right under <paramref name="metric"/>.</summary>
-    public static int Correct(Tensor prediction, Tensor target, Metric metric)
+    public static int Correct(DenseTensor prediction, DenseTensor target, Metric metric)
     {
         if (metric == Metric.None) return 0;
         var batch = prediction.Dim(0);

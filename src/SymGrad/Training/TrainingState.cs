@@ -216,7 +216,7 @@ internal sealed class TrainingState
             var parameter = network.Parameters[p];
             optimizer.SetState(parameter, OptimizerState[p].Select(values =>
             {
-                var t = new Tensor(parameter.Value.Shape.ToArray());
+                var t = new DenseTensor(parameter.Value.Shape.ToArray());
                 values.CopyTo(t.Span);
                 return t;
             }).ToArray());

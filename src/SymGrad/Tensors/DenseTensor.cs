@@ -10,18 +10,18 @@ namespace SymGrad.Tensors;
 /// <see cref="Row"/>) share the array, so taking one copies nothing. The layouts SymGrad uses: [batch, features]
 /// for dense data and [batch, height, width, channels] (NHWC) for images.
 /// </summary>
-public sealed class Tensor
+public sealed class DenseTensor
 {
     private readonly int[] _shape;
     private readonly int[] _strides;
 
     /// <summary>A zero tensor of the given shape.</summary>
-    public Tensor(params int[] shape) : this(new float[Count(shape)], 0, shape)
+    public DenseTensor(params int[] shape) : this(new float[Count(shape)], 0, shape)
     {
     }
 
     /// <summary>A tensor over <paramref name="data"/> (not copied), whose length must match the shape; no shape means a vector.</summary>
-    public Tensor(float[] data, params int[] shape) : this(data, 0, Validate(data, shape))
+    public DenseTensor(float[] data, params int[] shape) : this(data, 0, Validate(data, shape))
     {
     }
 
@@ -35,7 +35,7 @@ public sealed class Tensor
         return shape;
     }
 
-    private Tensor(float[] data, int offset, int[] shape)
+    private DenseTensor(float[] data, int offset, int[] shape)
     {
         var length = Count(shape);
         if (offset < 0 || offset + length > data.Length) throw new ArgumentOutOfRangeException(nameof(offset));
@@ -81,28 +81,28 @@ public sealed class Tensor
         ref Data[Offset + Check(i, _shape[0]) * _strides[0] + Check(j, _shape[1]) * _strides[1] + Check(k, _shape[2]) * _strides[2] + Check(l, _shape[3])];
 
     /// <summary>The same elements under another shape with as many elements (a view).</summary>
-    public Tensor Reshape(params int[] shape)
+    public DenseTensor Reshape(params int[] shape)
     {
         if (Count(shape) != Length) throw new ArgumentException($"Cannot view {Format(_shape)} as {Format(shape)}.", nameof(shape));
-        return new Tensor(Data, Offset, shape);
+        return new DenseTensor(Data, Offset, shape);
     }
 
     /// <summary>Entries <paramref name="start"/> .. <paramref name="start"/> + <paramref name="count"/> − 1 along the first axis (a view).</summary>
-    public Tensor Rows(int start, int count)
+    public DenseTensor Rows(int start, int count)
     {
         if (start < 0 || count < 0 || start + count > _shape[0]) throw new ArgumentOutOfRangeException(nameof(count));
         var shape = (int[])_shape.Clone();
         shape[0] = count;
-        return new Tensor(Data, Offset + start * _strides[0], shape);
+        return new DenseTensor(Data, Offset + start * _strides[0], shape);
     }
 
     /// <summary>Entry <paramref name="index"/> along the first axis, without that axis (a view).</summary>
-    public Tensor Row(int index)
+    public DenseTensor Row(int index)
     {
         Check(index, _shape[0]);
         var shape = new int[_shape.Length - 1];
         Array.Copy(_shape, 1, shape, 0, shape.Length);
-        return new Tensor(Data, Offset + index * _strides[0], shape);
+        return new DenseTensor(Data, Offset + index * _strides[0], shape);
     }
 
     /// <summary>A rank-2 tensor as a read-only matrix view (no copy), for indexed <c>[Differentiable]</c> methods.</summary>
@@ -118,7 +118,7 @@ public sealed class Tensor
     public Tensor4<float> AsTensor4() => Rank == 4 ? new(Span, _shape[0], _shape[1], _shape[2], _shape[3]) : throw new InvalidOperationException($"A {ShapeText} tensor is not 4-D.");
 
     /// <summary>A copy with its own array.</summary>
-    public Tensor Clone() => new(Span.ToArray(), _shape);
+    public DenseTensor Clone() => new(Span.ToArray(), _shape);
 
     /// <summary>Sets every element to <paramref name="value"/>.</summary>
     public void Fill(float value) => Span.Fill(value);
@@ -127,7 +127,7 @@ public sealed class Tensor
     public void Clear() => Span.Clear();
 
     /// <summary>True when both shapes are equal.</summary>
-    public bool SameShape(Tensor other) => Shape.SequenceEqual(other.Shape);
+    public bool SameShape(DenseTensor other) => Shape.SequenceEqual(other.Shape);
 
     /// <summary>The shape as text: <c>[64, 28, 28, 1]</c>.</summary>
     public string ShapeText => Format(_shape);
@@ -135,7 +135,7 @@ public sealed class Tensor
     /// <inheritdoc />
     public override string ToString()
     {
-        var sb = new StringBuilder("Tensor").Append(ShapeText).Append(" {");
+        var sb = new StringBuilder("DenseTensor").Append(ShapeText).Append(" {");
         var span = Span;
         for (var i = 0; i < Math.Min(span.Length, 8); i++) sb.Append(i == 0 ? " " : ", ").Append(span[i].ToString("R", CultureInfo.InvariantCulture));
         return sb.Append(span.Length > 8 ? ", … }" : " }").ToString();
