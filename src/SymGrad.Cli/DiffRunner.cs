@@ -136,8 +136,9 @@ public static class DiffRunner
             var primal = CsePass.Build(new[] { ("value", gradient.Function) });
             var ratio = primal.OperationCount == 0 ? 0 : (double)program.OperationCount / primal.OperationCount;
             output.WriteLine(string.Format(CultureInfo.InvariantCulture,
-                "{0} primal: {1} ops; gradient program (value + {2} partials): {3} ops ({4:0.00}x); {5} locals; time {6:0.0} ms",
-                comment, primal.OperationCount, wrtVars.Count, program.OperationCount, ratio, program.Locals.Count, clock.Elapsed.TotalMilliseconds));
+                "{0} primal: {1} ops, {2} transcendental calls; gradient program (value + {3} partials): {4} ops ({5:0.00}x), {6} transcendental calls; {7} locals; time {8:0.0} ms",
+                comment, primal.OperationCount, primal.TranscendentalCount, wrtVars.Count, program.OperationCount, ratio, program.TranscendentalCount,
+                program.Locals.Count, clock.Elapsed.TotalMilliseconds));
         }
         return 0;
     }

@@ -67,7 +67,24 @@ public class DiffCommandTests
         var (exit, text, _) = Run("diff", "Math.Tanh(w * x + b)", "--wrt", "w,b", "--stats");
         Assert.Equal(0, exit);
         var line = text.Split('\n').Single(l => l.StartsWith("// primal:", StringComparison.Ordinal));
-        Assert.Matches(@"^// primal: \d+ ops; gradient program \(value \+ 2 partials\): \d+ ops \(\d+\.\d\dx\); \d+ locals; time \d+\.\d ms$", line);
+        // tanh for the value, e^(−2|u|) for 1 − tanh² (stable where tanh rounds to ±1: docs/numerics.md).
+        Assert.Matches(@"^// primal: \d+ ops, 1 transcendental calls; gradient program \(value \+ 2 partials\): \d+ ops \(\d+\.\d\dx\), 2 transcendental calls; \d+ locals; time \d+\.\d ms$", line);
+    }
+
+    [Theory]
+    // σ and σ′ = σ(1 − σ) from one exponential; sin·eˣ and its derivative: sin, cos and one exp; log and its
+    // derivative: one log; x^2.5 and 2.5·x^1.5: two powers today (x^1.5 · x would be one: issue 19).
+    [InlineData("1.0 / (1.0 + Math.Exp(-x))", 1, 1)]
+    [InlineData("Math.Sin(x) * Math.Exp(x)", 2, 3)]
+    [InlineData("Math.Log(x * x + 1)", 1, 1)]
+    [InlineData("Math.Pow(x, 2.5) + x * x * x", 1, 2)]
+    public void Diff_Stats_CountsTranscendentalCalls(string expression, int primal, int gradient)
+    {
+        var (exit, text, _) = Run("diff", expression, "--stats");
+        Assert.Equal(0, exit);
+        var line = text.Split('\n').Single(l => l.StartsWith("// primal:", StringComparison.Ordinal));
+        Assert.Contains($", {primal} transcendental calls; gradient", line);
+        Assert.Contains($"), {gradient} transcendental calls;", line);
     }
 
     [Theory]

@@ -18,7 +18,8 @@ public sealed class ExprProgram
         Locals = locals;
         EmitArgs = emitArgs;
         LocalNames = localNames;
-        OperationCount = CountOperations();
+        OperationCount = CountOperations(out var transcendental);
+        TranscendentalCount = transcendental;
     }
 
     /// <summary>Free variables, sorted by name: the parameters of the emitted method.</summary>
@@ -29,6 +30,12 @@ public sealed class ExprProgram
     public IReadOnlyList<(string Name, Expr Node)> Locals { get; }
     /// <summary>Arithmetic operations and function calls the emitted code performs.</summary>
     public int OperationCount { get; }
+    /// <summary>
+    /// Calls of transcendental functions the emitted code makes (exp, log, the trigonometric and hyperbolic functions,
+    /// a square root or power that is not a few multiplications; σ as one exp, softplus as an exp and a log): the
+    /// expensive part of most gradients.
+    /// </summary>
+    public int TranscendentalCount { get; }
 
     internal Dictionary<Expr, Expr[]> EmitArgs { get; }
     internal Dictionary<Expr, string> LocalNames { get; }
@@ -36,23 +43,36 @@ public sealed class ExprProgram
     /// <summary>The operands a node is emitted with (after pairing of shared sub-sums and sub-products).</summary>
     internal Expr[] ArgsOf(Expr n) => EmitArgs.TryGetValue(n, out var a) ? a : n.ArgArray;
 
-    private int CountOperations()
+    private int CountOperations(out int transcendental)
     {
         // Every node emitted once (locals and inline subterms of outputs alike) costs its own operations.
         var seen = new HashSet<Expr>();
         var stack = new Stack<(Expr Node, Expr? Parent)>();
         foreach (var o in Outputs) stack.Push((o.Value, null));
         var total = 0;
+        transcendental = 0;
         while (stack.Count > 0)
         {
             var (n, parent) = stack.Pop();
             if (LocalNames.ContainsKey(n) && !seen.Add(n)) continue;
             if (!LocalNames.ContainsKey(n) && !seen.Add(n) && n.Kind is ExprKind.Const or ExprKind.Var) continue;
             total += EmittedCost(n, parent);
+            transcendental += Transcendentals(n);
             foreach (var a in ArgsOf(n)) stack.Push((a, n));
         }
         return total;
     }
+
+    private static int Transcendentals(Expr n) => n.Kind switch
+    {
+        ExprKind.Exp or ExprKind.Log or ExprKind.Sin or ExprKind.Cos or ExprKind.Tanh or ExprKind.Sigmoid => 1,
+        ExprKind.Atan or ExprKind.Asin or ExprKind.Acos or ExprKind.Asinh or ExprKind.Acosh or ExprKind.Atanh => 1,
+        ExprKind.Atan2 or ExprKind.Hypot or ExprKind.Cbrt or ExprKind.Log2 or ExprKind.Log10 => 1,
+        ExprKind.Softplus => 2,
+        // x², x⁻³ print as products; x^½ is Sqrt, any other exponent Pow.
+        ExprKind.Pow => n.ArgArray[1] is { Kind: ExprKind.Const } e && e.Value.IsInteger && Math.Abs(e.Value.Numerator) <= CostModel.MaxUnrolledPower ? 0 : 1,
+        _ => 0,
+    };
 
     private int EmittedCost(Expr n, Expr? parent)
     {
