@@ -84,5 +84,17 @@ public class GeneratedCodeQualityTests
         Assert.Equal(new[] { "C.g.cs: F: a = x * 2", "C.g.cs: F: c = 0.0" }, UnusedLocals(compilation, new[] { tree }));
     }
 
+    [Theory]
+    [InlineData("tests/SymGrad.Generators.Tests/_snapshots/ArticleModel.Derivations.verified.tex")]
+    [InlineData("tests/SymGrad.Tests/_snapshots/Runtime.Derivations.verified.tex")]
+    public void DerivationSteps_NameTheDirectContribution_NotTheSamePartialOnBothSides(string snapshot)
+    {
+        // ∂f/∂x = ∂f/∂x|_{u₁} + ∂f/∂u₁ · ∂u₁/∂x: the function's own term is the partial with the intermediates held fixed.
+        var lines = File.ReadAllLines(Path.Combine(Root, snapshot));
+        var same = new System.Text.RegularExpressions.Regex(@"^\\frac\{\\partial f\}\{\\partial ([^}]+)\} &= \\frac\{\\partial f\}\{\\partial \1\} \+");
+        Assert.DoesNotContain(lines, l => same.IsMatch(l));
+        Assert.Contains(lines, l => l.Contains(@"\right|_{", StringComparison.Ordinal));
+    }
+
     private static string Name(BaseMethodDeclarationSyntax m) => m is MethodDeclarationSyntax method ? method.Identifier.ValueText : m.Kind().ToString();
 }

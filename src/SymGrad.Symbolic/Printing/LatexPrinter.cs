@@ -225,8 +225,13 @@ public static class LatexPrinter
                 break;
             }
             var before = lines.Count;
+            // The function's own contribution beside others through intermediates is ∂f/∂x with those held fixed,
+            // written so (∂f/∂x = ∂f/∂x|_{u₁} + ∂f/∂u₁ · ∂u₁/∂x, not ∂f/∂x on both sides).
+            string Held() => string.Join(", ", step.Contributions.Where(o => !ReferenceEquals(o.Parent, d.Function)).Select(o => Ref(o.Parent)).Distinct());
             var generic = string.Join(" + ", step.Contributions.Select(c =>
-                (ReferenceEquals(c.Parent, d.Function) ? "" : D(function, c.Parent) + @" \cdot ") + D(Ref(c.Parent), step.Node)));
+                ReferenceEquals(c.Parent, d.Function)
+                    ? (step.Contributions.Count > 1 ? @"\left." + D(function, step.Node) + @"\right|_{" + Held() + "}" : D(function, step.Node))
+                    : D(function, c.Parent) + @" \cdot " + D(Ref(c.Parent), step.Node)));
             var instantiated = string.Join(" + ", step.Contributions.Select(c =>
             {
                 var outer = adjoints.TryGetValue(c.Parent, out var a) ? a : Expr.One;
