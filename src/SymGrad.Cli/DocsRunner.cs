@@ -34,7 +34,10 @@ public static class DocsRunner
         }
         catch (Exception e) when (e is BadImageFormatException or FileLoadException or FileNotFoundException or InvalidOperationException or TargetInvocationException)
         {
-            error.WriteLine($"error: {assemblyPath}: {(e is TargetInvocationException t ? t.InnerException?.Message : e.Message)}");
+            var hint = e is FileNotFoundException or FileLoadException
+                ? " (symgrad docs looks for the assembly's dependencies beside it and in the NuGet package folder its .deps.json names: restore the project, or pass an application's output)"
+                : "";
+            error.WriteLine($"error: {assemblyPath}: {(e is TargetInvocationException t ? t.InnerException?.Message : e.Message)?.TrimEnd()}{hint}");
             return 1;
         }
 
@@ -52,8 +55,8 @@ public static class DocsRunner
         }
         File.WriteAllText(Path.Combine(outputDirectory, "index.html"), Html(entries));
         var katex = WriteKatex(outputDirectory);
-        output.WriteLine(string.Format(CultureInfo.InvariantCulture, "wrote {0} derivations of {1} types to {2}: {3}, index.html, and KaTeX ({4} files in katex/) for it to render offline",
-            entries.Count, pages.Count, outputDirectory, string.Join(", ", pages), katex));
+        output.WriteLine(string.Format(CultureInfo.InvariantCulture, "wrote {0} derivation{1} of {2} type{3} to {4}: {5}, index.html, and KaTeX ({6} files in katex/) for it to render offline",
+            entries.Count, entries.Count == 1 ? "" : "s", pages.Count, pages.Count == 1 ? "" : "s", outputDirectory, string.Join(", ", pages), katex));
         return 0;
     }
 
@@ -143,17 +146,69 @@ public static class DocsRunner
         return sb.ToString();
     }
 
-    /// <summary>Loads the user's assembly with its own dependencies (its SymGrad.dll), collectibly.</summary>
+    /// <summary>
+    /// Loads the user's assembly with its own dependencies (its SymGrad.dll), collectibly: from beside it (an
+    /// application's output), else from the NuGet package folder its .deps.json names (a class library's output holds
+    /// only its own dll).
+    /// </summary>
     private sealed class PluginContext : AssemblyLoadContext
     {
         private readonly AssemblyDependencyResolver _resolver;
+        private readonly string _path;
 
-        public PluginContext(string path) : base("symgrad-docs", isCollectible: true) => _resolver = new AssemblyDependencyResolver(path);
+        public PluginContext(string path) : base("symgrad-docs", isCollectible: true)
+        {
+            _resolver = new AssemblyDependencyResolver(path);
+            _path = path;
+        }
 
         protected override Assembly? Load(AssemblyName name)
         {
-            var path = _resolver.ResolveAssemblyToPath(name);
+            var path = _resolver.ResolveAssemblyToPath(name) ?? FromPackages(_path, name.Name, PackageRoots());
             return path is null ? null : LoadFromAssemblyPath(path);
         }
+    }
+
+    /// <summary>The NuGet package folders: NUGET_PACKAGES, else ~/.nuget/packages.</summary>
+    internal static IEnumerable<string> PackageRoots()
+    {
+        if (Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } set) yield return set;
+        yield return Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+    }
+
+    /// <summary>
+    /// The file of assembly <paramref name="name"/> in a package folder, as the .deps.json beside
+    /// <paramref name="assemblyPath"/> lists it (library "SymGrad/1.2.0", path "symgrad/1.2.0", runtime asset
+    /// "lib/netstandard2.0/SymGrad.dll"); null when it lists none or the file is not there.
+    /// </summary>
+    internal static string? FromPackages(string assemblyPath, string? name, IEnumerable<string> roots)
+    {
+        var deps = Path.ChangeExtension(assemblyPath, ".deps.json");
+        if (name is null || !File.Exists(deps)) return null;
+        try
+        {
+            using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(deps));
+            if (!json.RootElement.TryGetProperty("targets", out var targets) || !json.RootElement.TryGetProperty("libraries", out var libraries)) return null;
+            foreach (var target in targets.EnumerateObject())
+            foreach (var library in target.Value.EnumerateObject())
+            {
+                if (!library.Value.TryGetProperty("runtime", out var runtime)) continue;
+                foreach (var asset in runtime.EnumerateObject())
+                {
+                    if (!string.Equals(Path.GetFileNameWithoutExtension(asset.Name), name, StringComparison.OrdinalIgnoreCase)) continue;
+                    if (!libraries.TryGetProperty(library.Name, out var info) || !info.TryGetProperty("path", out var packagePath)) continue;
+                    foreach (var root in roots)
+                    {
+                        var file = Path.Combine(root, packagePath.GetString()!, asset.Name);
+                        if (File.Exists(file)) return file;
+                    }
+                }
+            }
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            // A .deps.json that is not JSON: resolved as without one.
+        }
+        return null;
     }
 }

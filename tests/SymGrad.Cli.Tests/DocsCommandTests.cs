@@ -64,6 +64,38 @@ public class DocsCommandTests
         }
     }
 
+    [Fact]
+    public void Docs_OfAClassLibrarysOutput_FindsSymGradInThePackageFolder()
+    {
+        // A library's bin holds its own dll and .deps.json; SymGrad.dll is in the NuGet package folder the deps name.
+        var dir = Directory.CreateTempSubdirectory("symgrad-docs-lib-").FullName;
+        try
+        {
+            var bin = Directory.CreateDirectory(Path.Combine(dir, "bin")).FullName;
+            var library = Path.Combine(bin, Path.GetFileName(typeof(Activations).Assembly.Location));
+            File.Copy(typeof(Activations).Assembly.Location, library);
+            File.WriteAllText(Path.ChangeExtension(library, ".deps.json"), """
+                {
+                  "runtimeTarget": { "name": ".NETStandard,Version=v2.0/" },
+                  "targets": { ".NETStandard,Version=v2.0/": { "SymGrad/9.9.9": { "runtime": { "lib/netstandard2.0/SymGrad.dll": {} } } } },
+                  "libraries": { "SymGrad/9.9.9": { "type": "package", "serviceable": true, "path": "symgrad/9.9.9" } }
+                }
+                """);
+            var packages = Path.Combine(dir, "packages");
+            var asset = Path.Combine(packages, "symgrad", "9.9.9", "lib", "netstandard2.0", "SymGrad.dll");
+            Assert.Null(DocsRunner.FromPackages(library, "SymGrad", new[] { packages }));
+            Directory.CreateDirectory(Path.GetDirectoryName(asset)!);
+            File.Copy(typeof(SymGrad.DifferentiableAttribute).Assembly.Location, asset);
+            Assert.Equal(asset, DocsRunner.FromPackages(library, "SymGrad", new[] { Path.Combine(dir, "elsewhere"), packages }));
+            Assert.Equal(asset, DocsRunner.FromPackages(library, "symgrad", new[] { packages }));
+            Assert.Null(DocsRunner.FromPackages(library, "Other", new[] { packages }));
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
     [Theory]
     [InlineData("missing.dll", "no such file")]
     public void Docs_BadInput_IsOneClearLine(string path, string message)

@@ -178,6 +178,49 @@ public class ResumeTests : IDisposable
     }
 
     [Fact]
+    public void ResumingWithOtherHyperparameters_IsRefused_NamingThem()
+    {
+        var (train, validation) = Data();
+        var last = Path.Combine(_dir, "last.sgtrain");
+        Trainer.Fit(Net(), new SoftmaxCrossEntropy(), NewAdam(), train, Options(1, validation, last: last));
+
+        var e = Assert.Throws<InvalidDataException>(() => Trainer.Fit(Net(), new SoftmaxCrossEntropy(), new Adam(0.02f, schedule: LearningRateSchedule.Cosine(12, 0.001f)), train, Options(2, validation, resume: last)));
+        Assert.Contains("learning rate 0.01", e.Message);
+        Assert.Contains("learning rate 0.02", e.Message);
+        e = Assert.Throws<InvalidDataException>(() => Trainer.Fit(Net(), new SoftmaxCrossEntropy(), new Adam(0.01f), train, Options(2, validation, resume: last)));
+        Assert.Contains("Cosine(12, 0.001)", e.Message);
+        var otherDropout = new Network(new Dense(4, 8, seed: 1), new Activation<Relu>(), new Dropout(0.1f, seed: 2), new Dense(8, 3, seed: 3));
+        e = Assert.Throws<InvalidDataException>(() => Trainer.Fit(otherDropout, new SoftmaxCrossEntropy(), NewAdam(), train, Options(2, validation, resume: last)));
+        Assert.Contains("layer 2 is Dropout(0.3) in the file but Dropout(0.1) in this network", e.Message);
+    }
+
+    [Fact]
+    public void TheLastState_LoadsAsParameters_ForInference()
+    {
+        var (train, validation) = Data();
+        var last = Path.Combine(_dir, "last.sgtrain");
+        var trained = Net();
+        Trainer.Fit(trained, new SoftmaxCrossEntropy(), NewAdam(), train, new TrainingOptions { Epochs = 2, BatchSize = 16, Seed = 11, Validation = validation, LastCheckpointPath = last });
+        var loaded = Net();
+        Checkpoint.Load(last, loaded);
+        for (var i = 0; i < trained.Parameters.Count; i++)
+            Assert.Equal(trained.Parameters[i].Value.Span.ToArray(), loaded.Parameters[i].Value.Span.ToArray());
+    }
+
+    [Fact]
+    public void EpochLearningRate_IsTheRateItsLastStepUsed()
+    {
+        var (train, _) = Data();
+        var reports = new List<BatchReport>();
+        // 4 batches an epoch, the rate halving every 4 steps: epoch 1 trains at 0.1 throughout, epoch 2 at 0.05.
+        var history = Trainer.Fit(Net(), new SoftmaxCrossEntropy(), new Sgd(0.1f, LearningRateSchedule.StepDecay(4, 0.5f)), train,
+            new TrainingOptions { Epochs = 2, BatchSize = 16, OnBatch = reports.Add });
+        Assert.Equal(new[] { 0.1f, 0.05f }, history.Epochs.Select(e => e.LearningRate));
+        Assert.Equal(reports[3].LearningRate, history.Epochs[0].LearningRate);
+        Assert.Equal(reports[7].LearningRate, history.Epochs[1].LearningRate);
+    }
+
+    [Fact]
     public void BatchReports_CountSamples_AndCarryTheRunningLoss()
     {
         var (train, validation) = Data();

@@ -121,5 +121,5 @@ public sealed class Dropout : Layer
     }
 
     /// <inheritdoc />
-    public override string ToString() => $"Dropout({Rate})";
+    public override string ToString() => FormattableString.Invariant($"Dropout({Rate:R})");
 }

@@ -24,18 +24,26 @@ public abstract class LearningRateSchedule
     private sealed class Step(int every, float gamma) : LearningRateSchedule
     {
         public override float Rate(float baseRate, int step) => baseRate * MathF.Pow(gamma, step / Math.Max(1, every));
+
+        public override string ToString() => Invariant($"StepDecay({every}, {gamma:R})");
     }
 
     private sealed class Exp(float gamma) : LearningRateSchedule
     {
         public override float Rate(float baseRate, int step) => baseRate * MathF.Pow(gamma, step);
+
+        public override string ToString() => Invariant($"Exponential({gamma:R})");
     }
 
     private sealed class Cos(int steps, float minimum) : LearningRateSchedule
     {
         public override float Rate(float baseRate, int step) =>
             step >= steps ? minimum : minimum + 0.5f * (baseRate - minimum) * (1f + MathF.Cos(MathF.PI * step / steps));
+
+        public override string ToString() => Invariant($"Cosine({steps}, {minimum:R})");
     }
+
+    private protected static string Invariant(FormattableString s) => FormattableString.Invariant(s);
 }
 
 /// <summary>
@@ -70,6 +78,15 @@ public abstract class Optimizer
         Steps++;
         for (var i = 0; i < parameters.Count; i++) Update(parameters[i], rate, Steps);
     }
+
+    /// <summary>
+    /// The optimizer and its settings, <c>Adam(learning rate 0.001, β1 0.9, β2 0.999, ε 1E-08, Cosine(1000, 0))</c>: training
+    /// checkpoints keep it, and a run resumes only with the same.
+    /// </summary>
+    public override string ToString() => FormattableString.Invariant($"{GetType().Name}(learning rate {LearningRate:R}{Settings()}{(Schedule is null ? "" : ", " + Schedule)})");
+
+    /// <summary>The settings besides the learning rate and the schedule, each after ", " (none by default).</summary>
+    protected virtual string Settings() => "";
 
     /// <summary>Updates one parameter; <paramref name="t"/> is the 1-based step number.</summary>
     protected abstract void Update(Parameter parameter, float rate, int t);
@@ -114,6 +131,9 @@ public sealed class Momentum(float learningRate, float beta = 0.9f, LearningRate
     public float Beta { get; } = beta is >= 0 and < 1 ? beta : throw new ArgumentOutOfRangeException(nameof(beta), "β must be in [0, 1).");
 
     /// <inheritdoc />
+    protected override string Settings() => FormattableString.Invariant($", β {Beta:R}");
+
+    /// <inheritdoc />
     protected override void Update(Parameter parameter, float rate, int t)
     {
         var v = State(parameter, 1)[0].Span;
@@ -136,6 +156,9 @@ public sealed class Adam(float learningRate = 0.001f, float beta1 = 0.9f, float 
     public float Beta2 { get; } = beta2 is >= 0 and < 1 ? beta2 : throw new ArgumentOutOfRangeException(nameof(beta2));
     /// <summary>ε.</summary>
     public float Epsilon { get; } = epsilon > 0 ? epsilon : throw new ArgumentOutOfRangeException(nameof(epsilon));
+
+    /// <inheritdoc />
+    protected override string Settings() => FormattableString.Invariant($", β1 {Beta1:R}, β2 {Beta2:R}, ε {Epsilon:R}");
 
     /// <inheritdoc />
     protected override void Update(Parameter parameter, float rate, int t)

@@ -88,7 +88,8 @@ public static class Checkpoint
     }
 
     /// <summary>
-    /// Loads parameters saved by <see cref="Save"/> into a network of the same architecture. Throws
+    /// Loads parameters saved by <see cref="Save"/> (or the parameters of a training state that
+    /// <see cref="TrainingOptions.LastCheckpointPath"/> wrote) into a network of the same architecture. Throws
     /// <see cref="InvalidDataException"/> naming the file and what is wrong (not a checkpoint, another version,
     /// truncated, corrupted, or saved from a different architecture); the network is left unchanged then.
     /// </summary>
@@ -118,6 +119,12 @@ public static class Checkpoint
         catch (UnauthorizedAccessException e)
         {
             throw new IOException($"{path}: cannot be read ({e.Message})", e);
+        }
+        // The whole training state (TrainingOptions.LastCheckpointPath) holds the parameters too: they are loaded from it.
+        if (bytes.AsSpan().StartsWith("SGTRAIN\n"u8))
+        {
+            Deserialize(TrainingState.Read(path).Parameters, network, path);
+            return;
         }
         if (bytes.Length > expected)
             throw new InvalidDataException(bytes.Length < Magic.Length || !bytes.AsSpan(0, Magic.Length).SequenceEqual(Magic)

@@ -76,7 +76,7 @@ public sealed class TrainingOptions
     public int Threads { get; init; }
 }
 
-/// <summary>One epoch's figures.</summary>
+/// <summary>One epoch's figures; <c>LearningRate</c> is the rate its last step used.</summary>
 public sealed record EpochReport(int Epoch, float TrainLoss, float? TrainAccuracy, float? ValidationLoss, float? ValidationAccuracy, float LearningRate, TimeSpan Elapsed);
 
 /// <summary>
@@ -225,6 +225,8 @@ public static class Trainer
             }
             var epochClock = Stopwatch.StartNew();
             var firstBatch = state.Batch;
+            // The rate the epoch's last step used (CurrentLearningRate after it is the next step's).
+            var epochRate = optimizer.CurrentLearningRate;
             for (var b = state.Batch; b < batches; b++)
             {
                 if (cancellationToken.IsCancellationRequested)
@@ -250,7 +252,7 @@ public static class Trainer
                 network.BackwardParameters(loss.Gradient(prediction, y));
                 options.Regularizer?.AddGradient(network.Parameters);
                 CheckGradients(network, epoch, state.Step, options);
-                var rate = optimizer.CurrentLearningRate;
+                var rate = epochRate = optimizer.CurrentLearningRate;
                 optimizer.Step(network.Parameters);
 
                 state.LossSum += (double)value * count;
@@ -270,7 +272,7 @@ public static class Trainer
                 (validationLoss, validationAccuracy) = Evaluate(network, loss, validation, options.Metric, options.BatchSize);
             var report = new EpochReport(epoch, (float)(state.LossSum / train.Count),
                 options.Metric == Metric.None ? null : (float)state.Correct / train.Count,
-                validationLoss, validationAccuracy, optimizer.CurrentLearningRate, before + clock.Elapsed);
+                validationLoss, validationAccuracy, epochRate, before + clock.Elapsed);
             history.Epochs.Add(report);
             state.Batch = 0;
             state.LossSum = 0;

@@ -27,6 +27,8 @@ internal sealed class TrainingState
 
     // What the run must match to continue bit for bit.
     public string Optimizer = "";
+    public string OptimizerSettings = "";
+    public string[] Layers = Array.Empty<string>();
     public int Seed, BatchSize, Samples;
     public bool Shuffle;
     // Where the run stands: Epoch is the epoch in progress (1-based), Batch the batches of it done; after an epoch's
@@ -49,6 +51,8 @@ internal sealed class TrainingState
     public void Capture(Network network, Optimizer optimizer)
     {
         Optimizer = optimizer.GetType().FullName!;
+        OptimizerSettings = optimizer.ToString();
+        Layers = network.Layers.Select(l => l.ToString() ?? "").ToArray();
         Parameters = Checkpoint.Serialize(network);
         OptimizerSteps = optimizer.Steps;
         OptimizerState = network.Parameters.Select(p => optimizer.StateOf(p)?.Select(t => t.Span.ToArray()).ToArray() ?? Array.Empty<float[]>()).ToArray();
@@ -63,6 +67,9 @@ internal sealed class TrainingState
         {
             w.Write(Version);
             w.Write(Optimizer);
+            w.Write(OptimizerSettings);
+            w.Write(Layers.Length);
+            foreach (var l in Layers) w.Write(l);
             w.Write(Seed);
             w.Write(BatchSize);
             w.Write(Samples);
@@ -146,9 +153,15 @@ internal sealed class TrainingState
         {
             var version = r.ReadUInt32();
             if (version != Version) throw new InvalidDataException($"{source}: training checkpoint format version {version}; this SymGrad reads version {Version}.");
+            var optimizer = r.ReadString();
+            var settings = r.ReadString();
+            var layers = new string[Count(r, source, "layers")];
+            for (var l = 0; l < layers.Length; l++) layers[l] = r.ReadString();
             var s = new TrainingState
             {
-                Optimizer = r.ReadString(),
+                Optimizer = optimizer,
+                OptimizerSettings = settings,
+                Layers = layers,
                 Seed = r.ReadInt32(),
                 BatchSize = r.ReadInt32(),
                 Samples = r.ReadInt32(),
@@ -201,8 +214,16 @@ internal sealed class TrainingState
         var kind = optimizer.GetType().FullName!;
         if (kind != Optimizer)
             throw new InvalidDataException($"{source}: saved with optimizer {Optimizer}; this run uses {kind}.");
+        if (optimizer.ToString() != OptimizerSettings)
+            throw new InvalidDataException($"{source}: saved with {OptimizerSettings}; this run has {optimizer} (a run resumes with the optimizer it began with).");
+        var layers = network.Layers.Select(l => l.ToString() ?? "").ToArray();
+        if (layers.Length != Layers.Length)
+            throw new InvalidDataException($"{source}: saved from a network of {Layers.Length} layers ({string.Join(", ", Layers)}); this one has {layers.Length} ({string.Join(", ", layers)}): a different architecture.");
+        for (var l = 0; l < layers.Length; l++)
+            if (layers[l] != Layers[l])
+                throw new InvalidDataException($"{source}: layer {l} is {Layers[l]} in the file but {layers[l]} in this network (a run resumes with the network it began with).");
         if (OptimizerState.Length != network.Parameters.Count || LayerState.Length != network.Layers.Count)
-            throw new InvalidDataException($"{source}: saved from a network of {OptimizerState.Length} parameters in {LayerState.Length} layers; this one has {network.Parameters.Count} in {network.Layers.Count} (a different architecture).");
+            throw new InvalidDataException($"{source}: saved from a network of {OptimizerState.Length} parameter tensors in {LayerState.Length} layers; this one has {network.Parameters.Count} in {network.Layers.Count} (a different architecture).");
         for (var p = 0; p < OptimizerState.Length; p++)
             foreach (var t in OptimizerState[p])
                 if (t.Length != network.Parameters[p].Value.Length)
