@@ -26,7 +26,9 @@ internal static class ExampleCommandLine
             var text = result.Tokens[0].Value;
             if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value))
             {
-                result.AddError($"{name}: '{text}' is not a whole number.");
+                result.AddError(System.Numerics.BigInteger.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out _)
+                    ? $"{name}: {text} is out of range (at most {int.MaxValue})."
+                    : $"{name}: '{text}' is not a whole number.");
                 return defaultValue;
             }
             if (value < minimum)
@@ -73,9 +75,27 @@ internal static class ExampleCommandLine
             var path = result.Tokens[0].Value;
             if (path.Length == 0) result.AddError("--out: the folder name is empty.");
             else if (File.Exists(path)) result.AddError($"--out: {path} is a file, not a folder.");
+            // Created and written to now, so that an unusable folder is refused before training, not after it.
+            else if (Unwritable(path) is { } why) result.AddError($"--out: {path} cannot be written to ({why}).");
             return path;
         };
         return option;
+    }
+
+    private static string? Unwritable(string folder)
+    {
+        try
+        {
+            Directory.CreateDirectory(folder);
+            var probe = Path.Combine(folder, ".write-test-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
+            File.WriteAllBytes(probe, Array.Empty<byte>());
+            File.Delete(probe);
+            return null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
+        {
+            return e.Message.TrimEnd('.');
+        }
     }
 
     /// <summary>

@@ -55,6 +55,11 @@ public class PackageTests
                 Assert.Contains("<license type=\"expression\">MIT</license>", metadata);
                 Assert.Contains("Copyright (c) 2026 SymGrad contributors", metadata);
                 Assert.Contains($"<repository type=\"git\" url=\"{DiagnosticDescriptors.RepositoryUrl}\"", metadata);
+                // The readme NuGet shows: an install line, and links that resolve outside the repository.
+                using var readme = new StreamReader(package.GetEntry("README.md")!.Open());
+                var text = readme.ReadToEnd();
+                Assert.Contains("dotnet add package SymGrad", text);
+                Assert.DoesNotMatch(@"\]\((?!https?://)", text);
             }
             // The symbols: a .snupkg whose portable PDB maps the sources to the repository at the built commit (SourceLink).
             using (var symbols = System.IO.Compression.ZipFile.OpenRead(Path.Combine(feed, $"SymGrad.{version}.snupkg")))

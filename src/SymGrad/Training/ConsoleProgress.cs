@@ -48,7 +48,7 @@ public sealed class ConsoleProgress
 
     /// <summary>
     /// The in-place bar: <c>epoch 2/10 [##########....................] 157/469  loss 0.3012  5,210 samples/s  ETA 0:07</c>
-    /// (the ETA is the rest of the epoch at the rate so far).
+    /// (the ETA is the rest of the epoch at the rate so far, shown once the epoch has run a second).
     /// </summary>
     public static string Bar(BatchReport r, int epochs)
     {
@@ -58,7 +58,8 @@ public sealed class ConsoleProgress
         sb.Append(CultureInfo.InvariantCulture, $"epoch {r.Epoch}/{epochs} [{new string('#', filled)}{new string('.', width - filled)}] {r.Batch}/{r.Batches}");
         sb.Append(CultureInfo.InvariantCulture, $"  loss {r.RunningLoss:0.0000}");
         if (r.SamplesPerSecond > 0) sb.Append(CultureInfo.InvariantCulture, $"  {r.SamplesPerSecond:#,0} samples/s");
-        if (r.Remaining is { } left && r.Batch < r.Batches) sb.Append("  ETA ").Append(Duration(left));
+        // An estimate from the first batch alone (warm-up, the first shapes allocated) is no estimate: from a second on.
+        if (r.Remaining is { } left && r.Batch < r.Batches && r.EpochElapsed >= TimeSpan.FromSeconds(1)) sb.Append("  ETA ").Append(Duration(left));
         return sb.ToString();
     }
 
