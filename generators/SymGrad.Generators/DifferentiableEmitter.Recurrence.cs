@@ -18,7 +18,7 @@ internal static partial class DifferentiableEmitter
     private static GeneratedMethod EmitRecurrent(MethodModel m, Recurrence r, CancellationToken ct)
     {
         var printer = Printer(m);
-        var readable = m.IsFloat ? CSharpPrinter.Float : CSharpPrinter.Default;
+        var readable = Readable(m);
         var parameters = IndexedParameters(m);
         var variables = Differentiation.IndexedVariables(m);
         var indent = new string(' ', 4 * m.ContainingTypes.Count);

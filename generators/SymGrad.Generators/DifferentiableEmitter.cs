@@ -29,12 +29,16 @@ internal static partial class DifferentiableEmitter
     /// <summary>The printer of generated code for the method's target (<see cref="CSharpPrinter.For"/>).</summary>
     internal static CSharpPrinter Printer(MethodModel m) => CSharpPrinter.For(m.IsFloat, m.TargetOrModern.HasMathF, m.TargetOrModern.HasHypot);
 
+    /// <summary>The printer of the doc comments' formulas: unqualified, and in the target's own terms (no MathF where it has none).</summary>
+    internal static CSharpPrinter Readable(MethodModel m) =>
+        !m.IsFloat ? CSharpPrinter.Default : m.TargetOrModern.HasMathF ? CSharpPrinter.Float : CSharpPrinter.FloatViaMathReadable;
+
     private static GeneratedMethod Emit(DifferentiatedMethod d)
     {
         var m = d.Model;
         if (m.Ranks.Any(r => r > 0)) return EmitIndexed(d);
         var printer = Printer(m);
-        var readable = m.IsFloat ? CSharpPrinter.Float : CSharpPrinter.Default;
+        var readable = Readable(m);
         var t = printer.TypeName;
         var variables = d.Variables;
         var gradient = d.Gradient;
@@ -176,7 +180,7 @@ internal static partial class DifferentiableEmitter
     {
         var m = d.Model;
         var printer = Printer(m);
-        var readable = m.IsFloat ? CSharpPrinter.Float : CSharpPrinter.Default;
+        var readable = Readable(m);
         var parameters = IndexedParameters(m);
         var variables = d.Variables;
         var gradient = d.Gradient;

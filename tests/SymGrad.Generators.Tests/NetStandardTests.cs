@@ -86,7 +86,7 @@ public class NetStandardTests
         Assert.All(generated, text =>
         {
             Assert.DoesNotContain("#nullable", text);
-            Assert.DoesNotContain("MathF", text);
+            Assert.DoesNotContain("MathF", text); // in the code and in the doc comments' formulas
             Assert.DoesNotContain("Span<", text);
             // A block namespace (file-scoped ones are C# 10).
             Assert.Contains(text.Contains("class DerivationRegistry", StringComparison.Ordinal) ? "namespace SymGrad.Generated\n{" : "namespace Legacy\n{", text);
@@ -157,6 +157,8 @@ public class NetStandardTests
         Assert.Empty(result.CompileDiagnostics);
         var text = result.Run.Results.Single().GeneratedSources.Single(s => s.HintName.Contains(".G.", StringComparison.Ordinal)).SourceText.ToString();
         Assert.Contains("(float)global::System.Math.Tanh(", text);
+        Assert.DoesNotContain("MathF", text); // the doc comments' formulas too: (float)Math.Tanh(x)
+        Assert.Contains("(float)Math.Tanh(x)", text);
         using var ms = new MemoryStream();
         Assert.True(result.Output.Emit(ms).Success);
         var context = new Context(Attributes.Value);

@@ -42,6 +42,9 @@ public sealed class CSharpPrinter
         (true, false, false) => FloatViaMathWithoutHypot,
     };
 
+    /// <summary>Single precision through <c>Math</c> with casts, unqualified: formulas in doc comments for targets without MathF.</summary>
+    public static readonly CSharpPrinter FloatViaMathReadable = new(true, "Math", castCalls: true);
+
     private static readonly CSharpPrinter DefaultWithoutHypot = new(false, "global::System.Math", hasHypot: false);
     private static readonly CSharpPrinter FloatWithoutHypot = new(true, "global::System.MathF", hasHypot: false);
     private static readonly CSharpPrinter FloatViaMathWithoutHypot = new(true, "global::System.Math", castCalls: true, hasHypot: false);
