@@ -39,6 +39,31 @@ public class CSharpEmissionTests
         Math.Abs(expected - actual) <= relative * (1 + Math.Abs(expected));
 
     [Fact]
+    public void AnOutputThatNegatesAnEarlierOne_IsWrittenAsItsNegation()
+    {
+        // f of x − y: ∂f/∂y = −∂f/∂x, written dy = -dx (and counted so), and the values agree with the evaluator.
+        Expr x = Expr.Var("x"), y = Expr.Var("y");
+        var u = x - y;
+        var f = Expr.Sin(u) * (y - x) + 2 * u * u;
+        var program = GradientProgram(f, new[] { x, y });
+        var code = CSharpPrinter.Default.PrintMethod(program, "F");
+        Assert.Contains("dy = -dx;", code);
+        var withoutSharing = CsePass.Build(new[] { ("value", f), ("dx", Differentiator.Derivative(f, x)) });
+        Assert.True(program.OperationCount <= withoutSharing.OperationCount + 1, $"{program.OperationCount} vs {withoutSharing.OperationCount}");
+        var type = RoslynCompiler.Compile("using System;\npublic static class Emitted\n{\n" + CSharpPrinter.Default.PrintMethod(program, "F", indent: "    ") + "}\n").GetType("Emitted")!;
+        foreach (var (a, b) in new[] { (0.3, -1.2), (2.0, 2.5), (-0.7, 0.1) })
+        {
+            var at = new Dictionary<string, double> { ["x"] = a, ["y"] = b };
+            var values = Call(type.GetMethod("F")!, program, at, useFloat: false);
+            Assert.Equal(-values[1], values[2]);
+            Assert.True(Close(Evaluator.Evaluate(Differentiator.Derivative(f, y), at), values[2], 1e-12));
+        }
+        // Not for a sum that is not the negation: ∂/∂x and ∂/∂y of x² + y² are written out.
+        var both = CSharpPrinter.Default.PrintMethod(GradientProgram(x * x + y * y, new[] { x, y }), "G");
+        Assert.DoesNotContain("= -d", both);
+    }
+
+    [Fact]
     public void EmittedGradients_Compile_AndAgreeWithTheEvaluator()
     {
         Any(3).Array[40].Sample(functions =>

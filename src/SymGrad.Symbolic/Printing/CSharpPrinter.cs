@@ -152,8 +152,10 @@ public sealed class CSharpPrinter
             lines.Add("var " + name + " = " + w.Define(node) + ";");
             w.Defined(node);
         }
+        // An output that is the negation of one written before it (∂f/∂y = −∂f/∂x when f depends on x − y) is written
+        // as that: dy = -dx.
         foreach (var (name, value) in program.Outputs.Skip(1))
-            lines.Add(Identifier(name) + " = " + w.Emit(value, 0).Text + ";");
+            lines.Add(Identifier(name) + " = " + (program.NegatedOutputs.TryGetValue(name, out var negated) ? "-" + Identifier(negated) : w.Emit(value, 0).Text) + ";");
         if (program.Outputs.Count > 0) lines.Add("return " + w.Emit(program.Outputs[0].Value, 0).Text + ";");
         return DropUnused(lines, program);
     }

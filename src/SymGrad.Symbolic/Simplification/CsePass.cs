@@ -18,6 +18,7 @@ public sealed class ExprProgram
         Locals = locals;
         EmitArgs = emitArgs;
         LocalNames = localNames;
+        NegatedOutputs = FindNegatedOutputs();
         OperationCount = CountOperations(out var transcendental);
         TranscendentalCount = transcendental;
     }
@@ -37,6 +38,25 @@ public sealed class ExprProgram
     /// </summary>
     public int TranscendentalCount { get; }
 
+    /// <summary>
+    /// Outputs (after the first, the returned one) that are the negation of an output written before them, by name:
+    /// ∂f/∂y = −∂f/∂x when f depends on x − y is written <c>dy = -dx</c>.
+    /// </summary>
+    internal Dictionary<string, string> NegatedOutputs { get; }
+
+    private Dictionary<string, string> FindNegatedOutputs()
+    {
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        var written = new Dictionary<Expr, string>();
+        foreach (var (name, value) in Outputs.Skip(1))
+        {
+            if (value.Kind is ExprKind.Add or ExprKind.Mul && !LocalNames.ContainsKey(value) && written.TryGetValue(Expr.Neg(value), out var negated))
+                result[name] = negated;
+            else written[value] = name;
+        }
+        return result;
+    }
+
     internal Dictionary<Expr, Expr[]> EmitArgs { get; }
     internal Dictionary<Expr, string> LocalNames { get; }
 
@@ -48,8 +68,10 @@ public sealed class ExprProgram
         // Every node emitted once (locals and inline subterms of outputs alike) costs its own operations.
         var seen = new HashSet<Expr>();
         var stack = new Stack<(Expr Node, Expr? Parent)>();
-        foreach (var o in Outputs) stack.Push((o.Value, null));
         var total = 0;
+        foreach (var o in Outputs)
+            if (NegatedOutputs.ContainsKey(o.Name)) total++; // -dx
+            else stack.Push((o.Value, null));
         transcendental = 0;
         while (stack.Count > 0)
         {
