@@ -168,6 +168,7 @@ public static class CsePass
         reserved = reserved.Concat(parameters);
         var emitArgs = PairSharedOperands(roots);
         ReusePrefixProducts(roots, emitArgs);
+        ShareScaledSums(roots, emitArgs);
 
         Expr[] ArgsOf(Expr n) => emitArgs.TryGetValue(n, out var a) ? a : n.ArgArray;
 
@@ -386,6 +387,86 @@ public static class CsePass
     }
 
     private const int MaxPairedOperands = 32;
+
+    /// <summary>
+    /// Scale-canonical sharing: a sum whose terms include c times each term of another sum of the program
+    /// (4x − 4y beside x − y) is emitted with c·(that sum) in their place, so the sum is computed once (4.0 * sum0).
+    /// </summary>
+    private static void ShareScaledSums(IReadOnlyList<Expr> roots, Dictionary<Expr, Expr[]> emitArgs)
+    {
+        Expr[] ArgsOf(Expr n) => emitArgs.TryGetValue(n, out var a) ? a : n.ArgArray;
+        var sums = new List<Expr>();
+        var seen = new HashSet<Expr>();
+        var stack = new Stack<Expr>(roots);
+        while (stack.Count > 0)
+        {
+            var n = stack.Pop();
+            if (!seen.Add(n)) continue;
+            if (n.Kind == ExprKind.Add) sums.Add(n);
+            foreach (var a in ArgsOf(n)) stack.Push(a);
+        }
+        if (sums.Count < 2) return;
+        static (Number Coefficient, Expr Core) Split(Expr t) =>
+            t.Kind == ExprKind.Mul && t.ArgArray[0].Kind == ExprKind.Const && t.ArgArray[0].Value.IsExact
+                ? (t.ArgArray[0].Value, t.ArgArray.Length == 2 ? t.ArgArray[1] : Expr.Mul(t.ArgArray.Skip(1)))
+                : (Number.One, t);
+        // The sums that can be shared: a few terms, none a constant; indexed by the core of their first term.
+        var candidates = new Dictionary<Expr, List<(Expr Sum, (Number, Expr)[] Terms)>>();
+        foreach (var s in sums)
+        {
+            var args = ArgsOf(s);
+            if (args.Length is < 2 or > MaxScaledSumTerms || args.Any(a => a.Kind == ExprKind.Const)) continue;
+            var terms = args.Select(Split).ToArray();
+            if (!candidates.TryGetValue(terms[0].Item2, out var list)) candidates[terms[0].Item2] = list = new();
+            list.Add((s, terms));
+        }
+        foreach (var t in sums)
+        {
+            var args = ArgsOf(t);
+            if (args.Length < 2 || args.Length > MaxPairedOperands) continue;
+            var cores = new Dictionary<Expr, (Number Coefficient, int Index)>();
+            for (var i = 0; i < args.Length; i++)
+            {
+                var (c, core) = Split(args[i]);
+                if (!cores.ContainsKey(core)) cores[core] = (c, i);
+            }
+            (Expr Sum, Number Scale, int[] Used)? best = null;
+            foreach (var (c0, core0) in cores.Select(kv => (kv.Value.Coefficient, kv.Key)).ToList())
+            {
+                if (!candidates.TryGetValue(core0, out var list)) continue;
+                foreach (var (s, terms) in list)
+                {
+                    if (ReferenceEquals(s, t) || terms.Length > args.Length || (best is { } b && b.Used.Length >= terms.Length)) continue;
+                    var scale = c0 * terms[0].Item1.Reciprocal();
+                    var used = new int[terms.Length];
+                    var ok = true;
+                    for (var k = 0; k < terms.Length && ok; k++)
+                    {
+                        ok = cores.TryGetValue(terms[k].Item2, out var at) && (at.Coefficient * terms[k].Item1.Reciprocal()).Equals(scale);
+                        used[k] = ok ? at.Index : -1;
+                    }
+                    // Part of the sum (the other has fewer terms), or the whole sum a multiple of one with smaller
+                    // coefficients (then the earlier in the canonical order): each rewrite points to a sum with fewer terms
+                    // or a smaller one, so none leads back (4x − 4y is 4·(x − y); y − x is −(x − y), not also the reverse).
+                    if (ok && (terms.Length < args.Length || (!scale.IsOne && Smaller(terms, s, args.Select(Split).ToArray(), t)))) best = (s, scale, used);
+                }
+            }
+            if (best is not { } chosen) continue;
+            var scaled = chosen.Scale.IsOne ? chosen.Sum : Expr.Intern(ExprKind.Mul, Expr.Const(chosen.Scale), chosen.Sum);
+            var rest = args.Where((_, i) => Array.IndexOf(chosen.Used, i) < 0).ToList();
+            if (rest.Count == 0 && chosen.Scale.IsOne) continue;
+            emitArgs[t] = new[] { scaled }.Concat(rest).ToArray();
+        }
+    }
+
+    private const int MaxScaledSumTerms = 8;
+
+    private static bool Smaller((Number Coefficient, Expr Core)[] a, Expr sa, (Number Coefficient, Expr Core)[] b, Expr sb)
+    {
+        static double Weight((Number Coefficient, Expr Core)[] terms) => terms.Sum(t => Math.Abs(t.Coefficient.Value));
+        var (wa, wb) = (Weight(a), Weight(b));
+        return wa != wb ? wa < wb : ExprOrder.Compare(sa, sb) < 0;
+    }
 
     // A long product whose gradient built prefix products (Differentiator.PrefixProducts) is computed as the last
     // prefix times the last factor: one multiplication instead of m − 1 more.

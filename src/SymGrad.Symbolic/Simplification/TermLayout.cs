@@ -54,7 +54,16 @@ internal static class TermLayout
     {
         if (t.Kind == ExprKind.Const && t.Value.IsNegative) return new SignedTerm(t, true, Expr.Const(-t.Value));
         if (t.Kind == ExprKind.Mul && t.ArgArray[0].Kind == ExprKind.Const && t.ArgArray[0].Value.IsNegative)
+        {
+            // c·(a + b), a sum shared at a scale (CsePass.ShareScaledSums), keeps its sum whole: the canonical product would
+            // distribute c over it again.
+            if (t.ArgArray.Length == 2 && t.ArgArray[1].Kind == ExprKind.Add)
+            {
+                var magnitude = -t.ArgArray[0].Value;
+                return new SignedTerm(t, true, magnitude.IsOne ? t.ArgArray[1] : Expr.Intern(ExprKind.Mul, Expr.Const(magnitude), t.ArgArray[1]));
+            }
             return new SignedTerm(t, true, Expr.Mul(t.ArgArray.Skip(1).Prepend(Expr.Const(-t.ArgArray[0].Value))));
+        }
         return new SignedTerm(t, false, t);
     }
 
