@@ -245,11 +245,17 @@ public class RecurrenceTests
         Assert.True(full >= 8 * steps, $"the full sweep allocated {full} bytes");
         Assert.True(checkpointed <= 8 * 3 * 1024 + 4096, $"the checkpointed sweep allocated {checkpointed} bytes");
         Assert.Equal((dw, du, db), (cw, cu, cb));
-        // Called again, each rents what it gave back: nothing is allocated.
-        before = GC.GetAllocatedBytesForCurrentThread();
-        M.RnnGradient(0.9, 0.4, -0.1, x, y, out _, out _, out _);
-        M.RnnGradientCheckpointed(0.9, 0.4, -0.1, x, y, out _, out _, out _);
-        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 1024, "a second call allocated");
+        // Called again, each rents what it gave back: nothing is allocated. (The pool may be trimmed by a full collection
+        // in between on a loaded machine, and the next call rents afresh: the steady state is asserted, within three calls.)
+        var again = long.MaxValue;
+        for (var attempt = 0; attempt < 3 && again >= 1024; attempt++)
+        {
+            before = GC.GetAllocatedBytesForCurrentThread();
+            M.RnnGradient(0.9, 0.4, -0.1, x, y, out _, out _, out _);
+            M.RnnGradientCheckpointed(0.9, 0.4, -0.1, x, y, out _, out _, out _);
+            again = GC.GetAllocatedBytesForCurrentThread() - before;
+        }
+        Assert.True(again < 1024, $"calls after the first allocated {again} bytes");
     }
 
     [Fact]

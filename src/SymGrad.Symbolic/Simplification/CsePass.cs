@@ -410,15 +410,27 @@ public static class CsePass
             t.Kind == ExprKind.Mul && t.ArgArray[0].Kind == ExprKind.Const && t.ArgArray[0].Value.IsExact
                 ? (t.ArgArray[0].Value, t.ArgArray.Length == 2 ? t.ArgArray[1] : Expr.Mul(t.ArgArray.Skip(1)))
                 : (Number.One, t);
-        // The sums that can be shared: a few terms, none a constant; indexed by the core of their first term.
-        var candidates = new Dictionary<Expr, List<(Expr Sum, (Number, Expr)[] Terms)>>();
+        // The sums that can be shared: a few terms, none a constant; each indexed by its rarest core (the one fewest of
+        // them hold), so that a sum looks only at the few that could fit it: chains of thousands of statements whose
+        // sums all hold x stay linear.
+        var shareable = new List<(Expr Sum, (Number, Expr)[] Terms)>();
+        var holders = new Dictionary<Expr, int>();
         foreach (var s in sums)
         {
             var args = ArgsOf(s);
             if (args.Length is < 2 or > MaxScaledSumTerms || args.Any(a => a.Kind == ExprKind.Const)) continue;
             var terms = args.Select(Split).ToArray();
-            if (!candidates.TryGetValue(terms[0].Item2, out var list)) candidates[terms[0].Item2] = list = new();
-            list.Add((s, terms));
+            shareable.Add((s, terms));
+            foreach (var c in terms.Select(t => t.Item2).Distinct()) holders[c] = holders.TryGetValue(c, out var k) ? k + 1 : 1;
+        }
+        var candidates = new Dictionary<Expr, List<(Expr Sum, (Number, Expr)[] Terms)>>();
+        foreach (var (s, terms) in shareable)
+        {
+            var key = terms.Select((t, i) => (t.Item2, holders[t.Item2], i)).OrderBy(c => c.Item2).ThenBy(c => c.i).First();
+            // The verification below matches terms[0]'s coefficient first: the key's term goes first.
+            var ordered = terms.Skip(key.i).Take(1).Concat(terms.Where((_, i) => i != key.i)).ToArray();
+            if (!candidates.TryGetValue(key.Item1, out var list)) candidates[key.Item1] = list = new();
+            list.Add((s, ordered));
         }
         foreach (var t in sums)
         {
@@ -434,8 +446,11 @@ public static class CsePass
             foreach (var (c0, core0) in cores.Select(kv => (kv.Value.Coefficient, kv.Key)).ToList())
             {
                 if (!candidates.TryGetValue(core0, out var list)) continue;
+                var examined = 0;
                 foreach (var (s, terms) in list)
                 {
+                    // A core held by many sums is no sum's rarest unless all of them hold it: bounded all the same.
+                    if (++examined > MaxScaledCandidates) break;
                     if (ReferenceEquals(s, t) || terms.Length > args.Length || (best is { } b && b.Used.Length >= terms.Length)) continue;
                     var scale = c0 * terms[0].Item1.Reciprocal();
                     var used = new int[terms.Length];
@@ -460,6 +475,7 @@ public static class CsePass
     }
 
     private const int MaxScaledSumTerms = 8;
+    private const int MaxScaledCandidates = 16;
 
     private static bool Smaller((Number Coefficient, Expr Core)[] a, Expr sa, (Number Coefficient, Expr Core)[] b, Expr sb)
     {
