@@ -1,4 +1,5 @@
 using System;
+using System.Globalization;
 using System.IO;
 using System.Linq;
 using SymGrad.Cli;
@@ -85,6 +86,29 @@ public class DiffCommandTests
         var line = text.Split('\n').Single(l => l.StartsWith("// primal:", StringComparison.Ordinal));
         Assert.Contains($", {primal} transcendental calls; gradient", line);
         Assert.Contains($"), {gradient} transcendental calls;", line);
+    }
+
+    [Theory]
+    // The article's functions, value and gradient together, against what one would write by hand: σ from one exp (σ′ =
+    // σ(1 − σ)); binary cross-entropy on a logit, stable, from one exp and one log (its gradient σ(z) − y reuses the exp);
+    // the same on σ(z) written out; log-sum-exp of three (softmax cross-entropy) from three exps and one log; softplus from
+    // one exp and one log; MSE, ReLU, L1 and L2 with none. (tanh is two by design: e^(−2|u|) for a 1 − tanh² that does not
+    // cancel, docs/numerics.md.)
+    [InlineData("1.0 / (1.0 + Math.Exp(-x))", 1)]
+    [InlineData("Math.Max(z, 0) - z * y + Math.Log(1 + Math.Exp(-Math.Abs(z)))", 2)]
+    [InlineData("-(y * Math.Log(1.0 / (1.0 + Math.Exp(-z))) + (1 - y) * Math.Log(1 - 1.0 / (1.0 + Math.Exp(-z))))", 2)]
+    [InlineData("Math.Log(Math.Exp(a) + Math.Exp(b) + Math.Exp(c)) - a", 4)]
+    [InlineData("Math.Log(1 + Math.Exp(x))", 2)]
+    [InlineData("0.5 * (y - (w * x + b)) * (y - (w * x + b))", 0)]
+    [InlineData("x > 0 ? x : 0", 0)]
+    [InlineData("0.01 * (Math.Abs(a) + Math.Abs(b)) + 0.5 * (a * a + b * b)", 0)]
+    public void Diff_ArticleFunctions_CallNoMoreTranscendentalsThanAHandWrittenGradient(string expression, int byHand)
+    {
+        var (exit, text, _) = Run("diff", expression, "--stats");
+        Assert.Equal(0, exit);
+        var line = text.Split('\n').Single(l => l.StartsWith("// primal:", StringComparison.Ordinal));
+        var count = int.Parse(System.Text.RegularExpressions.Regex.Match(line, @"\), (\d+) transcendental calls;").Groups[1].Value, CultureInfo.InvariantCulture);
+        Assert.True(count <= byHand, $"{count} transcendental calls, {byHand} by hand: {line}");
     }
 
     [Theory]
