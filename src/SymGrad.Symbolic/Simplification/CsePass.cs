@@ -436,15 +436,14 @@ public static class CsePass
         {
             var args = ArgsOf(t);
             if (args.Length < 2 || args.Length > MaxPairedOperands) continue;
+            var split = args.Select(Split).ToArray();
             var cores = new Dictionary<Expr, (Number Coefficient, int Index)>();
-            for (var i = 0; i < args.Length; i++)
-            {
-                var (c, core) = Split(args[i]);
-                if (!cores.ContainsKey(core)) cores[core] = (c, i);
-            }
+            for (var i = 0; i < split.Length; i++)
+                if (!cores.ContainsKey(split[i].Item2)) cores[split[i].Item2] = (split[i].Item1, i);
             (Expr Sum, Number Scale, int[] Used)? best = null;
-            foreach (var (c0, core0) in cores.Select(kv => (kv.Value.Coefficient, kv.Key)).ToList())
+            foreach (var entry in cores)
             {
+                var (core0, c0) = (entry.Key, entry.Value.Coefficient);
                 if (!candidates.TryGetValue(core0, out var list)) continue;
                 var examined = 0;
                 foreach (var (s, terms) in list)
@@ -463,7 +462,7 @@ public static class CsePass
                     // Part of the sum (the other has fewer terms), or the whole sum a multiple of one with smaller
                     // coefficients (then the earlier in the canonical order): each rewrite points to a sum with fewer terms
                     // or a smaller one, so none leads back (4x − 4y is 4·(x − y); y − x is −(x − y), not also the reverse).
-                    if (ok && (terms.Length < args.Length || (!scale.IsOne && Smaller(terms, s, args.Select(Split).ToArray(), t)))) best = (s, scale, used);
+                    if (ok && (terms.Length < args.Length || (!scale.IsOne && Smaller(terms, s, split, t)))) best = (s, scale, used);
                 }
             }
             if (best is not { } chosen) continue;

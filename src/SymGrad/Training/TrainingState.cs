@@ -114,7 +114,9 @@ internal sealed class TrainingState
             foreach (var l in LayerState) WriteBytes(w, l);
         }
         var crc = System.IO.Hashing.Crc32.HashToUInt32(ms.GetBuffer().AsSpan(0, (int)ms.Length));
-        ms.Write(BitConverter.IsLittleEndian ? BitConverter.GetBytes(crc) : BitConverter.GetBytes(crc).Reverse().ToArray());
+        Span<byte> crcBytes = stackalloc byte[4];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(crcBytes, crc);
+        ms.Write(crcBytes);
         return ms.ToArray();
     }
 
@@ -144,8 +146,7 @@ internal sealed class TrainingState
                 ? $"{source}: holds parameters only (TrainingOptions.CheckpointPath, the best epoch's); a run resumes from the file TrainingOptions.LastCheckpointPath writes."
                 : $"{source}: not a SymGrad training checkpoint (the file does not start with SGTRAIN).");
         if (bytes.Length < Magic.Length + 8) throw new InvalidDataException($"{source}: truncated: {bytes.Length} bytes.");
-        var stored = BitConverter.ToUInt32(bytes, bytes.Length - 4);
-        if (!BitConverter.IsLittleEndian) stored = System.Buffers.Binary.BinaryPrimitives.ReverseEndianness(stored);
+        var stored = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(bytes.Length - 4));
         var actual = System.IO.Hashing.Crc32.HashToUInt32(bytes.AsSpan(0, bytes.Length - 4));
         if (stored != actual) throw new InvalidDataException($"{source}: corrupted or truncated (checksum mismatch: stored {stored:x8}, computed {actual:x8}).");
         using var r = new BinaryReader(new MemoryStream(bytes, Magic.Length, bytes.Length - 4 - Magic.Length), Encoding.UTF8);
