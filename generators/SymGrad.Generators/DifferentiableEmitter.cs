@@ -167,8 +167,10 @@ internal static partial class DifferentiableEmitter
         if (m.Torch is { } torch) AppendTorch(members, d, torch, indent, diagnostics);
 
         // One LaTeX memo for the formula, partials and steps: they share most subterms.
-        using var latexMemo = LatexPrinter.Memoize(gradient.Function, m.IsFloat);
-        return Finish(m, variables, gradient, members, indent, diagnostics);
+        // The derivation shows the mathematics (MathematicalForm): the code above keeps its stable forms.
+        var shown = MathematicalForm.Of(gradient) ?? gradient;
+        using var latexMemo = LatexPrinter.Memoize(shown.Function, m.IsFloat);
+        return Finish(m, variables, shown, members, indent, diagnostics);
     }
 
     /// <summary>
@@ -200,8 +202,10 @@ internal static partial class DifferentiableEmitter
         if (d.IndexedHessianVectorProduct is { } hvp) AppendSecondOrder(members, m, parameters, hvp.Product, hvp.Directions, printer, indent);
         if (m.Torch is { } torch) AppendTorch(members, d, torch, indent, diagnostics);
 
-        using var latexMemo = LatexPrinter.Memoize(gradient.Function, m.IsFloat);
-        return Finish(m, variables, gradient, members, indent, diagnostics);
+        // The derivation shows the mathematics (MathematicalForm): the code above keeps its stable forms.
+        var shown = MathematicalForm.Of(gradient) ?? gradient;
+        using var latexMemo = LatexPrinter.Memoize(shown.Function, m.IsFloat);
+        return Finish(m, variables, shown, members, indent, diagnostics);
     }
 
     // The generated methods' parameters: the method's, with their C# types where they are not the default (matrix views keep

@@ -168,6 +168,8 @@ public static class DiffRunner
     // Each partial, and with --steps each derivation (an array variable as its element, df/dx_k).
     private static void PrintLatex(Gradient gradient, DiffRequest request, TextWriter output)
     {
+        // The mathematics: stable forms the code keeps (a shift by the maximum, cases that are one function) taken out.
+        gradient = MathematicalForm.Of(gradient) ?? gradient;
         using var latexMemo = LatexPrinter.Memoize(gradient.Function, request.SinglePrecision);
         foreach (var (v, p) in gradient.Variables.Zip(gradient.Partials, (v, p) => (v, p)))
             output.WriteLine(LatexPrinter.PrintPartial("f", v, p));

@@ -428,11 +428,11 @@ public class DerivationNotationTests
     [Fact]
     public void APiecewisePartial_PrintsAsOneCasesBlock()
     {
-        // The leaky ReLU's derivative: [x > 0] + {0 if x > 0, 1/100 otherwise} reads {1 if x > 0, 1/100 otherwise}.
+        // The leaky ReLU's derivative: [x > 0] + {0 if x > 0, 0.01 otherwise} reads {1 if x > 0, 0.01 otherwise}, as the article writes it.
         var x = Expr.Var("x");
         var f = Expr.If(Expr.Compare(ExprKind.Greater, x, Expr.Zero), x, Expr.Const(Number.Rational(1, 100)) * x);
         var g = Differentiator.Gradient(f, new[] { x });
-        Assert.Equal(@"\begin{cases} 1 & x > 0 \\ \frac{1}{100} & x \le 0 \end{cases}", LatexPrinter.Print(g.Partials[0]));
+        Assert.Equal(@"\begin{cases} 1 & x > 0 \\ 0.01 & x \le 0 \end{cases}", LatexPrinter.Print(g.Partials[0]));
         // A term that is not piecewise stays outside the block.
         Assert.StartsWith(@"x + \begin{cases}", LatexPrinter.Print(x + Expr.If(Expr.Compare(ExprKind.Greater, x, Expr.Zero), x, Expr.Zero)));
     }

@@ -184,7 +184,14 @@ public static class LatexPrinter
                    @" && \text{(" + steps.Count.ToString(System.Globalization.CultureInfo.InvariantCulture) + " chain-rule steps; derivation omitted)}\n" + @"\end{aligned}";
         }
         var lines = new List<string> { function + " &= " + Print(d.Input) };
-        if (d.FunctionRewrites.Count > 0)
+        // The function as the code computes it (its rewrites), then as mathematics (MathematicalForm) when that differs.
+        var mathematics = d.FunctionRewrites.FirstOrDefault(r => r.Rule.StartsWith(MathematicalForm.NotePrefix, StringComparison.Ordinal));
+        var code = mathematics is null ? d.FunctionRewrites : d.FunctionRewrites.TakeWhile(r => !ReferenceEquals(r, mathematics)).ToList();
+        if (mathematics != null && code.Count > 0 && !ReferenceEquals(mathematics.Before, d.Input))
+            lines.Add(@"&= " + Print(mathematics.Before) + Because(string.Join(", ", code.Select(r => r.Rule).Distinct())));
+        if (mathematics != null)
+            lines.Add(@"&= " + Print(d.Function) + Because(string.Join(", ", d.FunctionRewrites.SkipWhile(r => !ReferenceEquals(r, mathematics)).Select(r => r.Rule).Distinct())));
+        else if (d.FunctionRewrites.Count > 0)
             lines.Add(@"&= " + Print(d.Function) + Because(string.Join(", ", d.FunctionRewrites.Select(r => r.Rule).Distinct())));
 
         // Intermediate terms too long to repeat in every fraction get names, innermost first, each defined
@@ -232,10 +239,12 @@ public static class LatexPrinter
                 ReferenceEquals(c.Parent, d.Function)
                     ? (step.Contributions.Count > 1 ? @"\left." + D(function, step.Node) + @"\right|_{" + Held() + "}" : D(function, step.Node))
                     : D(function, c.Parent) + @" \cdot " + D(Ref(c.Parent), step.Node)));
-            var instantiated = string.Join(" + ", step.Contributions.Select(c =>
+            var instantiated = string.Concat(step.Contributions.Select((c, i) =>
             {
                 var outer = adjoints.TryGetValue(c.Parent, out var a) ? a : Expr.One;
-                return outer.IsOne ? Wrap(Named(c.Local), Sum) : Wrap(Named(outer), Product) + @" \cdot " + Wrap(Named(c.Local), Product);
+                var term = outer.IsOne ? Wrap(Named(c.Local), Sum) : Wrap(Named(outer), Product) + @" \cdot " + Wrap(Named(c.Local), Product);
+                // A subtracted term reads a − b, not a + −b.
+                return i == 0 ? term : term.StartsWith("-", StringComparison.Ordinal) ? " - " + term.Substring(1) : " + " + term;
             }));
             var rules = string.Join(", ", step.Contributions.Select(c => c.Rule.Name).Distinct());
             var direct = step.Contributions.Count == 1 && ReferenceEquals(step.Contributions[0].Parent, d.Function);
@@ -300,6 +309,12 @@ public static class LatexPrinter
                 return Reduction(e);
             case ExprKind.Add when PiecewiseTerm(a) is { } piecewise:
                 return Emit(piecewise);
+            case ExprKind.Add when CommonFactor(a) is { } factored:
+            {
+                var magnitude = factored.Factor.IsNegative ? -factored.Factor : factored.Factor;
+                var text = Literal(magnitude).Text + @" \left(" + Text(factored.Remainder) + @"\right)";
+                return factored.Factor.IsNegative ? ("-" + text, Sum) : (text, Product);
+            }
             case ExprKind.Add:
             {
                 var sb = new StringBuilder();
@@ -317,7 +332,7 @@ public static class LatexPrinter
             case ExprKind.Pow:
                 return PowerOf(a[0], a[1]);
             case ExprKind.Exp:
-                return a[0].Kind is ExprKind.Var or ExprKind.Const || (a[0].Kind == ExprKind.Mul && a[0].ArgArray.Length == 2 && a[0].ArgArray[1].Kind == ExprKind.Var)
+                return a[0].Kind is ExprKind.Var or ExprKind.Const or ExprKind.Element || (a[0].Kind == ExprKind.Mul && a[0].ArgArray.Length == 2 && a[0].ArgArray[1].Kind == ExprKind.Var)
                     ? ("e^{" + Text(a[0]) + "}", Power)
                     : (@"\exp\left(" + Text(a[0]) + @"\right)", Atom);
             case ExprKind.Abs:
@@ -410,6 +425,54 @@ public static class LatexPrinter
         return merged.Kind == ExprKind.Add ? null : merged;
     }
 
+    // A sum whose exact coefficients share a factor reads factored, as one writes it by hand: ½ · 2(b + wx − y), not
+    // ½ · (2b + 2wx − 2y). Display only; the code keeps the canonical sum.
+    private static (Number Factor, Expr Remainder)? CommonFactor(Expr[] terms)
+    {
+        long numerators = 0, denominators = 1;
+        var negative = true;
+        foreach (var t in terms)
+        {
+            var c = t.Kind == ExprKind.Const ? t.Value : t.Kind == ExprKind.Mul && t.ArgArray[0].Kind == ExprKind.Const ? t.ArgArray[0].Value : Number.One;
+            if (!c.IsExact || c.Numerator == long.MinValue) return null;
+            negative &= c.IsNegative;
+            numerators = Gcd(numerators, Math.Abs(c.Numerator));
+            denominators = Lcm(denominators, c.Denominator);
+            if (denominators <= 0) return null;
+        }
+        // Integers with a common divisor, or one magnitude throughout (½ x + ½ → ½ (x + 1)); 0.3 − 4x is not 0.1 (3 − 40x).
+        if (denominators == 1 ? numerators == 1 : !SameMagnitude(terms)) return null;
+        // All subtracted: −2(x + y), not 2(−x − y).
+        var factor = Number.Rational(negative ? -numerators : numerators, denominators);
+        var inverse = Expr.Const(Number.Rational(negative ? -denominators : denominators, numerators));
+        var rest = Expr.Add(terms.Select(t => Expr.Mul(inverse, t)).ToList());
+        return rest.Kind == ExprKind.Add ? (factor, rest) : null;
+    }
+
+    private static bool SameMagnitude(Expr[] terms)
+    {
+        Number Magnitude(Expr t)
+        {
+            var c = t.Kind == ExprKind.Const ? t.Value : t.Kind == ExprKind.Mul && t.ArgArray[0].Kind == ExprKind.Const ? t.ArgArray[0].Value : Number.One;
+            return c.IsNegative ? -c : c;
+        }
+        var first = Magnitude(terms[0]);
+        return terms.All(t => Magnitude(t).Equals(first));
+    }
+
+    private static long Gcd(long a, long b)
+    {
+        while (b != 0) (a, b) = (b, a % b);
+        return a;
+    }
+
+    private static long Lcm(long a, long b)
+    {
+        var g = Gcd(a, b);
+        try { return checked(a / g * b); }
+        catch (OverflowException) { return -1; }
+    }
+
     // c ? t : f with c as >, ≥ or = (x ≤ 0 ? t : f is x > 0 ? f : t).
     private static (Expr, Expr, Expr) Oriented(Expr c, Expr whenTrue, Expr whenFalse) => c.Kind switch
     {
@@ -498,8 +561,27 @@ public static class LatexPrinter
             return v < 0 ? ("-" + s, Sum) : (s, e >= 0 ? Product : Atom);
         }
         if (n.IsInteger) return (n.Numerator.ToString(CultureInfo.InvariantCulture), n.IsNegative ? Sum : Atom);
+        if (Decimal(n) is { } digits) return n.IsNegative ? ("-" + digits, Sum) : (digits, Atom);
         var frac = @"\frac{" + Math.Abs(n.Numerator).ToString(CultureInfo.InvariantCulture) + "}{" + n.Denominator.ToString(CultureInfo.InvariantCulture) + "}";
         return n.IsNegative ? ("-" + frac, Sum) : (frac, Atom);
+    }
+
+    // A fraction whose denominator is a power of ten times a power of two (a decimal literal: 0.01, 0.044715, a float
+    // constant 0.099999994) prints as the decimal it is; halves, quarters and eighths stay fractions (½ (y − ŷ)²).
+    private static string? Decimal(Number n)
+    {
+        var d = n.Denominator;
+        int twos = 0, fives = 0;
+        while (d % 2 == 0) { d /= 2; twos++; }
+        while (d % 5 == 0) { d /= 5; fives++; }
+        if (d != 1 || (fives == 0 && twos <= 3)) return null;
+        var places = Math.Max(twos, fives);
+        if (places > 18) return null;
+        var scaled = System.Numerics.BigInteger.Abs(n.Numerator) * System.Numerics.BigInteger.Pow(2, places - twos) * System.Numerics.BigInteger.Pow(5, places - fives);
+        var text = scaled.ToString(CultureInfo.InvariantCulture).PadLeft(places + 1, '0');
+        var whole = text.Substring(0, text.Length - places);
+        var fraction = text.Substring(text.Length - places).TrimEnd('0');
+        return fraction.Length == 0 ? whole : whole + "." + fraction;
     }
 
     // Products kept whole for code (a long product's prefix and suffix products) read as one product; one with a

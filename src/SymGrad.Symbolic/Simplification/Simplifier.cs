@@ -87,6 +87,12 @@ public sealed class Simplifier
     /// <summary>Nodes whose cost is already paid (the primal graph).</summary>
     public HashSet<Expr> Free { get; } = new();
 
+    /// <summary>
+    /// Simplifies for reading as mathematics (<see cref="MathematicalForm"/>): the log-sum-exp rule, which shifts by the
+    /// maximum for range, does not fire.
+    /// </summary>
+    public bool Mathematical { get; set; }
+
     /// <summary>When set, every rule application is appended here.</summary>
     public List<RuleApplication>? Log { get; set; }
 
@@ -103,6 +109,7 @@ public sealed class Simplifier
             var changed = false;
             foreach (var rule in Rules)
             {
+                if (Mathematical && rule.Name == "log-sum-exp") continue;
                 var r = rule.Apply(e);
                 if (r is null || ReferenceEquals(r, e)) continue;
                 if (rule.OnlyWhenCheaper && Cost(r) >= Cost(e)) continue;

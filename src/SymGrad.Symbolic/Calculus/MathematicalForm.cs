@@ -1,0 +1,181 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+
+namespace SymGrad.Symbolic;
+
+/// <summary>
+/// The function as mathematics, for derivations: the forms that code computes for range and accuracy taken back out.
+/// <list type="bullet">
+/// <item>A shift by a maximum that cancels, log Σ e^{u_j − m} + m with m = max_j u_j (the simplifier's log-sum-exp rule,
+/// or written by hand with <c>Math.Max</c>), is the plain log Σ e^{u_j}; its partials e^{u_k}/Σ e^{u_j}.</item>
+/// <item>A piecewise function whose cases are one function (softplus written as x + log(1 + e^{−x}) for x &gt; 0 and
+/// log(1 + e^{x}) otherwise; binary cross-entropy on a logit) is that function, once.</item>
+/// </list>
+/// Both are checked, not assumed: the function with the shift replaced by a free variable must give one value for
+/// several values of it, and the two cases must agree on a set of sample points (a rewrite is kept only where
+/// every sample is finite and equal to 1e-12). The generated code keeps the stable forms; only the printed
+/// mathematics changes, with a note saying so.
+/// </summary>
+public static class MathematicalForm
+{
+    /// <summary>Functions larger than this many nodes are printed as they are (the checks evaluate the function).</summary>
+    public const int MaxNodes = 400;
+
+    /// <summary>
+    /// The gradient of <paramref name="gradient"/>'s function in its mathematical form, derived from that form, with a
+    /// derivation whose first line is the function as the code computes it and whose second names what was taken out;
+    /// null when the function has no stable form to take out.
+    /// </summary>
+    public static Gradient? Of(Gradient gradient)
+    {
+        if (gradient is null) throw new ArgumentNullException(nameof(gradient));
+        var function = gradient.Function;
+        var (shown, notes) = Rewrite(function);
+        if (ReferenceEquals(shown, function)) return null;
+        Gradient mathematics;
+        try
+        {
+            mathematics = Differentiator.Gradient(shown, gradient.Variables, new Simplifier { Mathematical = true });
+        }
+        catch (ArgumentException)
+        {
+            return null;
+        }
+        var note = new RuleApplication(NotePrefix + string.Join("; ", notes) + "; the code computes the stable form", function, mathematics.Function);
+        var rewrites = gradient.Derivation.FunctionRewrites.ToList();
+        rewrites.Add(note);
+        rewrites.AddRange(mathematics.Derivation.FunctionRewrites);
+        return new Gradient(mathematics.Function, mathematics.Variables, mathematics.Partials,
+            new Derivation(gradient.Derivation.Input, mathematics.Function, rewrites, mathematics.Derivation.Steps));
+    }
+
+    /// <summary>The function with its stable forms taken out, and a note per kind of form taken out; the same node when none is.</summary>
+    public static (Expr Function, IReadOnlyList<string> Notes) Rewrite(Expr function)
+    {
+        if (function is null) throw new ArgumentNullException(nameof(function));
+        var notes = new List<string>();
+        var nodes = Graph.PostOrder(function);
+        if (nodes.Count > MaxNodes) return (function, notes);
+        var samples = Samples(nodes);
+        if (samples.Count == 0) return (function, notes);
+
+        var f = function;
+        // Shifts: each m subtracted inside an exponential, outermost first.
+        var shifts = nodes.Where(n => n.Kind == ExprKind.Exp && n.ArgArray[0].Kind == ExprKind.Add)
+            .SelectMany(n => n.ArgArray[0].ArgArray)
+            .Where(t => t.Kind == ExprKind.Mul && t.ArgArray.Length == 2 && t.ArgArray[0].Kind == ExprKind.Const && t.ArgArray[0].Value.Equals(Number.MinusOne)
+                        && t.ArgArray[1].Kind is ExprKind.Max or ExprKind.MaxOver)
+            .Select(t => t.ArgArray[1]).Distinct().OrderByDescending(m => m.Height).ToList();
+        var simplifier = new Simplifier { Mathematical = true };
+        foreach (var m in shifts)
+        {
+            var shift = Expr.Var("shift\u2032");
+            var g = Graph.ReplaceTopDown(f, new Dictionary<Expr, Expr> { [m] = shift });
+            if (ReferenceEquals(g, f) || !Invariant(g, shift, samples)) continue;
+            f = simplifier.Simplify(Graph.Substitute(g, new Dictionary<Expr, Expr> { [shift] = Expr.Zero }));
+            if (!notes.Contains(ShiftNote)) notes.Add(ShiftNote);
+        }
+
+        // Cases that are one function: the smaller case for the whole.
+        var merged = false;
+        f = Graph.Rewrite(f, n =>
+        {
+            if (n.Kind != ExprKind.If || !Same(n.ArgArray[1], n.ArgArray[2], samples)) return n;
+            merged = true;
+            var (a, b) = (n.ArgArray[1], n.ArgArray[2]);
+            return Graph.TreeSize(a) < Graph.TreeSize(b) ? a : b;
+        });
+        if (merged)
+        {
+            f = simplifier.Simplify(f);
+            notes.Add("the cases are one function");
+        }
+        return (notes.Count == 0 ? function : f, notes);
+    }
+
+    /// <summary>How the derivation's note on the mathematical form begins (its rule name).</summary>
+    public const string NotePrefix = "as mathematics: ";
+
+    private const string ShiftNote = "without the shift by the maximum inside exp";
+
+    private sealed class Sample
+    {
+        public Dictionary<string, double> Scalars { get; } = new(StringComparer.Ordinal);
+        public Dictionary<string, Array> Arrays { get; } = new(StringComparer.Ordinal);
+    }
+
+    // Fixed points (the derivation text is deterministic): scalars in [−2, 2], arrays of length 3 on every axis.
+    private static List<Sample> Samples(List<Expr> nodes)
+    {
+        var random = new Random(20261201);
+        var scalars = nodes.Where(n => n.Kind == ExprKind.Var).Select(n => n.Name!).Distinct().ToList();
+        var arrays = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var n in nodes)
+        {
+            if (n.Kind == ExprKind.Element) arrays[n.Name!] = n.ArgArray.Length;
+            else if (n.Kind == ExprKind.Length && !arrays.ContainsKey(n.LengthArray)) arrays[n.LengthArray] = n.LengthAxis + 1;
+            else if (n.Kind is ExprKind.Call) return new List<Sample>();
+        }
+        var samples = new List<Sample>();
+        for (var k = 0; k < 5; k++)
+        {
+            var s = new Sample();
+            foreach (var v in scalars) s.Scalars[v] = Math.Round(4 * random.NextDouble() - 2, 3);
+            foreach (var a in arrays)
+            {
+                var array = Array.CreateInstance(typeof(double), Enumerable.Repeat(3, a.Value).ToArray());
+                var at = new int[a.Value];
+                for (var i = 0; i < array.Length; i++)
+                {
+                    var r = i;
+                    for (var d = a.Value - 1; d >= 0; d--) { at[d] = r % 3; r /= 3; }
+                    array.SetValue(Math.Round(4 * random.NextDouble() - 2, 3), at);
+                }
+                s.Arrays[a.Key] = array;
+            }
+            samples.Add(s);
+        }
+        return samples;
+    }
+
+    private static double? Value(Expr e, Sample s)
+    {
+        try
+        {
+            var v = Evaluator.Evaluate(e, s.Scalars, s.Arrays);
+            return double.IsNaN(v) || double.IsInfinity(v) ? null : v;
+        }
+        catch (Exception ex) when (ex is KeyNotFoundException or InvalidOperationException or ArgumentException or IndexOutOfRangeException or NotSupportedException)
+        {
+            return null;
+        }
+    }
+
+    private static bool Close(double a, double b) => Math.Abs(a - b) <= 1e-12 * Math.Max(1, Math.Max(Math.Abs(a), Math.Abs(b)));
+
+    private static bool Invariant(Expr g, Expr shift, List<Sample> samples)
+    {
+        foreach (var s in samples)
+        {
+            double? first = null;
+            foreach (var at in new[] { 0.0, 1.75, -2.5 })
+            {
+                s.Scalars[shift.Name!] = at;
+                var v = Value(g, s);
+                if (v is null || (first is { } f && !Close(f, v.Value))) { s.Scalars.Remove(shift.Name!); return false; }
+                first ??= v;
+            }
+            s.Scalars.Remove(shift.Name!);
+        }
+        return true;
+    }
+
+    private static bool Same(Expr a, Expr b, List<Sample> samples)
+    {
+        if (ReferenceEquals(a, b)) return true;
+        foreach (var s in samples)
+            if (Value(a, s) is not { } x || Value(b, s) is not { } y || !Close(x, y)) return false;
+        return true;
+    }
+}
