@@ -309,10 +309,12 @@ internal static partial class DifferentiableEmitter
             return text;
         }
         var latexFormula = Within(() => LatexPrinter.Print(gradient.Function), () => Omitted);
-        var partials = variables.Select((v, i) => Within(() => LatexPrinter.PrintPartial("f", v, gradient.Partials[i]),
-            () => LatexPrinter.Partial("f", v) + " = " + Omitted)).ToList();
-        var steps = variables.Select(v => Within(() => LatexPrinter.PrintDerivation("f", gradient, v, left),
-            () => @"\begin{aligned}" + "\n" + LatexPrinter.Partial("f", v) + " &= " + Omitted + "\n" + @"\end{aligned}")).ToList();
+        // Each array variable's partial printed with its own free indices (MathematicalForm.ForVariable).
+        var shown = variables.Select((_, i) => left > 0 ? MathematicalForm.ForVariable(gradient, i) : (Variable: variables[i], Gradient: gradient)).ToList();
+        var partials = shown.Select(s => Within(() => LatexPrinter.PrintPartial("f", s.Variable, s.Gradient[s.Variable]),
+            () => LatexPrinter.Partial("f", s.Variable) + " = " + Omitted)).ToList();
+        var steps = shown.Select(s => Within(() => LatexPrinter.PrintDerivation("f", s.Gradient, s.Variable, left),
+            () => @"\begin{aligned}" + "\n" + LatexPrinter.Partial("f", s.Variable) + " &= " + Omitted + "\n" + @"\end{aligned}")).ToList();
         AppendDerivation(members, m, indent, latexFormula, partials, steps);
         return new GeneratedMethod(HintName(m), Wrap(m, members.ToString()), RegistryEntry(m, variables, latexFormula, partials, steps), diagnostics.ToEquatableArray(), m.Key, m.Callees);
     }

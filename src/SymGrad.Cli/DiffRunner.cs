@@ -171,14 +171,16 @@ public static class DiffRunner
         // The mathematics: stable forms the code keeps (a shift by the maximum, cases that are one function) taken out.
         gradient = MathematicalForm.Of(gradient) ?? gradient;
         using var latexMemo = LatexPrinter.Memoize(gradient.Function, request.SinglePrecision);
-        foreach (var (v, p) in gradient.Variables.Zip(gradient.Partials, (v, p) => (v, p)))
-            output.WriteLine(LatexPrinter.PrintPartial("f", v, p));
+        // Each array variable with its own free indices (MathematicalForm.ForVariable).
+        var shown = gradient.Variables.Select((_, i) => MathematicalForm.ForVariable(gradient, i)).ToList();
+        foreach (var (v, g) in shown)
+            output.WriteLine(LatexPrinter.PrintPartial("f", v, g[v]));
         if (!request.Steps) return;
-        foreach (var v in gradient.Variables)
+        foreach (var (v, g) in shown)
         {
             output.WriteLine();
             output.WriteLine($"% derivation of df/d{(v.Kind == ExprKind.Var ? v.Name : v.Name + "_" + string.Join(",", v.Args.Select(i => i.Name)))}");
-            output.WriteLine(LatexPrinter.PrintDerivation("f", gradient, v));
+            output.WriteLine(LatexPrinter.PrintDerivation("f", g, v));
         }
     }
 

@@ -50,6 +50,31 @@ public static class MathematicalForm
             new Derivation(gradient.Derivation.Input, mathematics.Function, rewrites, mathematics.Derivation.Steps));
     }
 
+    /// <summary>
+    /// The <paramref name="i"/>-th variable as a derivation names it, with the gradient to print it from: an array
+    /// variable's free indices are named for its own partial (k, l, p, q, r, t apart from the function's names), not
+    /// apart from every other variable's as the code's single sweep needs (the convolution's ∂f/∂X_{k₂,k₃,k₄,k₅}).
+    /// </summary>
+    public static (Expr Variable, Gradient Gradient) ForVariable(Gradient gradient, int i)
+    {
+        if (gradient is null) throw new ArgumentNullException(nameof(gradient));
+        var v = gradient.Variables[i];
+        if (v.Kind != ExprKind.Element) return (v, gradient);
+        var taken = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var n in Graph.PostOrder(gradient.Function))
+        {
+            if (n.Name != null) taken.Add(n.Name);
+            if (n.Kind == ExprKind.Length) taken.Add(n.LengthArray);
+        }
+        var names = new[] { "k", "l", "p", "q", "r", "t" }.Where(n => !taken.Contains(n))
+            .Concat(Enumerable.Range(0, 100).Select(k => "k" + k.ToString(System.Globalization.CultureInfo.InvariantCulture)).Where(n => !taken.Contains(n)));
+        var fresh = Expr.Element(v.Name!, names.Take(v.ArgArray.Length).Select(Expr.Index).ToArray());
+        if (ReferenceEquals(fresh, v)) return (v, gradient);
+        var own = Differentiator.Gradient(gradient.Function, new[] { fresh }, new Simplifier { Mathematical = true });
+        var rewrites = gradient.Derivation.FunctionRewrites.Concat(own.Derivation.FunctionRewrites).ToList();
+        return (fresh, new Gradient(own.Function, own.Variables, own.Partials, new Derivation(gradient.Derivation.Input, own.Function, rewrites, own.Derivation.Steps)));
+    }
+
     /// <summary>The function with its stable forms taken out, and a note per kind of form taken out; the same node when none is.</summary>
     public static (Expr Function, IReadOnlyList<string> Notes) Rewrite(Expr function)
     {

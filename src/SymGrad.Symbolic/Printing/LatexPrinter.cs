@@ -247,6 +247,10 @@ public static class LatexPrinter
                 return i == 0 ? term : term.StartsWith("-", StringComparison.Ordinal) ? " - " + term.Substring(1) : " + " + term;
             }));
             var rules = string.Join(", ", step.Contributions.Select(c => c.Rule.Name).Distinct());
+            if (ReferenceEquals(step.Node, variable) && FlippedKernel(variable, step.Result) is { } kernel)
+                rules += "; the kernel " + kernel + " flipped: a full convolution";
+            else if (ReferenceEquals(step.Node, variable) && variable.Kind == ExprKind.Element && Graph.PostOrder(step.Result).Any(n => n.Kind == ExprKind.ArgMax))
+                rules += "; the gradient goes to each maximum's position";
             var direct = step.Contributions.Count == 1 && ReferenceEquals(step.Contributions[0].Parent, d.Function);
             lines.Add(D(function, step.Node) + " &= " + (direct ? "" : generic + " = ") + instantiated + Because(rules));
             // The variable's own line is printed in full; intermediate ones through the names.
@@ -259,6 +263,18 @@ public static class LatexPrinter
             for (var i = before; i < lines.Count; i++) written += lines[i].Length;
         }
         return SingleLength(d.Function, @"\begin{aligned}" + "\n" + string.Join(@" \\" + "\n", lines) + "\n" + @"\end{aligned}");
+    }
+
+    // The convolution's input gradient reads another array at (free index − bound index), W_{p − m, …}: the kernel
+    // flipped and slid over the upstream gradient, the article's full convolution. The array's name, if so.
+    private static string? FlippedKernel(Expr variable, Expr result)
+    {
+        if (variable.Kind != ExprKind.Element) return null;
+        var free = new HashSet<Expr>(variable.ArgArray);
+        static bool Subtracted(Expr t) => t.Kind == ExprKind.Mul && t.ArgArray[0].Kind == ExprKind.Const && t.ArgArray[0].Value.IsNegative && t.ArgArray.Any(f => f.Kind == ExprKind.Index);
+        var kernel = Graph.PostOrder(result).FirstOrDefault(n => n.Kind == ExprKind.Element && n.Name != variable.Name &&
+            n.ArgArray.Any(ix => ix.Kind == ExprKind.Add && ix.ArgArray.Any(free.Contains) && ix.ArgArray.Any(Subtracted)));
+        return kernel?.Name;
     }
 
     /// <summary>Derivations longer than this many chain-rule steps print only their result.</summary>
@@ -405,7 +421,18 @@ public static class LatexPrinter
             body = Expr.Substitute(body, e.SumIndex, index);
         }
         var op = e.Kind switch { ExprKind.Sum => @"\sum", ExprKind.MaxOver => @"\max", _ => @"\operatorname*{argmax}" };
-        return (op + "_{" + Symbol(index.Name!) + "=0}^{" + Text(Expr.Add(a[0], Expr.MinusOne)) + "} " + Wrap(body, Product), Product);
+        // A sum of terms guarded by conditions on its own index (the convolution's 0 ≤ p − m < n_W: only the kernel's
+        // elements) takes them under the Σ, as one writes a sum over a subset, not as cases inside it.
+        var guards = new List<Expr>();
+        while (e.Kind == ExprKind.Sum && body.Kind == ExprKind.If && body.ArgArray[2].IsZero &&
+               Graph.Conjuncts(body.ArgArray[0]) is { } conjuncts && conjuncts.All(c => Expr.Mentions(c, index)))
+        {
+            guards.AddRange(conjuncts);
+            body = body.ArgArray[1];
+        }
+        var from = Symbol(index.Name!) + "=0";
+        if (guards.Count > 0) from = @"\substack{" + from + @" \\ " + Conditions(guards) + "}";
+        return (op + "_{" + from + "}^{" + Text(Expr.Add(a[0], Expr.MinusOne)) + "} " + Wrap(body, Product), Product);
     }
 
     // A sum of piecewise terms on one condition (a comparison is [c]: 1 or 0) reads as one cases block: the leaky
@@ -505,8 +532,47 @@ public static class LatexPrinter
             used.Add(upper);
             parts.Add(Text(lower.ArgArray[1]) + @" \le " + Text(lower.ArgArray[0]) + (upper.Kind == ExprKind.Less ? " < " : @" \le ") + Text(upper.ArgArray[1]));
         }
+        parts.AddRange(JointArgMax(all, used));
         parts.AddRange(all.Where(c => !used.Contains(c)).Select(c => Condition(c, false)));
         return string.Join(@" \wedge ", parts);
+    }
+
+    // Max pooling's "the gradient goes to the window's maximum": the max rule over two indices leaves one condition per
+    // axis, the second holding the first's argmax inside its own (o₁ + argmax_i max_j B = l ∧ o₂ + argmax_{j′} B[i := that
+    // argmax, j := j′] = p). Read together they are one: (l, p) = (o₁, o₂) + argmax_{i, j} B.
+    private static IEnumerable<string> JointArgMax(List<Expr> all, HashSet<Expr> used)
+    {
+        static (Expr Offset, Expr ArgMax, Expr Target)? Split(Expr c)
+        {
+            if (c.Kind != ExprKind.Equal) return null;
+            foreach (var (side, target) in new[] { (c.ArgArray[0], c.ArgArray[1]), (c.ArgArray[1], c.ArgArray[0]) })
+            {
+                var terms = side.Kind == ExprKind.Add ? side.ArgArray : new[] { side };
+                var argmax = terms.Where(t => t.Kind == ExprKind.ArgMax).ToList();
+                if (argmax.Count != 1) continue;
+                return (Expr.Add(terms.Where(t => !ReferenceEquals(t, argmax[0])).ToList()), argmax[0], target);
+            }
+            return null;
+        }
+        foreach (var first in all)
+        {
+            if (used.Contains(first) || Split(first) is not { } outer || outer.ArgMax.ArgArray[1].Kind != ExprKind.MaxOver) continue;
+            var inner = outer.ArgMax.ArgArray[1];
+            var (i, j) = (outer.ArgMax.SumIndex, inner.SumIndex);
+            var atMax = Expr.Substitute(inner.ArgArray[1], i, outer.ArgMax);
+            foreach (var second in all)
+            {
+                if (ReferenceEquals(second, first) || used.Contains(second) || Split(second) is not { } next) continue;
+                var other = next.ArgMax;
+                if (!ReferenceEquals(other.ArgArray[0], inner.ArgArray[0]) || !ReferenceEquals(Expr.Substitute(atMax, j, other.SumIndex), other.ArgArray[1])) continue;
+                used.Add(first);
+                used.Add(second);
+                string Range(Expr index, Expr count) => Symbol(index.Name!) + " < " + Text(count);
+                yield return @"\left(" + Text(outer.Target) + ", " + Text(next.Target) + @"\right) = \left(" + Text(outer.Offset) + ", " + Text(next.Offset) + @"\right) + " +
+                             @"\operatorname*{argmax}_{" + Range(i, outer.ArgMax.ArgArray[0]) + @",\, " + Range(j, inner.ArgArray[0]) + "} " + Wrap(inner.ArgArray[1], Product);
+                break;
+            }
+        }
     }
 
     private static string Condition(Expr c, bool negated)
