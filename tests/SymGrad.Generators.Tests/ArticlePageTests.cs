@@ -17,16 +17,14 @@ namespace SymGrad.Generators.Tests;
 /// </summary>
 public class ArticlePageTests
 {
-    private sealed record Entry(string Title, string Article, string Source, string Method, string Variable, string? Note = null);
+    private sealed record Entry(string Title, string Article, string Source, string Method, string Variables, string? Note = null);
 
     // The article's formulas, copied from it (../shared/seed), in its order; Source "runtime" is SymGrad's own
     // functions (src/SymGrad/Functions), "article" the methods of tests/SymGrad.Generators.Tests/ArticleModel.cs.
     private static readonly Entry[] Entries =
     {
         new("Gradient descent on the squared error (linear regression)", @"\frac{\partial L}{\partial w} = -\frac{1}{n}\sum_{i=1}^n(y_i-\hat{y}_i)x_i",
-            "article", "BatchMse", "w", "The article's L = 1/(2n) Σ (y − ŷ)² with ŷ = wx + b, over a span of samples."),
-        new("Linear regression, one sample", @"L = \frac{1}{2}(y - (wx + b))^2", "article", "LinearRegressionLoss", "w"),
-        new("Linear regression, one sample", @"L = \frac{1}{2}(y - (wx + b))^2", "article", "LinearRegressionLoss", "b"),
+            "article", "BatchMse", "w,b", "The article's L = 1/(2n) Σ (y − ŷ)² with ŷ = wx + b, over a span of samples; the article writes ∂L/∂w, SymGrad gives ∂L/∂b beside it."),
         new("Sigmoid", @"\sigma'(x) = \sigma(x)(1-\sigma(x))", "runtime", "Sigmoid", "x"),
         new("tanh", @"\tanh'(x) = 1-\tanh^2(x)", "runtime", "Tanh", "x"),
         new("ReLU", @"\text{ReLU}'(x) = \begin{cases} 1 & x > 0 \\ 0 & x \leq 0 \end{cases}", "runtime", "Relu", "x"),
@@ -77,13 +75,16 @@ public class ArticlePageTests
         foreach (var e in Entries)
         {
             var d = Find(e);
-            var i = d.Partials.Select(p => p.Variable).ToList().IndexOf(e.Variable);
-            if (i < 0) throw new InvalidOperationException($"{e.Method} has no partial for {e.Variable}.");
-            sb.Append("\n## ").Append(e.Title).Append(" — ∂/∂").Append(e.Variable).Append("\n\n");
+            var variables = e.Variables.Split(',');
+            var at = variables.Select(v => d.Partials.Select(p => p.Variable).ToList().IndexOf(v)).ToList();
+            if (at.Any(i => i < 0)) throw new InvalidOperationException($"{e.Method} has no partial for one of {e.Variables}.");
+            sb.Append("\n## ").Append(e.Title).Append(" — ").Append(string.Join(", ", variables.Select(v => "∂/∂" + v))).Append("\n\n");
             sb.Append("The article:\n\n$$\n").Append(e.Article).Append("\n$$\n\n");
-            sb.Append("SymGrad, `").Append(d.Type).Append('.').Append(d.Method).Append("`:\n\n$$\n").Append(d.Formula).Append("\n$$\n\n$$\n").Append(d.Partials[i].Latex).Append("\n$$\n\n");
+            sb.Append("SymGrad, `").Append(d.Type).Append('.').Append(d.Method).Append("`:\n\n$$\n").Append(d.Formula).Append("\n$$\n\n");
+            foreach (var i in at) sb.Append("$$\n").Append(d.Partials[i].Latex).Append("\n$$\n\n");
             if (e.Note != null) sb.Append(e.Note).Append("\n\n");
-            sb.Append("<details><summary>Steps</summary>\n\n$$\n").Append(d.Steps[i]).Append("\n$$\n\n</details>\n");
+            foreach (var i in at)
+                sb.Append("<details><summary>Steps for ∂/∂").Append(d.Partials[i].Variable).Append("</summary>\n\n$$\n").Append(d.Steps[i]).Append("\n$$\n\n</details>\n");
         }
         return sb.ToString();
     }
@@ -93,7 +94,7 @@ public class ArticlePageTests
     {
         var page = Page();
         // Every formula the article derives is on it.
-        foreach (var title in new[] { "Sigmoid", "tanh", "ReLU", "Mean squared error", "Binary cross-entropy", "Softmax cross-entropy", "Backpropagation", "Convolution", "Max pooling", "Average pooling", "L1", "L2", "Linear regression" })
+        foreach (var title in new[] { "Sigmoid", "tanh", "ReLU", "Mean squared error", "Binary cross-entropy", "Softmax cross-entropy", "Backpropagation", "Convolution", "Max pooling", "Average pooling", "L1", "L2", "Gradient descent" })
             Assert.Contains("\n## " + title, page, StringComparison.Ordinal);
         var path = Path.Combine(Root(), "docs", "article-formulas.md");
         var expected = File.Exists(path) ? File.ReadAllText(path).Replace("\r\n", "\n") : null;
