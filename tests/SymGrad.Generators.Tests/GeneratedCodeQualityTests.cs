@@ -35,6 +35,46 @@ public class GeneratedCodeQualityTests
         Assert.NotEmpty(generated);
         var unused = UnusedLocals(result.Output, generated);
         Assert.True(unused.Count == 0, $"{unused.Count} unused locals:\n" + string.Join("\n", unused.Take(40)));
+        var copies = CopyLocals(result.Output, generated);
+        Assert.True(copies.Count == 0, $"{copies.Count} locals that only copy another:\n" + string.Join("\n", copies.Take(40)));
+    }
+
+    /// <summary>
+    /// "file: method: declarator" for each local declared as a copy of another local (<c>var adj0 = prod1;</c>) where
+    /// neither is assigned again: the second name adds nothing (a copy kept before the original changes is needed).
+    /// </summary>
+    internal static List<string> CopyLocals(Compilation compilation, IEnumerable<SyntaxTree> trees)
+    {
+        var copies = new List<string>();
+        foreach (var tree in trees)
+        {
+            var model = compilation.GetSemanticModel(tree);
+            foreach (var method in tree.GetRoot().DescendantNodes().OfType<BaseMethodDeclarationSyntax>())
+            {
+                var body = (SyntaxNode?)method.Body ?? method.ExpressionBody;
+                if (body is null) continue;
+                var written = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
+                foreach (var node in body.DescendantNodes())
+                {
+                    var target = node switch
+                    {
+                        AssignmentExpressionSyntax a => a.Left,
+                        PrefixUnaryExpressionSyntax { RawKind: (int)SyntaxKind.PreIncrementExpression or (int)SyntaxKind.PreDecrementExpression } u => u.Operand,
+                        PostfixUnaryExpressionSyntax u => u.Operand,
+                        ArgumentSyntax { RefKindKeyword.RawKind: (int)SyntaxKind.RefKeyword or (int)SyntaxKind.OutKeyword } arg => arg.Expression,
+                        _ => null,
+                    };
+                    if (target != null && model.GetSymbolInfo(target).Symbol is ILocalSymbol local) written.Add(local);
+                }
+                // Copies under a name the generator chose (prefix and number: adj0, at2); a loop's state named as the
+                // user named it (var hNext = tanh0) is for the reader stepping through.
+                foreach (var declarator in body.DescendantNodes().OfType<VariableDeclaratorSyntax>().Where(d => Generated.IsMatch(d.Identifier.ValueText)))
+                    if (declarator.Initializer?.Value is IdentifierNameSyntax source && model.GetSymbolInfo(source).Symbol is ILocalSymbol original &&
+                        model.GetDeclaredSymbol(declarator) is ILocalSymbol copy && !written.Contains(original) && !written.Contains(copy))
+                        copies.Add($"{Path.GetFileName(tree.FilePath)}: {Name(method)}: {declarator}");
+            }
+        }
+        return copies;
     }
 
     /// <summary>"file: method: declarator" for each local of the trees' methods that no expression reads.</summary>
@@ -64,7 +104,7 @@ public class GeneratedCodeQualityTests
     }
 
     [Fact]
-    public void TheCheck_FindsALocalOnlyWritten_AndOneNeverUsed()
+    public void TheChecks_FindALocalNeverRead_AndACopyOfAnother()
     {
         var tree = CSharpSyntaxTree.ParseText("""
             static class C
@@ -73,15 +113,20 @@ public class GeneratedCodeQualityTests
                 {
                     var a = x * 2;          // never read
                     var b = x;
-                    var c = 0.0;            // written again, never read
+                    var c = 0.0;            // written again before it is read
                     c = b + 1;
                     d = b;
-                    return b;
+                    var adj0 = b;           // a copy of b, neither written again
+                    var at1 = c;            // a copy kept before c changes: needed
+                    var hNext = b;          // the user's name for a state: kept for the reader
+                    c = 2;
+                    return adj0 + at1 + c + hNext;
                 }
             }
             """, path: "C.g.cs");
         var compilation = CSharpCompilation.Create("C", new[] { tree }, Basic.Reference.Assemblies.Net100.References.All);
-        Assert.Equal(new[] { "C.g.cs: F: a = x * 2", "C.g.cs: F: c = 0.0" }, UnusedLocals(compilation, new[] { tree }));
+        Assert.Equal(new[] { "C.g.cs: F: a = x * 2" }, UnusedLocals(compilation, new[] { tree }));
+        Assert.Equal(new[] { "C.g.cs: F: adj0 = b" }, CopyLocals(compilation, new[] { tree }));
     }
 
     [Theory]
@@ -95,6 +140,8 @@ public class GeneratedCodeQualityTests
         Assert.DoesNotContain(lines, l => same.IsMatch(l));
         Assert.Contains(lines, l => l.Contains(@"\right|_{", StringComparison.Ordinal));
     }
+
+    private static readonly System.Text.RegularExpressions.Regex Generated = new("^[a-z]+[0-9]+$");
 
     private static string Name(BaseMethodDeclarationSyntax m) => m is MethodDeclarationSyntax method ? method.Identifier.ValueText : m.Kind().ToString();
 }

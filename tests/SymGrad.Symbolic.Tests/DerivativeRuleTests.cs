@@ -96,6 +96,32 @@ public class DerivativeRuleTests
     }
 
     [Theory]
+    [InlineData("Math.Max(x, 0) - x * y + Math.Log(1 + Math.Exp(-Math.Abs(x)))")]
+    [InlineData("Math.Max(0.0, x) + Math.Log(1.0 + Math.Exp(-Math.Abs(x))) - x * y")]
+    [InlineData("2 * (Math.Max(x, 0) + Math.Log(1 + Math.Exp(-Math.Abs(x)))) - 2 * x * y")]
+    public void TheStableSoftplusWrittenByHand_IsSoftplus_SmoothAtZero(string source)
+    {
+        // Binary cross-entropy on a logit as people write it for range: max(z, 0) − z y + log(1 + e^−|z|). Smooth, with
+        // derivative σ(z) − y everywhere; differentiated term by term, max's and |z|'s conventions at 0 gave −y there.
+        var g = Differentiator.Gradient(Parse(source), new[] { X, Y });
+        var scale = source.StartsWith("2", StringComparison.Ordinal) ? 2.0 : 1.0;
+        Assert.Contains(Graph.PostOrder(g.Function), e => e.Kind == ExprKind.Softplus && ReferenceEquals(e.ArgArray[0], X));
+        foreach (var (x, y) in new[] { (0.0, 0.3), (0.0, 1.0), (1e-9, 0.0), (-2.5, 0.7), (40.0, 1.0), (-800.0, 0.0) })
+        {
+            var at = Point(new[] { "x", "y" }, new[] { x, y });
+            Assert.Equal(scale * (1 / (1 + Math.Exp(-x)) - y), Evaluator.Evaluate(g.Partials[0], at), 12);
+            Assert.True(double.IsFinite(Evaluator.Evaluate(g.Function, at)));
+        }
+        // And it agrees with central differences of the function as written, at 0 too.
+        var f = Parse(source);
+        foreach (var x in new[] { 0.0, 0.5, -1.5 })
+        {
+            var at = Point(new[] { "x", "y" }, new[] { x, 0.25 });
+            Assert.Equal(CentralDifference(f, at, "x"), Evaluator.Evaluate(g.Partials[0], at), 6);
+        }
+    }
+
+    [Theory]
     [InlineData("Math.Log(1 + Math.Exp(x))", "softplus(x)")]
     [InlineData("Math.Log(1.0 / (1.0 + Math.Exp(-x)))", "-softplus(-x)")]
     [InlineData("Math.Log(1 - 1.0 / (1.0 + Math.Exp(-x)))", "-softplus(x)")]

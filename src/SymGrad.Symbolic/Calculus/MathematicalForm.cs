@@ -13,9 +13,9 @@ namespace SymGrad.Symbolic;
 /// log(1 + e^{x}) otherwise; binary cross-entropy on a logit) is that function, once.</item>
 /// </list>
 /// Both are checked, not assumed: the function with the shift replaced by a free variable must give one value for
-/// several values of it, and the two cases must agree on a set of sample points (a rewrite is kept only where
-/// every sample is finite and equal to 1e-12). The generated code keeps the stable forms; only the printed
-/// mathematics changes, with a note saying so.
+/// several values of it at every sample point (finite and equal to 1e-12), and the two cases must be the same
+/// expression once softplus(u) = softplus(−u) + u and σ(u) = 1 − σ(−u) are turned one way and both are simplified.
+/// The generated code keeps the stable forms; only the printed mathematics changes, with a note saying so.
 /// </summary>
 public static class MathematicalForm
 {
@@ -83,8 +83,6 @@ public static class MathematicalForm
         var nodes = Graph.PostOrder(function);
         if (nodes.Count > MaxNodes) return (function, notes);
         var samples = Samples(nodes);
-        if (samples.Count == 0) return (function, notes);
-
         var f = function;
         // Shifts: each m subtracted inside an exponential, outermost first.
         var shifts = nodes.Where(n => n.Kind == ExprKind.Exp && n.ArgArray[0].Kind == ExprKind.Add)
@@ -93,7 +91,7 @@ public static class MathematicalForm
                         && t.ArgArray[1].Kind is ExprKind.Max or ExprKind.MaxOver)
             .Select(t => t.ArgArray[1]).Distinct().OrderByDescending(m => m.Height).ToList();
         var simplifier = new Simplifier { Mathematical = true };
-        foreach (var m in shifts)
+        foreach (var m in samples.Count == 0 ? new List<Expr>() : shifts)
         {
             var shift = Expr.Var("shift\u2032");
             var g = Graph.ReplaceTopDown(f, new Dictionary<Expr, Expr> { [m] = shift });
@@ -102,11 +100,14 @@ public static class MathematicalForm
             if (!notes.Contains(ShiftNote)) notes.Add(ShiftNote);
         }
 
-        // Cases that are one function: the smaller case for the whole.
+        // Cases that are one function: the smaller case for the whole. Equal as written in one canonical form (the
+        // identities softplus(u) = softplus(−u) + u and σ(u) = 1 − σ(−u) turned one way), not merely at sample points:
+        // cases apart only beyond them (a max(0, x − 50) in one) are not one function.
         var merged = false;
+        var canonical = new Dictionary<Expr, Expr>();
         f = Graph.Rewrite(f, n =>
         {
-            if (n.Kind != ExprKind.If || !Same(n.ArgArray[1], n.ArgArray[2], samples)) return n;
+            if (n.Kind != ExprKind.If || !ReferenceEquals(Canonical(n.ArgArray[1], simplifier, canonical), Canonical(n.ArgArray[2], simplifier, canonical))) return n;
             merged = true;
             var (a, b) = (n.ArgArray[1], n.ArgArray[2]);
             return Graph.TreeSize(a) < Graph.TreeSize(b) ? a : b;
@@ -135,6 +136,9 @@ public static class MathematicalForm
     {
         var random = new Random(20261201);
         var scalars = nodes.Where(n => n.Kind == ExprKind.Var).Select(n => n.Name!).Distinct().ToList();
+        // A variable that indexes an array (z[label]) takes an index's values.
+        var indexing = new HashSet<string>(nodes.Where(n => n.Kind == ExprKind.Element).SelectMany(n => n.ArgArray)
+            .SelectMany(Graph.PostOrder).Where(n => n.Kind == ExprKind.Var).Select(n => n.Name!), StringComparer.Ordinal);
         var arrays = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var n in nodes)
         {
@@ -146,7 +150,7 @@ public static class MathematicalForm
         for (var k = 0; k < 5; k++)
         {
             var s = new Sample();
-            foreach (var v in scalars) s.Scalars[v] = Math.Round(4 * random.NextDouble() - 2, 3);
+            foreach (var v in scalars) s.Scalars[v] = indexing.Contains(v) ? random.Next(3) : Math.Round(4 * random.NextDouble() - 2, 3);
             foreach (var a in arrays)
             {
                 var array = Array.CreateInstance(typeof(double), Enumerable.Repeat(3, a.Value).ToArray());
@@ -184,7 +188,7 @@ public static class MathematicalForm
         foreach (var s in samples)
         {
             double? first = null;
-            foreach (var at in new[] { 0.0, 1.75, -2.5 })
+            foreach (var at in new[] { 0.0, 1.75, -2.5, 31.5, -47.25 })
             {
                 s.Scalars[shift.Name!] = at;
                 var v = Value(g, s);
@@ -196,11 +200,19 @@ public static class MathematicalForm
         return true;
     }
 
-    private static bool Same(Expr a, Expr b, List<Sample> samples)
+    // The identities turned one way, then products of sums multiplied out (softplus(−z) − (t − 1) z and softplus(z) − t z
+    // meet as softplus(z) − t z).
+    private static Expr Canonical(Expr e, Simplifier simplifier, Dictionary<Expr, Expr> memo)
     {
-        if (ReferenceEquals(a, b)) return true;
-        foreach (var s in samples)
-            if (Value(a, s) is not { } x || Value(b, s) is not { } y || !Close(x, y)) return false;
-        return true;
+        var turned = Graph.Rewrite(e, n =>
+        {
+            if (n.Kind is not (ExprKind.Softplus or ExprKind.Sigmoid)) return n;
+            var u = n.ArgArray[0];
+            var negated = Expr.Neg(u);
+            if (ExprOrder.Compare(negated, u) >= 0) return n;
+            return n.Kind == ExprKind.Softplus ? Expr.Add(Expr.Softplus(negated), u) : Expr.Add(Expr.One, Expr.Neg(Expr.Sigmoid(negated)));
+        }, memo);
+        var simplified = simplifier.Simplify(turned);
+        return Simplifier.Expand(simplified, 64) ?? simplified;
     }
 }

@@ -157,17 +157,17 @@ public sealed class CSharpPrinter
         foreach (var (name, value) in program.Outputs.Skip(1))
             lines.Add(Identifier(name) + " = " + (program.NegatedOutputs.TryGetValue(name, out var negated) ? "-" + Identifier(negated) : w.Emit(value, 0).Text) + ";");
         if (program.Outputs.Count > 0) lines.Add("return " + w.Emit(program.Outputs[0].Value, 0).Text + ";");
-        return DropUnused(lines, program);
+        return DropUnused(lines, program.Locals.Select(l => l.Name).ToList());
     }
 
     // A local no later line reads (the printer wrote its node in another form, 1 / 0.0 inside x / 0.0) would be CS0219, an
     // error under TreatWarningsAsErrors: dropped, last first, so that a chain of them goes.
     // Lines are read once for the words in them (was a scan of every later line per local: quadratic in the program).
-    private static List<string> DropUnused(List<string> lines, ExprProgram program)
+    private static List<string> DropUnused(List<string> lines, IReadOnlyList<string> names)
     {
-        var count = program.Locals.Count;
+        var count = names.Count;
         var local = new Dictionary<string, int>(StringComparer.Ordinal);
-        for (var i = 0; i < count; i++) local[program.Locals[i].Name] = i;
+        for (var i = 0; i < count; i++) local[names[i]] = i;
         // readers[i]: the later lines that read local i; reads[j]: the locals line j reads (each once).
         var readers = new int[count];
         var reads = new List<int>[lines.Count];
@@ -182,7 +182,7 @@ public sealed class CSharpPrinter
         for (var j = 0; j < lines.Count; j++) keep[j] = true;
         for (var i = count - 1; i >= 0; i--)
         {
-            if (readers[i] > 0) continue;
+            if (readers[i] > 0 || names[i].Length == 0) continue;
             keep[i] = false;
             foreach (var r in reads[i]) readers[r]--;
         }
@@ -208,16 +208,35 @@ public sealed class CSharpPrinter
     public IReadOnlyList<string> Statements(ExprProgram program, IReadOnlyList<string> heads, IReadOnlyList<bool>? integers, Func<string, int>? rankOf)
     {
         if (heads.Count != program.Outputs.Count) throw new ArgumentException("One statement head per output.", nameof(heads));
-        var w = new Writer(this, program, rankOf);
+        // An output declared as a new local (`var at2 =`) whose value the program names already is that local, under the
+        // output's name: no `var at2 = sum4;`.
+        var renamed = new Dictionary<Expr, string>();
+        var w = new Writer(this, program, rankOf, renamed);
+        var skip = new bool[heads.Count];
+        var declaredHere = new HashSet<Expr>(program.Locals.Select(l => l.Node));
+        for (var i = 0; i < heads.Count; i++)
+        {
+            var value = program.Outputs[i].Value;
+            var head = heads[i];
+            if (!head.StartsWith("var ", StringComparison.Ordinal) || !head.EndsWith(" =", StringComparison.Ordinal) || !declaredHere.Contains(value) || renamed.ContainsKey(value)) continue;
+            if ((integers != null && integers[i]) != w.IntegerData(value) || Writer.IsBoolean(value)) continue;
+            renamed[value] = head.Substring(4, head.Length - 6);
+            skip[i] = true;
+        }
         var lines = new List<string>();
+        var names = new List<string>();
         foreach (var (name, node) in program.Locals)
         {
-            lines.Add("var " + name + " = " + w.Define(node) + ";");
+            var shown = renamed.TryGetValue(node, out var r) ? r : name;
+            names.Add(shown);
+            lines.Add("var " + shown + " = " + w.Define(node) + ";");
             w.Defined(node);
         }
         for (var i = 0; i < heads.Count; i++)
-            lines.Add(heads[i] + " " + (integers != null && integers[i] ? w.Integer(program.Outputs[i].Value) : w.Emit(program.Outputs[i].Value, 0).Text) + ";");
-        return DropUnused(lines, program);
+            if (!skip[i])
+                lines.Add(heads[i] + " " + (integers != null && integers[i] ? w.Integer(program.Outputs[i].Value) : w.Emit(program.Outputs[i].Value, 0).Text) + ";");
+        // (A local under an output's name is read by the code after these lines: never dropped.)
+        return DropUnused(lines, names.Select(n => renamed.ContainsValue(n) ? "" : n).ToList());
     }
 
     /// <summary>A condition (nonzero means true) as a C# bool expression: a comparison as itself, else <c>e != 0</c>.</summary>
@@ -271,12 +290,16 @@ public sealed class CSharpPrinter
         // The rank of each array (1 when unknown): x.Length counts every element of a multi-dimensional array.
         private readonly Func<string, int>? _rankOf;
 
-        public Writer(CSharpPrinter p, ExprProgram? program, Func<string, int>? rankOf = null)
+        public Writer(CSharpPrinter p, ExprProgram? program, Func<string, int>? rankOf = null, Dictionary<Expr, string>? renamed = null)
         {
             _p = p;
             _program = program;
             _rankOf = rankOf;
+            _renamed = renamed;
         }
+
+        // Locals printed under another name than the program's (an output declared as a local of its own).
+        private readonly Dictionary<Expr, string>? _renamed;
 
         private Expr[] ArgsOf(Expr n) => _program?.ArgsOf(n) ?? n.ArgArray;
 
@@ -289,14 +312,16 @@ public sealed class CSharpPrinter
         private bool TryLocal(Expr n, out string name)
         {
             name = "";
-            return _program != null && _declared.Contains(n) && _program.LocalNames.TryGetValue(n, out name!);
+            if (_program == null || !_declared.Contains(n)) return false;
+            if (_renamed != null && _renamed.TryGetValue(n, out name!)) return true;
+            return _program.LocalNames.TryGetValue(n, out name!);
         }
 
         // A comparison local is a bool: `var cond0 = x > 0.0;`, read as `cond0 ? … : …`; an integer-valued one an int.
         // So is a logical one (x > 0 && y > 0).
         public string Define(Expr n) => IsBoolean(n) ? ConditionText(n) : IntegerData(n) ? Integer(n) : EmitNode(n, 0).Text;
 
-        private static bool IsBoolean(Expr n) => n.IsComparison || Graph.Logical(n) != null;
+        public static bool IsBoolean(Expr n) => n.IsComparison || Graph.Logical(n) != null;
 
         private string Cast => "(" + _p.TypeName + ")";
 
@@ -305,7 +330,7 @@ public sealed class CSharpPrinter
         // so arithmetic the engine introduces (n · n in a variance's gradient) never overflows or truncates as int.
         private readonly Dictionary<Expr, bool> _data = new();
 
-        private bool IntegerData(Expr n)
+        public bool IntegerData(Expr n)
         {
             if (_data.TryGetValue(n, out var known)) return known;
             var result = Expr.InvolvesIntegerData(n);

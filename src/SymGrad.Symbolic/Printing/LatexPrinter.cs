@@ -209,10 +209,15 @@ public static class LatexPrinter
             memo[e] = result;
             return result;
         }
+        // u₁, u₂, … unless the function has names of that form itself (a parameter u_1, an array u): then v₁, … .
+        var used = new HashSet<string>(Graph.PostOrder(new[] { d.Input, d.Function, variable })
+            .Where(n => n.Name != null || n.Kind == ExprKind.Length).Select(n => n.Kind == ExprKind.Length ? n.LengthArray : n.Name!), StringComparer.Ordinal);
+        var prefix = new[] { "u", "v", "g", "h" }.FirstOrDefault(p => !used.Any(t => t == p || t.StartsWith(p + "_", StringComparison.Ordinal) ||
+            (t.Length > p.Length && t.StartsWith(p, StringComparison.Ordinal) && t.Substring(p.Length).All(char.IsDigit)))) ?? "u'";
         foreach (var n in named)
         {
             var definition = Print(Named(n));
-            names[n] = Expr.Var("u_" + (names.Count + 1));
+            names[n] = Expr.Var(prefix + "_" + (names.Count + 1));
             memo.Clear();
             lines.Add(Print(names[n]) + " &= " + definition);
         }
@@ -627,7 +632,7 @@ public static class LatexPrinter
             return v < 0 ? ("-" + s, Sum) : (s, e >= 0 ? Product : Atom);
         }
         if (n.IsInteger) return (n.Numerator.ToString(CultureInfo.InvariantCulture), n.IsNegative ? Sum : Atom);
-        if (Decimal(n) is { } digits) return n.IsNegative ? ("-" + digits, Sum) : (digits, Atom);
+        if (Decimal(n) is { } digits) return n.IsNegative ? ("-" + digits, Sum) : (digits, digits.IndexOf(@"\times", StringComparison.Ordinal) >= 0 ? Product : Atom);
         var frac = @"\frac{" + Math.Abs(n.Numerator).ToString(CultureInfo.InvariantCulture) + "}{" + n.Denominator.ToString(CultureInfo.InvariantCulture) + "}";
         return n.IsNegative ? ("-" + frac, Sum) : (frac, Atom);
     }
@@ -644,7 +649,16 @@ public static class LatexPrinter
         var places = Math.Max(twos, fives);
         if (places > 18) return null;
         var scaled = System.Numerics.BigInteger.Abs(n.Numerator) * System.Numerics.BigInteger.Pow(2, places - twos) * System.Numerics.BigInteger.Pow(5, places - fives);
-        var text = scaled.ToString(CultureInfo.InvariantCulture).PadLeft(places + 1, '0');
+        var raw = scaled.ToString(CultureInfo.InvariantCulture);
+        if (raw.Length + 4 <= places)
+        {
+            // Four zeros or more after the point (1e-12): scientific, as a double prints it.
+            var significant = raw.TrimEnd('0');
+            var exponent = raw.Length - places - 1;
+            var mantissa = significant.Length == 1 ? significant : significant.Substring(0, 1) + "." + significant.Substring(1);
+            return mantissa + @" \times 10^{" + exponent.ToString(CultureInfo.InvariantCulture) + "}";
+        }
+        var text = raw.PadLeft(places + 1, '0');
         var whole = text.Substring(0, text.Length - places);
         var fraction = text.Substring(text.Length - places).TrimEnd('0');
         return fraction.Length == 0 ? whole : whole + "." + fraction;

@@ -198,6 +198,19 @@ public static class CsePass
             }
         }
 
+        // −u is written out at each use rather than named (IsCheapLeafTerm): u is then read once per use, so it is named
+        // when that is twice (log-sum-exp's max in three exponents was written out three times). Parents first.
+        var outputRoots = new HashSet<Expr>(roots);
+        for (var k = order.Count - 1; k >= 0; k--)
+        {
+            var n = order[k];
+            if (uses[n] >= 2 && !outputRoots.Contains(n) && IsCheapLeafTerm(n, ArgsOf(n)))
+            {
+                var child = ArgsOf(n)[1];
+                uses[child] += uses[n] - 1;
+            }
+        }
+
         var taken = new HashSet<string>(parameters.Concat(reserved), StringComparer.Ordinal);
         foreach (var o in outputs) taken.Add(o.Name);
         var counters = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -209,6 +222,8 @@ public static class CsePass
             if (n.Kind is ExprKind.Const or ExprKind.Var or ExprKind.Index or ExprKind.Length or ExprKind.Element) continue;
             if (uses[n] < 2) continue;
             if (IsCheapLeafTerm(n, ArgsOf(n)) && !outputSet.Contains(n)) continue;
+            // A shared adjoint whose product is a local already reads as that local (no `var adj0 = prod1;`).
+            if (n.Kind == ExprKind.Shared && localNames.ContainsKey(ArgsOf(n)[0])) continue;
             var name = FreshName(Prefix(n), taken, counters);
             localNames[n] = name;
             locals.Add((name, n));
@@ -406,19 +421,21 @@ public static class CsePass
             foreach (var a in ArgsOf(n)) stack.Push(a);
         }
         if (sums.Count < 2) return;
+        // A constant term c is c times the core 1: 2x − 2 beside x − 1 is 2·(x − 1) too.
         static (Number Coefficient, Expr Core) Split(Expr t) =>
-            t.Kind == ExprKind.Mul && t.ArgArray[0].Kind == ExprKind.Const && t.ArgArray[0].Value.IsExact
+            t.Kind == ExprKind.Const && t.Value.IsExact ? (t.Value, Expr.One)
+            : t.Kind == ExprKind.Mul && t.ArgArray[0].Kind == ExprKind.Const && t.ArgArray[0].Value.IsExact
                 ? (t.ArgArray[0].Value, t.ArgArray.Length == 2 ? t.ArgArray[1] : Expr.Mul(t.ArgArray.Skip(1)))
                 : (Number.One, t);
-        // The sums that can be shared: a few terms, none a constant; each indexed by its rarest core (the one fewest of
-        // them hold), so that a sum looks only at the few that could fit it: chains of thousands of statements whose
+        // The sums that can be shared: a few terms, no inexact constant; each indexed by its rarest core (the one fewest
+        // of them hold), so that a sum looks only at the few that could fit it: chains of thousands of statements whose
         // sums all hold x stay linear.
         var shareable = new List<(Expr Sum, (Number, Expr)[] Terms)>();
         var holders = new Dictionary<Expr, int>();
         foreach (var s in sums)
         {
             var args = ArgsOf(s);
-            if (args.Length is < 2 or > MaxScaledSumTerms || args.Any(a => a.Kind == ExprKind.Const)) continue;
+            if (args.Length is < 2 or > MaxScaledSumTerms || args.Any(a => a.Kind == ExprKind.Const && !a.Value.IsExact)) continue;
             var terms = args.Select(Split).ToArray();
             shareable.Add((s, terms));
             foreach (var c in terms.Select(t => t.Item2).Distinct()) holders[c] = holders.TryGetValue(c, out var k) ? k + 1 : 1;

@@ -63,6 +63,7 @@ public sealed class Simplifier
         new SimplificationRule("logistic product", @"e^{u} \sigma(-u) \to \sigma(u)", false, LogisticProduct),
         new SimplificationRule("logistic symmetry", @"a\,\sigma(-u) + b\,\sigma(u) \to a\,(1 - \sigma(u)) + b\,\sigma(u)", true, LogisticSymmetry),
         new SimplificationRule("softplus", @"\log(1 + e^{u}) \to \operatorname{softplus}(u),\; \log \sigma(u) \to -\operatorname{softplus}(-u)", false, StableLog),
+        new SimplificationRule("softplus", @"\max(u, 0) + \operatorname{softplus}(-|u|) \to \operatorname{softplus}(u)", false, StableSoftplusSum),
         new SimplificationRule("log-sum-exp", @"\log \sum_j e^{u_j} \to m + \log \sum_j e^{u_j - m},\; m = \max_j u_j", false, e => e.Kind == ExprKind.Log ? LogSumExp(e.ArgArray[0]) : null),
         new SimplificationRule("piecewise product", @"[c]\,a \cdot b \to [c]\,(a b)", false, PiecewiseProduct),
         new SimplificationRule("piecewise quotient", @"\left(a + [c]\,x\right) d \to a d + [c]\,(x d)", false, PiecewiseQuotient),
@@ -349,6 +350,34 @@ public sealed class Simplifier
         if (rest.Kind == ExprKind.Exp) return Expr.Softplus(rest.ArgArray[0]);
         if (rest.Kind == ExprKind.Mul && rest.ArgArray.Length == 2 && rest.ArgArray[0].Kind == ExprKind.Const && rest.ArgArray[0].Value.IsMinusOne && rest.ArgArray[1].Kind == ExprKind.Sigmoid)
             return Expr.Neg(Expr.Softplus(rest.ArgArray[1].ArgArray[0]));
+        return null;
+    }
+
+    // max(u, 0) + log(1 + e^−|u|), the stable softplus written by hand (the usual binary cross-entropy on a logit), is
+    // softplus(u): one smooth function whose derivative at u = 0 is σ(0) = ½. Differentiated as written, max's and |u|'s
+    // conventions at 0 (1 or 0, and sign(0) = 0) would give 0 or 1 there. (The log term is softplus(−|u|) by then.)
+    private static Expr? StableSoftplusSum(Expr e)
+    {
+        if (e.Kind != ExprKind.Add) return null;
+        static (Number C, Expr Core) Scaled(Expr t) =>
+            t.Kind == ExprKind.Mul && t.ArgArray.Length == 2 && t.ArgArray[0].Kind == ExprKind.Const ? (t.ArgArray[0].Value, t.ArgArray[1]) : (Number.One, t);
+        var terms = e.ArgArray;
+        for (var i = 0; i < terms.Length; i++)
+        {
+            var (c, max) = Scaled(terms[i]);
+            if (max.Kind != ExprKind.Max) continue;
+            var u = max.ArgArray[0].IsZero ? max.ArgArray[1] : max.ArgArray[1].IsZero ? max.ArgArray[0] : null;
+            if (u is null) continue;
+            var tail = Expr.Softplus(Expr.Neg(Expr.Abs(u)));
+            for (var j = 0; j < terms.Length; j++)
+            {
+                var (d, other) = Scaled(terms[j]);
+                if (j == i || !ReferenceEquals(other, tail) || !d.Equals(c)) continue;
+                var rest = terms.Where((_, k) => k != i && k != j).ToList();
+                rest.Add(Expr.Mul(Expr.Const(c), Expr.Softplus(u)));
+                return Expr.Add(rest);
+            }
+        }
         return null;
     }
 
