@@ -111,6 +111,44 @@ public class DiffCommandTests
         Assert.True(count <= byHand, $"{count} transcendental calls, {byHand} by hand: {line}");
     }
 
+    [Fact]
+    public void Diff_ADenseLayer_DoesTheWorkOfAHandWrittenBackwardPass()
+    {
+        // f = Σ_j c_j tanh(b_j + Σ_i W_{j,i} a_i). By hand: z = W a + b once, g_j = c_j (1 − tanh² z_j) once per unit, then
+        // ∂W = g aᵀ, ∂b = g, ∂a = Wᵀ g. The generated code had W a three times over (once per partial) and an exp per
+        // (p, j) pair in ∂a.
+        var (exit, text, _) = Run("diff", "Sym.Sum(b.Length, j => Math.Tanh(b[j] + Sym.Sum(a.Length, i => W[j, i] * a[i])) * c[j])",
+            "--arrays", "W:2,a,b,c", "--wrt", "W,b,a");
+        Assert.Equal(0, exit);
+        text = Code(text);
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(text, @"\+= W\[\w+, i\] \* a\[i\];")); // W a, once
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(text, @"Math\.Exp\(")); // (1 − tanh²) once per unit
+        // The value's tanh, once per unit: written in each branch of the test whether ∂b is wanted (one branch runs).
+        Assert.Equal(2, System.Text.RegularExpressions.Regex.Matches(text, @"Math\.Tanh\(").Count);
+        Assert.Contains("if (!db.IsEmpty)", text);
+        // The exp is in a loop of its own over j, not inside the loops over W's or a's elements.
+        var lines = text.Split('\n');
+        var exp = Array.FindIndex(lines, l => l.Contains("Math.Exp(", StringComparison.Ordinal));
+        var loop = Array.FindLastIndex(lines, exp, l => l.TrimStart().StartsWith("for (", StringComparison.Ordinal));
+        Assert.Contains("for (var j = 0; j < b.Length; j++)", lines[loop]);
+        Assert.DoesNotContain(lines.Take(loop), l => l.TrimStart().StartsWith("for (var k", StringComparison.Ordinal) || l.TrimStart().StartsWith("for (var p", StringComparison.Ordinal));
+    }
+
+    // The method's statements, without its summary comment (which restates the formula).
+    private static string Code(string text) => string.Join("\n", text.Split('\n').Where(l => !l.TrimStart().StartsWith("///", StringComparison.Ordinal)));
+
+    [Fact]
+    public void Diff_AMeanSquaredError_OverArrays_IsOneLoop()
+    {
+        // ∂/∂w, ∂/∂b and the value of (1/n) Σ (w x_i + b − y_i)²: one pass over the data, the residual computed once per
+        // sample (was three loops, each computing it).
+        var (exit, text, _) = Run("diff", "Sym.Sum(x.Length, i => (w * x[i] + b - y[i]) * (w * x[i] + b - y[i])) / x.Length", "--arrays", "x,y", "--wrt", "w,b");
+        Assert.Equal(0, exit);
+        text = Code(text);
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(text, @"for \(var i = 0; i < x\.Length; i\+\+\)"));
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(text, @"x\[i\] \* w"));
+    }
+
     [Theory]
     [InlineData(new[] { "diff", "w * x +" }, "error: column 8: syntax error")]
     [InlineData(new[] { "diff", "x + foo(x)" }, "error: column 5: 'foo': it is not a function SymGrad knows")]

@@ -40,9 +40,27 @@ public sealed partial class IndexedCode
         var roots = Roots(tasks).ToList();
         // Only sums every evaluation needs: one inside a branch of a conditional is computed in that branch (its
         // guard may be what keeps its indices in range).
-        foreach (var sum in Unconditional(roots).Where(n => n.IsReduction && !_computed.ContainsKey(n) && Free(n).IsSubsetOf(scope)).ToList())
+        var here = Unconditional(roots).Where(n => n.IsReduction && !_computed.ContainsKey(n) && Free(n).IsSubsetOf(scope)).ToList();
+        foreach (var sum in here)
         {
             if (_computed.ContainsKey(sum)) continue;
+            // Sums over the same range with plain bodies (the squared error's Σ x_i r_i, Σ r_i and Σ r_i² for ∂/∂w, ∂/∂b
+            // and the value) run as one loop, their bodies CSE'd together: the residual r_i once, not once per sum.
+            if (!_lazy.ContainsKey(sum) && Fusable(sum, scope))
+            {
+                var group = here.Where(o => !_computed.ContainsKey(o) && !_lazy.ContainsKey(o) && o.Kind == ExprKind.Sum && o.Name == sum.Name &&
+                                            ReferenceEquals(o.ArgArray[0], sum.ArgArray[0]) && Fusable(o, scope)).ToList();
+                if (group.Count > 1)
+                {
+                    var names = EmitFusedSums(group, scope);
+                    for (var g = 0; g < group.Count; g++)
+                    {
+                        _computed[group[g]] = Expr.Var(names[g]);
+                        computedHere.Add(group[g]);
+                    }
+                    continue;
+                }
+            }
             if (_lazy.TryGetValue(sum, out var slot))
             {
                 // Computed the first time it is needed, into the local declared where its indices are bound.
@@ -287,6 +305,34 @@ public sealed partial class IndexedCode
         var loopBody = Nested(() => Emit(new Step[] { new Assign(new Store(StoreKind.Add, name, Seq<IntValue>.Empty, _real), body) }, inner));
         _steps.Add(new For(index.Name!, start, end, loopBody));
         return name;
+    }
+
+    // A sum that can share its loop: no index of its own already bound, no reduction inside, no guard that would bound its
+    // index (those become loop bounds of their own).
+    private bool Fusable(Expr sum, HashSet<Expr> scope)
+    {
+        if (sum.Kind != ExprKind.Sum || scope.Contains(sum.SumIndex)) return false;
+        var body = sum.ArgArray[1];
+        if (Graph.PostOrder(body).Any(n => n.IsReduction)) return false;
+        var (lower, upper, _) = Tighten(sum.SumIndex, body);
+        return lower.Count == 0 && upper.Count == 0;
+    }
+
+    // Sums over one index and count as one loop adding into an accumulator each; their names.
+    private List<string> EmitFusedSums(IReadOnlyList<Expr> sums, HashSet<Expr> scope)
+    {
+        var names = new List<string>();
+        foreach (var _ in sums)
+        {
+            var name = Fresh("acc");
+            _steps.Add(new Declare(name, _real, Expr.Zero));
+            names.Add(name);
+        }
+        var index = sums[0].SumIndex;
+        var inner = new HashSet<Expr>(scope) { index };
+        var loopBody = Nested(() => Emit(sums.Select((s, k) => (Step)new Assign(new Store(StoreKind.Add, names[k], Seq<IntValue>.Empty, _real), s.ArgArray[1])).ToList(), inner));
+        _steps.Add(new For(index.Name!, IntValue.Const(0), Count(sums[0].ArgArray[0]), loopBody));
+        return names;
     }
 
     // A reduction whose index is a loop variable already bound around it (an argmax over j needed inside a loop over j,

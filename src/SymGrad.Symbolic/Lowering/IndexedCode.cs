@@ -296,10 +296,30 @@ public sealed partial class IndexedCode
                 }
         }
         var chosen = Graph.PostOrder(counts.Keys.ToList()).Where(s => counts.ContainsKey(s) && (inArrayPartial.Contains(s) || rootsUsing[s] > 1)).ToList();
+        // Pointwise values of j alone inside such a sum in an array variable's partial (the dense layer's
+        // c_j (1 − tanh²(z_j)) in ∂f/∂a_p = Σ_j W_{j,p} c_j (1 − tanh²(z_j))): the loop over p would compute them for every
+        // p, n_a · n_b transcendental calls where one per j is the work. Computed once per j into a buffer, like the sums.
+        var pointwise = new List<Expr>();
+        var buffered = new HashSet<Expr>(chosen);
+        var covered = new HashSet<Expr>();
+        for (var r = 0; r < gradient.Variables.Count; r++)
+        {
+            if (gradient.Variables[r].Kind != ExprKind.Element) continue;
+            foreach (var binding in Graph.PostOrder(roots[r]).Where(n => n.Kind == ExprKind.Sum && Free(n.ArgArray[0]).Count == 0))
+                foreach (var v in EveryIteration(binding.ArgArray[1]))
+                {
+                    if (covered.Contains(v) || buffered.Contains(v) || !Pointwise(v, binding.SumIndex, buffered)) continue;
+                    counts[v] = binding.ArgArray[0];
+                    pointwise.Add(v);
+                    covered.UnionWith(Graph.PostOrder(v));
+                }
+        }
+        chosen.AddRange(pointwise);
         if (chosen.Count == 0) return roots;
 
         var map = new Dictionary<Expr, Expr>();
         var memo = new Dictionary<Expr, Expr>();
+        var buffers = new Dictionary<Expr, (string Name, Expr Index, Expr Count)>();
         Expr Swap(Expr e) => Graph.ReplaceTopDown(e, map, memo);
         foreach (var s in chosen)
         {
@@ -310,9 +330,111 @@ public sealed partial class IndexedCode
             memo.Clear();
             _steps.Add(new For(index.Name!, IntValue.Const(0), count, Block.Of(new Step[] { new Assign(new Store(StoreKind.Set, name, Seq.Of(IntValue.Of(index)), _real), Swap(s)) })));
             map[s] = Expr.Element(name, index);
+            buffers[s] = (name, index, counts[s]);
+        }
+        // The same value at another index (Σ_i W_{k,i} a_i in ∂f/∂W_{k,l} is tmp[k] where tmp[j] holds Σ_i W_{j,i} a_i):
+        // read from the buffer where the index is within it, computed as before elsewhere.
+        var indices = buffers.Values.Select(b => b.Index).Distinct().ToList();
+        var elsewhere = new Dictionary<Expr, (string Name, Expr At, Expr Count)>();
+        foreach (var n in Graph.PostOrder(roots))
+        {
+            if (map.ContainsKey(n) || n.Kind is ExprKind.Element or ExprKind.Index or ExprKind.Var or ExprKind.Const) continue;
+            var free = Free(n);
+            if (free.Count != 1) continue;
+            var at = free.First();
+            foreach (var j in indices)
+            {
+                if (ReferenceEquals(at, j) || !buffers.TryGetValue(Expr.Substitute(n, at, j), out var buffer) || !ReferenceEquals(buffer.Index, j)) continue;
+                elsewhere[n] = (buffer.Name, at, buffer.Count);
+                break;
+            }
         }
         memo.Clear();
-        return roots.Select(Swap).ToList();
+        var swapped = roots.Select(Swap).ToList();
+        if (elsewhere.Count == 0) return swapped;
+        // An index is within the buffer where it runs over an axis of that length (∂f/∂b_m, m < n_b, reads tmp[m]) or a
+        // guard around the use says so (k < n_b ∧ …); elsewhere the buffer is read under that test.
+        var ranges = new Dictionary<Expr, Expr>();
+        foreach (var v in gradient.Variables.Where(v => v.Kind == ExprKind.Element))
+            for (var axis = 0; axis < v.ArgArray.Length; axis++)
+                ranges[v.ArgArray[axis]] = Expr.Length(v.Name!, axis);
+        var guardSets = new List<HashSet<Expr>> { new() };
+        var done = new Dictionary<(Expr, int), Expr>();
+        Expr Read(Expr e, int guards)
+        {
+            if (done.TryGetValue((e, guards), out var known)) return known;
+            Expr result;
+            if (elsewhere.TryGetValue(e, out var b))
+            {
+                var within = Expr.Compare(ExprKind.Less, b.At, b.Count);
+                var element = Expr.Element(b.Name, b.At);
+                result = ranges.TryGetValue(b.At, out var length) && ReferenceEquals(length, b.Count) || guardSets[guards].Contains(within)
+                    ? element
+                    : Expr.If(within, element, e);
+            }
+            else if (e.ArgArray.Length == 0) result = e;
+            else if (e.Kind == ExprKind.If && Graph.Conjuncts(e.ArgArray[0]) is { Count: > 0 } known2)
+            {
+                var inner = new HashSet<Expr>(guardSets[guards]);
+                inner.UnionWith(known2);
+                var id = guardSets.FindIndex(g => g.SetEquals(inner));
+                if (id < 0) { id = guardSets.Count; guardSets.Add(inner); }
+                result = e.WithArgs(new[] { Read(e.ArgArray[0], guards), Read(e.ArgArray[1], id), Read(e.ArgArray[2], guards) });
+            }
+            else
+            {
+                var args = e.ArgArray.Select(a => Read(a, guards)).ToArray();
+                result = args.Where((a, i) => !ReferenceEquals(a, e.ArgArray[i])).Any() ? e.WithArgs(args) : e;
+            }
+            done[(e, guards)] = result;
+            return result;
+        }
+        return swapped.Select(r => Read(r, 0)).ToList();
+    }
+
+    // The nodes of a sum's body evaluated on every iteration, outermost first, not descending into a conditional's
+    // branches (what they read may be guarded) nor into nested sums, nor below a node returned.
+    private IEnumerable<Expr> EveryIteration(Expr body)
+    {
+        var stack = new Stack<Expr>();
+        stack.Push(body);
+        var seen = new HashSet<Expr>();
+        while (stack.Count > 0)
+        {
+            var n = stack.Pop();
+            if (!seen.Add(n)) continue;
+            yield return n;
+            if (n.IsReduction) continue;
+            if (n.Kind == ExprKind.If) { stack.Push(n.ArgArray[0]); continue; }
+            foreach (var a in n.ArgArray) stack.Push(a);
+        }
+    }
+
+    // Worth a buffer over index j: a function of j alone with a transcendental call in it, reading arrays only at j itself
+    // or at fixed positions (always in range where the sum reads them), no integer division (it could throw).
+    private bool Pointwise(Expr n, Expr j, HashSet<Expr> buffered)
+    {
+        if (n.Kind is ExprKind.Element or ExprKind.Index or ExprKind.Var or ExprKind.Const || n.IsReduction) return false;
+        var free = Free(n);
+        if (free.Count != 1 || !free.Contains(j)) return false;
+        // (A sum buffered already reads as tmp[j]: not looked into.)
+        var nodes = new List<Expr>();
+        var visited = new HashSet<Expr>();
+        var stack = new Stack<Expr>();
+        stack.Push(n);
+        while (stack.Count > 0)
+        {
+            var x = stack.Pop();
+            if (!visited.Add(x)) continue;
+            nodes.Add(x);
+            if (buffered.Contains(x)) continue;
+            if (x.IsReduction) return false;
+            foreach (var a in x.ArgArray) stack.Push(a);
+        }
+        nodes.RemoveAll(buffered.Contains);
+        if (nodes.Any(x => x.Kind is ExprKind.IntDiv or ExprKind.IntRem or ExprKind.If)) return false;
+        if (!nodes.Any(x => x.Kind is ExprKind.Exp or ExprKind.Log or ExprKind.Tanh or ExprKind.Sigmoid or ExprKind.Softplus or ExprKind.Sin or ExprKind.Cos)) return false;
+        return nodes.Where(x => x.Kind == ExprKind.Element).All(e => e.ArgArray.All(i => ReferenceEquals(i, j) || Free(i).Count == 0 && !Graph.PostOrder(i).Any(y => y.Kind is ExprKind.Var or ExprKind.Element)));
     }
 
 }
