@@ -274,6 +274,7 @@ internal static class DifferentiableParser
         if (resolver.MathCalls.Count == 0) return;
         var values = ValueNodes(body);
         var reported = new HashSet<InvocationExpressionSyntax>();
+        HashSet<Expr>? mathematical = null;
         foreach (var (call, node) in resolver.MathCalls)
         {
             if (reported.Contains(call)) continue;
@@ -286,10 +287,18 @@ internal static class DifferentiableParser
             // The node the call became must still be that function (|x²| is x², max(x, x) is x: nothing to warn about).
             var kept = node.Kind is ExprKind.Abs or ExprKind.Max or ExprKind.Min or ExprKind.Floor or ExprKind.Ceiling or ExprKind.Truncate or ExprKind.Round or ExprKind.CopySign or ExprKind.Sign;
             if (NonDifferentiable(name) is not { } at || !kept || !values.Contains(node) || OnlyDecides(call)) continue;
+            // Nor where the function is smooth all the same: a stable form the simplifier reads as one function (max(z, 0) +
+            // log(1 + e^−|z|) is softplus(z)) or a shift by the maximum that cancels (log-sum-exp written by hand).
+            mathematical ??= MathematicalNodes(body);
+            if (!mathematical.Contains(node)) continue;
             reported.Add(call);
             report(DiagnosticDescriptors.NonDifferentiablePoint, call.GetLocation(), new[] { call.Expression.ToString(), at.At, at.Convention });
         }
     }
+
+    // The nodes of the function as mathematics (simplified, stable forms taken out: MathematicalForm).
+    private static HashSet<Expr> MathematicalNodes(Expr body) =>
+        new(Graph.PostOrder(MathematicalForm.Rewrite(new Simplifier().Simplify(body)).Function));
 
     // The nodes of a body whose values flow into its value: not conditions, comparisons, indices or integer data.
     private static HashSet<Expr> ValueNodes(Expr body)

@@ -150,6 +150,10 @@ public class DiagnosticTests
     [InlineData("[Differentiable] public static double F(double x, double y) => Math.CopySign(x, y);", "Math.CopySign(x, y)")]
     [InlineData("[Differentiable] public static float F(float x) => float.Max(x, 0);", "float.Max(x, 0)")]
     [InlineData("[Differentiable] public static double F(double x) => Math.Sign(x) * x * x;", "Math.Sign(x)")]
+    // Smooth functions written in stable forms: binary cross-entropy on a logit (softplus), a log-sum-exp shifted by hand.
+    [InlineData("[Differentiable] public static double F(double z, double y) => Math.Max(z, 0) - z * y + Math.Log(1 + Math.Exp(-Math.Abs(z)));", null)]
+    [InlineData("[Differentiable] public static double F(double a, double b) => Math.Log(Math.Exp(a - Math.Max(a, b)) + Math.Exp(b - Math.Max(a, b))) + Math.Max(a, b) - a;", null)]
+    [InlineData("[Differentiable] public static double F(double a, double b) => Math.Exp(a - Math.Max(a, b));", "Math.Max(a, b)")]
     public void NonDifferentiablePoint_IsReported_WhereItReachesAValue(string method, string? expected)
     {
         var result = GeneratorHarness.Run(Header + "public static partial class M { " + method + " }");
