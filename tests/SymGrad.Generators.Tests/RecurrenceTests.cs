@@ -339,7 +339,7 @@ public class RecurrenceTests
         var partial = M.NamedDeltaDerivative(0.4, xs);
         Matches(d => M.NamedDelta(d, xs), 0.4, partial, "delta");
         Assert.Contains("\\delta'", M.NamedDeltaDerivation.Partial_delta);
-        Assert.DoesNotContain("- h_{t + 1}", M.NamedDeltaDerivation.Partial_delta);
+        Assert.EndsWith(@"= \sum_{t=0}^{T - 1} \delta'_{t + 1} \left(1 - h_{t + 1}^{2}\right)", M.NamedDeltaDerivation.Partial_delta);
         Assert.Contains(@"T = n_{\mathrm{xs}}", M.NamedDeltaDerivation.Formula);
     }
 

@@ -28,6 +28,22 @@ public class ReadableLatexTests
     [InlineData("2 * x + 3 * y", @"2 x + 3 y")]
     public void SumsWithACommonFactor_PrintFactored(string source, string latex) => Assert.Equal(latex, LatexPrinter.Print(Parse(source)));
 
+    [Theory]
+    [InlineData("a - x * (y - 1)", @"a + \left(1 - y\right) x")] // added with the complement, not subtracted
+    [InlineData("-x * (y - 1)", @"\left(1 - y\right) x")]
+    [InlineData("a - x * (y + 1)", @"a - \left(y + 1\right) x")] // no complement to take
+    public void ASubtractedProductWithAComplement_IsAdded(string source, string latex) => Assert.Equal(latex, LatexPrinter.Print(Parse(source)));
+
+    [Fact]
+    public void ANegatedSum_TakesTheSignIntoItsBodysComplement()
+    {
+        // −Σ_j w_j (t_j² − 1), the dense layer's ∂f/∂a as the engine keeps it, reads Σ_j w_j (1 − t_j²).
+        var j = Expr.Index("j");
+        var body = Expr.Element("w", j) * (Expr.Pow(Expr.Element("t", j), Expr.Const(2)) - Expr.One);
+        var e = Expr.Neg(Expr.Sum(j, Expr.Length("w"), body));
+        Assert.Equal(@"\sum_{j=0}^{n - 1} w_{j} \left(1 - t_{j}^{2}\right)", LatexPrinter.Print(e));
+    }
+
     [Fact]
     public void ASumAndItsNegation_WithAConstantTerm_ShareOneLocal()
     {

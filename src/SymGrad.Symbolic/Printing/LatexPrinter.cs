@@ -342,7 +342,10 @@ public static class LatexPrinter
                 var first = true;
                 foreach (var t in TermLayout.Terms(a))
                 {
-                    if (first) sb.Append(Wrap(t.Original, Sum));
+                    // −σ (σ − 1) x reads σ (1 − σ) x, added: the complement written as the article writes it.
+                    if (t.Negative && Complemented(t.Magnitude) is { } added)
+                        sb.Append(first ? "" : " + ").Append(Wrap(added, Product));
+                    else if (first) sb.Append(Wrap(t.Original, Sum));
                     else sb.Append(t.Negative ? " - " : " + ").Append(Wrap(t.Negative ? t.Magnitude : t.Original, Product));
                     first = false;
                 }
@@ -409,13 +412,27 @@ public static class LatexPrinter
         return (Operators.Of(e.Kind).LatexFunction + @"\left(" + Text(a[0]) + @"\right)", Atom);
     }
 
+    // −p for a product p holding a factor u − c (c > 0, u's terms added), with that factor written c − u; null otherwise.
+    private static Expr? Complemented(Expr p)
+    {
+        static bool Complementable(Expr f) =>
+            f.Kind == ExprKind.Add && f.ArgArray.Count(t => t.Kind == ExprKind.Const && t.Value.IsNegative) == 1 &&
+            f.ArgArray.All(t => t.Kind == ExprKind.Const || !TermLayout.Split(t).Negative);
+        if (p.Kind == ExprKind.Add) return Complementable(p) ? Expr.Neg(p) : null;
+        if (p.Kind != ExprKind.Mul) return null;
+        var factors = p.ArgArray;
+        var at = Array.FindIndex(factors, Complementable);
+        if (at < 0) return null;
+        return Expr.Intern(ExprKind.Mul, factors.Select((f, i) => i == at ? Expr.Neg(f) : f).ToArray());
+    }
+
     // Σ_{i=0}^{n−1}: indices run from 0, as in the subscripts and guards (0 ≤ k − j < n) and in C#. An index already
     // bound by a reduction inside the body (a mean Σ_i x_i / n inside Σ_i (…)²) gets a fresh name for the outer one.
-    private static (string Text, int Precedence) Reduction(Expr e)
+    private static (string Text, int Precedence) Reduction(Expr e, Expr? shownBody = null)
     {
         var a = e.ArgArray;
         var index = e.SumIndex;
-        var body = a[1];
+        var body = shownBody ?? a[1];
         var inner = Graph.PostOrder(body).Where(n => n.IsReduction).Select(n => n.Name).ToList();
         if (inner.Contains(index.Name))
         {
@@ -687,6 +704,9 @@ public static class LatexPrinter
     private static (string Text, int Precedence) ProductOf(IReadOnlyList<Expr> args)
     {
         var (c, num, den) = TermLayout.Fraction(args);
+        // −Σ_j W_{j,p} c_j (tanh² − 1) reads Σ_j W_{j,p} c_j (1 − tanh²): the sign taken into the body's complement.
+        if (c.Equals(Number.MinusOne) && den.Count == 0 && num.Count == 1 && num[0].Kind == ExprKind.Sum && Complemented(num[0].ArgArray[1]) is { } body)
+            return Reduction(num[0], body);
         // A Σ factor goes last, so that nothing after it reads as part of its body; with a denominator it stays out
         // of the fraction, as in the article: \frac{1}{n} \sum_{i=1}^{n} …
         var sums = num.Where(f => f.Kind == ExprKind.Sum).ToList();
