@@ -43,9 +43,33 @@ public class GeneratedCodeQualityTests
     /// "file: method: declarator" for each local declared as a copy of another local (<c>var adj0 = prod1;</c>) where
     /// neither is assigned again: the second name adds nothing (a copy kept before the original changes is needed).
     /// </summary>
-    internal static List<string> CopyLocals(Compilation compilation, IEnumerable<SyntaxTree> trees)
+    internal static List<string> CopyLocals(Compilation compilation, IEnumerable<SyntaxTree> trees) =>
+        EachBody(compilation, trees, (model, body) =>
+        {
+            var written = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
+            foreach (var node in body.DescendantNodes())
+            {
+                var target = node switch
+                {
+                    AssignmentExpressionSyntax a => a.Left,
+                    PrefixUnaryExpressionSyntax { RawKind: (int)SyntaxKind.PreIncrementExpression or (int)SyntaxKind.PreDecrementExpression } u => u.Operand,
+                    PostfixUnaryExpressionSyntax u => u.Operand,
+                    ArgumentSyntax { RefKindKeyword.RawKind: (int)SyntaxKind.RefKeyword or (int)SyntaxKind.OutKeyword } arg => arg.Expression,
+                    _ => null,
+                };
+                if (target != null && model.GetSymbolInfo(target).Symbol is ILocalSymbol local) written.Add(local);
+            }
+            // Copies under a name the generator chose (prefix and number: adj0, at2); a loop's state named as the
+            // user named it (var hNext = tanh0) is for the reader stepping through.
+            return body.DescendantNodes().OfType<VariableDeclaratorSyntax>().Where(d => Generated.IsMatch(d.Identifier.ValueText))
+                .Where(declarator => declarator.Initializer?.Value is IdentifierNameSyntax source && model.GetSymbolInfo(source).Symbol is ILocalSymbol original &&
+                    model.GetDeclaredSymbol(declarator) is ILocalSymbol copy && !written.Contains(original) && !written.Contains(copy));
+        });
+
+    // "file: method: declarator" for the declarators each method body's check picks.
+    private static List<string> EachBody(Compilation compilation, IEnumerable<SyntaxTree> trees, Func<SemanticModel, SyntaxNode, IEnumerable<VariableDeclaratorSyntax>> check)
     {
-        var copies = new List<string>();
+        var found = new List<string>();
         foreach (var tree in trees)
         {
             var model = compilation.GetSemanticModel(tree);
@@ -53,55 +77,26 @@ public class GeneratedCodeQualityTests
             {
                 var body = (SyntaxNode?)method.Body ?? method.ExpressionBody;
                 if (body is null) continue;
-                var written = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
-                foreach (var node in body.DescendantNodes())
-                {
-                    var target = node switch
-                    {
-                        AssignmentExpressionSyntax a => a.Left,
-                        PrefixUnaryExpressionSyntax { RawKind: (int)SyntaxKind.PreIncrementExpression or (int)SyntaxKind.PreDecrementExpression } u => u.Operand,
-                        PostfixUnaryExpressionSyntax u => u.Operand,
-                        ArgumentSyntax { RefKindKeyword.RawKind: (int)SyntaxKind.RefKeyword or (int)SyntaxKind.OutKeyword } arg => arg.Expression,
-                        _ => null,
-                    };
-                    if (target != null && model.GetSymbolInfo(target).Symbol is ILocalSymbol local) written.Add(local);
-                }
-                // Copies under a name the generator chose (prefix and number: adj0, at2); a loop's state named as the
-                // user named it (var hNext = tanh0) is for the reader stepping through.
-                foreach (var declarator in body.DescendantNodes().OfType<VariableDeclaratorSyntax>().Where(d => Generated.IsMatch(d.Identifier.ValueText)))
-                    if (declarator.Initializer?.Value is IdentifierNameSyntax source && model.GetSymbolInfo(source).Symbol is ILocalSymbol original &&
-                        model.GetDeclaredSymbol(declarator) is ILocalSymbol copy && !written.Contains(original) && !written.Contains(copy))
-                        copies.Add($"{Path.GetFileName(tree.FilePath)}: {Name(method)}: {declarator}");
+                found.AddRange(check(model, body).Select(d => $"{Path.GetFileName(tree.FilePath)}: {Name(method)}: {d}"));
             }
         }
-        return copies;
+        return found;
     }
 
     /// <summary>"file: method: declarator" for each local of the trees' methods that no expression reads.</summary>
-    internal static List<string> UnusedLocals(Compilation compilation, IEnumerable<SyntaxTree> trees)
-    {
-        var unused = new List<string>();
-        foreach (var tree in trees)
+    internal static List<string> UnusedLocals(Compilation compilation, IEnumerable<SyntaxTree> trees) =>
+        EachBody(compilation, trees, (model, body) =>
         {
-            var model = compilation.GetSemanticModel(tree);
-            foreach (var method in tree.GetRoot().DescendantNodes().OfType<BaseMethodDeclarationSyntax>())
+            var reads = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
+            foreach (var name in body.DescendantNodes().OfType<IdentifierNameSyntax>())
             {
-                var body = (SyntaxNode?)method.Body ?? method.ExpressionBody;
-                if (body is null) continue;
-                var reads = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
-                foreach (var name in body.DescendantNodes().OfType<IdentifierNameSyntax>())
-                {
-                    // A name on the left of a plain assignment is written, not read.
-                    if (name.Parent is AssignmentExpressionSyntax { RawKind: (int)SyntaxKind.SimpleAssignmentExpression } a && a.Left == name) continue;
-                    if (model.GetSymbolInfo(name).Symbol is ILocalSymbol local) reads.Add(local);
-                }
-                foreach (var declarator in body.DescendantNodes().OfType<VariableDeclaratorSyntax>())
-                    if (model.GetDeclaredSymbol(declarator) is ILocalSymbol local && !reads.Contains(local))
-                        unused.Add($"{Path.GetFileName(tree.FilePath)}: {Name(method)}: {declarator}");
+                // A name on the left of a plain assignment is written, not read.
+                if (name.Parent is AssignmentExpressionSyntax { RawKind: (int)SyntaxKind.SimpleAssignmentExpression } a && a.Left == name) continue;
+                if (model.GetSymbolInfo(name).Symbol is ILocalSymbol local) reads.Add(local);
             }
-        }
-        return unused;
-    }
+            return body.DescendantNodes().OfType<VariableDeclaratorSyntax>()
+                .Where(declarator => model.GetDeclaredSymbol(declarator) is ILocalSymbol local && !reads.Contains(local));
+        });
 
     [Fact]
     public void TheChecks_FindALocalNeverRead_AndACopyOfAnother()
