@@ -209,6 +209,34 @@ public static partial class RecurrenceModel
         return y * y;
     }
 
+    /// <summary>
+    /// Neighbouring units multiplied (a second user trial): the products run to b.Length − 1, so buffers sized so are
+    /// −1 long for an empty b, and the gradient reads h at k + 1 only where k + 1 is in range.
+    /// </summary>
+    [Differentiable("W", "a")]
+    public static double NeighbourProducts(double[,] W, ReadOnlySpan<double> a, ReadOnlySpan<double> b)
+    {
+        var h = new double[b.Length];
+        for (var j = 0; j < b.Length; j++)
+        {
+            var z = b[j];
+            for (var i = 0; i < a.Length; i++) z += W[j, i] * a[i];
+            h[j] = Math.Tanh(z);
+        }
+        var s = 0.0;
+        for (var j = 0; j < b.Length - 1; j++) s += h[j] * h[j + 1];
+        return s;
+    }
+
+    /// <summary>A neighbour read: x[k + 1] in the gradient only under k &lt; n − 1.</summary>
+    [Differentiable("x")]
+    public static double NeighbourDifferences(ReadOnlySpan<double> x)
+    {
+        var s = 0.0;
+        for (var i = 0; i < x.Length - 1; i++) s += Math.Tanh(x[i + 1] - x[i]);
+        return s;
+    }
+
     /// <summary>Elements read back in the iteration that writes them (a[i] after a[i] = …), no recurrence.</summary>
     [Differentiable("w")]
     public static double WrittenThenRead(double w, ReadOnlySpan<double> v)

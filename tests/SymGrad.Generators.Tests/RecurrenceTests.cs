@@ -467,6 +467,38 @@ public class RecurrenceTests
     }
 
     [Fact]
+    public void NeighbourReads_StayInRange_AndEmptyArraysSizeNoNegativeBuffer()
+    {
+        // x[k + 1] was computed into a local before the test k < n − 1 that guards it: IndexOutOfRange for every x.
+        foreach (var n in new[] { 1, 2, 5 })
+        {
+            var x = Random(n, 50 + n);
+            var dx = new double[n];
+            Assert.Equal(M.NeighbourDifferences(x), M.NeighbourDifferencesGradient(x, dx), 14);
+            for (var i = 0; i < n; i++)
+            {
+                var q = (double[])x.Clone();
+                var k = i;
+                Matches(z => { q[k] = z; return M.NeighbourDifferences(q); }, x[i], dx[i], "x" + i);
+            }
+        }
+        // b empty: buffers of b.Length − 1 elements were stackalloc'd at −1 (the process ended).
+        var dWEmpty = new double[0, 2];
+        Assert.Equal(0.0, M.NeighbourProductsGradient(new double[0, 2], new[] { 0.3, -0.4 }, ReadOnlySpan<double>.Empty, dWEmpty, new double[2]));
+        var (W, a, b) = (Matrix(4, 3, 60), Random(3, 61), Random(4, 62));
+        var dW = new double[4, 3];
+        var da = new double[3];
+        Assert.Equal(M.NeighbourProducts(W, a, b), M.NeighbourProductsGradient(W, a, b, dW, da), 13);
+        MatrixMatches(w => M.NeighbourProducts(w, a, b), W, dW, "W");
+        for (var i = 0; i < 3; i++)
+        {
+            var q = (double[])a.Clone();
+            var k = i;
+            Matches(z => { q[k] = z; return M.NeighbourProducts(W, q, b); }, a[i], da[i], "a" + i);
+        }
+    }
+
+    [Fact]
     public void ElementsReadInTheIterationThatWritesThem_AreTheValuesWritten()
     {
         var v = Random(6, 50);

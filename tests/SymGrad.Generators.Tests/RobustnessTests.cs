@@ -12,6 +12,18 @@ public class RobustnessTests
 {
     private const string Header = "using System;\nusing SymGrad;\n";
 
+    [Theory]
+    [InlineData("Math.Exp(a - b) + 1e-19 * Math.Exp(-b)")]
+    [InlineData("Math.Exp(a - b) + 1e-300 * Math.Exp(-b)")]
+    [InlineData("Math.Exp(a - b) + 1e-18 * Math.Exp(-b)")]
+    public void TinyCoefficients_PrintAndCompile(string body)
+    {
+        // A second user trial: 1e-19 · e^{−b} beside e^{a − b} failed the build with SG0004 ("nested too deeply").
+        var r = GeneratorHarness.Run(Header + "public static partial class M { [Differentiable] public static double F(double a, double b) => " + body + "; }");
+        Assert.Empty(r.GeneratorDiagnostics);
+        Assert.Empty(r.CompileDiagnostics);
+    }
+
     [Fact]
     public void HintNames_ThatDifferOnlyInCase_OrSanitiseAlike_AreAllGenerated()
     {

@@ -131,6 +131,10 @@ public class MathematicalFormTests
     [InlineData("x > 0 ? x : -x")] // |x|
     [InlineData("Math.Exp(x - Math.Max(x, y))")] // a shift that does not cancel
     [InlineData("Math.Log(Math.Exp(x - Math.Max(x, y)) + Math.Exp(y - Math.Max(x, y)))")] // nor here: + max is missing
+    // From the second user trial: an underflow guard on the shifted terms (equal near 0, not at x = y = −100), and a term
+    // too small to see near 0 (1e-40·e^{−m} is 10^{68} at m = −250).
+    [InlineData("Math.Max(x, y) + Math.Log((x - Math.Max(x, y) > -60 ? Math.Exp(x - Math.Max(x, y)) : 0) + (y - Math.Max(x, y) > -60 ? Math.Exp(y - Math.Max(x, y)) : 0))")]
+    [InlineData("Math.Log(Math.Exp(x - Math.Max(x, y)) + Math.Exp(y - Math.Max(x, y))) + Math.Max(x, y) + 1e-40 * Math.Exp(-Math.Max(x, y))")]
     [InlineData("(x * x + 1) * Math.Sin(y)")] // nothing to take out
     // Cases one function near 0 but not beyond: merged by the sample points an earlier version used, never again.
     [InlineData("x > 0 ? Math.Log(1 + Math.Exp(x)) + Math.Max(0, x - 50) : Math.Log(1 + Math.Exp(x))")]

@@ -95,7 +95,7 @@ public static class MathematicalForm
         {
             var shift = Expr.Var("shift\u2032");
             var g = Graph.ReplaceTopDown(f, new Dictionary<Expr, Expr> { [m] = shift });
-            if (ReferenceEquals(g, f) || !Invariant(g, shift, samples)) continue;
+            if (ReferenceEquals(g, f) || Decides(g, shift) || !Invariant(g, shift, samples)) continue;
             f = simplifier.Simplify(Graph.Substitute(g, new Dictionary<Expr, Expr> { [shift] = Expr.Zero }));
             if (!notes.Contains(ShiftNote)) notes.Add(ShiftNote);
         }
@@ -183,12 +183,30 @@ public static class MathematicalForm
 
     private static bool Close(double a, double b) => Math.Abs(a - b) <= 1e-12 * Math.Max(1, Math.Max(Math.Abs(a), Math.Abs(b)));
 
+    // The shift decides something (a guard a − m > −60 ? e^{a − m} : 0, a max or |·| of it): then the function is not
+    // one smooth expression in it, and agreeing at sample points proves nothing.
+    private static bool Decides(Expr g, Expr shift)
+    {
+        var mentions = new Dictionary<Expr, bool>();
+        bool Mentions(Expr n)
+        {
+            if (mentions.TryGetValue(n, out var known)) return known;
+            var result = ReferenceEquals(n, shift) || n.ArgArray.Any(Mentions);
+            mentions[n] = result;
+            return result;
+        }
+        return Graph.PostOrder(g).Any(n =>
+            n.Kind == ExprKind.If ? Mentions(n.ArgArray[0]) :
+            (n.IsComparison || n.Kind is ExprKind.Max or ExprKind.Min or ExprKind.Abs or ExprKind.Sign or ExprKind.Floor or ExprKind.Ceiling) && Mentions(n));
+    }
+
     private static bool Invariant(Expr g, Expr shift, List<Sample> samples)
     {
         foreach (var s in samples)
         {
             double? first = null;
-            foreach (var at in new[] { 0.0, 1.75, -2.5, 31.5, -47.25 })
+            // Shifts far out too: a term 1e-40·e^{−m} is within 1e-12 of nothing near 0, and 10^{68} at m = −250.
+            foreach (var at in new[] { 0.0, 1.75, -2.5, 31.5, -47.25, 250.5, -250.25 })
             {
                 s.Scalars[shift.Name!] = at;
                 var v = Value(g, s);

@@ -326,7 +326,9 @@ public sealed partial class IndexedCode
             var index = Free(s).Single();
             var name = Fresh("tmp");
             var count = IntValue.Of(counts[s]);
-            _steps.Add(new Plans.Buffer(name, _real, count));
+            // (A count that can be negative, b.Length − 1 of an empty b, sizes an empty buffer: stackalloc of a negative
+            // size ends the process.)
+            _steps.Add(new Plans.Buffer(name, _real, NeverNegative(counts[s]) ? count : IntValue.Max(count, IntValue.Const(0))));
             memo.Clear();
             _steps.Add(new For(index.Name!, IntValue.Const(0), count, Block.Of(new Step[] { new Assign(new Store(StoreKind.Set, name, Seq.Of(IntValue.Of(index)), _real), Swap(s)) })));
             map[s] = Expr.Element(name, index);
@@ -391,6 +393,14 @@ public sealed partial class IndexedCode
         }
         return swapped.Select(r => Read(r, 0)).ToList();
     }
+
+    private static bool NeverNegative(Expr count) => count.Kind switch
+    {
+        ExprKind.Length => true,
+        ExprKind.Const => !count.Value.IsNegative,
+        ExprKind.Mul or ExprKind.Add => count.ArgArray.All(NeverNegative),
+        _ => false,
+    };
 
     // The nodes of a sum's body evaluated on every iteration, outermost first, not descending into a conditional's
     // branches (what they read may be guarded) nor into nested sums, nor below a node returned.

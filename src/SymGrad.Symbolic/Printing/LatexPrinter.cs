@@ -417,7 +417,7 @@ public static class LatexPrinter
     {
         static bool Complementable(Expr f) =>
             f.Kind == ExprKind.Add && f.ArgArray.Count(t => t.Kind == ExprKind.Const && t.Value.IsNegative) == 1 &&
-            f.ArgArray.All(t => t.Kind == ExprKind.Const || !TermLayout.Split(t).Negative);
+            f.ArgArray.All(t => t.Kind == ExprKind.Const || !TermLayout.Split(t).Negative) && Expr.Neg(f).Kind == ExprKind.Add;
         if (p.Kind == ExprKind.Add) return Complementable(p) ? Expr.Neg(p) : null;
         if (p.Kind != ExprKind.Mul) return null;
         var factors = p.ArgArray;

@@ -217,10 +217,16 @@ public static class CsePass
         var locals = new List<(string, Expr)>();
         var localNames = new Dictionary<Expr, string>();
         var outputSet = new HashSet<Expr>(roots);
+        // Locals are computed before anything else, whatever the conditions: a value only a conditional's branch needs that
+        // reads an array element or divides ints (x[k + 1] under k < n − 1) stays in its branch, where the guard keeps it in
+        // range. (It was hoisted, and the gradient threw IndexOutOfRange for every x.)
+        HashSet<Expr>? always = null;
+        bool MayThrow(Expr n) => Graph.PostOrder(n).Any(x => x.Kind is ExprKind.Element or ExprKind.IntDiv or ExprKind.IntRem);
         foreach (var n in order)
         {
             if (n.Kind is ExprKind.Const or ExprKind.Var or ExprKind.Index or ExprKind.Length or ExprKind.Element) continue;
             if (uses[n] < 2) continue;
+            if (MayThrow(n) && !(always ??= Unconditional(roots, ArgsOf)).Contains(n)) continue;
             if (IsCheapLeafTerm(n, ArgsOf(n)) && !outputSet.Contains(n)) continue;
             // A shared adjoint whose product is a local already reads as that local (no `var adj0 = prod1;`).
             if (n.Kind == ExprKind.Shared && localNames.ContainsKey(ArgsOf(n)[0])) continue;
@@ -229,6 +235,25 @@ public static class CsePass
             locals.Add((name, n));
         }
         return new ExprProgram(parameters, outputs, locals, emitArgs, localNames);
+    }
+
+    // The nodes every evaluation of the outputs computes: not inside a conditional's branches (its condition, yes).
+    private static HashSet<Expr> Unconditional(IReadOnlyList<Expr> roots, Func<Expr, Expr[]> argsOf)
+    {
+        var seen = new HashSet<Expr>();
+        var stack = new Stack<Expr>(roots);
+        while (stack.Count > 0)
+        {
+            var n = stack.Pop();
+            if (!seen.Add(n)) continue;
+            if (n.Kind == ExprKind.If)
+            {
+                stack.Push(argsOf(n)[0]);
+                continue;
+            }
+            foreach (var a in argsOf(n)) stack.Push(a);
+        }
+        return seen;
     }
 
     // x^2 printed as x * x reads its base twice: a compound base must then be a local.

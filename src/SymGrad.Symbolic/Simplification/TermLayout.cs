@@ -90,7 +90,9 @@ internal static class TermLayout
         if (coefficient.IsNegative)
         {
             // −σ·(σ − 1) reads better as σ·(1 − σ): absorb the sign into a sum.
-            var i = num.FindIndex(f => f.Kind == ExprKind.Add && (opaque == null || !opaque(f)));
+            // (Only where the negation is a sum again: a sum with an inexact term, 1e-19·e^{−b}, is kept whole by −1·(…), and
+            // printing that product absorbed its sign back into the sum without end: SG0004 on a plain formula.)
+            var i = num.FindIndex(f => f.Kind == ExprKind.Add && (opaque == null || !opaque(f)) && Expr.Neg(f).Kind == ExprKind.Add);
             if (i >= 0)
             {
                 num[i] = Expr.Neg(num[i]);
