@@ -134,6 +134,19 @@ public class DiffCommandTests
         Assert.DoesNotContain(lines.Take(loop), l => l.TrimStart().StartsWith("for (var k", StringComparison.Ordinal) || l.TrimStart().StartsWith("for (var p", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void Diff_ANeighbourRead_StaysUnderItsGuard_AndIsComputedOnce()
+    {
+        // x[k + 1] exists only for k < n − 1: a local that reads it is defined under that test (it was computed before it,
+        // IndexOutOfRange), and once (not written out at each of its three uses).
+        var (exit, text, _) = Run("diff", "Sym.Sum(x.Length - 1, i => Math.Tanh(x[i + 1] - x[i]))", "--arrays", "x");
+        Assert.Equal(0, exit);
+        text = Code(text);
+        var exps = System.Text.RegularExpressions.Regex.Matches(text, @"Math\.Exp\(");
+        Assert.Equal(2, exps.Count); // one per neighbour, k + 1 and k − 1
+        Assert.Equal(2, System.Text.RegularExpressions.Regex.Matches(text, @"= [^;]* \? Math\.Exp\(").Count);
+    }
+
     // The method's statements, without its summary comment (which restates the formula).
     private static string Code(string text) => string.Join("\n", text.Split('\n').Where(l => !l.TrimStart().StartsWith("///", StringComparison.Ordinal)));
 

@@ -149,7 +149,7 @@ public sealed class CSharpPrinter
         var lines = new List<string>();
         foreach (var (name, node) in program.Locals)
         {
-            lines.Add("var " + name + " = " + w.Define(node) + ";");
+            lines.Add("var " + name + " = " + w.Define(program.Definition(node)) + ";");
             w.Defined(node);
         }
         // An output that is the negation of one written before it (∂f/∂y = −∂f/∂x when f depends on x − y) is written
@@ -229,7 +229,7 @@ public sealed class CSharpPrinter
         {
             var shown = renamed.TryGetValue(node, out var r) ? r : name;
             names.Add(shown);
-            lines.Add("var " + shown + " = " + w.Define(node) + ";");
+            lines.Add("var " + shown + " = " + w.Define(program.Definition(node)) + ";");
             w.Defined(node);
         }
         for (var i = 0; i < heads.Count; i++)

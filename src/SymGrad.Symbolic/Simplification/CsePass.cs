@@ -11,8 +11,10 @@ namespace SymGrad.Symbolic;
 public sealed class ExprProgram
 {
     internal ExprProgram(IReadOnlyList<string> parameters, IReadOnlyList<(string Name, Expr Value)> outputs,
-        IReadOnlyList<(string Name, Expr Node)> locals, Dictionary<Expr, Expr[]> emitArgs, Dictionary<Expr, string> localNames)
+        IReadOnlyList<(string Name, Expr Node)> locals, Dictionary<Expr, Expr[]> emitArgs, Dictionary<Expr, string> localNames,
+        Dictionary<Expr, Expr>? guarded = null)
     {
+        Guarded = guarded ?? new Dictionary<Expr, Expr>();
         Parameters = parameters;
         Outputs = outputs;
         Locals = locals;
@@ -22,6 +24,15 @@ public sealed class ExprProgram
         OperationCount = CountOperations(out var transcendental);
         TranscendentalCount = transcendental;
     }
+
+    /// <summary>
+    /// Locals only a conditional's branch needs that read array elements, defined under that branch's conditions
+    /// (<c>var exp0 = k &lt; n - 1 ? Math.Exp(…x[k + 1]…) : 0.0;</c>): computed once, and only where the guard holds.
+    /// </summary>
+    internal Dictionary<Expr, Expr> Guarded { get; }
+
+    /// <summary>The expression a local is declared with: its node, or that node under its guard.</summary>
+    internal Expr Definition(Expr local) => Guarded.TryGetValue(local, out var g) ? g : local;
 
     /// <summary>Free variables, sorted by name: the parameters of the emitted method.</summary>
     public IReadOnlyList<string> Parameters { get; }
@@ -221,12 +232,24 @@ public static class CsePass
         // reads an array element or divides ints (x[k + 1] under k < n − 1) stays in its branch, where the guard keeps it in
         // range. (It was hoisted, and the gradient threw IndexOutOfRange for every x.)
         HashSet<Expr>? always = null;
+        Dictionary<Expr, List<(Expr Condition, bool Branch)>?>? contexts = null;
+        var guarded = new Dictionary<Expr, Expr>();
         bool MayThrow(Expr n) => Graph.PostOrder(n).Any(x => x.Kind is ExprKind.Element or ExprKind.IntDiv or ExprKind.IntRem);
         foreach (var n in order)
         {
             if (n.Kind is ExprKind.Const or ExprKind.Var or ExprKind.Index or ExprKind.Length or ExprKind.Element) continue;
             if (uses[n] < 2) continue;
-            if (MayThrow(n) && !(always ??= Unconditional(roots, ArgsOf)).Contains(n)) continue;
+            if (MayThrow(n) && !(always ??= Unconditional(roots, ArgsOf)).Contains(n))
+            {
+                // Named all the same where every use sits under one chain of conditions that cannot throw themselves: the
+                // local is defined under them (and is read only under them).
+                contexts ??= GuardContexts(roots, ArgsOf);
+                if (IsIntegerData(n) || !contexts.TryGetValue(n, out var context) || context is null || context.Count == 0 || context.Any(c => MayThrow(c.Condition))) continue;
+                var definition = n;
+                for (var k = context.Count - 1; k >= 0; k--)
+                    definition = context[k].Branch ? Expr.If(context[k].Condition, definition, Expr.Zero) : Expr.If(context[k].Condition, Expr.Zero, definition);
+                guarded[n] = definition;
+            }
             if (IsCheapLeafTerm(n, ArgsOf(n)) && !outputSet.Contains(n)) continue;
             // A shared adjoint whose product is a local already reads as that local (no `var adj0 = prod1;`).
             if (n.Kind == ExprKind.Shared && localNames.ContainsKey(ArgsOf(n)[0])) continue;
@@ -234,7 +257,39 @@ public static class CsePass
             localNames[n] = name;
             locals.Add((name, n));
         }
-        return new ExprProgram(parameters, outputs, locals, emitArgs, localNames);
+        return new ExprProgram(parameters, outputs, locals, emitArgs, localNames, guarded);
+    }
+
+    private static bool IsIntegerData(Expr n) => n.IsComparison || Graph.Logical(n) != null || n.IsIntegerValued;
+
+    // For each node, the conditions (and which branch) on the way to it from the outputs when that is one chain for every
+    // way to it; null when two ways differ.
+    private static Dictionary<Expr, List<(Expr Condition, bool Branch)>?> GuardContexts(IReadOnlyList<Expr> roots, Func<Expr, Expr[]> argsOf)
+    {
+        var result = new Dictionary<Expr, List<(Expr Condition, bool Branch)>?>();
+        var stack = new Stack<(Expr Node, List<(Expr Condition, bool Branch)>? Context)>();
+        foreach (var r in roots) stack.Push((r, new List<(Expr, bool)>()));
+        while (stack.Count > 0)
+        {
+            var (n, context) = stack.Pop();
+            if (result.TryGetValue(n, out var known))
+            {
+                if (known is null) continue;
+                if (context != null && known.Count == context.Count && known.SequenceEqual(context)) continue;
+                context = null; // a second, different way: no single guard
+            }
+            result[n] = context;
+            var args = argsOf(n);
+            if (n.Kind == ExprKind.If && context != null)
+            {
+                stack.Push((args[0], context));
+                stack.Push((args[1], new List<(Expr, bool)>(context) { (args[0], true) }));
+                stack.Push((args[2], new List<(Expr, bool)>(context) { (args[0], false) }));
+                continue;
+            }
+            foreach (var a in args) stack.Push((a, context));
+        }
+        return result;
     }
 
     // The nodes every evaluation of the outputs computes: not inside a conditional's branches (its condition, yes).
