@@ -32,6 +32,8 @@ public class ReadableLatexTests
     [InlineData("a - x * (y - 1)", @"a + \left(1 - y\right) x")] // added with the complement, not subtracted
     [InlineData("-x * (y - 1)", @"\left(1 - y\right) x")]
     [InlineData("a - x * (y + 1)", @"a - \left(y + 1\right) x")] // no complement to take
+    [InlineData("(y - 1) / (p - 1)", @"\frac{1 - y}{1 - p}")] // binary cross-entropy's (1 − y)/(1 − ŷ)
+    [InlineData("(y - 1) / p", @"\frac{y - 1}{p}")]
     public void ASubtractedProductWithAComplement_IsAdded(string source, string latex) => Assert.Equal(latex, LatexPrinter.Print(Parse(source)));
 
     [Fact]

@@ -413,15 +413,16 @@ public static class LatexPrinter
     }
 
     // −p for a product p holding a factor u − c (c > 0, u's terms added), with that factor written c − u; null otherwise.
+    private static bool IsComplementable(Expr f) =>
+        f.Kind == ExprKind.Add && f.ArgArray.Count(t => t.Kind == ExprKind.Const && t.Value.IsNegative) == 1 &&
+        f.ArgArray.All(t => t.Kind == ExprKind.Const || !TermLayout.Split(t).Negative) && Expr.Neg(f).Kind == ExprKind.Add;
+
     private static Expr? Complemented(Expr p)
     {
-        static bool Complementable(Expr f) =>
-            f.Kind == ExprKind.Add && f.ArgArray.Count(t => t.Kind == ExprKind.Const && t.Value.IsNegative) == 1 &&
-            f.ArgArray.All(t => t.Kind == ExprKind.Const || !TermLayout.Split(t).Negative) && Expr.Neg(f).Kind == ExprKind.Add;
-        if (p.Kind == ExprKind.Add) return Complementable(p) ? Expr.Neg(p) : null;
+        if (p.Kind == ExprKind.Add) return IsComplementable(p) ? Expr.Neg(p) : null;
         if (p.Kind != ExprKind.Mul) return null;
         var factors = p.ArgArray;
-        var at = Array.FindIndex(factors, Complementable);
+        var at = Array.FindIndex(factors, IsComplementable);
         if (at < 0) return null;
         return Expr.Intern(ExprKind.Mul, factors.Select((f, i) => i == at ? Expr.Neg(f) : f).ToArray());
     }
@@ -716,6 +717,13 @@ public static class LatexPrinter
             var restText = rest.Text == "1" ? "" : rest.Text == "-1" ? "-" : rest.Text;
             var sumText = Juxtapose(sums.Select(f => Wrap(f, Product)).ToList());
             return (restText.Length == 0 || restText == "-" ? restText + sumText : restText + " " + sumText, restText.StartsWith("-", StringComparison.Ordinal) ? Sum : Product);
+        }
+        // (t − 1)/(p − 1) reads (1 − t)/(1 − p), as the article writes binary cross-entropy's (1 − y)/(1 − ŷ): a numerator and a
+        // denominator factor that are both u − c are written with their complements.
+        if (den.Count > 0 && num.FindIndex(IsComplementable) is var top0 and >= 0 && den.FindIndex(IsComplementable) is var bottom0 and >= 0)
+        {
+            num = num.Select((f, i) => i == top0 ? Expr.Neg(f) : f).ToList();
+            den = den.Select((f, i) => i == bottom0 ? Expr.Neg(f) : f).ToList();
         }
         var sign = c.IsNegative ? "-" : "";
         var magnitude = c.IsNegative ? -c : c;
