@@ -208,7 +208,9 @@ public class TorchFunctionTests
     [Fact]
     public void ModuleInASequential_Trains()
     {
-        // A small regression through the generated GELU module: the loss falls.
+        // A small regression through the generated GELU module: the loss falls. (Seeded: nn.Linear draws its initial weights
+        // from libtorch's global generator, and an unlucky draw fell to 31 % of the first loss in 200 steps, not 20 %.)
+        random.manual_seed(20261201);
         var model = nn.Sequential(("fc1", nn.Linear(4, 16)), ("gelu", TorchModel.GeluModule()), ("fc2", nn.Linear(16, 1)));
         var x = Uniform(10, -1, 1, 256, 4);
         var y = (x * tensor(new float[] { 1, -2, 3, 0.5f })).sum(1, keepdim: true).sin();
