@@ -82,7 +82,6 @@ public static class MathematicalForm
         var notes = new List<string>();
         var nodes = Graph.PostOrder(function);
         if (nodes.Count > MaxNodes) return (function, notes);
-        var samples = Samples(nodes);
         var f = function;
         // Shifts: each m subtracted inside an exponential, outermost first.
         var shifts = nodes.Where(n => n.Kind == ExprKind.Exp && n.ArgArray[0].Kind == ExprKind.Add)
@@ -91,6 +90,8 @@ public static class MathematicalForm
                         && t.ArgArray[1].Kind is ExprKind.Max or ExprKind.MaxOver)
             .Select(t => t.ArgArray[1]).Distinct().OrderByDescending(m => m.Height).ToList();
         var simplifier = new Simplifier { Mathematical = true };
+        // (Sample points only where there is a shift to check: most functions have none.)
+        var samples = shifts.Count == 0 ? new List<Sample>() : Samples(nodes);
         foreach (var m in samples.Count == 0 ? new List<Expr>() : shifts)
         {
             var shift = Expr.Var("shift\u2032");
@@ -188,13 +189,7 @@ public static class MathematicalForm
     private static bool Decides(Expr g, Expr shift)
     {
         var mentions = new Dictionary<Expr, bool>();
-        bool Mentions(Expr n)
-        {
-            if (mentions.TryGetValue(n, out var known)) return known;
-            var result = ReferenceEquals(n, shift) || n.ArgArray.Any(Mentions);
-            mentions[n] = result;
-            return result;
-        }
+        bool Mentions(Expr n) => Graph.Reaches(n, x => ReferenceEquals(x, shift), mentions);
         return Graph.PostOrder(g).Any(n =>
             n.Kind == ExprKind.If ? Mentions(n.ArgArray[0]) :
             (n.IsComparison || n.Kind is ExprKind.Max or ExprKind.Min or ExprKind.Abs or ExprKind.Sign or ExprKind.Floor or ExprKind.Ceiling) && Mentions(n));

@@ -163,6 +163,31 @@ public static class Graph
         return memo[root];
     }
 
+    /// <summary>
+    /// Whether <paramref name="root"/> or a node below it satisfies <paramref name="at"/>, remembered per node in
+    /// <paramref name="memo"/> (children first, an explicit stack: linear over graphs that share a memo, any depth).
+    /// </summary>
+    internal static bool Reaches(Expr root, System.Func<Expr, bool> at, Dictionary<Expr, bool> memo)
+    {
+        if (memo.TryGetValue(root, out var known)) return known;
+        var stack = new Stack<(Expr Node, bool Expanded)>();
+        stack.Push((root, false));
+        while (stack.Count > 0)
+        {
+            var (n, expanded) = stack.Pop();
+            if (memo.ContainsKey(n)) continue;
+            if (!expanded)
+            {
+                stack.Push((n, true));
+                foreach (var a in n.ArgArray)
+                    if (!memo.ContainsKey(a)) stack.Push((a, false));
+                continue;
+            }
+            memo[n] = at(n) || n.ArgArray.Any(a => memo[a]);
+        }
+        return memo[root];
+    }
+
     /// <summary>Replaces variables (by node) with expressions.</summary>
     public static Expr Substitute(Expr root, IReadOnlyDictionary<Expr, Expr> replacements) =>
         Rewrite(root, n => replacements.TryGetValue(n, out var r) ? r : n);

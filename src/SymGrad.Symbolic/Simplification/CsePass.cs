@@ -234,28 +234,9 @@ public static class CsePass
         HashSet<Expr>? always = null;
         Dictionary<Expr, List<(Expr Condition, bool Branch)>?>? contexts = null;
         var guarded = new Dictionary<Expr, Expr>();
-        // (Memoised: each node's answer computed once, children first, with an explicit stack; a walk per node was
-        // quadratic in a chain of 16 000 prefix products.)
+        // (Memoised: a walk per node was quadratic in a chain of 16 000 prefix products.)
         var throws = new Dictionary<Expr, bool>();
-        bool MayThrow(Expr n)
-        {
-            if (throws.TryGetValue(n, out var known)) return known;
-            var stack = new Stack<(Expr Node, bool Expanded)>();
-            stack.Push((n, false));
-            while (stack.Count > 0)
-            {
-                var (x, expanded) = stack.Pop();
-                if (throws.ContainsKey(x)) continue;
-                if (!expanded)
-                {
-                    stack.Push((x, true));
-                    foreach (var a in x.ArgArray) if (!throws.ContainsKey(a)) stack.Push((a, false));
-                    continue;
-                }
-                throws[x] = x.Kind is ExprKind.Element or ExprKind.IntDiv or ExprKind.IntRem || x.ArgArray.Any(a => throws[a]);
-            }
-            return throws[n];
-        }
+        bool MayThrow(Expr n) => Graph.Reaches(n, x => x.Kind is ExprKind.Element or ExprKind.IntDiv or ExprKind.IntRem, throws);
         foreach (var n in order)
         {
             if (n.Kind is ExprKind.Const or ExprKind.Var or ExprKind.Index or ExprKind.Length or ExprKind.Element) continue;
