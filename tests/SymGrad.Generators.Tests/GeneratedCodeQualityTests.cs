@@ -114,13 +114,15 @@ public class GeneratedCodeQualityTests
                     var adj0 = b;           // a copy of b, neither written again
                     var at1 = c;            // a copy kept before c changes: needed
                     var hNext = b;          // the user's name for a state: kept for the reader
+                    var z = 0.0;            // written again, never read
+                    z = b + 1;
                     c = 2;
                     return adj0 + at1 + c + hNext;
                 }
             }
             """, path: "C.g.cs");
         var compilation = CSharpCompilation.Create("C", new[] { tree }, Basic.Reference.Assemblies.Net100.References.All);
-        Assert.Equal(new[] { "C.g.cs: F: a = x * 2" }, UnusedLocals(compilation, new[] { tree }));
+        Assert.Equal(new[] { "C.g.cs: F: a = x * 2", "C.g.cs: F: z = 0.0" }, UnusedLocals(compilation, new[] { tree }));
         Assert.Equal(new[] { "C.g.cs: F: adj0 = b" }, CopyLocals(compilation, new[] { tree }));
     }
 
